@@ -1,0 +1,3 @@
+from kmstui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,82 @@
+"""Who is making a request: the principal, its account and region, and the service
+acting on its behalf (``kms:ViaService``), if any."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+DEFAULT_ACCOUNT = "111122223333"
+DEFAULT_REGION = "us-east-1"
+
+_ASSUMED_ROLE = re.compile(r"^arn:aws:sts::(\d{12}):assumed-role/([^/]+)/(.+)$")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A request's caller. ``principal`` is an ARN (``arn:aws:iam::ACCOUNT:root``,
+    a user, a role session) or a service principal (``ec2.amazonaws.com``)."""
+
+    principal: str
+    account: str = DEFAULT_ACCOUNT
+    region: str = DEFAULT_REGION
+    via_service: str | None = None
+    source_ip: str = "127.0.0.1"
+    user_agent: str = "kmstui"
+    access_key_id: str | None = None
+    extra_context: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def root(cls, account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION) -> Caller:
+        return cls(principal=f"arn:aws:iam::{account}:root", account=account, region=region)
+
+    @classmethod
+    def for_arn(cls, arn: str, region: str = DEFAULT_REGION) -> Caller:
+        """A caller from an ARN; the account is read from the ARN."""
+        parts = arn.split(":")
+        if arn.startswith("arn:") and len(parts) >= 6 and parts[4].isdigit():
+            return cls(principal=arn, account=parts[4], region=region)
+        raise ValueError(f"not a principal ARN: {arn!r}")
+
+    def via(self, service: str) -> Caller:
+        return replace(self, via_service=service)
+
+    def in_region(self, region: str) -> Caller:
+        return replace(self, region=region)
+
+    @property
+    def is_root(self) -> bool:
+        return self.principal == f"arn:aws:iam::{self.account}:root"
+
+    @property
+    def is_service(self) -> bool:
+        return not self.principal.startswith("arn:")
+
+    @property
+    def principal_type(self) -> str:
+        """CloudTrail's userIdentity.type."""
+        if self.is_service:
+            return "AWSService"
+        if self.is_root:
+            return "Root"
+        if ":assumed-role/" in self.principal:
+            return "AssumedRole"
+        if ":user/" in self.principal:
+            return "IAMUser"
+        if ":role/" in self.principal:
+            return "AssumedRole"
+        return "Unknown"
+
+    @property
+    def role_arn(self) -> str | None:
+        """For a role session, the role's ARN (sessions match their role in policies)."""
+        match = _ASSUMED_ROLE.match(self.principal)
+        if match:
+            return f"arn:aws:iam::{match.group(1)}:role/{match.group(2)}"
+        return None
+
+    @property
+    def username(self) -> str | None:
+        if ":user/" in self.principal:
+            return self.principal.rsplit("/", 1)[1]
+        return None
