@@ -1,0 +1,195 @@
+"""The engine facade: one object the console, the CLI and the API server all use.
+
+It owns the store (TinyDB in the data directory), the clock, the random source, the
+event bus and the services (KMS; IAM and EC2 register the same way). A request is
+``engine.call("Decrypt", {...}, caller=...)``: the operation name routes it to its
+service; the response has AWS's member names; errors are AWS-named exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kmstui import paths
+from kmstui.caller import DEFAULT_ACCOUNT, DEFAULT_REGION, Caller
+from kmstui.clock import Clock
+from kmstui.entropy import Entropy
+from kmstui.errors import (
+    LimitExceededException,
+    MalformedPolicyDocumentException,
+    UnknownOperationException,
+)
+from kmstui.events import EventBus, build_record
+from kmstui.kms import OPERATIONS as KMS_OPERATIONS
+from kmstui.kms import KmsService
+from kmstui.kms.authorization import AllowAll, Authorizer
+from kmstui.store import Store
+
+KEY_POLICY_MAX_BYTES = 32768
+
+
+class Engine:
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        config_dir: str | Path | None = None,
+        *,
+        clock: Clock | None = None,
+        entropy: Entropy | None = None,
+        account: str = DEFAULT_ACCOUNT,
+        region: str = DEFAULT_REGION,
+        authorizer: Authorizer | None = None,
+        on_demand_rotation_limit: int = 25,
+        command: str | None = None,
+        record_events: bool = True,
+    ):
+        self.data_dir = paths.data_dir(data_dir)
+        self.config_dir = paths.config_dir(config_dir)
+        self.account = account
+        self.region = region
+        self.entropy = entropy or Entropy()
+        self.on_demand_rotation_limit = on_demand_rotation_limit
+        self.lock = threading.RLock()
+        self.store = Store(self.data_dir, self.config_dir, command=command)
+        try:
+            self.clock = clock or Clock(offset=float(self.store.meta.get("clock_offset", 0.0)))
+            self.event_log = self._open_event_log() if record_events else None
+            self.events = EventBus(sink=self.event_log.append if self.event_log else None)
+            self.authorizer: Authorizer = authorizer or AllowAll()
+            self.kms = KmsService(self)
+            self._routes: dict[str, Callable[[str, dict, Caller], dict]] = {
+                name: self.kms.call for name in KMS_OPERATIONS
+            }
+            self._key_deleted_hooks: list[Callable[[dict], None]] = []
+            self._next_due: float | None = None
+            self.reschedule()
+        except BaseException:
+            self.store.close()
+            raise
+
+    def _open_event_log(self):
+        try:
+            from kmstui.store.eventlog import EventLog
+        except ImportError:  # pragma: no cover - during bootstrap only
+            return None
+        log = EventLog(self.data_dir / "events")
+        log.start()
+        return log
+
+    # -- callers ----------------------------------------------------------------------
+    def root_caller(self, region: str | None = None) -> Caller:
+        return Caller.root(self.account, region or self.region)
+
+    # -- requests ---------------------------------------------------------------------
+    def register(self, operations: dict[str, Callable[[str, dict, Caller], dict]]) -> None:
+        """Route more operation names (the EC2 and IAM services register here)."""
+        self._routes.update(operations)
+
+    @property
+    def operations(self) -> list[str]:
+        return sorted(self._routes)
+
+    def call(self, operation: str, params: dict | None = None, *,
+             caller: Caller | None = None) -> dict:
+        """Run one AWS operation by its AWS name, as ``caller`` (default: the
+        account's root user)."""
+        route = self._routes.get(operation)
+        if route is None:
+            raise UnknownOperationException(f"Unknown operation {operation}")
+        return route(operation, params or {}, caller or self.root_caller())
+
+    def emit(self, *, service: str, operation: str, caller: Caller, request: dict | None,
+             response: dict | None, error: tuple[str, str] | None, resources: list[str],
+             decision: dict | None, extra: dict | None = None) -> dict:
+        event_id = self.entropy.uuid4()
+        record = build_record(service=service, operation=operation, caller=caller,
+                              event_time=self.clock.now(), event_id=event_id, request=request,
+                              response=response, error=error, resources=resources,
+                              decision=decision, extra=extra)
+        self.events.publish(record)
+        return record
+
+    # -- policies ---------------------------------------------------------------------
+    def check_key_policy(self, policy: str, caller: Caller, *, bypass: bool = False) -> None:
+        """What KMS checks before accepting a key policy (CreateKey, PutKeyPolicy)."""
+        if len(policy.encode("utf-8")) > KEY_POLICY_MAX_BYTES:
+            raise LimitExceededException(
+                f"The key policy is larger than {KEY_POLICY_MAX_BYTES} bytes.")
+        try:
+            json.loads(policy)
+        except ValueError:
+            raise MalformedPolicyDocumentException(
+                "The new key policy will not allow you to update the key policy in the future."
+                if False else "Policy contains invalid JSON.") from None
+
+    # -- time -------------------------------------------------------------------------
+    def advance_clock(self, seconds: float) -> float:
+        """Move the engine clock forward (persisted): due deletions and automatic
+        rotations happen now."""
+        with self.lock:
+            now = self.clock.advance(seconds)
+            self.store.update_meta(clock_offset=self.clock.offset)
+            self.tick()
+            return now
+
+    def reschedule(self) -> None:
+        """Recompute when the next deletion or automatic rotation is due."""
+        due: list[float] = []
+        for key in self.kms.all_keys():
+            if key["KeyState"] == "PendingDeletion":
+                due.append(key["DeletionDate"])
+            rotation = key.get("Rotation") or {}
+            if rotation.get("Enabled") and rotation.get("NextRotationDate"):
+                due.append(rotation["NextRotationDate"])
+        self._next_due = min(due) if due else None
+
+    def tick(self) -> None:
+        """Carry out deletions and automatic rotations whose time has come."""
+        now = self.clock.now()
+        if self._next_due is None or now < self._next_due:
+            return
+        from kmstui.kms.keys import delete_key_now
+        from kmstui.kms.rotation import due_rotations, rotate_automatically
+
+        with self.lock:
+            kms_service = Caller(principal="kms.amazonaws.com", account=self.account,
+                                 region=self.region)
+            for key in list(self.kms.all_keys()):
+                if key["KeyState"] == "PendingDeletion" and key["DeletionDate"] <= now:
+                    delete_key_now(self.kms, key)
+                    self.emit(service="kms", operation="DeleteKey",
+                              caller=Caller(principal="kms.amazonaws.com",
+                                            account=key["AWSAccountId"], region=key["Region"]),
+                              request={"KeyId": key["KeyId"]}, response=None, error=None,
+                              resources=[key["Arn"]], decision=None)
+            for key, _when in due_rotations(self.kms, now):
+                updated = rotate_automatically(self.kms, key, now)
+                self.emit(service="kms", operation="RotateKey", caller=kms_service,
+                          request={"KeyId": key["KeyId"]}, response=None, error=None,
+                          resources=[key["Arn"]], decision=None,
+                          extra={"keyMaterialId": updated["CurrentKeyMaterialId"]})
+            self.reschedule()
+
+    # -- hooks for other services -----------------------------------------------------
+    def on_key_deleted(self, key: dict) -> None:
+        for hook in self._key_deleted_hooks:
+            hook(key)
+
+    def add_key_deleted_hook(self, hook: Callable[[dict], None]) -> None:
+        self._key_deleted_hooks.append(hook)
+
+    # -- lifecycle --------------------------------------------------------------------
+    def close(self) -> None:
+        if self.event_log is not None:
+            self.event_log.close()
+        self.store.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

@@ -1,0 +1,96 @@
+"""Authorization of KMS requests: the request context AWS builds for each call, and
+the decision.
+
+The context holds the condition keys AWS documents for KMS requests
+(``kms:CallerAccount``, ``kms:ViaService``, ``kms:EncryptionContext:<key>``,
+``kms:EncryptionContextKeys``, key properties, grant keys, request parameters) and the
+global ``aws:`` keys. The decision comes from the policy evaluator over the key policy,
+the caller's identity policies and the key's grants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from kmstui.caller import Caller
+from kmstui.clock import iso8601
+
+
+@dataclass
+class Verdict:
+    """The outcome of one authorization: ``effect`` is Allow, ExplicitDeny or
+    ImplicitDeny; ``decided_by`` names the statements (Sid or index) or grants."""
+
+    action: str
+    effect: str
+    decided_by: list[str] = field(default_factory=list)
+    reason: str | None = None
+    explanation: dict[str, Any] | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.effect == "Allow"
+
+    def to_event(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"action": self.action, "effect": self.effect,
+                               "decidedBy": list(self.decided_by)}
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+class Authorizer(Protocol):
+    def authorize(self, caller: Caller, action: str, key: dict | None,
+                  context: dict[str, Any]) -> Verdict: ...
+
+
+class AllowAll:
+    """Allows every request (used where no policy evaluation is wanted)."""
+
+    def authorize(self, caller, action, key, context) -> Verdict:
+        return Verdict(action=action, effect="Allow", decided_by=["no policy evaluation"])
+
+
+def request_context(caller: Caller, now: float, key: dict | None,
+                    encryption_context: dict[str, str] | None = None,
+                    extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The condition keys of one request."""
+    context: dict[str, Any] = {
+        "kms:CallerAccount": caller.account,
+        "aws:CurrentTime": iso8601(now),
+        "aws:EpochTime": int(now),
+        "aws:RequestedRegion": caller.region,
+        "aws:SourceIp": caller.source_ip,
+        "aws:UserAgent": caller.user_agent,
+        "aws:SecureTransport": False,
+    }
+    if not caller.is_service:
+        context["aws:PrincipalArn"] = caller.role_arn or caller.principal
+        context["aws:PrincipalAccount"] = caller.account
+        context["aws:PrincipalType"] = caller.principal_type
+        context["aws:ViaAWSService"] = bool(caller.via_service)
+        if caller.username:
+            context["aws:username"] = caller.username
+            context["aws:userid"] = caller.username
+    else:
+        context["aws:PrincipalServiceName"] = caller.principal
+    if caller.via_service:
+        context["kms:ViaService"] = caller.via_service
+        context["aws:CalledVia"] = [caller.via_service.replace(f".{caller.region}", "")]
+    if key is not None:
+        context["kms:KeySpec"] = key["KeySpec"]
+        context["kms:KeyUsage"] = key["KeyUsage"]
+        context["kms:KeyOrigin"] = key["Origin"]
+        context["kms:MultiRegion"] = False
+        context["aws:ResourceAccount"] = key["AWSAccountId"]
+        for tag in key.get("Tags", []):
+            context[f"aws:ResourceTag/{tag['TagKey']}"] = tag["TagValue"]
+    if encryption_context is not None:
+        for name, value in encryption_context.items():
+            context[f"kms:EncryptionContext:{name}"] = value
+        context["kms:EncryptionContextKeys"] = sorted(encryption_context)
+    if extra:
+        context.update(extra)
+    context.update(caller.extra_context)
+    return context

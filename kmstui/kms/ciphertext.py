@@ -1,0 +1,78 @@
+"""The ciphertext blob: a versioned header naming the key and its key material, then
+nonce, ciphertext and tag (AES-256-GCM).
+
+    version (1) | key id (16, UUID bytes) | key material id (32) | nonce (12) | ct | tag (16)
+
+The associated data is the header followed by a canonical serialisation of the
+encryption context: pairs sorted by key, each key and value length-prefixed. Unlike a
+plain concatenation, ``{"a": "bc"}`` and ``{"ab": "c"}`` serialise differently, so a
+blob made under one never decrypts under the other.
+"""
+
+from __future__ import annotations
+
+import struct
+import uuid
+from dataclasses import dataclass
+
+from kmstui.errors import InvalidCiphertextException
+
+FORMAT_VERSION = 1
+HEADER_LEN = 1 + 16 + 32
+NONCE_LEN = 12
+TAG_LEN = 16
+OVERHEAD = HEADER_LEN + NONCE_LEN + TAG_LEN
+_U32 = struct.Struct(">I")
+INVALID_CIPHERTEXT = (
+    "The ciphertext is not valid: it was altered, it was not made by this KMS, or the "
+    "encryption context differs from the one used to encrypt."
+)
+
+
+def canonical_context(context: dict[str, str] | None) -> bytes:
+    """Length-prefixed, key-sorted serialisation of an encryption context."""
+    if not context:
+        return b"\x00\x00\x00\x00"
+    items = sorted((k.encode("utf-8"), v.encode("utf-8")) for k, v in context.items())
+    parts = [_U32.pack(len(items))]
+    for key, value in items:
+        parts += (_U32.pack(len(key)), key, _U32.pack(len(value)), value)
+    return b"".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    key_id: str
+    key_material_id: str
+    header: bytes
+    nonce: bytes
+    sealed: bytes  # ciphertext || tag
+
+    def aad(self, context: dict[str, str] | None) -> bytes:
+        return self.header + canonical_context(context)
+
+
+def header(key_id: str, key_material_id: str) -> bytes:
+    return bytes([FORMAT_VERSION]) + uuid.UUID(key_id).bytes + bytes.fromhex(key_material_id)
+
+
+def pack(head: bytes, nonce: bytes, sealed: bytes) -> bytes:
+    return head + nonce + sealed
+
+
+def unpack(blob: bytes) -> Envelope:
+    """Parse a blob's envelope. Raises InvalidCiphertextException for anything that is
+    not a blob this engine could have made."""
+    if not isinstance(blob, (bytes, bytearray)) or len(blob) < OVERHEAD + 1:
+        raise InvalidCiphertextException(INVALID_CIPHERTEXT)
+    if blob[0] != FORMAT_VERSION:
+        raise InvalidCiphertextException(INVALID_CIPHERTEXT)
+    head = bytes(blob[:HEADER_LEN])
+    key_id = str(uuid.UUID(bytes=head[1:17]))
+    return Envelope(
+        key_id=key_id,
+        key_material_id=head[17:HEADER_LEN].hex(),
+        header=head,
+        nonce=bytes(blob[HEADER_LEN:HEADER_LEN + NONCE_LEN]),
+        sealed=bytes(blob[HEADER_LEN + NONCE_LEN:]),
+    )

@@ -1,0 +1,213 @@
+"""Cryptographic operations: Encrypt, Decrypt, ReEncrypt, GenerateDataKey,
+GenerateDataKeyWithoutPlaintext, GenerateRandom.
+
+Envelope encryption with AES-256-GCM under the key's current key material; the blob
+records which key and which key material made it (see ``ciphertext``), so blobs made
+before a rotation keep decrypting."""
+
+from __future__ import annotations
+
+from cryptography.exceptions import InvalidTag
+
+from kmstui.caller import Caller
+from kmstui.errors import (
+    DryRunOperationException,
+    IncorrectKeyException,
+    InvalidCiphertextException,
+    InvalidKeyUsageException,
+    NotFoundException,
+    ValidationException,
+)
+from kmstui.kms import ciphertext, validation
+from kmstui.kms.ciphertext import INVALID_CIPHERTEXT
+from kmstui.kms.service import CallContext, KmsService, operation
+
+ALGORITHMS = ("SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE")
+DATA_KEY_SPECS = {"AES_256": 32, "AES_128": 16}
+
+
+def _algorithm(params: dict, name: str = "EncryptionAlgorithm") -> str:
+    algorithm = validation.string(params, name, optional=True, choices=ALGORITHMS)
+    if algorithm not in (None, "SYMMETRIC_DEFAULT"):
+        raise InvalidKeyUsageException(
+            f"The encryption algorithm {algorithm} is not compatible with a symmetric "
+            "encryption KMS key. Use SYMMETRIC_DEFAULT.")
+    return "SYMMETRIC_DEFAULT"
+
+
+def _context(params: dict, name: str = "EncryptionContext") -> dict[str, str]:
+    return validation.string_map(params, name)
+
+
+def _grant_tokens(params: dict) -> list[str]:
+    return validation.string_list(params, "GrantTokens", max_items=10)
+
+
+def seal(service: KmsService, key: dict, plaintext: bytes, context: dict[str, str]) -> bytes:
+    material_id = key["CurrentKeyMaterialId"]
+    aead = service.aead(key, material_id)
+    head = ciphertext.header(key["KeyId"], material_id)
+    nonce = service.engine.entropy.token_bytes(ciphertext.NONCE_LEN)
+    sealed = aead.encrypt(nonce, plaintext, head + ciphertext.canonical_context(context))
+    return ciphertext.pack(head, nonce, sealed)
+
+
+def open_blob(service: KmsService, blob: bytes, caller: Caller, ctx: CallContext, *,
+              key_id_param, context: dict[str, str], action: str,
+              extra_context: dict | None = None) -> tuple[dict, bytes, str]:
+    """Find the blob's key, check KeyId, authorize, check state, decrypt.
+
+    InvalidCiphertextException for anything tampered with or not ours;
+    IncorrectKeyException when KeyId names another key; NotFoundException when the
+    blob's key has been deleted."""
+    envelope = ciphertext.unpack(blob)
+    key = service.key_by_id(envelope.key_id)
+    if key is None:
+        raise InvalidCiphertextException(INVALID_CIPHERTEXT)
+    if key["KeyState"] == "Deleted":
+        raise NotFoundException(f"Key '{key['Arn']}' does not exist")
+    if key_id_param is not None:
+        named = service.resolve(key_id_param, caller)
+        if named["KeyId"] != key["KeyId"]:
+            raise IncorrectKeyException(
+                "The key ID in the request does not identify a CMK that can perform this "
+                "operation.")
+    service.authorize(ctx, caller, action, key, context, extra_context)
+    service.require_usable(key)
+    aead = service.aead(key, envelope.key_material_id)
+    if aead is None:
+        raise InvalidCiphertextException(INVALID_CIPHERTEXT)
+    try:
+        plaintext = aead.decrypt(envelope.nonce, envelope.sealed, envelope.aad(context))
+    except InvalidTag:
+        raise InvalidCiphertextException(INVALID_CIPHERTEXT) from None
+    return key, plaintext, envelope.key_material_id
+
+
+def _dry_run(params: dict) -> None:
+    if validation.boolean(params, "DryRun"):
+        raise DryRunOperationException("The request would have succeeded, but the DryRun "
+                                       "option is set.")
+
+
+@operation("Encrypt")
+def encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
+    """Encrypt up to 4,096 bytes under a symmetric key."""
+    key = service.resolve(params.get("KeyId"), caller)
+    plaintext = validation.blob(params, "Plaintext", max_len=4096)
+    context = _context(params)
+    algorithm = _algorithm(params)
+    _grant_tokens(params)
+    service.authorize(ctx, caller, "kms:Encrypt", key, context,
+                      {"kms:EncryptionAlgorithm": algorithm})
+    service.require_usable(key)
+    _dry_run(params)
+    return {"CiphertextBlob": seal(service, key, plaintext, context), "KeyId": key["Arn"],
+            "EncryptionAlgorithm": algorithm}
+
+
+@operation("Decrypt")
+def decrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
+    blob = validation.blob(params, "CiphertextBlob")
+    context = _context(params)
+    algorithm = _algorithm(params)
+    _grant_tokens(params)
+    if params.get("Recipient") is not None:
+        raise ValidationException("Recipient (attested enclaves) is not supported.")
+    key, plaintext, material_id = open_blob(
+        service, blob, caller, ctx, key_id_param=params.get("KeyId"), context=context,
+        action="kms:Decrypt", extra_context={"kms:EncryptionAlgorithm": algorithm})
+    _dry_run(params)
+    return {"KeyId": key["Arn"], "Plaintext": plaintext, "EncryptionAlgorithm": algorithm,
+            "KeyMaterialId": material_id}
+
+
+@operation("ReEncrypt")
+def re_encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
+    """Decrypt under the source key and encrypt under the destination key without
+    exposing the plaintext (kms:ReEncryptFrom on the source, kms:ReEncryptTo on the
+    destination)."""
+    blob = validation.blob(params, "CiphertextBlob")
+    source_context = _context(params, "SourceEncryptionContext")
+    destination_context = _context(params, "DestinationEncryptionContext")
+    source_algorithm = _algorithm(params, "SourceEncryptionAlgorithm")
+    destination_algorithm = _algorithm(params, "DestinationEncryptionAlgorithm")
+    _grant_tokens(params)
+    validation.required(params, "DestinationKeyId")
+    destination = service.resolve(params.get("DestinationKeyId"), caller,
+                                  member="DestinationKeyId")
+    source, plaintext, source_material = open_blob(
+        service, blob, caller, ctx, key_id_param=params.get("SourceKeyId"),
+        context=source_context, action="kms:ReEncryptFrom",
+        extra_context={"kms:ReEncryptOnSameKey": False})
+    same = source["KeyId"] == destination["KeyId"]
+    service.authorize(ctx, caller, "kms:ReEncryptTo", destination, destination_context,
+                      {"kms:ReEncryptOnSameKey": same})
+    service.require_usable(destination)
+    _dry_run(params)
+    return {
+        "CiphertextBlob": seal(service, destination, plaintext, destination_context),
+        "SourceKeyId": source["Arn"],
+        "KeyId": destination["Arn"],
+        "SourceEncryptionAlgorithm": source_algorithm,
+        "DestinationEncryptionAlgorithm": destination_algorithm,
+        "SourceKeyMaterialId": source_material,
+        "DestinationKeyMaterialId": destination["CurrentKeyMaterialId"],
+    }
+
+
+def _data_key_size(params: dict) -> int:
+    spec = validation.string(params, "KeySpec", optional=True, choices=tuple(DATA_KEY_SPECS))
+    count = validation.integer(params, "NumberOfBytes", low=1, high=1024)
+    if spec is None and count is None:
+        raise ValidationException("Please specify either number of bytes or key spec.")
+    if spec is not None and count is not None:
+        raise ValidationException("Please specify either number of bytes or key spec, not both.")
+    return DATA_KEY_SPECS[spec] if spec else count
+
+
+def _generate_data_key(service: KmsService, params: dict, caller: Caller, ctx: CallContext,
+                       action: str) -> tuple[dict, bytes, bytes]:
+    key = service.resolve(params.get("KeyId"), caller)
+    size = _data_key_size(params)
+    context = _context(params)
+    _grant_tokens(params)
+    service.authorize(ctx, caller, action, key, context)
+    service.require_usable(key)
+    _dry_run(params)
+    plaintext = service.engine.entropy.token_bytes(size)
+    return key, plaintext, seal(service, key, plaintext, context)
+
+
+@operation("GenerateDataKey")
+def generate_data_key(service: KmsService, params: dict, caller: Caller,
+                      ctx: CallContext) -> dict:
+    """A data key: its plaintext and its copy encrypted under the KMS key.
+    Exactly one of KeySpec (AES_128, AES_256) and NumberOfBytes (1–1024)."""
+    key, plaintext, blob = _generate_data_key(service, params, caller, ctx,
+                                              "kms:GenerateDataKey")
+    return {"CiphertextBlob": blob, "Plaintext": plaintext, "KeyId": key["Arn"],
+            "KeyMaterialId": key["CurrentKeyMaterialId"]}
+
+
+@operation("GenerateDataKeyWithoutPlaintext")
+def generate_data_key_without_plaintext(service: KmsService, params: dict, caller: Caller,
+                                        ctx: CallContext) -> dict:
+    key, _plaintext, blob = _generate_data_key(service, params, caller, ctx,
+                                               "kms:GenerateDataKeyWithoutPlaintext")
+    del _plaintext
+    return {"CiphertextBlob": blob, "KeyId": key["Arn"],
+            "KeyMaterialId": key["CurrentKeyMaterialId"]}
+
+
+@operation("GenerateRandom")
+def generate_random(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
+    count = validation.integer(params, "NumberOfBytes", low=1, high=1024)
+    if count is None:
+        raise ValidationException("NumberOfBytes is required.")
+    if params.get("CustomKeyStoreId") is not None:
+        from kmstui.errors import UnsupportedOperationException
+
+        raise UnsupportedOperationException("Custom key stores are not supported.")
+    service.authorize(ctx, caller, "kms:GenerateRandom", None)
+    return {"Plaintext": service.engine.entropy.token_bytes(count)}

@@ -1,0 +1,150 @@
+"""Key material rotation: EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus,
+RotateKeyOnDemand, ListKeyRotations, and automatic rotation on the engine clock.
+
+Each rotation adds key material and makes it current; old material stays so blobs
+made before keep decrypting (each blob names its key material)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kmstui.caller import Caller
+from kmstui.errors import LimitExceededException
+from kmstui.kms import paging, validation
+from kmstui.kms.keys import DAY, add_key_material
+from kmstui.kms.service import (
+    ENABLED,
+    PENDING_DELETION,
+    CallContext,
+    KmsService,
+    operation,
+)
+
+DEFAULT_PERIOD_DAYS = 365
+
+
+def _rotatable(service: KmsService, params: dict, caller: Caller, ctx: CallContext,
+               action: str) -> dict:
+    key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
+    service.authorize(ctx, caller, action, key)
+    service.require_same_account(key, caller, action)
+    service.require_customer_managed(key, action.split(":", 1)[1])
+    service.require_usable(key)
+    return key
+
+
+@operation("EnableKeyRotation")
+def enable_key_rotation(service: KmsService, params: dict, caller: Caller,
+                        ctx: CallContext) -> dict:
+    """Automatic rotation every RotationPeriodInDays (90–2560, default 365)."""
+    period = validation.integer(params, "RotationPeriodInDays", low=90, high=2560) \
+        or DEFAULT_PERIOD_DAYS
+    key = _rotatable(service, params, caller, ctx, "kms:EnableKeyRotation")
+    rotation = {**key["Rotation"], "Enabled": True, "PeriodInDays": period,
+                "NextRotationDate": service.engine.clock.now() + period * DAY}
+    service.save_key({**key, "Rotation": rotation})
+    service.engine.reschedule()
+    return {}
+
+
+@operation("DisableKeyRotation")
+def disable_key_rotation(service: KmsService, params: dict, caller: Caller,
+                         ctx: CallContext) -> dict:
+    key = _rotatable(service, params, caller, ctx, "kms:DisableKeyRotation")
+    rotation = {**key["Rotation"], "Enabled": False, "NextRotationDate": None}
+    service.save_key({**key, "Rotation": rotation})
+    service.engine.reschedule()
+    return {}
+
+
+@operation("GetKeyRotationStatus")
+def get_key_rotation_status(service: KmsService, params: dict, caller: Caller,
+                            ctx: CallContext) -> dict:
+    key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
+    service.authorize(ctx, caller, "kms:GetKeyRotationStatus", key)
+    rotation = key["Rotation"]
+    enabled = rotation["Enabled"] and key["KeyState"] != PENDING_DELETION
+    out: dict[str, Any] = {"KeyRotationEnabled": enabled, "KeyId": key["KeyId"]}
+    if enabled:
+        out["RotationPeriodInDays"] = rotation["PeriodInDays"]
+        out["NextRotationDate"] = rotation["NextRotationDate"]
+    out["OnDemandRotationCount"] = rotation.get("OnDemandCount", 0)
+    out["OnDemandRotationLimit"] = service.engine.on_demand_rotation_limit
+    return out
+
+
+@operation("RotateKeyOnDemand")
+def rotate_key_on_demand(service: KmsService, params: dict, caller: Caller,
+                         ctx: CallContext) -> dict:
+    """Rotate now. Symmetric customer managed keys only, at most the configured limit
+    (default 25) per key."""
+    key = _rotatable(service, params, caller, ctx, "kms:RotateKeyOnDemand")
+    count = key["Rotation"].get("OnDemandCount", 0)
+    limit = service.engine.on_demand_rotation_limit
+    if count >= limit:
+        raise LimitExceededException(
+            f"The on-demand rotations limit has been reached for the given keyId. No more "
+            f"on-demand rotations can be performed for this key: {key['KeyId']}")
+    updated = {**key, "Rotation": {**key["Rotation"], "OnDemandCount": count + 1}}
+    material_id = add_key_material(service, updated, rotation_type="ON_DEMAND")
+    service.save_key(updated)
+    ctx.extra["keyMaterialId"] = material_id
+    return {"KeyId": key["KeyId"]}
+
+
+def rotation_history(key: dict, include_original: bool = False) -> list[dict]:
+    current = key["CurrentKeyMaterialId"]
+    out = []
+    for material in key["Materials"]:
+        if "RotationType" not in material and not include_original:
+            continue
+        entry: dict[str, Any] = {
+            "KeyId": key["KeyId"],
+            "KeyMaterialId": material["KeyMaterialId"],
+            "KeyMaterialState": "CURRENT" if material["KeyMaterialId"] == current
+            else "NON_CURRENT",
+        }
+        if "RotationType" in material:
+            entry["RotationDate"] = material["RotationDate"]
+            entry["RotationType"] = material["RotationType"]
+        else:
+            entry["CreationDate"] = material["CreationDate"]
+        out.append(entry)
+    return out
+
+
+@operation("ListKeyRotations")
+def list_key_rotations(service: KmsService, params: dict, caller: Caller,
+                       ctx: CallContext) -> dict:
+    key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
+    include = validation.string(params, "IncludeKeyMaterial", optional=True,
+                                choices=("ALL_KEY_MATERIAL", "ROTATIONS_ONLY"))
+    service.authorize(ctx, caller, "kms:ListKeyRotations", key)
+    service.require_same_account(key, caller, "ListKeyRotations")
+    history = rotation_history(key, include_original=include == "ALL_KEY_MATERIAL")
+    chunk, tail = paging.page(params, history, default_limit=100)
+    return {"Rotations": chunk, **tail}
+
+
+def due_rotations(service: KmsService, now: float) -> list[tuple[dict, float]]:
+    """(key, scheduled date) for every automatic rotation that is due."""
+    due = []
+    for key in service.all_keys():
+        rotation = key.get("Rotation") or {}
+        when = rotation.get("NextRotationDate")
+        if rotation.get("Enabled") and when is not None and when <= now \
+                and key["KeyState"] == ENABLED:
+            due.append((key, when))
+    return due
+
+
+def rotate_automatically(service: KmsService, key: dict, now: float) -> dict:
+    """Rotate once for each period that has passed."""
+    rotation = dict(key["Rotation"])
+    updated = {**key, "Rotation": rotation}
+    while rotation["NextRotationDate"] is not None and rotation["NextRotationDate"] <= now:
+        add_key_material(service, updated, rotation_type="AUTOMATIC")
+        updated["Materials"][-1]["RotationDate"] = rotation["NextRotationDate"]
+        rotation["NextRotationDate"] += rotation["PeriodInDays"] * DAY
+    service.save_key(updated)
+    return updated

@@ -1,0 +1,278 @@
+"""The KMS service: key records, the dispatcher, and what every operation shares.
+
+``KmsService.call("Decrypt", {...}, caller)`` validates, authorizes, acts and returns
+the members the AWS API returns; it raises :class:`kmstui.errors.AwsError` named as
+AWS names it. Every call, successful or not, emits one CloudTrail-shaped event.
+Operations live in small modules (``keys``, ``crypto``, ``aliases``, ``tags``,
+``rotation``, ``keypolicy``, ``grants``) and register themselves here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from tinydb import Query
+
+from kmstui.caller import Caller
+from kmstui.errors import (
+    AccessDeniedException,
+    AwsError,
+    DisabledException,
+    KMSInvalidStateException,
+    NotFoundException,
+    UnknownOperationException,
+    ValidationException,
+)
+from kmstui.kms import validation
+from kmstui.kms.arns import KEY_ID, KeyReference, key_arn, parse_key_reference
+from kmstui.kms.authorization import Verdict, request_context
+from kmstui.kms.policies import MANAGED_KEY_SERVICES, managed_key_policy
+
+if TYPE_CHECKING:
+    from kmstui.engine import Engine
+
+Handler = Callable[["KmsService", dict, Caller, "CallContext"], dict]
+OPERATIONS: dict[str, Handler] = {}
+
+# Key states (AWS key-state table) and which operations each permits.
+ENABLED, DISABLED, PENDING_DELETION = "Enabled", "Disabled", "PendingDeletion"
+
+
+def operation(name: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        OPERATIONS[name] = handler
+        return handler
+
+    return register
+
+
+@dataclass
+class CallContext:
+    """What one call gathers for its event: decisions, resources, extra fields."""
+
+    operation: str
+    verdicts: list[Verdict] = field(default_factory=list)
+    resources: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    request: dict | None = None
+
+    def decision(self) -> dict | None:
+        if not self.verdicts:
+            return None
+        denied = next((v for v in self.verdicts if not v.allowed), None)
+        final = denied or self.verdicts[-1]
+        out = final.to_event()
+        if len(self.verdicts) > 1:
+            out["checks"] = [v.to_event() for v in self.verdicts]
+        return out
+
+
+class KmsService:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.store = engine.store
+        self._keys: dict[str, dict] = {}
+        self._aliases: dict[tuple[str, str, str], dict] = {}
+        self._aead: dict[tuple[str, str], AESGCM] = {}
+        self.reload()
+        self.store.on_rollback(self.reload)
+
+    # -- state ------------------------------------------------------------------------
+    def reload(self) -> None:
+        self._keys = {doc["KeyId"]: dict(doc) for doc in self.store.table("keys").all()}
+        self._aliases = {
+            (doc["AccountId"], doc["Region"], doc["AliasName"]): dict(doc)
+            for doc in self.store.table("aliases").all()
+        }
+
+    def save_key(self, key: dict) -> None:
+        self.store.table("keys").upsert(key, Query().KeyId == key["KeyId"])
+        self._keys[key["KeyId"]] = key
+
+    def save_alias(self, alias: dict) -> None:
+        q = Query()
+        self.store.table("aliases").upsert(
+            alias, (q.AccountId == alias["AccountId"]) & (q.Region == alias["Region"])
+            & (q.AliasName == alias["AliasName"]))
+        self._aliases[(alias["AccountId"], alias["Region"], alias["AliasName"])] = alias
+
+    def delete_alias_record(self, alias: dict) -> None:
+        q = Query()
+        self.store.table("aliases").remove(
+            (q.AccountId == alias["AccountId"]) & (q.Region == alias["Region"])
+            & (q.AliasName == alias["AliasName"]))
+        self._aliases.pop((alias["AccountId"], alias["Region"], alias["AliasName"]), None)
+
+    def keys_in(self, account: str, region: str) -> list[dict]:
+        return sorted(
+            (k for k in self._keys.values()
+             if k["AWSAccountId"] == account and k["Region"] == region
+             and k["KeyState"] != "Deleted"),
+            key=lambda k: (k["CreationDate"], k["KeyId"]),
+        )
+
+    def aliases_in(self, account: str, region: str) -> list[dict]:
+        return sorted((a for (acct, reg, _), a in self._aliases.items()
+                       if acct == account and reg == region), key=lambda a: a["AliasName"])
+
+    def aliases_of(self, key_id: str) -> list[dict]:
+        return sorted((a for a in self._aliases.values() if a.get("TargetKeyId") == key_id),
+                      key=lambda a: a["AliasName"])
+
+    def all_keys(self) -> list[dict]:
+        return [k for k in self._keys.values() if k["KeyState"] != "Deleted"]
+
+    def key_by_id(self, key_id: str) -> dict | None:
+        return self._keys.get(key_id)
+
+    def create_managed_key(self, alias_name: str, caller: Caller) -> dict:
+        """AWS managed keys (``alias/aws/ebs``) appear on first use."""
+        from kmstui.kms.keys import new_key
+
+        _service, description = MANAGED_KEY_SERVICES[alias_name]
+        owner = Caller.root(caller.account, caller.region)
+        key = new_key(self, owner, description=description, manager="AWS",
+                      policy=managed_key_policy(alias_name, caller.account, caller.region))
+        now = self.engine.clock.now()
+        alias = {"AccountId": caller.account, "Region": caller.region, "AliasName": alias_name,
+                 "AliasArn": f"arn:aws:kms:{caller.region}:{caller.account}:{alias_name}",
+                 "TargetKeyId": key["KeyId"], "CreationDate": now, "LastUpdatedDate": now}
+        with self.store.transaction():
+            self.save_key(key)
+            self.save_alias(alias)
+        self.engine.reschedule()
+        return alias
+
+    # -- key material -----------------------------------------------------------------
+    def aead(self, key: dict, material_id: str) -> AESGCM | None:
+        cache_key = (key["KeyId"], material_id)
+        cipher = self._aead.get(cache_key)
+        if cipher is None:
+            material = next((m for m in key["Materials"] if m["KeyMaterialId"] == material_id), None)
+            if material is None:
+                return None
+            secret = self.store.root_key.unwrap(material["Wrapped"], material_purpose(key, material_id))
+            cipher = AESGCM(secret)
+            self._aead[cache_key] = cipher
+        return cipher
+
+    def forget_key_material(self, key_id: str) -> None:
+        for cache_key in [c for c in self._aead if c[0] == key_id]:
+            del self._aead[cache_key]
+
+    # -- resolving KeyId --------------------------------------------------------------
+    def resolve(self, key_id_text: Any, caller: Caller, *, member: str = "KeyId",
+                allow_alias: bool = True) -> dict:
+        """The key named by ``KeyId`` (id, key ARN, alias name, alias ARN).
+
+        Raises NotFoundException as AWS does for unknown keys, unknown aliases and
+        malformed identifiers."""
+        text = validation.string({member: key_id_text}, member, max_len=2048)
+        ref = parse_key_reference(text, caller.account, caller.region)
+        if ref is None:
+            raise NotFoundException(f"Invalid arn {text}")
+        if ref.kind == "alias":
+            if not allow_alias:
+                raise NotFoundException(f"Invalid keyId '{text}'")
+            alias = self._aliases.get((ref.account, ref.region, ref.value))
+            if alias is None and ref.value in MANAGED_KEY_SERVICES and ref.account == caller.account:
+                alias = self.create_managed_key(ref.value, caller)
+            if alias is None or not alias.get("TargetKeyId"):
+                raise NotFoundException(f"Alias {ref.arn} is not found.")
+            key = self._keys.get(alias["TargetKeyId"])
+        else:
+            if not KEY_ID.match(ref.value):
+                raise NotFoundException(f"Invalid keyId '{text}'")
+            key = self._keys.get(ref.value)
+            if key is not None and (key["AWSAccountId"] != ref.account or key["Region"] != ref.region):
+                key = None
+        if key is None or key["KeyState"] == "Deleted":
+            raise NotFoundException(f"Key '{_key_arn_of(ref)}' does not exist")
+        return key
+
+    # -- checks shared by operations --------------------------------------------------
+    def authorize(self, ctx: CallContext, caller: Caller, action: str, key: dict | None,
+                  encryption_context: dict[str, str] | None = None,
+                  extra: dict[str, Any] | None = None) -> Verdict:
+        context = request_context(caller, self.engine.clock.now(), key, encryption_context, extra)
+        verdict = self.engine.authorizer.authorize(caller, action, key, context)
+        ctx.verdicts.append(verdict)
+        if key is not None and key["Arn"] not in ctx.resources:
+            ctx.resources.append(key["Arn"])
+        if not verdict.allowed:
+            resource = key["Arn"] if key is not None else "*"
+            raise AccessDeniedException(
+                f"User: {caller.principal} is not authorized to perform: {action} on resource: "
+                f"{resource} {verdict.reason or 'because no policy allows the ' + action + ' action'}"
+            )
+        return verdict
+
+    @staticmethod
+    def require_usable(key: dict) -> None:
+        """Cryptographic operations need an Enabled key."""
+        state = key["KeyState"]
+        if state == ENABLED:
+            return
+        if state == DISABLED:
+            raise DisabledException(f"{key['Arn']} is disabled.")
+        raise KMSInvalidStateException(f"{key['Arn']} is pending deletion.")
+
+    @staticmethod
+    def require_not_pending_deletion(key: dict) -> None:
+        if key["KeyState"] == PENDING_DELETION:
+            raise KMSInvalidStateException(f"{key['Arn']} is pending deletion.")
+
+    @staticmethod
+    def require_customer_managed(key: dict, what: str) -> None:
+        if key.get("KeyManager") == "AWS":
+            from kmstui.errors import UnsupportedOperationException
+
+            raise UnsupportedOperationException(
+                f"{key['Arn']} is an AWS managed key; {what} is not supported for it."
+            )
+
+    @staticmethod
+    def require_same_account(key: dict, caller: Caller, operation_name: str) -> None:
+        """Operations AWS does not allow across accounts."""
+        if key["AWSAccountId"] != caller.account:
+            raise NotFoundException(f"Key '{key['Arn']}' does not exist")
+
+    # -- dispatch ---------------------------------------------------------------------
+    def call(self, operation_name: str, params: dict | None, caller: Caller) -> dict:
+        handler = OPERATIONS.get(operation_name)
+        if handler is None:
+            raise UnknownOperationException(f"Unknown operation {operation_name}")
+        params = params or {}
+        ctx = CallContext(operation_name, request=params)
+        engine = self.engine
+        error: tuple[str, str] | None = None
+        response: dict | None = None
+        with engine.lock:
+            engine.tick()
+            try:
+                if not isinstance(params, dict):
+                    raise ValidationException("The request body must be a JSON object")
+                response = handler(self, params, caller, ctx)
+            except AwsError as exc:
+                error = (exc.code, exc.message)
+                raise
+            finally:
+                engine.emit(service="kms", operation=operation_name, caller=caller,
+                            request=params, response=response, error=error,
+                            resources=ctx.resources, decision=ctx.decision(), extra=ctx.extra)
+        return response
+
+    def internal_call(self, operation_name: str, params: dict, caller: Caller) -> dict:
+        """A call made by another service (EC2 on a caller's behalf): same path."""
+        return self.call(operation_name, params, caller)
+
+
+def material_purpose(key: dict, material_id: str) -> str:
+    return f"kms:key-material:{key['KeyId']}:{material_id}"
+
+
+def _key_arn_of(ref: KeyReference) -> str:
+    return key_arn(ref.region, ref.account, ref.value) if ref.kind == "key" else ref.arn

@@ -1,0 +1,120 @@
+"""Request validation with AWS's wording.
+
+AWS reports constraint violations as ``ValidationException`` with messages like
+``1 validation error detected: Value '0' at 'numberOfBytes' failed to satisfy
+constraint: Member must have value greater than or equal to 1``; type errors on the
+wire are ``SerializationException``. Member names in messages are camelCase.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kmstui.errors import SerializationException, ValidationException
+
+_MISSING = object()
+
+
+def _member(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def violation(name: str, value: Any, constraint: str) -> ValidationException:
+    shown = "null" if value is None else f"'{value}'"
+    return ValidationException(
+        f"1 validation error detected: Value {shown} at '{_member(name)}' failed to satisfy "
+        f"constraint: {constraint}"
+    )
+
+
+def required(params: dict, name: str) -> Any:
+    value = params.get(name, _MISSING)
+    if value is _MISSING or value is None:
+        raise violation(name, None, "Member must not be null")
+    return value
+
+
+def string(params: dict, name: str, *, optional: bool = False, min_len: int = 1,
+           max_len: int = 2048, choices: tuple[str, ...] | None = None) -> str | None:
+    value = params.get(name)
+    if value is None:
+        if optional:
+            return None
+        raise violation(name, None, "Member must not be null")
+    if not isinstance(value, str):
+        raise SerializationException(f"Unexpected value type for {name}: expected a string")
+    if len(value) < min_len:
+        raise violation(name, value, f"Member must have length greater than or equal to {min_len}")
+    if len(value) > max_len:
+        raise violation(name, value, f"Member must have length less than or equal to {max_len}")
+    if choices is not None and value not in choices:
+        raise violation(name, value,
+                        f"Member must satisfy enum value set: [{', '.join(choices)}]")
+    return value
+
+
+def integer(params: dict, name: str, *, optional: bool = True, low: int | None = None,
+            high: int | None = None) -> int | None:
+    value = params.get(name)
+    if value is None:
+        if optional:
+            return None
+        raise violation(name, None, "Member must not be null")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SerializationException(f"Unexpected value type for {name}: expected an integer")
+    if low is not None and value < low:
+        raise violation(name, value, f"Member must have value greater than or equal to {low}")
+    if high is not None and value > high:
+        raise violation(name, value, f"Member must have value less than or equal to {high}")
+    return value
+
+
+def boolean(params: dict, name: str, default: bool = False) -> bool:
+    value = params.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise SerializationException(f"Unexpected value type for {name}: expected a boolean")
+    return value
+
+
+def blob(params: dict, name: str, *, optional: bool = False, min_len: int = 1,
+         max_len: int = 6144) -> bytes | None:
+    value = params.get(name)
+    if value is None:
+        if optional:
+            return None
+        raise violation(name, None, "Member must not be null")
+    if isinstance(value, (bytearray, memoryview)):
+        value = bytes(value)
+    if not isinstance(value, bytes):
+        raise SerializationException(f"Unexpected value type for {name}: expected a blob")
+    if len(value) < min_len:
+        raise violation(name, "java.nio.HeapByteBuffer",
+                        f"Member must have length greater than or equal to {min_len}")
+    if len(value) > max_len:
+        raise violation(name, "java.nio.HeapByteBuffer",
+                        f"Member must have length less than or equal to {max_len}")
+    return value
+
+
+def string_map(params: dict, name: str) -> dict[str, str]:
+    value = params.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise SerializationException(f"Unexpected value type for {name}: expected a string map")
+    return dict(value)
+
+
+def string_list(params: dict, name: str, *, max_items: int | None = None) -> list[str]:
+    value = params.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SerializationException(f"Unexpected value type for {name}: expected a list of strings")
+    if max_items is not None and len(value) > max_items:
+        raise violation(name, value, f"Member must have length less than or equal to {max_items}")
+    return list(value)
