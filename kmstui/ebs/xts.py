@@ -238,7 +238,10 @@ class XtsCipher:
 
     def _run_units(self, units: Sequence[int], data, out, *, encrypt: bool) -> None:
         self._check_length(len(data), len(units))
-        if len(units) and (min(units) < 0 or max(units) >= 1 << 64):
+        low, high = (units.start, units.stop - 1) if isinstance(units, range) else (0, 0)
+        if len(units) and not isinstance(units, range):
+            low, high = min(units), max(units)
+        if len(units) and (low < 0 or high >= 1 << 64):
             raise ValueError("XTS unit numbers must lie in 0 .. 2**64 - 1")
         if len(units) <= self.PER_UNIT_MAX:
             self._run_per_unit(units, data, out, encrypt)
@@ -247,7 +250,10 @@ class XtsCipher:
 
     def _unit_tweaks(self, units) -> np.ndarray:
         """Unit numbers -> their tweak inputs, ``(n, 2)`` little-endian words."""
-        numbers = np.asarray(units, dtype=_U64).reshape(-1)
+        if isinstance(units, range):
+            numbers = np.arange(units.start, units.stop, dtype=_U64)
+        else:
+            numbers = np.asarray(units, dtype=_U64).reshape(-1)
         tweaks = np.zeros((numbers.shape[0], 2), _U64)
         tweaks[:, 0] = numbers
         return tweaks
