@@ -536,15 +536,14 @@ class EventLog:
                 if handle is None and seq:
                     try:
                         handle = open(self._segment_path(seq), "rb")
-                        handle.seek(offset)
                     except FileNotFoundError:  # dropped by retention: skip ahead
                         handle = None
                 if handle is not None:
+                    handle.seek(offset)  # a partly written line is read again, whole
                     data = handle.read()
                     cut = data.rfind(b"\n") + 1
                     if cut:
                         offset += cut
-                        handle.seek(offset)  # re-read a partly written line next time
                         yield from _decode(data[:cut].split(b"\n")[:-1])
                         continue
                 # Nothing new here. The writer only ever appends to the newest file, so
@@ -552,6 +551,7 @@ class EventLog:
                 newer = [s for s in _list_segments(self._directory) if s > seq]
                 if newer:
                     if handle is not None:
+                        handle.seek(offset)
                         data = handle.read()
                         cut = data.rfind(b"\n") + 1
                         handle.close()
