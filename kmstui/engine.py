@@ -58,7 +58,7 @@ class Engine:
         try:
             self.clock = clock or Clock(offset=float(self.store.meta.get("clock_offset", 0.0)))
             self.event_log = self._open_event_log() if record_events else None
-            self.events = EventBus(sink=self.event_log.append if self.event_log else None)
+            self.events = EventBus(sink=self.event_log.append if self.event_log is not None else None)
             self.authorizer: Authorizer = authorizer or AllowAll()
             self.kms = KmsService(self)
             self._routes: dict[str, Callable[[str, dict, Caller], dict]] = {

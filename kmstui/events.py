@@ -71,6 +71,7 @@ def build_record(*, service: str, operation: str, caller: Caller, event_time: fl
                  event_id: str, request: dict | None, response: dict | None,
                  error: tuple[str, str] | None = None, resources: list[str] | None = None,
                  decision: dict | None = None, extra: dict | None = None) -> dict[str, Any]:
+    read_only = operation.startswith(READ_ONLY_PREFIXES)
     record: dict[str, Any] = {
         "eventVersion": "1.08",
         "userIdentity": user_identity(caller),
@@ -81,10 +82,11 @@ def build_record(*, service: str, operation: str, caller: Caller, event_time: fl
         "sourceIPAddress": caller.via_service or caller.source_ip,
         "userAgent": caller.via_service or caller.user_agent,
         "requestParameters": scrub(request) if request else None,
-        "responseElements": scrub(response) if response else None,
+        # CloudTrail leaves out what read-only calls return.
+        "responseElements": scrub(response) if response and not read_only else None,
         "requestID": event_id,
         "eventID": event_id,
-        "readOnly": operation.startswith(READ_ONLY_PREFIXES),
+        "readOnly": read_only,
         "resources": [
             {"accountId": arn.split(":")[4], "type": _resource_type(arn), "ARN": arn}
             for arn in (resources or [])

@@ -1,0 +1,72 @@
+"""The ``kmstui`` command: the console by default, and subcommands for scripts.
+
+Each subcommand lives in its own module under ``kmstui.commands`` and registers an
+argparse parser; this module only assembles them and runs the chosen one."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from kmstui import __version__
+from kmstui.commands.common import add_data_dir
+
+# (module, name) of every subcommand, in the order --help lists them.
+COMMANDS = [
+    ("kmstui.commands.call", "call"),
+    ("kmstui.commands.events", "events"),
+    ("kmstui.commands.clock", "clock"),
+    ("kmstui.commands.policy", "policy"),
+    ("kmstui.commands.io", "io"),
+    ("kmstui.commands.serve", "serve"),
+    ("kmstui.commands.demo", "demo"),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kmstui",
+        description="A terminal console for an embedded emulation of AWS KMS and EBS "
+                    "volume encryption. Without a command, opens the console.",
+    )
+    parser.add_argument("--version", action="version", version=f"kmstui {__version__}")
+    add_data_dir(parser)
+    parser.add_argument("--serve", action="store_true",
+                        help="also serve the AWS JSON endpoint while the console runs")
+    parser.add_argument("--port", type=int, default=4599, help="port for --serve (default 4599)")
+    parser.add_argument("--readonly", action="store_true", help=argparse.SUPPRESS)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name, _name in COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        return run_console(args, parser)
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def run_console(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        from kmstui.ui.app import run
+    except ImportError:
+        parser.print_help()
+        return 0
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of ``kmstui``; each module exposes ``register(subparsers)``."""

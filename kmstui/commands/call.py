@@ -1,0 +1,103 @@
+"""``kmstui call OPERATION [JSON | - | @FILE]``: one KMS, EC2 or IAM operation by its
+AWS name, input and output as the AWS JSON protocol has them.
+
+Exit 0 on success (the response on stdout), 1 on an AWS error (its ``{"__type",
+"message"}`` on stdout), 2 on a usage error or unreadable input."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from kmstui.caller import Caller
+from kmstui.commands.common import (
+    EXIT_AWS_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    CannotOpen,
+    add_data_dir,
+    fail,
+    open_engine,
+    print_json,
+)
+from kmstui.errors import AwsError
+from kmstui.protocol import decode_request, encode_response
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "call", help="run one KMS, EC2 or IAM operation by its AWS name",
+        description="Run one operation, e.g. kmstui call Encrypt "
+                    "'{\"KeyId\": \"alias/app\", \"Plaintext\": \"aGk=\"}'. Blobs are base64; "
+                    "timestamps are epoch seconds.")
+    parser.add_argument("operation", help="AWS operation name, e.g. CreateKey, DescribeVolumes")
+    parser.add_argument("input", nargs="?", default=None,
+                        help="request JSON, '-' for stdin, or @FILE (default: {})")
+    parser.add_argument("--as", dest="principal", metavar="ARN",
+                        help="caller principal ARN (default: the account's root user)")
+    parser.add_argument("--region", help="region of the request (default: us-east-1)")
+    parser.add_argument("--endpoint-url", metavar="URL",
+                        help="send KMS operations to a running kmstui server instead")
+    add_data_dir(parser)
+    parser.set_defaults(handler=run)
+
+
+def read_input(text: str | None) -> dict:
+    """Parse the request from an argument, stdin or a file; ValueError says why not."""
+    if text is None:
+        return {}
+    if text == "-":
+        raw = sys.stdin.read()
+    elif text.startswith("@"):
+        try:
+            raw = Path(text[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ValueError(f"cannot read {text[1:]}: {exc.strerror}") from None
+    else:
+        raw = text
+    if not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"input is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+    if not isinstance(value, dict):
+        raise ValueError("input must be a JSON object")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        request = read_input(args.input)
+    except ValueError as exc:
+        return fail(str(exc))
+    if args.endpoint_url:
+        from kmstui.api.client import call_endpoint
+
+        return call_endpoint(args.endpoint_url, args.operation, request, args)
+    try:
+        engine = open_engine(args, command="kmstui call")
+    except CannotOpen as exc:
+        return fail(str(exc))
+    try:
+        if args.principal:
+            try:
+                caller = Caller.for_arn(args.principal, args.region or engine.region)
+            except ValueError as exc:
+                return fail(str(exc))
+        else:
+            caller = engine.root_caller(args.region)
+        try:
+            response = engine.call(args.operation, decode_request(request), caller=caller)
+        except AwsError as exc:
+            print_json(exc.to_json())
+            return EXIT_AWS_ERROR
+        print_json(encode_response(response))
+        return EXIT_OK
+    finally:
+        engine.close()
+
+
+__all__ = ["register", "run", "EXIT_USAGE"]

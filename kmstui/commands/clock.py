@@ -1,0 +1,47 @@
+"""``kmstui clock show`` and ``kmstui clock advance DURATION``: the engine clock, which
+deletion windows and automatic rotation run on."""
+
+from __future__ import annotations
+
+import argparse
+
+from kmstui.clock import iso8601, parse_duration
+from kmstui.commands.common import CannotOpen, add_data_dir, fail, open_engine
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("clock", help="show or advance the engine clock")
+    actions = parser.add_subparsers(dest="clock_command", metavar="ACTION", required=True)
+    show = actions.add_parser("show", help="print the engine time and its offset")
+    add_data_dir(show)
+    show.set_defaults(handler=run_show)
+    advance = actions.add_parser("advance", help="move the engine clock forward, e.g. 31d, 12h")
+    advance.add_argument("duration", help="how far: 45s, 90m, 12h, 31d, 2w")
+    add_data_dir(advance)
+    advance.set_defaults(handler=run_advance)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    try:
+        engine = open_engine(args, command="kmstui clock")
+    except CannotOpen as exc:
+        return fail(str(exc))
+    with engine:
+        print(f"{iso8601(engine.clock.now())} (offset {engine.clock.offset / 86400:.2f} days)")
+    return 0
+
+
+def run_advance(args: argparse.Namespace) -> int:
+    try:
+        seconds = parse_duration(args.duration)
+    except ValueError as exc:
+        return fail(str(exc))
+    try:
+        engine = open_engine(args, command="kmstui clock")
+    except CannotOpen as exc:
+        return fail(str(exc))
+    with engine:
+        now = engine.advance_clock(seconds)
+        print(f"engine clock is now {iso8601(now)} "
+              f"(offset {engine.clock.offset / 86400:.2f} days)")
+    return 0

@@ -1,0 +1,103 @@
+"""Sample data for a new data directory: the account's principals, the seed key policy
+verbatim on a CMK with an alias, a second key, an instance and an encrypted volume.
+
+Seeding goes through ``engine.call`` like any other client, so the sample is only
+ever what the AWS operations could have made. Sections whose service is not in the
+engine are skipped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from kmstui import paths
+
+
+def sample_dir() -> Path:
+    return paths.resource_dir("sample_data")
+
+
+def seed_policy_text() -> str:
+    """The seed key policy, exactly as shipped."""
+    return (sample_dir() / "seed-key-policy.json").read_text(encoding="utf-8")
+
+
+def seed_if_new(engine) -> bool:
+    """Seed a data directory that has never been seeded and holds no keys."""
+    if engine.store.meta.get("seeded") or engine.kms.all_keys():
+        return False
+    seed(engine)
+    return True
+
+
+def seed(engine) -> None:
+    spec = json.loads((sample_dir() / "seed.json").read_text(encoding="utf-8"))
+    ops = set(engine.operations)
+    if "CreateUser" in ops:
+        _seed_iam(engine, spec["iam"])
+    for key_spec in spec["keys"]:
+        params = {"Description": key_spec["Description"], "Tags": key_spec.get("Tags", [])}
+        if key_spec.get("policy_file"):
+            params["Policy"] = (sample_dir() / key_spec["policy_file"]).read_text(encoding="utf-8")
+        key_id = engine.call("CreateKey", params)["KeyMetadata"]["KeyId"]
+        engine.call("CreateAlias", {"AliasName": key_spec["alias"], "TargetKeyId": key_id})
+        if key_spec.get("rotation_days"):
+            engine.call("EnableKeyRotation", {"KeyId": key_id,
+                                              "RotationPeriodInDays": key_spec["rotation_days"]})
+    if "RunInstances" in ops:
+        _seed_ec2(engine, spec["ec2"])
+    engine.store.update_meta(seeded=True)
+
+
+def _policy(name: str) -> str:
+    return (sample_dir() / name).read_text(encoding="utf-8")
+
+
+def _seed_iam(engine, spec: dict) -> None:
+    from kmstui.caller import Caller
+
+    def principals(caller, users, roles):
+        for user in users:
+            engine.call("CreateUser", {"UserName": user["UserName"]}, caller=caller)
+            for name, file in user.get("policies", {}).items():
+                engine.call("PutUserPolicy", {"UserName": user["UserName"], "PolicyName": name,
+                                              "PolicyDocument": _policy(file)}, caller=caller)
+        for role in roles:
+            engine.call("CreateRole", {"RoleName": role["RoleName"],
+                                       "AssumeRolePolicyDocument": _trust_policy(caller.account)},
+                        caller=caller)
+            for name, file in role.get("policies", {}).items():
+                engine.call("PutRolePolicy", {"RoleName": role["RoleName"], "PolicyName": name,
+                                              "PolicyDocument": _policy(file)}, caller=caller)
+
+    principals(engine.root_caller(), spec.get("users", []), spec.get("roles", []))
+    second = spec.get("second_account")
+    if second:
+        principals(Caller.root(second["account"], engine.region), second.get("users", []),
+                   second.get("roles", []))
+
+
+def _trust_policy(account: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+        "Action": "sts:AssumeRole"}]})
+
+
+def _seed_ec2(engine, spec: dict) -> None:
+    instances: dict[str, str] = {}
+    for instance in spec.get("instances", []):
+        reservation = engine.call("RunInstances", {
+            "ImageId": "ami-0kmstui00000000", "InstanceType": instance["InstanceType"],
+            "MinCount": 1, "MaxCount": 1,
+            "TagSpecifications": [{"ResourceType": "instance",
+                                   "Tags": [{"Key": "Name", "Value": instance["tag"]}]}]})
+        instances[instance["tag"]] = reservation["Instances"][0]["InstanceId"]
+    for volume in spec.get("volumes", []):
+        created = engine.call("CreateVolume", {
+            "Size": volume["Size"], "VolumeType": volume["VolumeType"],
+            "AvailabilityZone": f"{engine.region}a", "Encrypted": True,
+            "KmsKeyId": volume["key_alias"]})
+        if volume.get("attach_to"):
+            engine.call("AttachVolume", {"VolumeId": created["VolumeId"],
+                                         "InstanceId": instances[volume["attach_to"]],
+                                         "Device": volume["Device"]})
