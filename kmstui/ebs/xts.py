@@ -143,10 +143,13 @@ class XtsCipher:
             )
         self._key = bytearray(key)
         self._lock = threading.Lock()
+        # The halves are copies too; kept so that wipe() can zero them.
+        self._halves = (self._key[:32], self._key[32:])
+        data_key, tweak_key = (algorithms.AES(half) for half in self._halves)
         self._aes = algorithms.AES(self._key)
-        self._data_encryptor = Cipher(algorithms.AES(self._key[:32]), modes.ECB()).encryptor()
-        self._data_decryptor = Cipher(algorithms.AES(self._key[:32]), modes.ECB()).decryptor()
-        self._tweak_encryptor = Cipher(algorithms.AES(self._key[32:]), modes.ECB()).encryptor()
+        self._data_encryptor = Cipher(data_key, modes.ECB()).encryptor()
+        self._data_decryptor = Cipher(data_key, modes.ECB()).decryptor()
+        self._tweak_encryptor = Cipher(tweak_key, modes.ECB()).encryptor()
         self._capacity = 0
         self._allocate(self.CHUNK_UNITS * self.UNIT)
 
@@ -202,13 +205,14 @@ class XtsCipher:
         with self._lock:
             if self._key is None:
                 return
-            for i in range(len(self._key)):
-                self._key[i] = 0
+            for held in (self._key, *self._halves):
+                held[:] = bytes(len(held))
             self._key = None
+            self._halves = ()
             self._aes = None
             self._data_encryptor = self._data_decryptor = self._tweak_encryptor = None
             self._work[:] = 0
-            self._crypted[:] = 0
+            self._crypted[:] = bytes(len(self._crypted))
             self._tweaks[:] = 0
 
     # -- internals -----------------------------------------------------------------------

@@ -1,0 +1,164 @@
+"""XtsCipher: AES-256-XTS over 4096-byte units, tweak = unit number little-endian."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kmstui.ebs.xts import CipherWipedError, XtsCipher, _block_tweaks, _times_x
+
+UNIT = XtsCipher.UNIT
+KEY = bytes(range(64))
+
+
+def reference(key: bytes, units, data: bytes, *, encrypt: bool = True) -> bytes:
+    """cryptography's own XTS, one unit at a time, tweak = unit as 128-bit little-endian."""
+    pieces = []
+    for i, unit in enumerate(units):
+        context = Cipher(algorithms.AES(key), modes.XTS(unit.to_bytes(16, "little")))
+        context = context.encryptor() if encrypt else context.decryptor()
+        pieces.append(context.update(data[i * UNIT : (i + 1) * UNIT]) + context.finalize())
+    return b"".join(pieces)
+
+
+def batched(key: bytes = KEY) -> XtsCipher:
+    cipher = XtsCipher(key)
+    cipher.PER_UNIT_MAX = 0
+    return cipher
+
+
+def per_unit(key: bytes = KEY) -> XtsCipher:
+    cipher = XtsCipher(key)
+    cipher.PER_UNIT_MAX = 1 << 30
+    return cipher
+
+
+@pytest.mark.parametrize("unit", [0, 1, 255, 256, 2**32 + 5, 2**63, 2**64 - 1])
+def test_unit_tweak_is_the_unit_number_little_endian(unit):
+    data = os.urandom(UNIT)
+    for cipher in (batched(), per_unit()):
+        assert cipher.encrypt(data, unit) == reference(KEY, [unit], data)
+
+
+def test_same_plaintext_at_two_units_gives_different_ciphertext():
+    data = b"\xab" * UNIT
+    cipher = XtsCipher(KEY)
+    assert cipher.encrypt(data, 7) != cipher.encrypt(data, 8)
+
+
+@pytest.mark.parametrize("count", [2, 13, 64, 65, 200])
+def test_batched_path_equals_per_unit_path_for_contiguous_units(count):
+    data = os.urandom(count * UNIT)
+    expected = reference(KEY, range(1000, 1000 + count), data)
+    assert batched().encrypt(data, 1000) == expected
+    assert per_unit().encrypt(data, 1000) == expected
+    assert batched().decrypt(expected, 1000) == data
+
+
+def test_batched_path_equals_per_unit_path_for_non_contiguous_units():
+    units = [9, 3, 2**40, 3, 0, 77, 2**64 - 1, 12]
+    data = os.urandom(len(units) * UNIT)
+    expected = reference(KEY, units, data)
+    assert batched().encrypt_units(units, data) == expected
+    assert per_unit().encrypt_units(units, data) == expected
+    assert batched().decrypt_units(units, expected) == data
+    assert per_unit().decrypt_units(units, expected) == data
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    units=st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=40),
+    seed=st.binary(min_size=16, max_size=16),
+)
+def test_decrypt_units_inverts_encrypt_units(units, seed):
+    data = (seed * (UNIT // 16)) * len(units)
+    cipher = XtsCipher(KEY)
+    cipher_text = cipher.encrypt_units(units, data)
+    assert cipher_text == reference(KEY, units, data)
+    assert cipher.decrypt_units(units, cipher_text) == data
+
+
+def test_encrypt_into_fills_a_preallocated_buffer():
+    data = os.urandom(20 * UNIT)
+    out = bytearray(21 * UNIT)
+    XtsCipher(KEY).encrypt_into(data, 5, memoryview(out)[UNIT:])
+    assert out[:UNIT] == bytes(UNIT)
+    assert bytes(out[UNIT:]) == reference(KEY, range(5, 25), data)
+    back = bytearray(20 * UNIT)
+    XtsCipher(KEY).decrypt_into(out[UNIT:], 5, back)
+    assert back == data
+
+
+def test_block_tweaks_are_successive_multiples_by_alpha():
+    first = np.frombuffer(os.urandom(3 * 16), "<u8").reshape(3, 2).copy()
+    out = np.zeros(3 * 512, "<u8")
+    tweaks = _block_tweaks(first, 256, out)
+    for row, (lo, hi) in zip(tweaks, first, strict=True):
+        value = int(lo) | int(hi) << 64
+        for j in range(256):
+            assert int(row[2 * j]) | int(row[2 * j + 1]) << 64 == value, j
+            value = _times_x(value)
+
+
+def test_key_with_equal_halves_is_rejected():
+    half = os.urandom(32)
+    with pytest.raises(ValueError, match="halves are equal"):
+        XtsCipher(half + half)
+
+
+@pytest.mark.parametrize("size", [0, 32, 63, 65])
+def test_key_must_be_64_bytes(size):
+    with pytest.raises(ValueError, match="64-byte key"):
+        XtsCipher(bytes(range(size)))
+
+
+def test_key_is_copied_so_the_caller_buffer_can_change():
+    key = bytearray(KEY)
+    cipher = XtsCipher(key)
+    key[:] = os.urandom(64)
+    data = os.urandom(UNIT)
+    assert cipher.encrypt(data, 0) == reference(KEY, [0], data)
+
+
+def test_wipe_zeroes_the_key_and_refuses_further_use():
+    cipher = XtsCipher(KEY)
+    held = cipher._key
+    cipher.wipe()
+    assert held == bytes(64)
+    assert cipher.wiped
+    for call in (
+        lambda: cipher.encrypt(bytes(UNIT), 0),
+        lambda: cipher.decrypt(bytes(2 * UNIT), 0),
+        lambda: cipher.encrypt_units([1, 5], bytes(2 * UNIT)),
+        lambda: cipher.decrypt_units(list(range(40)), bytes(40 * UNIT)),
+    ):
+        with pytest.raises(CipherWipedError):
+            call()
+    cipher.wipe()  # twice is harmless
+
+
+@pytest.mark.parametrize("length", [1, 16, UNIT - 1, UNIT + 16])
+def test_data_must_be_whole_units(length):
+    with pytest.raises(ValueError, match="whole 4096-byte units"):
+        XtsCipher(KEY).encrypt(bytes(length), 0)
+
+
+def test_unit_numbers_and_data_must_agree():
+    with pytest.raises(ValueError, match="3 unit numbers given for 2 units"):
+        XtsCipher(KEY).encrypt_units([1, 2, 3], bytes(2 * UNIT))
+
+
+@pytest.mark.parametrize("units", [[-1], [2**64], [0, 2**64 + 1]])
+def test_unit_numbers_must_fit_64_bits(units):
+    with pytest.raises(ValueError, match="0 .. 2\\*\\*64 - 1"):
+        XtsCipher(KEY).encrypt_units(units, bytes(len(units) * UNIT))
+
+
+def test_empty_data_gives_empty_result():
+    assert XtsCipher(KEY).encrypt(b"", 0) == b""
+    assert XtsCipher(KEY).decrypt_units([], b"") == b""
