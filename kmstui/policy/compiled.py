@@ -80,8 +80,17 @@ class _NameMatcher:
 
 class CompiledStatement:
     __slots__ = (
-        "index", "sid", "effect", "principal", "not_principal", "actions", "not_actions",
-        "resources", "not_resources", "conditions", "raw",
+        "index",
+        "sid",
+        "effect",
+        "principal",
+        "not_principal",
+        "actions",
+        "not_actions",
+        "resources",
+        "not_resources",
+        "conditions",
+        "raw",
     )
 
     def __init__(self, index: int, raw: dict, allow_variables: bool):
@@ -169,7 +178,9 @@ class CompiledPolicy:
         if not isinstance(raw, list):
             raw = []
         self.statements = tuple(
-            CompiledStatement(i, s, allow_variables) for i, s in enumerate(raw) if isinstance(s, dict)
+            CompiledStatement(i, s, allow_variables)
+            for i, s in enumerate(raw)
+            if isinstance(s, dict)
         )
         self._by_action: dict[str, frozenset[int]] = {}
 

@@ -13,7 +13,7 @@ import base64
 import binascii
 import ipaddress
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from . import variables
@@ -59,7 +59,7 @@ def parse_date(value) -> float | None:
     else:
         return None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     try:
         return dt.timestamp()
     except (OverflowError, OSError, ValueError):
@@ -251,8 +251,13 @@ _op("StringEqualsIgnoreCase", _string_ic)
 _op("StringNotEqualsIgnoreCase", _string_ic, True)
 _op("StringLike", _string_like)
 _op("StringNotLike", _string_like, True)
-for _suffix, _cmp in (("Equals", _eq), ("LessThan", _lt), ("LessThanEquals", _le),
-                      ("GreaterThan", _gt), ("GreaterThanEquals", _ge)):
+for _suffix, _cmp in (
+    ("Equals", _eq),
+    ("LessThan", _lt),
+    ("LessThanEquals", _le),
+    ("GreaterThan", _gt),
+    ("GreaterThanEquals", _ge),
+):
     _op(f"Numeric{_suffix}", Numeric(_cmp))
     _op(f"Date{_suffix}", Date(_cmp))
 _op("NumericNotEquals", Numeric(_eq), True)
@@ -267,8 +272,14 @@ _op("ArnNotEquals", _arn, True)
 _op("ArnNotLike", _arn, True)
 _op("Null", None)
 
-LIKE_OPERATORS = {"stringlike", "stringnotlike", "arnlike", "arnnotlike", "arnequals",
-                  "arnnotequals"}
+LIKE_OPERATORS = {
+    "stringlike",
+    "stringnotlike",
+    "arnlike",
+    "arnnotlike",
+    "arnequals",
+    "arnnotequals",
+}
 
 
 class OperatorName:

@@ -36,8 +36,12 @@ KEY_POLICY = "key-policy"
 IDENTITY_POLICY = "identity-policy"
 GRANT = "grant"
 
-_PRINCIPAL_TYPES = {ROOT: "Account", USER: "User", SESSION: "AssumedRole",
-                    "federated-user": "FederatedUser"}
+_PRINCIPAL_TYPES = {
+    ROOT: "Account",
+    USER: "User",
+    SESSION: "AssumedRole",
+    "federated-user": "FederatedUser",
+}
 
 
 @dataclass
@@ -93,8 +97,11 @@ class _Context(dict):
         elif key == "aws:resourceaccount":
             value = self.resource_account
         elif key == "aws:principalarn":
-            value = caller.role_arn if caller.kind == SESSION else (
-                None if caller.kind == SERVICE else caller.arn)
+            value = (
+                caller.role_arn
+                if caller.kind == SESSION
+                else (None if caller.kind == SERVICE else caller.arn)
+            )
         elif key == "aws:username":
             value = caller.name if caller.kind == USER else None
         elif key == "aws:principaltype":
@@ -105,8 +112,11 @@ class _Context(dict):
             value = caller.name if caller.kind == SERVICE else None
         elif key == "kms:encryptioncontextkeys":
             prefix = "kms:encryptioncontext:"
-            value = [k[len(prefix):] for k in self.request.context
-                     if k[: len(prefix)].lower() == prefix and len(k) > len(prefix)] or None
+            value = [
+                k[len(prefix) :]
+                for k in self.request.context
+                if k[: len(prefix)].lower() == prefix and len(k) > len(prefix)
+            ] or None
         else:
             value = None
         if value is None:
@@ -127,8 +137,18 @@ def _as_compiled(policy, name=None) -> CompiledPolicy:
     return policy if isinstance(policy, CompiledPolicy) else compile_policy(policy, name)
 
 
-def _scan(policy: CompiledPolicy, source: str, policy_label, request: Request, action_lower,
-          caller: Caller, ctx, check_principal: bool, matched, not_matched):
+def _scan(
+    policy: CompiledPolicy,
+    source: str,
+    policy_label,
+    request: Request,
+    action_lower,
+    caller: Caller,
+    ctx,
+    check_principal: bool,
+    matched,
+    not_matched,
+):
     """Yield ``(statement, principal match kind)`` for each statement that applies,
     recording the others in ``not_matched``."""
     applicable = policy.for_action(action_lower)
@@ -183,8 +203,13 @@ def _exempt(not_principal, caller: Caller, deny: bool) -> bool:
     return caller.account in not_principal.accounts
 
 
-def evaluate(request: Request, *, key_policy=None, identity_policies: Sequence = (),
-             grants: Sequence[dict] = ()) -> Decision:
+def evaluate(
+    request: Request,
+    *,
+    key_policy=None,
+    identity_policies: Sequence = (),
+    grants: Sequence[dict] = (),
+) -> Decision:
     """Decide ``request`` as KMS would. Pure: same inputs, same decision."""
     caller = parse_caller(request.principal)
     action_lower = request.action.lower()
@@ -207,8 +232,9 @@ def evaluate(request: Request, *, key_policy=None, identity_policies: Sequence =
 
     if key_policy is not None:
         kp = _as_compiled(key_policy)
-        for st, kind, entry in _scan(kp, KEY_POLICY, None, request, action_lower, caller, ctx,
-                                     True, matched, not_matched):
+        for st, kind, entry in _scan(
+            kp, KEY_POLICY, None, request, action_lower, caller, ctx, True, matched, not_matched
+        ):
             if st.effect == "Deny":
                 denies.append(entry)
             elif kind == DIRECT:
@@ -220,8 +246,18 @@ def evaluate(request: Request, *, key_policy=None, identity_policies: Sequence =
     for i, policy in enumerate(identity_policies):
         ip = _as_compiled(policy)
         label = ip.name if ip.name is not None else i
-        for st, _kind, entry in _scan(ip, IDENTITY_POLICY, label, request, action_lower, caller,
-                                      ctx, False, matched, not_matched):
+        for st, _kind, entry in _scan(
+            ip,
+            IDENTITY_POLICY,
+            label,
+            request,
+            action_lower,
+            caller,
+            ctx,
+            False,
+            matched,
+            not_matched,
+        ):
             (denies if st.effect == "Deny" else identity_allows).append(entry)
 
     for grant in grants:

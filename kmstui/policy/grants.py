@@ -18,9 +18,7 @@ def encryption_context(context: dict) -> dict[str, str]:
     """The request's encryption context, keys in their original case."""
     cut = len(_EC_PREFIX)
     return {
-        k[cut:]: v
-        for k, v in context.items()
-        if len(k) > cut and k[:cut].lower() == _EC_PREFIX
+        k[cut:]: v for k, v in context.items() if len(k) > cut and k[:cut].lower() == _EC_PREFIX
     }
 
 
