@@ -138,7 +138,7 @@ class EventLog:
         try:
             self._lock_file.acquire()
         except filelock.Timeout:
-            raise EventLogBusy(f"{self._directory} is already written by another process") from None
+            raise EventLogBusy(f"{self._directory} is already open for writing") from None
         try:
             self._open_for_append()
         except BaseException:
@@ -160,8 +160,11 @@ class EventLog:
         self._directory = directory
         self._readonly = readonly
         self._closed = False
-        self._lock = threading.Lock()  # guards the pending batch and the total
-        self._io_lock = threading.Lock()  # serialises flushes and state changes
+        # _lock is held only for moments: the pending batch, the counters and the list
+        # of segments. _io_lock serialises the slow part (a flush's writes and fsyncs,
+        # a reader's refresh), so appends and reads never wait for the disk.
+        self._lock = threading.Lock()
+        self._io_lock = threading.Lock()
         self._pending: list[bytes] = []
         self._pending_bytes = 0
         self._sealed: list[_Segment] = []
@@ -184,7 +187,12 @@ class EventLog:
     # ------------------------------------------------------------------ writing
 
     def append(self, record: dict) -> None:
-        """Queue ``record`` for the next flush. Never touches the disk."""
+        """Queue ``record`` for the next flush. Never touches the disk.
+
+        The record is serialised now, so later changes to the dict are not recorded.
+        Raises ``TypeError`` if it is not JSON-serialisable. Without :meth:`start`
+        nothing is written until :meth:`flush` or :meth:`close`.
+        """
         self._check_writable()
         try:
             text = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
