@@ -26,7 +26,7 @@ from kmstui.errors import (
 from kmstui.events import EventBus, build_record
 from kmstui.kms import OPERATIONS as KMS_OPERATIONS
 from kmstui.kms import KmsService
-from kmstui.kms.authorization import AllowAll, Authorizer
+from kmstui.kms.authorization import Authorizer, PolicyAuthorizer
 from kmstui.store import Store
 
 KEY_POLICY_MAX_BYTES = 32768
@@ -59,7 +59,7 @@ class Engine:
             self.clock = clock or Clock(offset=float(self.store.meta.get("clock_offset", 0.0)))
             self.event_log = self._open_event_log() if record_events else None
             self.events = EventBus(sink=self.event_log.append if self.event_log is not None else None)
-            self.authorizer: Authorizer = authorizer or AllowAll()
+            self.authorizer: Authorizer = authorizer or PolicyAuthorizer(self)
             self.kms = KmsService(self)
             self._routes: dict[str, Callable[[str, dict, Caller], dict]] = {
                 name: self.kms.call for name in KMS_OPERATIONS
@@ -114,17 +114,56 @@ class Engine:
         return record
 
     # -- policies ---------------------------------------------------------------------
+    def validate_key_policy(self, text: str, caller: Caller, *, bypass: bool = False) -> list:
+        """Findings for a key policy as KMS and Access Analyzer would report them,
+        including the lockout safety check for ``caller`` and unknown principals."""
+        from kmstui.policy import validate_policy
+
+        iam = getattr(self, "iam", None)
+        return validate_policy(
+            text, policy_type="KEY_POLICY",
+            caller=None if caller.is_service else caller.principal,
+            bypass_policy_lockout_safety_check=bypass,
+            principal_exists=iam.principal_exists if iam is not None else None)
+
     def check_key_policy(self, policy: str, caller: Caller, *, bypass: bool = False) -> None:
-        """What KMS checks before accepting a key policy (CreateKey, PutKeyPolicy)."""
+        """What KMS checks before accepting a key policy (CreateKey, PutKeyPolicy):
+        MalformedPolicyDocumentException with the first rejection, in KMS's words."""
+        from kmstui.policy import kms_rejection
+
         if len(policy.encode("utf-8")) > KEY_POLICY_MAX_BYTES:
             raise LimitExceededException(
-                f"The key policy is larger than {KEY_POLICY_MAX_BYTES} bytes.")
-        try:
-            json.loads(policy)
-        except ValueError:
+                f"The key policy is larger than the {KEY_POLICY_MAX_BYTES}-byte limit "
+                f"({len(policy.encode('utf-8'))} bytes).")
+        rejection = kms_rejection(self.validate_key_policy(policy, caller, bypass=bypass))
+        if rejection is not None:
+            where = rejection.span.start
             raise MalformedPolicyDocumentException(
-                "The new key policy will not allow you to update the key policy in the future."
-                if False else "Policy contains invalid JSON.") from None
+                f"{rejection.message} (line {where.line}, column {where.column})")
+
+    def simulate(self, *, policy_text: str | None, principal: str, action: str, key_id: str,
+                 encryption_context: dict | None = None, via_service: str | None = None,
+                 region: str | None = None):
+        """Decide whether ``principal`` may do ``action`` on the key, using
+        ``policy_text`` in place of the stored key policy (None: the stored one), with
+        the principal's identity policies and the key's grants. Nothing is changed."""
+        from kmstui.kms.authorization import PolicyAuthorizer, request_context
+
+        with self.lock:
+            try:
+                caller = Caller.for_arn(principal, region or self.region)
+            except ValueError:
+                caller = Caller(principal=principal, account=self.account,
+                                region=region or self.region)
+            if via_service:
+                caller = caller.via(via_service)
+            key = self.kms.resolve(key_id, self.root_caller(region))
+            if not action.startswith("kms:"):
+                action = f"kms:{action}"
+            context = request_context(caller, self.clock.now(), key, encryption_context)
+            authorizer = self.authorizer if isinstance(self.authorizer, PolicyAuthorizer) \
+                else PolicyAuthorizer(self)
+            return authorizer.decide(caller, action, key, context, key_policy_text=policy_text)
 
     # -- time -------------------------------------------------------------------------
     def advance_clock(self, seconds: float) -> float:

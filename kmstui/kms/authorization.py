@@ -94,3 +94,58 @@ def request_context(caller: Caller, now: float, key: dict | None,
         context.update(extra)
     context.update(caller.extra_context)
     return context
+
+
+class PolicyAuthorizer:
+    """Decides with the key policy, the caller's identity policies and the key's grants
+    (ExplicitDeny > Allow > ImplicitDeny), as KMS does.
+
+    Policies are compiled once per distinct text (the policy package caches by
+    content), so a request costs one evaluation, not a parse."""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    def identity_policies(self, caller: Caller) -> list:
+        from kmstui.policy import compile_policy
+
+        iam = getattr(self.engine, "iam", None)
+        if iam is None or caller.is_service:
+            return []
+        return [compile_policy(text, name) for name, text in iam.identity_policies(caller.principal)]
+
+    def decide(self, caller: Caller, action: str, key: dict | None, context: dict[str, Any],
+               key_policy_text: str | None = None):
+        from kmstui.policy import Request, compile_policy, evaluate
+
+        if key is None:
+            resource = "*"
+            key_policy = None
+            grants: list = []
+        else:
+            resource = key["Arn"]
+            key_policy = compile_policy(key_policy_text if key_policy_text is not None
+                                        else key["Policy"])
+            grants = self.engine.kms.grants_by_key.get(key["KeyId"], [])
+        request = Request(principal=caller.principal, action=action, resource=resource,
+                          context=context, principal_account=caller.account,
+                          resource_account=key["AWSAccountId"] if key else caller.account)
+        return evaluate(request, key_policy=key_policy,
+                        identity_policies=self.identity_policies(caller), grants=grants)
+
+    def authorize(self, caller: Caller, action: str, key: dict | None,
+                  context: dict[str, Any]) -> Verdict:
+        if key is None and (caller.is_service or caller.is_root):
+            # Account-level actions (CreateKey, ListKeys ...) have no key policy: the
+            # root user may always call them; services act within their own scope.
+            return Verdict(action=action, effect="Allow",
+                           decided_by=["account root user" if caller.is_root else caller.principal])
+        decision = self.decide(caller, action, key, context)
+        decided_by = decision.decided_by
+        if decision.allowed and not decided_by and caller.is_root:
+            decided_by = ["account root user"]
+        reason = None
+        if not decision.allowed:
+            reason = f"because {decision.reason}" if decision.reason else None
+        return Verdict(action=action, effect=decision.effect, decided_by=decided_by,
+                       reason=reason)

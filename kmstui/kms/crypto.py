@@ -40,7 +40,11 @@ def _context(params: dict, name: str = "EncryptionContext") -> dict[str, str]:
 
 
 def _grant_tokens(params: dict) -> list[str]:
-    return validation.string_list(params, "GrantTokens", max_items=10)
+    from kmstui.kms.grants import check_grant_tokens
+
+    tokens = validation.string_list(params, "GrantTokens", max_items=10)
+    check_grant_tokens(tokens)
+    return tokens
 
 
 def seal(service: KmsService, key: dict, plaintext: bytes, context: dict[str, str]) -> bytes:

@@ -13,6 +13,7 @@ from kmstui.errors import (
 )
 from kmstui.kms import paging, validation
 from kmstui.kms.arns import key_arn
+from kmstui.kms.grants import remove_key_grants
 from kmstui.kms.policies import default_key_policy
 from kmstui.kms.service import (
     DISABLED,
@@ -255,6 +256,7 @@ def delete_key_now(service: KmsService, key: dict) -> None:
     with service.store.transaction():
         for alias in service.aliases_of(key["KeyId"]):
             service.delete_alias_record(alias)
+        remove_key_grants(service, key)
         service.engine.on_key_deleted(key)
         service.save_key(tombstone)
     service.forget_key_material(key["KeyId"])

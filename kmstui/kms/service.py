@@ -87,6 +87,27 @@ class KmsService:
             (doc["AccountId"], doc["Region"], doc["AliasName"]): dict(doc)
             for doc in self.store.table("aliases").all()
         }
+        self.grant_records = {doc["GrantId"]: dict(doc) for doc in self.store.table("grants").all()}
+        self._index_grants()
+
+    def _index_grants(self) -> None:
+        from kmstui.kms.grants import grant_view
+
+        by_key: dict[str, list[dict]] = {}
+        for grant in sorted(self.grant_records.values(),
+                            key=lambda g: (g["CreationDate"], g["GrantId"])):
+            by_key.setdefault(grant["KeyId"], []).append(grant_view(grant))
+        self.grants_by_key = by_key
+
+    def save_grant(self, grant: dict) -> None:
+        self.store.table("grants").upsert(grant, Query().GrantId == grant["GrantId"])
+        self.grant_records[grant["GrantId"]] = grant
+        self._index_grants()
+
+    def delete_grant(self, grant_id: str) -> None:
+        self.store.table("grants").remove(Query().GrantId == grant_id)
+        self.grant_records.pop(grant_id, None)
+        self._index_grants()
 
     def save_key(self, key: dict) -> None:
         self.store.table("keys").upsert(key, Query().KeyId == key["KeyId"])
