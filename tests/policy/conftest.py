@@ -52,8 +52,8 @@ def statement(effect="Allow", principal=None, action="kms:Decrypt", resource="*"
               condition=None, **extra) -> dict:
     st: dict = {"Effect": effect}
     if principal is not None:
-        st["Principal"] = {"AWS": principal} if isinstance(principal, str) and principal != "*" \
-            else principal
+        named = isinstance(principal, list) or (isinstance(principal, str) and principal != "*")
+        st["Principal"] = {"AWS": principal} if named else principal
     if action is not None:
         st["Action"] = action
     if resource is not None:
