@@ -109,14 +109,22 @@ def main() -> None:
     bare_parse = median_us(lambda: json.loads(text), number=200)
     big_validate = median_us(lambda: validate_policy(text), number=20, repeat=11)
 
-    print(f"machine: {platform.processor() or platform.machine()}, {platform.python_implementation()}"
-          f" {platform.python_version()}")
-    print(f"seed policy evaluate        median {seed_eval:9.1f} us   (target < 20 us;"
-          f" bare reference {bare_eval:.2f} us)")
-    print(f"30 KB policy evaluate       median {big_eval:9.1f} us   ({len(big.statements)}"
-          f" statements, {len(text):,} bytes)")
-    print(f"30 KB policy validate       median {big_validate / 1000:9.2f} ms   (target well under"
-          f" 16 ms; json.loads reference {bare_parse / 1000:.2f} ms)")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {platform.python_implementation()}"
+        f" {platform.python_version()}"
+    )
+    print(
+        f"seed policy evaluate        median {seed_eval:9.1f} us   (target < 20 us;"
+        f" bare reference {bare_eval:.2f} us)"
+    )
+    print(
+        f"30 KB policy evaluate       median {big_eval:9.1f} us   ({len(big.statements)}"
+        f" statements, {len(text):,} bytes)"
+    )
+    print(
+        f"30 KB policy validate       median {big_validate / 1000:9.2f} ms   (target well under"
+        f" 16 ms; json.loads reference {bare_parse / 1000:.2f} ms)"
+    )
 
 
 if __name__ == "__main__":

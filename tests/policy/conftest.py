@@ -48,8 +48,9 @@ def policy(*statements: dict, version: str | None = "2012-10-17") -> dict:
     return doc
 
 
-def statement(effect="Allow", principal=None, action="kms:Decrypt", resource="*",
-              condition=None, **extra) -> dict:
+def statement(
+    effect="Allow", principal=None, action="kms:Decrypt", resource="*", condition=None, **extra
+) -> dict:
     st: dict = {"Effect": effect}
     if principal is not None:
         named = isinstance(principal, list) or (isinstance(principal, str) and principal != "*")
@@ -64,8 +65,15 @@ def statement(effect="Allow", principal=None, action="kms:Decrypt", resource="*"
     return st
 
 
-def decide(key_policy, principal=ALICE, action="kms:Decrypt", context=None,
-           identity=(), grants=(), resource=KEY_ARN):
+def decide(
+    key_policy,
+    principal=ALICE,
+    action="kms:Decrypt",
+    context=None,
+    identity=(),
+    grants=(),
+    resource=KEY_ARN,
+):
     request = Request(principal, action, resource, dict(context or {}))
     return evaluate(request, key_policy=key_policy, identity_policies=identity, grants=grants)
 

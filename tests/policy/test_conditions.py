@@ -305,6 +305,8 @@ def test_unknown_operator_never_holds():
 def test_deny_condition_on_absent_key_with_negated_operator_denies():
     doc = policy(
         statement(principal=ALICE),
-        statement("Deny", principal="*", condition={"StringNotEquals": {"aws:PrincipalOrgID": "o-1"}}),
+        statement(
+            "Deny", principal="*", condition={"StringNotEquals": {"aws:PrincipalOrgID": "o-1"}}
+        ),
     )
     assert decide(doc).effect == EXPLICIT_DENY

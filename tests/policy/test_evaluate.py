@@ -111,8 +111,8 @@ def test_not_principal_deny_without_the_account_still_denies_the_user():
 def test_statement_order_never_matters():
     allow = statement(principal=ALICE, action="kms:*")
     deny = statement("Deny", principal=ALICE)
-    assert decide(policy(allow, deny)).effect == decide(policy(deny, allow)).effect == (
-        EXPLICIT_DENY
+    assert (
+        decide(policy(allow, deny)).effect == decide(policy(deny, allow)).effect == (EXPLICIT_DENY)
     )
 
 
@@ -311,8 +311,10 @@ def test_grant_constraint_values_are_case_sensitive():
 
 def test_retiring_principal_may_retire_the_grant():
     grant = _grant(RetiringPrincipal=BOB)
-    assert decide(policy(ENABLE_IAM), principal=BOB, action="kms:RetireGrant",
-                  grants=[grant]).effect == ALLOW
+    assert (
+        decide(policy(ENABLE_IAM), principal=BOB, action="kms:RetireGrant", grants=[grant]).effect
+        == ALLOW
+    )
 
 
 # The decision record ------------------------------------------------------------------
@@ -339,6 +341,8 @@ def test_allowed_decision_has_no_reason():
 
 
 def test_evaluate_accepts_policy_text():
-    text = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*",' \
-           '"Action":"kms:*","Resource":"*"}}'
+    text = (
+        '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*",'
+        '"Action":"kms:*","Resource":"*"}}'
+    )
     assert decide(text).effect == ALLOW
