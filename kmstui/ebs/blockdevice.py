@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from kmstui.ebs.scratch import ScratchBuffer
 from kmstui.ebs.sparse import punch_hole
 from kmstui.ebs.xts import XtsCipher
 
@@ -42,6 +43,9 @@ class EncryptedBlockDevice:
         self.size = size_bytes
         self._cipher = cipher
         self._lock = threading.RLock()
+        # Reused under the lock: fresh large buffers per request cost more than the I/O.
+        self._plain = ScratchBuffer()
+        self._cipher_text = ScratchBuffer()
         flags = os.O_RDWR | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
         if create:
             flags |= os.O_CREAT | os.O_EXCL
@@ -85,18 +89,17 @@ class EncryptedBlockDevice:
     def readv(self, requests: Sequence[tuple[int, int]]) -> list[bytes]:
         """Read several ``(offset, length)`` ranges, decrypting all their units in one batch."""
         spans = [self._span(offset, length) for offset, length in requests]
-        units: list[int] = []
-        for first, last in spans:
-            units.extend(range(first, last))
+        units = _units_of(spans)
+        results = []
         with self._lock:
             fd = self._require_open()
-            plain = self._read_plain(fd, units, spans)
-        results = []
-        position = 0
-        for (offset, length), (first, last) in zip(requests, spans, strict=True):
-            start = position + offset - first * UNIT
-            results.append(bytes(plain[start : start + length]))
-            position += (last - first) * UNIT
+            plain = self._plain.view(len(units) * UNIT)
+            self._read_plain(fd, units, spans, self._cipher_text.view(len(plain)), plain)
+            position = 0
+            for (offset, length), (first, last) in zip(requests, spans, strict=True):
+                start = position + offset - first * UNIT
+                results.append(bytes(plain[start : start + length]))
+                position += (last - first) * UNIT
         return results
 
     def writev(self, requests: Sequence[tuple[int, bytes]]) -> None:
@@ -143,6 +146,7 @@ class EncryptedBlockDevice:
             if self._fd is not None:
                 fd, self._fd = self._fd, None
                 os.close(fd)
+                self._plain.clear()
 
     # -- internals -----------------------------------------------------------------------
 
@@ -163,10 +167,8 @@ class EncryptedBlockDevice:
             return offset // UNIT, offset // UNIT
         return offset // UNIT, (offset + length - 1) // UNIT + 1
 
-    def _read_cipher(self, fd: int, spans: Sequence[tuple[int, int]], units: int) -> bytearray:
-        """Read the ciphertext of each span, back to back."""
-        buffer = bytearray(units * UNIT)
-        view = memoryview(buffer)
+    def _read_cipher(self, fd: int, spans: Sequence[tuple[int, int]], view: memoryview) -> None:
+        """Read the ciphertext of each span into ``view``, back to back."""
         position = 0
         for first, last in spans:
             size = (last - first) * UNIT
@@ -175,55 +177,59 @@ class EncryptedBlockDevice:
                 if got != size:  # only if the file was shortened under us
                     view[position + got : position + size] = bytes(size - got)
                 position += size
-        return buffer
 
-    def _read_plain(self, fd: int, units: Sequence[int], spans) -> bytearray:
-        """Plaintext of ``units`` (the units of ``spans``, in order); holes read as zeros."""
-        cipher_text = self._read_cipher(fd, spans, len(units))
-        plain = bytearray(len(cipher_text))
+    def _read_plain(self, fd: int, units: Sequence[int], spans, cipher_text, plain) -> None:
+        """Decrypt ``units`` (the units of ``spans``, in order) into ``plain``, using
+        ``cipher_text`` as the read buffer; never-written units read as zeros."""
+        self._read_cipher(fd, spans, cipher_text)
         holes = _holes(cipher_text)
-        if len(holes) == len(units):
-            return plain
-        self._cipher.decrypt_units_into(units, cipher_text, plain)
+        if len(holes) < len(units):
+            self._cipher.decrypt_units_into(units, cipher_text, plain)
         for i in holes:
             plain[i * UNIT : (i + 1) * UNIT] = _ZERO_UNIT
-        return plain
 
     def _write_locked(self, fd: int, requests, spans) -> None:
-        order: dict[int, int] = {}  # unit -> its slot in the batch
-        partial: list[int] = []
-        for (offset, data), (first, last) in zip(requests, spans, strict=True):
-            for unit in range(first, last):
-                if unit not in order:
-                    order[unit] = len(order)
-            if offset % UNIT:
-                partial.append(first)
-            if (offset + len(data)) % UNIT and last > first:
-                partial.append(last - 1)
-        if not order:
+        if len(requests) == 1:
+            (offset, data), (first, last) = requests[0], spans[0]
+            if offset % UNIT == 0 and len(data) % UNIT == 0:  # whole units: no copy needed
+                if data:
+                    cipher_text = self._cipher_text.view(len(data))
+                    self._cipher.encrypt_units_into(range(first, last), data, cipher_text)
+                    os.pwrite(fd, cipher_text, offset)
+                return
+            units: Sequence[int] = range(first, last)
+        else:
+            units = sorted(set(_units_of(spans)))
+        if not units:
             return
-        units = sorted(order)
-        order = {unit: slot for slot, unit in enumerate(units)}
-        plain = bytearray(len(units) * UNIT)
+        slot = {unit: i for i, unit in enumerate(units)}
+        plain = self._plain.view(len(units) * UNIT)
         # Units written only in part start from what they hold now.
-        needed = sorted(set(partial))
-        if needed:
-            old = self._read_plain(fd, needed, [(u, u + 1) for u in needed])
+        partial = set()
+        for (offset, data), (first, last) in zip(requests, spans, strict=True):
+            if offset % UNIT:
+                partial.add(first)
+            if (offset + len(data)) % UNIT and last > first:
+                partial.add(last - 1)
+        if partial:
+            needed = sorted(partial)
+            old = memoryview(bytearray(len(needed) * UNIT))
+            spans_needed = [(unit, unit + 1) for unit in needed]
+            self._read_plain(fd, needed, spans_needed, memoryview(bytearray(len(old))), old)
             for i, unit in enumerate(needed):
-                slot = order[unit]
-                plain[slot * UNIT : (slot + 1) * UNIT] = old[i * UNIT : (i + 1) * UNIT]
+                at = slot[unit] * UNIT
+                plain[at : at + UNIT] = old[i * UNIT : (i + 1) * UNIT]
         # Every unit of a request is in the batch, so its units have consecutive slots.
         for (offset, data), (first, last) in zip(requests, spans, strict=True):
             if last > first:
-                start = order[first] * UNIT + offset - first * UNIT
+                start = slot[first] * UNIT + offset - first * UNIT
                 plain[start : start + len(data)] = data
-        cipher_text = bytearray(len(plain))
+        cipher_text = self._cipher_text.view(len(plain))
         self._cipher.encrypt_units_into(units, plain, cipher_text)
-        view = memoryview(cipher_text)
         start = 0
         for end in range(1, len(units) + 1):
             if end == len(units) or units[end] != units[end - 1] + 1:
-                os.pwrite(fd, view[start * UNIT : end * UNIT], units[start] * UNIT)
+                os.pwrite(fd, cipher_text[start * UNIT : end * UNIT], units[start] * UNIT)
                 start = end
 
     def _write_zeros(self, fd: int, offset: int, length: int) -> None:
@@ -233,6 +239,16 @@ class EncryptedBlockDevice:
             os.pwrite(fd, zeros[:count], offset)
             offset += count
             length -= count
+
+
+def _units_of(spans: Sequence[tuple[int, int]]) -> Sequence[int]:
+    """The units of ``spans`` in order (a ``range`` when there is one span)."""
+    if len(spans) == 1:
+        return range(*spans[0])
+    units: list[int] = []
+    for first, last in spans:
+        units.extend(range(first, last))
+    return units
 
 
 def _holes(cipher_text) -> list[int]:

@@ -31,6 +31,8 @@ from collections.abc import Sequence
 import numpy as np
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from kmstui.ebs.scratch import ScratchBuffer
+
 __all__ = ["CipherWipedError", "XtsCipher"]
 
 KEY_BYTES = 64
@@ -152,20 +154,19 @@ class XtsCipher:
         self._tweak_encryptor = Cipher(tweak_key, modes.ECB()).encryptor()
         self._capacity = 0
         self._allocate(self.CHUNK_UNITS * self.UNIT)
+        # Results returned as bytes are computed here first (see kmstui.ebs.scratch).
+        self._output = ScratchBuffer()
+        self._output_lock = threading.Lock()
 
     # -- public API ---------------------------------------------------------------------
 
     def encrypt(self, data, first_unit: int) -> bytes:
         """Encrypt whole units ``first_unit, first_unit + 1, ...``."""
-        out = bytearray(len(data))
-        self.encrypt_into(data, first_unit, out)
-        return bytes(out)
+        return self._to_bytes(self.encrypt_into, data, first_unit)
 
     def decrypt(self, data, first_unit: int) -> bytes:
         """Decrypt whole units ``first_unit, first_unit + 1, ...``."""
-        out = bytearray(len(data))
-        self.decrypt_into(data, first_unit, out)
-        return bytes(out)
+        return self._to_bytes(self.decrypt_into, data, first_unit)
 
     def encrypt_into(self, data, first_unit: int, out) -> None:
         """Like :meth:`encrypt`, writing into the preallocated buffer ``out``."""
@@ -178,16 +179,12 @@ class XtsCipher:
     def encrypt_units(self, units: Sequence[int], data) -> bytes:
         """Encrypt ``len(units)`` units in one batch; unit ``i`` of ``data`` has tweak
         ``units[i]``."""
-        out = bytearray(len(data))
-        self.encrypt_units_into(units, data, out)
-        return bytes(out)
+        return self._to_bytes(lambda d, u, out: self.encrypt_units_into(u, d, out), data, units)
 
     def decrypt_units(self, units: Sequence[int], data) -> bytes:
         """Decrypt ``len(units)`` units in one batch; unit ``i`` of ``data`` has tweak
         ``units[i]``."""
-        out = bytearray(len(data))
-        self.decrypt_units_into(units, data, out)
-        return bytes(out)
+        return self._to_bytes(lambda d, u, out: self.decrypt_units_into(u, d, out), data, units)
 
     def encrypt_units_into(self, units: Sequence[int], data, out) -> None:
         self._run_units(units, data, out, encrypt=True)
@@ -214,6 +211,8 @@ class XtsCipher:
             self._work[:] = 0
             self._crypted[:] = bytes(len(self._crypted))
             self._tweaks[:] = 0
+        with self._output_lock:
+            self._output.clear()
 
     # -- internals -----------------------------------------------------------------------
 
@@ -223,6 +222,12 @@ class XtsCipher:
         self._crypted = bytearray(nbytes + BLOCK)  # update_into wants a block of slack
         self._crypted_words = np.frombuffer(self._crypted, _U64, count=nbytes // 8)
         self._tweaks = np.zeros(nbytes // 8, _U64)
+
+    def _to_bytes(self, run, data, where) -> bytes:
+        with self._output_lock:
+            out = self._output.view(len(data))
+            run(data, where, out)
+            return bytes(out)
 
     def _check_live(self) -> None:
         if self._key is None:
@@ -316,6 +321,8 @@ class XtsCipher:
         if unit_bytes % BLOCK or not 0 < unit_bytes <= self.UNIT:
             raise ValueError(f"data unit must be 1..256 whole blocks, got {unit_bytes} bytes")
         raw = np.frombuffer(b"".join(tweaks), _U64).reshape(-1, 2)
-        out = bytearray(len(data))
-        self._run(raw, data, out, unit_bytes, encrypt=encrypt)
-        return bytes(out)
+
+        def run(data, raw, out):
+            self._run(raw, data, out, unit_bytes, encrypt=encrypt)
+
+        return self._to_bytes(run, data, raw)
