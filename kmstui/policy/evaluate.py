@@ -210,7 +210,11 @@ def evaluate(
     identity_policies: Sequence = (),
     grants: Sequence[dict] = (),
 ) -> Decision:
-    """Decide ``request`` as KMS would. Pure: same inputs, same decision."""
+    """Decide ``request`` as KMS would. Pure: same inputs, same decision.
+
+    Policies may be compiled, text or dicts (text and dicts are compiled and
+    cached by content); unparseable policy text raises ``ValueError``.
+    """
     caller = parse_caller(request.principal)
     action_lower = request.action.lower()
     principal_account = request.principal_account or caller.account
