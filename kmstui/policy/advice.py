@@ -10,11 +10,10 @@ condition).
 
 from __future__ import annotations
 
-from .catalog import ACTIONS_BY_LOWER
+from .catalog import expand_action
 from .conditions import FOR_ALL, parse_operator
 from .findings import SECURITY_WARNING, WARNING
 from .jsonpos import ARRAY, OBJECT, STRING, Node
-from .wildcard import compile_glob, has_wildcard
 
 SOURCE_KEYS = {"aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths"}
 RESTRICTING_KEYS = {
@@ -124,14 +123,9 @@ def _principal_advice(report, st: Node, principal: Node, keys: set[str]) -> None
 
 
 def _expand(name: str):
-    lower = name.lower()
-    if not lower.startswith("kms:"):
+    if not name[:4].lower() == "kms:":
         return None
-    if has_wildcard(lower):
-        regex = compile_glob(lower)
-        return [info for a, info in ACTIONS_BY_LOWER.items() if regex.match(a)] or None
-    info = ACTIONS_BY_LOWER.get(lower)
-    return [info] if info is not None else None
+    return expand_action(name) or None
 
 
 def _unsatisfiable(report, actions: Node, required: list[str]) -> None:

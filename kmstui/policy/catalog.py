@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 
 STRING = "String"
@@ -63,6 +64,19 @@ def _load_actions() -> dict[str, ActionInfo]:
 
 KMS_ACTIONS: dict[str, ActionInfo] = _load_actions()
 ACTIONS_BY_LOWER: dict[str, ActionInfo] = {k.lower(): v for k, v in KMS_ACTIONS.items()}
+
+
+@lru_cache(maxsize=1024)
+def expand_action(pattern: str) -> tuple[ActionInfo, ...]:
+    """The KMS actions a (case-insensitive, possibly wildcard) action names."""
+    from .wildcard import compile_glob, has_wildcard
+
+    lower = pattern.lower()
+    if not has_wildcard(lower):
+        info = ACTIONS_BY_LOWER.get(lower)
+        return (info,) if info is not None else ()
+    regex = compile_glob(lower)
+    return tuple(info for name, info in ACTIONS_BY_LOWER.items() if regex.match(name))
 
 
 def _keys(*specs) -> dict[str, ConditionKey]:

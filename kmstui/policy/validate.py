@@ -16,12 +16,12 @@ from difflib import get_close_matches
 
 from . import jsonpos
 from .advice import statement_advice
-from .catalog import ACTIONS_BY_LOWER
+from .catalog import ACTIONS_BY_LOWER, expand_action
 from .conditions_check import check_condition_block
 from .findings import ERROR, SUGGESTION, WARNING, Finding, LineIndex, sort_key
 from .jsonpos import ARRAY, OBJECT, STRING, Node
 from .principals import is_account_id
-from .wildcard import compile_glob, has_wildcard
+from .wildcard import has_wildcard
 
 KEY_POLICY = "KEY_POLICY"
 IDENTITY_POLICY = "IDENTITY_POLICY"
@@ -488,8 +488,7 @@ class _Validator:
                 continue
             lower = name.lower()
             if has_wildcard(name):
-                regex = compile_glob(lower)
-                if not any(regex.match(a) for a in ACTIONS_BY_LOWER):
+                if not expand_action(lower):
                     report.at(WARNING, "INVALID_ACTION", f'"{name}" matches no KMS action.', item)
                 continue
             info = ACTIONS_BY_LOWER.get(lower)
