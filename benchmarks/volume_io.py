@@ -106,6 +106,14 @@ def parse_openssl_speed(stdout: str, stderr: str = "") -> float | None:
 # -- workloads -------------------------------------------------------------------------
 
 
+def _settle(device: BlockDevice) -> None:
+    """Write back what earlier workloads left dirty, so that a workload does not pay
+    for (or wait on) the previous one's page-cache writeback."""
+    flush = getattr(device, "flush", None)
+    if flush is not None:
+        flush()
+
+
 def _timed(name: str, seconds: float, step: Callable[[], tuple[int, int]]) -> Result:
     """Call ``step`` (returning operations and bytes done) until ``seconds`` have passed."""
     operations = nbytes = 0
@@ -138,6 +146,10 @@ def measure_device(
     results = []
     position = cycle(range(sequential_slots))
 
+    def run(name: str, step: Callable[[], tuple[int, int]]) -> None:
+        _settle(device)
+        results.append(_timed(name, seconds, step))
+
     def sequential_write():
         device.write(next(position) * MIB, big)
         return 1, MIB
@@ -146,8 +158,8 @@ def measure_device(
         device.read(next(position) * MIB, MIB)
         return 1, MIB
 
-    results.append(_timed("seq write 1M", seconds, sequential_write))
-    results.append(_timed("seq read 1M", seconds, sequential_read))
+    run("seq write 1M", sequential_write)
+    run("seq read 1M", sequential_read)
 
     random_offset = cycle(offsets)
 
@@ -167,10 +179,10 @@ def measure_device(
         device.readv([(next(random_offset), UNIT) for _ in range(queue_depth)])
         return queue_depth, queue_depth * UNIT
 
-    results.append(_timed("rand write 4k qd1", seconds, random_write))
-    results.append(_timed("rand read 4k qd1", seconds, random_read))
-    results.append(_timed(f"rand write 4k qd{queue_depth}", seconds, batch_write))
-    results.append(_timed(f"rand read 4k qd{queue_depth}", seconds, batch_read))
+    run("rand write 4k qd1", random_write)
+    run("rand read 4k qd1", random_read)
+    run(f"rand write 4k qd{queue_depth}", batch_write)
+    run(f"rand read 4k qd{queue_depth}", batch_read)
     return results
 
 
@@ -218,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="per workload (default 3)")
     parser.add_argument("--size", type=parse_size, default=128 * MIB, help="device size")
     parser.add_argument("--queue-depth", type=int, default=32)
+    parser.add_argument(
+        "--dir", default=None, help="where the temporary backing file goes (default: system temp)"
+    )
     parser.add_argument("--no-openssl", action="store_true", help="skip openssl speed")
     args = parser.parse_args(argv)
     if args.size < MIB or args.size % MIB:
@@ -226,11 +241,13 @@ def main(argv: list[str] | None = None) -> int:
     openssl_bps = None if args.no_openssl else openssl_xts_speed(max(1, round(args.seconds)))
     if openssl_bps:
         print(f"openssl speed -evp aes-256-xts (4096 bytes): {openssl_bps / MIB:.1f} MiB/s")
+    print(f"device: {args.size // MIB} MiB sparse file in {args.dir or tempfile.gettempdir()}")
     cipher = XtsCipher(os.urandom(64))
-    with tempfile.TemporaryDirectory(prefix="kmstui-bench-") as folder:
+    with tempfile.TemporaryDirectory(prefix="kmstui-bench-", dir=args.dir) as folder:
         path = os.path.join(folder, "volume.img")
         with EncryptedBlockDevice(path, args.size, cipher, create=True) as device:
             fill(device)
+            device.flush()
             results = measure_device(device, args.seconds, queue_depth=args.queue_depth)
     results += measure_cipher(cipher, args.seconds)
     cipher.wipe()
