@@ -28,12 +28,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kmstui",
         description="A terminal console for an embedded emulation of AWS KMS and EBS "
-                    "volume encryption. Without a command, opens the console.",
+        "volume encryption. Without a command, opens the console.",
     )
     parser.add_argument("--version", action="version", version=f"kmstui {__version__}")
     add_data_dir(parser)
-    parser.add_argument("--serve", action="store_true",
-                        help="also serve the AWS JSON endpoint while the console runs")
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="also serve the AWS JSON endpoint while the console runs",
+    )
     parser.add_argument("--port", type=int, default=4599, help="port for --serve (default 4599)")
     parser.add_argument("--readonly", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

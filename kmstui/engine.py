@@ -8,7 +8,6 @@ service; the response has AWS's member names; errors are AWS-named exceptions.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +18,6 @@ from kmstui.caller import DEFAULT_ACCOUNT, DEFAULT_REGION, Caller
 from kmstui.clock import Clock
 from kmstui.entropy import Entropy
 from kmstui.errors import (
-    LimitExceededException,
     MalformedPolicyDocumentException,
     UnknownOperationException,
 )
@@ -28,8 +26,6 @@ from kmstui.kms import OPERATIONS as KMS_OPERATIONS
 from kmstui.kms import KmsService
 from kmstui.kms.authorization import Authorizer, PolicyAuthorizer
 from kmstui.store import Store
-
-KEY_POLICY_MAX_BYTES = 32768
 
 
 class Engine:
@@ -58,7 +54,9 @@ class Engine:
         try:
             self.clock = clock or Clock(offset=float(self.store.meta.get("clock_offset", 0.0)))
             self.event_log = self._open_event_log() if record_events else None
-            self.events = EventBus(sink=self.event_log.append if self.event_log is not None else None)
+            self.events = EventBus(
+                sink=self.event_log.append if self.event_log is not None else None
+            )
             self.authorizer: Authorizer = authorizer or PolicyAuthorizer(self)
             self.kms = KmsService(self)
             self._routes: dict[str, Callable[[str, dict, Caller], dict]] = {
@@ -93,8 +91,9 @@ class Engine:
     def operations(self) -> list[str]:
         return sorted(self._routes)
 
-    def call(self, operation: str, params: dict | None = None, *,
-             caller: Caller | None = None) -> dict:
+    def call(
+        self, operation: str, params: dict | None = None, *, caller: Caller | None = None
+    ) -> dict:
         """Run one AWS operation by its AWS name, as ``caller`` (default: the
         account's root user)."""
         route = self._routes.get(operation)
@@ -102,14 +101,33 @@ class Engine:
             raise UnknownOperationException(f"Unknown operation {operation}")
         return route(operation, params or {}, caller or self.root_caller())
 
-    def emit(self, *, service: str, operation: str, caller: Caller, request: dict | None,
-             response: dict | None, error: tuple[str, str] | None, resources: list[str],
-             decision: dict | None, extra: dict | None = None) -> dict:
+    def emit(
+        self,
+        *,
+        service: str,
+        operation: str,
+        caller: Caller,
+        request: dict | None,
+        response: dict | None,
+        error: tuple[str, str] | None,
+        resources: list[str],
+        decision: dict | None,
+        extra: dict | None = None,
+    ) -> dict:
         event_id = self.entropy.uuid4()
-        record = build_record(service=service, operation=operation, caller=caller,
-                              event_time=self.clock.now(), event_id=event_id, request=request,
-                              response=response, error=error, resources=resources,
-                              decision=decision, extra=extra)
+        record = build_record(
+            service=service,
+            operation=operation,
+            caller=caller,
+            event_time=self.clock.now(),
+            event_id=event_id,
+            request=request,
+            response=response,
+            error=error,
+            resources=resources,
+            decision=decision,
+            extra=extra,
+        )
         self.events.publish(record)
         return record
 
@@ -121,29 +139,36 @@ class Engine:
 
         iam = getattr(self, "iam", None)
         return validate_policy(
-            text, policy_type="KEY_POLICY",
+            text,
+            policy_type="KEY_POLICY",
             caller=None if caller.is_service else caller.principal,
             bypass_policy_lockout_safety_check=bypass,
-            principal_exists=iam.principal_exists if iam is not None else None)
+            principal_exists=iam.principal_exists if iam is not None else None,
+        )
 
     def check_key_policy(self, policy: str, caller: Caller, *, bypass: bool = False) -> None:
         """What KMS checks before accepting a key policy (CreateKey, PutKeyPolicy):
         MalformedPolicyDocumentException with the first rejection, in KMS's words."""
         from kmstui.policy import kms_rejection
 
-        if len(policy.encode("utf-8")) > KEY_POLICY_MAX_BYTES:
-            raise LimitExceededException(
-                f"The key policy is larger than the {KEY_POLICY_MAX_BYTES}-byte limit "
-                f"({len(policy.encode('utf-8'))} bytes).")
         rejection = kms_rejection(self.validate_key_policy(policy, caller, bypass=bypass))
         if rejection is not None:
             where = rejection.span.start
             raise MalformedPolicyDocumentException(
-                f"{rejection.message} (line {where.line}, column {where.column})")
+                f"{rejection.message} (line {where.line}, column {where.column})"
+            )
 
-    def simulate(self, *, policy_text: str | None, principal: str, action: str, key_id: str,
-                 encryption_context: dict | None = None, via_service: str | None = None,
-                 region: str | None = None):
+    def simulate(
+        self,
+        *,
+        policy_text: str | None,
+        principal: str,
+        action: str,
+        key_id: str,
+        encryption_context: dict | None = None,
+        via_service: str | None = None,
+        region: str | None = None,
+    ):
         """Decide whether ``principal`` may do ``action`` on the key, using
         ``policy_text`` in place of the stored key policy (None: the stored one), with
         the principal's identity policies and the key's grants. Nothing is changed."""
@@ -153,16 +178,20 @@ class Engine:
             try:
                 caller = Caller.for_arn(principal, region or self.region)
             except ValueError:
-                caller = Caller(principal=principal, account=self.account,
-                                region=region or self.region)
+                caller = Caller(
+                    principal=principal, account=self.account, region=region or self.region
+                )
             if via_service:
                 caller = caller.via(via_service)
             key = self.kms.resolve(key_id, self.root_caller(region))
             if not action.startswith("kms:"):
                 action = f"kms:{action}"
             context = request_context(caller, self.clock.now(), key, encryption_context)
-            authorizer = self.authorizer if isinstance(self.authorizer, PolicyAuthorizer) \
+            authorizer = (
+                self.authorizer
+                if isinstance(self.authorizer, PolicyAuthorizer)
                 else PolicyAuthorizer(self)
+            )
             return authorizer.decide(caller, action, key, context, key_policy_text=policy_text)
 
     # -- time -------------------------------------------------------------------------
@@ -195,22 +224,39 @@ class Engine:
         from kmstui.kms.rotation import due_rotations, rotate_automatically
 
         with self.lock:
-            kms_service = Caller(principal="kms.amazonaws.com", account=self.account,
-                                 region=self.region)
+            kms_service = Caller(
+                principal="kms.amazonaws.com", account=self.account, region=self.region
+            )
             for key in list(self.kms.all_keys()):
                 if key["KeyState"] == "PendingDeletion" and key["DeletionDate"] <= now:
                     delete_key_now(self.kms, key)
-                    self.emit(service="kms", operation="DeleteKey",
-                              caller=Caller(principal="kms.amazonaws.com",
-                                            account=key["AWSAccountId"], region=key["Region"]),
-                              request={"KeyId": key["KeyId"]}, response=None, error=None,
-                              resources=[key["Arn"]], decision=None)
+                    self.emit(
+                        service="kms",
+                        operation="DeleteKey",
+                        caller=Caller(
+                            principal="kms.amazonaws.com",
+                            account=key["AWSAccountId"],
+                            region=key["Region"],
+                        ),
+                        request={"KeyId": key["KeyId"]},
+                        response=None,
+                        error=None,
+                        resources=[key["Arn"]],
+                        decision=None,
+                    )
             for key, _when in due_rotations(self.kms, now):
                 updated = rotate_automatically(self.kms, key, now)
-                self.emit(service="kms", operation="RotateKey", caller=kms_service,
-                          request={"KeyId": key["KeyId"]}, response=None, error=None,
-                          resources=[key["Arn"]], decision=None,
-                          extra={"keyMaterialId": updated["CurrentKeyMaterialId"]})
+                self.emit(
+                    service="kms",
+                    operation="RotateKey",
+                    caller=kms_service,
+                    request={"KeyId": key["KeyId"]},
+                    response=None,
+                    error=None,
+                    resources=[key["Arn"]],
+                    decision=None,
+                    extra={"keyMaterialId": updated["CurrentKeyMaterialId"]},
+                )
             self.reschedule()
 
     # -- hooks for other services -----------------------------------------------------

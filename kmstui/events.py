@@ -25,11 +25,23 @@ from kmstui.clock import iso8601
 EVENT_SOURCES = {"kms": "kms.amazonaws.com", "ec2": "ec2.amazonaws.com", "iam": "iam.amazonaws.com"}
 
 # Members that carry secrets or bulk bytes; they never reach a record.
-SECRET_MEMBERS = frozenset({
-    "Plaintext", "CiphertextBlob", "CiphertextForRecipient", "SourceCiphertextBlob",
-    "GrantToken", "GrantTokens", "SecretAccessKey", "Signature", "Message", "Mac",
-    "PublicKey", "KeyMaterial", "ImportToken",
-})
+SECRET_MEMBERS = frozenset(
+    {
+        "Plaintext",
+        "CiphertextBlob",
+        "CiphertextForRecipient",
+        "SourceCiphertextBlob",
+        "GrantToken",
+        "GrantTokens",
+        "SecretAccessKey",
+        "Signature",
+        "Message",
+        "Mac",
+        "PublicKey",
+        "KeyMaterial",
+        "ImportToken",
+    }
+)
 READ_ONLY_PREFIXES = ("Describe", "List", "Get")
 
 
@@ -40,8 +52,11 @@ def _camel(name: str) -> str:
 def scrub(value: Any) -> Any:
     """A copy of ``value`` without secret members, with CloudTrail's camelCase names."""
     if isinstance(value, dict):
-        return {_camel(k): scrub(v) for k, v in value.items()
-                if k not in SECRET_MEMBERS and not isinstance(v, (bytes, bytearray, memoryview))}
+        return {
+            _camel(k): scrub(v)
+            for k, v in value.items()
+            if k not in SECRET_MEMBERS and not isinstance(v, (bytes, bytearray, memoryview))
+        }
     if isinstance(value, list):
         return [scrub(v) for v in value if not isinstance(v, (bytes, bytearray, memoryview))]
     return value
@@ -60,17 +75,28 @@ def user_identity(caller: Caller) -> dict[str, Any]:
     if caller.username:
         identity["userName"] = caller.username
     if caller.role_arn:
-        identity["sessionContext"] = {"sessionIssuer": {"type": "Role", "arn": caller.role_arn,
-                                                        "accountId": caller.account}}
+        identity["sessionContext"] = {
+            "sessionIssuer": {"type": "Role", "arn": caller.role_arn, "accountId": caller.account}
+        }
     if caller.via_service:
         identity["invokedBy"] = caller.via_service
     return identity
 
 
-def build_record(*, service: str, operation: str, caller: Caller, event_time: float,
-                 event_id: str, request: dict | None, response: dict | None,
-                 error: tuple[str, str] | None = None, resources: list[str] | None = None,
-                 decision: dict | None = None, extra: dict | None = None) -> dict[str, Any]:
+def build_record(
+    *,
+    service: str,
+    operation: str,
+    caller: Caller,
+    event_time: float,
+    event_id: str,
+    request: dict | None,
+    response: dict | None,
+    error: tuple[str, str] | None = None,
+    resources: list[str] | None = None,
+    decision: dict | None = None,
+    extra: dict | None = None,
+) -> dict[str, Any]:
     read_only = operation.startswith(READ_ONLY_PREFIXES)
     record: dict[str, Any] = {
         "eventVersion": "1.08",

@@ -12,11 +12,21 @@ from typing import Any
 
 from kmstui.errors import SerializationException
 
-BLOB_MEMBERS = frozenset({
-    "Plaintext", "CiphertextBlob", "CiphertextForRecipient", "PublicKey", "Message",
-    "Signature", "Mac", "KeyMaterial", "ImportToken", "AttestationDocument",
-    "SharedSecret",
-})
+BLOB_MEMBERS = frozenset(
+    {
+        "Plaintext",
+        "CiphertextBlob",
+        "CiphertextForRecipient",
+        "PublicKey",
+        "Message",
+        "Signature",
+        "Mac",
+        "KeyMaterial",
+        "ImportToken",
+        "AttestationDocument",
+        "SharedSecret",
+    }
+)
 
 
 def decode_request(params: Any) -> Any:
@@ -27,12 +37,12 @@ def decode_request(params: Any) -> Any:
             if name in BLOB_MEMBERS and value is not None:
                 if not isinstance(value, str):
                     raise SerializationException(
-                        f"Unexpected value type for {name}: expected a base64 string")
+                        f"Unexpected value type for {name}: expected a base64 string"
+                    )
                 try:
                     out[name] = base64.b64decode(value, validate=True)
                 except (binascii.Error, ValueError):
-                    raise SerializationException(
-                        f"Value of {name} is not valid base64") from None
+                    raise SerializationException(f"Value of {name} is not valid base64") from None
             else:
                 out[name] = decode_request(value)
         return out

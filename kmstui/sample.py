@@ -42,8 +42,10 @@ def seed(engine) -> None:
         key_id = engine.call("CreateKey", params)["KeyMetadata"]["KeyId"]
         engine.call("CreateAlias", {"AliasName": key_spec["alias"], "TargetKeyId": key_id})
         if key_spec.get("rotation_days"):
-            engine.call("EnableKeyRotation", {"KeyId": key_id,
-                                              "RotationPeriodInDays": key_spec["rotation_days"]})
+            engine.call(
+                "EnableKeyRotation",
+                {"KeyId": key_id, "RotationPeriodInDays": key_spec["rotation_days"]},
+            )
     if "RunInstances" in ops:
         _seed_ec2(engine, spec["ec2"])
     engine.store.update_meta(seeded=True)
@@ -60,44 +62,96 @@ def _seed_iam(engine, spec: dict) -> None:
         for user in users:
             engine.call("CreateUser", {"UserName": user["UserName"]}, caller=caller)
             for name, file in user.get("policies", {}).items():
-                engine.call("PutUserPolicy", {"UserName": user["UserName"], "PolicyName": name,
-                                              "PolicyDocument": _policy(file)}, caller=caller)
+                engine.call(
+                    "PutUserPolicy",
+                    {
+                        "UserName": user["UserName"],
+                        "PolicyName": name,
+                        "PolicyDocument": _policy(file),
+                    },
+                    caller=caller,
+                )
         for role in roles:
-            engine.call("CreateRole", {"RoleName": role["RoleName"],
-                                       "AssumeRolePolicyDocument": _trust_policy(caller.account)},
-                        caller=caller)
+            engine.call(
+                "CreateRole",
+                {
+                    "RoleName": role["RoleName"],
+                    "AssumeRolePolicyDocument": _trust_policy(caller.account),
+                },
+                caller=caller,
+            )
             for name, file in role.get("policies", {}).items():
-                engine.call("PutRolePolicy", {"RoleName": role["RoleName"], "PolicyName": name,
-                                              "PolicyDocument": _policy(file)}, caller=caller)
+                engine.call(
+                    "PutRolePolicy",
+                    {
+                        "RoleName": role["RoleName"],
+                        "PolicyName": name,
+                        "PolicyDocument": _policy(file),
+                    },
+                    caller=caller,
+                )
 
     principals(engine.root_caller(), spec.get("users", []), spec.get("roles", []))
     second = spec.get("second_account")
     if second:
-        principals(Caller.root(second["account"], engine.region), second.get("users", []),
-                   second.get("roles", []))
+        principals(
+            Caller.root(second["account"], engine.region),
+            second.get("users", []),
+            second.get("roles", []),
+        )
 
 
 def _trust_policy(account: str) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
-        "Action": "sts:AssumeRole"}]})
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
 
 
 def _seed_ec2(engine, spec: dict) -> None:
     instances: dict[str, str] = {}
     for instance in spec.get("instances", []):
-        reservation = engine.call("RunInstances", {
-            "ImageId": "ami-0kmstui00000000", "InstanceType": instance["InstanceType"],
-            "MinCount": 1, "MaxCount": 1,
-            "TagSpecifications": [{"ResourceType": "instance",
-                                   "Tags": [{"Key": "Name", "Value": instance["tag"]}]}]})
+        reservation = engine.call(
+            "RunInstances",
+            {
+                "ImageId": "ami-0kmstui00000000",
+                "InstanceType": instance["InstanceType"],
+                "MinCount": 1,
+                "MaxCount": 1,
+                "TagSpecifications": [
+                    {
+                        "ResourceType": "instance",
+                        "Tags": [{"Key": "Name", "Value": instance["tag"]}],
+                    }
+                ],
+            },
+        )
         instances[instance["tag"]] = reservation["Instances"][0]["InstanceId"]
     for volume in spec.get("volumes", []):
-        created = engine.call("CreateVolume", {
-            "Size": volume["Size"], "VolumeType": volume["VolumeType"],
-            "AvailabilityZone": f"{engine.region}a", "Encrypted": True,
-            "KmsKeyId": volume["key_alias"]})
+        created = engine.call(
+            "CreateVolume",
+            {
+                "Size": volume["Size"],
+                "VolumeType": volume["VolumeType"],
+                "AvailabilityZone": f"{engine.region}a",
+                "Encrypted": True,
+                "KmsKeyId": volume["key_alias"],
+            },
+        )
         if volume.get("attach_to"):
-            engine.call("AttachVolume", {"VolumeId": created["VolumeId"],
-                                         "InstanceId": instances[volume["attach_to"]],
-                                         "Device": volume["Device"]})
+            engine.call(
+                "AttachVolume",
+                {
+                    "VolumeId": created["VolumeId"],
+                    "InstanceId": instances[volume["attach_to"]],
+                    "Device": volume["Device"],
+                },
+            )

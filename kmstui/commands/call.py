@@ -28,18 +28,28 @@ from kmstui.protocol import decode_request, encode_response
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "call", help="run one KMS, EC2 or IAM operation by its AWS name",
+        "call",
+        help="run one KMS, EC2 or IAM operation by its AWS name",
         description="Run one operation, e.g. kmstui call Encrypt "
-                    "'{\"KeyId\": \"alias/app\", \"Plaintext\": \"aGk=\"}'. Blobs are base64; "
-                    "timestamps are epoch seconds.")
+        '\'{"KeyId": "alias/app", "Plaintext": "aGk="}\'. Blobs are base64; '
+        "timestamps are epoch seconds.",
+    )
     parser.add_argument("operation", help="AWS operation name, e.g. CreateKey, DescribeVolumes")
-    parser.add_argument("input", nargs="?", default=None,
-                        help="request JSON, '-' for stdin, or @FILE (default: {})")
-    parser.add_argument("--as", dest="principal", metavar="ARN",
-                        help="caller principal ARN (default: the account's root user)")
+    parser.add_argument(
+        "input", nargs="?", default=None, help="request JSON, '-' for stdin, or @FILE (default: {})"
+    )
+    parser.add_argument(
+        "--as",
+        dest="principal",
+        metavar="ARN",
+        help="caller principal ARN (default: the account's root user)",
+    )
     parser.add_argument("--region", help="region of the request (default: us-east-1)")
-    parser.add_argument("--endpoint-url", metavar="URL",
-                        help="send KMS operations to a running kmstui server instead")
+    parser.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="send KMS operations to a running kmstui server instead",
+    )
     add_data_dir(parser)
     parser.set_defaults(handler=run)
 
@@ -62,7 +72,9 @@ def read_input(text: str | None) -> dict:
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"input is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+        raise ValueError(
+            f"input is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from None
     if not isinstance(value, dict):
         raise ValueError("input must be a JSON object")
     return value

@@ -42,6 +42,5 @@ def run_advance(args: argparse.Namespace) -> int:
         return fail(str(exc))
     with engine:
         now = engine.advance_clock(seconds)
-        print(f"engine clock is now {iso8601(now)} "
-              f"(offset {engine.clock.offset / 86400:.2f} days)")
+        print(f"engine clock is now {iso8601(now)} (offset {engine.clock.offset / 86400:.2f} days)")
     return 0

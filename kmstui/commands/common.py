@@ -22,8 +22,12 @@ class CannotOpen(Exception):
 
 
 def add_data_dir(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
-                        help="data directory (default: $KMSTUI_HOME or the user data dir)")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="data directory (default: $KMSTUI_HOME or the user data dir)",
+    )
 
 
 def open_engine(args: argparse.Namespace, *, seed: bool = True, command: str | None = None):

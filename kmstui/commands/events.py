@@ -16,11 +16,18 @@ from kmstui.store.eventlog import EventLog
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("events", help="print the event history (CloudTrail-shaped)")
-    parser.add_argument("--follow", "-f", action="store_true",
-                        help="keep printing new events as they happen")
+    parser.add_argument(
+        "--follow", "-f", action="store_true", help="keep printing new events as they happen"
+    )
     parser.add_argument("--json", action="store_true", help="one JSON record per line")
-    parser.add_argument("--tail", "-n", type=int, default=None, metavar="N",
-                        help="only the newest N events (default: all)")
+    parser.add_argument(
+        "--tail",
+        "-n",
+        type=int,
+        default=None,
+        metavar="N",
+        help="only the newest N events (default: all)",
+    )
     add_data_dir(parser)
     parser.set_defaults(handler=run)
 
@@ -35,8 +42,13 @@ def summary_line(record: dict) -> str:
     outcome = record.get("errorCode") or decision.get("effect") or "OK"
     decided = ",".join(decision.get("decidedBy") or [])
     context = (record.get("requestParameters") or {}).get("encryptionContext")
-    parts = [record.get("eventTime", "?"), f"{record.get('eventName', '?'):<32}", who, what,
-             outcome]
+    parts = [
+        record.get("eventTime", "?"),
+        f"{record.get('eventName', '?'):<32}",
+        who,
+        what,
+        outcome,
+    ]
     if decided:
         parts.append(f"by {decided}")
     if context:

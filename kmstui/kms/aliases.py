@@ -16,19 +16,25 @@ from kmstui.kms.service import CallContext, KmsService, operation
 
 def check_alias_name(name: str, *, reserved_ok: bool = False) -> None:
     if not name.startswith("alias/"):
-        raise InvalidAliasNameException("Alias must start with the prefix \"alias/\". Please see "
-                                        "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html")
+        raise InvalidAliasNameException(
+            'Alias must start with the prefix "alias/". Please see '
+            "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html"
+        )
     if not ALIAS_NAME.match(name):
         raise validation.violation(
-            "AliasName", name, "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$")
+            "AliasName", name, "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$"
+        )
     if name.startswith("alias/aws/") and not reserved_ok:
-        raise InvalidAliasNameException(f"Alias {name} cannot begin with alias/aws/. "
-                                        "Those aliases are reserved for AWS managed keys.")
+        raise InvalidAliasNameException(
+            f"Alias {name} cannot begin with alias/aws/. "
+            "Those aliases are reserved for AWS managed keys."
+        )
 
 
 def _target(service: KmsService, params: dict, caller: Caller) -> dict:
-    key = service.resolve(params.get("TargetKeyId"), caller, member="TargetKeyId",
-                          allow_alias=False)
+    key = service.resolve(
+        params.get("TargetKeyId"), caller, member="TargetKeyId", allow_alias=False
+    )
     if key["AWSAccountId"] != caller.account or key["Region"] != caller.region:
         raise NotFoundException(f"Key '{key['Arn']}' does not exist")
     if key.get("KeyManager") == "AWS":
@@ -48,9 +54,17 @@ def create_alias(service: KmsService, params: dict, caller: Caller, ctx: CallCon
     if (caller.account, caller.region, name) in service._aliases:
         raise AlreadyExistsException(f"An alias with the name {arn} already exists")
     now = service.engine.clock.now()
-    service.save_alias({"AccountId": caller.account, "Region": caller.region, "AliasName": name,
-                        "AliasArn": arn, "TargetKeyId": key["KeyId"], "CreationDate": now,
-                        "LastUpdatedDate": now})
+    service.save_alias(
+        {
+            "AccountId": caller.account,
+            "Region": caller.region,
+            "AliasName": name,
+            "AliasArn": arn,
+            "TargetKeyId": key["KeyId"],
+            "CreationDate": now,
+            "LastUpdatedDate": now,
+        }
+    )
     return {}
 
 
@@ -68,8 +82,9 @@ def update_alias(service: KmsService, params: dict, caller: Caller, ctx: CallCon
         service.authorize(ctx, caller, "kms:UpdateAlias", old_key)
     service.authorize(ctx, caller, "kms:UpdateAlias", key)
     service.require_not_pending_deletion(key)
-    service.save_alias({**alias, "TargetKeyId": key["KeyId"],
-                        "LastUpdatedDate": service.engine.clock.now()})
+    service.save_alias(
+        {**alias, "TargetKeyId": key["KeyId"], "LastUpdatedDate": service.engine.clock.now()}
+    )
     return {}
 
 
@@ -79,8 +94,9 @@ def delete_alias(service: KmsService, params: dict, caller: Caller, ctx: CallCon
     check_alias_name(name)
     alias = service._aliases.get((caller.account, caller.region, name))
     if alias is None:
-        raise NotFoundException(f"Alias {alias_arn(caller.region, caller.account, name)} "
-                                "is not found.")
+        raise NotFoundException(
+            f"Alias {alias_arn(caller.region, caller.account, name)} is not found."
+        )
     key = service.key_by_id(alias["TargetKeyId"])
     service.authorize(ctx, caller, "kms:DeleteAlias", key)
     service.delete_alias_record(alias)
@@ -98,15 +114,22 @@ def list_aliases(service: KmsService, params: dict, caller: Caller, ctx: CallCon
         aliases = [_view(a) for a in service.aliases_of(key["KeyId"])]
     else:
         service.authorize(ctx, caller, "kms:ListAliases", None)
-        existing = {a["AliasName"]: _view(a) for a in service.aliases_in(caller.account, caller.region)}
+        existing = {
+            a["AliasName"]: _view(a) for a in service.aliases_in(caller.account, caller.region)
+        }
         for name in PREDEFINED_AWS_ALIASES:
-            existing.setdefault(name, {"AliasName": name,
-                                       "AliasArn": alias_arn(caller.region, caller.account, name)})
+            existing.setdefault(
+                name,
+                {"AliasName": name, "AliasArn": alias_arn(caller.region, caller.account, name)},
+            )
         aliases = [existing[name] for name in sorted(existing)]
     chunk, tail = paging.page(params, aliases, default_limit=50, max_limit=100)
     return {"Aliases": chunk, **tail}
 
 
 def _view(alias: dict) -> dict:
-    return {k: alias[k] for k in ("AliasName", "AliasArn", "TargetKeyId", "CreationDate",
-                                  "LastUpdatedDate") if k in alias}
+    return {
+        k: alias[k]
+        for k in ("AliasName", "AliasArn", "TargetKeyId", "CreationDate", "LastUpdatedDate")
+        if k in alias
+    }

@@ -33,16 +33,20 @@ class Verdict:
         return self.effect == "Allow"
 
     def to_event(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"action": self.action, "effect": self.effect,
-                               "decidedBy": list(self.decided_by)}
+        out: dict[str, Any] = {
+            "action": self.action,
+            "effect": self.effect,
+            "decidedBy": list(self.decided_by),
+        }
         if self.reason:
             out["reason"] = self.reason
         return out
 
 
 class Authorizer(Protocol):
-    def authorize(self, caller: Caller, action: str, key: dict | None,
-                  context: dict[str, Any]) -> Verdict: ...
+    def authorize(
+        self, caller: Caller, action: str, key: dict | None, context: dict[str, Any]
+    ) -> Verdict: ...
 
 
 class AllowAll:
@@ -52,9 +56,13 @@ class AllowAll:
         return Verdict(action=action, effect="Allow", decided_by=["no policy evaluation"])
 
 
-def request_context(caller: Caller, now: float, key: dict | None,
-                    encryption_context: dict[str, str] | None = None,
-                    extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def request_context(
+    caller: Caller,
+    now: float,
+    key: dict | None,
+    encryption_context: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The condition keys of one request."""
     context: dict[str, Any] = {
         "kms:CallerAccount": caller.account,
@@ -112,10 +120,18 @@ class PolicyAuthorizer:
         iam = getattr(self.engine, "iam", None)
         if iam is None or caller.is_service:
             return []
-        return [compile_policy(text, name) for name, text in iam.identity_policies(caller.principal)]
+        return [
+            compile_policy(text, name) for name, text in iam.identity_policies(caller.principal)
+        ]
 
-    def decide(self, caller: Caller, action: str, key: dict | None, context: dict[str, Any],
-               key_policy_text: str | None = None):
+    def decide(
+        self,
+        caller: Caller,
+        action: str,
+        key: dict | None,
+        context: dict[str, Any],
+        key_policy_text: str | None = None,
+    ):
         from kmstui.policy import Request, compile_policy, evaluate
 
         if key is None:
@@ -124,22 +140,36 @@ class PolicyAuthorizer:
             grants: list = []
         else:
             resource = key["Arn"]
-            key_policy = compile_policy(key_policy_text if key_policy_text is not None
-                                        else key["Policy"])
+            key_policy = compile_policy(
+                key_policy_text if key_policy_text is not None else key["Policy"]
+            )
             grants = self.engine.kms.grants_by_key.get(key["KeyId"], [])
-        request = Request(principal=caller.principal, action=action, resource=resource,
-                          context=context, principal_account=caller.account,
-                          resource_account=key["AWSAccountId"] if key else caller.account)
-        return evaluate(request, key_policy=key_policy,
-                        identity_policies=self.identity_policies(caller), grants=grants)
+        request = Request(
+            principal=caller.principal,
+            action=action,
+            resource=resource,
+            context=context,
+            principal_account=caller.account,
+            resource_account=key["AWSAccountId"] if key else caller.account,
+        )
+        return evaluate(
+            request,
+            key_policy=key_policy,
+            identity_policies=self.identity_policies(caller),
+            grants=grants,
+        )
 
-    def authorize(self, caller: Caller, action: str, key: dict | None,
-                  context: dict[str, Any]) -> Verdict:
+    def authorize(
+        self, caller: Caller, action: str, key: dict | None, context: dict[str, Any]
+    ) -> Verdict:
         if key is None and (caller.is_service or caller.is_root):
             # Account-level actions (CreateKey, ListKeys ...) have no key policy: the
             # root user may always call them; services act within their own scope.
-            return Verdict(action=action, effect="Allow",
-                           decided_by=["account root user" if caller.is_root else caller.principal])
+            return Verdict(
+                action=action,
+                effect="Allow",
+                decided_by=["account root user" if caller.is_root else caller.principal],
+            )
         decision = self.decide(caller, action, key, context)
         decided_by = decision.decided_by
         if decision.allowed and not decided_by and caller.is_root:
@@ -147,5 +177,4 @@ class PolicyAuthorizer:
         reason = None
         if not decision.allowed:
             reason = f"because {decision.reason}" if decision.reason else None
-        return Verdict(action=action, effect=decision.effect, decided_by=decided_by,
-                       reason=reason)
+        return Verdict(action=action, effect=decision.effect, decided_by=decided_by, reason=reason)

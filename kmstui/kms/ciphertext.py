@@ -73,6 +73,6 @@ def unpack(blob: bytes) -> Envelope:
         key_id=key_id,
         key_material_id=head[17:HEADER_LEN].hex(),
         header=head,
-        nonce=bytes(blob[HEADER_LEN:HEADER_LEN + NONCE_LEN]),
-        sealed=bytes(blob[HEADER_LEN + NONCE_LEN:]),
+        nonce=bytes(blob[HEADER_LEN : HEADER_LEN + NONCE_LEN]),
+        sealed=bytes(blob[HEADER_LEN + NONCE_LEN :]),
     )

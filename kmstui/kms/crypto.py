@@ -31,7 +31,8 @@ def _algorithm(params: dict, name: str = "EncryptionAlgorithm") -> str:
     if algorithm not in (None, "SYMMETRIC_DEFAULT"):
         raise InvalidKeyUsageException(
             f"The encryption algorithm {algorithm} is not compatible with a symmetric "
-            "encryption KMS key. Use SYMMETRIC_DEFAULT.")
+            "encryption KMS key. Use SYMMETRIC_DEFAULT."
+        )
     return "SYMMETRIC_DEFAULT"
 
 
@@ -56,9 +57,17 @@ def seal(service: KmsService, key: dict, plaintext: bytes, context: dict[str, st
     return ciphertext.pack(head, nonce, sealed)
 
 
-def open_blob(service: KmsService, blob: bytes, caller: Caller, ctx: CallContext, *,
-              key_id_param, context: dict[str, str], action: str,
-              extra_context: dict | None = None) -> tuple[dict, bytes, str]:
+def open_blob(
+    service: KmsService,
+    blob: bytes,
+    caller: Caller,
+    ctx: CallContext,
+    *,
+    key_id_param,
+    context: dict[str, str],
+    action: str,
+    extra_context: dict | None = None,
+) -> tuple[dict, bytes, str]:
     """Find the blob's key, check KeyId, authorize, check state, decrypt.
 
     InvalidCiphertextException for anything tampered with or not ours;
@@ -74,8 +83,8 @@ def open_blob(service: KmsService, blob: bytes, caller: Caller, ctx: CallContext
         named = service.resolve(key_id_param, caller)
         if named["KeyId"] != key["KeyId"]:
             raise IncorrectKeyException(
-                "The key ID in the request does not identify a CMK that can perform this "
-                "operation.")
+                "The key ID in the request does not identify a CMK that can perform this operation."
+            )
     service.authorize(ctx, caller, action, key, context, extra_context)
     service.require_usable(key)
     aead = service.aead(key, envelope.key_material_id)
@@ -90,8 +99,9 @@ def open_blob(service: KmsService, blob: bytes, caller: Caller, ctx: CallContext
 
 def _dry_run(params: dict) -> None:
     if validation.boolean(params, "DryRun"):
-        raise DryRunOperationException("The request would have succeeded, but the DryRun "
-                                       "option is set.")
+        raise DryRunOperationException(
+            "The request would have succeeded, but the DryRun option is set."
+        )
 
 
 @operation("Encrypt")
@@ -102,12 +112,16 @@ def encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext)
     context = _context(params)
     algorithm = _algorithm(params)
     _grant_tokens(params)
-    service.authorize(ctx, caller, "kms:Encrypt", key, context,
-                      {"kms:EncryptionAlgorithm": algorithm})
+    service.authorize(
+        ctx, caller, "kms:Encrypt", key, context, {"kms:EncryptionAlgorithm": algorithm}
+    )
     service.require_usable(key)
     _dry_run(params)
-    return {"CiphertextBlob": seal(service, key, plaintext, context), "KeyId": key["Arn"],
-            "EncryptionAlgorithm": algorithm}
+    return {
+        "CiphertextBlob": seal(service, key, plaintext, context),
+        "KeyId": key["Arn"],
+        "EncryptionAlgorithm": algorithm,
+    }
 
 
 @operation("Decrypt")
@@ -119,11 +133,22 @@ def decrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext)
     if params.get("Recipient") is not None:
         raise ValidationException("Recipient (attested enclaves) is not supported.")
     key, plaintext, material_id = open_blob(
-        service, blob, caller, ctx, key_id_param=params.get("KeyId"), context=context,
-        action="kms:Decrypt", extra_context={"kms:EncryptionAlgorithm": algorithm})
+        service,
+        blob,
+        caller,
+        ctx,
+        key_id_param=params.get("KeyId"),
+        context=context,
+        action="kms:Decrypt",
+        extra_context={"kms:EncryptionAlgorithm": algorithm},
+    )
     _dry_run(params)
-    return {"KeyId": key["Arn"], "Plaintext": plaintext, "EncryptionAlgorithm": algorithm,
-            "KeyMaterialId": material_id}
+    return {
+        "KeyId": key["Arn"],
+        "Plaintext": plaintext,
+        "EncryptionAlgorithm": algorithm,
+        "KeyMaterialId": material_id,
+    }
 
 
 @operation("ReEncrypt")
@@ -138,15 +163,26 @@ def re_encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallConte
     destination_algorithm = _algorithm(params, "DestinationEncryptionAlgorithm")
     _grant_tokens(params)
     validation.required(params, "DestinationKeyId")
-    destination = service.resolve(params.get("DestinationKeyId"), caller,
-                                  member="DestinationKeyId")
+    destination = service.resolve(params.get("DestinationKeyId"), caller, member="DestinationKeyId")
     source, plaintext, source_material = open_blob(
-        service, blob, caller, ctx, key_id_param=params.get("SourceKeyId"),
-        context=source_context, action="kms:ReEncryptFrom",
-        extra_context={"kms:ReEncryptOnSameKey": False})
+        service,
+        blob,
+        caller,
+        ctx,
+        key_id_param=params.get("SourceKeyId"),
+        context=source_context,
+        action="kms:ReEncryptFrom",
+        extra_context={"kms:ReEncryptOnSameKey": False},
+    )
     same = source["KeyId"] == destination["KeyId"]
-    service.authorize(ctx, caller, "kms:ReEncryptTo", destination, destination_context,
-                      {"kms:ReEncryptOnSameKey": same})
+    service.authorize(
+        ctx,
+        caller,
+        "kms:ReEncryptTo",
+        destination,
+        destination_context,
+        {"kms:ReEncryptOnSameKey": same},
+    )
     service.require_usable(destination)
     _dry_run(params)
     return {
@@ -170,8 +206,9 @@ def _data_key_size(params: dict) -> int:
     return DATA_KEY_SPECS[spec] if spec else count
 
 
-def _generate_data_key(service: KmsService, params: dict, caller: Caller, ctx: CallContext,
-                       action: str) -> tuple[dict, bytes, bytes]:
+def _generate_data_key(
+    service: KmsService, params: dict, caller: Caller, ctx: CallContext, action: str
+) -> tuple[dict, bytes, bytes]:
     key = service.resolve(params.get("KeyId"), caller)
     size = _data_key_size(params)
     context = _context(params)
@@ -184,24 +221,31 @@ def _generate_data_key(service: KmsService, params: dict, caller: Caller, ctx: C
 
 
 @operation("GenerateDataKey")
-def generate_data_key(service: KmsService, params: dict, caller: Caller,
-                      ctx: CallContext) -> dict:
+def generate_data_key(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
     """A data key: its plaintext and its copy encrypted under the KMS key.
     Exactly one of KeySpec (AES_128, AES_256) and NumberOfBytes (1–1024)."""
-    key, plaintext, blob = _generate_data_key(service, params, caller, ctx,
-                                              "kms:GenerateDataKey")
-    return {"CiphertextBlob": blob, "Plaintext": plaintext, "KeyId": key["Arn"],
-            "KeyMaterialId": key["CurrentKeyMaterialId"]}
+    key, plaintext, blob = _generate_data_key(service, params, caller, ctx, "kms:GenerateDataKey")
+    return {
+        "CiphertextBlob": blob,
+        "Plaintext": plaintext,
+        "KeyId": key["Arn"],
+        "KeyMaterialId": key["CurrentKeyMaterialId"],
+    }
 
 
 @operation("GenerateDataKeyWithoutPlaintext")
-def generate_data_key_without_plaintext(service: KmsService, params: dict, caller: Caller,
-                                        ctx: CallContext) -> dict:
-    key, _plaintext, blob = _generate_data_key(service, params, caller, ctx,
-                                               "kms:GenerateDataKeyWithoutPlaintext")
+def generate_data_key_without_plaintext(
+    service: KmsService, params: dict, caller: Caller, ctx: CallContext
+) -> dict:
+    key, _plaintext, blob = _generate_data_key(
+        service, params, caller, ctx, "kms:GenerateDataKeyWithoutPlaintext"
+    )
     del _plaintext
-    return {"CiphertextBlob": blob, "KeyId": key["Arn"],
-            "KeyMaterialId": key["CurrentKeyMaterialId"]}
+    return {
+        "CiphertextBlob": blob,
+        "KeyId": key["Arn"],
+        "KeyMaterialId": key["CurrentKeyMaterialId"],
+    }
 
 
 @operation("GenerateRandom")

@@ -14,8 +14,6 @@ import hashlib
 import re
 from typing import Any
 
-from tinydb import Query
-
 from kmstui.caller import Caller
 from kmstui.errors import (
     InvalidGrantTokenException,
@@ -26,32 +24,74 @@ from kmstui.kms import paging, validation
 from kmstui.kms.service import CallContext, KmsService, operation
 
 GRANT_OPERATIONS = (
-    "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
-    "ReEncryptFrom", "ReEncryptTo", "Sign", "Verify", "GetPublicKey", "CreateGrant",
-    "RetireGrant", "DescribeKey", "GenerateDataKeyPair",
-    "GenerateDataKeyPairWithoutPlaintext", "GenerateMac", "VerifyMac", "DeriveSharedSecret",
+    "Decrypt",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "Sign",
+    "Verify",
+    "GetPublicKey",
+    "CreateGrant",
+    "RetireGrant",
+    "DescribeKey",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+    "GenerateMac",
+    "VerifyMac",
+    "DeriveSharedSecret",
 )
 # Operations a symmetric encryption key supports in a grant.
-SYMMETRIC_GRANT_OPERATIONS = frozenset({
-    "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
-    "ReEncryptFrom", "ReEncryptTo", "CreateGrant", "RetireGrant", "DescribeKey",
-    "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext",
-})
+SYMMETRIC_GRANT_OPERATIONS = frozenset(
+    {
+        "Decrypt",
+        "Encrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext",
+        "ReEncryptFrom",
+        "ReEncryptTo",
+        "CreateGrant",
+        "RetireGrant",
+        "DescribeKey",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+    }
+)
 # Operations that take an encryption context, the only ones a constraint may cover.
-CONTEXT_OPERATIONS = frozenset({
-    "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
-    "ReEncryptFrom", "ReEncryptTo", "GenerateDataKeyPair",
-    "GenerateDataKeyPairWithoutPlaintext",
-})
+CONTEXT_OPERATIONS = frozenset(
+    {
+        "Decrypt",
+        "Encrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext",
+        "ReEncryptFrom",
+        "ReEncryptTo",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+    }
+)
 GRANT_NAME = re.compile(r"^[a-zA-Z0-9:/_-]+$")
 _TOKEN_PREFIX = "AQpAM"
 
 
 def grant_view(grant: dict) -> dict[str, Any]:
     """A grant as ListGrants returns it."""
-    view = {k: grant[k] for k in ("KeyId", "GrantId", "Name", "CreationDate",
-                                  "GranteePrincipal", "RetiringPrincipal", "IssuingAccount",
-                                  "Operations", "Constraints") if grant.get(k) is not None}
+    view = {
+        k: grant[k]
+        for k in (
+            "KeyId",
+            "GrantId",
+            "Name",
+            "CreationDate",
+            "GranteePrincipal",
+            "RetiringPrincipal",
+            "IssuingAccount",
+            "Operations",
+            "Constraints",
+        )
+        if grant.get(k) is not None
+    }
     view["KeyId"] = grant["KeyArn"]
     return view
 
@@ -70,26 +110,35 @@ def _constraints(params: dict) -> dict | None:
     value = params.get("Constraints")
     if value is None:
         return None
-    if not isinstance(value, dict) or set(value) - {"EncryptionContextEquals",
-                                                    "EncryptionContextSubset"}:
-        raise ValidationException("Constraints may contain EncryptionContextEquals or "
-                                  "EncryptionContextSubset.")
+    if not isinstance(value, dict) or set(value) - {
+        "EncryptionContextEquals",
+        "EncryptionContextSubset",
+    }:
+        raise ValidationException(
+            "Constraints may contain EncryptionContextEquals or EncryptionContextSubset."
+        )
     out = {}
     for name in ("EncryptionContextEquals", "EncryptionContextSubset"):
         if value.get(name) is not None:
             out[name] = validation.string_map(value, name)
     if len(out) > 1:
-        raise ValidationException("A grant can have an EncryptionContextEquals or an "
-                                  "EncryptionContextSubset constraint, not both.")
+        raise ValidationException(
+            "A grant can have an EncryptionContextEquals or an "
+            "EncryptionContextSubset constraint, not both."
+        )
     return out or None
 
 
 def _principal(params: dict, name: str, *, optional: bool = False) -> str | None:
     value = validation.string(params, name, optional=optional, max_len=256)
-    if value is not None and not (value.startswith("arn:") or value.endswith(".amazonaws.com")
-                                  or re.fullmatch(r"\d{12}(:.+)?", value)):
-        raise ValidationException(f"{name} {value!r} is not a valid principal: use an ARN or "
-                                  "a service principal.")
+    if value is not None and not (
+        value.startswith("arn:")
+        or value.endswith(".amazonaws.com")
+        or re.fullmatch(r"\d{12}(:.+)?", value)
+    ):
+        raise ValidationException(
+            f"{name} {value!r} is not a valid principal: use an ARN or a service principal."
+        )
     return value
 
 
@@ -106,25 +155,33 @@ def create_grant(service: KmsService, params: dict, caller: Caller, ctx: CallCon
     validation.required(params, "Operations")
     operations = validation.string_list(params, "Operations")
     if not operations:
-        raise validation.violation("Operations", "[]",
-                                   "Member must have length greater than or equal to 1")
+        raise validation.violation(
+            "Operations", "[]", "Member must have length greater than or equal to 1"
+        )
     for op in operations:
         if op not in GRANT_OPERATIONS:
             raise validation.violation(
-                "Operations", op, f"Member must satisfy enum value set: [{', '.join(GRANT_OPERATIONS)}]")
+                "Operations",
+                op,
+                f"Member must satisfy enum value set: [{', '.join(GRANT_OPERATIONS)}]",
+            )
     unsupported = [op for op in operations if op not in SYMMETRIC_GRANT_OPERATIONS]
     if unsupported:
-        raise ValidationException(f"Grant operations {', '.join(unsupported)} are not valid for "
-                                  "a symmetric encryption KMS key.")
+        raise ValidationException(
+            f"Grant operations {', '.join(unsupported)} are not valid for "
+            "a symmetric encryption KMS key."
+        )
     constraints = _constraints(params)
     if constraints and any(op not in CONTEXT_OPERATIONS for op in operations):
-        raise ValidationException("Grant constraints are allowed only when every grant "
-                                  "operation accepts an encryption context.")
+        raise ValidationException(
+            "Grant constraints are allowed only when every grant "
+            "operation accepts an encryption context."
+        )
     name = validation.string(params, "Name", optional=True, max_len=256)
     if name is not None and not GRANT_NAME.match(name):
-        raise validation.violation("Name", name,
-                                   "Member must satisfy regular expression pattern: "
-                                   "^[a-zA-Z0-9:/_-]+$")
+        raise validation.violation(
+            "Name", name, "Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$"
+        )
     check_grant_tokens(validation.string_list(params, "GrantTokens", max_items=10))
     extra: dict[str, Any] = {
         "kms:GranteePrincipal": grantee,
@@ -141,19 +198,25 @@ def create_grant(service: KmsService, params: dict, caller: Caller, ctx: CallCon
     if validation.boolean(params, "DryRun"):
         from kmstui.errors import DryRunOperationException
 
-        raise DryRunOperationException("The request would have succeeded, but the DryRun "
-                                       "option is set.")
+        raise DryRunOperationException(
+            "The request would have succeeded, but the DryRun option is set."
+        )
     token = _TOKEN_PREFIX + base64.urlsafe_b64encode(
-        service.engine.entropy.token_bytes(96)).decode().rstrip("=")
+        service.engine.entropy.token_bytes(96)
+    ).decode().rstrip("=")
     if name is not None:
         for existing in grants_for_key(service, key["KeyId"]):
-            if (existing.get("Name") == name and existing["GranteePrincipal"] == grantee
-                    and existing.get("RetiringPrincipal") == retiring
-                    and existing["Operations"] == operations
-                    and existing.get("Constraints") == constraints):
+            if (
+                existing.get("Name") == name
+                and existing["GranteePrincipal"] == grantee
+                and existing.get("RetiringPrincipal") == retiring
+                and existing["Operations"] == operations
+                and existing.get("Constraints") == constraints
+            ):
                 record = service.grant_records[existing["GrantId"]]
-                service.save_grant({**record, "TokenDigests": [*record["TokenDigests"],
-                                                               token_digest(token)]})
+                service.save_grant(
+                    {**record, "TokenDigests": [*record["TokenDigests"], token_digest(token)]}
+                )
                 return {"GrantToken": token, "GrantId": existing["GrantId"]}
     grant = {
         "GrantId": service.engine.entropy.hex(32),
@@ -179,22 +242,31 @@ def list_grants(service: KmsService, params: dict, caller: Caller, ctx: CallCont
     grant_id = validation.string(params, "GrantId", optional=True, max_len=128)
     grantee = validation.string(params, "GranteePrincipal", optional=True, max_len=256)
     service.authorize(ctx, caller, "kms:ListGrants", key)
-    grants = [g for g in grants_for_key(service, key["KeyId"])
-              if (grant_id is None or g["GrantId"] == grant_id)
-              and (grantee is None or g["GranteePrincipal"] == grantee)]
+    grants = [
+        g
+        for g in grants_for_key(service, key["KeyId"])
+        if (grant_id is None or g["GrantId"] == grant_id)
+        and (grantee is None or g["GranteePrincipal"] == grantee)
+    ]
     chunk, tail = paging.page(params, grants, default_limit=50, max_limit=100)
     return {"Grants": chunk, **tail}
 
 
 @operation("ListRetirableGrants")
-def list_retirable_grants(service: KmsService, params: dict, caller: Caller,
-                          ctx: CallContext) -> dict:
+def list_retirable_grants(
+    service: KmsService, params: dict, caller: Caller, ctx: CallContext
+) -> dict:
     retiring = validation.string(params, "RetiringPrincipal", max_len=256)
     service.authorize(ctx, caller, "kms:ListRetirableGrants", None)
-    grants = sorted((grant_view(g) for g in service.grant_records.values()
-                     if g.get("RetiringPrincipal") == retiring
-                     and g["KeyArn"].split(":")[4] == caller.account),
-                    key=lambda g: (g["CreationDate"], g["GrantId"]))
+    grants = sorted(
+        (
+            grant_view(g)
+            for g in service.grant_records.values()
+            if g.get("RetiringPrincipal") == retiring
+            and g["KeyArn"].split(":")[4] == caller.account
+        ),
+        key=lambda g: (g["CreationDate"], g["GrantId"]),
+    )
     chunk, tail = paging.page(params, grants, default_limit=50, max_limit=100)
     return {"Grants": chunk, **tail}
 
@@ -204,8 +276,9 @@ def _find(service: KmsService, params: dict, caller: Caller) -> dict:
     if token is not None:
         check_grant_tokens([token])
         digest = token_digest(token)
-        grant = next((g for g in service.grant_records.values()
-                      if digest in g["TokenDigests"]), None)
+        grant = next(
+            (g for g in service.grant_records.values() if digest in g["TokenDigests"]), None
+        )
         if grant is None:
             raise InvalidGrantTokenException("The grant token is not valid.")
         return grant
@@ -225,8 +298,7 @@ def retire_grant(service: KmsService, params: dict, caller: Caller, ctx: CallCon
     principal the key policy allows kms:RetireGrant may retire a grant."""
     grant = _find(service, params, caller)
     key = service.key_by_id(grant["KeyId"])
-    service.authorize(ctx, caller, "kms:RetireGrant", key,
-                      extra={"kms:GrantId": grant["GrantId"]})
+    service.authorize(ctx, caller, "kms:RetireGrant", key, extra={"kms:GrantId": grant["GrantId"]})
     service.delete_grant(grant["GrantId"])
     ctx.extra["grantId"] = grant["GrantId"]
     return {}

@@ -16,8 +16,9 @@ from kmstui.kms.service import CallContext, KmsService, operation
 def _policy_name(params: dict) -> str:
     name = validation.string(params, "PolicyName", optional=True, max_len=128) or "default"
     if name != "default":
-        raise NotFoundException(f"No such policy exists: {name}. The only valid policy name "
-                                "is 'default'.")
+        raise NotFoundException(
+            f"No such policy exists: {name}. The only valid policy name is 'default'."
+        )
     return name
 
 
@@ -36,8 +37,9 @@ def put_key_policy(service: KmsService, params: dict, caller: Caller, ctx: CallC
     _policy_name(params)
     policy = validation.string(params, "Policy", max_len=131072)
     bypass = validation.boolean(params, "BypassPolicyLockoutSafetyCheck")
-    service.authorize(ctx, caller, "kms:PutKeyPolicy", key,
-                      extra={"kms:BypassPolicyLockoutSafetyCheck": bypass})
+    service.authorize(
+        ctx, caller, "kms:PutKeyPolicy", key, extra={"kms:BypassPolicyLockoutSafetyCheck": bypass}
+    )
     service.require_same_account(key, caller, "PutKeyPolicy")
     service.require_customer_managed(key, "PutKeyPolicy")
     service.engine.check_key_policy(policy, caller, bypass=bypass)
@@ -46,8 +48,7 @@ def put_key_policy(service: KmsService, params: dict, caller: Caller, ctx: CallC
 
 
 @operation("ListKeyPolicies")
-def list_key_policies(service: KmsService, params: dict, caller: Caller,
-                      ctx: CallContext) -> dict:
+def list_key_policies(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
     key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
     validation.integer(params, "Limit", low=1, high=1000)
     service.authorize(ctx, caller, "kms:ListKeyPolicies", key)

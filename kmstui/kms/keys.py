@@ -26,10 +26,25 @@ from kmstui.kms.service import (
 )
 from kmstui.kms.tags import validate_tags
 
-KEY_SPECS = ("SYMMETRIC_DEFAULT", "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256",
-             "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "HMAC_224", "HMAC_256",
-             "HMAC_384", "HMAC_512", "SM2", "ML_DSA_44", "ML_DSA_65", "ML_DSA_87",
-             "ECC_NIST_EDWARDS25519")
+KEY_SPECS = (
+    "SYMMETRIC_DEFAULT",
+    "RSA_2048",
+    "RSA_3072",
+    "RSA_4096",
+    "ECC_NIST_P256",
+    "ECC_NIST_P384",
+    "ECC_NIST_P521",
+    "ECC_SECG_P256K1",
+    "HMAC_224",
+    "HMAC_256",
+    "HMAC_384",
+    "HMAC_512",
+    "SM2",
+    "ML_DSA_44",
+    "ML_DSA_65",
+    "ML_DSA_87",
+    "ECC_NIST_EDWARDS25519",
+)
 KEY_USAGES = ("SIGN_VERIFY", "ENCRYPT_DECRYPT", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT")
 ORIGINS = ("AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE")
 DAY = 86400.0
@@ -60,9 +75,15 @@ def key_metadata(key: dict) -> dict[str, Any]:
     return meta
 
 
-def new_key(service: KmsService, caller: Caller, *, description: str = "",
-            policy: str | None = None, tags: list[dict] | None = None,
-            manager: str = "CUSTOMER") -> dict:
+def new_key(
+    service: KmsService,
+    caller: Caller,
+    *,
+    description: str = "",
+    policy: str | None = None,
+    tags: list[dict] | None = None,
+    manager: str = "CUSTOMER",
+) -> dict:
     """A new symmetric key record with its first key material (not yet saved)."""
     engine = service.engine
     key_id = engine.entropy.uuid4()
@@ -101,8 +122,11 @@ def add_key_material(service: KmsService, key: dict, *, rotation_type: str | Non
     secret = engine.entropy.token_bytes(32)
     wrapped = service.store.root_key.wrap(secret, material_purpose(key, material_id))
     del secret
-    entry: dict[str, Any] = {"KeyMaterialId": material_id, "Wrapped": wrapped,
-                             "CreationDate": engine.clock.now()}
+    entry: dict[str, Any] = {
+        "KeyMaterialId": material_id,
+        "Wrapped": wrapped,
+        "CreationDate": engine.clock.now(),
+    }
     if rotation_type:
         entry["RotationDate"] = engine.clock.now()
         entry["RotationType"] = rotation_type
@@ -116,13 +140,18 @@ def create_key(service: KmsService, params: dict, caller: Caller, ctx: CallConte
     """CreateKey. Symmetric encryption keys only; other specs ->
     UnsupportedOperationException. A missing Policy gets AWS's default key policy."""
     policy = validation.string(params, "Policy", optional=True, max_len=32768)
-    description = validation.string(params, "Description", optional=True, min_len=0,
-                                     max_len=8192) or ""
-    spec = validation.string(params, "KeySpec", optional=True, choices=KEY_SPECS) or \
-        validation.string(params, "CustomerMasterKeySpec", optional=True, choices=KEY_SPECS) or \
-        "SYMMETRIC_DEFAULT"
-    usage = validation.string(params, "KeyUsage", optional=True, choices=KEY_USAGES) or \
-        "ENCRYPT_DECRYPT"
+    description = (
+        validation.string(params, "Description", optional=True, min_len=0, max_len=8192) or ""
+    )
+    spec = (
+        validation.string(params, "KeySpec", optional=True, choices=KEY_SPECS)
+        or validation.string(params, "CustomerMasterKeySpec", optional=True, choices=KEY_SPECS)
+        or "SYMMETRIC_DEFAULT"
+    )
+    usage = (
+        validation.string(params, "KeyUsage", optional=True, choices=KEY_USAGES)
+        or "ENCRYPT_DECRYPT"
+    )
     origin = validation.string(params, "Origin", optional=True, choices=ORIGINS) or "AWS_KMS"
     bypass = validation.boolean(params, "BypassPolicyLockoutSafetyCheck")
     multi_region = validation.boolean(params, "MultiRegion")
@@ -132,20 +161,31 @@ def create_key(service: KmsService, params: dict, caller: Caller, ctx: CallConte
             from kmstui.errors import ValidationException
 
             raise ValidationException(
-                f"KeyUsage {usage} is not compatible with KeySpec SYMMETRIC_DEFAULT")
+                f"KeyUsage {usage} is not compatible with KeySpec SYMMETRIC_DEFAULT"
+            )
         raise UnsupportedOperationException(
             f"KeySpec {spec} is not supported by this KMS; only SYMMETRIC_DEFAULT "
-            "(ENCRYPT_DECRYPT) keys can be created.")
+            "(ENCRYPT_DECRYPT) keys can be created."
+        )
     if origin != "AWS_KMS":
         raise UnsupportedOperationException(f"Origin {origin} is not supported; use AWS_KMS.")
     if multi_region:
         raise UnsupportedOperationException("Multi-Region keys are not supported.")
-    service.authorize(ctx, caller, "kms:CreateKey", None, extra={
-        "kms:KeySpec": spec, "kms:KeyUsage": usage, "kms:KeyOrigin": origin,
-        "kms:MultiRegion": False, "kms:BypassPolicyLockoutSafetyCheck": bypass,
-        "aws:TagKeys": [t["TagKey"] for t in tags],
-        **{f"aws:RequestTag/{t['TagKey']}": t["TagValue"] for t in tags},
-    })
+    service.authorize(
+        ctx,
+        caller,
+        "kms:CreateKey",
+        None,
+        extra={
+            "kms:KeySpec": spec,
+            "kms:KeyUsage": usage,
+            "kms:KeyOrigin": origin,
+            "kms:MultiRegion": False,
+            "kms:BypassPolicyLockoutSafetyCheck": bypass,
+            "aws:TagKeys": [t["TagKey"] for t in tags],
+            **{f"aws:RequestTag/{t['TagKey']}": t["TagValue"] for t in tags},
+        },
+    )
     if policy is not None:
         service.engine.check_key_policy(policy, caller, bypass=bypass)
     key = new_key(service, caller, description=description, policy=policy, tags=tags)
@@ -194,36 +234,54 @@ def disable_key(service: KmsService, params: dict, caller: Caller, ctx: CallCont
 
 
 @operation("ScheduleKeyDeletion")
-def schedule_key_deletion(service: KmsService, params: dict, caller: Caller,
-                          ctx: CallContext) -> dict:
+def schedule_key_deletion(
+    service: KmsService, params: dict, caller: Caller, ctx: CallContext
+) -> dict:
     """ScheduleKeyDeletion: PendingWindowInDays 7–30 (default 30). The key becomes
     PendingDeletion and is deleted, with its aliases, when the window passes."""
     key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
     days = validation.integer(params, "PendingWindowInDays", low=7, high=30) or 30
-    service.authorize(ctx, caller, "kms:ScheduleKeyDeletion", key,
-                      extra={"kms:ScheduleKeyDeletionPendingWindowInDays": days})
+    service.authorize(
+        ctx,
+        caller,
+        "kms:ScheduleKeyDeletion",
+        key,
+        extra={"kms:ScheduleKeyDeletionPendingWindowInDays": days},
+    )
     service.require_same_account(key, caller, "ScheduleKeyDeletion")
     service.require_customer_managed(key, "ScheduleKeyDeletion")
     service.require_not_pending_deletion(key)
     deletion_date = service.engine.clock.now() + days * DAY
-    service.save_key({**key, "KeyState": PENDING_DELETION, "DeletionDate": deletion_date,
-                      "PendingDeletionWindowInDays": days})
+    service.save_key(
+        {
+            **key,
+            "KeyState": PENDING_DELETION,
+            "DeletionDate": deletion_date,
+            "PendingDeletionWindowInDays": days,
+        }
+    )
     service.engine.reschedule()
-    return {"KeyId": key["Arn"], "DeletionDate": deletion_date, "KeyState": PENDING_DELETION,
-            "PendingWindowInDays": days}
+    return {
+        "KeyId": key["Arn"],
+        "DeletionDate": deletion_date,
+        "KeyState": PENDING_DELETION,
+        "PendingWindowInDays": days,
+    }
 
 
 @operation("CancelKeyDeletion")
-def cancel_key_deletion(service: KmsService, params: dict, caller: Caller,
-                        ctx: CallContext) -> dict:
+def cancel_key_deletion(
+    service: KmsService, params: dict, caller: Caller, ctx: CallContext
+) -> dict:
     """CancelKeyDeletion: a PendingDeletion key returns to Disabled."""
     key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
     service.authorize(ctx, caller, "kms:CancelKeyDeletion", key)
     service.require_same_account(key, caller, "CancelKeyDeletion")
     if key["KeyState"] != PENDING_DELETION:
         raise KMSInvalidStateException(f"{key['Arn']} is not pending deletion.")
-    updated = {k: v for k, v in key.items()
-               if k not in ("DeletionDate", "PendingDeletionWindowInDays")}
+    updated = {
+        k: v for k, v in key.items() if k not in ("DeletionDate", "PendingDeletionWindowInDays")
+    }
     updated["KeyState"] = DISABLED
     service.save_key(updated)
     service.engine.reschedule()
@@ -231,8 +289,9 @@ def cancel_key_deletion(service: KmsService, params: dict, caller: Caller,
 
 
 @operation("UpdateKeyDescription")
-def update_key_description(service: KmsService, params: dict, caller: Caller,
-                           ctx: CallContext) -> dict:
+def update_key_description(
+    service: KmsService, params: dict, caller: Caller, ctx: CallContext
+) -> dict:
     key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
     description = validation.string(params, "Description", min_len=0, max_len=8192)
     service.authorize(ctx, caller, "kms:UpdateKeyDescription", key)
@@ -247,11 +306,20 @@ def delete_key_now(service: KmsService, key: dict) -> None:
     """The waiting period has passed: the key material, aliases and grants go; a
     tombstone remains so old ciphertexts fail with NotFoundException."""
     tombstone = {
-        "KeyId": key["KeyId"], "Arn": key["Arn"], "AWSAccountId": key["AWSAccountId"],
-        "Region": key["Region"], "KeyState": "Deleted", "CreationDate": key["CreationDate"],
-        "DeletedDate": key.get("DeletionDate"), "KeyManager": key["KeyManager"],
-        "KeyUsage": key["KeyUsage"], "KeySpec": key["KeySpec"], "Origin": key["Origin"],
-        "Materials": [], "CurrentKeyMaterialId": None, "Tags": [],
+        "KeyId": key["KeyId"],
+        "Arn": key["Arn"],
+        "AWSAccountId": key["AWSAccountId"],
+        "Region": key["Region"],
+        "KeyState": "Deleted",
+        "CreationDate": key["CreationDate"],
+        "DeletedDate": key.get("DeletionDate"),
+        "KeyManager": key["KeyManager"],
+        "KeyUsage": key["KeyUsage"],
+        "KeySpec": key["KeySpec"],
+        "Origin": key["Origin"],
+        "Materials": [],
+        "CurrentKeyMaterialId": None,
+        "Tags": [],
     }
     with service.store.transaction():
         for alias in service.aliases_of(key["KeyId"]):

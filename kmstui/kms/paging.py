@@ -23,21 +23,26 @@ def _decode(marker: str) -> int:
     try:
         position = json.loads(base64.urlsafe_b64decode(marker.encode()))["p"]
     except Exception:
-        raise InvalidMarkerException("The request was rejected because the marker that specifies "
-                                     "where pagination should next begin is not valid.") from None
+        raise InvalidMarkerException(
+            "The request was rejected because the marker that specifies "
+            "where pagination should next begin is not valid."
+        ) from None
     if not isinstance(position, int) or position < 0:
-        raise InvalidMarkerException("The request was rejected because the marker that specifies "
-                                     "where pagination should next begin is not valid.")
+        raise InvalidMarkerException(
+            "The request was rejected because the marker that specifies "
+            "where pagination should next begin is not valid."
+        )
     return position
 
 
-def page(params: dict, items: Sequence[T], *, default_limit: int = 100,
-         max_limit: int = 1000) -> tuple[list[T], dict[str, Any]]:
+def page(
+    params: dict, items: Sequence[T], *, default_limit: int = 100, max_limit: int = 1000
+) -> tuple[list[T], dict[str, Any]]:
     """Cut one page from ``items`` (already in their stable order)."""
     limit = validation.integer(params, "Limit", low=1, high=max_limit) or default_limit
     marker = validation.string(params, "Marker", optional=True, max_len=1024)
     start = _decode(marker) if marker else 0
-    chunk = list(items[start:start + limit])
+    chunk = list(items[start : start + limit])
     end = start + len(chunk)
     tail: dict[str, Any] = {"Truncated": end < len(items)}
     if end < len(items):

@@ -23,8 +23,9 @@ from kmstui.kms.service import (
 DEFAULT_PERIOD_DAYS = 365
 
 
-def _rotatable(service: KmsService, params: dict, caller: Caller, ctx: CallContext,
-               action: str) -> dict:
+def _rotatable(
+    service: KmsService, params: dict, caller: Caller, ctx: CallContext, action: str
+) -> dict:
     key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
     service.authorize(ctx, caller, action, key)
     service.require_same_account(key, caller, action)
@@ -34,22 +35,29 @@ def _rotatable(service: KmsService, params: dict, caller: Caller, ctx: CallConte
 
 
 @operation("EnableKeyRotation")
-def enable_key_rotation(service: KmsService, params: dict, caller: Caller,
-                        ctx: CallContext) -> dict:
+def enable_key_rotation(
+    service: KmsService, params: dict, caller: Caller, ctx: CallContext
+) -> dict:
     """Automatic rotation every RotationPeriodInDays (90–2560, default 365)."""
-    period = validation.integer(params, "RotationPeriodInDays", low=90, high=2560) \
-        or DEFAULT_PERIOD_DAYS
+    period = (
+        validation.integer(params, "RotationPeriodInDays", low=90, high=2560) or DEFAULT_PERIOD_DAYS
+    )
     key = _rotatable(service, params, caller, ctx, "kms:EnableKeyRotation")
-    rotation = {**key["Rotation"], "Enabled": True, "PeriodInDays": period,
-                "NextRotationDate": service.engine.clock.now() + period * DAY}
+    rotation = {
+        **key["Rotation"],
+        "Enabled": True,
+        "PeriodInDays": period,
+        "NextRotationDate": service.engine.clock.now() + period * DAY,
+    }
     service.save_key({**key, "Rotation": rotation})
     service.engine.reschedule()
     return {}
 
 
 @operation("DisableKeyRotation")
-def disable_key_rotation(service: KmsService, params: dict, caller: Caller,
-                         ctx: CallContext) -> dict:
+def disable_key_rotation(
+    service: KmsService, params: dict, caller: Caller, ctx: CallContext
+) -> dict:
     key = _rotatable(service, params, caller, ctx, "kms:DisableKeyRotation")
     rotation = {**key["Rotation"], "Enabled": False, "NextRotationDate": None}
     service.save_key({**key, "Rotation": rotation})
@@ -58,8 +66,9 @@ def disable_key_rotation(service: KmsService, params: dict, caller: Caller,
 
 
 @operation("GetKeyRotationStatus")
-def get_key_rotation_status(service: KmsService, params: dict, caller: Caller,
-                            ctx: CallContext) -> dict:
+def get_key_rotation_status(
+    service: KmsService, params: dict, caller: Caller, ctx: CallContext
+) -> dict:
     key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
     service.authorize(ctx, caller, "kms:GetKeyRotationStatus", key)
     rotation = key["Rotation"]
@@ -74,8 +83,9 @@ def get_key_rotation_status(service: KmsService, params: dict, caller: Caller,
 
 
 @operation("RotateKeyOnDemand")
-def rotate_key_on_demand(service: KmsService, params: dict, caller: Caller,
-                         ctx: CallContext) -> dict:
+def rotate_key_on_demand(
+    service: KmsService, params: dict, caller: Caller, ctx: CallContext
+) -> dict:
     """Rotate now. Symmetric customer managed keys only, at most the configured limit
     (default 25) per key."""
     key = _rotatable(service, params, caller, ctx, "kms:RotateKeyOnDemand")
@@ -84,7 +94,8 @@ def rotate_key_on_demand(service: KmsService, params: dict, caller: Caller,
     if count >= limit:
         raise LimitExceededException(
             f"The on-demand rotations limit has been reached for the given keyId. No more "
-            f"on-demand rotations can be performed for this key: {key['KeyId']}")
+            f"on-demand rotations can be performed for this key: {key['KeyId']}"
+        )
     updated = {**key, "Rotation": {**key["Rotation"], "OnDemandCount": count + 1}}
     material_id = add_key_material(service, updated, rotation_type="ON_DEMAND")
     service.save_key(updated)
@@ -101,7 +112,8 @@ def rotation_history(key: dict, include_original: bool = False) -> list[dict]:
         entry: dict[str, Any] = {
             "KeyId": key["KeyId"],
             "KeyMaterialId": material["KeyMaterialId"],
-            "KeyMaterialState": "CURRENT" if material["KeyMaterialId"] == current
+            "KeyMaterialState": "CURRENT"
+            if material["KeyMaterialId"] == current
             else "NON_CURRENT",
         }
         if "RotationType" in material:
@@ -114,11 +126,11 @@ def rotation_history(key: dict, include_original: bool = False) -> list[dict]:
 
 
 @operation("ListKeyRotations")
-def list_key_rotations(service: KmsService, params: dict, caller: Caller,
-                       ctx: CallContext) -> dict:
+def list_key_rotations(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
     key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
-    include = validation.string(params, "IncludeKeyMaterial", optional=True,
-                                choices=("ALL_KEY_MATERIAL", "ROTATIONS_ONLY"))
+    include = validation.string(
+        params, "IncludeKeyMaterial", optional=True, choices=("ALL_KEY_MATERIAL", "ROTATIONS_ONLY")
+    )
     service.authorize(ctx, caller, "kms:ListKeyRotations", key)
     service.require_same_account(key, caller, "ListKeyRotations")
     history = rotation_history(key, include_original=include == "ALL_KEY_MATERIAL")
@@ -132,8 +144,12 @@ def due_rotations(service: KmsService, now: float) -> list[tuple[dict, float]]:
     for key in service.all_keys():
         rotation = key.get("Rotation") or {}
         when = rotation.get("NextRotationDate")
-        if rotation.get("Enabled") and when is not None and when <= now \
-                and key["KeyState"] == ENABLED:
+        if (
+            rotation.get("Enabled")
+            and when is not None
+            and when <= now
+            and key["KeyState"] == ENABLED
+        ):
             due.append((key, when))
     return due
 

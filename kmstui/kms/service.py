@@ -94,8 +94,9 @@ class KmsService:
         from kmstui.kms.grants import grant_view
 
         by_key: dict[str, list[dict]] = {}
-        for grant in sorted(self.grant_records.values(),
-                            key=lambda g: (g["CreationDate"], g["GrantId"])):
+        for grant in sorted(
+            self.grant_records.values(), key=lambda g: (g["CreationDate"], g["GrantId"])
+        ):
             by_key.setdefault(grant["KeyId"], []).append(grant_view(grant))
         self.grants_by_key = by_key
 
@@ -116,32 +117,45 @@ class KmsService:
     def save_alias(self, alias: dict) -> None:
         q = Query()
         self.store.table("aliases").upsert(
-            alias, (q.AccountId == alias["AccountId"]) & (q.Region == alias["Region"])
-            & (q.AliasName == alias["AliasName"]))
+            alias,
+            (q.AccountId == alias["AccountId"])
+            & (q.Region == alias["Region"])
+            & (q.AliasName == alias["AliasName"]),
+        )
         self._aliases[(alias["AccountId"], alias["Region"], alias["AliasName"])] = alias
 
     def delete_alias_record(self, alias: dict) -> None:
         q = Query()
         self.store.table("aliases").remove(
-            (q.AccountId == alias["AccountId"]) & (q.Region == alias["Region"])
-            & (q.AliasName == alias["AliasName"]))
+            (q.AccountId == alias["AccountId"])
+            & (q.Region == alias["Region"])
+            & (q.AliasName == alias["AliasName"])
+        )
         self._aliases.pop((alias["AccountId"], alias["Region"], alias["AliasName"]), None)
 
     def keys_in(self, account: str, region: str) -> list[dict]:
         return sorted(
-            (k for k in self._keys.values()
-             if k["AWSAccountId"] == account and k["Region"] == region
-             and k["KeyState"] != "Deleted"),
+            (
+                k
+                for k in self._keys.values()
+                if k["AWSAccountId"] == account
+                and k["Region"] == region
+                and k["KeyState"] != "Deleted"
+            ),
             key=lambda k: (k["CreationDate"], k["KeyId"]),
         )
 
     def aliases_in(self, account: str, region: str) -> list[dict]:
-        return sorted((a for (acct, reg, _), a in self._aliases.items()
-                       if acct == account and reg == region), key=lambda a: a["AliasName"])
+        return sorted(
+            (a for (acct, reg, _), a in self._aliases.items() if acct == account and reg == region),
+            key=lambda a: a["AliasName"],
+        )
 
     def aliases_of(self, key_id: str) -> list[dict]:
-        return sorted((a for a in self._aliases.values() if a.get("TargetKeyId") == key_id),
-                      key=lambda a: a["AliasName"])
+        return sorted(
+            (a for a in self._aliases.values() if a.get("TargetKeyId") == key_id),
+            key=lambda a: a["AliasName"],
+        )
 
     def all_keys(self) -> list[dict]:
         return [k for k in self._keys.values() if k["KeyState"] != "Deleted"]
@@ -155,12 +169,23 @@ class KmsService:
 
         _service, description = MANAGED_KEY_SERVICES[alias_name]
         owner = Caller.root(caller.account, caller.region)
-        key = new_key(self, owner, description=description, manager="AWS",
-                      policy=managed_key_policy(alias_name, caller.account, caller.region))
+        key = new_key(
+            self,
+            owner,
+            description=description,
+            manager="AWS",
+            policy=managed_key_policy(alias_name, caller.account, caller.region),
+        )
         now = self.engine.clock.now()
-        alias = {"AccountId": caller.account, "Region": caller.region, "AliasName": alias_name,
-                 "AliasArn": f"arn:aws:kms:{caller.region}:{caller.account}:{alias_name}",
-                 "TargetKeyId": key["KeyId"], "CreationDate": now, "LastUpdatedDate": now}
+        alias = {
+            "AccountId": caller.account,
+            "Region": caller.region,
+            "AliasName": alias_name,
+            "AliasArn": f"arn:aws:kms:{caller.region}:{caller.account}:{alias_name}",
+            "TargetKeyId": key["KeyId"],
+            "CreationDate": now,
+            "LastUpdatedDate": now,
+        }
         with self.store.transaction():
             self.save_key(key)
             self.save_alias(alias)
@@ -172,10 +197,14 @@ class KmsService:
         cache_key = (key["KeyId"], material_id)
         cipher = self._aead.get(cache_key)
         if cipher is None:
-            material = next((m for m in key["Materials"] if m["KeyMaterialId"] == material_id), None)
+            material = next(
+                (m for m in key["Materials"] if m["KeyMaterialId"] == material_id), None
+            )
             if material is None:
                 return None
-            secret = self.store.root_key.unwrap(material["Wrapped"], material_purpose(key, material_id))
+            secret = self.store.root_key.unwrap(
+                material["Wrapped"], material_purpose(key, material_id)
+            )
             cipher = AESGCM(secret)
             self._aead[cache_key] = cipher
         return cipher
@@ -185,8 +214,9 @@ class KmsService:
             del self._aead[cache_key]
 
     # -- resolving KeyId --------------------------------------------------------------
-    def resolve(self, key_id_text: Any, caller: Caller, *, member: str = "KeyId",
-                allow_alias: bool = True) -> dict:
+    def resolve(
+        self, key_id_text: Any, caller: Caller, *, member: str = "KeyId", allow_alias: bool = True
+    ) -> dict:
         """The key named by ``KeyId`` (id, key ARN, alias name, alias ARN).
 
         Raises NotFoundException as AWS does for unknown keys, unknown aliases and
@@ -199,7 +229,11 @@ class KmsService:
             if not allow_alias:
                 raise NotFoundException(f"Invalid keyId '{text}'")
             alias = self._aliases.get((ref.account, ref.region, ref.value))
-            if alias is None and ref.value in MANAGED_KEY_SERVICES and ref.account == caller.account:
+            if (
+                alias is None
+                and ref.value in MANAGED_KEY_SERVICES
+                and ref.account == caller.account
+            ):
                 alias = self.create_managed_key(ref.value, caller)
             if alias is None or not alias.get("TargetKeyId"):
                 raise NotFoundException(f"Alias {ref.arn} is not found.")
@@ -208,16 +242,24 @@ class KmsService:
             if not KEY_ID.match(ref.value):
                 raise NotFoundException(f"Invalid keyId '{text}'")
             key = self._keys.get(ref.value)
-            if key is not None and (key["AWSAccountId"] != ref.account or key["Region"] != ref.region):
+            if key is not None and (
+                key["AWSAccountId"] != ref.account or key["Region"] != ref.region
+            ):
                 key = None
         if key is None or key["KeyState"] == "Deleted":
             raise NotFoundException(f"Key '{_key_arn_of(ref)}' does not exist")
         return key
 
     # -- checks shared by operations --------------------------------------------------
-    def authorize(self, ctx: CallContext, caller: Caller, action: str, key: dict | None,
-                  encryption_context: dict[str, str] | None = None,
-                  extra: dict[str, Any] | None = None) -> Verdict:
+    def authorize(
+        self,
+        ctx: CallContext,
+        caller: Caller,
+        action: str,
+        key: dict | None,
+        encryption_context: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> Verdict:
         context = request_context(caller, self.engine.clock.now(), key, encryption_context, extra)
         verdict = self.engine.authorizer.authorize(caller, action, key, context)
         ctx.verdicts.append(verdict)
@@ -225,9 +267,10 @@ class KmsService:
             ctx.resources.append(key["Arn"])
         if not verdict.allowed:
             resource = key["Arn"] if key is not None else "*"
+            reason = verdict.reason or f"because no policy allows the {action} action"
             raise AccessDeniedException(
                 f"User: {caller.principal} is not authorized to perform: {action} on resource: "
-                f"{resource} {verdict.reason or 'because no policy allows the ' + action + ' action'}"
+                f"{resource} {reason}"
             )
         return verdict
 
@@ -281,9 +324,17 @@ class KmsService:
                 error = (exc.code, exc.message)
                 raise
             finally:
-                engine.emit(service="kms", operation=operation_name, caller=caller,
-                            request=params, response=response, error=error,
-                            resources=ctx.resources, decision=ctx.decision(), extra=ctx.extra)
+                engine.emit(
+                    service="kms",
+                    operation=operation_name,
+                    caller=caller,
+                    request=params,
+                    response=response,
+                    error=error,
+                    resources=ctx.resources,
+                    decision=ctx.decision(),
+                    extra=ctx.extra,
+                )
         return response
 
     def internal_call(self, operation_name: str, params: dict, caller: Caller) -> dict:

@@ -36,7 +36,8 @@ def merge_tags(existing: list[dict], new: list[dict]) -> list[dict]:
         merged[tag["TagKey"]] = tag["TagValue"]
     if len(merged) > MAX_TAGS:
         raise LimitExceededException(
-            f"A KMS key can have at most {MAX_TAGS} tags; this request would leave {len(merged)}.")
+            f"A KMS key can have at most {MAX_TAGS} tags; this request would leave {len(merged)}."
+        )
     return [{"TagKey": k, "TagValue": v} for k, v in merged.items()]
 
 
@@ -45,10 +46,16 @@ def tag_resource(service: KmsService, params: dict, caller: Caller, ctx: CallCon
     key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
     validation.required(params, "Tags")
     tags = validate_tags(params.get("Tags"))
-    service.authorize(ctx, caller, "kms:TagResource", key, extra={
-        "aws:TagKeys": [t["TagKey"] for t in tags],
-        **{f"aws:RequestTag/{t['TagKey']}": t["TagValue"] for t in tags},
-    })
+    service.authorize(
+        ctx,
+        caller,
+        "kms:TagResource",
+        key,
+        extra={
+            "aws:TagKeys": [t["TagKey"] for t in tags],
+            **{f"aws:RequestTag/{t['TagKey']}": t["TagValue"] for t in tags},
+        },
+    )
     service.require_same_account(key, caller, "TagResource")
     service.require_customer_managed(key, "TagResource")
     service.require_not_pending_deletion(key)
@@ -71,8 +78,7 @@ def untag_resource(service: KmsService, params: dict, caller: Caller, ctx: CallC
 
 
 @operation("ListResourceTags")
-def list_resource_tags(service: KmsService, params: dict, caller: Caller,
-                       ctx: CallContext) -> dict:
+def list_resource_tags(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
     key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
     service.authorize(ctx, caller, "kms:ListResourceTags", key)
     service.require_same_account(key, caller, "ListResourceTags")

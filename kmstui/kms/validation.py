@@ -34,8 +34,15 @@ def required(params: dict, name: str) -> Any:
     return value
 
 
-def string(params: dict, name: str, *, optional: bool = False, min_len: int = 1,
-           max_len: int = 2048, choices: tuple[str, ...] | None = None) -> str | None:
+def string(
+    params: dict,
+    name: str,
+    *,
+    optional: bool = False,
+    min_len: int = 1,
+    max_len: int = 2048,
+    choices: tuple[str, ...] | None = None,
+) -> str | None:
     value = params.get(name)
     if value is None:
         if optional:
@@ -48,13 +55,18 @@ def string(params: dict, name: str, *, optional: bool = False, min_len: int = 1,
     if len(value) > max_len:
         raise violation(name, value, f"Member must have length less than or equal to {max_len}")
     if choices is not None and value not in choices:
-        raise violation(name, value,
-                        f"Member must satisfy enum value set: [{', '.join(choices)}]")
+        raise violation(name, value, f"Member must satisfy enum value set: [{', '.join(choices)}]")
     return value
 
 
-def integer(params: dict, name: str, *, optional: bool = True, low: int | None = None,
-            high: int | None = None) -> int | None:
+def integer(
+    params: dict,
+    name: str,
+    *,
+    optional: bool = True,
+    low: int | None = None,
+    high: int | None = None,
+) -> int | None:
     value = params.get(name)
     if value is None:
         if optional:
@@ -78,8 +90,9 @@ def boolean(params: dict, name: str, default: bool = False) -> bool:
     return value
 
 
-def blob(params: dict, name: str, *, optional: bool = False, min_len: int = 1,
-         max_len: int = 6144) -> bytes | None:
+def blob(
+    params: dict, name: str, *, optional: bool = False, min_len: int = 1, max_len: int = 6144
+) -> bytes | None:
     value = params.get(name)
     if value is None:
         if optional:
@@ -90,11 +103,17 @@ def blob(params: dict, name: str, *, optional: bool = False, min_len: int = 1,
     if not isinstance(value, bytes):
         raise SerializationException(f"Unexpected value type for {name}: expected a blob")
     if len(value) < min_len:
-        raise violation(name, "java.nio.HeapByteBuffer",
-                        f"Member must have length greater than or equal to {min_len}")
+        raise violation(
+            name,
+            "java.nio.HeapByteBuffer",
+            f"Member must have length greater than or equal to {min_len}",
+        )
     if len(value) > max_len:
-        raise violation(name, "java.nio.HeapByteBuffer",
-                        f"Member must have length less than or equal to {max_len}")
+        raise violation(
+            name,
+            "java.nio.HeapByteBuffer",
+            f"Member must have length less than or equal to {max_len}",
+        )
     return value
 
 
@@ -114,7 +133,9 @@ def string_list(params: dict, name: str, *, max_items: int | None = None) -> lis
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SerializationException(f"Unexpected value type for {name}: expected a list of strings")
+        raise SerializationException(
+            f"Unexpected value type for {name}: expected a list of strings"
+        )
     if max_items is not None and len(value) > max_items:
         raise violation(name, value, f"Member must have length less than or equal to {max_items}")
     return list(value)

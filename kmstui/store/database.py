@@ -30,8 +30,9 @@ _META_ID = 1
 class Store:
     """Open (and lock) a data directory. ``close()`` releases it."""
 
-    def __init__(self, data_dir: Path, config_dir: Path, *, command: str | None = None,
-                 lock: bool = True):
+    def __init__(
+        self, data_dir: Path, config_dir: Path, *, command: str | None = None, lock: bool = True
+    ):
         self.data_dir = Path(data_dir)
         self.config_dir = Path(config_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -127,9 +128,20 @@ class Store:
             self._lock.release()
 
 
-KNOWN_TABLES = frozenset({
-    "_meta", "_unused",
-    "keys", "aliases", "grants", "settings",
-    "iam_users", "iam_roles", "iam_access_keys",
-    "volumes", "snapshots", "instances", "attachments",
-})
+KNOWN_TABLES = frozenset(
+    {
+        "_meta",
+        "_unused",
+        "keys",
+        "aliases",
+        "grants",
+        "settings",
+        "iam_users",
+        "iam_roles",
+        "iam_access_keys",
+        "volumes",
+        "snapshots",
+        "instances",
+        "attachments",
+    }
+)

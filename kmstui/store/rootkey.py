@@ -40,8 +40,9 @@ class RootKey:
 
     @classmethod
     def from_passphrase(cls, passphrase: str, salt: bytes) -> RootKey:
-        key = hashlib.scrypt(passphrase.encode(), salt=salt, n=2**15, r=8, p=1, maxmem=64 << 20,
-                             dklen=32)
+        key = hashlib.scrypt(
+            passphrase.encode(), salt=salt, n=2**15, r=8, p=1, maxmem=64 << 20, dklen=32
+        )
         return cls(key, "passphrase")
 
     @classmethod
@@ -55,8 +56,7 @@ class RootKey:
         mode = path.stat().st_mode
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise RootKeyError(
-                f"{path} is readable by others (mode {stat.S_IMODE(mode):o}); "
-                f"run: chmod 600 {path}"
+                f"{path} is readable by others (mode {stat.S_IMODE(mode):o}); run: chmod 600 {path}"
             )
         try:
             key = bytes.fromhex(path.read_text().strip())
@@ -74,7 +74,9 @@ class RootKey:
         try:
             return self._aead.decrypt(raw[:12], raw[12:], purpose.encode())
         except InvalidTag:
-            raise RootKeyError(f"cannot unwrap {purpose}: wrong root key or damaged value") from None
+            raise RootKeyError(
+                f"cannot unwrap {purpose}: wrong root key or damaged value"
+            ) from None
 
     def check_value(self) -> str:
         return self.wrap(_CHECK_VALUE, _CHECK_PURPOSE.decode())

@@ -98,44 +98,59 @@ def test_aws_managed_key_appears_on_first_use(engine):
 
 
 def test_tags_are_set_listed_and_removed(engine, key_id):
-    engine.call("TagResource", {"KeyId": key_id, "Tags": [{"TagKey": "a", "TagValue": "1"},
-                                                          {"TagKey": "b", "TagValue": "2"}]})
+    engine.call(
+        "TagResource",
+        {
+            "KeyId": key_id,
+            "Tags": [{"TagKey": "a", "TagValue": "1"}, {"TagKey": "b", "TagValue": "2"}],
+        },
+    )
     engine.call("TagResource", {"KeyId": key_id, "Tags": [{"TagKey": "a", "TagValue": "3"}]})
     engine.call("UntagResource", {"KeyId": key_id, "TagKeys": ["b"]})
-    assert engine.call("ListResourceTags", {"KeyId": key_id})["Tags"] == \
-        [{"TagKey": "a", "TagValue": "3"}]
+    assert engine.call("ListResourceTags", {"KeyId": key_id})["Tags"] == [
+        {"TagKey": "a", "TagValue": "3"}
+    ]
 
 
 def test_aws_tag_prefix_is_reserved(engine, key_id):
     with pytest.raises(TagException):
-        engine.call("TagResource", {"KeyId": key_id,
-                                    "Tags": [{"TagKey": "aws:owner", "TagValue": "x"}]})
+        engine.call(
+            "TagResource", {"KeyId": key_id, "Tags": [{"TagKey": "aws:owner", "TagValue": "x"}]}
+        )
 
 
 def test_at_most_50_tags(engine, key_id):
     tags = [{"TagKey": f"k{i}", "TagValue": "v"} for i in range(50)]
     engine.call("TagResource", {"KeyId": key_id, "Tags": tags})
     with pytest.raises(LimitExceededException):
-        engine.call("TagResource", {"KeyId": key_id,
-                                    "Tags": [{"TagKey": "one-more", "TagValue": "v"}]})
+        engine.call(
+            "TagResource", {"KeyId": key_id, "Tags": [{"TagKey": "one-more", "TagValue": "v"}]}
+        )
 
 
-@pytest.mark.parametrize("tag", [{"TagKey": "", "TagValue": "v"},
-                                 {"TagKey": "k" * 129, "TagValue": "v"},
-                                 {"TagKey": "k", "TagValue": "v" * 257}])
+@pytest.mark.parametrize(
+    "tag",
+    [
+        {"TagKey": "", "TagValue": "v"},
+        {"TagKey": "k" * 129, "TagValue": "v"},
+        {"TagKey": "k", "TagValue": "v" * 257},
+    ],
+)
 def test_tag_length_limits(engine, key_id, tag):
     with pytest.raises(ValidationException):
         engine.call("TagResource", {"KeyId": key_id, "Tags": [tag]})
 
 
 def test_create_key_with_tags_and_description(engine):
-    meta = engine.call("CreateKey", {"Description": "tagged",
-                                     "Tags": [{"TagKey": "team", "TagValue": "x"}]})["KeyMetadata"]
+    meta = engine.call(
+        "CreateKey", {"Description": "tagged", "Tags": [{"TagKey": "team", "TagValue": "x"}]}
+    )["KeyMetadata"]
     assert meta["Description"] == "tagged"
     assert engine.call("ListResourceTags", {"KeyId": meta["KeyId"]})["Tags"][0]["TagKey"] == "team"
 
 
 def test_update_key_description(engine, key_id):
     engine.call("UpdateKeyDescription", {"KeyId": key_id, "Description": "new words"})
-    assert engine.call("DescribeKey", {"KeyId": key_id})["KeyMetadata"]["Description"] == \
-        "new words"
+    assert (
+        engine.call("DescribeKey", {"KeyId": key_id})["KeyMetadata"]["Description"] == "new words"
+    )

@@ -43,14 +43,16 @@ def test_decrypt_without_the_context_is_rejected(engine, key_id):
 def test_decrypt_with_an_extra_context_pair_is_rejected(engine, key_id):
     blob = encrypt(engine, key_id, context={"app": "orders"})
     with pytest.raises(InvalidCiphertextException):
-        engine.call("Decrypt", {"CiphertextBlob": blob,
-                                "EncryptionContext": {"app": "orders", "x": "y"}})
+        engine.call(
+            "Decrypt", {"CiphertextBlob": blob, "EncryptionContext": {"app": "orders", "x": "y"}}
+        )
 
 
 def test_context_order_does_not_matter(engine, key_id):
     blob = encrypt(engine, key_id, context={"a": "1", "b": "2", "c": "3"})
-    out = engine.call("Decrypt", {"CiphertextBlob": blob,
-                                  "EncryptionContext": {"c": "3", "a": "1", "b": "2"}})
+    out = engine.call(
+        "Decrypt", {"CiphertextBlob": blob, "EncryptionContext": {"c": "3", "a": "1", "b": "2"}}
+    )
     assert out["Plaintext"] == b"secret"
 
 
@@ -86,8 +88,9 @@ def test_every_flipped_byte_is_detected(engine, key_id):
         tampered = bytearray(blob)
         tampered[index] ^= 0x01
         with pytest.raises(InvalidCiphertextException):
-            engine.call("Decrypt", {"CiphertextBlob": bytes(tampered),
-                                    "EncryptionContext": {"k": "v"}})
+            engine.call(
+                "Decrypt", {"CiphertextBlob": bytes(tampered), "EncryptionContext": {"k": "v"}}
+            )
 
 
 def test_truncated_blob_is_invalid(engine, key_id):
@@ -110,12 +113,19 @@ def test_same_plaintext_twice_gives_different_blobs(engine, key_id):
 def test_re_encrypt_moves_a_blob_to_another_key_and_context(engine, key_id):
     other = engine.call("CreateKey")["KeyMetadata"]["KeyId"]
     blob = encrypt(engine, key_id, b"moving", {"a": "1"})
-    out = engine.call("ReEncrypt", {"CiphertextBlob": blob, "SourceEncryptionContext": {"a": "1"},
-                                    "DestinationKeyId": other,
-                                    "DestinationEncryptionContext": {"b": "2"}})
+    out = engine.call(
+        "ReEncrypt",
+        {
+            "CiphertextBlob": blob,
+            "SourceEncryptionContext": {"a": "1"},
+            "DestinationKeyId": other,
+            "DestinationEncryptionContext": {"b": "2"},
+        },
+    )
     assert out["SourceKeyId"].endswith(key_id) and out["KeyId"].endswith(other)
-    decrypted = engine.call("Decrypt", {"CiphertextBlob": out["CiphertextBlob"],
-                                        "EncryptionContext": {"b": "2"}})
+    decrypted = engine.call(
+        "Decrypt", {"CiphertextBlob": out["CiphertextBlob"], "EncryptionContext": {"b": "2"}}
+    )
     assert decrypted["Plaintext"] == b"moving"
     assert decrypted["KeyId"].endswith(other)
 

@@ -36,8 +36,7 @@ def test_neither_key_spec_nor_number_of_bytes_is_rejected(engine, key_id):
 
 def test_both_key_spec_and_number_of_bytes_is_rejected(engine, key_id):
     with pytest.raises(ValidationException):
-        engine.call("GenerateDataKey", {"KeyId": key_id, "KeySpec": "AES_256",
-                                        "NumberOfBytes": 32})
+        engine.call("GenerateDataKey", {"KeyId": key_id, "KeySpec": "AES_256", "NumberOfBytes": 32})
 
 
 def test_unknown_key_spec_is_rejected(engine, key_id):
@@ -46,18 +45,19 @@ def test_unknown_key_spec_is_rejected(engine, key_id):
 
 
 def test_data_key_ciphertext_decrypts_to_the_plaintext(engine, key_id):
-    out = engine.call("GenerateDataKey", {"KeyId": key_id, "KeySpec": "AES_256",
-                                          "EncryptionContext": {"v": "1"}})
-    back = engine.call("Decrypt", {"CiphertextBlob": out["CiphertextBlob"],
-                                   "EncryptionContext": {"v": "1"}})
+    out = engine.call(
+        "GenerateDataKey", {"KeyId": key_id, "KeySpec": "AES_256", "EncryptionContext": {"v": "1"}}
+    )
+    back = engine.call(
+        "Decrypt", {"CiphertextBlob": out["CiphertextBlob"], "EncryptionContext": {"v": "1"}}
+    )
     assert back["Plaintext"] == out["Plaintext"]
 
 
 def test_without_plaintext_returns_no_plaintext(engine, key_id):
     out = engine.call("GenerateDataKeyWithoutPlaintext", {"KeyId": key_id, "NumberOfBytes": 64})
     assert "Plaintext" not in out
-    assert len(engine.call("Decrypt", {"CiphertextBlob": out["CiphertextBlob"]})["Plaintext"]) \
-        == 64
+    assert len(engine.call("Decrypt", {"CiphertextBlob": out["CiphertextBlob"]})["Plaintext"]) == 64
 
 
 @pytest.mark.parametrize("size", [1, 4096])
@@ -85,8 +85,10 @@ def test_asymmetric_algorithm_on_a_symmetric_key_is_invalid_key_usage(engine, ke
     from kmstui.errors import InvalidKeyUsageException
 
     with pytest.raises(InvalidKeyUsageException):
-        engine.call("Encrypt", {"KeyId": key_id, "Plaintext": b"x",
-                                "EncryptionAlgorithm": "RSAES_OAEP_SHA_256"})
+        engine.call(
+            "Encrypt",
+            {"KeyId": key_id, "Plaintext": b"x", "EncryptionAlgorithm": "RSAES_OAEP_SHA_256"},
+        )
 
 
 def test_dry_run_reports_success_without_encrypting(engine, key_id):

@@ -34,8 +34,10 @@ def test_default_window_is_30_days(engine, key_id):
 def test_key_survives_until_the_window_passes(engine, key_id):
     engine.call("ScheduleKeyDeletion", {"KeyId": key_id, "PendingWindowInDays": 7})
     engine.advance_clock(7 * DAY - 60)
-    assert engine.call("DescribeKey", {"KeyId": key_id})["KeyMetadata"]["KeyState"] == \
-        "PendingDeletion"
+    assert (
+        engine.call("DescribeKey", {"KeyId": key_id})["KeyMetadata"]["KeyState"]
+        == "PendingDeletion"
+    )
 
 
 def test_key_is_deleted_when_the_window_passes(engine, key_id):
@@ -86,7 +88,6 @@ def test_scheduling_twice_is_invalid_state(engine, key_id):
 def test_deletion_happens_when_a_later_process_starts_past_the_window(make_engine):
     from kmstui.clock import Clock
     from kmstui.entropy import Entropy
-
     from tests.conftest import FIXED_TIME
 
     first = make_engine()

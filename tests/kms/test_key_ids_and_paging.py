@@ -90,5 +90,4 @@ def test_keys_are_listed_per_region(engine, key_id):
     assert engine.call("ListKeys", caller=west)["Keys"] == []
     west_key = engine.call("CreateKey", caller=west)["KeyMetadata"]
     assert west_key["Arn"].startswith("arn:aws:kms:eu-west-1:")
-    assert [k["KeyId"] for k in engine.call("ListKeys", caller=west)["Keys"]] == \
-        [west_key["KeyId"]]
+    assert [k["KeyId"] for k in engine.call("ListKeys", caller=west)["Keys"]] == [west_key["KeyId"]]

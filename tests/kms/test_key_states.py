@@ -26,8 +26,14 @@ def _generate_data_key_without_plaintext(engine, key_id, blob):
 
 
 def _create_grant(engine, key_id, blob):
-    engine.call("CreateGrant", {"KeyId": key_id, "Operations": ["Decrypt"],
-                                "GranteePrincipal": "arn:aws:iam::111122223333:role/app"})
+    engine.call(
+        "CreateGrant",
+        {
+            "KeyId": key_id,
+            "Operations": ["Decrypt"],
+            "GranteePrincipal": "arn:aws:iam::111122223333:role/app",
+        },
+    )
 
 
 def _enable_key_rotation(engine, key_id, blob):
@@ -38,9 +44,16 @@ def _rotate_key_on_demand(engine, key_id, blob):
     engine.call("RotateKeyOnDemand", {"KeyId": key_id})
 
 
-CRYPTO_OPERATIONS = [_encrypt, _decrypt, _re_encrypt, _generate_data_key,
-                     _generate_data_key_without_plaintext, _create_grant,
-                     _enable_key_rotation, _rotate_key_on_demand]
+CRYPTO_OPERATIONS = [
+    _encrypt,
+    _decrypt,
+    _re_encrypt,
+    _generate_data_key,
+    _generate_data_key_without_plaintext,
+    _create_grant,
+    _enable_key_rotation,
+    _rotate_key_on_demand,
+]
 
 
 @pytest.fixture

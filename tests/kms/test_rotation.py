@@ -61,8 +61,9 @@ def test_list_key_rotations_lists_each_rotation(engine, key_id):
 
 def test_list_key_rotations_can_include_the_original_material(engine, key_id):
     engine.call("RotateKeyOnDemand", {"KeyId": key_id})
-    rotations = engine.call("ListKeyRotations", {"KeyId": key_id,
-                                                 "IncludeKeyMaterial": "ALL_KEY_MATERIAL"})
+    rotations = engine.call(
+        "ListKeyRotations", {"KeyId": key_id, "IncludeKeyMaterial": "ALL_KEY_MATERIAL"}
+    )
     assert len(rotations["Rotations"]) == 2
 
 
