@@ -1,0 +1,129 @@
+"""The policy text area: JSON with syntax highlighting, and findings marked in place.
+
+A finding's span is underlined (and tinted) in the text, and its line carries a
+letter in the gutter (E, S, W, H) so the mark never depends on colour alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.strip import Strip
+from textual.widgets import TextArea
+from textual.widgets.text_area import Selection
+
+from kmstui.policy import ERROR, SECURITY_WARNING, SUGGESTION, WARNING, Finding, Span
+
+# Most severe first: a line with several findings shows the worst one's letter.
+SEVERITY_RANK = {ERROR: 0, SECURITY_WARNING: 1, WARNING: 2, SUGGESTION: 3}
+GUTTER_LETTERS = {ERROR: "E", SECURITY_WARNING: "S", WARNING: "W", SUGGESTION: "H"}
+_MARK_STYLES = {
+    ERROR: Style(underline=True, bgcolor="#5c1f24"),
+    SECURITY_WARNING: Style(underline=True, bgcolor="#4f2a55"),
+    WARNING: Style(underline=True, bgcolor="#4a3c12"),
+    SUGGESTION: Style(underline=True),
+}
+_GUTTER_STYLES = {
+    ERROR: Style(color="#ff5f5f", bold=True),
+    SECURITY_WARNING: Style(color="#e88cff", bold=True),
+    WARNING: Style(color="#ffd75f", bold=True),
+    SUGGESTION: Style(color="#87afd7", bold=True),
+}
+# Room in the gutter for the letter and a space before the line number.
+_MARK_WIDTH = 2
+
+
+def span_to_selection(span: Span) -> Selection:
+    """The editor selection covering ``span`` with the cursor at its start
+    (positions count from 1, editor locations from 0)."""
+    start = (span.start.line - 1, span.start.column - 1)
+    end = (span.end.line - 1, span.end.column - 1)
+    return Selection(start=end, end=start)
+
+
+class PolicyTextArea(TextArea):
+    """A JSON code editor that can show validation findings."""
+
+    def __init__(self, text: str = "", **kwargs) -> None:
+        kwargs.setdefault("language", "json")
+        kwargs.setdefault("theme", "css")
+        kwargs.setdefault("soft_wrap", False)
+        kwargs.setdefault("tab_behavior", "indent")
+        kwargs.setdefault("show_line_numbers", True)
+        super().__init__(text, **kwargs)
+        self.indent_width = 2
+        self._marks: dict[int, list[tuple[int, int | None, str]]] = {}
+        self._line_severity: dict[int, str] = {}
+
+    # -- findings ---------------------------------------------------------------------
+    def show_findings(self, findings: Iterable[Finding]) -> None:
+        marks: dict[int, list[tuple[int, int | None, str]]] = {}
+        worst: dict[int, str] = {}
+        line_count = self.document.line_count
+        for finding in findings:
+            first = finding.span.start.line - 1
+            last = max(first, finding.span.end.line - 1)
+            if first >= line_count:
+                continue
+            for row in range(first, min(last, line_count - 1) + 1):
+                start = finding.span.start.column - 1 if row == first else 0
+                end = finding.span.end.column - 1 if row == last else None
+                if end is not None and end <= start:
+                    end = start + 1  # an empty span still marks one character
+                marks.setdefault(row, []).append((start, end, finding.severity))
+            if SEVERITY_RANK[finding.severity] < SEVERITY_RANK.get(worst.get(first), 9):
+                worst[first] = finding.severity
+        self._marks = marks
+        self._line_severity = worst
+        # Textual caches rendered lines by a key that knows nothing of findings.
+        self._line_cache.clear()
+        self.refresh()
+
+    def line_marker(self, row: int) -> str | None:
+        """The gutter letter shown on ``row`` (0-based), if any."""
+        severity = self._line_severity.get(row)
+        return GUTTER_LETTERS[severity] if severity else None
+
+    def select_span(self, span: Span) -> None:
+        self.selection = span_to_selection(span)
+        self.scroll_cursor_visible(center=True)
+
+    # -- rendering --------------------------------------------------------------------
+    def get_line(self, line_index: int) -> Text:
+        line = super().get_line(line_index)
+        for start, end, severity in self._marks.get(line_index, ()):
+            length = len(line.plain)
+            stop = length if end is None else min(end, length)
+            if start >= length:
+                # A mark past the end (a missing brace at the end of the text) shows
+                # on the cell where the cursor would sit.
+                line.append(" ")
+                stop = start + 1
+            line.stylize(_MARK_STYLES[severity], start, max(stop, start + 1))
+        return line
+
+    @property
+    def gutter_width(self) -> int:
+        width = super().gutter_width
+        return width + _MARK_WIDTH if width else 0
+
+    def _render_line(self, y: int) -> Strip:
+        strip = super()._render_line(y)
+        if not self.show_line_numbers or not self._line_severity:
+            return strip
+        try:
+            row, section = self.wrapped_document._offset_to_line_info[y + self.scroll_offset.y]
+        except IndexError:
+            return strip
+        severity = self._line_severity.get(row)
+        if severity is None or section != 0:
+            return strip
+        segments = list(strip)
+        base = segments[0].style if segments else None
+        letter = Segment(GUTTER_LETTERS[severity],
+                         (base + _GUTTER_STYLES[severity]) if base else _GUTTER_STYLES[severity])
+        rest = strip.crop(1, strip.cell_length)
+        return Strip([letter, *rest], strip.cell_length)

@@ -1,0 +1,594 @@
+"""The policy editor pane: a key policy (or an identity policy) edited with live
+validation, a findings list, a live simulator, and a reviewed save.
+
+Validation and simulation run in thread workers, debounced after the last
+keystroke; each result carries the generation of the text it was computed for,
+and a result for text that has since changed is dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.markup import escape
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import Checkbox, DataTable, Static, TextArea
+from textual.worker import get_current_worker
+
+from kmstui.caller import Caller
+from kmstui.errors import AwsError
+from kmstui.policy import ERROR, IDENTITY_POLICY, KEY_POLICY, Finding, validate_policy
+
+from .dialogs import ConfirmDialog, DiffDialog, MessageDialog, PathDialog
+from .diff import diff_stats, render_diff, unified_diff
+from .editor import PolicyTextArea
+from .findings_table import SEVERITY_LABELS, FindingsTable, position, summarize
+from .simulate import Question, SimulatePanel, describe_decision
+
+DEBOUNCE_SECONDS = 0.2
+NARROW_WIDTH = 100
+BYPASS_WARNING = (
+    "BypassPolicyLockoutSafetyCheck is on: KMS will accept a policy that locks you out "
+    "of this key. Leave it off unless you mean to hand the key to someone else."
+)
+
+
+def _bypass_label(on: bool) -> str:
+    return f"Bypass lockout check: {'ON' if on else 'off'}"
+
+
+class ValidationDone(Message):
+    def __init__(self, generation: int, findings: list[Finding]) -> None:
+        self.generation = generation
+        self.findings = findings
+        super().__init__()
+
+
+class SimulationDone(Message):
+    def __init__(self, generation: int, answer: Text) -> None:
+        self.generation = generation
+        self.answer = answer
+        super().__init__()
+
+
+def display_text(stored: str) -> tuple[str, bool]:
+    """The text to edit for a stored policy: a one-line policy (as KMS often holds
+    them) is laid out with two-space indents; anything else is kept as it is.
+    Returns the text and whether it was laid out."""
+    if "\n" in stored.strip():
+        return stored, False
+    try:
+        document = json.loads(stored)
+    except ValueError:
+        return stored, False
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n", True
+
+
+class PolicyEditorPane(Widget):
+    """Edit a key policy (``key_id`` given) or an identity policy (``initial_text``
+    and ``on_save`` given) with live validation."""
+
+    DEFAULT_CSS = """
+    PolicyEditorPane {
+        height: 1fr;
+        layout: vertical;
+        & #policy-main { height: 1fr; }
+        & #policy-left { width: 1fr; height: 1fr; }
+        & #policy-editor { height: 1fr; min-height: 5; border: none; }
+        & #policy-findings {
+            height: 7;
+            border-top: solid $panel-lighten-2;
+            overflow-x: hidden;
+        }
+        & #policy-detail { height: auto; max-height: 2; color: $text-muted; padding: 0 1; }
+        & #policy-simulate {
+            width: 46;
+            border-left: solid $panel-lighten-2;
+        }
+        & #policy-statusbar { height: 1; background: $panel; }
+        & #policy-status { width: 1fr; padding: 0 1; }
+        & #policy-bypass { width: auto; }
+        &.-simulate-hidden #policy-simulate { display: none; }
+        &.-narrow #policy-main { layout: vertical; }
+        &.-narrow #policy-findings { height: 5; }
+        &.-narrow #policy-simulate {
+            width: 1fr;
+            height: 12;
+            border-left: none;
+            border-top: solid $panel-lighten-2;
+        }
+        &.-narrow.-simulate-shown #policy-findings { display: none; }
+        &.-narrow.-simulate-shown #policy-detail { display: none; }
+    }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="policy.save",
+                tooltip="Review the changes as a diff, then PutKeyPolicy as the acting principal"),
+        Binding("ctrl+r", "diff", "Diff", id="policy.diff",
+                tooltip="Show the edited policy against the stored one"),
+        Binding("f8", "next_finding", "Next finding", id="policy.next_finding",
+                tooltip="Move the cursor to the next finding"),
+        Binding("shift+f8", "previous_finding", "Prev finding", show=False,
+                id="policy.previous_finding", tooltip="Move the cursor to the previous finding"),
+        Binding("f9", "toggle_simulate", "Simulate", id="policy.simulate",
+                tooltip="Show or hide the simulate panel"),
+        Binding("ctrl+o", "load", "Load", id="policy.load",
+                tooltip="Replace the editor text with a policy read from a file"),
+        Binding("f2", "export", "Export", id="policy.export",
+                tooltip="Write the editor text to a file"),
+        Binding("f3", "copy", "Copy", id="policy.copy",
+                tooltip="Copy the whole policy to the clipboard"),
+        Binding("f4", "format", "Format", show=False, id="policy.format",
+                tooltip="Lay the policy out with two-space indents"),
+    ]
+
+    class Saved(Message):
+        """A policy was saved (PutKeyPolicy succeeded, or ``on_save`` returned)."""
+
+        def __init__(self, key_id: str | None, text: str) -> None:
+            self.key_id = key_id
+            self.text = text
+            super().__init__()
+
+    def __init__(
+        self,
+        engine,
+        key_id: str | None,
+        acting_as: Callable[[], Caller],
+        *,
+        policy_type: str = KEY_POLICY,
+        initial_text: str | None = None,
+        on_save: Callable[[str], None] | None = None,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.engine = engine
+        self.key_id = key_id
+        self.acting_as = acting_as
+        self.policy_type = policy_type
+        self._on_save = on_save
+        self._initial_text = initial_text
+        self._stored_text = ""
+        self._baseline = ""
+        self._laid_out = False
+        self._load_problem: str | None = None
+        self._bypass = False
+        self._findings: list[Finding] = []
+        self._generation = 0
+        self._question_generation = 0
+        self._validate_timer: Timer | None = None
+        self._simulate_timer: Timer | None = None
+        self._simulate_wanted: bool | None = None
+
+    # -- composition ------------------------------------------------------------------
+    @property
+    def simulates(self) -> bool:
+        """The simulator needs a key (its grants and the principal's access to it)."""
+        return self.key_id is not None and self.policy_type == KEY_POLICY
+
+    def compose(self) -> ComposeResult:
+        self._load_stored()
+        with Horizontal(id="policy-main"):
+            with Vertical(id="policy-left"):
+                yield PolicyTextArea(self._baseline, id="policy-editor")
+                yield FindingsTable(id="policy-findings")
+                yield Static("", id="policy-detail")
+            if self.simulates:
+                yield SimulatePanel(self._known_principals(), self._acting_principal(),
+                                    id="policy-simulate")
+        with Horizontal(id="policy-statusbar"):
+            yield Static("", id="policy-status")
+            if self.policy_type == KEY_POLICY:
+                yield Checkbox(_bypass_label(False), False, id="policy-bypass", compact=True,
+                               tooltip=BYPASS_WARNING)
+
+    def on_mount(self) -> None:
+        self.editor.focus()
+        self._update_status()
+        self._start_validation()
+        self._start_simulation()
+
+    @property
+    def editor(self) -> PolicyTextArea:
+        return self.query_one("#policy-editor", PolicyTextArea)
+
+    @property
+    def findings_table(self) -> FindingsTable:
+        return self.query_one("#policy-findings", FindingsTable)
+
+    @property
+    def text(self) -> str:
+        return self.editor.text
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The findings for the text as it was when last validated."""
+        return list(self._findings)
+
+    @property
+    def modified(self) -> bool:
+        return self.editor.text != self._baseline
+
+    def _load_stored(self) -> None:
+        if self.key_id is None or self._initial_text is not None:
+            self._stored_text = self._initial_text or ""
+            self._baseline = self._stored_text
+            return
+        try:
+            response = self.engine.call("GetKeyPolicy", {"KeyId": self.key_id,
+                                                         "PolicyName": "default"},
+                                        caller=self.acting_as())
+        except AwsError as exc:
+            self._load_problem = f"GetKeyPolicy failed: {exc.code}: {exc.message}"
+            return
+        self._stored_text = response["Policy"]
+        self._baseline, self._laid_out = display_text(self._stored_text)
+
+    def reload(self) -> None:
+        """Read the stored policy again, dropping unsaved edits."""
+        self._load_problem = None
+        self._load_stored()
+        self.editor.load_text(self._baseline)
+        self._update_status()
+
+    def _acting_principal(self) -> str:
+        try:
+            return self.acting_as().principal
+        except Exception:  # the shell's callback should not break the editor
+            return self.engine.root_caller().principal
+
+    def _known_principals(self) -> list[str]:
+        principals = [self.engine.root_caller().principal, self._acting_principal()]
+        iam = getattr(self.engine, "iam", None)
+        listing = getattr(iam, "principals", None)
+        if callable(listing):
+            try:
+                principals.extend(listing())
+            except Exception:
+                pass
+        return list(dict.fromkeys(principals))
+
+    # -- responsive layout ------------------------------------------------------------
+    def on_resize(self) -> None:
+        self._apply_layout()
+
+    def _apply_layout(self) -> None:
+        narrow = self.size.width < NARROW_WIDTH
+        self.set_class(narrow, "-narrow")
+        shown = self._simulate_wanted if self._simulate_wanted is not None else not narrow
+        self.set_class(not shown, "-simulate-hidden")
+        self.set_class(shown, "-simulate-shown")
+
+    def action_toggle_simulate(self) -> None:
+        if not self.simulates:
+            self.notify("The simulator works on a key's policy.", severity="warning")
+            return
+        self._simulate_wanted = self.has_class("-simulate-hidden")
+        self._apply_layout()
+
+    # -- validation -------------------------------------------------------------------
+    @on(TextArea.Changed, "#policy-editor")
+    def _text_changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        self._generation += 1
+        self._question_generation += 1
+        self._update_status()
+        if self._validate_timer is not None:
+            self._validate_timer.stop()
+        self._validate_timer = self.set_timer(DEBOUNCE_SECONDS, self._start_validation)
+        self._schedule_simulation()
+
+    def revalidate(self) -> None:
+        """Validate again now (after the acting-as principal changed, say)."""
+        self._start_validation()
+        self._start_simulation()
+
+    def _start_validation(self) -> None:
+        self._validate_timer = None
+        caller = None
+        if self.policy_type == KEY_POLICY:
+            try:
+                caller = self.acting_as()
+            except Exception:
+                caller = self.engine.root_caller()
+        self._validate(self._generation, self.editor.text, caller, self._bypass)
+
+    @work(thread=True, exclusive=True, group="validate", exit_on_error=False)
+    def _validate(self, generation: int, text: str, caller: Caller | None, bypass: bool) -> None:
+        if caller is not None and self.policy_type == KEY_POLICY:
+            findings = self.engine.validate_key_policy(text, caller, bypass=bypass)
+        else:
+            findings = validate_policy(text, policy_type=self.policy_type or IDENTITY_POLICY)
+        if not get_current_worker().is_cancelled:
+            self.post_message(ValidationDone(generation, list(findings)))
+
+    @on(ValidationDone)
+    def _validation_done(self, message: ValidationDone) -> None:
+        message.stop()
+        if message.generation != self._generation:
+            return  # computed for text that has changed since
+        self._findings = message.findings
+        self.editor.show_findings(self._findings)
+        self.findings_table.show(self._findings)
+        self._show_detail_for_cursor()
+        self._update_status()
+
+    # -- findings navigation ----------------------------------------------------------
+    @on(FindingsTable.Chosen)
+    def _finding_chosen(self, message: FindingsTable.Chosen) -> None:
+        message.stop()
+        self.go_to_finding(message.finding)
+
+    def go_to_finding(self, finding: Finding) -> None:
+        self.editor.select_span(finding.span)
+        self.editor.focus()
+        self.findings_table.move_to(finding)
+        self._show_detail(finding)
+
+    def _step_finding(self, forward: bool) -> None:
+        if not self._findings:
+            self.notify("No findings.")
+            return
+        row, column = self.editor.selection.end
+        here = (row + 1, column + 1)
+        ordered = sorted(self._findings, key=lambda f: (f.span.start.line, f.span.start.column))
+        starts = [(f.span.start.line, f.span.start.column) for f in ordered]
+        if forward:
+            target = next((f for f, s in zip(ordered, starts, strict=True) if s > here),
+                          ordered[0])
+        else:
+            target = next((f for f, s in zip(reversed(ordered), reversed(starts), strict=True)
+                           if s < here), ordered[-1])
+        self.go_to_finding(target)
+
+    def action_next_finding(self) -> None:
+        self._step_finding(True)
+
+    def action_previous_finding(self) -> None:
+        self._step_finding(False)
+
+    @on(DataTable.RowHighlighted, "#policy-findings")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        table = self.findings_table
+        if 0 <= event.cursor_row < len(table.findings):
+            self._show_detail(table.findings[event.cursor_row])
+
+    @on(TextArea.SelectionChanged, "#policy-editor")
+    def _cursor_moved(self, event: TextArea.SelectionChanged) -> None:
+        event.stop()
+        self._show_detail_for_cursor()
+
+    def _show_detail_for_cursor(self) -> None:
+        row = self.editor.selection.end[0] + 1
+        on_line = [f for f in self._findings if f.span.start.line <= row <= f.span.end.line]
+        self._show_detail(on_line[0] if on_line else None)
+
+    def _show_detail(self, finding: Finding | None) -> None:
+        detail = self.query_one("#policy-detail", Static)
+        if finding is None:
+            detail.update("")
+            return
+        detail.update(Text(f"{position(finding)} {SEVERITY_LABELS[finding.severity]} "
+                           f"{finding.code}: {finding.message}"))
+
+    # -- status -----------------------------------------------------------------------
+    def _update_status(self) -> None:
+        status = Text()
+        if self._load_problem:
+            status.append(self._load_problem, style="bold #ff5f5f")
+        else:
+            errors = sum(1 for f in self._findings if f.severity == ERROR)
+            status.append(summarize(self._findings),
+                          style="bold #ff5f5f" if errors else ("" if self._findings else
+                                                               "#87d787"))
+            if self.modified:
+                status.append(" · modified")
+        if self._bypass:
+            status.append(" · BYPASS LOCKOUT CHECK ON", style="bold #ffd75f")
+        self.query_one("#policy-status", Static).update(status)
+
+    @on(Checkbox.Changed, "#policy-bypass")
+    def _bypass_changed(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        self._bypass = event.value
+        event.checkbox.label = _bypass_label(self._bypass)
+        if self._bypass:
+            self.notify(BYPASS_WARNING, title="Lockout safety check", severity="warning")
+        self._update_status()
+        self._start_validation()
+
+    # -- simulation -------------------------------------------------------------------
+    @on(SimulatePanel.Changed)
+    def _question_changed(self, message: SimulatePanel.Changed) -> None:
+        message.stop()
+        self._question_generation += 1
+        self._schedule_simulation()
+
+    def _schedule_simulation(self) -> None:
+        if not self.simulates:
+            return
+        if self._simulate_timer is not None:
+            self._simulate_timer.stop()
+        self._simulate_timer = self.set_timer(DEBOUNCE_SECONDS, self._start_simulation)
+
+    def _start_simulation(self) -> None:
+        self._simulate_timer = None
+        if not self.simulates:
+            return
+        panel = self.query_one(SimulatePanel)
+        question = panel.question()
+        if question is None:
+            panel.show_answer("")
+            return
+        self._simulate(self._question_generation, self.editor.text, question)
+
+    @work(thread=True, exclusive=True, group="simulate", exit_on_error=False)
+    def _simulate(self, generation: int, text: str, question: Question) -> None:
+        try:
+            decision = self.engine.simulate(
+                policy_text=text, principal=question.principal, action=question.action,
+                key_id=self.key_id, encryption_context=question.encryption_context or None,
+                via_service=question.via_service)
+            answer = describe_decision(decision)
+        except AwsError as exc:
+            answer = Text(f"{exc.code}: {exc.message}")
+        except Exception as exc:  # a half-typed policy must not break the panel
+            answer = Text(f"Cannot simulate this text: {exc}")
+        if not get_current_worker().is_cancelled:
+            self.post_message(SimulationDone(generation, answer))
+
+    @on(SimulationDone)
+    def _simulation_done(self, message: SimulationDone) -> None:
+        message.stop()
+        if message.generation != self._question_generation:
+            return
+        self.query_one(SimulatePanel).show_answer(message.answer)
+
+    # -- save and diff ----------------------------------------------------------------
+    def _diff_lines(self, text: str) -> list[str]:
+        base = self._baseline if self._laid_out else self._stored_text
+        name = f"stored ({self.key_id})" if self.key_id else "stored"
+        return unified_diff(base, text, stored_name=name, edited_name="edited")
+
+    def _diff_notes(self, lines: list[str]) -> list[str]:
+        added, removed = diff_stats(lines)
+        notes = [f"{added} line(s) added, {removed} line(s) removed."]
+        if self._laid_out:
+            notes.append("The stored policy is one line; it is compared in the editor's layout.")
+        return notes
+
+    def action_diff(self) -> None:
+        lines = self._diff_lines(self.editor.text)
+        if not lines:
+            self.notify("The policy is unchanged.")
+            return
+        self.app.push_screen(DiffDialog("Changes to the policy", render_diff(lines),
+                                        notes=self._diff_notes(lines), save_label=None))
+
+    def action_save(self) -> None:
+        if self.key_id is None and self._on_save is None:
+            self.notify("Nothing to save this policy to.", severity="warning")
+            return
+        text = self.editor.text
+        lines = self._diff_lines(text)
+        if not lines:
+            self.notify("The policy is unchanged; nothing to save.")
+            return
+        errors = sum(1 for f in self._findings if f.severity == ERROR)
+        warning = ""
+        if errors:
+            warning = (f"The validator reports {errors} error{'s' if errors != 1 else ''}; "
+                       "KMS is likely to reject this policy.")
+        notes = self._diff_notes(lines)
+        if self._bypass:
+            notes.append("BypassPolicyLockoutSafetyCheck: on.")
+        title = (f"Save the key policy of {self.key_id}?" if self.key_id else "Save the policy?")
+
+        def confirmed(save: bool | None) -> None:
+            if save:
+                self._put(text)
+
+        self.app.push_screen(DiffDialog(title, render_diff(lines), notes=notes, warning=warning),
+                             confirmed)
+
+    def _put(self, text: str) -> None:
+        operation = "PutKeyPolicy" if self._on_save is None else "Save"
+        try:
+            if self._on_save is not None:
+                self._on_save(text)
+            else:
+                self.engine.call("PutKeyPolicy", {
+                    "KeyId": self.key_id, "PolicyName": "default", "Policy": text,
+                    "BypassPolicyLockoutSafetyCheck": self._bypass,
+                }, caller=self.acting_as())
+        except AwsError as exc:
+            self.app.push_screen(MessageDialog(f"{operation} was rejected",
+                                               f"{exc.code}: {exc.message}", severity="error"))
+            return
+        except Exception as exc:
+            self.app.push_screen(MessageDialog(f"{operation} failed",
+                                               f"{type(exc).__name__}: {exc}", severity="error"))
+            return
+        self._stored_text = text
+        self._baseline = text
+        self._laid_out = False
+        self._update_status()
+        self.notify("Key policy saved." if self._on_save is None else "Policy saved.")
+        self.post_message(self.Saved(self.key_id, text))
+
+    # -- files and clipboard ----------------------------------------------------------
+    def action_load(self) -> None:
+        def chosen(path: str | None) -> None:
+            if path:
+                self.load_file(Path(path).expanduser())
+
+        self.app.push_screen(PathDialog("Load a policy from a file", confirm="Load"), chosen)
+
+    def load_file(self, path: Path) -> bool:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.app.push_screen(MessageDialog("Could not load the policy",
+                                               f"{path}: {reason}", severity="error"))
+            return False
+        editor = self.editor
+        editor.replace(text, (0, 0), editor.document.end)
+        editor.move_cursor((0, 0))
+        self.notify(escape(f"Loaded {path}"))
+        return True
+
+    def action_export(self) -> None:
+        default = f"{self.key_id}-policy.json" if self.key_id else "policy.json"
+
+        def chosen(path: str | None) -> None:
+            if not path:
+                return
+            target = Path(path).expanduser()
+            if target.exists():
+                self.app.push_screen(
+                    ConfirmDialog("Replace the file?", f"{target} exists. Replace it?",
+                                  confirm="Replace", destructive=True),
+                    lambda ok: ok and self.export_file(target))
+            else:
+                self.export_file(target)
+
+        self.app.push_screen(PathDialog("Export the policy to a file", value=default,
+                                        confirm="Export"), chosen)
+
+    def export_file(self, path: Path) -> bool:
+        try:
+            path.write_text(self.editor.text, encoding="utf-8")
+        except OSError as exc:
+            self.app.push_screen(MessageDialog("Could not export the policy",
+                                               f"{path}: {exc.strerror or exc}",
+                                               severity="error"))
+            return False
+        self.notify(escape(f"Wrote {path}"))
+        return True
+
+    def action_copy(self) -> None:
+        text = self.editor.text
+        self.app.copy_to_clipboard(text)
+        self.notify(f"Copied the policy ({len(text)} characters).")
+
+    def action_format(self) -> None:
+        try:
+            document = json.loads(self.editor.text)
+        except ValueError as exc:
+            self.notify(escape(f"Cannot format: {exc}"), severity="warning")
+            return
+        editor = self.editor
+        editor.replace(json.dumps(document, indent=2, ensure_ascii=False) + "\n", (0, 0),
+                       editor.document.end)
