@@ -129,7 +129,7 @@ class XtsCipher:
 
     UNIT = 4096
     #: Batches of at most this many units use ``cryptography``'s XTS per unit.
-    PER_UNIT_MAX = 12
+    PER_UNIT_MAX = 16
     #: Larger requests are processed in chunks of this many units (stays in cache).
     CHUNK_UNITS = 64
 
