@@ -1,0 +1,219 @@
+"""The console application: sections as modes, the acting-as caller, and the one
+place every engine request goes through (:meth:`KmsConsole.call`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App
+from textual.reactive import reactive
+
+from kmstui import paths
+from kmstui.caller import Caller
+from kmstui.errors import AwsError
+from kmstui.ui.actions import Action, bindings
+from kmstui.ui.messages import DataChanged, EngineReply
+
+if TYPE_CHECKING:
+    from kmstui.engine import Engine
+
+
+def _mode(module: str, name: str) -> Callable[[], Any]:
+    def make():
+        import importlib
+
+        return getattr(importlib.import_module(f"kmstui.ui.screens.{module}"), name)()
+
+    return make
+
+
+SECTIONS = [("keys", "Keys"), ("principals", "Principals"), ("volumes", "Volumes"),
+            ("monitor", "Monitor")]
+
+APP_ACTIONS = [
+    *(Action(f"section.{mode}", str(n), f"app.switch_mode('{mode}')", title,
+             f"Show the {title} section", show=False)
+      for n, (mode, title) in enumerate(SECTIONS, start=1)),
+    Action("help.show", "question_mark,f1", "app.help", "Help",
+           "List the keys of this screen", key_display="?"),
+    Action("acting-as.switch", "A", "app.switch_principal", "Act as",
+           "Choose the principal the console makes requests as"),
+    Action("clock.advance", "C", "app.advance_clock", "Advance clock",
+           "Move the engine clock forward (deletions and rotations fall due)", show=False),
+    Action("theme.choose", "f3", "app.change_theme", "Choose theme",
+           "Pick a colour theme (saved in config.toml)", show=False),
+    Action("palette.open", "colon", "app.command_palette", "Commands",
+           "Search every command that applies here", show=False, key_display=":"),
+    Action("app.quit", "q", "app.quit", "Quit", "Leave the console"),
+]
+
+
+class KmsConsole(App):
+    TITLE = "kmstui"
+    CSS_PATH = "console.tcss"
+    BINDINGS = bindings(*APP_ACTIONS)
+    MODES = {mode: _mode(mode, f"{title}Screen") for mode, title in SECTIONS}
+    ENABLE_COMMAND_PALETTE = True
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+
+    acting_as: reactive[Caller] = reactive(Caller.root, init=False)
+    clock_text: reactive[str] = reactive("", init=False)
+
+    def __init__(self, engine: Engine, *, config_dir: str | Path | None = None,
+                 theme_dirs: list[Path] | None = None):
+        from kmstui.ui.commands import ConsoleCommands
+        from kmstui.ui.config import ConsoleConfig
+        from kmstui.ui.themes import DEFAULT_THEME, load_themes
+
+        self.COMMANDS = {ConsoleCommands}
+        super().__init__()
+        self.engine = engine
+        self.config_dir = paths.config_dir(config_dir)
+        self.config = ConsoleConfig.load(self.config_dir)
+        dirs = theme_dirs or [paths.resource_dir("themes"), self.config_dir / "themes"]
+        self.loaded_themes = load_themes(*dirs)
+        for theme in self.loaded_themes.themes:
+            self.register_theme(theme)
+        wanted = self.config.theme or DEFAULT_THEME
+        self.theme = wanted if wanted in self.available_themes else (
+            DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark")
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+        self.set_reactive(KmsConsole.acting_as, engine.root_caller())
+        self.set_reactive(KmsConsole.clock_text, self._engine_date())
+
+    # -- start ------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        for problem in [*self.loaded_themes.problems,
+                        *([self.config.problem] if self.config.problem else [])]:
+            self.notify(problem, title="Skipped a bad file", severity="warning", markup=False)
+        self.switch_mode("keys")
+
+    def watch_theme(self, theme: str) -> None:
+        if self.is_running and theme != self.config.theme:
+            try:
+                self.config.save_theme(theme)
+            except OSError as exc:
+                self.notify(str(exc), title="Could not save the theme", severity="warning",
+                            markup=False)
+
+    # -- the engine -------------------------------------------------------------------
+    def call(self, operation: str, params: dict | None = None) -> dict:
+        """Every request the console makes, as the acting-as principal."""
+        with self.engine.lock:
+            return self.engine.call(operation, params or {}, caller=self.acting_as)
+
+    def perform(self, label: str, job: Callable[[Callable[[str, dict], dict]], Any], *,
+                then: Callable[[Any], None] | None = None, success: str | None = None) -> None:
+        """Run ``job(call)`` on a worker thread; errors come back as a dialog."""
+        self._perform(label, job, then, success)
+
+    def submit(self, operation: str, params: dict, *, then: Callable[[Any], None] | None = None,
+               success: str | None = None) -> None:
+        self._perform(operation, lambda call: call(operation, params), then, success)
+
+    @work(thread=True, exit_on_error=False, group="engine")
+    def _perform(self, label: str, job, then, success) -> None:
+        try:
+            result = job(self.call)
+        except AwsError as exc:
+            self.post_message(EngineReply(label, error=exc))
+            return
+        except ValueError as exc:  # a value the engine could not take, said plainly
+            self.post_message(EngineReply(label, error=AwsError(str(exc),
+                                                                code="ValidationException")))
+            return
+        self.post_message(EngineReply(label, result=result, then=then, success=success))
+
+    def on_engine_reply(self, reply: EngineReply) -> None:
+        self.clock_text = self._engine_date()
+        if reply.error is not None:
+            self.show_error(reply.error, reply.label)
+            self.screen.post_message(DataChanged())
+            return
+        if reply.success:
+            self.notify(reply.success, markup=False)
+        if reply.then is not None:
+            reply.then(reply.result)
+        self.screen.post_message(DataChanged())
+
+    def show_error(self, error: AwsError, operation: str = "") -> None:
+        from kmstui.ui.dialogs.error import ErrorScreen
+
+        self.push_screen(ErrorScreen(error.code, error.message, operation))
+
+    def _engine_date(self) -> str:
+        from kmstui.ui.format import date
+
+        return date(self.engine.clock.now())
+
+    # -- app-wide actions -------------------------------------------------------------
+    def action_help(self) -> None:
+        from kmstui.ui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen.for_screen(self.screen))
+
+    def action_switch_principal(self) -> None:
+        from kmstui.ui.dialogs.acting_as import ActingAsScreen
+        from kmstui.ui.principals import principal_choices
+
+        def chosen(arn: str | None) -> None:
+            if arn:
+                self.act_as(arn)
+
+        self.push_screen(ActingAsScreen(principal_choices(self.engine), self.acting_as.principal),
+                         chosen)
+
+    def act_as(self, arn: str) -> None:
+        if arn == self.acting_as.principal:
+            return
+        self.acting_as = Caller.for_arn(arn, self.engine.region)
+        from kmstui.ui.format import short_arn
+
+        self.notify(f"Acting as {short_arn(arn)}", markup=False)
+        self.screen.post_message(DataChanged())
+
+    def action_advance_clock(self) -> None:
+        from kmstui.clock import parse_duration
+        from kmstui.ui.dialogs.prompt import PromptScreen
+
+        def validate(text: str) -> str | None:
+            try:
+                parse_duration(text)
+            except ValueError as exc:
+                return str(exc)
+            return None
+
+        def advance(text: str | None) -> None:
+            if text:
+                seconds = parse_duration(text)
+                self.perform("clock: advance", lambda _call: self._advance(seconds),
+                             success=f"Engine clock advanced by {text.strip()}")
+
+        self.push_screen(PromptScreen("Advance the engine clock",
+                                      "Duration (e.g. 31d, 12h, 90m)", "31d", validate,
+                                      confirm="Advance"), advance)
+
+    def _advance(self, seconds: float) -> float:
+        with self.engine.lock:
+            return self.engine.advance_clock(seconds)
+
+
+def run(args) -> int:
+    """The ``kmstui`` command without a subcommand: open the console."""
+    from kmstui.commands.common import CannotOpen, fail, open_engine
+
+    try:
+        engine = open_engine(args, command="console")
+    except CannotOpen as exc:
+        return fail(str(exc), 2)
+    try:
+        KmsConsole(engine).run()
+    finally:
+        engine.close()
+    return 0

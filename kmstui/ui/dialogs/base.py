@@ -1,0 +1,20 @@
+"""A modal dialog: a bordered box in the middle of the screen; Escape cancels."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from textual.screen import ModalScreen
+
+from kmstui.ui.actions import Action, bindings
+
+T = TypeVar("T")
+
+
+class Dialog(ModalScreen[T]):
+    DEFAULT_CLASSES = "dialog"
+    BINDINGS = bindings(Action("dialog.cancel", "escape", "cancel", "Cancel",
+                               "Close without doing anything"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

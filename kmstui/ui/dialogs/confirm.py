@@ -1,0 +1,53 @@
+"""Ask before doing something that cannot simply be undone."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Label, Static
+
+from kmstui.ui.actions import Action, bindings
+from kmstui.ui.dialogs.base import Dialog
+
+
+class ConfirmScreen(Dialog[bool]):
+    """Dismisses with True (confirmed) or False. ``message`` is plain text."""
+
+    BINDINGS = bindings(
+        Action("dialog.confirm", "y", "confirm", "Yes", "Go ahead"),
+        Action("dialog.cancel", "n,escape", "cancel", "No", "Do nothing"),
+    )
+
+    def __init__(self, title: str, message: str, *, confirm: str = "Confirm",
+                 destructive: bool = True):
+        super().__init__()
+        self.title_text, self.message, self.confirm_label = title, message, confirm
+        self.destructive = destructive
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="box"):
+            yield Label(escape(self.title_text), classes="dialog-title")
+            yield Static(escape(self.message), classes="dialog-body")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel (n)", id="cancel")
+                yield Button(f"{self.confirm_label} (y)", id="confirm",
+                             variant="error" if self.destructive else "primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(False)

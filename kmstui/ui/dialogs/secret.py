@@ -1,0 +1,43 @@
+"""A new access key's secret, shown this once, with a copy button."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Label, Static
+
+from kmstui.ui.actions import Action, bindings
+from kmstui.ui.dialogs.base import Dialog
+
+
+class SecretScreen(Dialog[None]):
+    BINDINGS = bindings(
+        Action("secret.copy", "c", "copy", "Copy secret", "Copy the secret access key"),
+        Action("dialog.close", "escape", "cancel", "Close", "Close; the secret is gone"),
+    )
+
+    def __init__(self, user: str, access_key_id: str, secret: str):
+        super().__init__()
+        self.user, self.access_key_id, self.secret = user, access_key_id, secret
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="box"):
+            yield Label(f"New access key for {escape(self.user)}", classes="dialog-title")
+            yield Static(f"Access key ID      {escape(self.access_key_id)}\n"
+                         f"Secret access key  {escape(self.secret)}", id="secret")
+            yield Static("⚠ This is the only time the secret is shown. Copy it now.",
+                         classes="warning")
+            with Horizontal(classes="buttons"):
+                yield Button("Copy secret (c)", id="copy", variant="primary")
+                yield Button("Close", id="close")
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.secret)
+        self.notify("Secret access key copied", markup=False)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "copy":
+            self.action_copy()
+        else:
+            self.dismiss(None)

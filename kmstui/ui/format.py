@@ -1,0 +1,56 @@
+"""How the console writes values: dates, key states, durations. State is always
+spelled out in words; colour only repeats it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from rich.markup import escape
+from rich.text import Text
+
+# A symbol and the style a state is drawn in; the word itself is always shown.
+_STATES = {
+    "Enabled": ("●", "$success"),
+    "Disabled": ("○", "$warning"),
+    "PendingDeletion": ("✕", "$error"),
+    "PendingImport": ("…", "$warning"),
+    "Unavailable": ("?", "$error"),
+}
+
+
+def date(epoch: float | None) -> str:
+    if epoch is None:
+        return "—"
+    return datetime.fromtimestamp(float(epoch), UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def day(epoch: float | None) -> str:
+    if epoch is None:
+        return "—"
+    return datetime.fromtimestamp(float(epoch), UTC).strftime("%Y-%m-%d")
+
+
+def state_markup(state: str) -> str:
+    symbol, style = _STATES.get(state, ("·", "$foreground"))
+    return f"[{style}]{symbol}[/] {escape(state)}"
+
+
+def state_text(state: str) -> Text:
+    symbol, _style = _STATES.get(state, ("·", ""))
+    colour = {"Enabled": "green", "Disabled": "yellow", "PendingDeletion": "red"}.get(state, "")
+    text = Text(f"{symbol} ", style=colour)
+    text.append(state)
+    return text
+
+
+def plain(value: object) -> Text:
+    """User-provided text as a Text object: never parsed as markup."""
+    return Text("" if value is None else str(value))
+
+
+def short_arn(arn: str) -> str:
+    """``arn:aws:iam::111122223333:user/auditor`` -> ``user/auditor (111122223333)``."""
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn":
+        return f"{parts[5]} ({parts[4]})"
+    return arn

@@ -1,0 +1,204 @@
+"""What the console reads from the engine, gathered into rows and bundles.
+
+Functions here take ``call(operation, params) -> dict`` (the console's acting-as
+entry point) and run on worker threads; they never touch widgets. A failure of one
+per-key read (a denied DescribeKey, say) leaves that cell empty rather than hiding the
+key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kmstui.errors import AwsError
+
+Call = Callable[[str, dict], dict]
+
+
+def _pages(call: Call, operation: str, params: dict, member: str) -> list[dict]:
+    items: list[dict] = []
+    marker = None
+    while True:
+        page = call(operation, {**params, **({"Marker": marker} if marker else {})})
+        items += page.get(member, [])
+        if not page.get("Truncated"):
+            return items
+        marker = page.get("NextMarker")
+
+
+@dataclass
+class KeyRow:
+    key_id: str
+    arn: str = ""
+    aliases: list[str] = field(default_factory=list)
+    state: str = "Unavailable"
+    spec: str = ""
+    manager: str = ""
+    rotation: str = "—"
+    description: str = ""
+    created: float | None = None
+    problem: str | None = None
+
+    @property
+    def alias(self) -> str:
+        return ", ".join(self.aliases)
+
+    def sort_value(self, column: str) -> Any:
+        return {"alias": self.alias or "~", "id": self.key_id, "state": self.state,
+                "spec": self.spec, "rotation": self.rotation, "description": self.description,
+                "created": self.created or 0.0}[column]
+
+
+def rotation_label(status: dict) -> str:
+    if status.get("KeyRotationEnabled"):
+        return f"on, {status.get('RotationPeriodInDays', 365)}d"
+    return "off"
+
+
+def list_key_rows(call: Call) -> list[KeyRow]:
+    """ListKeys + DescribeKey + ListAliases + GetKeyRotationStatus."""
+    keys = _pages(call, "ListKeys", {}, "Keys")
+    aliases: dict[str, list[str]] = {}
+    try:
+        for alias in _pages(call, "ListAliases", {}, "Aliases"):
+            if alias.get("TargetKeyId"):
+                aliases.setdefault(alias["TargetKeyId"], []).append(alias["AliasName"])
+    except AwsError:
+        pass
+    rows = []
+    for entry in keys:
+        row = KeyRow(key_id=entry["KeyId"], arn=entry.get("KeyArn", ""),
+                     aliases=aliases.get(entry["KeyId"], []))
+        try:
+            meta = call("DescribeKey", {"KeyId": entry["KeyId"]})["KeyMetadata"]
+        except AwsError as exc:
+            row.problem = exc.code
+            rows.append(row)
+            continue
+        row.state, row.spec = meta["KeyState"], meta.get("KeySpec", "")
+        row.manager, row.description = meta.get("KeyManager", ""), meta.get("Description", "")
+        row.created = meta.get("CreationDate")
+        try:
+            row.rotation = rotation_label(call("GetKeyRotationStatus", {"KeyId": row.key_id}))
+        except AwsError as exc:
+            row.rotation = "?" if exc.code == "AccessDeniedException" else "—"
+        rows.append(row)
+    return rows
+
+
+@dataclass
+class KeyDetail:
+    """Everything the key detail tabs show, read in one go."""
+
+    key_id: str
+    metadata: dict = field(default_factory=dict)
+    aliases: list[dict] = field(default_factory=list)
+    tags: list[dict] = field(default_factory=list)
+    policy: str | None = None
+    rotation: dict = field(default_factory=dict)
+    rotations: list[dict] = field(default_factory=list)
+    grants: list[dict] | None = None
+    problems: dict[str, str] = field(default_factory=dict)
+
+
+def read_key_detail(call: Call, key_id: str, operations: set[str]) -> KeyDetail:
+    detail = KeyDetail(key_id=key_id)
+    detail.metadata = call("DescribeKey", {"KeyId": key_id})["KeyMetadata"]
+    key_id = detail.metadata["KeyId"]
+
+    def attempt(part: str, fn: Callable[[], None]) -> None:
+        try:
+            fn()
+        except AwsError as exc:
+            detail.problems[part] = f"{exc.code}: {exc.message}"
+
+    def aliases() -> None:
+        detail.aliases = _pages(call, "ListAliases", {"KeyId": key_id}, "Aliases")
+
+    def tags() -> None:
+        detail.tags = _pages(call, "ListResourceTags", {"KeyId": key_id}, "Tags")
+
+    def policy() -> None:
+        detail.policy = call("GetKeyPolicy", {"KeyId": key_id, "PolicyName": "default"})["Policy"]
+
+    def rotation() -> None:
+        detail.rotation = call("GetKeyRotationStatus", {"KeyId": key_id})
+
+    def rotations() -> None:
+        detail.rotations = _pages(call, "ListKeyRotations",
+                                  {"KeyId": key_id, "IncludeKeyMaterial": "ALL_KEY_MATERIAL"},
+                                  "Rotations")
+
+    def grants() -> None:
+        detail.grants = _pages(call, "ListGrants", {"KeyId": key_id}, "Grants")
+
+    attempt("aliases", aliases)
+    attempt("tags", tags)
+    attempt("policy", policy)
+    attempt("rotation", rotation)
+    attempt("rotations", rotations)
+    if "ListGrants" in operations:
+        attempt("grants", grants)
+    return detail
+
+
+def key_events(recent: list[dict], key_arn: str, limit: int = 200) -> list[dict]:
+    """This key's newest events, newest first."""
+    out = []
+    for record in reversed(recent):
+        if any(r.get("ARN") == key_arn for r in record.get("resources") or ()):
+            out.append(record)
+            if len(out) >= limit:
+                break
+    return out
+
+
+def event_principal(record: dict) -> str:
+    identity = record.get("userIdentity") or {}
+    arn = identity.get("arn") or identity.get("invokedBy") or "?"
+    return arn.split(":", 5)[-1] if arn.startswith("arn:") else arn
+
+
+def event_outcome(record: dict) -> str:
+    if record.get("errorCode"):
+        return record["errorCode"]
+    decision = record.get("decision") or {}
+    return decision.get("effect", "OK")
+
+
+def parse_tags(text: str) -> list[dict]:
+    """``team=storage, env=demo`` -> KMS Tags. Raises ValueError naming the bad part."""
+    tags = []
+    for part in (p.strip() for p in text.replace("\n", ",").split(",")):
+        if not part:
+            continue
+        if "=" not in part:
+            raise ValueError(f"tag {part!r} is not key=value")
+        key, value = part.split("=", 1)
+        if not key.strip():
+            raise ValueError(f"tag {part!r} has an empty key")
+        tags.append({"TagKey": key.strip(), "TagValue": value.strip()})
+    return tags
+
+
+def create_key(call: Call, new) -> dict:
+    """CreateKey, then CreateAlias when the form named one."""
+    params: dict[str, Any] = {"Description": new.description, "Tags": new.tags}
+    if new.policy is not None:
+        params["Policy"] = new.policy
+    meta = call("CreateKey", params)["KeyMetadata"]
+    if new.alias:
+        call("CreateAlias", {"AliasName": new.alias, "TargetKeyId": meta["KeyId"]})
+    return meta
+
+
+def test_encrypt(call: Call, key_id: str) -> str:
+    """Encrypt a short plaintext and decrypt it again; what happened, in words."""
+    sample = b"kmstui round trip"
+    blob = call("Encrypt", {"KeyId": key_id, "Plaintext": sample})["CiphertextBlob"]
+    back = call("Decrypt", {"KeyId": key_id, "CiphertextBlob": blob})["Plaintext"]
+    if back != sample:
+        raise ValueError("Decrypt returned a different plaintext")
+    return f"Encrypt and Decrypt succeeded ({len(blob)}-byte ciphertext)."

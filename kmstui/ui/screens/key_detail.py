@@ -1,0 +1,433 @@
+"""One key: overview, policy, grants, rotation, aliases and tags, and its events.
+
+The screen reads a :class:`KeyDetail` on a worker and hands each tab its part; the
+policy and grants tabs mount the dedicated panes when they are installed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+
+from kmstui.errors import AwsError
+from kmstui.ui.actions import Action, bindings
+from kmstui.ui.format import date, day, plain, state_markup
+from kmstui.ui.messages import DataChanged
+from kmstui.ui.models import KeyDetail, key_events, read_key_detail, test_encrypt
+from kmstui.ui.widgets.events import EventTable
+from kmstui.ui.widgets.topbar import TopBar
+
+ROTATION_MIN, ROTATION_MAX = 90, 2560
+
+TAB_ACTIONS = {
+    "toggle_rotation": "rotation", "rotation_period": "rotation", "rotate_now": "rotation",
+    "add_alias": "aliases", "add_tag": "aliases", "remove_selected": "aliases",
+    "edit_description": "aliases",
+}
+
+
+class DetailLoaded(Message):
+    def __init__(self, detail: KeyDetail | None, error: AwsError | None = None):
+        super().__init__()
+        self.detail, self.error = detail, error
+
+
+def _policy_pane(engine, key_id: str, acting_as_getter):
+    try:
+        from kmstui.ui.policy import PolicyEditorPane
+    except ImportError:
+        return None
+    return PolicyEditorPane(engine, key_id, acting_as_getter)
+
+
+def _grants_pane(engine, key_id: str, acting_as_getter):
+    try:
+        from kmstui.ui.grants import GrantsPane
+    except ImportError:
+        return None
+    return GrantsPane(engine, key_id, acting_as_getter)
+
+
+def period_problem(text: str) -> str | None:
+    text = text.strip()
+    if not text.isdigit() or not ROTATION_MIN <= int(text) <= ROTATION_MAX:
+        return f"The rotation period must be a whole number of days, {ROTATION_MIN}–{ROTATION_MAX}."
+    return None
+
+
+class KeyDetailScreen(Screen):
+    BINDINGS = bindings(
+        Action("key.back", "escape", "back", "Back", "Back to the key list"),
+        Action("key.copy-arn", "y", "copy_arn", "Copy ARN", "Copy the key ARN"),
+        Action("key.test-encrypt", "t", "test_encrypt", "Test encrypt",
+               "Encrypt and decrypt a sample as the acting-as principal"),
+        Action("rotation.toggle", "r", "toggle_rotation", "Auto rotation",
+               "Turn automatic rotation on or off (Enable/DisableKeyRotation)"),
+        Action("rotation.period", "p", "rotation_period", "Period",
+               "Set the automatic rotation period, 90–2560 days"),
+        Action("rotation.rotate-now", "o", "rotate_now", "Rotate now",
+               "New key material now (RotateKeyOnDemand)"),
+        Action("alias.add", "a", "add_alias", "Add alias", "CreateAlias for this key"),
+        Action("tag.add", "g", "add_tag", "Add tag", "TagResource (key=value)"),
+        Action("selection.remove", "x", "remove_selected", "Remove",
+               "Remove the selected alias (DeleteAlias) or tag (UntagResource)"),
+        Action("key.edit-description", "e", "edit_description", "Description",
+               "UpdateKeyDescription"),
+        Action("key.copy-policy", "c", "copy_policy", "Copy policy",
+               "Copy the key policy JSON", show=False),
+    )
+
+    def __init__(self, key_id: str):
+        super().__init__()
+        self.key_id = key_id
+        self.detail: KeyDetail | None = None
+        self._panes_mounted = False
+
+    # -- layout -----------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield TopBar("keys")
+        yield Static("", id="key-title", classes="title")
+        with TabbedContent(id="tabs", initial="overview"):
+            with TabPane("Overview", id="overview"):
+                yield DataTable(id="overview-table", cursor_type="row", show_header=False)
+            with TabPane("Policy", id="policy"):
+                pane = _policy_pane(self.app.engine, self.key_id, lambda: self.app.acting_as)
+                if pane is not None:
+                    yield pane
+                else:
+                    with VerticalScroll(id="policy-scroll"):
+                        yield Static("", id="policy-text", classes="code")
+            with TabPane("Grants", id="grants"):
+                pane = _grants_pane(self.app.engine, self.key_id, lambda: self.app.acting_as)
+                if pane is not None:
+                    yield pane
+                else:
+                    yield Static("", id="fallback-grants-note", classes="note")
+                    yield DataTable(id="fallback-grants", cursor_type="row")
+            with TabPane("Rotation", id="rotation"):
+                yield Static("", id="rotation-summary", classes="summary")
+                yield DataTable(id="rotations-table", cursor_type="row")
+            with TabPane("Aliases & Tags", id="aliases"):
+                yield Static("", id="description", classes="summary")
+                yield DataTable(id="aliases-table", cursor_type="row")
+            with TabPane("Events", id="events"):
+                yield EventTable(self.app.engine, self._my_events, id="events-table")
+        yield Footer()
+
+    def _my_events(self, recent: list[dict]) -> list[dict]:
+        arn = (self.detail.metadata.get("Arn") if self.detail else "") or ""
+        return key_events(recent, arn) if arn else []
+
+    def on_mount(self) -> None:
+        self.query_one("#rotations-table", DataTable).add_columns(
+            "Key material id", "State", "Rotation", "Date")
+        self.query_one("#aliases-table", DataTable).add_columns("Kind", "Name", "Value")
+        if self.query("#fallback-grants"):
+            self.query_one("#fallback-grants", DataTable).add_columns(
+                "Grant id", "Name", "Grantee", "Operations", "Constraints")
+        self.query_one("#overview-table", DataTable).add_columns("Field", "Value")
+        self.call_after_refresh(self._show_overview)
+
+    def _show_overview(self) -> None:
+        # Panes that focus themselves on mount would otherwise open their own tab.
+        self.query_one(TabbedContent).active = "overview"
+        self.query_one("#overview-table", DataTable).focus()
+
+    # -- reading ----------------------------------------------------------------------
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def on_data_changed(self, _message: DataChanged) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="key-detail", exit_on_error=False)
+    def _load(self) -> None:
+        try:
+            detail = read_key_detail(self.app.call, self.key_id, set(self.app.engine.operations))
+        except AwsError as exc:
+            self.post_message(DetailLoaded(None, exc))
+            return
+        self.post_message(DetailLoaded(detail))
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        if message.error is not None:
+            self.query_one("#key-title", Static).update(
+                f"✕ {escape(message.error.code)}: {escape(message.error.message)}")
+            return
+        self.detail = detail = message.detail
+        assert detail is not None
+        meta = detail.metadata
+        alias = detail.aliases[0]["AliasName"] if detail.aliases else meta["KeyId"]
+        self.query_one("#key-title", Static).update(
+            f"[b]{escape(alias)}[/b]  {escape(meta['KeyId'])}  {state_markup(meta['KeyState'])}")
+        self._overview(meta)
+        self._policy(detail)
+        self._grants(detail)
+        self._rotation(detail)
+        self._aliases(detail)
+        self.query_one(EventTable).redraw(force=True)
+        self.refresh_bindings()
+
+    def _overview(self, meta: dict) -> None:
+        table = self.query_one("#overview-table", DataTable)
+        table.clear()
+        for name, value in meta.items():
+            if name.endswith("Date"):
+                value = f"{date(value)} UTC"
+            elif isinstance(value, (list, dict)):
+                value = ", ".join(map(str, value)) if isinstance(value, list) else json.dumps(value)
+            table.add_row(plain(name), plain(value))
+
+    def _policy(self, detail: KeyDetail) -> None:
+        if not self.query("#policy-text"):
+            return
+        text = detail.policy
+        if text is None:
+            shown = detail.problems.get("policy", "No policy")
+        else:
+            try:
+                shown = json.dumps(json.loads(text), indent=2)
+            except ValueError:
+                shown = text
+        self.query_one("#policy-text", Static).update(plain(shown))
+
+    def _grants(self, detail: KeyDetail) -> None:
+        if not self.query("#fallback-grants"):
+            return
+        note = self.query_one("#fallback-grants-note", Static)
+        table = self.query_one("#fallback-grants", DataTable)
+        table.clear()
+        if detail.grants is None:
+            note.update(plain(detail.problems.get("grants", "Grants are not available in this "
+                                                  "engine (no ListGrants).")))
+            return
+        note.update(plain(f"{len(detail.grants)} grant(s) · read-only"))
+        for grant in detail.grants:
+            constraints = grant.get("Constraints") or {}
+            table.add_row(plain(grant.get("GrantId", "")[:16]), plain(grant.get("Name", "")),
+                          plain(grant.get("GranteePrincipal", "")),
+                          plain(", ".join(grant.get("Operations", []))),
+                          plain(json.dumps(constraints) if constraints else "—"))
+
+    def _rotation(self, detail: KeyDetail) -> None:
+        status, meta = detail.rotation, detail.metadata
+        if not status:
+            summary = escape(detail.problems.get("rotation", "Rotation status unavailable"))
+        else:
+            on_off = "[b]on[/b]" if status.get("KeyRotationEnabled") else "[b]off[/b]"
+            lines = [f"Automatic rotation: {on_off}"]
+            if status.get("KeyRotationEnabled"):
+                lines[0] += f", every {status.get('RotationPeriodInDays')} days"
+                lines.append(f"Next rotation: {day(status.get('NextRotationDate'))}")
+            lines.append(f"On-demand rotations: {status.get('OnDemandRotationCount', 0)} of "
+                         f"{status.get('OnDemandRotationLimit', '?')}")
+            lines.append(f"Current key material: {escape(meta.get('CurrentKeyMaterialId') or '—')}")
+            summary = "\n".join(lines)
+        self.query_one("#rotation-summary", Static).update(summary)
+        table = self.query_one("#rotations-table", DataTable)
+        table.clear()
+        for entry in reversed(detail.rotations):
+            table.add_row(plain(entry.get("KeyMaterialId", "")[:24] + "…"),
+                          plain(entry.get("KeyMaterialState", "")),
+                          plain(entry.get("RotationType", "ORIGINAL")),
+                          plain(date(entry.get("RotationDate") or entry.get("CreationDate"))))
+
+    def _aliases(self, detail: KeyDetail) -> None:
+        description = detail.metadata.get("Description") or "(none)"
+        self.query_one("#description", Static).update(f"Description: {escape(description)}")
+        table = self.query_one("#aliases-table", DataTable)
+        table.clear()
+        for alias in detail.aliases:
+            table.add_row("alias", plain(alias["AliasName"]), "", key=f"alias:{alias['AliasName']}")
+        for tag in detail.tags:
+            table.add_row("tag", plain(tag["TagKey"]), plain(tag["TagValue"]),
+                          key=f"tag:{tag['TagKey']}")
+
+    # -- what applies -----------------------------------------------------------------
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()
+
+    @on(DataTable.RowHighlighted, "#aliases-table")
+    def _row_changed(self) -> None:
+        self.refresh_bindings()
+
+    def _selected_entry(self) -> tuple[str, str] | None:
+        table = self.query_one("#aliases-table", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value or ""
+        kind, _, name = key.partition(":")
+        return kind, name
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        tab = TAB_ACTIONS.get(action)
+        if tab is None:
+            if action in ("test_encrypt", "copy_arn", "copy_policy"):
+                return self.detail is not None
+            return True
+        if not self.is_mounted or self.query_one(TabbedContent).active != tab:
+            return False
+        if self.detail is None:
+            return None
+        customer = self.detail.metadata.get("KeyManager") != "AWS"
+        if action == "remove_selected":
+            return customer and self._selected_entry() is not None
+        return customer
+
+    # -- actions ----------------------------------------------------------------------
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def _key(self) -> str:
+        return self.detail.metadata["KeyId"] if self.detail else self.key_id
+
+    def _done(self, _result: Any = None) -> None:
+        self.reload()
+
+    def action_copy_arn(self) -> None:
+        if self.detail:
+            self.app.copy_to_clipboard(self.detail.metadata["Arn"])
+            self.notify("Key ARN copied", markup=False)
+
+    def action_copy_policy(self) -> None:
+        if self.detail and self.detail.policy:
+            self.app.copy_to_clipboard(self.detail.policy)
+            self.notify("Key policy copied", markup=False)
+
+    def action_test_encrypt(self) -> None:
+        key = self._key()
+        self.app.perform("Encrypt/Decrypt", lambda call: test_encrypt(call, key),
+                         then=lambda text: self.notify(text, title="Test encrypt", markup=False))
+
+    def action_toggle_rotation(self) -> None:
+        from kmstui.ui.dialogs.confirm import ConfirmScreen
+
+        key = self._key()
+        if self.detail and self.detail.rotation.get("KeyRotationEnabled"):
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self.app.submit("DisableKeyRotation", {"KeyId": key},
+                                    success="Automatic rotation off")
+
+            self.app.push_screen(ConfirmScreen("Turn automatic rotation off?",
+                                               "Existing key material is kept; no new "
+                                               "material is added on a schedule.",
+                                               confirm="Turn off"), confirmed)
+        else:
+            self.action_rotation_period()
+
+    def action_rotation_period(self) -> None:
+        from kmstui.ui.dialogs.prompt import PromptScreen
+
+        key = self._key()
+        current = (self.detail.rotation.get("RotationPeriodInDays") if self.detail else None) or 365
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self.app.submit("EnableKeyRotation",
+                                {"KeyId": key, "RotationPeriodInDays": int(text)},
+                                success=f"Automatic rotation every {int(text)} days")
+
+        self.app.push_screen(PromptScreen("Automatic rotation",
+                                          f"Rotation period in days ({ROTATION_MIN}–"
+                                          f"{ROTATION_MAX})", str(current), period_problem,
+                                          confirm="Enable"), chosen)
+
+    def action_rotate_now(self) -> None:
+        from kmstui.ui.dialogs.confirm import ConfirmScreen
+
+        key = self._key()
+        status = self.detail.rotation if self.detail else {}
+        count, limit = status.get("OnDemandRotationCount", 0), status.get("OnDemandRotationLimit")
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.app.submit("RotateKeyOnDemand", {"KeyId": key},
+                                success="New key material is current")
+
+        self.app.push_screen(ConfirmScreen(
+            "Rotate now?",
+            f"New key material becomes current; older material keeps decrypting. "
+            f"This uses one of the key's on-demand rotations ({count} of {limit} used).",
+            confirm="Rotate", destructive=False), confirmed)
+
+    def action_add_alias(self) -> None:
+        from kmstui.ui.dialogs.prompt import PromptScreen
+
+        key = self._key()
+
+        def chosen(text: str | None) -> None:
+            if text:
+                name = text.strip()
+                name = name if name.startswith("alias/") else f"alias/{name}"
+                self.app.submit("CreateAlias", {"AliasName": name, "TargetKeyId": key},
+                                success=f"Alias {name} added")
+
+        self.app.push_screen(PromptScreen("Add alias", "Alias name", "alias/",
+                                          lambda t: None if t.strip() not in ("", "alias/")
+                                          else "Enter an alias name.", confirm="Add"), chosen)
+
+    def action_add_tag(self) -> None:
+        from kmstui.ui.dialogs.prompt import PromptScreen
+        from kmstui.ui.models import parse_tags
+
+        key = self._key()
+
+        def problem(text: str) -> str | None:
+            try:
+                return None if parse_tags(text) else "Enter key=value."
+            except ValueError as exc:
+                return str(exc)
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self.app.submit("TagResource", {"KeyId": key, "Tags": parse_tags(text)},
+                                success="Tags added")
+
+        self.app.push_screen(PromptScreen("Add tags", "key=value (several: a=1, b=2)", "",
+                                          problem, confirm="Add"), chosen)
+
+    def action_remove_selected(self) -> None:
+        from kmstui.ui.dialogs.confirm import ConfirmScreen
+
+        entry = self._selected_entry()
+        if entry is None:
+            return
+        kind, name = entry
+        key = self._key()
+        if kind == "alias":
+            operation, params = "DeleteAlias", {"AliasName": name}
+        else:
+            operation, params = "UntagResource", {"KeyId": key, "TagKeys": [name]}
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.app.submit(operation, params, success=f"Removed {kind} {name}")
+
+        self.app.push_screen(ConfirmScreen(f"Remove {kind} {name}?",
+                                           f"{operation} {name}", confirm="Remove"), confirmed)
+
+    def action_edit_description(self) -> None:
+        from kmstui.ui.dialogs.prompt import PromptScreen
+
+        key = self._key()
+        current = self.detail.metadata.get("Description", "") if self.detail else ""
+
+        def chosen(text: str | None) -> None:
+            if text is not None:
+                self.app.submit("UpdateKeyDescription", {"KeyId": key, "Description": text},
+                                success="Description updated")
+
+        self.app.push_screen(PromptScreen("Edit description", "Description", current,
+                                          confirm="Save"), chosen)

@@ -1,0 +1,280 @@
+"""Keys: every KMS key of the account with its aliases, state and rotation; filter,
+sort, create, enable, disable, schedule and cancel deletion; Enter opens a key."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widgets import DataTable, Input, Static
+
+from kmstui.errors import AwsError
+from kmstui.ui.actions import Action, bindings
+from kmstui.ui.format import date, plain, state_text
+from kmstui.ui.models import KeyRow, create_key, list_key_rows
+from kmstui.ui.screens.base import ConsoleScreen
+
+COLUMNS = [("alias", "Alias"), ("id", "Key ID"), ("state", "State"), ("spec", "Spec"),
+           ("rotation", "Rotation"), ("description", "Description"), ("created", "Created")]
+NARROW = ("alias", "id", "state", "rotation", "description")
+MEDIUM = ("alias", "id", "state", "rotation", "description", "created")
+MEDIUM_FROM, WIDE_FROM, FULL_ID_FROM = 100, 140, 150
+
+
+class KeysLoaded(Message):
+    def __init__(self, rows: list[KeyRow] | None, error: AwsError | None = None):
+        super().__init__()
+        self.rows, self.error = rows, error
+
+
+class KeysScreen(ConsoleScreen):
+    SECTION = "keys"
+    AUTO_FOCUS = "#keys"
+    BINDINGS = bindings(
+        Action("key.open", "enter", "open_key", "Open", "Show the key's details"),
+        Action("key.create", "n", "create_key", "New", "Create a key (CreateKey)"),
+        Action("key.enable", "e", "enable_key", "Enable", "Enable the key (EnableKey)"),
+        Action("key.disable", "d", "disable_key", "Disable", "Disable the key (DisableKey)"),
+        Action("key.schedule-deletion", "x", "schedule_deletion", "Delete…",
+               "Schedule the key's deletion in 7–30 days (ScheduleKeyDeletion)"),
+        Action("key.cancel-deletion", "u", "cancel_deletion", "Undelete",
+               "Cancel the scheduled deletion (CancelKeyDeletion)"),
+        Action("keys.filter", "slash", "filter", "Filter", "Show only matching keys",
+               key_display="/"),
+        Action("keys.sort", "s", "sort", "Sort", "Sort by the next column (or click a header)"),
+        Action("key.copy-arn", "y", "copy_arn", "Copy ARN", "Copy the key ARN", show=False),
+        Action("keys.refresh", "ctrl+r", "refresh", "Refresh", "Read the keys again",
+               show=False),
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[KeyRow] = []
+        self.sort_column, self.sort_reverse = "created", False
+        self.filter_text = ""
+        self._layout: tuple[str, ...] = ()
+
+    def compose_body(self) -> ComposeResult:
+        yield Input(placeholder="filter: alias, key id, state, description…", id="filter")
+        yield DataTable(id="keys", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="status", classes="status")
+
+    # -- reading ----------------------------------------------------------------------
+    def reload(self) -> None:
+        self._load()
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="keys", exit_on_error=False)
+    def _load(self) -> None:
+        try:
+            self.post_message(KeysLoaded(list_key_rows(self.app.call)))
+        except AwsError as exc:
+            self.post_message(KeysLoaded(None, exc))
+
+    def on_keys_loaded(self, message: KeysLoaded) -> None:
+        if message.error is not None:
+            self.rows = []
+            self._show(f"✕ {message.error.code}: {message.error.message}")
+            return
+        self.rows = message.rows or []
+        self._show()
+
+    # -- drawing ----------------------------------------------------------------------
+    def _columns_for(self, width: int) -> tuple[str, ...]:
+        if width >= WIDE_FROM:
+            return tuple(c for c, _ in COLUMNS)
+        return MEDIUM if width >= MEDIUM_FROM else NARROW
+
+    def _visible_rows(self) -> list[KeyRow]:
+        needle = self.filter_text.lower()
+        rows = [r for r in self.rows if not needle or needle in " ".join(
+            [r.alias, r.key_id, r.state, r.description, r.spec]).lower()]
+        return sorted(rows, key=lambda r: r.sort_value(self.sort_column),
+                      reverse=self.sort_reverse)
+
+    def _show(self, problem: str | None = None) -> None:
+        table = self.query_one("#keys", DataTable)
+        columns = self._columns_for(self.size.width or self.app.size.width)
+        selected = self.selected_row()
+        full_id = (self.size.width or self.app.size.width) >= FULL_ID_FROM
+        if columns != self._layout:
+            table.clear(columns=True)
+            for key, title in COLUMNS:
+                if key in columns:
+                    table.add_column(title, key=key)
+            self._layout = columns
+            # A table whose columns were just rebuilt sizes them on its next refresh.
+            self.call_after_refresh(self._show, problem)
+        table.clear()
+        rows = self._visible_rows()
+        for row in rows:
+            cells = {
+                "alias": plain(row.alias or "—"),
+                "id": plain(row.key_id if full_id else row.key_id[:8] + "…"),
+                "state": state_text(row.state),
+                "spec": plain(row.spec),
+                "rotation": plain(row.rotation),
+                "description": plain(row.description if full_id or len(row.description) <= 36
+                                     else row.description[:35] + "…"),
+                "created": plain(date(row.created)),
+            }
+            table.add_row(*(cells[c] for c in columns), key=row.key_id)
+        if selected is not None and any(r.key_id == selected.key_id for r in rows):
+            table.move_cursor(row=table.get_row_index(selected.key_id), animate=False)
+        direction = "▼" if self.sort_reverse else "▲"
+        sort_title = dict(COLUMNS)[self.sort_column]
+        status = problem or (f"{len(rows)} of {len(self.rows)} keys · sorted by {sort_title} "
+                             f"{direction}")
+        if self.filter_text:
+            status += f" · filter “{self.filter_text}”"
+        self.query_one("#status", Static).update(plain(status))
+        self.refresh_bindings()
+
+    def on_resize(self) -> None:
+        if self.rows:
+            self._show()
+
+    # -- selection --------------------------------------------------------------------
+    def selected_row(self) -> KeyRow | None:
+        table = self.query_one("#keys", DataTable)
+        if not table.row_count:
+            return None
+        try:
+            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        except Exception:  # noqa: BLE001 - no row under the cursor
+            return None
+        return next((r for r in self.rows if r.key_id == key), None)
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected)
+    def _selected(self) -> None:
+        self.action_open_key()
+
+    @on(DataTable.HeaderSelected)
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        column = str(event.column_key.value)
+        if column == self.sort_column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = column, False
+        self._show()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        row = self.selected_row() if self.is_mounted else None
+        state = row.state if row else None
+        customer = row is not None and row.manager != "AWS"
+        if action in ("open_key", "copy_arn"):
+            return row is not None
+        if action == "enable_key":
+            return customer and state == "Disabled"
+        if action == "disable_key":
+            return customer and state == "Enabled"
+        if action == "schedule_deletion":
+            return customer and state in ("Enabled", "Disabled")
+        if action == "cancel_deletion":
+            return customer and state == "PendingDeletion"
+        return True
+
+    # -- filter and sort --------------------------------------------------------------
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self._show()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one("#keys", DataTable).focus()
+
+    def on_key(self, event) -> None:
+        box = self.query_one("#filter", Input)
+        if event.key == "escape" and box.has_focus:
+            box.value = ""
+            box.remove_class("-shown")
+            self.query_one("#keys", DataTable).focus()
+            event.stop()
+
+    def action_sort(self) -> None:
+        columns = list(self._layout) or [c for c, _ in COLUMNS]
+        index = columns.index(self.sort_column) if self.sort_column in columns else -1
+        self.sort_column, self.sort_reverse = columns[(index + 1) % len(columns)], False
+        self._show()
+
+    # -- actions ----------------------------------------------------------------------
+    def _label(self, row: KeyRow) -> str:
+        return row.aliases[0] if row.aliases else row.key_id
+
+    def action_open_key(self) -> None:
+        row = self.selected_row()
+        if row is not None:
+            from kmstui.ui.screens.key_detail import KeyDetailScreen
+
+            self.app.push_screen(KeyDetailScreen(row.key_id))
+
+    def action_copy_arn(self) -> None:
+        row = self.selected_row()
+        if row is not None:
+            self.app.copy_to_clipboard(row.arn)
+            self.notify("Key ARN copied", markup=False)
+
+    def action_create_key(self) -> None:
+        from kmstui.ui.dialogs.create_key import CreateKeyScreen
+
+        def created(new) -> None:
+            if new is not None:
+                self.app.perform("CreateKey", lambda call: create_key(call, new),
+                                 success="Key created")
+
+        self.app.push_screen(CreateKeyScreen(), created)
+
+    def action_enable_key(self) -> None:
+        row = self.selected_row()
+        if row is not None:
+            self.app.submit("EnableKey", {"KeyId": row.key_id},
+                            success=f"Enabled {self._label(row)}")
+
+    def action_disable_key(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        from kmstui.ui.dialogs.confirm import ConfirmScreen
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.app.submit("DisableKey", {"KeyId": row.key_id},
+                                success=f"Disabled {self._label(row)}")
+
+        self.app.push_screen(ConfirmScreen(
+            f"Disable {self._label(row)}?",
+            "Encrypt, Decrypt and data key requests with this key will fail with "
+            "DisabledException until it is enabled again. Attached volumes keep working; "
+            "the next attach fails.", confirm="Disable"), confirmed)
+
+    def action_schedule_deletion(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        from kmstui.ui.dialogs.schedule_deletion import ScheduleDeletionScreen
+
+        def chosen(days: str | None) -> None:
+            if days:
+                self.app.submit("ScheduleKeyDeletion",
+                                {"KeyId": row.key_id, "PendingWindowInDays": int(days)},
+                                success=f"Deletion of {self._label(row)} scheduled")
+
+        self.app.push_screen(ScheduleDeletionScreen(self._label(row)), chosen)
+
+    def action_cancel_deletion(self) -> None:
+        row = self.selected_row()
+        if row is not None:
+            self.app.submit("CancelKeyDeletion", {"KeyId": row.key_id},
+                            success=f"Deletion of {self._label(row)} cancelled (key is Disabled)")

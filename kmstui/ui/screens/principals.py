@@ -1,0 +1,255 @@
+"""Principals: the account's IAM users and roles, their identity policies (read-only)
+and users' access keys (create, deactivate, delete). Needs the IAM service."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Label, Static
+
+from kmstui.errors import AwsError
+from kmstui.ui.actions import Action, bindings
+from kmstui.ui.format import date, plain
+from kmstui.ui.principals import Principal, from_arn, iam_available, principal_choices
+from kmstui.ui.screens.base import ConsoleScreen
+
+
+@dataclass
+class PrincipalDetail:
+    principal: Principal
+    policies: dict[str, str] = field(default_factory=dict)
+    access_keys: list[dict] = field(default_factory=list)
+    problem: str | None = None
+
+
+def _document(text: str) -> str:
+    text = unquote(text) if text.startswith("%") else text
+    try:
+        return json.dumps(json.loads(text), indent=2)
+    except ValueError:
+        return text
+
+
+def read_principal(call, principal: Principal) -> PrincipalDetail:
+    detail = PrincipalDetail(principal)
+    if principal.kind not in ("user", "role"):
+        return detail
+    noun = "User" if principal.kind == "user" else "Role"
+    who = {f"{noun}Name": principal.name}
+    for name in call(f"List{noun}Policies", who).get("PolicyNames", []):
+        got = call(f"Get{noun}Policy", {**who, "PolicyName": name})
+        detail.policies[name] = _document(got.get("PolicyDocument", ""))
+    if principal.kind == "user":
+        detail.access_keys = call("ListAccessKeys", who).get("AccessKeyMetadata", [])
+    return detail
+
+
+def list_principals(engine, call) -> list[Principal]:
+    found = {p.arn: p for p in principal_choices(engine)}
+    for user in call("ListUsers", {}).get("Users", []):
+        found.setdefault(user["Arn"], from_arn(user["Arn"]))
+    for role in call("ListRoles", {}).get("Roles", []):
+        found.setdefault(role["Arn"], from_arn(role["Arn"]))
+    return sorted(found.values(), key=lambda p: (p.account, p.kind != "root", p.kind, p.name))
+
+
+class PrincipalsLoaded(Message):
+    def __init__(self, principals: list[Principal] | None, problem: str | None = None):
+        super().__init__()
+        self.principals, self.problem = principals, problem
+
+
+class PrincipalLoaded(Message):
+    def __init__(self, detail: PrincipalDetail):
+        super().__init__()
+        self.detail = detail
+
+
+class PrincipalsScreen(ConsoleScreen):
+    SECTION = "principals"
+    BINDINGS = bindings(
+        Action("principal.act-as", "s", "act_as", "Act as", "Make requests as this principal"),
+        Action("access-key.create", "k", "create_access_key", "New access key",
+               "CreateAccessKey for this user (the secret is shown once)"),
+        Action("access-key.toggle", "v", "toggle_access_key", "(De)activate",
+               "UpdateAccessKey: Active ⇄ Inactive"),
+        Action("access-key.delete", "x", "delete_access_key", "Delete key",
+               "DeleteAccessKey (asks first)"),
+        Action("principals.refresh", "ctrl+r", "refresh", "Refresh", "Read again", show=False),
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.principals: list[Principal] = []
+        self.detail: PrincipalDetail | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="principals-note", classes="status")
+        with Horizontal(id="principals-body"):
+            yield DataTable(id="principals", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="principal-side"):
+                yield Label("Access keys", classes="heading")
+                yield DataTable(id="access-keys", cursor_type="row")
+                yield Label("Identity policies (read-only)", classes="heading")
+                with VerticalScroll(id="policies-scroll"):
+                    yield Static("", id="policies", classes="code")
+
+    def on_mount(self) -> None:
+        self.query_one("#principals", DataTable).add_columns("Account", "Type", "Name")
+        self.query_one("#access-keys", DataTable).add_columns("Access key id", "Status",
+                                                              "Created")
+
+    def reload(self) -> None:
+        if not iam_available(self.app.engine):
+            self.query_one("#principals-note", Static).update(
+                "IAM not available: this engine has no IAM service yet, so users, roles, "
+                "identity policies and access keys cannot be listed. You can still act as "
+                "the sample principals (A).")
+            self._fill([from_arn(p.arn) for p in principal_choices(self.app.engine)])
+            return
+        self._load()
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="principals", exit_on_error=False)
+    def _load(self) -> None:
+        try:
+            found = list_principals(self.app.engine, self.app.call)
+        except AwsError as exc:
+            self.post_message(PrincipalsLoaded(None, f"{exc.code}: {exc.message}"))
+            return
+        self.post_message(PrincipalsLoaded(found))
+
+    def on_principals_loaded(self, message: PrincipalsLoaded) -> None:
+        note = self.query_one("#principals-note", Static)
+        if message.principals is None:
+            note.update(plain(f"✕ {message.problem}"))
+            return
+        note.update(plain(f"{len(message.principals)} principal(s) · acting as "
+                          f"{self.app.acting_as.principal}"))
+        self._fill(message.principals)
+
+    def _fill(self, principals: list[Principal]) -> None:
+        self.principals = principals
+        table = self.query_one("#principals", DataTable)
+        selected = self.selected()
+        table.clear()
+        for p in principals:
+            table.add_row(p.account, p.kind, plain(p.name), key=p.arn)
+        if selected is not None and selected.arn in {p.arn for p in principals}:
+            table.move_cursor(row=table.get_row_index(selected.arn), animate=False)
+        self._read_selected()
+
+    def selected(self) -> Principal | None:
+        table = self.query_one("#principals", DataTable)
+        if not table.row_count:
+            return None
+        arn = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return next((p for p in self.principals if p.arn == arn), None)
+
+    @on(DataTable.RowHighlighted, "#principals")
+    def _highlighted(self) -> None:
+        self._read_selected()
+
+    def _read_selected(self) -> None:
+        principal = self.selected()
+        if principal is not None and iam_available(self.app.engine):
+            self._load_detail(principal)
+        self.refresh_bindings()
+
+    @work(thread=True, exclusive=True, group="principal", exit_on_error=False)
+    def _load_detail(self, principal: Principal) -> None:
+        try:
+            detail = read_principal(self.app.call, principal)
+        except AwsError as exc:
+            detail = PrincipalDetail(principal, problem=f"{exc.code}: {exc.message}")
+        self.post_message(PrincipalLoaded(detail))
+
+    def on_principal_loaded(self, message: PrincipalLoaded) -> None:
+        self.detail = detail = message.detail
+        keys = self.query_one("#access-keys", DataTable)
+        keys.clear()
+        for key in detail.access_keys:
+            keys.add_row(plain(key.get("AccessKeyId", "")), plain(key.get("Status", "")),
+                         plain(date(key.get("CreateDate"))), key=key.get("AccessKeyId"))
+        if detail.problem:
+            text = f"✕ {escape(detail.problem)}"
+        elif detail.policies:
+            text = "\n\n".join(f"[b]{escape(name)}[/b]\n{escape(doc)}"
+                               for name, doc in detail.policies.items())
+        else:
+            text = "(none)" if detail.principal.kind != "root" else \
+                "The account root user needs no identity policy."
+        self.query_one("#policies", Static).update(text)
+        self.refresh_bindings()
+
+    def _selected_access_key(self) -> str | None:
+        table = self.query_one("#access-keys", DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.is_mounted:
+            return True
+        principal = self.selected()
+        if action == "act_as":
+            return principal is not None
+        if action in ("create_access_key", "toggle_access_key", "delete_access_key"):
+            if principal is None or principal.kind != "user" or not iam_available(self.app.engine):
+                return False
+            if action != "create_access_key":
+                return self._selected_access_key() is not None
+        return True
+
+    def action_act_as(self) -> None:
+        principal = self.selected()
+        if principal is not None:
+            self.app.act_as(principal.arn)
+
+    def action_create_access_key(self) -> None:
+        principal = self.selected()
+        if principal is None:
+            return
+        from kmstui.ui.dialogs.secret import SecretScreen
+
+        def show(result: dict) -> None:
+            key = result.get("AccessKey", {})
+            self.app.push_screen(SecretScreen(principal.name, key.get("AccessKeyId", ""),
+                                              key.get("SecretAccessKey", "")))
+
+        self.app.submit("CreateAccessKey", {"UserName": principal.name}, then=show)
+
+    def action_toggle_access_key(self) -> None:
+        principal, key_id = self.selected(), self._selected_access_key()
+        if principal is None or key_id is None or self.detail is None:
+            return
+        status = next((k.get("Status") for k in self.detail.access_keys
+                       if k.get("AccessKeyId") == key_id), "Active")
+        new = "Inactive" if status == "Active" else "Active"
+        self.app.submit("UpdateAccessKey", {"UserName": principal.name, "AccessKeyId": key_id,
+                                            "Status": new}, success=f"{key_id} is {new}")
+
+    def action_delete_access_key(self) -> None:
+        principal, key_id = self.selected(), self._selected_access_key()
+        if principal is None or key_id is None:
+            return
+        from kmstui.ui.dialogs.confirm import ConfirmScreen
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.app.submit("DeleteAccessKey", {"UserName": principal.name,
+                                                    "AccessKeyId": key_id},
+                                success=f"Deleted {key_id}")
+
+        self.app.push_screen(ConfirmScreen(f"Delete access key {key_id}?",
+                                           "Requests signed with it will fail. This cannot "
+                                           "be undone.", confirm="Delete"), confirmed)

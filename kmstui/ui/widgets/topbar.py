@@ -1,0 +1,54 @@
+"""The line at the top of every section: the sections with their number keys, the
+acting-as principal (click to switch) and the engine date."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label, Static
+
+from kmstui.ui.format import short_arn
+
+
+class ActingAs(Static):
+    """Who requests are made as. Clicking opens the switcher."""
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "acting_as", self._show)
+
+    def _show(self, caller) -> None:
+        self.update(f"as [b]{escape(short_arn(caller.principal))}[/b]")
+        self.tooltip = "Switch principal (A)"
+
+    def on_click(self) -> None:
+        self.app.run_action("app.switch_principal")
+
+
+class EngineDate(Static):
+    def on_mount(self) -> None:
+        self.watch(self.app, "clock_text", lambda text: self.update(f"engine time {text}"))
+
+
+class TopBar(Horizontal):
+    def __init__(self, current: str):
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        from kmstui.ui.app import SECTIONS
+
+        yield Label("kmstui", id="brand")
+        for number, (mode, title) in enumerate(SECTIONS, start=1):
+            label = Label(f"{number} {title}", classes="section", name=mode)
+            if mode == self.current:
+                label.add_class("-current")
+            yield label
+        yield Static(id="spacer")
+        yield ActingAs(id="acting-as")
+        yield EngineDate(id="engine-date")
+
+    def on_click(self, event) -> None:
+        widget = event.widget
+        if isinstance(widget, Label) and widget.has_class("section") and widget.name:
+            self.app.switch_mode(widget.name)
