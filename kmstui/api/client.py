@@ -1,0 +1,98 @@
+"""``kmstui call --endpoint-url URL OPERATION ...``: one KMS operation sent to a running
+endpoint, signed with SigV4.
+
+Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and
+AWS_SESSION_TOKEN); without them the request is signed with placeholder credentials
+that only a server started with --allow-any-credentials accepts. Output and exit
+codes are those of the local path: the response JSON and 0, the error's
+``{"__type", "message"}`` and 1, or a message on stderr and 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+from typing import Any
+from urllib.parse import urlsplit
+
+from kmstui.api import sigv4
+from kmstui.commands.common import EXIT_AWS_ERROR, EXIT_OK, fail, print_json
+
+PLACEHOLDER_ACCESS_KEY = "AKIAKMSTUIANYCREDS00"
+PLACEHOLDER_SECRET = "kmstui-placeholder-secret-for-allow-any-credentials"
+TIMEOUT = 60.0
+
+
+def credentials(env: dict[str, str] | None = None) -> tuple[str, str, str | None]:
+    env = os.environ if env is None else env
+    access, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
+    if access and secret:
+        return access, secret, env.get("AWS_SESSION_TOKEN") or None
+    return PLACEHOLDER_ACCESS_KEY, PLACEHOLDER_SECRET, None
+
+
+def region_of(args: Any, env: dict[str, str] | None = None) -> str:
+    env = os.environ if env is None else env
+    return (getattr(args, "region", None) or env.get("AWS_REGION")
+            or env.get("AWS_DEFAULT_REGION") or "us-east-1")
+
+
+def send(url: str, operation: str, request: dict, *, access_key: str, secret_key: str,
+         region: str, session_token: str | None = None, timeout: float = TIMEOUT
+         ) -> tuple[int, bytes]:
+    """POST one signed request; (HTTP status, body). OSError if unreachable."""
+    body = json.dumps(request, separators=(",", ":")).encode("utf-8")
+    target = url if urlsplit(url).path else url.rstrip("/") + "/"
+    headers = sigv4.sign("POST", target, {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": f"TrentService.{operation}",
+    }, body, access_key=access_key, secret_key=secret_key, region=region,
+        session_token=session_token)
+    http_request = urllib.request.Request(target, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(http_request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, exc.read()
+
+
+def error_json(status: int, body: bytes) -> dict[str, str]:
+    """An error response as ``{"__type", "message"}``, whatever shape it came in."""
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        value = None
+    if isinstance(value, dict) and ("__type" in value or "code" in value):
+        code = str(value.get("__type") or value.get("code"))
+        code = code.split(":", 1)[0].rsplit("#", 1)[-1]
+        return {"__type": code, "message": str(value.get("message", value.get("Message", "")))}
+    text = body.decode("utf-8", "replace").strip()[:500]
+    return {"__type": str(status), "message": text or f"HTTP {status}"}
+
+
+def call_endpoint(url: str, operation: str, request: dict, args: Any) -> int:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return fail(f"--endpoint-url must be an http:// or https:// URL, not {url!r}")
+    if getattr(args, "principal", None):
+        return fail("--as cannot be used with --endpoint-url: the caller is whoever the "
+                    "credentials belong to")
+    access, secret, token = credentials()
+    try:
+        status, body = send(url, operation, request, access_key=access, secret_key=secret,
+                            region=region_of(args), session_token=token)
+    except (OSError, urllib.error.URLError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        return fail(f"cannot reach {url}: {reason}")
+    if 200 <= status < 300:
+        try:
+            value = json.loads(body) if body.strip() else {}
+        except (ValueError, UnicodeDecodeError):
+            return fail(f"{url} answered with something that is not JSON")
+        print_json(value)
+        return EXIT_OK
+    print_json(error_json(status, body))
+    return EXIT_AWS_ERROR
