@@ -1,6 +1,238 @@
+"""The grants pane: a key's grants as a table, with create, retire and revoke."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
 from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from kmstui.caller import Caller
+from kmstui.errors import AwsError
+from kmstui.ui.policy.dialogs import ConfirmDialog, MessageDialog
+
+from .dialogs import CreateGrantDialog, GrantTokenDialog
+from .format import (
+    created,
+    describe_constraints,
+    grant_details,
+    grant_label,
+    short_id,
+    short_principal,
+)
+
+COLUMNS = (
+    ("Name", "name"),
+    ("Grant ID", "grant_id"),
+    ("Grantee", "grantee"),
+    ("Retiring principal", "retiring"),
+    ("Operations", "operations"),
+    ("Constraints", "constraints"),
+    ("Created (UTC)", "created"),
+)
 
 
 class GrantsPane(Widget):
-    def __init__(self, engine, key_id, acting_as, id=None):
+    """The grants of one key, listed with ListGrants as the acting principal."""
+
+    DEFAULT_CSS = """
+    GrantsPane {
+        height: 1fr;
+        layout: vertical;
+        & #grants-table { height: 1fr; }
+        & #grants-detail {
+            height: auto;
+            max-height: 9;
+            padding: 0 1;
+            border-top: solid $panel-lighten-2;
+        }
+        & #grants-status { height: 1; background: $panel; padding: 0 1; }
+    }
+    """
+
+    BINDINGS = [
+        Binding("n", "create", "Create grant", id="grants.create",
+                tooltip="Create a grant on this key (CreateGrant)"),
+        Binding("r", "retire", "Retire", id="grants.retire",
+                tooltip="Retire the selected grant (RetireGrant), after confirmation"),
+        Binding("delete", "revoke", "Revoke", id="grants.revoke",
+                tooltip="Revoke the selected grant (RevokeGrant), after confirmation"),
+        Binding("f5", "refresh", "Refresh", id="grants.refresh",
+                tooltip="List the key's grants again (ListGrants)"),
+    ]
+
+    class Changed(Message):
+        """A grant was created, retired or revoked."""
+
+        def __init__(self, key_id: str) -> None:
+            self.key_id = key_id
+            super().__init__()
+
+    def __init__(self, engine, key_id: str, acting_as: Callable[[], Caller],
+                 id: str | None = None) -> None:
         super().__init__(id=id)
+        self.engine = engine
+        self.key_id = key_id
+        self.acting_as = acting_as
+        self.grants: list[dict] = []
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(id="grants-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="grants-detail")
+        yield Static("", id="grants-status")
+
+    def on_mount(self) -> None:
+        table = self.table
+        for label, key in COLUMNS:
+            table.add_column(label, key=key)
+        self.refresh_grants()
+        table.focus()
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#grants-table", DataTable)
+
+    def _status(self, text: str, *, problem: bool = False) -> None:
+        self.query_one("#grants-status", Static).update(
+            Text(text, style="bold #ff5f5f" if problem else ""))
+
+    # -- listing ----------------------------------------------------------------------
+    def _list_grants(self) -> list[dict]:
+        grants: list[dict] = []
+        params: dict = {"KeyId": self.key_id, "Limit": 100}
+        while True:
+            page = self.engine.call("ListGrants", params, caller=self.acting_as())
+            grants.extend(page.get("Grants", []))
+            if not page.get("Truncated"):
+                return grants
+            params = {**params, "Marker": page["NextMarker"]}
+
+    def refresh_grants(self) -> None:
+        table = self.table
+        selected = self.selected_grant()
+        try:
+            self.grants = self._list_grants()
+        except AwsError as exc:
+            self.grants = []
+            table.clear()
+            self._status(f"ListGrants: {exc.code}: {exc.message}", problem=True)
+            return
+        table.clear()
+        account = self.engine.account
+        for grant in self.grants:
+            table.add_row(
+                Text(grant.get("Name") or "—"),
+                Text(short_id(grant["GrantId"])),
+                Text(short_principal(grant.get("GranteePrincipal"), account)),
+                Text(short_principal(grant.get("RetiringPrincipal"), account)),
+                Text(", ".join(grant.get("Operations", []))),
+                Text(describe_constraints(grant.get("Constraints"))),
+                Text(created(grant.get("CreationDate"))),
+                key=grant["GrantId"],
+            )
+        if selected is not None:
+            ids = [g["GrantId"] for g in self.grants]
+            if selected["GrantId"] in ids:
+                table.move_cursor(row=ids.index(selected["GrantId"]), animate=False)
+        self._show_detail()
+        count = len(self.grants)
+        self._status("No grants on this key. Press n to create one." if not count else
+                     f"{count} grant{'s' if count != 1 else ''}")
+
+    @on(DataTable.RowHighlighted, "#grants-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        grant = self.selected_grant()
+        detail = self.query_one("#grants-detail", Static)
+        detail.display = grant is not None
+        detail.update(Text(grant_details(grant)) if grant else "")
+
+    def action_refresh(self) -> None:
+        self.refresh_grants()
+
+    def selected_grant(self) -> dict | None:
+        table = self.table
+        if not self.grants or table.cursor_row < 0 or table.cursor_row >= len(self.grants):
+            return None
+        return self.grants[table.cursor_row]
+
+    # -- create -----------------------------------------------------------------------
+    def _known_principals(self) -> list[str]:
+        principals = [self.engine.root_caller().principal]
+        try:
+            principals.append(self.acting_as().principal)
+        except Exception:
+            pass
+        listing = getattr(getattr(self.engine, "iam", None), "principals", None)
+        if callable(listing):
+            try:
+                principals.extend(listing())
+            except Exception:
+                pass
+        return list(dict.fromkeys(principals))
+
+    def _create(self, params: dict) -> dict:
+        return self.engine.call("CreateGrant", params, caller=self.acting_as())
+
+    def action_create(self) -> None:
+        def created_grant(response: dict | None) -> None:
+            if not response:
+                return
+            self.refresh_grants()
+            self.post_message(self.Changed(self.key_id))
+            self.app.push_screen(GrantTokenDialog(response["GrantId"], response["GrantToken"]))
+
+        self.app.push_screen(
+            CreateGrantDialog(self.key_id, self._known_principals(), self._create),
+            created_grant)
+
+    # -- retire and revoke ------------------------------------------------------------
+    def action_retire(self) -> None:
+        self._end_grant(
+            "RetireGrant", "Retire",
+            "Retiring ends the grant. KMS lets the grant's retiring principal or grantee "
+            "retire it (or the account, for a grant that allows RetireGrant).")
+
+    def action_revoke(self) -> None:
+        self._end_grant(
+            "RevokeGrant", "Revoke",
+            "Revoking deletes the grant; it needs kms:RevokeGrant on the key.")
+
+    def _end_grant(self, operation: str, verb: str, explanation: str) -> None:
+        grant = self.selected_grant()
+        if grant is None:
+            self.notify("Select a grant first.", severity="warning")
+            return
+        label = grant_label(grant)
+        message = Text(f"{verb} grant {label}?\n\n"
+                       f"Grantee: {grant.get('GranteePrincipal', '')}\n"
+                       f"Operations: {', '.join(grant.get('Operations', []))}\n\n"
+                       f"{explanation} This cannot be undone.")
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                self._call_end(operation, verb, grant)
+
+        self.app.push_screen(ConfirmDialog(f"{verb} grant?", message, confirm=verb,
+                                           destructive=True), confirmed)
+
+    def _call_end(self, operation: str, verb: str, grant: dict) -> None:
+        try:
+            self.engine.call(operation, {"KeyId": self.key_id, "GrantId": grant["GrantId"]},
+                             caller=self.acting_as())
+        except AwsError as exc:
+            self.app.push_screen(MessageDialog(f"{operation} failed",
+                                               f"{exc.code}: {exc.message}", severity="error"))
+            return
+        self.refresh_grants()
+        self.post_message(self.Changed(self.key_id))
+        past = "Retired" if verb == "Retire" else "Revoked"
+        self.notify(Text(f"{past} grant {grant_label(grant)}.").markup)

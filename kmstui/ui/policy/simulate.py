@@ -118,7 +118,7 @@ class SimulatePanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label("Principal")
-        yield Select([(p, p) for p in self._principals], prompt="Known principals",
+        yield Select([(Text(p), p) for p in self._principals], prompt="Known principals",
                      id="simulate-known", compact=True)
         yield Input(self._default_principal, id="simulate-principal", compact=True,
                     placeholder="principal ARN or service",
