@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from rich.markup import escape
 from rich.text import Text
+from textual.content import Content
 
 # A symbol and the style a state is drawn in; the word itself is always shown.
 _STATES = {
@@ -30,9 +30,15 @@ def day(epoch: float | None) -> str:
     return datetime.fromtimestamp(float(epoch), UTC).strftime("%Y-%m-%d")
 
 
-def state_markup(state: str) -> str:
+def markup(template: str, **values: object) -> Content:
+    """Console markup with user text substituted as ``$name``: the values are never
+    parsed as markup, so an alias or message containing ``[/`` shows as written."""
+    return Content.from_markup(template, **{k: str(v) for k, v in values.items()})
+
+
+def state_markup(state: str) -> Content:
     symbol, style = _STATES.get(state, ("·", "$foreground"))
-    return f"[{style}]{symbol}[/] {escape(state)}"
+    return markup(f"[{style}]{symbol}[/] $state", state=state)
 
 
 def state_text(state: str) -> Text:

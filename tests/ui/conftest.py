@@ -4,14 +4,12 @@ directory, a temporary config directory, and no cursor blink."""
 from __future__ import annotations
 
 import pytest
+from consoletest import FIXED_TIME, make_app
 
 from kmstui.clock import Clock
 from kmstui.engine import Engine
 from kmstui.entropy import Entropy
 from kmstui.sample import seed
-
-FIXED_TIME = 1_800_000_000.0
-SIZE = (120, 40)
 
 
 @pytest.fixture(autouse=True)
@@ -30,23 +28,6 @@ def engine(tmp_path):
     eng.close()
 
 
-def make_app(engine, tmp_path):
-    from textual.widgets import Input
-
-    from kmstui.ui.app import KmsConsole
-
-    Input.cursor_blink = False  # type: ignore[assignment]
-    return KmsConsole(engine, config_dir=tmp_path / "config")
-
-
 @pytest.fixture
 def app(engine, tmp_path):
     return make_app(engine, tmp_path)
-
-
-async def settle(pilot) -> None:
-    """Let workers finish and their messages be handled."""
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()

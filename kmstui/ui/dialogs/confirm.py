@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -10,6 +9,7 @@ from textual.widgets import Button, Label, Static
 
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.dialogs.base import Dialog
+from kmstui.ui.format import plain
 
 
 class ConfirmScreen(Dialog[bool]):
@@ -28,8 +28,8 @@ class ConfirmScreen(Dialog[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box"):
-            yield Label(escape(self.title_text), classes="dialog-title")
-            yield Static(escape(self.message), classes="dialog-body")
+            yield Label(plain(self.title_text), classes="dialog-title")
+            yield Static(plain(self.message), classes="dialog-body")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel (n)", id="cancel")
                 yield Button(f"{self.confirm_label} (y)", id="confirm",

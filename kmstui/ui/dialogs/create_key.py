@@ -9,13 +9,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from kmstui.ui.dialogs.base import Dialog
+from kmstui.ui.format import markup
 from kmstui.ui.models import parse_tags
 
 _ALIAS = re.compile(r"^alias/[a-zA-Z0-9/_-]{1,250}$")
@@ -84,7 +84,7 @@ class CreateKeyScreen(Dialog[NewKey]):
         try:
             new = read_form(value("description"), value("alias"), value("policy"), value("tags"))
         except ValueError as exc:
-            self.query_one("#problem", Static).update(f"✕ {escape(str(exc))}")
+            self.query_one("#problem", Static).update(markup("✕ $problem", problem=exc))
             return
         self.dismiss(new)
 

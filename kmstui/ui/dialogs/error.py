@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, Static
 
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.dialogs.base import Dialog
+from kmstui.ui.format import markup, plain
 
 
 class ErrorScreen(Dialog[None]):
@@ -23,10 +23,10 @@ class ErrorScreen(Dialog[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box error"):
-            where = f" — {escape(self.operation)}" if self.operation else ""
-            yield Label(f"[b]{escape(self.code)}[/b]{where}", classes="dialog-title",
-                        id="error-code")
-            yield Static(escape(self.message or "(no message)"), classes="dialog-body",
+            where = " — $operation" if self.operation else ""
+            yield Label(markup(f"[b]$code[/b]{where}", code=self.code, operation=self.operation),
+                        classes="dialog-title", id="error-code")
+            yield Static(plain(self.message or "(no message)"), classes="dialog-body",
                          id="error-message")
             with Horizontal(classes="buttons"):
                 yield Button("Copy (c)", id="copy")

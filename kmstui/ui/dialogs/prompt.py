@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from kmstui.ui.dialogs.base import Dialog
+from kmstui.ui.format import plain
 
 Validator = Callable[[str], str | None]  # the problem, or None when the value is good
 
@@ -27,8 +27,8 @@ class PromptScreen(Dialog[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box"):
-            yield Label(escape(self.title_text), classes="dialog-title")
-            yield Label(escape(self.label))
+            yield Label(plain(self.title_text), classes="dialog-title")
+            yield Label(plain(self.label))
             yield Input(self.value, placeholder=self.placeholder, id="value")
             yield Static("", id="problem", classes="problem")
             with Horizontal(classes="buttons"):
@@ -47,7 +47,7 @@ class PromptScreen(Dialog[str]):
         text = self.query_one(Input).value
         problem = self.problem_with(text)
         if problem:
-            self.query_one("#problem", Static).update(f"✕ {escape(problem)}")
+            self.query_one("#problem", Static).update(plain(f"✕ {problem}"))
             return
         self.dismiss(text)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, Static
 
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.dialogs.base import Dialog
+from kmstui.ui.format import plain
 
 
 class SecretScreen(Dialog[None]):
@@ -23,9 +23,9 @@ class SecretScreen(Dialog[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box"):
-            yield Label(f"New access key for {escape(self.user)}", classes="dialog-title")
-            yield Static(f"Access key ID      {escape(self.access_key_id)}\n"
-                         f"Secret access key  {escape(self.secret)}", id="secret")
+            yield Label(plain(f"New access key for {self.user}"), classes="dialog-title")
+            yield Static(plain(f"Access key ID      {self.access_key_id}\n"
+                               f"Secret access key  {self.secret}"), id="secret")
             yield Static("⚠ This is the only time the secret is shown. Copy it now.",
                          classes="warning")
             with Horizontal(classes="buttons"):

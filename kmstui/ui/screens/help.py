@@ -3,13 +3,13 @@ can never fall behind the code."""
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Label
 
 from kmstui.ui.actions import Action, bindings, palette_title
+from kmstui.ui.format import plain
 
 
 def help_rows(screen: Screen) -> list[tuple[str, str, str, str]]:
@@ -46,7 +46,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box help"):
-            yield Label(escape(self.title_text), classes="dialog-title")
+            yield Label(plain(self.title_text), classes="dialog-title")
             table = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
             table.add_columns("Key", "Command", "What it does", "Id")
             for row in self.rows:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -18,7 +17,7 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
-from kmstui.ui.format import date, day, plain, state_markup
+from kmstui.ui.format import date, day, markup, plain, state_markup
 from kmstui.ui.messages import DataChanged
 from kmstui.ui.models import KeyDetail, key_events, read_key_detail, test_encrypt
 from kmstui.ui.widgets.events import EventTable
@@ -162,14 +161,15 @@ class KeyDetailScreen(Screen):
     def on_detail_loaded(self, message: DetailLoaded) -> None:
         if message.error is not None:
             self.query_one("#key-title", Static).update(
-                f"✕ {escape(message.error.code)}: {escape(message.error.message)}")
+                plain(f"✕ {message.error.code}: {message.error.message}"))
             return
         self.detail = detail = message.detail
         assert detail is not None
         meta = detail.metadata
         alias = detail.aliases[0]["AliasName"] if detail.aliases else meta["KeyId"]
         self.query_one("#key-title", Static).update(
-            f"[b]{escape(alias)}[/b]  {escape(meta['KeyId'])}  {state_markup(meta['KeyState'])}")
+            markup("[b]$alias[/b]  $key_id  ", alias=alias, key_id=meta["KeyId"])
+            + state_markup(meta["KeyState"]))
         self._overview(meta)
         self._policy(detail)
         self._grants(detail)
@@ -222,7 +222,7 @@ class KeyDetailScreen(Screen):
     def _rotation(self, detail: KeyDetail) -> None:
         status, meta = detail.rotation, detail.metadata
         if not status:
-            summary = escape(detail.problems.get("rotation", "Rotation status unavailable"))
+            summary = plain(detail.problems.get("rotation", "Rotation status unavailable"))
         else:
             on_off = "[b]on[/b]" if status.get("KeyRotationEnabled") else "[b]off[/b]"
             lines = [f"Automatic rotation: {on_off}"]
@@ -231,8 +231,8 @@ class KeyDetailScreen(Screen):
                 lines.append(f"Next rotation: {day(status.get('NextRotationDate'))}")
             lines.append(f"On-demand rotations: {status.get('OnDemandRotationCount', 0)} of "
                          f"{status.get('OnDemandRotationLimit', '?')}")
-            lines.append(f"Current key material: {escape(meta.get('CurrentKeyMaterialId') or '—')}")
-            summary = "\n".join(lines)
+            lines.append(f"Current key material: {meta.get('CurrentKeyMaterialId') or '—'}")
+            summary = markup("\n".join(lines))
         self.query_one("#rotation-summary", Static).update(summary)
         table = self.query_one("#rotations-table", DataTable)
         table.clear()
@@ -244,7 +244,8 @@ class KeyDetailScreen(Screen):
 
     def _aliases(self, detail: KeyDetail) -> None:
         description = detail.metadata.get("Description") or "(none)"
-        self.query_one("#description", Static).update(f"Description: {escape(description)}")
+        self.query_one("#description", Static).update(
+            markup("Description: $text", text=description))
         table = self.query_one("#aliases-table", DataTable)
         table.clear()
         for alias in detail.aliases:

@@ -7,7 +7,6 @@ import json
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -16,7 +15,7 @@ from textual.widgets import DataTable, Label, Static
 
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
-from kmstui.ui.format import date, plain
+from kmstui.ui.format import date, markup, plain
 from kmstui.ui.principals import Principal, from_arn, iam_available, principal_choices
 from kmstui.ui.screens.base import ConsoleScreen
 
@@ -181,10 +180,12 @@ class PrincipalsScreen(ConsoleScreen):
             keys.add_row(plain(key.get("AccessKeyId", "")), plain(key.get("Status", "")),
                          plain(date(key.get("CreateDate"))), key=key.get("AccessKeyId"))
         if detail.problem:
-            text = f"✕ {escape(detail.problem)}"
+            text = plain(f"✕ {detail.problem}")
         elif detail.policies:
-            text = "\n\n".join(f"[b]{escape(name)}[/b]\n{escape(doc)}"
-                               for name, doc in detail.policies.items())
+            text = markup("\n\n".join(f"[b]$name{i}[/b]\n$doc{i}"
+                                      for i in range(len(detail.policies))),
+                          **{f"name{i}": name for i, name in enumerate(detail.policies)},
+                          **{f"doc{i}": doc for i, doc in enumerate(detail.policies.values())})
         else:
             text = "(none)" if detail.principal.kind != "root" else \
                 "The account root user needs no identity policy."

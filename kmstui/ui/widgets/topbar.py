@@ -3,12 +3,11 @@ acting-as principal (click to switch) and the engine date."""
 
 from __future__ import annotations
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, Static
 
-from kmstui.ui.format import short_arn
+from kmstui.ui.format import markup, short_arn
 
 
 class ActingAs(Static):
@@ -18,7 +17,7 @@ class ActingAs(Static):
         self.watch(self.app, "acting_as", self._show)
 
     def _show(self, caller) -> None:
-        self.update(f"as [b]{escape(short_arn(caller.principal))}[/b]")
+        self.update(markup("as [b]$who[/b]", who=short_arn(caller.principal)))
         self.tooltip = "Switch principal (A)"
 
     def on_click(self) -> None:
