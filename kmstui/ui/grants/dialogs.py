@@ -206,13 +206,13 @@ class GrantTokenDialog(ModalScreen[None]):
 
     def __init__(self, grant_id: str, token: str) -> None:
         super().__init__()
-        self._grant_id = grant_id
+        self.grant_id = grant_id
         self._token = token
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Grant created", classes="dialog-title")
-            yield Static(Text(f"GrantId: {self._grant_id}"), id="token-grant-id")
+            yield Static(Text(f"GrantId: {self.grant_id}"), id="token-grant-id")
             yield Static(Text("GrantToken (shown once: copy it now if the grantee needs it):"),
                          classes="dialog-note")
             yield Static(Text(self._token), id="token-text")

@@ -62,6 +62,7 @@ class MessageDialog(ModalScreen[None]):
         super().__init__()
         self._title = title
         self._message = message
+        self.message = _plain(message).plain  # what it says, as plain text
         self._severity = severity
         self._button = button
 
@@ -92,6 +93,7 @@ class ConfirmDialog(ModalScreen[bool]):
         super().__init__()
         self._title = title
         self._message = message
+        self.message = _plain(message).plain
         self._confirm = confirm
         self._destructive = destructive
 
@@ -176,6 +178,7 @@ class DiffDialog(ModalScreen[bool]):
         super().__init__()
         self._title = title
         self._diff = diff
+        self.diff_text = diff.plain
         self._notes = list(notes)
         self._warning = warning
         self._save_label = save_label
