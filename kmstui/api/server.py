@@ -47,6 +47,7 @@ CONTENT_TYPE = "application/x-amz-json-1.1"
 MAX_BODY_BYTES = 1024 * 1024
 BODY_TIMEOUT = 30.0
 KEEPALIVE_TIMEOUT = 15.0
+LINGERING_TIME = 5.0  # how long the rest of a refused body is read before closing
 WORKERS = 4
 
 _ENDPOINT = web.AppKey("kmstui_endpoint", object)
@@ -147,6 +148,10 @@ async def handle(request: web.Request) -> web.StreamResponse:
             "RequestTimeoutException", "The request body was not received in time"),
             "RequestTimeoutException", request_id)
         response.force_close()
+        await response.prepare(request)
+        await response.write_eof()
+        if request.transport is not None:  # do not wait for the rest of the body
+            request.transport.close()
         return response
     raw_path, _, raw_query = request.raw_path.partition("?")
     parts = RequestParts(method=request.method, raw_path=raw_path, raw_query=raw_query,
@@ -226,7 +231,8 @@ class EndpointServer:
                          account_id=self.account_id, wall_clock=self.wall_clock,
                          max_body=self.max_body, body_timeout=self.body_timeout)
         runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                               keepalive_timeout=self.keepalive_timeout)
+                               keepalive_timeout=self.keepalive_timeout,
+                               lingering_time=LINGERING_TIME)
         await runner.setup()
         try:
             site = web.TCPSite(runner, self.host, self.port, reuse_address=True)

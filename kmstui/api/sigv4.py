@@ -175,7 +175,8 @@ def sign(method: str, url: str, headers: dict[str, str], body: bytes, *, access_
          session_token: str | None = None, when: float | datetime | None = None
          ) -> dict[str, str]:
     """The headers to send: ``headers`` plus Host, X-Amz-Date (and the session token)
-    and the Authorization header that signs them all with the body's hash."""
+    and the Authorization header that signs them all with the body's hash (or the
+    X-Amz-Content-SHA256 value given in ``headers``)."""
     parts = urlsplit(url)
     timestamp = amz_date(time.time() if when is None else when)
     out = {k: v for k, v in headers.items()
@@ -185,9 +186,10 @@ def sign(method: str, url: str, headers: dict[str, str], body: bytes, *, access_
     if session_token:
         out["X-Amz-Security-Token"] = session_token
     signed = sorted({k.lower() for k in out})
-    payload_hash = hashlib.sha256(body).hexdigest()
+    claimed = [v for k, v in out.items() if k.lower() == "x-amz-content-sha256"]
+    body_hash = claimed[0] if claimed else hashlib.sha256(body).hexdigest()
     canonical = canonical_request(method, parts.path or "/", parts.query,
-                                  list(out.items()), signed, payload_hash)
+                                  list(out.items()), signed, body_hash)
     date = timestamp[:8]
     scope = f"{date}/{region}/{service}/{TERMINATOR}"
     sig = signature(secret_key, date, region, service, string_to_sign(timestamp, scope,
