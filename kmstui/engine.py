@@ -22,6 +22,7 @@ from kmstui.errors import (
     UnknownOperationException,
 )
 from kmstui.events import EventBus, build_record
+from kmstui.iam import IamService
 from kmstui.kms import OPERATIONS as KMS_OPERATIONS
 from kmstui.kms import KmsService
 from kmstui.kms.authorization import Authorizer, PolicyAuthorizer
@@ -62,6 +63,8 @@ class Engine:
             self._routes: dict[str, Callable[[str, dict, Caller], dict]] = {
                 name: self.kms.call for name in KMS_OPERATIONS
             }
+            self.iam = IamService(self)
+            self.register(self.iam.operations)
             self._key_deleted_hooks: list[Callable[[dict], None]] = []
             self._next_due: float | None = None
             self.reschedule()

@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import os
 import threading
-import uuid
 
 
 class Entropy:
@@ -19,6 +18,8 @@ class Entropy:
         self._seed = None if seed is None else hashlib.sha256(str(seed).encode()).digest()
         self._counter = 0
         self._lock = threading.Lock()
+        self._pool = b""
+        self._pos = 0
 
     @property
     def seeded(self) -> bool:
@@ -26,7 +27,17 @@ class Entropy:
 
     def token_bytes(self, n: int) -> bytes:
         if self._seed is None:
-            return os.urandom(n)
+            # Small requests (nonces, ids) are served from a pool filled 4 KiB at a
+            # time: one getrandom() call instead of one per request.
+            if n > 256:
+                return os.urandom(n)
+            with self._lock:
+                if len(self._pool) - self._pos < n:
+                    self._pool = os.urandom(4096)
+                    self._pos = 0
+                start = self._pos
+                self._pos = start + n
+                return self._pool[start : start + n]
         out = bytearray()
         with self._lock:
             while len(out) < n:
@@ -35,7 +46,11 @@ class Entropy:
         return bytes(out[:n])
 
     def uuid4(self) -> str:
-        return str(uuid.UUID(bytes=self.token_bytes(16), version=4))
+        h = bytearray(self.token_bytes(16))
+        h[6] = (h[6] & 0x0F) | 0x40  # version 4
+        h[8] = (h[8] & 0x3F) | 0x80  # RFC 4122 variant
+        x = h.hex()
+        return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
     def hex(self, nbytes: int) -> str:
         return self.token_bytes(nbytes).hex()

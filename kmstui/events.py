@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from kmstui.caller import Caller
@@ -45,24 +46,54 @@ SECRET_MEMBERS = frozenset(
 READ_ONLY_PREFIXES = ("Describe", "List", "Get")
 
 
+# Map-valued members: their keys are data (an encryption context), not member names,
+# so CloudTrail keeps them as they are.
+MAP_MEMBERS = frozenset(
+    {
+        "EncryptionContext",
+        "SourceEncryptionContext",
+        "DestinationEncryptionContext",
+        "EncryptionContextEquals",
+        "EncryptionContextSubset",
+    }
+)
+_CAMEL: dict[str, str] = {}
+
+
 def _camel(name: str) -> str:
-    return name[:1].lower() + name[1:] if name else name
+    camel = _CAMEL.get(name)
+    if camel is None:
+        camel = _CAMEL[name] = name[:1].lower() + name[1:]
+    return camel
 
 
 def scrub(value: Any) -> Any:
-    """A copy of ``value`` without secret members, with CloudTrail's camelCase names."""
+    """A copy of ``value`` without secret members, member names in CloudTrail's
+    camelCase (map keys untouched)."""
     if isinstance(value, dict):
-        return {
-            _camel(k): scrub(v)
-            for k, v in value.items()
-            if k not in SECRET_MEMBERS and not isinstance(v, (bytes, bytearray, memoryview))
-        }
+        out = {}
+        for name, item in value.items():
+            if name in SECRET_MEMBERS or isinstance(item, (bytes, bytearray, memoryview)):
+                continue
+            if name in MAP_MEMBERS and isinstance(item, dict):
+                out[_camel(name)] = dict(item)
+            elif isinstance(item, (dict, list)):
+                out[_camel(name)] = scrub(item)
+            else:
+                out[_camel(name)] = item
+        return out
     if isinstance(value, list):
         return [scrub(v) for v in value if not isinstance(v, (bytes, bytearray, memoryview))]
     return value
 
 
+@lru_cache(maxsize=1024)
 def user_identity(caller: Caller) -> dict[str, Any]:
+    """CloudTrail's userIdentity (shared between records: treat as read-only)."""
+    return _user_identity(caller)
+
+
+def _user_identity(caller: Caller) -> dict[str, Any]:
     if caller.is_service:
         return {"type": "AWSService", "invokedBy": caller.principal}
     identity: dict[str, Any] = {
@@ -113,10 +144,7 @@ def build_record(
         "requestID": event_id,
         "eventID": event_id,
         "readOnly": read_only,
-        "resources": [
-            {"accountId": arn.split(":")[4], "type": _resource_type(arn), "ARN": arn}
-            for arn in (resources or [])
-        ],
+        "resources": [_resource(arn) for arn in resources] if resources else [],
         "eventType": "AwsApiCall",
         "managementEvent": True,
         "recipientAccountId": caller.account,
@@ -130,6 +158,11 @@ def build_record(
     if extra:
         record.update(extra)
     return record
+
+
+@lru_cache(maxsize=4096)
+def _resource(arn: str) -> dict[str, str]:
+    return {"accountId": arn.split(":")[4], "type": _resource_type(arn), "ARN": arn}
 
 
 def _resource_type(arn: str) -> str:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 KEY_ID = re.compile(
@@ -41,6 +42,7 @@ class KeyReference:
         return alias_arn(self.region, self.account, self.value)
 
 
+@lru_cache(maxsize=4096)
 def parse_key_reference(text: str, account: str, region: str) -> KeyReference | None:
     """None when ``text`` is not any form of key identifier."""
     match = _ARN.match(text)

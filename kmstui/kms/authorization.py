@@ -11,6 +11,7 @@ the caller's identity policies and the key's grants.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 from kmstui.caller import Caller
@@ -44,15 +45,21 @@ class Verdict:
 
 
 class Authorizer(Protocol):
-    def authorize(
-        self, caller: Caller, action: str, key: dict | None, context: dict[str, Any]
+    def check(
+        self,
+        caller: Caller,
+        action: str,
+        key: dict | None,
+        encryption_context: dict[str, str] | None,
+        extra: dict[str, Any] | None,
+        now: float,
     ) -> Verdict: ...
 
 
 class AllowAll:
     """Allows every request (used where no policy evaluation is wanted)."""
 
-    def authorize(self, caller, action, key, context) -> Verdict:
+    def check(self, caller, action, key, encryption_context, extra, now) -> Verdict:
         return Verdict(action=action, effect="Allow", decided_by=["no policy evaluation"])
 
 
@@ -109,20 +116,20 @@ class PolicyAuthorizer:
     (ExplicitDeny > Allow > ImplicitDeny), as KMS does.
 
     Policies are compiled once per distinct text (the policy package caches by
-    content), so a request costs one evaluation, not a parse."""
+    content). Decisions are pure functions of their inputs, so they are memoised on
+    everything they depend on (the key record and its grants by identity: both are
+    replaced, never mutated, when they change); policies that read the time are never
+    memoised."""
 
     def __init__(self, engine):
         self.engine = engine
+        self._cache: dict[tuple, tuple[dict | None, list | None, Verdict]] = {}
 
-    def identity_policies(self, caller: Caller) -> list:
-        from kmstui.policy import compile_policy
-
+    def identity_policy_texts(self, caller: Caller) -> tuple[tuple[str, str], ...]:
         iam = getattr(self.engine, "iam", None)
         if iam is None or caller.is_service:
-            return []
-        return [
-            compile_policy(text, name) for name, text in iam.identity_policies(caller.principal)
-        ]
+            return ()
+        return tuple(iam.identity_policies(caller.principal))
 
     def decide(
         self,
@@ -131,13 +138,15 @@ class PolicyAuthorizer:
         key: dict | None,
         context: dict[str, Any],
         key_policy_text: str | None = None,
+        identity: tuple[tuple[str, str], ...] | None = None,
     ):
+        """The policy evaluator's Decision for one request (nothing memoised)."""
         from kmstui.policy import Request, compile_policy, evaluate
 
+        if identity is None:
+            identity = self.identity_policy_texts(caller)
         if key is None:
-            resource = "*"
-            key_policy = None
-            grants: list = []
+            resource, key_policy, grants = "*", None, []
         else:
             resource = key["Arn"]
             key_policy = compile_policy(
@@ -155,12 +164,18 @@ class PolicyAuthorizer:
         return evaluate(
             request,
             key_policy=key_policy,
-            identity_policies=self.identity_policies(caller),
+            identity_policies=[compile_policy(text, name) for name, text in identity],
             grants=grants,
         )
 
-    def authorize(
-        self, caller: Caller, action: str, key: dict | None, context: dict[str, Any]
+    def check(
+        self,
+        caller: Caller,
+        action: str,
+        key: dict | None,
+        encryption_context: dict[str, str] | None,
+        extra: dict[str, Any] | None,
+        now: float,
     ) -> Verdict:
         if key is None and (caller.is_service or caller.is_root):
             # Account-level actions (CreateKey, ListKeys ...) have no key policy: the
@@ -170,11 +185,56 @@ class PolicyAuthorizer:
                 effect="Allow",
                 decided_by=["account root user" if caller.is_root else caller.principal],
             )
-        decision = self.decide(caller, action, key, context)
+        identity = self.identity_policy_texts(caller)
+        grants = self.engine.kms.grants_by_key.get(key["KeyId"]) if key is not None else None
+        texts = [text for _, text in identity]
+        if key is not None:
+            texts.append(key["Policy"])
+        cache_key = None
+        if not any(_reads_time(text) for text in texts):
+            cache_key = (
+                caller,
+                action,
+                key["KeyId"] if key is not None else None,
+                identity,
+                _frozen(encryption_context),
+                _frozen(extra),
+            )
+            hit = self._cache.get(cache_key)
+            if hit is not None and hit[0] is key and hit[1] is grants:
+                return hit[2]
+        context = request_context(caller, now, key, encryption_context, extra)
+        decision = self.decide(caller, action, key, context, identity=identity)
         decided_by = decision.decided_by
         if decision.allowed and not decided_by and caller.is_root:
             decided_by = ["account root user"]
         reason = None
-        if not decision.allowed:
-            reason = f"because {decision.reason}" if decision.reason else None
-        return Verdict(action=action, effect=decision.effect, decided_by=decided_by, reason=reason)
+        if not decision.allowed and decision.reason:
+            reason = f"because {decision.reason}"
+        verdict = Verdict(
+            action=action, effect=decision.effect, decided_by=decided_by, reason=reason
+        )
+        if cache_key is not None:
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()
+            self._cache[cache_key] = (key, grants, verdict)
+        return verdict
+
+
+_CACHE_SIZE = 20_000
+_TIME_KEYS = ("aws:currenttime", "aws:epochtime", "aws:tokenissuetime", "aws:multifactorauthage")
+
+
+@lru_cache(maxsize=4096)
+def _reads_time(policy_text: str) -> bool:
+    lowered = policy_text.lower()
+    return any(name in lowered for name in _TIME_KEYS)
+
+
+def _frozen(mapping: dict[str, Any] | None):
+    if not mapping:
+        return None
+    try:
+        return frozenset(mapping.items())
+    except TypeError:  # list values (kms:GrantOperations, aws:TagKeys)
+        return frozenset((k, tuple(v) if isinstance(v, list) else v) for k, v in mapping.items())

@@ -12,6 +12,7 @@ blob made under one never decrypts under the other.
 from __future__ import annotations
 
 import struct
+from functools import lru_cache
 import uuid
 from dataclasses import dataclass
 
@@ -52,8 +53,14 @@ class Envelope:
         return self.header + canonical_context(context)
 
 
+@lru_cache(maxsize=4096)
 def header(key_id: str, key_material_id: str) -> bytes:
     return bytes([FORMAT_VERSION]) + uuid.UUID(key_id).bytes + bytes.fromhex(key_material_id)
+
+
+@lru_cache(maxsize=4096)
+def _key_id_text(raw: bytes) -> str:
+    return str(uuid.UUID(bytes=raw))
 
 
 def pack(head: bytes, nonce: bytes, sealed: bytes) -> bytes:
@@ -68,7 +75,7 @@ def unpack(blob: bytes) -> Envelope:
     if blob[0] != FORMAT_VERSION:
         raise InvalidCiphertextException(INVALID_CIPHERTEXT)
     head = bytes(blob[:HEADER_LEN])
-    key_id = str(uuid.UUID(bytes=head[1:17]))
+    key_id = _key_id_text(head[1:17])
     return Envelope(
         key_id=key_id,
         key_material_id=head[17:HEADER_LEN].hex(),

@@ -20,6 +20,7 @@ from kmstui.errors import (
 )
 from kmstui.kms import ciphertext, validation
 from kmstui.kms.ciphertext import INVALID_CIPHERTEXT
+from kmstui.kms.grants import check_grant_tokens
 from kmstui.kms.service import CallContext, KmsService, operation
 
 ALGORITHMS = ("SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE")
@@ -41,8 +42,6 @@ def _context(params: dict, name: str = "EncryptionContext") -> dict[str, str]:
 
 
 def _grant_tokens(params: dict) -> list[str]:
-    from kmstui.kms.grants import check_grant_tokens
-
     tokens = validation.string_list(params, "GrantTokens", max_items=10)
     check_grant_tokens(tokens)
     return tokens

@@ -28,7 +28,7 @@ from kmstui.errors import (
 )
 from kmstui.kms import validation
 from kmstui.kms.arns import KEY_ID, KeyReference, key_arn, parse_key_reference
-from kmstui.kms.authorization import Verdict, request_context
+from kmstui.kms.authorization import Verdict
 from kmstui.kms.policies import MANAGED_KEY_SERVICES, managed_key_policy
 
 if TYPE_CHECKING:
@@ -260,8 +260,9 @@ class KmsService:
         encryption_context: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> Verdict:
-        context = request_context(caller, self.engine.clock.now(), key, encryption_context, extra)
-        verdict = self.engine.authorizer.authorize(caller, action, key, context)
+        verdict = self.engine.authorizer.check(
+            caller, action, key, encryption_context, extra, self.engine.clock.now()
+        )
         ctx.verdicts.append(verdict)
         if key is not None and key["Arn"] not in ctx.resources:
             ctx.resources.append(key["Arn"])

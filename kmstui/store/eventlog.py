@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 import filelock
+import orjson
 
 __all__ = ["EventLog", "EventLogBusy", "EventLogError", "INDEX_NAME", "segment_name"]
 
@@ -195,9 +196,8 @@ class EventLog:
         """
         self._check_writable()
         try:
-            text = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
-            line = text.encode("utf-8") + b"\n"
-        except UnicodeEncodeError:  # a lone surrogate: keep it escaped
+            line = orjson.dumps(record) + b"\n"
+        except orjson.JSONEncodeError:  # a lone surrogate or a big int: the slow path
             line = json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n"
         with self._lock:
             self._pending.append(line)
@@ -758,6 +758,11 @@ def _read_lines(path: Path, size: int) -> list[bytes]:
 def _decode(lines: list[bytes] | tuple[bytes, ...]) -> list[dict]:
     records = []
     for line in lines:
+        try:
+            records.append(orjson.loads(line))
+            continue
+        except ValueError:  # orjson refuses escaped lone surrogates; json reads them
+            pass
         try:
             records.append(json.loads(line))
         except ValueError:  # a crash's leftovers; never part of the history

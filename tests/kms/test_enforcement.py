@@ -26,7 +26,29 @@ ADMIN = {
 
 @pytest.fixture
 def key_id(engine):
+    # Key policies may only name principals that exist, as in AWS.
+    for name in ("alice", "x", "admin"):
+        engine.call("CreateUser", {"UserName": name})
     return engine.call("CreateKey")["KeyMetadata"]["KeyId"]
+
+
+def test_a_policy_naming_a_user_that_does_not_exist_is_rejected(engine, key_id):
+    with pytest.raises(MalformedPolicyDocumentException, match="invalid principals"):
+        engine.call(
+            "PutKeyPolicy",
+            {
+                "KeyId": key_id,
+                "Policy": policy(
+                    ADMIN,
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::111122223333:user/ghost"},
+                        "Action": "kms:Decrypt",
+                        "Resource": "*",
+                    },
+                ),
+            },
+        )
 
 
 def test_create_key_without_a_policy_gets_the_default_policy(engine, key_id):

@@ -38,6 +38,7 @@ def test_a_failed_call_emits_an_event_with_its_error(engine):
 
 
 def test_a_denied_call_emits_an_event_naming_what_decided(engine):
+    engine.call("CreateUser", {"UserName": "bob"})
     key_id = engine.call("CreateKey")["KeyMetadata"]["KeyId"]
     policy = json.dumps(
         {

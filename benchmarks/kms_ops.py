@@ -1,0 +1,101 @@
+"""KMS operations per second through the engine facade versus moto's KMS backend.
+
+Both run in this process, in the same run, on the same machine. The engine path
+includes everything a real call does: KeyId resolution, policy evaluation, key-state
+checks, AES-256-GCM, and a CloudTrail-shaped event published and appended to the
+event log. moto's backend is called directly (no policy, no event).
+
+    python benchmarks/kms_ops.py [--seconds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+
+
+def rate(fn: Callable[[], object], seconds: float, repeats: int = 3) -> float:
+    """Median operations per second over ``repeats`` timed windows."""
+    for _ in range(200):  # warm caches
+        fn()
+    rates = []
+    for _ in range(repeats):
+        count = 0
+        start = time.perf_counter()
+        deadline = start + seconds / repeats
+        while True:
+            for _ in range(100):
+                fn()
+            count += 100
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+        rates.append(count / (now - start))
+    return statistics.median(rates)
+
+
+def engine_ops(workdir: str):
+    from kmstui.engine import Engine
+
+    engine = Engine(os.path.join(workdir, "data"), os.path.join(workdir, "config"))
+    key_id = engine.call("CreateKey")["KeyMetadata"]["KeyId"]
+    context = {"app": "bench", "tenant": "t-1"}
+    blob = engine.call(
+        "Encrypt", {"KeyId": key_id, "Plaintext": b"x" * 64, "EncryptionContext": context}
+    )["CiphertextBlob"]
+    ops = {
+        "Encrypt": lambda: engine.call(
+            "Encrypt", {"KeyId": key_id, "Plaintext": b"x" * 64, "EncryptionContext": context}
+        ),
+        "Decrypt": lambda: engine.call(
+            "Decrypt", {"CiphertextBlob": blob, "EncryptionContext": context}
+        ),
+        "GenerateDataKey": lambda: engine.call(
+            "GenerateDataKey", {"KeyId": key_id, "KeySpec": "AES_256", "EncryptionContext": context}
+        ),
+    }
+    return engine, ops
+
+
+def moto_ops():
+    from moto.kms.models import kms_backends
+
+    backend = kms_backends["123456789012"]["us-east-1"]
+    key = backend.create_key(None, "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT", "bench", None)
+    context = {"app": "bench", "tenant": "t-1"}
+    blob, _ = backend.encrypt(key.id, b"x" * 64, context)
+    return {
+        "Encrypt": lambda: backend.encrypt(key.id, b"x" * 64, context),
+        "Decrypt": lambda: backend.decrypt(blob, context),
+        "GenerateDataKey": lambda: backend.generate_data_key(key.id, context, None, "AES_256"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="time per operation and side")
+    args = parser.parse_args()
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}"
+    )
+    with tempfile.TemporaryDirectory() as workdir:
+        engine, ours = engine_ops(workdir)
+        theirs = moto_ops()
+        print(f"{'operation':<18}{'kmstui ops/s':>14}{'moto ops/s':>14}{'ratio':>8}")
+        try:
+            for name in ours:
+                a = rate(ours[name], args.seconds)
+                b = rate(theirs[name], args.seconds)
+                print(f"{name:<18}{a:>14,.0f}{b:>14,.0f}{a / b:>7.2f}x")
+        finally:
+            engine.close()
+
+
+if __name__ == "__main__":
+    main()
