@@ -12,9 +12,9 @@ blob made under one never decrypts under the other.
 from __future__ import annotations
 
 import struct
-from functools import lru_cache
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kmstui.errors import InvalidCiphertextException
 

@@ -59,7 +59,7 @@ def test_create_key_without_a_policy_gets_the_default_policy(engine, key_id):
 
 
 def test_get_key_policy_returns_the_text_exactly_as_put(engine, key_id):
-    text = '{ "Version" : "2012-10-17",\n  "Statement": [ %s ] }' % json.dumps(ADMIN)
+    text = '{ "Version" : "2012-10-17",\n  "Statement": [ ' + json.dumps(ADMIN) + " ] }"
     engine.call("PutKeyPolicy", {"KeyId": key_id, "Policy": text})
     assert engine.call("GetKeyPolicy", {"KeyId": key_id})["Policy"] == text
 
