@@ -252,7 +252,7 @@ class EndpointServer:
             log.warning("listening on %s: reachable from other machines", self.host)
         if self.record_endpoint:
             self.engine.store.set_endpoint(self.url)
-        log.info("serving KMS at %s", self.url)
+        log.debug("serving KMS at %s", self.url)
         return self.url
 
     async def stop(self) -> None:

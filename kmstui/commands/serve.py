@@ -79,10 +79,12 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"--account-id must be 12 digits, not {args.account_id!r}")
     if not 0 <= args.port <= 65535:
         return fail(f"--port must be 0-65535, not {args.port}")
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+    logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
     logging.getLogger("aiohttp").setLevel(logging.WARNING)
+    if args.verbose:
+        logging.getLogger("kmstui.api").setLevel(logging.DEBUG)
     try:
         engine = open_serving_engine(args)
     except CannotOpen as exc:
