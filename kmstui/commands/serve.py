@@ -11,26 +11,40 @@ import sys
 
 from kmstui.commands.common import CannotOpen, add_data_dir, fail
 
-ACCOUNT_ID_HELP = ("account whose root user --allow-any-credentials requests are made as "
-                   "(default: the engine's account, 111122223333)")
+ACCOUNT_ID_HELP = (
+    "account whose root user --allow-any-credentials requests are made as "
+    "(default: the engine's account, 111122223333)"
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "serve", help="serve the AWS KMS JSON endpoint (no console)",
+        "serve",
+        help="serve the AWS KMS JSON endpoint (no console)",
         description="Serve KMS operations over the AWS JSON 1.1 protocol, e.g. "
-                    "aws kms list-keys --endpoint-url http://127.0.0.1:4599. Requests are "
-                    "verified with Signature Version 4 against the IAM access keys the "
-                    "engine stores.")
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default: 127.0.0.1, loopback only)")
+        "aws kms list-keys --endpoint-url http://127.0.0.1:4599. Requests are "
+        "verified with Signature Version 4 against the IAM access keys the "
+        "engine stores.",
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, loopback only)",
+    )
     parser.add_argument("--port", type=int, default=4599, help="port (default: 4599)")
-    parser.add_argument("--allow-any-credentials", action="store_true",
-                        help="accept any credentials, unchecked, as the account's root user "
-                             "(for test suites with fake keys; never on a shared machine)")
+    parser.add_argument(
+        "--allow-any-credentials",
+        action="store_true",
+        help="accept any credentials, unchecked, as the account's root user "
+        "(for test suites with fake keys; never on a shared machine)",
+    )
     parser.add_argument("--account-id", metavar="ID", help=ACCOUNT_ID_HELP)
-    parser.add_argument("--verbose", "-v", action="store_true",
-                        help="log one line per request (never bodies or signatures)")
+    parser.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="log one line per request (never bodies or signatures)",
+    )
     add_data_dir(parser)
     parser.set_defaults(handler=run)
 
@@ -74,14 +88,17 @@ def attach_iam(engine) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.account_id is not None and not (args.account_id.isdigit()
-                                            and len(args.account_id) == 12):
+    if args.account_id is not None and not (
+        args.account_id.isdigit() and len(args.account_id) == 12
+    ):
         return fail(f"--account-id must be 12 digits, not {args.account_id!r}")
     if not 0 <= args.port <= 65535:
         return fail(f"--port must be 0-65535, not {args.port}")
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     logging.getLogger("aiohttp").setLevel(logging.WARNING)
     if args.verbose:
         logging.getLogger("kmstui.api").setLevel(logging.DEBUG)
@@ -98,18 +115,26 @@ def run(args: argparse.Namespace) -> int:
 async def _serve(engine, args: argparse.Namespace) -> int:
     from kmstui.api.server import EndpointServer
 
-    server = EndpointServer(engine, args.host, args.port,
-                            allow_any_credentials=args.allow_any_credentials,
-                            account_id=args.account_id)
+    server = EndpointServer(
+        engine,
+        args.host,
+        args.port,
+        allow_any_credentials=args.allow_any_credentials,
+        account_id=args.account_id,
+    )
     try:
         url = await server.start()
     except OSError as exc:
         return fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
     if getattr(engine, "iam", None) is None and not args.allow_any_credentials:
         logging.getLogger("kmstui.api").warning(
-            "no IAM service in this engine: every signed request will be refused")
-    print(f"kmstui: serving KMS at {url} (data directory {engine.data_dir}); "
-          "Ctrl-C stops", file=sys.stderr, flush=True)
+            "no IAM service in this engine: every signed request will be refused"
+        )
+    print(
+        f"kmstui: serving KMS at {url} (data directory {engine.data_dir}); Ctrl-C stops",
+        file=sys.stderr,
+        flush=True,
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
