@@ -107,22 +107,13 @@ def test_calling_as_another_principal_is_authorized_as_that_principal(capsys, da
 
 def test_the_first_run_seeds_sample_data(capsys, data_dir):
     code, out, _ = run(capsys, "call", "ListAliases", "--data-dir", data_dir)
-    names = [a["AliasName"] for a in json.loads(out)["Aliases"]]
-    assert {"alias/ebs-volumes", "alias/app-data"} <= set(names)
-    policy = run(
-        capsys,
-        "call",
-        "GetKeyPolicy",
-        '{"KeyId": "%s"}'
-        % next(
-            a["TargetKeyId"]
-            for a in json.loads(out)["Aliases"]
-            if a["AliasName"] == "alias/ebs-volumes"
-        ),
-        "--data-dir",
-        data_dir,
-    )[1]
-    assert json.loads(policy)["Policy"] == SEED_POLICY.read_text()
+    aliases = {a["AliasName"]: a for a in json.loads(out)["Aliases"]}
+    assert {"alias/ebs-volumes", "alias/app-data"} <= set(aliases)
+    key_id = aliases["alias/ebs-volumes"]["TargetKeyId"]
+    code, out, _ = run(
+        capsys, "call", "GetKeyPolicy", json.dumps({"KeyId": key_id}), "--data-dir", data_dir
+    )
+    assert json.loads(out)["Policy"] == SEED_POLICY.read_text()
 
 
 def test_events_prints_the_history_newest_last(capsys, data_dir):
