@@ -106,6 +106,10 @@ class PolicyEditorPane(Widget):
             border-left: none;
             border-top: solid $panel-lighten-2;
         }
+        &.-narrow #policy-simulate .sim-field { layout: horizontal; height: 1; }
+        &.-narrow #policy-simulate .sim-field Label { width: 12; }
+        &.-narrow #policy-simulate .sim-field.-continued Label { display: block; }
+        &.-narrow #policy-simulate #simulate-answer-scroll { margin-top: 0; }
         &.-narrow.-simulate-shown #policy-findings { display: none; }
         &.-narrow.-simulate-shown #policy-detail { display: none; }
     }

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Select, Static
@@ -83,7 +83,10 @@ def describe_decision(decision) -> Text:
     if others:
         text.append("\nAlso matched:", style="bold")
         for entry in others:
-            text.append(f"\n  {entry_label(entry)} ({entry.get('effect', '?')})")
+            how = entry.get("effect", "?")
+            if entry.get("delegation"):
+                how += ", delegates to IAM policies"
+            text.append(f"\n  {entry_label(entry)} ({how})")
     if decision.not_matched:
         text.append("\nDid not match:", style="bold")
         for entry in decision.not_matched:
@@ -100,11 +103,13 @@ class SimulatePanel(Vertical):
     SimulatePanel {
         height: 1fr;
         padding: 0 1;
-        & Label { color: $text-muted; margin-top: 0; }
-        & Input, & Select { margin-bottom: 0; }
+        & .sim-field { layout: vertical; height: auto; }
+        & .sim-field.-continued Label { display: none; }
+        & Label { color: $text-muted; }
         & #simulate-answer-scroll { height: 1fr; margin-top: 1; }
         & #simulate-problem { color: $warning; height: auto; }
     }
+
     """
 
     class Changed(Message):
@@ -117,19 +122,28 @@ class SimulatePanel(Vertical):
         self._answer = Text()
 
     def compose(self) -> ComposeResult:
-        yield Label("Principal")
-        yield Select([(Text(p), p) for p in self._principals], prompt="Known principals",
-                     id="simulate-known", compact=True)
-        yield Input(self._default_principal, id="simulate-principal", compact=True,
-                    placeholder="principal ARN or service",
-                    suggester=SuggestFromList(self._principals, case_sensitive=False))
-        yield Label("Action")
-        yield Input("Decrypt", id="simulate-action", compact=True, placeholder="Decrypt",
-                    suggester=SuggestFromList(ACTION_NAMES, case_sensitive=False))
-        yield Label("Encryption context (k=v,k2=v2)")
-        yield Input(id="simulate-context", compact=True, placeholder="aws:ebs:id=vol-0123")
-        yield Label("Via service (optional)")
-        yield Input(id="simulate-via", compact=True, placeholder="ec2.us-east-1.amazonaws.com")
+        # Each field is a label over its input; a narrow pane puts them side by side.
+        with Horizontal(classes="sim-field"):
+            yield Label("Principal")
+            yield Select([(Text(p), p) for p in self._principals], prompt="Known principals",
+                         id="simulate-known", compact=True)
+        with Horizontal(classes="sim-field -continued"):
+            yield Label("")
+            yield Input(self._default_principal, id="simulate-principal", compact=True,
+                        placeholder="principal ARN or service",
+                        suggester=SuggestFromList(self._principals, case_sensitive=False))
+        with Horizontal(classes="sim-field"):
+            yield Label("Action")
+            yield Input("Decrypt", id="simulate-action", compact=True, placeholder="Decrypt",
+                        suggester=SuggestFromList(ACTION_NAMES, case_sensitive=False))
+        with Horizontal(classes="sim-field"):
+            yield Label("Context")
+            yield Input(id="simulate-context", compact=True,
+                        placeholder="encryption context: k=v,k2=v2")
+        with Horizontal(classes="sim-field"):
+            yield Label("Via service")
+            yield Input(id="simulate-via", compact=True,
+                        placeholder="optional: ec2.us-east-1.amazonaws.com")
         yield Static("", id="simulate-problem")
         with VerticalScroll(id="simulate-answer-scroll"):
             yield Static("", id="simulate-answer")
