@@ -50,8 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def open_serving_engine(args: argparse.Namespace):
-    """The engine on --data-dir with the IAM service wired (when the engine does not
-    wire it itself), seeded on first use."""
+    """The engine on --data-dir (in --account-id's account), seeded on first use."""
     from kmstui.engine import Engine
     from kmstui.sample import seed_if_new
     from kmstui.store import CorruptDatabaseError, DataDirectoryInUse, RootKeyError
@@ -64,27 +63,11 @@ def open_serving_engine(args: argparse.Namespace):
     except (CorruptDatabaseError, RootKeyError) as exc:
         raise CannotOpen(str(exc)) from None
     try:
-        attach_iam(engine)
         seed_if_new(engine)
     except BaseException:
         engine.close()
         raise
     return engine
-
-
-def attach_iam(engine) -> None:
-    if hasattr(engine, "iam"):
-        return
-    try:
-        from kmstui.iam import IamService
-    except ImportError:
-        try:
-            from kmstui.iam.service import IamService
-        except ImportError:
-            return
-    iam = IamService(engine)
-    engine.iam = iam
-    engine.register(iam.operations)
 
 
 def run(args: argparse.Namespace) -> int:
