@@ -1,0 +1,295 @@
+"""The EC2 service (the EBS part of it): volumes, snapshots, instances, attachments.
+
+``Ec2Service.call("CreateVolume", {...}, caller)`` returns the members boto3's ec2
+client returns (timestamps as epoch seconds) and raises :class:`AwsError` with EC2's
+error codes. Every call, successful or not, emits one CloudTrail-shaped event
+(``ec2.amazonaws.com``) under the engine lock. The KMS calls behind an operation go
+through ``engine.kms.call`` and have events of their own; when one fails, the EC2
+operation fails with that KMS error and leaves nothing half done.
+
+I/O: :meth:`Ec2Service.volume_device` gives an attached volume's device; the first use
+after a restart decrypts its DEK through KMS again. ``workloads`` runs fio-like jobs;
+``metrics`` counts every volume's I/O.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tinydb import Query
+
+from kmstui.caller import Caller
+from kmstui.ebs import resources
+from kmstui.ebs.attachment import Attachment
+from kmstui.ebs.backing import PlainBlockDevice
+from kmstui.ebs.blockdevice import EncryptedBlockDevice
+from kmstui.ebs.datakeys import DataKeys, WrappedDataKey, infrastructure_caller
+from kmstui.ebs.device import VolumeDevice
+from kmstui.ebs.metrics import VolumeMetrics
+from kmstui.ebs.operations import OPERATIONS, CallContext
+from kmstui.ebs.ratelimit import RateLimiter
+from kmstui.ebs.settings import MIB, EbsSettings
+from kmstui.ebs.xts import XtsCipher
+from kmstui.errors import AwsError, UnknownOperationException, ec2_error
+
+if TYPE_CHECKING:
+    from kmstui.engine import Engine
+
+# Importing the operation modules registers their operations.
+from kmstui.ebs import attachments as _attachments  # noqa: E402,F401
+from kmstui.ebs import encryption_defaults as _defaults  # noqa: E402,F401
+from kmstui.ebs import instances as _instances  # noqa: E402,F401
+from kmstui.ebs import snapshots as _snapshots  # noqa: E402,F401
+from kmstui.ebs import volumes as _volumes  # noqa: E402,F401
+
+VOLUMES, SNAPSHOTS, INSTANCES, ATTACHMENTS = "volumes", "snapshots", "instances", "attachments"
+
+
+class Ec2Service:
+    """EC2's volume, snapshot and instance operations over the engine's store and KMS."""
+
+    def __init__(self, engine: Engine):
+        from kmstui.ebs.workloads import Workloads
+
+        self.engine = engine
+        self.store = engine.store
+        self.settings = EbsSettings(engine.store)
+        self.datakeys = DataKeys(engine, lambda: self.settings.caller_model)
+        self.metrics = VolumeMetrics()
+        self.workloads = Workloads(self)
+        self.live: dict[str, Attachment] = {}
+        self.volumes_dir = Path(engine.data_dir) / "volumes"
+        self.snapshots_dir = Path(engine.data_dir) / "snapshots"
+        for folder in (self.volumes_dir, self.snapshots_dir):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._pauses: dict[str, threading.Lock] = {}
+        self._closed = False
+        self.operations: dict[str, Callable[[str, dict, Caller], dict]] = {
+            name: self.call for name in OPERATIONS}
+
+    # -- dispatch ---------------------------------------------------------------------
+    def call(self, operation_name: str, params: dict | None, caller: Caller) -> dict:
+        handler = OPERATIONS.get(operation_name)
+        if handler is None:
+            raise UnknownOperationException(f"Unknown operation {operation_name}")
+        params = params or {}
+        ctx = CallContext(operation_name)
+        engine = self.engine
+        error: tuple[str, str] | None = None
+        response: dict | None = None
+        with engine.lock:
+            engine.tick()
+            try:
+                if not isinstance(params, dict):
+                    raise ec2_error("InvalidParameterValue", "The request must be a JSON object")
+                response = handler(self, params, caller, ctx)
+            except AwsError as exc:
+                error = (exc.code, exc.message)
+                raise
+            except Exception as exc:
+                error = ("InternalError", f"An internal error has occurred: {exc}")
+                raise AwsError(error[1], code="InternalError", status=500) from exc
+            finally:
+                engine.emit(service="ec2", operation=operation_name, caller=caller,
+                            request=params, response=response, error=error,
+                            resources=ctx.resources, decision=None, extra=ctx.extra or None)
+        return response
+
+    # -- records ----------------------------------------------------------------------
+    def volume_path(self, volume_id: str) -> Path:
+        return self.volumes_dir / f"{volume_id}.img"
+
+    def snapshot_path(self, snapshot_id: str) -> Path:
+        return self.snapshots_dir / f"{snapshot_id}.img"
+
+    def _one(self, table: str, field: str, value: str) -> dict | None:
+        doc = self.store.table(table).get(Query()[field] == value)
+        return dict(doc) if doc is not None else None
+
+    def volume_record(self, volume_id: str) -> dict | None:
+        return self._one(VOLUMES, "VolumeId", volume_id)
+
+    def volume(self, caller: Caller, volume_id: str) -> dict:
+        """The caller's volume, or InvalidVolume.NotFound."""
+        record = self.volume_record(resources.check_id(volume_id, "volume"))
+        if record is None or (record["OwnerId"], record["Region"]) != (caller.account,
+                                                                      caller.region):
+            raise ec2_error("InvalidVolume.NotFound", f"The volume '{volume_id}' does not exist.")
+        return record
+
+    def volumes_of(self, caller: Caller) -> list[dict]:
+        q = Query()
+        docs = self.store.table(VOLUMES).search((q.OwnerId == caller.account)
+                                                & (q.Region == caller.region))
+        return sorted((dict(d) for d in docs), key=lambda r: (r["CreateTime"], r["VolumeId"]))
+
+    def save_volume(self, record: dict) -> None:
+        self.store.table(VOLUMES).upsert(record, Query().VolumeId == record["VolumeId"])
+
+    def remove_volume(self, volume_id: str) -> None:
+        self.store.table(VOLUMES).remove(Query().VolumeId == volume_id)
+
+    def instance(self, caller: Caller, instance_id: str) -> dict:
+        record = self._one(INSTANCES, "InstanceId", resources.check_id(instance_id, "instance"))
+        if record is None or (record["OwnerId"], record["Region"]) != (caller.account,
+                                                                      caller.region):
+            raise ec2_error("InvalidInstanceID.NotFound",
+                            f"The instance ID '{instance_id}' does not exist")
+        return record
+
+    def instances_of(self, caller: Caller) -> list[dict]:
+        q = Query()
+        docs = self.store.table(INSTANCES).search((q.OwnerId == caller.account)
+                                                  & (q.Region == caller.region))
+        return sorted((dict(d) for d in docs),
+                      key=lambda r: (r["LaunchTime"], r["ReservationId"], r["AmiLaunchIndex"]))
+
+    def save_instance(self, record: dict) -> None:
+        self.store.table(INSTANCES).upsert(record, Query().InstanceId == record["InstanceId"])
+
+    def snapshot(self, caller: Caller, snapshot_id: str) -> dict:
+        record = self._one(SNAPSHOTS, "SnapshotId", resources.check_id(snapshot_id, "snapshot"))
+        if record is None or (record["OwnerId"], record["Region"]) != (caller.account,
+                                                                      caller.region):
+            raise ec2_error("InvalidSnapshot.NotFound",
+                            f"The snapshot '{snapshot_id}' does not exist.")
+        return record
+
+    def snapshots_of(self, caller: Caller) -> list[dict]:
+        q = Query()
+        docs = self.store.table(SNAPSHOTS).search((q.OwnerId == caller.account)
+                                                  & (q.Region == caller.region))
+        return sorted((dict(d) for d in docs), key=lambda r: (r["StartTime"], r["SnapshotId"]))
+
+    def save_snapshot(self, record: dict) -> None:
+        self.store.table(SNAPSHOTS).upsert(record, Query().SnapshotId == record["SnapshotId"])
+
+    def remove_snapshot(self, snapshot_id: str) -> None:
+        self.store.table(SNAPSHOTS).remove(Query().SnapshotId == snapshot_id)
+
+    def attachment_records(self, volume_id: str | None = None, *,
+                           instance_id: str | None = None) -> list[dict]:
+        q = Query()
+        if volume_id is not None:
+            docs = self.store.table(ATTACHMENTS).search(q.VolumeId == volume_id)
+        elif instance_id is not None:
+            docs = self.store.table(ATTACHMENTS).search(q.InstanceId == instance_id)
+        else:
+            docs = self.store.table(ATTACHMENTS).all()
+        return sorted((dict(d) for d in docs), key=lambda r: (r["AttachTime"], r["VolumeId"]))
+
+    def save_attachment(self, record: dict) -> None:
+        self.store.table(ATTACHMENTS).upsert(record, Query().VolumeId == record["VolumeId"])
+
+    def remove_attachment(self, volume_id: str) -> None:
+        self.store.table(ATTACHMENTS).remove(Query().VolumeId == volume_id)
+
+    # -- attachments in memory --------------------------------------------------------
+    def attachment(self, volume_id: str) -> Attachment | None:
+        """The in-memory attachment (with the plaintext DEK) if this process has one."""
+        return self.live.get(volume_id)
+
+    def open_attachment(self, volume: dict, record: dict,
+                        plaintext: bytearray | None) -> Attachment:
+        """The device of an attached volume over its backing file, with its DEK."""
+        cipher = None
+        try:
+            path = self.volume_path(volume["VolumeId"])
+            size = volume["Size"] * 1024 ** 3
+            if plaintext is not None:
+                cipher = XtsCipher(plaintext)
+                block = EncryptedBlockDevice(path, size, cipher)
+            else:
+                block = PlainBlockDevice(path, size)
+        except BaseException:
+            if cipher is not None:
+                cipher.wipe()
+            if plaintext is not None:
+                plaintext[:] = bytes(len(plaintext))
+            raise
+        limit = self.settings.rate_limit(volume)
+        limiter = RateLimiter(limit.iops, limit.mib_per_s * MIB if limit.mib_per_s else None,
+                              max_io_bytes=limit.max_io_bytes)
+        self.metrics.counters(volume["VolumeId"]).rate_limit = limit.to_json()
+        device = VolumeDevice(volume["VolumeId"], block, limiter, self.metrics)
+        return Attachment(volume["VolumeId"], record["InstanceId"], record["Device"],
+                          data_key=plaintext, cipher=cipher, device=device)
+
+    def volume_device(self, volume_id: str) -> VolumeDevice:
+        """The device of an attached volume, for I/O. After a restart (a new engine
+        process) the first call decrypts the DEK through KMS again, as the instance's
+        infrastructure principal, so a key disabled since then blocks it with the KMS
+        error. IncorrectState for a volume that is not attached."""
+        with self.engine.lock:
+            live = self.live.get(volume_id)
+            if live is not None and live.device is not None and not live.device.closed:
+                return live.device
+            volume = self.volume_record(resources.check_id(volume_id, "volume"))
+            if volume is None:
+                raise ec2_error("InvalidVolume.NotFound",
+                                f"The volume '{volume_id}' does not exist.")
+            records = self.attachment_records(volume_id)
+            if not records:
+                raise ec2_error("IncorrectState",
+                                f"The volume '{volume_id}' is '{volume['State']}': attach it to "
+                                "an instance to do I/O.")
+            record = records[0]
+            plaintext = None
+            if volume["Encrypted"]:
+                dek = WrappedDataKey.from_record(volume["DataKey"])
+                plaintext = self.datakeys.decrypt_for_instance(
+                    dek, volume["OwnerId"], volume["Region"], record["InstanceId"])
+            attachment = self.open_attachment(volume, record, plaintext)
+            self.live[volume_id] = attachment
+            if plaintext is not None:
+                self.data_key_event("DataKeyLoaded", volume, record, "first I/O after restart")
+            return attachment.device
+
+    @contextmanager
+    def paused_io(self, volume_id: str):
+        """Hold an attached volume's I/O (for a consistent snapshot)."""
+        live = self.live.get(volume_id)
+        if live is None or live.device is None:
+            yield
+            return
+        with live.device.paused():
+            yield
+
+    def data_key_event(self, name: str, volume: dict, record: dict, reason: str) -> None:
+        """A data-key lifecycle event (DataKeyLoaded, DataKeyWiped) in the event stream:
+        CloudTrail's shape for a service event; never the key's bytes."""
+        dek = WrappedDataKey.from_record(volume["DataKey"])
+        if dek.caller_model == "seed":
+            caller = Caller(principal="ec2.amazonaws.com", account=volume["OwnerId"],
+                            region=volume["Region"])
+        else:
+            caller = infrastructure_caller(volume["OwnerId"], volume["Region"],
+                                           record["InstanceId"])
+        arn = resources.volume_arn(volume["Region"], volume["OwnerId"], volume["VolumeId"])
+        self.engine.emit(
+            service="ec2", operation=name, caller=caller,
+            request={"VolumeId": volume["VolumeId"], "InstanceId": record["InstanceId"]},
+            response=None, error=None, resources=[arn, dek.key_arn], decision=None,
+            extra={"eventType": "AwsServiceEvent", "readOnly": False,
+                   "serviceEventDetails": {"reason": reason, "keyBytes": 64,
+                                           "encryptionContext": dek.encryption_context}})
+
+    # -- lifecycle --------------------------------------------------------------------
+    def close(self) -> None:
+        """Stop workloads, close every device and wipe every DEK (a host shutdown).
+        Attachments stay recorded; their DEKs are decrypted again when next needed."""
+        if self._closed:
+            return
+        self._closed = True
+        self.workloads.stop_all()
+        with self.engine.lock:
+            for volume_id, attachment in list(self.live.items()):
+                volume = self.volume_record(volume_id)
+                records = self.attachment_records(volume_id)
+                if attachment.wipe() and volume is not None and records:
+                    self.data_key_event("DataKeyWiped", volume, records[0], "engine closed")
+            self.live.clear()
