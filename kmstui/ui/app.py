@@ -62,8 +62,11 @@ class KmsConsole(App):
     acting_as: reactive[Caller] = reactive(Caller.root, init=False)
     clock_text: reactive[str] = reactive("", init=False)
 
-    def __init__(self, engine: Engine, *, config_dir: str | Path | None = None,
-                 theme_dirs: list[Path] | None = None):
+    def __init__(self, engine: Engine | None = None, *,
+                 open_engine: Callable[[], Engine] | None = None,
+                 config_dir: str | Path | None = None, theme_dirs: list[Path] | None = None):
+        """``engine``: an open engine (tests pass one). ``open_engine``: how to open one;
+        it runs on a worker after the first frame so the console appears at once."""
         from kmstui.ui.commands import ConsoleCommands
         from kmstui.ui.config import ConsoleConfig
         from kmstui.ui.themes import DEFAULT_THEME, load_themes
@@ -71,6 +74,8 @@ class KmsConsole(App):
         self.COMMANDS = {ConsoleCommands}
         super().__init__()
         self.engine = engine
+        self._open_engine = open_engine
+        self.open_error: str | None = None
         self.config_dir = paths.config_dir(config_dir)
         self.config = ConsoleConfig.load(self.config_dir)
         dirs = theme_dirs or [paths.resource_dir("themes"), self.config_dir / "themes"]
@@ -82,6 +87,11 @@ class KmsConsole(App):
             DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark")
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
+        if engine is not None:
+            self._engine_ready(engine)
+
+    def _engine_ready(self, engine: Engine) -> None:
+        self.engine = engine
         self.set_reactive(KmsConsole.acting_as, engine.root_caller())
         self.set_reactive(KmsConsole.clock_text, self._engine_date())
 
@@ -91,6 +101,36 @@ class KmsConsole(App):
                         *([self.config.problem] if self.config.problem else [])]:
             self.notify(problem, title="Skipped a bad file", severity="warning", markup=False)
         self.switch_mode("keys")
+        if self.engine is None and self._open_engine is not None:
+            # Opening imports the engine; do it once the first frame is on screen.
+            self.call_after_refresh(self._open)
+
+    @work(thread=True, exit_on_error=False, group="open")
+    def _open(self) -> None:
+        from kmstui.commands.common import CannotOpen
+
+        try:
+            engine = self._open_engine()
+        except CannotOpen as exc:
+            self.call_from_thread(self._cannot_open, str(exc))
+            return
+        self.call_from_thread(self._opened, engine)
+
+    def _opened(self, engine: Engine) -> None:
+        self._engine_ready(engine)
+        self.mutate_reactive(KmsConsole.acting_as)
+        self.clock_text = self._engine_date()
+        self.screen.post_message(DataChanged())
+
+    def _cannot_open(self, message: str) -> None:
+        self.open_error = message
+        self.exit(return_code=2)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.engine is None and action in ("switch_mode", "switch_principal",
+                                              "advance_clock"):
+            return False  # nothing to show until the data directory is open
+        return True
 
     def watch_theme(self, theme: str) -> None:
         if self.is_running and theme != self.config.theme:
@@ -148,7 +188,7 @@ class KmsConsole(App):
     def _engine_date(self) -> str:
         from kmstui.ui.format import date
 
-        return date(self.engine.clock.now())
+        return date(self.engine.clock.now()) if self.engine is not None else ""
 
     # -- app-wide actions -------------------------------------------------------------
     def action_help(self) -> None:
@@ -206,14 +246,14 @@ class KmsConsole(App):
 
 def run(args) -> int:
     """The ``kmstui`` command without a subcommand: open the console."""
-    from kmstui.commands.common import CannotOpen, fail, open_engine
+    from kmstui.commands.common import fail, open_engine
 
+    app = KmsConsole(open_engine=lambda: open_engine(args, command="console"))
     try:
-        engine = open_engine(args, command="console")
-    except CannotOpen as exc:
-        return fail(str(exc), 2)
-    try:
-        KmsConsole(engine).run()
+        app.run()
     finally:
-        engine.close()
-    return 0
+        if app.engine is not None:
+            app.engine.close()
+    if app.open_error:
+        return fail(app.open_error, 2)
+    return app.return_code or 0

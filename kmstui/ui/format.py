@@ -8,14 +8,11 @@ from datetime import UTC, datetime
 from rich.text import Text
 from textual.content import Content
 
-# A symbol and the style a state is drawn in; the word itself is always shown.
-_STATES = {
-    "Enabled": ("●", "$success"),
-    "Disabled": ("○", "$warning"),
-    "PendingDeletion": ("✕", "$error"),
-    "PendingImport": ("…", "$warning"),
-    "Unavailable": ("?", "$error"),
-}
+# The style a state is drawn in; the word itself is always shown.
+_STATES = {"Enabled": "$success", "Disabled": "$warning", "PendingDeletion": "$error",
+           "PendingImport": "$warning", "Unavailable": "$error"}
+_TABLE_STATES = {"Enabled": "green", "Disabled": "yellow", "PendingDeletion": "bold red",
+                 "Unavailable": "red"}
 
 
 def date(epoch: float | None) -> str:
@@ -37,16 +34,11 @@ def markup(template: str, **values: object) -> Content:
 
 
 def state_markup(state: str) -> Content:
-    symbol, style = _STATES.get(state, ("·", "$foreground"))
-    return markup(f"[{style}]{symbol}[/] $state", state=state)
+    return markup(f"[{_STATES.get(state, '$foreground')}]$state[/]", state=state)
 
 
 def state_text(state: str) -> Text:
-    symbol, _style = _STATES.get(state, ("·", ""))
-    colour = {"Enabled": "green", "Disabled": "yellow", "PendingDeletion": "red"}.get(state, "")
-    text = Text(f"{symbol} ", style=colour)
-    text.append(state)
-    return text
+    return Text(state, style=_TABLE_STATES.get(state, ""))
 
 
 def plain(value: object) -> Text:

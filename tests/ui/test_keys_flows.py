@@ -71,7 +71,7 @@ async def test_disable_asks_first_then_shows_disabled(app, engine):
         await settle(pilot)
         assert state_of(engine, key_id) == "Disabled"
         row = app.screen.query_one("#keys", DataTable).get_row(key_id)
-        assert "○ Disabled" in [str(cell) for cell in row]
+        assert "Disabled" in [str(cell) for cell in row]
 
 
 async def test_schedule_deletion_validates_the_window_and_cancel_leaves_disabled(app, engine):

@@ -28,7 +28,7 @@ class PromptScreen(Dialog[str]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="box"):
             yield Label(plain(self.title_text), classes="dialog-title")
-            yield Label(plain(self.label))
+            yield Static(plain(self.label), classes="prompt-label")
             yield Input(self.value, placeholder=self.placeholder, id="value")
             yield Static("", id="problem", classes="problem")
             with Horizontal(classes="buttons"):

@@ -18,12 +18,13 @@ def help_rows(screen: Screen) -> list[tuple[str, str, str, str]]:
     app = screen.app
     for active in screen.active_bindings.values():
         binding = active.binding
-        if not binding.description or binding.system:
-            continue
+        if not binding.id or not binding.description or binding.system:
+            continue  # widgets' own keys (cursor moves) are not console commands
         name = palette_title(binding) or binding.description
         shown = binding.key_display or app.get_key_display(binding)
         if name in rows:
-            rows[name] = (f"{rows[name][0]} {shown}", *rows[name][1:])
+            if shown not in rows[name][0].split():
+                rows[name] = (f"{rows[name][0]} {shown}", *rows[name][1:])
             continue
         marker = "" if active.enabled else " (n/a here)"
         rows[name] = (shown, name + marker, binding.tooltip, binding.id or "")
@@ -42,7 +43,7 @@ class HelpScreen(ModalScreen[None]):
     @classmethod
     def for_screen(cls, screen: Screen) -> HelpScreen:
         title = getattr(screen, "SECTION", "") or type(screen).__name__.removesuffix("Screen")
-        return cls(f"Keys — {title.capitalize()}", help_rows(screen))
+        return cls(f"Help — {title.replace('_', ' ').capitalize()}", help_rows(screen))
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box help"):

@@ -64,7 +64,7 @@ def period_problem(text: str) -> str | None:
 class KeyDetailScreen(Screen):
     BINDINGS = bindings(
         Action("key.back", "escape", "back", "Back", "Back to the key list"),
-        Action("key.copy-arn", "y", "copy_arn", "Copy ARN", "Copy the key ARN"),
+        Action("key.copy-arn", "y", "copy_arn", "Copy ARN", "Copy the key ARN", show=False),
         Action("key.test-encrypt", "t", "test_encrypt", "Test encrypt",
                "Encrypt and decrypt a sample as the acting-as principal"),
         Action("rotation.toggle", "r", "toggle_rotation", "Auto rotation",

@@ -61,6 +61,9 @@ class KeysScreen(ConsoleScreen):
 
     # -- reading ----------------------------------------------------------------------
     def reload(self) -> None:
+        if self.app.engine is None:
+            self.query_one("#status", Static).update("Opening the data directory…")
+            return
         self._load()
 
     def action_refresh(self) -> None:
@@ -109,6 +112,7 @@ class KeysScreen(ConsoleScreen):
             self.call_after_refresh(self._show, problem)
         table.clear()
         rows = self._visible_rows()
+        room = self._description_room(rows, columns, full_id)
         for row in rows:
             cells = {
                 "alias": plain(row.alias or "—"),
@@ -116,8 +120,8 @@ class KeysScreen(ConsoleScreen):
                 "state": state_text(row.state),
                 "spec": plain(row.spec),
                 "rotation": plain(row.rotation),
-                "description": plain(row.description if full_id or len(row.description) <= 36
-                                     else row.description[:35] + "…"),
+                "description": plain(row.description if len(row.description) <= room
+                                     else row.description[: room - 1] + "…"),
                 "created": plain(date(row.created)),
             }
             table.add_row(*(cells[c] for c in columns), key=row.key_id)
@@ -131,6 +135,24 @@ class KeysScreen(ConsoleScreen):
             status += f" · filter “{self.filter_text}”"
         self.query_one("#status", Static).update(plain(status))
         self.refresh_bindings()
+
+    def _description_room(self, rows: list[KeyRow], columns: tuple[str, ...],
+                          full_id: bool) -> int:
+        """How many cells the description may take so the table needs no sideways
+        scrolling."""
+        width = self.size.width or self.app.size.width
+        used = 2  # the vertical scrollbar
+        for column in columns:
+            if column == "description":
+                continue
+            cells = {"alias": [r.alias or "—" for r in rows],
+                     "id": [r.key_id if full_id else r.key_id[:9] for r in rows],
+                     "state": [r.state for r in rows], "spec": [r.spec for r in rows],
+                     "rotation": [r.rotation for r in rows],
+                     "created": ["2000-01-01 00:00"]}[column]
+            title = dict(COLUMNS)[column]
+            used += max([len(title), *map(len, cells)]) + 2
+        return max(12, width - used - 2)
 
     def on_resize(self) -> None:
         if self.rows:

@@ -17,6 +17,8 @@ class ActingAs(Static):
         self.watch(self.app, "acting_as", self._show)
 
     def _show(self, caller) -> None:
+        if self.app.engine is None:
+            return
         self.update(markup("as [b]$who[/b]", who=short_arn(caller.principal)))
         self.tooltip = "Switch principal (A)"
 
