@@ -283,3 +283,25 @@ def test_blob_members_travel_as_base64(api, key_id):
     status, _, body = raw_post(api.url, payload, target="TrentService.Encrypt", keys=api.root)
     assert status == 200
     base64.b64decode(body["CiphertextBlob"], validate=True)
+
+
+def test_iam_policies_count_where_the_key_policy_delegates(api, kms):
+    carol_arn, carol_keys = api.user("carol")
+    api.engine.call("PutUserPolicy", {
+        "UserName": "carol", "PolicyName": "kms-use",
+        "PolicyDocument": json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"}]})})
+    carol = api.client(carol_keys)
+    delegating = kms.create_key()["KeyMetadata"]["KeyId"]  # the default key policy
+    blob = carol.encrypt(KeyId=delegating, Plaintext=b"c")["CiphertextBlob"]
+    assert carol.decrypt(CiphertextBlob=blob)["Plaintext"] == b"c"
+
+    bob_arn, _ = api.user("bob")
+    closed = kms.create_key(Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": bob_arn}, "Action": "kms:*",
+                       "Resource": "*"}]}), BypassPolicyLockoutSafetyCheck=True)
+    with pytest.raises(ClientError) as excinfo:
+        carol.encrypt(KeyId=closed["KeyMetadata"]["KeyId"], Plaintext=b"c")
+    code, message = client_error(excinfo)
+    assert code == "AccessDeniedException" and carol_arn in message
