@@ -403,3 +403,13 @@ async def test_narrow_layout_hides_the_simulator_until_asked(seeded, ebs_key):
         assert pane_of(app).has_class("-simulate-shown")
         assert panel.region.height > 0
         assert app.query_one(PolicyTextArea).region.height >= 5
+
+
+async def test_a_policy_the_acting_principal_cannot_read_says_why(seeded, ebs_key):
+    app = policy_host(seeded, ebs_key)
+    app.acting = Caller.for_arn("arn:aws:iam::111122223333:user/nobody")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.query_one("#policy-status").render().plain.startswith(
+            "GetKeyPolicy failed: AccessDeniedException: ")
+        assert pane_of(app).text == ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -235,4 +236,4 @@ class GrantsPane(Widget):
         self.refresh_grants()
         self.post_message(self.Changed(self.key_id))
         past = "Retired" if verb == "Retire" else "Revoked"
-        self.notify(Text(f"{past} grant {grant_label(grant)}.").markup)
+        self.notify(escape(f"{past} grant {grant_label(grant)}."))
