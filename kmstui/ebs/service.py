@@ -125,7 +125,7 @@ class Ec2Service:
         q = Query()
         docs = self.store.table(VOLUMES).search((q.OwnerId == caller.account)
                                                 & (q.Region == caller.region))
-        return sorted((dict(d) for d in docs), key=lambda r: (r["CreateTime"], r["VolumeId"]))
+        return [dict(d) for d in docs]  # creation order
 
     def save_volume(self, record: dict) -> None:
         self.store.table(VOLUMES).upsert(record, Query().VolumeId == record["VolumeId"])
@@ -145,8 +145,7 @@ class Ec2Service:
         q = Query()
         docs = self.store.table(INSTANCES).search((q.OwnerId == caller.account)
                                                   & (q.Region == caller.region))
-        return sorted((dict(d) for d in docs),
-                      key=lambda r: (r["LaunchTime"], r["ReservationId"], r["AmiLaunchIndex"]))
+        return [dict(d) for d in docs]
 
     def save_instance(self, record: dict) -> None:
         self.store.table(INSTANCES).upsert(record, Query().InstanceId == record["InstanceId"])
@@ -163,7 +162,7 @@ class Ec2Service:
         q = Query()
         docs = self.store.table(SNAPSHOTS).search((q.OwnerId == caller.account)
                                                   & (q.Region == caller.region))
-        return sorted((dict(d) for d in docs), key=lambda r: (r["StartTime"], r["SnapshotId"]))
+        return [dict(d) for d in docs]
 
     def save_snapshot(self, record: dict) -> None:
         self.store.table(SNAPSHOTS).upsert(record, Query().SnapshotId == record["SnapshotId"])
@@ -180,7 +179,7 @@ class Ec2Service:
             docs = self.store.table(ATTACHMENTS).search(q.InstanceId == instance_id)
         else:
             docs = self.store.table(ATTACHMENTS).all()
-        return sorted((dict(d) for d in docs), key=lambda r: (r["AttachTime"], r["VolumeId"]))
+        return [dict(d) for d in docs]
 
     def save_attachment(self, record: dict) -> None:
         self.store.table(ATTACHMENTS).upsert(record, Query().VolumeId == record["VolumeId"])
