@@ -148,7 +148,7 @@ async def test_retire_asks_first_and_cancel_keeps_the_grant(seeded, app_key):
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
-        assert app.screen.message.startswith(f"Retire grant {grant_id[:12]}…?")
+        assert app.screen.message.startswith(f"Retire grant {grant_id[:8]}…?")
         await pilot.press("escape")
         await pilot.pause()
         assert grant_ids(seeded, app_key) == [grant_id]

@@ -71,7 +71,7 @@ def test_constraints_and_labels_read_as_words():
     assert describe_constraints({"EncryptionContextEquals": {"b": "2", "a": "1"}}) == (
         "Equals a=1,b=2")
     assert describe_constraints({"EncryptionContextSubset": {"k": "v"}}) == "Subset k=v"
-    assert grant_label({"GrantId": "0123456789abcdef", "Name": "n"}) == "n (0123456789ab…)"
+    assert grant_label({"GrantId": "0123456789abcdef", "Name": "n"}) == "n (01234567…)"
 
 
 def test_a_decision_names_what_decided_and_why_the_rest_missed():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-SHORT_ID = 12
+SHORT_ID = 8
 
 
 def short_id(grant_id: str) -> str:

@@ -31,7 +31,7 @@ COLUMNS = (
     ("Name", "name"),
     ("Grant ID", "grant_id"),
     ("Grantee", "grantee"),
-    ("Retiring principal", "retiring"),
+    ("Retiring", "retiring"),
     ("Operations", "operations"),
     ("Constraints", "constraints"),
     ("Created (UTC)", "created"),
