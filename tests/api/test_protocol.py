@@ -3,8 +3,12 @@ input gets an AWS-shaped error; nothing crashes or hangs the server."""
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -213,3 +217,38 @@ def test_concurrent_clients(api):
     for thread in threads:
         thread.join(60)
     assert errors == []
+
+
+def test_internal_failure_is_a_500_without_details(api, monkeypatch, caplog):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk on fire: sensitive detail")
+
+    monkeypatch.setattr(api.engine, "call", broken)
+    with caplog.at_level(logging.ERROR, logger="kmstui.api"):
+        status, headers, body = raw_post(api.url, b"{}", keys=api.root)
+    assert status == 500
+    assert body["__type"] == "KMSInternalException"
+    assert "sensitive" not in body["message"]
+    assert headers["x-amzn-errortype"] == "KMSInternalException"
+    assert "ListKeys" in caplog.text  # the operation is logged, for the operator
+
+
+def test_logs_hold_no_bodies_or_signatures(api, caplog):
+    key = api.client().create_key()["KeyMetadata"]["KeyId"]
+    secret_text = b"plaintext that must not be logged"
+    with caplog.at_level(logging.DEBUG, logger="kmstui.api"):
+        blob = api.client().encrypt(KeyId=key, Plaintext=secret_text)["CiphertextBlob"]
+        api.client().decrypt(CiphertextBlob=blob)
+        raw_post(api.url, b"{}", keys=type(api.root)(api.root.access_key_id, "wrong"))
+    assert "Encrypt" in caplog.text and "Decrypt" in caplog.text
+    logged = caplog.text
+    for forbidden in (secret_text.decode(), base64.b64encode(secret_text).decode(),
+                      base64.b64encode(blob).decode()[:40], api.root.secret, "Signature="):
+        assert forbidden not in logged
+
+
+def test_the_api_package_does_not_import_textual():
+    code = ("import sys, kmstui.api.server, kmstui.api.client, kmstui.commands.serve; "
+            "sys.exit(1 if any(m == 'textual' or m.startswith('textual.') "
+            "for m in sys.modules) else 0)")
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
