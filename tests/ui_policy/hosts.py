@@ -40,8 +40,9 @@ class PaneHost(App):
 
 
 def policy_host(engine, key_id: str, **kwargs) -> PaneHost:
-    return PaneHost(lambda app: PolicyEditorPane(engine, key_id, app.acting_as, id="pane",
-                                                 **kwargs))
+    return PaneHost(
+        lambda app: PolicyEditorPane(engine, key_id, app.acting_as, id="pane", **kwargs)
+    )
 
 
 def grants_host(engine, key_id: str) -> PaneHost:

@@ -16,8 +16,7 @@ ADMIN = "arn:aws:iam::111122223333:user/admin"
 
 
 def add_grant(engine, key_id: str, **extra) -> dict:
-    params = {"KeyId": key_id, "GranteePrincipal": APP_ROLE, "Operations": ["Decrypt"],
-              **extra}
+    params = {"KeyId": key_id, "GranteePrincipal": APP_ROLE, "Operations": ["Decrypt"], **extra}
     return engine.call("CreateGrant", params)
 
 
@@ -26,8 +25,13 @@ def grant_ids(engine, key_id: str) -> list[str]:
 
 
 async def test_grants_are_listed_with_short_principals_and_constraints(seeded, app_key):
-    add_grant(seeded, app_key, Name="app-decrypt", RetiringPrincipal=ADMIN,
-              Constraints={"EncryptionContextEquals": {"app": "web"}})
+    add_grant(
+        seeded,
+        app_key,
+        Name="app-decrypt",
+        RetiringPrincipal=ADMIN,
+        Constraints={"EncryptionContextEquals": {"app": "web"}},
+    )
     app = grants_host(seeded, app_key)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -44,8 +48,7 @@ async def test_a_key_without_grants_says_so(seeded, app_key):
     app = grants_host(seeded, app_key)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert app.query_one("#grants-status").render().plain.startswith(
-            "No grants on this key.")
+        assert app.query_one("#grants-status").render().plain.startswith("No grants on this key.")
 
 
 async def open_create_dialog(pilot) -> CreateGrantDialog:
@@ -67,7 +70,8 @@ async def test_creating_a_grant_shows_its_token_once(seeded, app_key):
         operations.select("GenerateDataKey")
         await pilot.pause()
         assert dialog.query_one("#grant-operations-chosen").render().plain == (
-            "Chosen: Decrypt, GenerateDataKey")
+            "Chosen: Decrypt, GenerateDataKey"
+        )
         await pilot.click("#dialog-confirm")
         await pilot.pause()
         token_dialog = app.screen
@@ -116,13 +120,15 @@ async def test_the_dialog_says_what_is_missing(seeded, app_key):
         await pilot.click("#dialog-confirm")
         await pilot.pause()
         assert dialog.query_one("#grant-problem").render().plain == (
-            "Choose or type a grantee principal.")
+            "Choose or type a grantee principal."
+        )
         dialog.query_one("#grant-grantee", PrincipalField).value = APP_ROLE
         # A click within the button's press effect is ignored; press it directly.
         dialog.query_one("#dialog-confirm").press()
         await pilot.pause()
         assert dialog.query_one("#grant-problem").render().plain == (
-            "Choose at least one operation.")
+            "Choose at least one operation."
+        )
 
 
 async def test_kms_refusal_is_shown_in_the_dialog_as_code_and_message(seeded, app_key):
@@ -135,8 +141,13 @@ async def test_kms_refusal_is_shown_in_the_dialog_as_code_and_message(seeded, ap
         await pilot.click("#dialog-confirm")
         await pilot.pause()
         assert app.screen is dialog
-        assert dialog.query_one("#grant-problem").render().plain.startswith(
-            "ValidationException: GranteePrincipal 'bob' is not a valid principal")
+        assert (
+            dialog.query_one("#grant-problem")
+            .render()
+            .plain.startswith(
+                "ValidationException: GranteePrincipal 'bob' is not a valid principal"
+            )
+        )
         assert grant_ids(seeded, app_key) == []
 
 

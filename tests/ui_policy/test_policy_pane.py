@@ -19,11 +19,21 @@ from .hosts import PaneHost, policy_host
 ROOT = "arn:aws:iam::111122223333:root"
 ADMIN = "arn:aws:iam::111122223333:user/admin"
 AUDITOR = "arn:aws:iam::111122223333:user/auditor"
-LOCKOUT_POLICY = json.dumps({
-    "Version": "2012-10-17",
-    "Statement": [{"Sid": "OnlyAdmin", "Effect": "Allow", "Principal": {"AWS": ADMIN},
-                   "Action": "kms:*", "Resource": "*"}],
-}, indent=2)
+LOCKOUT_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OnlyAdmin",
+                "Effect": "Allow",
+                "Principal": {"AWS": ADMIN},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    },
+    indent=2,
+)
 
 
 async def settle(pilot) -> None:
@@ -49,12 +59,16 @@ async def test_stored_policy_opens_laid_out_with_its_findings(seeded, ebs_key):
         pane = pane_of(app)
         assert pane.text.startswith("{\n")
         assert json.loads(pane.text) == json.loads(
-            seeded.call("GetKeyPolicy", {"KeyId": ebs_key})["Policy"])
+            seeded.call("GetKeyPolicy", {"KeyId": ebs_key})["Policy"]
+        )
         codes = [(f.severity, f.code) for f in pane.findings]
         assert ("SECURITY_WARNING", "RESTRICT_ACCESS_TO_SERVICE_PRINCIPAL") in codes
         assert not any(f.severity == ERROR for f in pane.findings)
-        assert app.query_one("#policy-status").render().plain.startswith(
-            "1 security warning, 2 warnings")
+        assert (
+            app.query_one("#policy-status")
+            .render()
+            .plain.startswith("1 security warning, 2 warnings")
+        )
         assert not pane.modified
 
 
@@ -71,7 +85,8 @@ async def test_removing_a_comma_reports_a_json_error_at_its_line_and_column(seed
         await settle(pilot)
         errors = [f for f in pane.findings if f.severity == ERROR]
         assert [(f.code, f.span.start.line, f.span.start.column) for f in errors] == [
-            ("JSON_SYNTAX_ERROR", 8, 7)]
+            ("JSON_SYNTAX_ERROR", 8, 7)
+        ]
         assert editor.line_marker(7) == "E"
         table = app.query_one(FindingsTable)
         assert table.get_row_at(0)[0].plain == "ERROR"
@@ -79,8 +94,7 @@ async def test_removing_a_comma_reports_a_json_error_at_its_line_and_column(seed
         assert "1 error" in app.query_one("#policy-status").render().plain
 
 
-async def test_choosing_a_finding_selects_its_span_with_the_cursor_at_its_start(
-        seeded, ebs_key):
+async def test_choosing_a_finding_selects_its_span_with_the_cursor_at_its_start(seeded, ebs_key):
     app = policy_host(seeded, ebs_key)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -93,8 +107,10 @@ async def test_choosing_a_finding_selects_its_span_with_the_cursor_at_its_start(
         finding = table.findings[1]
         assert pane.editor.has_focus
         assert pane.editor.selection == span_to_selection(finding.span)
-        assert pane.editor.cursor_location == (finding.span.start.line - 1,
-                                               finding.span.start.column - 1)
+        assert pane.editor.cursor_location == (
+            finding.span.start.line - 1,
+            finding.span.start.column - 1,
+        )
 
 
 async def test_next_finding_key_walks_the_findings_in_order(seeded, ebs_key):
@@ -148,8 +164,11 @@ async def test_typing_quickly_validates_the_last_text_only(seeded, ebs_key):
         pane.editor.move_cursor((0, 1))
         await pilot.press(*"oops")  # "{oops" : a syntax error at 1:2 once typing stops
         await settle(pilot)
-        assert [(f.code, f.span.start.line, f.span.start.column)
-                for f in pane.findings if f.severity == ERROR] == [("JSON_SYNTAX_ERROR", 1, 2)]
+        assert [
+            (f.code, f.span.start.line, f.span.start.column)
+            for f in pane.findings
+            if f.severity == ERROR
+        ] == [("JSON_SYNTAX_ERROR", 1, 2)]
 
 
 async def test_saving_a_policy_that_locks_the_caller_out_shows_kms_rejection(seeded, ebs_key):
@@ -170,7 +189,8 @@ async def test_saving_a_policy_that_locks_the_caller_out_shows_kms_rejection(see
         assert isinstance(app.screen, MessageDialog)
         assert app.screen.message.startswith(
             "MalformedPolicyDocumentException: The new key policy will not allow you to "
-            "update the key policy in the future.")
+            "update the key policy in the future."
+        )
         assert seeded.call("GetKeyPolicy", {"KeyId": ebs_key})["Policy"] == stored
 
 
@@ -189,12 +209,13 @@ async def test_bypassing_the_lockout_check_lets_the_policy_through(seeded, ebs_k
         await pilot.click("#dialog-confirm")
         await pilot.pause()
         # The root user is locked out now; the admin the policy names can read it.
-        assert seeded.call("GetKeyPolicy", {"KeyId": ebs_key},
-                           caller=Caller.for_arn(ADMIN))["Policy"] == LOCKOUT_POLICY
+        assert (
+            seeded.call("GetKeyPolicy", {"KeyId": ebs_key}, caller=Caller.for_arn(ADMIN))["Policy"]
+            == LOCKOUT_POLICY
+        )
 
 
-async def test_save_shows_the_diff_then_puts_the_policy_as_the_acting_principal(
-        seeded, ebs_key):
+async def test_save_shows_the_diff_then_puts_the_policy_as_the_acting_principal(seeded, ebs_key):
     app = policy_host(seeded, ebs_key)
     saved = []
     async with app.run_test(size=(120, 40)) as pilot:
@@ -263,8 +284,10 @@ async def test_simulate_allows_the_account_root_by_the_delegation_statement(seed
         answer = await simulate(pilot, ROOT)
         assert answer.splitlines()[0] == "Allow"
         assert 'key policy statement "Enable IAM User Permissions"' in answer
-        assert ('key policy statement "Allow access for EC2 to encrypt/decrypt volumes": '
-                f"Principal does not include {ROOT}") in answer
+        assert (
+            'key policy statement "Allow access for EC2 to encrypt/decrypt volumes": '
+            f"Principal does not include {ROOT}"
+        ) in answer
 
 
 async def test_simulate_denies_a_user_without_iam_permission_implicitly(seeded, ebs_key):
@@ -280,16 +303,23 @@ async def test_simulate_answers_for_the_text_being_edited(seeded, ebs_key):
     async with app.run_test(size=(120, 40)) as pilot:
         pane = pane_of(app)
         document = json.loads(pane.text)
-        document["Statement"].append({
-            "Sid": "NoDecryptForAuditor", "Effect": "Deny", "Principal": {"AWS": AUDITOR},
-            "Action": "kms:Decrypt", "Resource": "*"})
+        document["Statement"].append(
+            {
+                "Sid": "NoDecryptForAuditor",
+                "Effect": "Deny",
+                "Principal": {"AWS": AUDITOR},
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+            }
+        )
         replace_text(pane, json.dumps(document, indent=2))
         answer = await simulate(pilot, AUDITOR)
         assert answer.splitlines()[0] == "ExplicitDeny"
         assert 'Decided by:\n  key policy statement "NoDecryptForAuditor"' in answer
         # Nothing was saved: the stored policy still has no such statement.
-        assert "NoDecryptForAuditor" not in seeded.call(
-            "GetKeyPolicy", {"KeyId": ebs_key})["Policy"]
+        assert (
+            "NoDecryptForAuditor" not in seeded.call("GetKeyPolicy", {"KeyId": ebs_key})["Policy"]
+        )
 
 
 async def test_simulate_explains_a_malformed_encryption_context(seeded, ebs_key):
@@ -346,11 +376,24 @@ async def test_copy_puts_the_whole_policy_on_the_clipboard(seeded, ebs_key):
 
 async def test_identity_policy_saves_through_its_callback(seeded):
     saved: list[str] = []
-    text = json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}, indent=2)
-    app = PaneHost(lambda host: PolicyEditorPane(
-        seeded, None, host.acting_as, policy_type="IDENTITY_POLICY", initial_text=text,
-        on_save=saved.append, id="pane"))
+    text = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}],
+        },
+        indent=2,
+    )
+    app = PaneHost(
+        lambda host: PolicyEditorPane(
+            seeded,
+            None,
+            host.acting_as,
+            policy_type="IDENTITY_POLICY",
+            initial_text=text,
+            on_save=saved.append,
+            id="pane",
+        )
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         pane = pane_of(app)
@@ -371,8 +414,10 @@ async def test_user_text_with_markup_is_shown_as_text(seeded, ebs_key):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         pane = pane_of(app)
-        replace_text(pane, pane.text.replace("KeyPolicy", "[/bold][red]x").replace(
-            '"Version"', '"[/]Version"'))
+        replace_text(
+            pane,
+            pane.text.replace("KeyPolicy", "[/bold][red]x").replace('"Version"', '"[/]Version"'),
+        )
         await settle(pilot)
         await pilot.press("ctrl+r")
         await pilot.pause()
@@ -387,8 +432,14 @@ def test_every_binding_has_a_stable_id_and_a_tooltip():
         assert binding.id and binding.id.startswith("policy.")
         assert binding.tooltip
     ids = {b.id for b in PolicyEditorPane.BINDINGS}
-    assert {"policy.save", "policy.diff", "policy.next_finding", "policy.load",
-            "policy.export", "policy.copy"} <= ids
+    assert {
+        "policy.save",
+        "policy.diff",
+        "policy.next_finding",
+        "policy.load",
+        "policy.export",
+        "policy.copy",
+    } <= ids
 
 
 async def test_narrow_layout_hides_the_simulator_until_asked(seeded, ebs_key):
@@ -410,6 +461,9 @@ async def test_a_policy_the_acting_principal_cannot_read_says_why(seeded, ebs_ke
     app.acting = Caller.for_arn("arn:aws:iam::111122223333:user/nobody")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert app.query_one("#policy-status").render().plain.startswith(
-            "GetKeyPolicy failed: AccessDeniedException: ")
+        assert (
+            app.query_one("#policy-status")
+            .render()
+            .plain.startswith("GetKeyPolicy failed: AccessDeniedException: ")
+        )
         assert pane_of(app).text == ""

@@ -55,8 +55,9 @@ def test_policy_diff_dialog(snap_compare, seeded, ebs_key, size):
         await settle(pilot)
         pane = pilot.app.query_one("#pane")
         edited = pane.text.replace("Enable IAM User Permissions", "Enable IAM policies")
-        edited = edited.replace('"kms:DescribeKey"',
-                                '"kms:DescribeKey",\n        "kms:CreateGrant"')
+        edited = edited.replace(
+            '"kms:DescribeKey"', '"kms:DescribeKey",\n        "kms:CreateGrant"'
+        )
         pane.editor.replace(edited, (0, 0), pane.editor.document.end)
         await settle(pilot)
         await pilot.press("ctrl+s")
@@ -66,14 +67,25 @@ def test_policy_diff_dialog(snap_compare, seeded, ebs_key, size):
 
 
 def _with_grants(engine, key_id: str) -> None:
-    engine.call("CreateGrant", {
-        "KeyId": key_id, "GranteePrincipal": APP_ROLE, "Name": "app-web",
-        "RetiringPrincipal": "arn:aws:iam::111122223333:user/admin",
-        "Operations": ["Decrypt", "Encrypt", "GenerateDataKey"],
-        "Constraints": {"EncryptionContextSubset": {"app": "web"}}})
-    engine.call("CreateGrant", {
-        "KeyId": key_id, "GranteePrincipal": "arn:aws:iam::444455556666:user/partner",
-        "Operations": ["DescribeKey"]})
+    engine.call(
+        "CreateGrant",
+        {
+            "KeyId": key_id,
+            "GranteePrincipal": APP_ROLE,
+            "Name": "app-web",
+            "RetiringPrincipal": "arn:aws:iam::111122223333:user/admin",
+            "Operations": ["Decrypt", "Encrypt", "GenerateDataKey"],
+            "Constraints": {"EncryptionContextSubset": {"app": "web"}},
+        },
+    )
+    engine.call(
+        "CreateGrant",
+        {
+            "KeyId": key_id,
+            "GranteePrincipal": "arn:aws:iam::444455556666:user/partner",
+            "Operations": ["DescribeKey"],
+        },
+    )
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -97,8 +109,9 @@ async def _fill_create_dialog(pilot) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_create_grant_dialog(snap_compare, seeded, app_key, size):
-    assert snap_compare(grants_host(seeded, app_key), terminal_size=size,
-                        run_before=_fill_create_dialog)
+    assert snap_compare(
+        grants_host(seeded, app_key), terminal_size=size, run_before=_fill_create_dialog
+    )
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -109,5 +122,4 @@ def test_grant_token_dialog(snap_compare, seeded, app_key, size):
         await pilot.pause()
         await pilot.pause()
 
-    assert snap_compare(grants_host(seeded, app_key), terminal_size=size,
-                        run_before=run_before)
+    assert snap_compare(grants_host(seeded, app_key), terminal_size=size, run_before=run_before)

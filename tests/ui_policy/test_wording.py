@@ -24,9 +24,15 @@ def finding(severity: str) -> Finding:
 
 
 def test_summary_counts_each_severity_in_words():
-    findings = [finding("ERROR"), finding("ERROR"), finding("WARNING"),
-                finding("SECURITY_WARNING"), finding("SUGGESTION"), finding("WARNING"),
-                finding("WARNING")]
+    findings = [
+        finding("ERROR"),
+        finding("ERROR"),
+        finding("WARNING"),
+        finding("SECURITY_WARNING"),
+        finding("SUGGESTION"),
+        finding("WARNING"),
+        finding("WARNING"),
+    ]
     assert summarize(findings) == "2 errors, 1 security warning, 3 warnings, 1 suggestion"
     assert summarize([finding("WARNING")]) == "1 warning"
     assert summarize([]) == "No findings"
@@ -36,7 +42,8 @@ def test_encryption_context_is_read_from_key_value_pairs():
     assert parse_encryption_context("") == {}
     assert parse_encryption_context(" a=1 , b = two ,") == {"a": "1", "b": "two"}
     assert parse_encryption_context("aws:ec2:arn=arn:aws:ec2:x=y") == {
-        "aws:ec2:arn": "arn:aws:ec2:x=y"}
+        "aws:ec2:arn": "arn:aws:ec2:x=y"
+    }
     with pytest.raises(ContextSyntaxError):
         parse_encryption_context("a=1,b")
     with pytest.raises(ContextSyntaxError):
@@ -61,7 +68,8 @@ def test_diff_is_readable_without_colour():
 def test_principals_in_the_key_account_are_shortened():
     assert short_principal("arn:aws:iam::111122223333:role/app", "111122223333") == "role/app"
     assert short_principal("arn:aws:iam::444455556666:user/p", "111122223333") == (
-        "444455556666:user/p")
+        "444455556666:user/p"
+    )
     assert short_principal("ec2.amazonaws.com", "111122223333") == "ec2.amazonaws.com"
     assert short_principal(None, "111122223333") == "—"
 
@@ -69,7 +77,8 @@ def test_principals_in_the_key_account_are_shortened():
 def test_constraints_and_labels_read_as_words():
     assert describe_constraints(None) == "none"
     assert describe_constraints({"EncryptionContextEquals": {"b": "2", "a": "1"}}) == (
-        "Equals a=1,b=2")
+        "Equals a=1,b=2"
+    )
     assert describe_constraints({"EncryptionContextSubset": {"k": "v"}}) == "Subset k=v"
     assert grant_label({"GrantId": "0123456789abcdef", "Name": "n"}) == "n (01234567…)"
 
@@ -77,20 +86,25 @@ def test_constraints_and_labels_read_as_words():
 def test_a_decision_names_what_decided_and_why_the_rest_missed():
     decision = Decision(
         "ExplicitDeny",
-        matched=[{"source": "key-policy", "statement": "Deny it", "effect": "Deny"},
-                 {"source": "key-policy", "statement": 0, "effect": "Allow"}],
-        not_matched=[{"source": "grant", "grant_id": "abcdef0123456789",
-                      "reason": "grantee differs"}],
+        matched=[
+            {"source": "key-policy", "statement": "Deny it", "effect": "Deny"},
+            {"source": "key-policy", "statement": 0, "effect": "Allow"},
+        ],
+        not_matched=[
+            {"source": "grant", "grant_id": "abcdef0123456789", "reason": "grantee differs"}
+        ],
         reason="with an explicit deny in a resource-based policy",
         decisive=[{"source": "key-policy", "statement": "Deny it", "effect": "Deny"}],
     )
-    assert describe_decision(decision).plain == "\n".join([
-        "ExplicitDeny",
-        "Decided by:",
-        '  key policy statement "Deny it"',
-        "Why: with an explicit deny in a resource-based policy",
-        "Also matched:",
-        "  key policy statement #0 (Allow)",
-        "Did not match:",
-        "  grant abcdef01: grantee differs",
-    ])
+    assert describe_decision(decision).plain == "\n".join(
+        [
+            "ExplicitDeny",
+            "Decided by:",
+            '  key policy statement "Deny it"',
+            "Why: with an explicit deny in a resource-based policy",
+            "Also matched:",
+            "  key policy statement #0 (Allow)",
+            "Did not match:",
+            "  grant abcdef01: grantee differs",
+        ]
+    )

@@ -36,18 +36,29 @@ class PrincipalField(Vertical):
     PrincipalField { height: auto; }
     """
 
-    def __init__(self, principals: Sequence[str], *, value: str = "", placeholder: str = "",
-                 id: str | None = None) -> None:
+    def __init__(
+        self,
+        principals: Sequence[str],
+        *,
+        value: str = "",
+        placeholder: str = "",
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self._principals = list(dict.fromkeys(principals))
         self._value = value
         self._placeholder = placeholder
 
     def compose(self) -> ComposeResult:
-        yield Select([(Text(p), p) for p in self._principals], prompt="Known principals",
-                     compact=True, classes="principal-known")
-        yield Input(self._value, placeholder=self._placeholder, compact=True,
-                    classes="principal-arn")
+        yield Select(
+            [(Text(p), p) for p in self._principals],
+            prompt="Known principals",
+            compact=True,
+            classes="principal-known",
+        )
+        yield Input(
+            self._value, placeholder=self._placeholder, compact=True, classes="principal-arn"
+        )
 
     @property
     def value(self) -> str:
@@ -68,7 +79,10 @@ class CreateGrantDialog(ModalScreen["dict | None"]):
     """Builds CreateGrant parameters and runs ``create`` with them. KMS's refusal
     is shown in the dialog, which stays open; success returns the response."""
 
-    DEFAULT_CSS = "CreateGrantDialog {" + DIALOG_CSS + """
+    DEFAULT_CSS = (
+        "CreateGrantDialog {"
+        + DIALOG_CSS
+        + """
         & > .dialog { width: 110; height: auto; max-height: 95%; }
         & #grant-form { height: auto; max-height: 1fr; }
         & #grant-columns { height: auto; }
@@ -86,10 +100,12 @@ class CreateGrantDialog(ModalScreen["dict | None"]):
         &.-short #grant-form { height: 1fr; max-height: 100%; }
         &.-short .dialog-title { margin-bottom: 0; }
     }"""
+    )
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
 
-    def __init__(self, key_id: str, principals: Sequence[str],
-                 create: Callable[[dict], dict]) -> None:
+    def __init__(
+        self, key_id: str, principals: Sequence[str], create: Callable[[dict], dict]
+    ) -> None:
         super().__init__()
         self._key_id = key_id
         self._principals = principals
@@ -102,23 +118,36 @@ class CreateGrantDialog(ModalScreen["dict | None"]):
                 with Horizontal(id="grant-columns"):
                     with Vertical(id="grant-left"):
                         yield Label("Grantee principal (required)")
-                        yield PrincipalField(self._principals, id="grant-grantee",
-                                             placeholder="arn:aws:iam::111122223333:role/app")
+                        yield PrincipalField(
+                            self._principals,
+                            id="grant-grantee",
+                            placeholder="arn:aws:iam::111122223333:role/app",
+                        )
                         yield Label("Retiring principal (optional)")
-                        yield PrincipalField(self._principals, id="grant-retiring",
-                                             placeholder="who may retire the grant")
+                        yield PrincipalField(
+                            self._principals,
+                            id="grant-retiring",
+                            placeholder="who may retire the grant",
+                        )
                         yield Label("Name (optional; the same name returns the same grant)")
                         yield Input(id="grant-name", compact=True, placeholder="ebs-volume-1")
                         yield Label("Constraint")
                         with RadioSet(id="grant-constraint-kind", compact=True):
                             for index, kind in enumerate(CONSTRAINT_KINDS):
                                 yield RadioButton(kind, value=index == 0, compact=True)
-                        yield Input(id="grant-context", compact=True, disabled=True,
-                                    placeholder="encryption context: k=v,k2=v2")
+                        yield Input(
+                            id="grant-context",
+                            compact=True,
+                            disabled=True,
+                            placeholder="encryption context: k=v,k2=v2",
+                        )
                     with Vertical(id="grant-right"):
                         yield Label("Operations")
-                        yield SelectionList(*((op, op) for op in GRANT_OPERATIONS),
-                                            id="grant-operations", compact=True)
+                        yield SelectionList(
+                            *((op, op) for op in GRANT_OPERATIONS),
+                            id="grant-operations",
+                            compact=True,
+                        )
                         yield Static(Text("Chosen: none"), id="grant-operations-chosen")
                 yield Static("", id="grant-problem")
             with Horizontal(classes="dialog-buttons"):
@@ -137,7 +166,8 @@ class CreateGrantDialog(ModalScreen["dict | None"]):
         # The chosen operations in words, not only as highlighted boxes.
         chosen = self.query_one("#grant-operations", SelectionList).selected
         self.query_one("#grant-operations-chosen", Static).update(
-            Text("Chosen: " + (", ".join(chosen) if chosen else "none")))
+            Text("Chosen: " + (", ".join(chosen) if chosen else "none"))
+        )
 
     @property
     def constraint_kind(self) -> str:
@@ -156,8 +186,11 @@ class CreateGrantDialog(ModalScreen["dict | None"]):
         operations = list(self.query_one("#grant-operations", SelectionList).selected)
         if not operations:
             raise ValueError("Choose at least one operation.")
-        params: dict = {"KeyId": self._key_id, "GranteePrincipal": grantee,
-                        "Operations": operations}
+        params: dict = {
+            "KeyId": self._key_id,
+            "GranteePrincipal": grantee,
+            "Operations": operations,
+        }
         retiring = self.query_one("#grant-retiring", PrincipalField).value
         if retiring:
             params["RetiringPrincipal"] = retiring
@@ -198,10 +231,14 @@ class CreateGrantDialog(ModalScreen["dict | None"]):
 class GrantTokenDialog(ModalScreen[None]):
     """The new grant's id and token. The token is shown this once."""
 
-    DEFAULT_CSS = "GrantTokenDialog {" + DIALOG_CSS + """
+    DEFAULT_CSS = (
+        "GrantTokenDialog {"
+        + DIALOG_CSS
+        + """
         & #token-text { background: $boost; padding: 0 1; margin-bottom: 1; }
         & .dialog-note { color: $warning; margin-bottom: 1; }
     }"""
+    )
     BINDINGS = [Binding("escape", "close", "Close", show=False)]
 
     def __init__(self, grant_id: str, token: str) -> None:
@@ -213,8 +250,10 @@ class GrantTokenDialog(ModalScreen[None]):
         with Vertical(classes="dialog"):
             yield Label("Grant created", classes="dialog-title")
             yield Static(Text(f"GrantId: {self.grant_id}"), id="token-grant-id")
-            yield Static(Text("GrantToken (shown once: copy it now if the grantee needs it):"),
-                         classes="dialog-note")
+            yield Static(
+                Text("GrantToken (shown once: copy it now if the grantee needs it):"),
+                classes="dialog-note",
+            )
             yield Static(Text(self._token), id="token-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Copy token", id="token-copy")

@@ -66,6 +66,8 @@ def grant_details(grant: dict) -> str:
             lines.append(f"Constraints: {kind} {context_pairs(constraints[kind])}")
     if not constraints:
         lines.append("Constraints: none")
-    lines.append(f"IssuingAccount: {grant.get('IssuingAccount') or '—'}   "
-                 f"Created: {created(grant.get('CreationDate'))} UTC")
+    lines.append(
+        f"IssuingAccount: {grant.get('IssuingAccount') or '—'}   "
+        f"Created: {created(grant.get('CreationDate'))} UTC"
+    )
     return "\n".join(lines)

@@ -57,14 +57,34 @@ class GrantsPane(Widget):
     """
 
     BINDINGS = [
-        Binding("n", "create", "Create grant", id="grants.create",
-                tooltip="Create a grant on this key (CreateGrant)"),
-        Binding("r", "retire", "Retire", id="grants.retire",
-                tooltip="Retire the selected grant (RetireGrant), after confirmation"),
-        Binding("delete", "revoke", "Revoke", id="grants.revoke",
-                tooltip="Revoke the selected grant (RevokeGrant), after confirmation"),
-        Binding("f5", "refresh", "Refresh", id="grants.refresh",
-                tooltip="List the key's grants again (ListGrants)"),
+        Binding(
+            "n",
+            "create",
+            "Create grant",
+            id="grants.create",
+            tooltip="Create a grant on this key (CreateGrant)",
+        ),
+        Binding(
+            "r",
+            "retire",
+            "Retire",
+            id="grants.retire",
+            tooltip="Retire the selected grant (RetireGrant), after confirmation",
+        ),
+        Binding(
+            "delete",
+            "revoke",
+            "Revoke",
+            id="grants.revoke",
+            tooltip="Revoke the selected grant (RevokeGrant), after confirmation",
+        ),
+        Binding(
+            "f5",
+            "refresh",
+            "Refresh",
+            id="grants.refresh",
+            tooltip="List the key's grants again (ListGrants)",
+        ),
     ]
 
     class Changed(Message):
@@ -74,8 +94,9 @@ class GrantsPane(Widget):
             self.key_id = key_id
             super().__init__()
 
-    def __init__(self, engine, key_id: str, acting_as: Callable[[], Caller],
-                 id: str | None = None) -> None:
+    def __init__(
+        self, engine, key_id: str, acting_as: Callable[[], Caller], id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.engine = engine
         self.key_id = key_id
@@ -100,7 +121,8 @@ class GrantsPane(Widget):
 
     def _status(self, text: str, *, problem: bool = False) -> None:
         self.query_one("#grants-status", Static).update(
-            Text(text, style="bold #ff5f5f" if problem else ""))
+            Text(text, style="bold #ff5f5f" if problem else "")
+        )
 
     # -- listing ----------------------------------------------------------------------
     def _list_grants(self) -> list[dict]:
@@ -142,8 +164,11 @@ class GrantsPane(Widget):
                 table.move_cursor(row=ids.index(selected["GrantId"]), animate=False)
         self._show_detail()
         count = len(self.grants)
-        self._status("No grants on this key. Press n to create one." if not count else
-                     f"{count} grant{'s' if count != 1 else ''}")
+        self._status(
+            "No grants on this key. Press n to create one."
+            if not count
+            else f"{count} grant{'s' if count != 1 else ''}"
+        )
 
     @on(DataTable.RowHighlighted, "#grants-table")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -192,20 +217,24 @@ class GrantsPane(Widget):
             self.app.push_screen(GrantTokenDialog(response["GrantId"], response["GrantToken"]))
 
         self.app.push_screen(
-            CreateGrantDialog(self.key_id, self._known_principals(), self._create),
-            created_grant)
+            CreateGrantDialog(self.key_id, self._known_principals(), self._create), created_grant
+        )
 
     # -- retire and revoke ------------------------------------------------------------
     def action_retire(self) -> None:
         self._end_grant(
-            "RetireGrant", "Retire",
+            "RetireGrant",
+            "Retire",
             "Retiring ends the grant. KMS lets the grant's retiring principal or grantee "
-            "retire it (or the account, for a grant that allows RetireGrant).")
+            "retire it (or the account, for a grant that allows RetireGrant).",
+        )
 
     def action_revoke(self) -> None:
         self._end_grant(
-            "RevokeGrant", "Revoke",
-            "Revoking deletes the grant; it needs kms:RevokeGrant on the key.")
+            "RevokeGrant",
+            "Revoke",
+            "Revoking deletes the grant; it needs kms:RevokeGrant on the key.",
+        )
 
     def _end_grant(self, operation: str, verb: str, explanation: str) -> None:
         grant = self.selected_grant()
@@ -213,25 +242,32 @@ class GrantsPane(Widget):
             self.notify("Select a grant first.", severity="warning")
             return
         label = grant_label(grant)
-        message = Text(f"{verb} grant {label}?\n\n"
-                       f"Grantee: {grant.get('GranteePrincipal', '')}\n"
-                       f"Operations: {', '.join(grant.get('Operations', []))}\n\n"
-                       f"{explanation} This cannot be undone.")
+        message = Text(
+            f"{verb} grant {label}?\n\n"
+            f"Grantee: {grant.get('GranteePrincipal', '')}\n"
+            f"Operations: {', '.join(grant.get('Operations', []))}\n\n"
+            f"{explanation} This cannot be undone."
+        )
 
         def confirmed(ok: bool | None) -> None:
             if ok:
                 self._call_end(operation, verb, grant)
 
-        self.app.push_screen(ConfirmDialog(f"{verb} grant?", message, confirm=verb,
-                                           destructive=True), confirmed)
+        self.app.push_screen(
+            ConfirmDialog(f"{verb} grant?", message, confirm=verb, destructive=True), confirmed
+        )
 
     def _call_end(self, operation: str, verb: str, grant: dict) -> None:
         try:
-            self.engine.call(operation, {"KeyId": self.key_id, "GrantId": grant["GrantId"]},
-                             caller=self.acting_as())
+            self.engine.call(
+                operation,
+                {"KeyId": self.key_id, "GrantId": grant["GrantId"]},
+                caller=self.acting_as(),
+            )
         except AwsError as exc:
-            self.app.push_screen(MessageDialog(f"{operation} failed",
-                                               f"{exc.code}: {exc.message}", severity="error"))
+            self.app.push_screen(
+                MessageDialog(f"{operation} failed", f"{exc.code}: {exc.message}", severity="error")
+            )
             return
         self.refresh_grants()
         self.post_message(self.Changed(self.key_id))

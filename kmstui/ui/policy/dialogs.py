@@ -57,8 +57,9 @@ class MessageDialog(ModalScreen[None]):
     DEFAULT_CSS = "MessageDialog {" + DIALOG_CSS + "}"
     BINDINGS = [Binding("escape", "close", "Close", show=False)]
 
-    def __init__(self, title: str, message: str | Text, *, severity: str = "information",
-                 button: str = "OK") -> None:
+    def __init__(
+        self, title: str, message: str | Text, *, severity: str = "information", button: str = "OK"
+    ) -> None:
         super().__init__()
         self._title = title
         self._message = message
@@ -88,8 +89,9 @@ class ConfirmDialog(ModalScreen[bool]):
     DEFAULT_CSS = "ConfirmDialog {" + DIALOG_CSS + "}"
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
 
-    def __init__(self, title: str, message: str | Text, *, confirm: str = "OK",
-                 destructive: bool = False) -> None:
+    def __init__(
+        self, title: str, message: str | Text, *, confirm: str = "OK", destructive: bool = False
+    ) -> None:
         super().__init__()
         self._title = title
         self._message = message
@@ -104,8 +106,11 @@ class ConfirmDialog(ModalScreen[bool]):
                 yield Static(_plain(self._message), id="dialog-message")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel", id="dialog-cancel")
-                yield Button(self._confirm, id="dialog-confirm",
-                             variant="error" if self._destructive else "primary")
+                yield Button(
+                    self._confirm,
+                    id="dialog-confirm",
+                    variant="error" if self._destructive else "primary",
+                )
 
     def on_mount(self) -> None:
         # Destructive actions start on Cancel so a stray enter does no harm.
@@ -127,8 +132,14 @@ class PathDialog(ModalScreen["str | None"]):
     DEFAULT_CSS = "PathDialog {" + DIALOG_CSS + "}"
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
 
-    def __init__(self, title: str, *, value: str = "", confirm: str = "OK",
-                 placeholder: str = "path/to/policy.json") -> None:
+    def __init__(
+        self,
+        title: str,
+        *,
+        value: str = "",
+        confirm: str = "OK",
+        placeholder: str = "path/to/policy.json",
+    ) -> None:
         super().__init__()
         self._title = title
         self._value = value
@@ -164,17 +175,28 @@ class PathDialog(ModalScreen["str | None"]):
 class DiffDialog(ModalScreen[bool]):
     """Shows a diff before saving (or just for review); returns True to save."""
 
-    DEFAULT_CSS = "DiffDialog {" + DIALOG_CSS + """
+    DEFAULT_CSS = (
+        "DiffDialog {"
+        + DIALOG_CSS
+        + """
         & > .dialog { width: 110; height: 90%; }
         & #diff-view { height: 1fr; border: round $panel-lighten-2; }
         & #diff-text { width: auto; }
         & .dialog-note { color: $text-muted; height: auto; }
         & .dialog-note.-warning { color: $warning; text-style: bold; }
     }"""
+    )
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
 
-    def __init__(self, title: str, diff: Text, *, notes: list[str] = (), warning: str = "",
-                 save_label: str | None = "Save") -> None:
+    def __init__(
+        self,
+        title: str,
+        diff: Text,
+        *,
+        notes: list[str] = (),
+        warning: str = "",
+        save_label: str | None = "Save",
+    ) -> None:
         super().__init__()
         self._title = title
         self._diff = diff

@@ -123,7 +123,9 @@ class PolicyTextArea(TextArea):
             return strip
         segments = list(strip)
         base = segments[0].style if segments else None
-        letter = Segment(GUTTER_LETTERS[severity],
-                         (base + _GUTTER_STYLES[severity]) if base else _GUTTER_STYLES[severity])
+        letter = Segment(
+            GUTTER_LETTERS[severity],
+            (base + _GUTTER_STYLES[severity]) if base else _GUTTER_STYLES[severity],
+        )
         rest = strip.crop(1, strip.cell_length)
         return Strip([letter, *rest], strip.cell_length)

@@ -116,24 +116,63 @@ class PolicyEditorPane(Widget):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="policy.save",
-                tooltip="Review the changes as a diff, then PutKeyPolicy as the acting principal"),
-        Binding("ctrl+r", "diff", "Diff", id="policy.diff",
-                tooltip="Show the edited policy against the stored one"),
-        Binding("f8", "next_finding", "Next finding", id="policy.next_finding",
-                tooltip="Move the cursor to the next finding"),
-        Binding("shift+f8", "previous_finding", "Prev finding", show=False,
-                id="policy.previous_finding", tooltip="Move the cursor to the previous finding"),
-        Binding("f9", "toggle_simulate", "Simulate", id="policy.simulate",
-                tooltip="Show or hide the simulate panel"),
-        Binding("ctrl+o", "load", "Load", id="policy.load",
-                tooltip="Replace the editor text with a policy read from a file"),
-        Binding("f2", "export", "Export", id="policy.export",
-                tooltip="Write the editor text to a file"),
-        Binding("f3", "copy", "Copy", id="policy.copy",
-                tooltip="Copy the whole policy to the clipboard"),
-        Binding("f4", "format", "Format", show=False, id="policy.format",
-                tooltip="Lay the policy out with two-space indents"),
+        Binding(
+            "ctrl+s",
+            "save",
+            "Save",
+            id="policy.save",
+            tooltip="Review the changes as a diff, then PutKeyPolicy as the acting principal",
+        ),
+        Binding(
+            "ctrl+r",
+            "diff",
+            "Diff",
+            id="policy.diff",
+            tooltip="Show the edited policy against the stored one",
+        ),
+        Binding(
+            "f8",
+            "next_finding",
+            "Next finding",
+            id="policy.next_finding",
+            tooltip="Move the cursor to the next finding",
+        ),
+        Binding(
+            "shift+f8",
+            "previous_finding",
+            "Prev finding",
+            show=False,
+            id="policy.previous_finding",
+            tooltip="Move the cursor to the previous finding",
+        ),
+        Binding(
+            "f9",
+            "toggle_simulate",
+            "Simulate",
+            id="policy.simulate",
+            tooltip="Show or hide the simulate panel",
+        ),
+        Binding(
+            "ctrl+o",
+            "load",
+            "Load",
+            id="policy.load",
+            tooltip="Replace the editor text with a policy read from a file",
+        ),
+        Binding(
+            "f2", "export", "Export", id="policy.export", tooltip="Write the editor text to a file"
+        ),
+        Binding(
+            "f3", "copy", "Copy", id="policy.copy", tooltip="Copy the whole policy to the clipboard"
+        ),
+        Binding(
+            "f4",
+            "format",
+            "Format",
+            show=False,
+            id="policy.format",
+            tooltip="Lay the policy out with two-space indents",
+        ),
     ]
 
     class Saved(Message):
@@ -188,13 +227,19 @@ class PolicyEditorPane(Widget):
                 yield FindingsTable(id="policy-findings")
                 yield Static("", id="policy-detail")
             if self.simulates:
-                yield SimulatePanel(self._known_principals(), self._acting_principal(),
-                                    id="policy-simulate")
+                yield SimulatePanel(
+                    self._known_principals(), self._acting_principal(), id="policy-simulate"
+                )
         with Horizontal(id="policy-statusbar"):
             yield Static("", id="policy-status")
             if self.policy_type == KEY_POLICY:
-                yield Checkbox(_bypass_label(False), False, id="policy-bypass", compact=True,
-                               tooltip=BYPASS_WARNING)
+                yield Checkbox(
+                    _bypass_label(False),
+                    False,
+                    id="policy-bypass",
+                    compact=True,
+                    tooltip=BYPASS_WARNING,
+                )
 
     def on_mount(self) -> None:
         self.editor.focus()
@@ -229,9 +274,11 @@ class PolicyEditorPane(Widget):
             self._baseline = self._stored_text
             return
         try:
-            response = self.engine.call("GetKeyPolicy", {"KeyId": self.key_id,
-                                                         "PolicyName": "default"},
-                                        caller=self.acting_as())
+            response = self.engine.call(
+                "GetKeyPolicy",
+                {"KeyId": self.key_id, "PolicyName": "default"},
+                caller=self.acting_as(),
+            )
         except AwsError as exc:
             self._load_problem = f"GetKeyPolicy failed: {exc.code}: {exc.message}"
             return
@@ -348,11 +395,12 @@ class PolicyEditorPane(Widget):
         ordered = sorted(self._findings, key=lambda f: (f.span.start.line, f.span.start.column))
         starts = [(f.span.start.line, f.span.start.column) for f in ordered]
         if forward:
-            target = next((f for f, s in zip(ordered, starts, strict=True) if s > here),
-                          ordered[0])
+            target = next((f for f, s in zip(ordered, starts, strict=True) if s > here), ordered[0])
         else:
-            target = next((f for f, s in zip(reversed(ordered), reversed(starts), strict=True)
-                           if s < here), ordered[-1])
+            target = next(
+                (f for f, s in zip(reversed(ordered), reversed(starts), strict=True) if s < here),
+                ordered[-1],
+            )
         self.go_to_finding(target)
 
     def action_next_finding(self) -> None:
@@ -383,8 +431,12 @@ class PolicyEditorPane(Widget):
         if finding is None:
             detail.update("")
             return
-        detail.update(Text(f"{position(finding)} {SEVERITY_LABELS[finding.severity]} "
-                           f"{finding.code}: {finding.message}"))
+        detail.update(
+            Text(
+                f"{position(finding)} {SEVERITY_LABELS[finding.severity]} "
+                f"{finding.code}: {finding.message}"
+            )
+        )
 
     # -- status -----------------------------------------------------------------------
     def _update_status(self) -> None:
@@ -393,9 +445,10 @@ class PolicyEditorPane(Widget):
             status.append(self._load_problem, style="bold #ff5f5f")
         else:
             errors = sum(1 for f in self._findings if f.severity == ERROR)
-            status.append(summarize(self._findings),
-                          style="bold #ff5f5f" if errors else ("" if self._findings else
-                                                               "#87d787"))
+            status.append(
+                summarize(self._findings),
+                style="bold #ff5f5f" if errors else ("" if self._findings else "#87d787"),
+            )
             if self.modified:
                 status.append(" · modified")
         if self._bypass:
@@ -441,9 +494,13 @@ class PolicyEditorPane(Widget):
     def _simulate(self, generation: int, text: str, question: Question) -> None:
         try:
             decision = self.engine.simulate(
-                policy_text=text, principal=question.principal, action=question.action,
-                key_id=self.key_id, encryption_context=question.encryption_context or None,
-                via_service=question.via_service)
+                policy_text=text,
+                principal=question.principal,
+                action=question.action,
+                key_id=self.key_id,
+                encryption_context=question.encryption_context or None,
+                via_service=question.via_service,
+            )
             answer = describe_decision(decision)
         except AwsError as exc:
             answer = Text(f"{exc.code}: {exc.message}")
@@ -477,8 +534,14 @@ class PolicyEditorPane(Widget):
         if not lines:
             self.notify("The policy is unchanged.")
             return
-        self.app.push_screen(DiffDialog("Changes to the policy", render_diff(lines),
-                                        notes=self._diff_notes(lines), save_label=None))
+        self.app.push_screen(
+            DiffDialog(
+                "Changes to the policy",
+                render_diff(lines),
+                notes=self._diff_notes(lines),
+                save_label=None,
+            )
+        )
 
     def action_save(self) -> None:
         if self.key_id is None and self._on_save is None:
@@ -492,19 +555,22 @@ class PolicyEditorPane(Widget):
         errors = sum(1 for f in self._findings if f.severity == ERROR)
         warning = ""
         if errors:
-            warning = (f"The validator reports {errors} error{'s' if errors != 1 else ''}; "
-                       "KMS is likely to reject this policy.")
+            warning = (
+                f"The validator reports {errors} error{'s' if errors != 1 else ''}; "
+                "KMS is likely to reject this policy."
+            )
         notes = self._diff_notes(lines)
         if self._bypass:
             notes.append("BypassPolicyLockoutSafetyCheck: on.")
-        title = (f"Save the key policy of {self.key_id}?" if self.key_id else "Save the policy?")
+        title = f"Save the key policy of {self.key_id}?" if self.key_id else "Save the policy?"
 
         def confirmed(save: bool | None) -> None:
             if save:
                 self._put(text)
 
-        self.app.push_screen(DiffDialog(title, render_diff(lines), notes=notes, warning=warning),
-                             confirmed)
+        self.app.push_screen(
+            DiffDialog(title, render_diff(lines), notes=notes, warning=warning), confirmed
+        )
 
     def _put(self, text: str) -> None:
         operation = "PutKeyPolicy" if self._on_save is None else "Save"
@@ -512,17 +578,29 @@ class PolicyEditorPane(Widget):
             if self._on_save is not None:
                 self._on_save(text)
             else:
-                self.engine.call("PutKeyPolicy", {
-                    "KeyId": self.key_id, "PolicyName": "default", "Policy": text,
-                    "BypassPolicyLockoutSafetyCheck": self._bypass,
-                }, caller=self.acting_as())
+                self.engine.call(
+                    "PutKeyPolicy",
+                    {
+                        "KeyId": self.key_id,
+                        "PolicyName": "default",
+                        "Policy": text,
+                        "BypassPolicyLockoutSafetyCheck": self._bypass,
+                    },
+                    caller=self.acting_as(),
+                )
         except AwsError as exc:
-            self.app.push_screen(MessageDialog(f"{operation} was rejected",
-                                               f"{exc.code}: {exc.message}", severity="error"))
+            self.app.push_screen(
+                MessageDialog(
+                    f"{operation} was rejected", f"{exc.code}: {exc.message}", severity="error"
+                )
+            )
             return
         except Exception as exc:
-            self.app.push_screen(MessageDialog(f"{operation} failed",
-                                               f"{type(exc).__name__}: {exc}", severity="error"))
+            self.app.push_screen(
+                MessageDialog(
+                    f"{operation} failed", f"{type(exc).__name__}: {exc}", severity="error"
+                )
+            )
             return
         self._stored_text = text
         self._baseline = text
@@ -544,8 +622,9 @@ class PolicyEditorPane(Widget):
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self.app.push_screen(MessageDialog("Could not load the policy",
-                                               f"{path}: {reason}", severity="error"))
+            self.app.push_screen(
+                MessageDialog("Could not load the policy", f"{path}: {reason}", severity="error")
+            )
             return False
         editor = self.editor
         editor.replace(text, (0, 0), editor.document.end)
@@ -562,22 +641,32 @@ class PolicyEditorPane(Widget):
             target = Path(path).expanduser()
             if target.exists():
                 self.app.push_screen(
-                    ConfirmDialog("Replace the file?", f"{target} exists. Replace it?",
-                                  confirm="Replace", destructive=True),
-                    lambda ok: ok and self.export_file(target))
+                    ConfirmDialog(
+                        "Replace the file?",
+                        f"{target} exists. Replace it?",
+                        confirm="Replace",
+                        destructive=True,
+                    ),
+                    lambda ok: ok and self.export_file(target),
+                )
             else:
                 self.export_file(target)
 
-        self.app.push_screen(PathDialog("Export the policy to a file", value=default,
-                                        confirm="Export"), chosen)
+        self.app.push_screen(
+            PathDialog("Export the policy to a file", value=default, confirm="Export"), chosen
+        )
 
     def export_file(self, path: Path) -> bool:
         try:
             path.write_text(self.editor.text, encoding="utf-8")
         except OSError as exc:
-            self.app.push_screen(MessageDialog("Could not export the policy",
-                                               f"{path}: {exc.strerror or exc}",
-                                               severity="error"))
+            self.app.push_screen(
+                MessageDialog(
+                    "Could not export the policy",
+                    f"{path}: {exc.strerror or exc}",
+                    severity="error",
+                )
+            )
             return False
         self.notify(escape(f"Wrote {path}"))
         return True
@@ -594,5 +683,6 @@ class PolicyEditorPane(Widget):
             self.notify(escape(f"Cannot format: {exc}"), severity="warning")
             return
         editor = self.editor
-        editor.replace(json.dumps(document, indent=2, ensure_ascii=False) + "\n", (0, 0),
-                       editor.document.end)
+        editor.replace(
+            json.dumps(document, indent=2, ensure_ascii=False) + "\n", (0, 0), editor.document.end
+        )

@@ -17,8 +17,11 @@ from textual.widgets import Input, Label, Select, Static
 
 from kmstui.policy import ALLOW, EXPLICIT_DENY, IMPLICIT_DENY, KMS_ACTIONS
 
-_EFFECT_STYLES = {ALLOW: "bold #87d787", EXPLICIT_DENY: "bold #ff5f5f",
-                  IMPLICIT_DENY: "bold #ffd75f"}
+_EFFECT_STYLES = {
+    ALLOW: "bold #87d787",
+    EXPLICIT_DENY: "bold #ff5f5f",
+    IMPLICIT_DENY: "bold #ffd75f",
+}
 ACTION_NAMES = sorted(name.removeprefix("kms:") for name in KMS_ACTIONS)
 
 
@@ -51,8 +54,12 @@ class Question:
     via_service: str | None
 
     def key(self) -> tuple:
-        return (self.principal, self.action, tuple(sorted(self.encryption_context.items())),
-                self.via_service)
+        return (
+            self.principal,
+            self.action,
+            tuple(sorted(self.encryption_context.items())),
+            self.via_service,
+        )
 
 
 def entry_label(entry: dict) -> str:
@@ -125,25 +132,40 @@ class SimulatePanel(Vertical):
         # Each field is a label over its input; a narrow pane puts them side by side.
         with Horizontal(classes="sim-field"):
             yield Label("Principal")
-            yield Select([(Text(p), p) for p in self._principals], prompt="Known principals",
-                         id="simulate-known", compact=True)
+            yield Select(
+                [(Text(p), p) for p in self._principals],
+                prompt="Known principals",
+                id="simulate-known",
+                compact=True,
+            )
         with Horizontal(classes="sim-field -continued"):
             yield Label("")
-            yield Input(self._default_principal, id="simulate-principal", compact=True,
-                        placeholder="principal ARN or service",
-                        suggester=SuggestFromList(self._principals, case_sensitive=False))
+            yield Input(
+                self._default_principal,
+                id="simulate-principal",
+                compact=True,
+                placeholder="principal ARN or service",
+                suggester=SuggestFromList(self._principals, case_sensitive=False),
+            )
         with Horizontal(classes="sim-field"):
             yield Label("Action")
-            yield Input("Decrypt", id="simulate-action", compact=True, placeholder="Decrypt",
-                        suggester=SuggestFromList(ACTION_NAMES, case_sensitive=False))
+            yield Input(
+                "Decrypt",
+                id="simulate-action",
+                compact=True,
+                placeholder="Decrypt",
+                suggester=SuggestFromList(ACTION_NAMES, case_sensitive=False),
+            )
         with Horizontal(classes="sim-field"):
             yield Label("Context")
-            yield Input(id="simulate-context", compact=True,
-                        placeholder="encryption context: k=v,k2=v2")
+            yield Input(
+                id="simulate-context", compact=True, placeholder="encryption context: k=v,k2=v2"
+            )
         with Horizontal(classes="sim-field"):
             yield Label("Via service")
-            yield Input(id="simulate-via", compact=True,
-                        placeholder="optional: ec2.us-east-1.amazonaws.com")
+            yield Input(
+                id="simulate-via", compact=True, placeholder="optional: ec2.us-east-1.amazonaws.com"
+            )
         yield Static("", id="simulate-problem")
         with VerticalScroll(id="simulate-answer-scroll"):
             yield Static("", id="simulate-answer")
