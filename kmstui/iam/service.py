@@ -25,25 +25,24 @@ from tinydb import Query
 
 from kmstui.caller import Caller
 from kmstui.clock import iso8601
-from kmstui.errors import AwsError, UnknownOperationException, iam_error
+from kmstui.dispatch import CallContext, Operations, ServiceErrors, run_operation
+from kmstui.errors import iam_error
 from kmstui.iam import names
 from kmstui.policy import Request, compile_policy, evaluate
 
 if TYPE_CHECKING:
     from kmstui.engine import Engine
 
-Handler = Callable[["IamService", dict, Caller, "CallContext"], dict]
-OPERATIONS: dict[str, Handler] = {}
+OPERATIONS = Operations()
+operation = OPERATIONS.operation
+ERRORS = ServiceErrors(
+    bad_request=lambda: names.validation_error("The request parameters must be an object"),
+    internal=lambda exc: iam_error(
+        "ServiceFailure", f"The request processing has failed ({type(exc).__name__}).", 500
+    ),
+)
 
 USERS, ROLES, ACCESS_KEYS = "iam_users", "iam_roles", "iam_access_keys"
-
-
-def operation(name: str) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        OPERATIONS[name] = handler
-        return handler
-
-    return register
 
 
 @dataclass(frozen=True)
@@ -59,15 +58,6 @@ class AccessKeyIdentity:
     @property
     def active(self) -> bool:
         return self.status == "Active"
-
-
-@dataclass
-class CallContext:
-    """What one call gathers for its event."""
-
-    operation: str
-    resources: list[str] = field(default_factory=list)
-    decision: dict | None = None
 
 
 def secret_purpose(access_key_id: str) -> str:
@@ -346,38 +336,16 @@ class IamService:
 
     # -- dispatch ---------------------------------------------------------------------
     def call(self, operation_name: str, params: dict | None, caller: Caller) -> dict:
-        handler = OPERATIONS.get(operation_name)
-        if handler is None:
-            raise UnknownOperationException(f"Unknown operation {operation_name}")
-        params = {} if params is None else params
-        ctx = CallContext(operation_name)
-        engine = self.engine
-        error: tuple[str, str] | None = None
-        response: dict | None = None
-        with engine.lock:
-            engine.tick()
-            try:
-                if not isinstance(params, dict):
-                    raise names.validation_error("The request parameters must be an object")
-                response = handler(self, params, caller, ctx)
-            except AwsError as exc:
-                error = (exc.code, exc.message)
-                raise
-            except Exception as exc:
-                error = ("ServiceFailure", f"{type(exc).__name__}: {exc}")
-                raise
-            finally:
-                engine.emit(
-                    service="iam",
-                    operation=operation_name,
-                    caller=caller,
-                    request=_public(params),
-                    response=_public(response),
-                    error=error,
-                    resources=list(ctx.resources),
-                    decision=ctx.decision,
-                )
-        return response
+        return run_operation(
+            self,
+            OPERATIONS,
+            operation_name,
+            params,
+            caller,
+            service_name="iam",
+            errors=ERRORS,
+            public=_public,
+        )
 
 
 # -- shapes -----------------------------------------------------------------------------

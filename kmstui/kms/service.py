@@ -9,21 +9,19 @@ Operations live in small modules (``keys``, ``crypto``, ``aliases``, ``tags``,
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from tinydb import Query
 
 from kmstui.caller import Caller
+from kmstui.dispatch import CallContext, Operations, ServiceErrors, run_operation
 from kmstui.errors import (
     AccessDeniedException,
-    AwsError,
     DisabledException,
+    KMSInternalException,
     KMSInvalidStateException,
     NotFoundException,
-    UnknownOperationException,
     ValidationException,
 )
 from kmstui.kms import validation
@@ -34,40 +32,18 @@ from kmstui.kms.policies import MANAGED_KEY_SERVICES, managed_key_policy
 if TYPE_CHECKING:
     from kmstui.engine import Engine
 
-Handler = Callable[["KmsService", dict, Caller, "CallContext"], dict]
-OPERATIONS: dict[str, Handler] = {}
+OPERATIONS = Operations()
+operation = OPERATIONS.operation
 
 # Key states (AWS key-state table) and which operations each permits.
 ENABLED, DISABLED, PENDING_DELETION = "Enabled", "Disabled", "PendingDeletion"
 
-
-def operation(name: str) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        OPERATIONS[name] = handler
-        return handler
-
-    return register
-
-
-@dataclass
-class CallContext:
-    """What one call gathers for its event: decisions, resources, extra fields."""
-
-    operation: str
-    verdicts: list[Verdict] = field(default_factory=list)
-    resources: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
-    request: dict | None = None
-
-    def decision(self) -> dict | None:
-        if not self.verdicts:
-            return None
-        denied = next((v for v in self.verdicts if not v.allowed), None)
-        final = denied or self.verdicts[-1]
-        out = final.to_event()
-        if len(self.verdicts) > 1:
-            out["checks"] = [v.to_event() for v in self.verdicts]
-        return out
+ERRORS = ServiceErrors(
+    bad_request=lambda: ValidationException("The request body must be a JSON object"),
+    internal=lambda exc: KMSInternalException(
+        f"An internal error occurred ({type(exc).__name__}); the request was not completed."
+    ),
+)
 
 
 class KmsService:
@@ -307,36 +283,9 @@ class KmsService:
 
     # -- dispatch ---------------------------------------------------------------------
     def call(self, operation_name: str, params: dict | None, caller: Caller) -> dict:
-        handler = OPERATIONS.get(operation_name)
-        if handler is None:
-            raise UnknownOperationException(f"Unknown operation {operation_name}")
-        params = params or {}
-        ctx = CallContext(operation_name, request=params)
-        engine = self.engine
-        error: tuple[str, str] | None = None
-        response: dict | None = None
-        with engine.lock:
-            engine.tick()
-            try:
-                if not isinstance(params, dict):
-                    raise ValidationException("The request body must be a JSON object")
-                response = handler(self, params, caller, ctx)
-            except AwsError as exc:
-                error = (exc.code, exc.message)
-                raise
-            finally:
-                engine.emit(
-                    service="kms",
-                    operation=operation_name,
-                    caller=caller,
-                    request=params,
-                    response=response,
-                    error=error,
-                    resources=ctx.resources,
-                    decision=ctx.decision(),
-                    extra=ctx.extra,
-                )
-        return response
+        return run_operation(
+            self, OPERATIONS, operation_name, params, caller, service_name="kms", errors=ERRORS
+        )
 
     def internal_call(self, operation_name: str, params: dict, caller: Caller) -> dict:
         """A call made by another service (EC2 on a caller's behalf): same path."""
