@@ -1,0 +1,309 @@
+"""Where the live views get their data: events, event history, throughput.
+
+A :class:`LiveFeed` is all a monitor or volume view needs. :class:`EngineFeed` reads a
+running engine (its event bus, event log, KMS aliases and the EC2 service's metrics);
+:class:`FixedFeed` replays a fixed list of events and throughput samples, so snapshot
+tests and the demo's key frames show the same thing on every run.
+
+Events reach the UI through an :class:`EventBuffer`: the engine's subscriber (on
+whatever thread made the call) appends, which is O(1) and thread-safe; the UI drains
+it on its own timer. A burst of a thousand events is one redraw, not a thousand.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from kmstui.ui.live.records import key_id_of
+
+MINUTE = 60
+
+
+@dataclass(frozen=True, slots=True)
+class ThroughputSample:
+    """One volume's rates at one moment (MiB/s, IOPS, latency in microseconds)."""
+
+    read_mibps: float = 0.0
+    write_mibps: float = 0.0
+    read_iops: float = 0.0
+    write_iops: float = 0.0
+    p50_us: float | None = None
+    p99_us: float | None = None
+    p999_us: float | None = None
+
+    @property
+    def mibps(self) -> float:
+        return self.read_mibps + self.write_mibps
+
+    @property
+    def iops(self) -> float:
+        return self.read_iops + self.write_iops
+
+    @classmethod
+    def from_metrics(cls, snapshot: dict) -> ThroughputSample:
+        latency = snapshot.get("LatencyUs") or {}
+        return cls(
+            snapshot.get("ReadMiBps", 0.0),
+            snapshot.get("WriteMiBps", 0.0),
+            snapshot.get("ReadIops", 0.0),
+            snapshot.get("WriteIops", 0.0),
+            latency.get("p50"),
+            latency.get("p99"),
+            latency.get("p99.9"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeSeries:
+    """A volume's last minute, oldest first, one point per bucket, for the graphs."""
+
+    read_mibps: Sequence[float] = ()
+    write_mibps: Sequence[float] = ()
+    iops: Sequence[float] = ()
+
+
+class History(Protocol):
+    """The persisted event log's reading side (``kmstui.store.eventlog.EventLog``)."""
+
+    def __len__(self) -> int: ...
+
+    def page(self, before_index: int | None, limit: int) -> list[dict]: ...
+
+
+class ListHistory:
+    """A history over a list (fixed streams) or the engine's recent ring."""
+
+    def __init__(self, records: Sequence[dict] | deque, offset: Callable[[], int] | None = None):
+        self._records = records
+        self._offset = offset
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @property
+    def dropped(self) -> int:
+        return self._offset() if self._offset else 0
+
+    def page(self, before_index: int | None, limit: int) -> list[dict]:
+        records = self._records
+        if isinstance(records, deque):
+            records = list(records)
+        end = len(records) if before_index is None else max(0, min(before_index, len(records)))
+        return list(records[max(0, end - limit) : end])
+
+
+class EventBuffer:
+    """Records appended by any thread, drained by the UI. Bounded: if the UI stops
+    draining (a paused screen), the oldest records go (the event log keeps them)."""
+
+    def __init__(self, limit: int = 50_000):
+        self._records: deque[dict] = deque(maxlen=limit)
+        self.received = 0
+
+    def append(self, record: dict) -> None:
+        self._records.append(record)  # deque.append is atomic: no lock on the hot path
+        self.received += 1
+
+    def drain(self) -> list[dict]:
+        # popleft is atomic too, so a record appended meanwhile waits for the next drain
+        records = self._records
+        return [records.popleft() for _ in range(len(records))]
+
+
+class RateCounter:
+    """Events per second over the last minute, from drained batches (UI thread)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self._clock = clock
+        self._seconds: deque[list[float]] = deque(maxlen=MINUTE + 1)  # [second, count]
+
+    def add(self, count: int) -> None:
+        second = float(int(self._clock()))
+        if self._seconds and self._seconds[-1][0] == second:
+            self._seconds[-1][1] += count
+        else:
+            last = self._seconds[-1][0] if self._seconds else second - 1
+            for missing in range(int(min(second - last - 1, MINUTE))):
+                self._seconds.append([last + 1 + missing, 0.0])
+            self._seconds.append([second, float(count)])
+
+    def series(self) -> list[float]:
+        """Completed seconds, oldest first."""
+        self.add(0)
+        return [count for _second, count in list(self._seconds)[:-1]]
+
+    def rate(self) -> float:
+        series = self.series()
+        return series[-1] if series else 0.0
+
+
+class LiveFeed(Protocol):
+    def subscribe(self) -> Callable[[], None]: ...
+
+    def drain(self) -> list[dict]: ...
+
+    @property
+    def history(self) -> History: ...
+
+    def key_alias(self, key: str) -> str: ...
+
+    def attached(self) -> dict[str, str]: ...
+
+    def throughput(self, volume_id: str) -> ThroughputSample: ...
+
+    def series(self, volume_id: str) -> VolumeSeries: ...
+
+    def kms_rate(self) -> list[float]: ...
+
+
+class EngineFeed:
+    """A running engine. ``subscribe()`` starts buffering events; call the function it
+    returns to stop. Metrics come from ``engine.ec2`` when the EC2 service is there."""
+
+    def __init__(self, engine, *, buffer_limit: int = 50_000):
+        self.engine = engine
+        self.buffer = EventBuffer(buffer_limit)
+        self.kms_calls = RateCounter()
+        self._aliases: dict[str, str] = {}
+        self._aliases_at = float("-inf")
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # -- events -----------------------------------------------------------------------
+    def subscribe(self) -> Callable[[], None]:
+        if self._unsubscribe is None:
+            self._unsubscribe = self.engine.events.subscribe(self.buffer.append)
+
+        def stop() -> None:
+            if self._unsubscribe is not None:
+                self._unsubscribe()
+                self._unsubscribe = None
+
+        return stop
+
+    def drain(self) -> list[dict]:
+        records = self.buffer.drain()
+        self.kms_calls.add(sum(1 for r in records if r.get("eventSource") == "kms.amazonaws.com"))
+        return records
+
+    @property
+    def history(self) -> History:
+        log = getattr(self.engine, "event_log", None)
+        if log is not None:
+            return log
+        events = self.engine.events
+        return ListHistory(events.recent, lambda: events.published - len(events.recent))
+
+    def kms_rate(self) -> list[float]:
+        return self.kms_calls.series()
+
+    # -- names ------------------------------------------------------------------------
+    def key_alias(self, key: str) -> str:
+        """The first alias of a key (ARN or id), else a short key id. Read from the KMS
+        service's memory, so looking it up makes no request and no event."""
+        key_id = key_id_of(key)
+        now = time.monotonic()
+        if now - self._aliases_at > 1.0:
+            self._aliases_at = now
+            self._aliases = {}
+        alias = self._aliases.get(key_id)
+        if alias is None:
+            try:
+                aliases = self.engine.kms.aliases_of(key_id)
+            except Exception:  # noqa: BLE001 - a name is only a nicety
+                aliases = []
+            alias = aliases[0]["AliasName"] if aliases else key_id[:8]
+            self._aliases[key_id] = alias
+        return alias
+
+    # -- volumes ----------------------------------------------------------------------
+    @property
+    def ec2(self):
+        return getattr(self.engine, "ec2", None)
+
+    def attached(self) -> dict[str, str]:
+        """Volumes attached in this process: volume id -> instance id (from memory)."""
+        ec2 = self.ec2
+        if ec2 is None:
+            return {}
+        for _attempt in range(3):
+            try:
+                return {vid: a.instance_id for vid, a in sorted(ec2.live.items())}
+            except RuntimeError:  # changed while we read it; read again
+                continue
+        return {}
+
+    def throughput(self, volume_id: str) -> ThroughputSample:
+        ec2 = self.ec2
+        if ec2 is None:
+            return ThroughputSample()
+        return ThroughputSample.from_metrics(ec2.metrics.snapshot(volume_id))
+
+    def series(self, volume_id: str) -> VolumeSeries:
+        ec2 = self.ec2
+        if ec2 is None:
+            return VolumeSeries()
+        points = ec2.metrics.series(volume_id, MINUTE)
+        return VolumeSeries(
+            [p["ReadMiBps"] for p in points],
+            [p["WriteMiBps"] for p in points],
+            [p["Iops"] for p in points],
+        )
+
+    def jobs(self, volume_id: str) -> list[Any]:
+        ec2 = self.ec2
+        if ec2 is None:
+            return []
+        return [j for j in ec2.workloads.jobs(volume_id) if j.running]
+
+
+@dataclass
+class FixedFeed:
+    """A fixed stream: the same events, aliases and throughput on every run."""
+
+    events: list[dict] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)
+    volumes: dict[str, str] = field(default_factory=dict)  # attached: volume -> instance
+    samples: dict[str, ThroughputSample] = field(default_factory=dict)
+    graphs: dict[str, VolumeSeries] = field(default_factory=dict)
+    kms_series: list[float] = field(default_factory=list)
+    running_jobs: dict[str, list[Any]] = field(default_factory=dict)
+    pending: list[dict] = field(default_factory=list)  # handed out by the next drain
+
+    def subscribe(self) -> Callable[[], None]:
+        return lambda: None
+
+    def drain(self) -> list[dict]:
+        records, self.pending = self.pending, []
+        self.events.extend(records)
+        return records
+
+    def publish(self, record: dict) -> None:
+        """Tests: a record that arrives as if live."""
+        self.pending.append(record)
+
+    @property
+    def history(self) -> History:
+        return ListHistory(self.events)
+
+    def key_alias(self, key: str) -> str:
+        key_id = key_id_of(key)
+        return self.aliases.get(key_id, key_id[:8])
+
+    def attached(self) -> dict[str, str]:
+        return dict(self.volumes)
+
+    def throughput(self, volume_id: str) -> ThroughputSample:
+        return self.samples.get(volume_id, ThroughputSample())
+
+    def series(self, volume_id: str) -> VolumeSeries:
+        return self.graphs.get(volume_id, VolumeSeries())
+
+    def kms_rate(self) -> list[float]:
+        return list(self.kms_series)
+
+    def jobs(self, volume_id: str) -> list[Any]:
+        return list(self.running_jobs.get(volume_id, ()))

@@ -1,0 +1,652 @@
+"""Volumes: the account's EBS volumes, which CMK protects each, where it is attached
+and how fast it is moving data; create, attach, detach, snapshot, copy a snapshot
+to another key, delete, and start or stop I/O workloads.
+
+Requests go through ``call`` (the console's acting-as entry point) on a worker
+thread; an AWS error comes back as the error dialog. The MiB/s column is redrawn by
+a timer at a few hertz from the metrics, never per I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Static
+
+from kmstui.errors import AwsError
+from kmstui.ui.actions import Action, bindings
+from kmstui.ui.dialogs.confirm import ConfirmScreen
+from kmstui.ui.dialogs.error import ErrorScreen
+from kmstui.ui.format import plain
+from kmstui.ui.live.dialogs import (
+    NEW_INSTANCE,
+    AttachScreen,
+    CopySnapshotScreen,
+    CreateVolumeScreen,
+    WorkloadScreen,
+)
+from kmstui.ui.live.feed import EngineFeed, LiveFeed
+from kmstui.ui.live.graphs import ThroughputPanel, VolumeLine, rate
+from kmstui.ui.live.records import volume_lifecycle
+
+Call = Callable[[str, dict], dict]
+REFRESH_HZ = 4
+LIFECYCLE_SCAN = 200_000  # how far back the detail view looks for a volume's events
+
+VOLUME_ACTIONS = [
+    Action("volume.create", "n", "create", "Create", "Create a volume (encrypted under a CMK)"),
+    Action(
+        "volume.attach",
+        "a",
+        "attach",
+        "Attach",
+        "Attach the volume to an instance: EC2 grants and decrypts its data key",
+    ),
+    Action(
+        "volume.detach",
+        "d",
+        "detach",
+        "Detach",
+        "Detach the volume: its data key is wiped from memory",
+    ),
+    Action("volume.snapshot", "s", "snapshot", "Snapshot", "Snapshot the volume (same DEK)"),
+    Action(
+        "volume.copy-snapshot",
+        "c",
+        "copy_snapshot",
+        "Copy snapshot",
+        "Copy a snapshot of the volume under another key (new DEK)",
+        show=False,
+    ),
+    Action("volume.delete", "x", "delete", "Delete", "Delete the volume and its data"),
+    Action(
+        "volume.workload",
+        "w",
+        "workload",
+        "Workload",
+        "Start an fio-like I/O workload on the attached volume",
+    ),
+    Action(
+        "volume.stop-workload",
+        "W",
+        "stop_workload",
+        "Stop I/O",
+        "Stop the volume's workloads",
+        show=False,
+    ),
+    Action(
+        "volume.open",
+        "enter",
+        "open",
+        "Details",
+        "The volume's data-key lifecycle, snapshots and throughput",
+        show=False,
+    ),
+    Action("volume.refresh", "ctrl+r", "reload", "Refresh", "Read the volumes again", show=False),
+]
+
+
+class VolumesRead(Message):
+    def __init__(self, volumes: list[dict] | None, problem: str | None = None):
+        super().__init__()
+        self.volumes, self.problem = volumes, problem
+
+
+class RequestDone(Message):
+    def __init__(
+        self,
+        label: str,
+        result: Any = None,
+        error: AwsError | None = None,
+        then: Callable[[Any], None] | None = None,
+        success: str | None = None,
+    ):
+        super().__init__()
+        self.label, self.result, self.error = label, result, error
+        self.then, self.success = then, success
+
+
+def key_choices(call: Call, alias: Callable[[str], str]) -> list[tuple[str, str]]:
+    """Customer keys by alias (ListAliases), for the key pickers."""
+    out = []
+    marker = None
+    while True:
+        page = call("ListAliases", {**({"Marker": marker} if marker else {})})
+        for entry in page.get("Aliases", []):
+            if entry.get("TargetKeyId") and not entry["AliasName"].startswith("alias/aws/"):
+                out.append((entry["AliasName"], entry["AliasName"]))
+        if not page.get("Truncated"):
+            return sorted(out)
+        marker = page.get("NextMarker")
+
+
+class VolumesPane(Vertical):
+    """``VolumesPane(engine, call)``: ``call(operation, params)`` makes a request as the
+    console's acting-as principal."""
+
+    DEFAULT_CSS = """
+    VolumesPane { height: 1fr; }
+    VolumesPane #volumes-note { height: 1; padding: 0 1; color: $text-muted; }
+    VolumesPane DataTable { height: 1fr; }
+    """
+    BINDINGS = bindings(*VOLUME_ACTIONS)
+
+    def __init__(
+        self, engine=None, call: Call | None = None, *, feed: LiveFeed | None = None, **kwargs
+    ):
+        super().__init__(**kwargs)
+        self.engine = engine
+        self.call = call or (lambda op, params=None: engine.call(op, params or {}))
+        self.feed: LiveFeed | None = (
+            feed if feed is not None else (EngineFeed(engine) if engine is not None else None)
+        )
+        self.volumes: list[dict] = []
+        self._timer = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="volumes-note")
+        yield DataTable(id="volumes", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label, key in (
+            ("Volume", "id"),
+            ("Size", "size"),
+            ("Type", "type"),
+            ("State", "state"),
+            ("Encrypted", "enc"),
+            ("CMK", "key"),
+            ("Attached to", "attached"),
+            ("MiB/s", "rate"),
+        ):
+            table.add_column(label, key=key)
+        table.focus()
+        self.reload()
+        self._tick()
+
+    def attach_engine(self, engine, call: Call) -> None:
+        if self.engine is None and engine is not None:
+            self.engine, self.call = engine, call
+            if self.feed is None:
+                self.feed = EngineFeed(engine)
+
+    # -- reading ----------------------------------------------------------------------
+    def reload(self) -> None:
+        if self.engine is None and self.feed is None:
+            self.query_one("#volumes-note", Static).update("Opening the data directory…")
+            return
+        self._read()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="volumes-read", exit_on_error=False)
+    def _read(self) -> None:
+        try:
+            volumes = self.call("DescribeVolumes", {}).get("Volumes", [])
+        except AwsError as exc:
+            self.post_message(VolumesRead(None, f"{exc.code}: {exc.message}"))
+            return
+        self.post_message(VolumesRead(volumes))
+
+    @on(VolumesRead)
+    def _show(self, message: VolumesRead) -> None:
+        note = self.query_one("#volumes-note", Static)
+        table = self.query_one(DataTable)
+        if message.volumes is None:
+            note.update(plain(f"✕ {message.problem}"))
+            return
+        selected = self.selected_id
+        self.volumes = message.volumes
+        table.clear()
+        alias = self.feed.key_alias if self.feed is not None else (lambda k: k)
+        for volume in message.volumes:
+            attached = ", ".join(a.get("InstanceId", "") for a in volume.get("Attachments", []))
+            key = volume.get("KmsKeyId")
+            table.add_row(
+                plain(volume["VolumeId"]),
+                plain(f"{volume.get('Size', '')} GiB"),
+                plain(volume.get("VolumeType", "")),
+                plain(volume.get("State", "")),
+                "yes" if volume.get("Encrypted") else "no",
+                plain(alias(key) if key else "—"),
+                plain(attached or "—"),
+                Text("—", justify="right"),
+                key=volume["VolumeId"],
+            )
+        if selected is not None and selected in {v["VolumeId"] for v in message.volumes}:
+            table.move_cursor(row=table.get_row_index(selected))
+        note.update(
+            plain(
+                f"{len(message.volumes)} volume(s) · n create · a attach · "
+                "w workload · Enter details"
+            )
+        )
+        self._rates()
+
+    @property
+    def selected(self) -> dict | None:
+        table = self.query_one(DataTable)
+        if not self.volumes or table.cursor_row >= len(self.volumes):
+            return None
+        return self.volumes[table.cursor_row]
+
+    @property
+    def selected_id(self) -> str | None:
+        volume = self.selected
+        return volume["VolumeId"] if volume else None
+
+    # -- live column ------------------------------------------------------------------
+    def _tick(self) -> None:
+        try:
+            self._rates()
+        finally:
+            if self.is_attached:
+                self._timer = self.set_timer(1 / REFRESH_HZ, self._tick)
+
+    def _rates(self) -> None:
+        if self.feed is None or not self.volumes:
+            return
+        table = self.query_one(DataTable)
+        attached = self.feed.attached()
+        for volume in self.volumes:
+            volume_id = volume["VolumeId"]
+            if volume_id not in attached:
+                text = "—"
+            else:
+                sample = self.feed.throughput(volume_id)
+                busy = "● " if self.feed.jobs(volume_id) else ""
+                text = f"{busy}{rate(sample.mibps)}"
+            try:
+                if str(table.get_cell(volume_id, "rate")) != text:
+                    table.update_cell(volume_id, "rate", Text(text, justify="right"))
+            except Exception:  # noqa: BLE001 - the row went between read and redraw
+                continue
+
+    # -- requests ---------------------------------------------------------------------
+    def request(
+        self,
+        label: str,
+        job: Callable[[Call], Any],
+        *,
+        then: Callable[[Any], None] | None = None,
+        success: str | None = None,
+    ) -> None:
+        self._request(label, job, then, success)
+
+    @work(thread=True, group="volumes-request", exit_on_error=False)
+    def _request(self, label, job, then, success) -> None:
+        try:
+            result = job(self.call)
+        except AwsError as exc:
+            self.post_message(RequestDone(label, error=exc))
+            return
+        except ValueError as exc:
+            self.post_message(
+                RequestDone(label, error=AwsError(str(exc), code="ValidationException"))
+            )
+            return
+        self.post_message(RequestDone(label, result, then=then, success=success))
+
+    @on(RequestDone)
+    def _done(self, message: RequestDone) -> None:
+        if message.error is not None:
+            self.app.push_screen(
+                ErrorScreen(message.error.code, message.error.message, message.label)
+            )
+        else:
+            if message.success:
+                self.notify(message.success, markup=False)
+            if message.then is not None:
+                message.then(message.result)
+        self.reload()
+
+    def _need(self, attached: bool | None = None) -> dict | None:
+        volume = self.selected
+        if volume is None:
+            self.notify("Select a volume first", markup=False)
+            return None
+        is_attached = bool(volume.get("Attachments"))
+        if attached is True and not is_attached:
+            self.notify(f"{volume['VolumeId']} is not attached", markup=False)
+            return None
+        if attached is False and is_attached:
+            self.notify(f"{volume['VolumeId']} is attached: detach it first", markup=False)
+            return None
+        return volume
+
+    @property
+    def aws_region(self) -> str:
+        return getattr(self.engine, "region", "us-east-1")
+
+    def action_create(self) -> None:
+        def ask(keys: list[tuple[str, str]]) -> None:
+            self.app.push_screen(CreateVolumeScreen(keys, f"{self.aws_region}a"), create)
+
+        def create(params: dict | None) -> None:
+            if params:
+                self.request(
+                    "CreateVolume",
+                    lambda call: call("CreateVolume", params),
+                    success="Volume created",
+                )
+
+        self.request("ListAliases", lambda call: key_choices(call, self._alias), then=ask)
+
+    def _alias(self, key: str) -> str:
+        return self.feed.key_alias(key) if self.feed is not None else key
+
+    def action_attach(self) -> None:
+        volume = self._need(attached=False)
+        if volume is None:
+            return
+        volume_id = volume["VolumeId"]
+
+        def instances(call: Call) -> list[tuple[str, str]]:
+            out = []
+            for reservation in call("DescribeInstances", {}).get("Reservations", []):
+                for instance in reservation.get("Instances", []):
+                    if instance.get("State", {}).get("Name") in ("running", "stopped"):
+                        name = next(
+                            (
+                                t["Value"]
+                                for t in instance.get("Tags", [])
+                                if t.get("Key") == "Name"
+                            ),
+                            "",
+                        )
+                        label = f"{instance['InstanceId']} {name}".strip()
+                        out.append((label, instance["InstanceId"]))
+            return out
+
+        def ask(choices: list[tuple[str, str]]) -> None:
+            self.app.push_screen(AttachScreen(volume_id, choices), attach)
+
+        def attach(choice: dict | None) -> None:
+            if not choice:
+                return
+
+            def job(call: Call) -> dict:
+                instance_id = choice["InstanceId"]
+                if instance_id == NEW_INSTANCE:
+                    instance_id = call(
+                        "RunInstances",
+                        {
+                            "ImageId": "ami-0kmstui00000000",
+                            "InstanceType": "t3.micro",
+                            "MinCount": 1,
+                            "MaxCount": 1,
+                            "Placement": {"AvailabilityZone": volume["AvailabilityZone"]},
+                        },
+                    )["Instances"][0]["InstanceId"]
+                return call(
+                    "AttachVolume",
+                    {"VolumeId": volume_id, "InstanceId": instance_id, "Device": choice["Device"]},
+                )
+
+            self.request("AttachVolume", job, success=f"{volume_id} attached")
+
+        self.request("DescribeInstances", instances, then=ask)
+
+    def action_detach(self) -> None:
+        volume = self._need(attached=True)
+        if volume is None:
+            return
+        volume_id = volume["VolumeId"]
+
+        def detach(yes: bool | None) -> None:
+            if yes:
+                self.request(
+                    "DetachVolume",
+                    lambda call: call("DetachVolume", {"VolumeId": volume_id}),
+                    success=f"{volume_id} detached; its data key was wiped",
+                )
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Detach volume",
+                f"Detach {volume_id}? Its workloads stop and the plaintext data key is wiped "
+                "from memory; attaching again asks KMS to decrypt it.",
+                confirm="Detach",
+                destructive=False,
+            ),
+            detach,
+        )
+
+    def action_snapshot(self) -> None:
+        volume = self._need()
+        if volume is not None:
+            volume_id = volume["VolumeId"]
+            self.request(
+                "CreateSnapshot",
+                lambda call: call("CreateSnapshot", {"VolumeId": volume_id}),
+                success=f"Snapshot of {volume_id} started",
+            )
+
+    def action_copy_snapshot(self) -> None:
+        volume = self._need()
+        if volume is None:
+            return
+        volume_id = volume["VolumeId"]
+
+        def choices(call: Call) -> tuple[list, list]:
+            snaps = call(
+                "DescribeSnapshots",
+                {"OwnerIds": ["self"], "Filters": [{"Name": "volume-id", "Values": [volume_id]}]},
+            ).get("Snapshots", [])
+            return (
+                [(s["SnapshotId"], s["SnapshotId"]) for s in snaps],
+                key_choices(call, self._alias),
+            )
+
+        def ask(found: tuple[list, list]) -> None:
+            snaps, keys = found
+            if not snaps:
+                self.notify(f"{volume_id} has no snapshots yet (s takes one)", markup=False)
+                return
+            self.app.push_screen(CopySnapshotScreen(snaps, keys, self.aws_region), copy)
+
+        def copy(params: dict | None) -> None:
+            if params:
+                self.request(
+                    "CopySnapshot",
+                    lambda call: call("CopySnapshot", params),
+                    success="Snapshot copied under the new key",
+                )
+
+        self.request("DescribeSnapshots", choices, then=ask)
+
+    def action_delete(self) -> None:
+        volume = self._need(attached=False)
+        if volume is None:
+            return
+        volume_id = volume["VolumeId"]
+
+        def delete(yes: bool | None) -> None:
+            if yes:
+                self.request(
+                    "DeleteVolume",
+                    lambda call: call("DeleteVolume", {"VolumeId": volume_id}),
+                    success=f"{volume_id} deleted",
+                )
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Delete volume",
+                f"Delete {volume_id} and all of its data? Snapshots stay.",
+                confirm="Delete",
+            ),
+            delete,
+        )
+
+    def action_workload(self) -> None:
+        volume = self._need(attached=True)
+        if volume is None or self.engine is None:
+            return
+        volume_id = volume["VolumeId"]
+        engine = self.engine
+
+        def start(spec: dict | None) -> None:
+            if spec:
+                self.request(
+                    "workload: start",
+                    lambda _call: engine.ec2.workloads.start(volume_id, spec).job_id,
+                    success=f"Workload started on {volume_id}",
+                )
+
+        self.app.push_screen(WorkloadScreen(volume_id), start)
+
+    def action_stop_workload(self) -> None:
+        volume = self.selected
+        if volume is None or self.engine is None:
+            return
+        volume_id = volume["VolumeId"]
+        engine = self.engine
+        self.request(
+            "workload: stop",
+            lambda _call: engine.ec2.workloads.stop_volume(volume_id),
+            success=f"Workloads on {volume_id} stopped",
+        )
+
+    def action_open(self) -> None:
+        volume = self.selected
+        if volume is not None and self.feed is not None:
+            self.app.push_screen(VolumeDetailScreen(volume, self.feed, self.call))
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, _event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+
+class DetailRead(Message):
+    def __init__(self, steps: list, snapshots: list[dict] | None, problem: str | None):
+        super().__init__()
+        self.steps, self.snapshots, self.problem = steps, snapshots, problem
+
+
+class VolumeDetailScreen(Screen):
+    """One volume: its data key's life (generated, granted, decrypted on each attach,
+    wiped), its snapshots, and its throughput now."""
+
+    BINDINGS = bindings(
+        Action("detail.close", "escape", "close", "Back", "Back to the volumes"),
+        Action("detail.refresh", "ctrl+r", "reload", "Refresh", "Read the events again"),
+    )
+    DEFAULT_CSS = """
+    VolumeDetailScreen .heading { text-style: bold; padding: 0 1; color: $accent; }
+    VolumeDetailScreen #detail-summary { padding: 0 1; height: auto; }
+    VolumeDetailScreen #lifecycle { height: 1fr; }
+    VolumeDetailScreen #snapshots { height: auto; max-height: 6; }
+    """
+
+    def __init__(self, volume: dict, feed: LiveFeed, call: Call):
+        super().__init__()
+        self.volume, self.feed, self.call = volume, feed, call
+
+    def compose(self) -> ComposeResult:
+        volume = self.volume
+        key = volume.get("KmsKeyId")
+        attached = ", ".join(a["InstanceId"] for a in volume.get("Attachments", [])) or "—"
+        yield Label(
+            plain(
+                f"{volume['VolumeId']} · {volume.get('Size')} GiB "
+                f"{volume.get('VolumeType')} · {volume.get('State')}"
+            ),
+            classes="heading",
+        )
+        yield Static(
+            plain(
+                f"Encrypted: {'yes, under ' + self.feed.key_alias(key) if key else 'no'} · "
+                f"attached to {attached} · context aws:ebs:id={volume['VolumeId']}"
+            ),
+            id="detail-summary",
+        )
+        yield Label("Data-key lifecycle", classes="heading")
+        yield DataTable(id="lifecycle", cursor_type="row", zebra_stripes=True)
+        yield Label("Snapshots", classes="heading")
+        yield DataTable(id="snapshots", cursor_type="row")
+        yield ThroughputPanel(id="detail-graphs")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        lifecycle = self.query_one("#lifecycle", DataTable)
+        lifecycle.add_columns("Time", "Step", "Principal", "Detail")
+        self.query_one("#snapshots", DataTable).add_columns(
+            "Snapshot", "State", "Encrypted", "CMK", "Description"
+        )
+        lifecycle.focus()
+        self.action_reload()
+        self._tick()
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        self._read()
+
+    @work(thread=True, exclusive=True, group="volume-detail", exit_on_error=False)
+    def _read(self) -> None:
+        volume_id = self.volume["VolumeId"]
+        history = self.feed.history
+        total = len(history)
+        records = history.page(total, min(total, LIFECYCLE_SCAN))
+        steps = volume_lifecycle(records, volume_id, self.feed.key_alias)
+        try:
+            snapshots = self.call(
+                "DescribeSnapshots",
+                {"OwnerIds": ["self"], "Filters": [{"Name": "volume-id", "Values": [volume_id]}]},
+            ).get("Snapshots", [])
+            problem = None
+        except AwsError as exc:
+            snapshots, problem = None, f"{exc.code}: {exc.message}"
+        self.post_message(DetailRead(steps, snapshots, problem))
+
+    @on(DetailRead)
+    def _show(self, message: DetailRead) -> None:
+        lifecycle = self.query_one("#lifecycle", DataTable)
+        lifecycle.clear()
+        for step in message.steps:
+            style = "red" if step.failed else ""
+            lifecycle.add_row(
+                step.time,
+                Text(step.step, style=style),
+                plain(step.principal),
+                Text(step.detail, style=style),
+            )
+        snapshots = self.query_one("#snapshots", DataTable)
+        snapshots.clear()
+        for snap in message.snapshots or []:
+            key = snap.get("KmsKeyId")
+            snapshots.add_row(
+                plain(snap["SnapshotId"]),
+                plain(snap.get("State", "")),
+                "yes" if snap.get("Encrypted") else "no",
+                plain(self.feed.key_alias(key) if key else "—"),
+                plain(snap.get("Description", "")),
+            )
+        if message.problem:
+            snapshots.add_row(plain(f"✕ {message.problem}"), "", "", "", "")
+
+    def _tick(self) -> None:
+        volume_id = self.volume["VolumeId"]
+        attached = self.feed.attached()
+        lines = []
+        if volume_id in attached:
+            lines = [
+                VolumeLine(
+                    volume_id,
+                    attached[volume_id],
+                    self.feed.throughput(volume_id),
+                    self.feed.series(volume_id),
+                )
+            ]
+        self.query_one(ThroughputPanel).show(lines, self.feed.kms_rate())
+        if self.is_attached:
+            self.set_timer(1 / REFRESH_HZ, self._tick)
