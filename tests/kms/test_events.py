@@ -113,3 +113,18 @@ def test_events_are_persisted_to_the_event_log(make_engine, dirs):
     engine.close()
     names = [e["eventName"] for e in EventLog.open_readonly(dirs[0] / "events").iter()]
     assert names == ["CreateKey"]
+
+
+def test_an_unexpected_failure_is_an_internal_error_with_its_event(engine, monkeypatch):
+    from kmstui.errors import KMSInternalException
+    from kmstui.kms.service import OPERATIONS
+
+    def broken(service, params, caller, ctx):
+        raise RuntimeError("bug")
+
+    monkeypatch.setitem(OPERATIONS, "ListKeys", broken)
+    with pytest.raises(KMSInternalException) as info:
+        engine.call("ListKeys")
+    assert info.value.status == 500
+    event = engine.events.recent[-1]
+    assert (event["eventName"], event["errorCode"]) == ("ListKeys", "KMSInternalException")
