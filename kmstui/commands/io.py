@@ -26,27 +26,43 @@ from kmstui.errors import AwsError
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "io", help="run an I/O workload on an attached volume (fio-like)",
+        "io",
+        help="run an I/O workload on an attached volume (fio-like)",
         description="Run an I/O job on an attached volume and print MiB/s, IOPS and latency "
-                    "p50/p99/p99.9. Sizes are binary: 4k = 4096 bytes, 1m = 1 MiB.")
+        "p50/p99/p99.9. Sizes are binary: 4k = 4096 bytes, 1m = 1 MiB.",
+    )
     parser.add_argument("volume_id", metavar="VOLUME_ID", help="an attached volume, vol-...")
-    parser.add_argument("--rw", default="randread",
-                        choices=("read", "write", "randread", "randwrite", "randrw"),
-                        help="access pattern (default randread)")
+    parser.add_argument(
+        "--rw",
+        default="randread",
+        choices=("read", "write", "randread", "randwrite", "randrw"),
+        help="access pattern (default randread)",
+    )
     parser.add_argument("--bs", default="4k", help="block size (default 4k)")
-    parser.add_argument("--size", default=None,
-                        help="bytes to cover (default: the whole volume after --offset)")
+    parser.add_argument(
+        "--size", default=None, help="bytes to cover (default: the whole volume after --offset)"
+    )
     parser.add_argument("--offset", default="0", help="where the job's region starts")
-    parser.add_argument("--runtime", default="10s",
-                        help="stop after this long (default 10s; 0: when --size is done)")
-    parser.add_argument("--iodepth", type=int, default=1,
-                        help="requests issued together, as one readv/writev (default 1)")
-    parser.add_argument("--rwmixread", type=int, default=50,
-                        help="share of reads in randrw, percent (default 50)")
-    parser.add_argument("--rate-iops", type=int, default=None, metavar="N",
-                        help="cap the job at N IOPS")
-    parser.add_argument("--rate-mib", type=float, default=None, metavar="N",
-                        help="cap the job at N MiB/s")
+    parser.add_argument(
+        "--runtime",
+        default="10s",
+        help="stop after this long (default 10s; 0: when --size is done)",
+    )
+    parser.add_argument(
+        "--iodepth",
+        type=int,
+        default=1,
+        help="requests issued together, as one readv/writev (default 1)",
+    )
+    parser.add_argument(
+        "--rwmixread", type=int, default=50, help="share of reads in randrw, percent (default 50)"
+    )
+    parser.add_argument(
+        "--rate-iops", type=int, default=None, metavar="N", help="cap the job at N IOPS"
+    )
+    parser.add_argument(
+        "--rate-mib", type=float, default=None, metavar="N", help="cap the job at N MiB/s"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     add_data_dir(parser)
     parser.set_defaults(handler=run)
@@ -57,9 +73,16 @@ def build_spec(args: argparse.Namespace) -> dict:
     from kmstui.ebs.workloads import parse_size
 
     runtime = parse_duration(args.runtime)
-    spec = {"rw": args.rw, "bs": parse_size(args.bs), "offset": parse_size(args.offset),
-            "runtime": runtime or None, "iodepth": args.iodepth, "rwmixread": args.rwmixread,
-            "rate_iops": args.rate_iops, "rate_mib": args.rate_mib}
+    spec = {
+        "rw": args.rw,
+        "bs": parse_size(args.bs),
+        "offset": parse_size(args.offset),
+        "runtime": runtime or None,
+        "iodepth": args.iodepth,
+        "rwmixread": args.rwmixread,
+        "rate_iops": args.rate_iops,
+        "rate_mib": args.rate_mib,
+    }
     if args.size is not None:
         spec["size"] = parse_size(args.size)
     return spec
@@ -70,23 +93,32 @@ def summary_text(result: dict, limit: dict | None) -> str:
     from kmstui.ebs.workloads import format_size
 
     spec = result["Spec"]
-    lines = [f"{result['VolumeId']}: (rw={spec['rw']}, bs={format_size(spec['bs'])}, "
-             f"iodepth={spec['iodepth']}, size={format_size(spec['size'])}) "
-             f"{result['State']} after {result['RuntimeSeconds']:.2f}s"]
+    lines = [
+        f"{result['VolumeId']}: (rw={spec['rw']}, bs={format_size(spec['bs'])}, "
+        f"iodepth={spec['iodepth']}, size={format_size(spec['size'])}) "
+        f"{result['State']} after {result['RuntimeSeconds']:.2f}s"
+    ]
     for name in ("Read", "Write"):
         part = result[name]
         if not part["Ios"]:
             continue
         latency = part["LatencyUs"]
-        lines.append(f"  {name.lower()}: IOPS={part['Iops']:.0f}, BW={part['MiBps']:.1f}MiB/s "
-                     f"({part['Bytes'] / 1048576:.1f}MiB/{result['RuntimeSeconds']:.2f}s)")
-        lines.append(f"    clat (usec): p50={latency['p50']}, p99={latency['p99']}, "
-                     f"p99.9={latency['p99.9']}")
+        lines.append(
+            f"  {name.lower()}: IOPS={part['Iops']:.0f}, BW={part['MiBps']:.1f}MiB/s "
+            f"({part['Bytes'] / 1048576:.1f}MiB/{result['RuntimeSeconds']:.2f}s)"
+        )
+        lines.append(
+            f"    clat (usec): p50={latency['p50']}, p99={latency['p99']}, p99.9={latency['p99.9']}"
+        )
     if limit and (limit.get("Iops") or limit.get("MiBps")):
-        parts = [f"{limit['Iops']} IOPS" if limit.get("Iops") else None,
-                 f"{limit['MiBps']:g} MiB/s" if limit.get("MiBps") else None]
-        lines.append(f"  volume limit: {', '.join(p for p in parts if p)} "
-                     "(on plaintext I/O, before encryption)")
+        parts = [
+            f"{limit['Iops']} IOPS" if limit.get("Iops") else None,
+            f"{limit['MiBps']:g} MiB/s" if limit.get("MiBps") else None,
+        ]
+        lines.append(
+            f"  volume limit: {', '.join(p for p in parts if p)} "
+            "(on plaintext I/O, before encryption)"
+        )
     if result.get("Error"):
         lines.append(f"  error: {result['Error']}")
     return "\n".join(lines)

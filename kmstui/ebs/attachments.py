@@ -36,26 +36,33 @@ def attach_volume(service, params: dict, caller: Caller, ctx: CallContext) -> di
     ctx.touch(resources.volume_arn(volume["Region"], volume["OwnerId"], volume_id))
     ctx.touch(resources.instance_arn(instance["Region"], instance["OwnerId"], instance_id))
     if not _DEVICE.match(device):
-        raise ec2_error("InvalidParameterValue",
-                        f"Value ({device}) for parameter device is invalid. {device} is not a "
-                        "valid EBS device name.")
+        raise ec2_error(
+            "InvalidParameterValue",
+            f"Value ({device}) for parameter device is invalid. {device} is not a "
+            "valid EBS device name.",
+        )
     if service.attachment_records(volume_id):
         raise ec2_error("VolumeInUse", f"{volume_id} is already attached to an instance")
     if volume["State"] != "available":
-        raise ec2_error("IncorrectState",
-                        f"The volume '{volume_id}' is in the '{volume['State']}' state.")
+        raise ec2_error(
+            "IncorrectState", f"The volume '{volume_id}' is in the '{volume['State']}' state."
+        )
     if instance["State"]["Name"] not in ("running", "stopped"):
-        raise ec2_error("IncorrectInstanceState",
-                        f"The instance '{instance_id}' is not in a valid state for this "
-                        "operation.")
+        raise ec2_error(
+            "IncorrectInstanceState",
+            f"The instance '{instance_id}' is not in a valid state for this operation.",
+        )
     if instance["AvailabilityZone"] != volume["AvailabilityZone"]:
-        raise ec2_error("InvalidVolume.ZoneMismatch",
-                        f"The volume '{volume_id}' is not in the same availability zone as "
-                        f"instance '{instance_id}'")
+        raise ec2_error(
+            "InvalidVolume.ZoneMismatch",
+            f"The volume '{volume_id}' is not in the same availability zone as "
+            f"instance '{instance_id}'",
+        )
     if any(a["Device"] == device for a in service.attachment_records(instance_id=instance_id)):
-        raise ec2_error("InvalidParameterValue",
-                        f"Invalid value '{device}' for unixDevice. Attachment point {device} is "
-                        "already in use")
+        raise ec2_error(
+            "InvalidParameterValue",
+            f"Invalid value '{device}' for unixDevice. Attachment point {device} is already in use",
+        )
 
     dek = WrappedDataKey.from_record(volume["DataKey"]) if volume["Encrypted"] else None
     grant_id = None
@@ -65,17 +72,27 @@ def attach_volume(service, params: dict, caller: Caller, ctx: CallContext) -> di
         grant_id = service.datakeys.create_grant(caller, dek, instance_id)
         try:
             plaintext = service.datakeys.decrypt_for_instance(
-                dek, volume["OwnerId"], volume["Region"], instance_id)
+                dek, volume["OwnerId"], volume["Region"], instance_id
+            )
         except AwsError:
             ctx.extra["additionalEventData"] = {
                 "grantId": grant_id,
-                "grantRetired": service.datakeys.retire_grant(caller, dek.key_arn, grant_id)}
+                "grantRetired": service.datakeys.retire_grant(caller, dek.key_arn, grant_id),
+            }
             raise
     now = service.engine.clock.now()
-    record = {"VolumeId": volume_id, "InstanceId": instance_id, "Device": device,
-              "State": "attached", "AttachTime": now, "DeleteOnTermination": False,
-              "GrantId": grant_id, "KeyArn": dek.key_arn if dek else None,
-              "OwnerId": volume["OwnerId"], "Region": volume["Region"]}
+    record = {
+        "VolumeId": volume_id,
+        "InstanceId": instance_id,
+        "Device": device,
+        "State": "attached",
+        "AttachTime": now,
+        "DeleteOnTermination": False,
+        "GrantId": grant_id,
+        "KeyArn": dek.key_arn if dek else None,
+        "OwnerId": volume["OwnerId"],
+        "Region": volume["Region"],
+    }
     attachment = None
     try:
         attachment = service.open_attachment(volume, record, plaintext)
@@ -92,8 +109,10 @@ def attach_volume(service, params: dict, caller: Caller, ctx: CallContext) -> di
         raise
     service.live[volume_id] = attachment
     if dek is not None:
-        ctx.extra["additionalEventData"] = {"grantId": grant_id,
-                                            "dataKey": "decrypted into the attachment's memory"}
+        ctx.extra["additionalEventData"] = {
+            "grantId": grant_id,
+            "dataKey": "decrypted into the attachment's memory",
+        }
         service.data_key_event("DataKeyLoaded", volume, record, "attach")
     return {**attachment_view(record), "State": "attaching"}
 
@@ -110,18 +129,22 @@ def detach_volume(service, params: dict, caller: Caller, ctx: CallContext) -> di
     ctx.touch(resources.volume_arn(volume["Region"], volume["OwnerId"], volume_id))
     attachments = service.attachment_records(volume_id)
     if not attachments:
-        raise ec2_error("IncorrectState",
-                        f"Volume '{volume_id}' is in the '{volume['State']}' state.")
+        raise ec2_error(
+            "IncorrectState", f"Volume '{volume_id}' is in the '{volume['State']}' state."
+        )
     record = attachments[0]
     if instance_id is not None:
         resources.check_id(instance_id, "instance")
         if record["InstanceId"] != instance_id:
-            raise ec2_error("InvalidAttachment.NotFound",
-                            f"The volume '{volume_id}' is not attached to instance "
-                            f"'{instance_id}'.")
+            raise ec2_error(
+                "InvalidAttachment.NotFound",
+                f"The volume '{volume_id}' is not attached to instance '{instance_id}'.",
+            )
     if device is not None and record["Device"] != device:
-        raise ec2_error("InvalidAttachment.NotFound",
-                        f"The volume '{volume_id}' is not attached at device '{device}'.")
+        raise ec2_error(
+            "InvalidAttachment.NotFound",
+            f"The volume '{volume_id}' is not attached at device '{device}'.",
+        )
     return detach(service, caller, ctx, volume, record)
 
 
@@ -137,7 +160,8 @@ def detach(service, caller: Caller, ctx: CallContext, volume: dict, record: dict
         ctx.touch(record["KeyArn"])
         retired = service.datakeys.retire_grant(caller, record["KeyArn"], record["GrantId"])
         ctx.extra.setdefault("additionalEventData", {}).update(
-            {"grantId": record["GrantId"], "grantRetired": retired})
+            {"grantId": record["GrantId"], "grantRetired": retired}
+        )
     with service.store.transaction():
         service.remove_attachment(volume_id)
         service.save_volume({**service.volume_record(volume_id), "State": "available"})

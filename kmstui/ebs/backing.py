@@ -65,8 +65,14 @@ def _chunks(fd: int, size: int) -> Iterator[tuple[int, int]]:
             yield offset, min(CHUNK, stop - offset)
 
 
-def copy_file(source: Path, target: Path, size_bytes: int, *,
-              decrypt: XtsCipher | None = None, encrypt: XtsCipher | None = None) -> None:
+def copy_file(
+    source: Path,
+    target: Path,
+    size_bytes: int,
+    *,
+    decrypt: XtsCipher | None = None,
+    encrypt: XtsCipher | None = None,
+) -> None:
     """Copy ``source`` to a new sparse ``target`` of ``size_bytes``.
 
     With neither cipher the bytes are copied as they are (a snapshot). With
@@ -119,7 +125,7 @@ def _write_units(fd: int, source: bytes, out: bytearray, offset: int, length: in
     zero = _ZERO_CHUNK[:UNIT]
     run_start = None
     for position in range(0, length + UNIT, UNIT):
-        keep = position < length and source[position:position + UNIT] != zero
+        keep = position < length and source[position : position + UNIT] != zero
         if keep and run_start is None:
             run_start = position
         elif not keep and run_start is not None:
@@ -146,7 +152,8 @@ class PlainBlockDevice:
             raise ValueError(f"block device {self.path} is closed")
         if offset < 0 or length < 0 or offset + length > self.size:
             raise ValueError(
-                f"I/O range [{offset}, {offset + length}) is outside the device [0, {self.size})")
+                f"I/O range [{offset}, {offset + length}) is outside the device [0, {self.size})"
+            )
         return self._fd
 
     def read(self, offset: int, length: int) -> bytes:

@@ -60,8 +60,11 @@ def infrastructure_grantee(account: str, instance_id: str) -> str:
 
 def infrastructure_caller(account: str, region: str, instance_id: str) -> Caller:
     """The instance's infrastructure session that decrypts a volume's DEK on attach."""
-    return Caller(principal=f"arn:aws:sts::{account}:assumed-role/{INFRASTRUCTURE_ROLE}/"
-                            f"{instance_id}", account=account, region=region)
+    return Caller(
+        principal=f"arn:aws:sts::{account}:assumed-role/{INFRASTRUCTURE_ROLE}/{instance_id}",
+        account=account,
+        region=region,
+    )
 
 
 @dataclass(frozen=True)
@@ -77,18 +80,25 @@ class WrappedDataKey:
     def to_record(self) -> dict:
         import base64
 
-        return {"CiphertextBlob": base64.b64encode(self.ciphertext_blob).decode("ascii"),
-                "KeyArn": self.key_arn, "KeyMaterialId": self.key_material_id,
-                "EncryptionContext": dict(self.encryption_context),
-                "CallerModel": self.caller_model}
+        return {
+            "CiphertextBlob": base64.b64encode(self.ciphertext_blob).decode("ascii"),
+            "KeyArn": self.key_arn,
+            "KeyMaterialId": self.key_material_id,
+            "EncryptionContext": dict(self.encryption_context),
+            "CallerModel": self.caller_model,
+        }
 
     @classmethod
     def from_record(cls, record: dict) -> WrappedDataKey:
         import base64
 
-        return cls(base64.b64decode(record["CiphertextBlob"]), record["KeyArn"],
-                   record.get("KeyMaterialId"), dict(record["EncryptionContext"]),
-                   record.get("CallerModel", "aws"))
+        return cls(
+            base64.b64decode(record["CiphertextBlob"]),
+            record["KeyArn"],
+            record.get("KeyMaterialId"),
+            dict(record["EncryptionContext"]),
+            record.get("CallerModel", "aws"),
+        )
 
 
 class DataKeys:
@@ -101,90 +111,150 @@ class DataKeys:
     # -- who EC2 is when it calls KMS ----------------------------------------------------
     def ec2_caller(self, requester: Caller, model: str) -> Caller:
         if model == "seed":
-            return Caller(principal=EC2_SERVICE, account=requester.account,
-                          region=requester.region).via(EC2_SERVICE)
+            return Caller(
+                principal=EC2_SERVICE, account=requester.account, region=requester.region
+            ).via(EC2_SERVICE)
         return requester.via(via_service(requester.region))
 
-    def context_for(self, model: str, region: str, account: str, resource_id: str,
-                    resource: str = "volume") -> dict[str, str]:
+    def context_for(
+        self, model: str, region: str, account: str, resource_id: str, resource: str = "volume"
+    ) -> dict[str, str]:
         if model == "seed":
-            return {"aws:ec2:arn": f"arn:aws:ec2:{region}:{account}:{resource}/{resource_id}"
-                    if resource != "volume" else volume_arn(region, account, resource_id)}
+            return {
+                "aws:ec2:arn": f"arn:aws:ec2:{region}:{account}:{resource}/{resource_id}"
+                if resource != "volume"
+                else volume_arn(region, account, resource_id)
+            }
         return {"aws:ebs:id": resource_id}
 
     # -- operations ----------------------------------------------------------------------
-    def generate(self, requester: Caller, key_id: str, resource_id: str,
-                 resource: str = "volume") -> WrappedDataKey:
+    def generate(
+        self, requester: Caller, key_id: str, resource_id: str, resource: str = "volume"
+    ) -> WrappedDataKey:
         """GenerateDataKeyWithoutPlaintext for a new resource (CreateVolume)."""
         model = self._caller_model()
-        context = self.context_for(model, requester.region, requester.account, resource_id,
-                                   resource)
-        response = self.engine.kms.call("GenerateDataKeyWithoutPlaintext", {
-            "KeyId": key_id, "NumberOfBytes": DEK_BYTES, "EncryptionContext": context,
-        }, self.ec2_caller(requester, model))
-        return WrappedDataKey(response["CiphertextBlob"], response["KeyId"],
-                              response.get("KeyMaterialId"), context, model)
+        context = self.context_for(
+            model, requester.region, requester.account, resource_id, resource
+        )
+        response = self.engine.kms.call(
+            "GenerateDataKeyWithoutPlaintext",
+            {
+                "KeyId": key_id,
+                "NumberOfBytes": DEK_BYTES,
+                "EncryptionContext": context,
+            },
+            self.ec2_caller(requester, model),
+        )
+        return WrappedDataKey(
+            response["CiphertextBlob"],
+            response["KeyId"],
+            response.get("KeyMaterialId"),
+            context,
+            model,
+        )
 
-    def generate_with_plaintext(self, requester: Caller, key_id: str, resource_id: str,
-                                resource: str = "volume") -> tuple[WrappedDataKey, bytearray]:
+    def generate_with_plaintext(
+        self, requester: Caller, key_id: str, resource_id: str, resource: str = "volume"
+    ) -> tuple[WrappedDataKey, bytearray]:
         """GenerateDataKey, for data that must be encrypted right away (a copy under a
         new key). The caller wipes the returned plaintext."""
         model = self._caller_model()
-        context = self.context_for(model, requester.region, requester.account, resource_id,
-                                   resource)
-        response = self.engine.kms.call("GenerateDataKey", {
-            "KeyId": key_id, "NumberOfBytes": DEK_BYTES, "EncryptionContext": context,
-        }, self.ec2_caller(requester, model))
+        context = self.context_for(
+            model, requester.region, requester.account, resource_id, resource
+        )
+        response = self.engine.kms.call(
+            "GenerateDataKey",
+            {
+                "KeyId": key_id,
+                "NumberOfBytes": DEK_BYTES,
+                "EncryptionContext": context,
+            },
+            self.ec2_caller(requester, model),
+        )
         plaintext = bytearray(response.pop("Plaintext"))
-        return (WrappedDataKey(response["CiphertextBlob"], response["KeyId"],
-                               response.get("KeyMaterialId"), context, model), plaintext)
+        return (
+            WrappedDataKey(
+                response["CiphertextBlob"],
+                response["KeyId"],
+                response.get("KeyMaterialId"),
+                context,
+                model,
+            ),
+            plaintext,
+        )
 
-    def rewrap(self, requester: Caller, dek: WrappedDataKey, resource_id: str,
-               resource: str = "volume") -> WrappedDataKey:
+    def rewrap(
+        self, requester: Caller, dek: WrappedDataKey, resource_id: str, resource: str = "volume"
+    ) -> WrappedDataKey:
         """ReEncrypt a DEK under the same key for a new resource's context: the data
         (and its DEK) stay as they are; the new resource gets its own wrapping."""
         model = dek.caller_model
-        context = self.context_for(model, requester.region, requester.account, resource_id,
-                                   resource)
-        response = self.engine.kms.call("ReEncrypt", {
-            "CiphertextBlob": dek.ciphertext_blob,
-            "SourceEncryptionContext": dek.encryption_context,
-            "DestinationKeyId": dek.key_arn,
-            "DestinationEncryptionContext": context,
-        }, self.ec2_caller(requester, model))
-        return WrappedDataKey(response["CiphertextBlob"], response["KeyId"],
-                              response.get("DestinationKeyMaterialId"), context, model)
+        context = self.context_for(
+            model, requester.region, requester.account, resource_id, resource
+        )
+        response = self.engine.kms.call(
+            "ReEncrypt",
+            {
+                "CiphertextBlob": dek.ciphertext_blob,
+                "SourceEncryptionContext": dek.encryption_context,
+                "DestinationKeyId": dek.key_arn,
+                "DestinationEncryptionContext": context,
+            },
+            self.ec2_caller(requester, model),
+        )
+        return WrappedDataKey(
+            response["CiphertextBlob"],
+            response["KeyId"],
+            response.get("DestinationKeyMaterialId"),
+            context,
+            model,
+        )
 
     def decrypt_for_copy(self, requester: Caller, dek: WrappedDataKey) -> bytearray:
         """Decrypt a DEK so its data can be re-encrypted under another key."""
-        response = self.engine.kms.call("Decrypt", {
-            "CiphertextBlob": dek.ciphertext_blob, "EncryptionContext": dek.encryption_context,
-        }, self.ec2_caller(requester, dek.caller_model))
+        response = self.engine.kms.call(
+            "Decrypt",
+            {
+                "CiphertextBlob": dek.ciphertext_blob,
+                "EncryptionContext": dek.encryption_context,
+            },
+            self.ec2_caller(requester, dek.caller_model),
+        )
         return bytearray(response.pop("Plaintext"))
 
     def create_grant(self, requester: Caller, dek: WrappedDataKey, instance_id: str) -> str | None:
         """The grant that lets the instance decrypt this DEK (AWS model only)."""
         if dek.caller_model == "seed":
             return None
-        response = self.engine.kms.call("CreateGrant", {
-            "KeyId": dek.key_arn,
-            "GranteePrincipal": infrastructure_grantee(requester.account, instance_id),
-            "RetiringPrincipal": f"arn:aws:iam::{requester.account}:root",
-            "Operations": ["Decrypt"],
-            "Constraints": {"EncryptionContextSubset": dek.encryption_context},
-        }, self.ec2_caller(requester, "aws"))
+        response = self.engine.kms.call(
+            "CreateGrant",
+            {
+                "KeyId": dek.key_arn,
+                "GranteePrincipal": infrastructure_grantee(requester.account, instance_id),
+                "RetiringPrincipal": f"arn:aws:iam::{requester.account}:root",
+                "Operations": ["Decrypt"],
+                "Constraints": {"EncryptionContextSubset": dek.encryption_context},
+            },
+            self.ec2_caller(requester, "aws"),
+        )
         return response["GrantId"]
 
-    def decrypt_for_instance(self, dek: WrappedDataKey, account: str, region: str,
-                             instance_id: str) -> bytearray:
+    def decrypt_for_instance(
+        self, dek: WrappedDataKey, account: str, region: str, instance_id: str
+    ) -> bytearray:
         """Decrypt as the instance's infrastructure session (or EC2, in the seed model)."""
         if dek.caller_model == "seed":
             caller = self.ec2_caller(Caller.root(account, region), "seed")
         else:
             caller = infrastructure_caller(account, region, instance_id)
-        response = self.engine.kms.call("Decrypt", {
-            "CiphertextBlob": dek.ciphertext_blob, "EncryptionContext": dek.encryption_context,
-        }, caller)
+        response = self.engine.kms.call(
+            "Decrypt",
+            {
+                "CiphertextBlob": dek.ciphertext_blob,
+                "EncryptionContext": dek.encryption_context,
+            },
+            caller,
+        )
         return bytearray(response.pop("Plaintext"))
 
     def retire_grant(self, requester: Caller, key_arn: str, grant_id: str | None) -> bool:

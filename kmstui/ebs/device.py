@@ -25,8 +25,7 @@ class VolumeDevice:
     ``block_device`` is the device underneath. After detach every call raises
     EC2's ``IncorrectState``."""
 
-    def __init__(self, volume_id: str, block_device, limiter: RateLimiter,
-                 metrics: VolumeMetrics):
+    def __init__(self, volume_id: str, block_device, limiter: RateLimiter, metrics: VolumeMetrics):
         self.volume_id = volume_id
         self.block_device = block_device
         self.size = block_device.size
@@ -72,9 +71,14 @@ class VolumeDevice:
         operations = self.limiter.operations(lengths)
         waited = self.limiter.acquire(operations, sum(lengths))
         result = self._guard(method, requests)
-        self.metrics.record(self.volume_id, write=write, operations=len(lengths),
-                            nbytes=sum(lengths), latency_s=time.perf_counter() - start,
-                            throttled_s=waited)
+        self.metrics.record(
+            self.volume_id,
+            write=write,
+            operations=len(lengths),
+            nbytes=sum(lengths),
+            latency_s=time.perf_counter() - start,
+            throttled_s=waited,
+        )
         return result
 
     def _guard(self, method, *args):
@@ -89,6 +93,7 @@ class VolumeDevice:
             raise
 
     def _detached(self):
-        return ec2_error("IncorrectState",
-                         f"The volume '{self.volume_id}' has been detached; its data key was "
-                         "wiped.")
+        return ec2_error(
+            "IncorrectState",
+            f"The volume '{self.volume_id}' has been detached; its data key was wiped.",
+        )

@@ -24,9 +24,12 @@ def disable(service, params: dict, caller: Caller, ctx: CallContext) -> dict:
 
 @operation("GetEbsEncryptionByDefault")
 def get(service, params: dict, caller: Caller, ctx: CallContext) -> dict:
-    return {"EbsEncryptionByDefault":
-            service.settings.encryption_by_default(caller.account, caller.region),
-            "SseType": "sse-ebs"}
+    return {
+        "EbsEncryptionByDefault": service.settings.encryption_by_default(
+            caller.account, caller.region
+        ),
+        "SseType": "sse-ebs",
+    }
 
 
 @operation("ModifyEbsDefaultKmsKeyId")
@@ -34,8 +37,9 @@ def modify_key(service, params: dict, caller: Caller, ctx: CallContext) -> dict:
     """The key must exist and be describable by the caller through EC2 (DescribeKey);
     the KMS error is returned otherwise. Stored and returned as the key ARN."""
     key_id = resources.string(params, "KmsKeyId", optional=False)
-    described = service.engine.kms.call("DescribeKey", {"KeyId": key_id},
-                                        caller.via(via_service(caller.region)))
+    described = service.engine.kms.call(
+        "DescribeKey", {"KeyId": key_id}, caller.via(via_service(caller.region))
+    )
     arn = described["KeyMetadata"]["Arn"]
     ctx.touch(arn)
     service.settings.set_default_kms_key(caller.account, caller.region, arn)

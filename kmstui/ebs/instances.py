@@ -9,12 +9,26 @@ from kmstui.ebs import resources
 from kmstui.ebs.operations import CallContext, operation
 from kmstui.errors import ec2_error
 
-STATES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48,
-          "stopping": 64, "stopped": 80}
+STATES = {
+    "pending": 0,
+    "running": 16,
+    "shutting-down": 32,
+    "terminated": 48,
+    "stopping": 64,
+    "stopped": 80,
+}
 MAX_INSTANCES_PER_CALL = 20
-INSTANCE_FILTERS = ("availability-zone", "image-id", "instance-id", "instance-state-name",
-                    "instance-state-code", "instance-type", "reservation-id",
-                    "block-device-mapping.volume-id", "block-device-mapping.device-name")
+INSTANCE_FILTERS = (
+    "availability-zone",
+    "image-id",
+    "instance-id",
+    "instance-state-name",
+    "instance-state-code",
+    "instance-type",
+    "reservation-id",
+    "block-device-mapping.volume-id",
+    "block-device-mapping.device-name",
+)
 
 
 def state(name: str) -> dict:
@@ -22,21 +36,35 @@ def state(name: str) -> dict:
 
 
 def instance_view(service, record: dict) -> dict:
-    mappings = [{"DeviceName": a["Device"],
-                 "Ebs": {"AttachTime": a["AttachTime"],
-                         "DeleteOnTermination": a.get("DeleteOnTermination", False),
-                         "Status": a["State"], "VolumeId": a["VolumeId"]}}
-                for a in service.attachment_records(instance_id=record["InstanceId"])]
+    mappings = [
+        {
+            "DeviceName": a["Device"],
+            "Ebs": {
+                "AttachTime": a["AttachTime"],
+                "DeleteOnTermination": a.get("DeleteOnTermination", False),
+                "Status": a["State"],
+                "VolumeId": a["VolumeId"],
+            },
+        }
+        for a in service.attachment_records(instance_id=record["InstanceId"])
+    ]
     view = {
-        "AmiLaunchIndex": record["AmiLaunchIndex"], "ImageId": record["ImageId"],
-        "InstanceId": record["InstanceId"], "InstanceType": record["InstanceType"],
+        "AmiLaunchIndex": record["AmiLaunchIndex"],
+        "ImageId": record["ImageId"],
+        "InstanceId": record["InstanceId"],
+        "InstanceType": record["InstanceType"],
         "LaunchTime": record["LaunchTime"],
         "Placement": {"AvailabilityZone": record["AvailabilityZone"], "Tenancy": "default"},
         "PrivateDnsName": record["PrivateDnsName"],
         "PrivateIpAddress": record["PrivateIpAddress"],
-        "State": dict(record["State"]), "Architecture": "x86_64",
-        "BlockDeviceMappings": mappings, "EbsOptimized": False, "Hypervisor": "xen",
-        "RootDeviceName": "/dev/xvda", "RootDeviceType": "ebs", "VirtualizationType": "hvm",
+        "State": dict(record["State"]),
+        "Architecture": "x86_64",
+        "BlockDeviceMappings": mappings,
+        "EbsOptimized": False,
+        "Hypervisor": "xen",
+        "RootDeviceName": "/dev/xvda",
+        "RootDeviceType": "ebs",
+        "VirtualizationType": "hvm",
         "Monitoring": {"State": "disabled"},
     }
     if record.get("Tags"):
@@ -54,12 +82,13 @@ def run_instances(service, params: dict, caller: Caller, ctx: CallContext) -> di
     low = resources.integer(params, "MinCount", low=1)
     high = resources.integer(params, "MaxCount", low=1)
     if low > high:
-        raise ec2_error("InvalidParameterValue",
-                        "MinCount must be less than or equal to MaxCount")
+        raise ec2_error("InvalidParameterValue", "MinCount must be less than or equal to MaxCount")
     if low > MAX_INSTANCES_PER_CALL:
-        raise ec2_error("InstanceLimitExceeded",
-                        f"You have requested more instances ({low}) than your current instance "
-                        f"limit of {MAX_INSTANCES_PER_CALL} allows.")
+        raise ec2_error(
+            "InstanceLimitExceeded",
+            f"You have requested more instances ({low}) than your current instance "
+            f"limit of {MAX_INSTANCES_PER_CALL} allows.",
+        )
     count = min(high, MAX_INSTANCES_PER_CALL)
     instance_type = resources.string(params, "InstanceType") or "m1.small"
     placement = params.get("Placement") or {}
@@ -67,8 +96,9 @@ def run_instances(service, params: dict, caller: Caller, ctx: CallContext) -> di
     zone = zone or f"{caller.region}a"
     if zone not in resources.zones(caller.region):
         raise ec2_error("InvalidParameterValue", f"Invalid availability zone: [{zone}]")
-    tags = resources.tags_from_specifications(params, "instance",
-                                              ("instance", "volume", "network-interface"))
+    tags = resources.tags_from_specifications(
+        params, "instance", ("instance", "volume", "network-interface")
+    )
     entropy = service.engine.entropy
     reservation_id = resources.new_id(entropy, "reservation")
     now = service.engine.clock.now()
@@ -77,25 +107,39 @@ def run_instances(service, params: dict, caller: Caller, ctx: CallContext) -> di
         instance_id = resources.new_id(entropy, "instance")
         octets = entropy.token_bytes(2)
         address = f"172.31.{octets[0]}.{max(4, octets[1])}"
-        records.append({
-            "InstanceId": instance_id, "ReservationId": reservation_id,
-            "OwnerId": caller.account, "Region": caller.region, "ImageId": image_id,
-            "InstanceType": instance_type, "State": state("running"), "LaunchTime": now,
-            "AvailabilityZone": zone, "Tags": tags, "AmiLaunchIndex": index,
-            "PrivateIpAddress": address,
-            "PrivateDnsName": f"ip-{address.replace('.', '-')}.ec2.internal",
-        })
+        records.append(
+            {
+                "InstanceId": instance_id,
+                "ReservationId": reservation_id,
+                "OwnerId": caller.account,
+                "Region": caller.region,
+                "ImageId": image_id,
+                "InstanceType": instance_type,
+                "State": state("running"),
+                "LaunchTime": now,
+                "AvailabilityZone": zone,
+                "Tags": tags,
+                "AmiLaunchIndex": index,
+                "PrivateIpAddress": address,
+                "PrivateDnsName": f"ip-{address.replace('.', '-')}.ec2.internal",
+            }
+        )
         ctx.touch(resources.instance_arn(caller.region, caller.account, instance_id))
     with service.store.transaction():
         for record in records:
             service.save_instance(record)
     instances = [{**instance_view(service, r), "State": state("pending")} for r in records]
-    return {"Groups": [], "Instances": instances, "OwnerId": caller.account,
-            "ReservationId": reservation_id}
+    return {
+        "Groups": [],
+        "Instances": instances,
+        "OwnerId": caller.account,
+        "ReservationId": reservation_id,
+    }
 
 
 @operation("DescribeInstances")
 def describe_instances(service, params: dict, caller: Caller, ctx: CallContext) -> dict:
+    resources.check_paging(params, "InstanceIds", low=5, high=1000)
     wanted = resources.string_list(params, "InstanceIds")
     for instance_id in wanted:
         resources.check_id(instance_id, "instance")
@@ -105,32 +149,44 @@ def describe_instances(service, params: dict, caller: Caller, ctx: CallContext) 
         known = {r["InstanceId"] for r in records}
         missing = [i for i in wanted if i not in known]
         if missing:
-            raise ec2_error("InvalidInstanceID.NotFound",
-                            f"The instance ID{'s' if len(missing) > 1 else ''} "
-                            f"'{', '.join(missing)}' do{'' if len(missing) > 1 else 'es'} not "
-                            "exist")
+            raise ec2_error(
+                "InvalidInstanceID.NotFound",
+                f"The instance ID{'s' if len(missing) > 1 else ''} "
+                f"'{', '.join(missing)}' do{'' if len(missing) > 1 else 'es'} not "
+                "exist",
+            )
         records = [r for r in records if r["InstanceId"] in set(wanted)]
     matching = []
     for record in records:
         view = instance_view(service, record)
         ebs = [m["Ebs"]["VolumeId"] for m in view["BlockDeviceMappings"]]
-        fields = {"instance-id": [record["InstanceId"]], "image-id": [record["ImageId"]],
-                  "instance-type": [record["InstanceType"]],
-                  "instance-state-name": [record["State"]["Name"]],
-                  "instance-state-code": [str(record["State"]["Code"])],
-                  "availability-zone": [record["AvailabilityZone"]],
-                  "reservation-id": [record["ReservationId"]],
-                  "block-device-mapping.volume-id": ebs,
-                  "block-device-mapping.device-name": [m["DeviceName"]
-                                                       for m in view["BlockDeviceMappings"]]}
+        fields = {
+            "instance-id": [record["InstanceId"]],
+            "image-id": [record["ImageId"]],
+            "instance-type": [record["InstanceType"]],
+            "instance-state-name": [record["State"]["Name"]],
+            "instance-state-code": [str(record["State"]["Code"])],
+            "availability-zone": [record["AvailabilityZone"]],
+            "reservation-id": [record["ReservationId"]],
+            "block-device-mapping.volume-id": ebs,
+            "block-device-mapping.device-name": [
+                m["DeviceName"] for m in view["BlockDeviceMappings"]
+            ],
+        }
         if resources.matches(fields, record.get("Tags") or [], filters):
             matching.append((record, view))
     chunk, following = resources.page(params, matching, "InstanceIds", low=5, high=1000)
     reservations: dict[str, dict] = {}
     for record, view in chunk:
-        reservation = reservations.setdefault(record["ReservationId"], {
-            "Groups": [], "Instances": [], "OwnerId": record["OwnerId"],
-            "ReservationId": record["ReservationId"]})
+        reservation = reservations.setdefault(
+            record["ReservationId"],
+            {
+                "Groups": [],
+                "Instances": [],
+                "OwnerId": record["OwnerId"],
+                "ReservationId": record["ReservationId"],
+            },
+        )
         reservation["Instances"].append(view)
     out: dict = {"Reservations": list(reservations.values())}
     if following:
@@ -164,8 +220,8 @@ def terminate_instances(service, params: dict, caller: Caller, ctx: CallContext)
         if previous["Name"] != "terminated":
             with service.store.transaction():
                 service.save_instance({**record, "State": state("terminated")})
-        current = state("terminated") if previous["Name"] == "terminated" \
-            else state("shutting-down")
-        out.append({"CurrentState": current, "InstanceId": instance_id,
-                    "PreviousState": previous})
+        current = (
+            state("terminated") if previous["Name"] == "terminated" else state("shutting-down")
+        )
+        out.append({"CurrentState": current, "InstanceId": instance_id, "PreviousState": previous})
     return {"TerminatingInstances": out}

@@ -114,8 +114,15 @@ class VolumeCounters:
             self.buckets.append(Bucket(start))
         return self.buckets[-1]
 
-    def record(self, write: bool, operations: int, nbytes: int, latency_s: float,
-               throttled_s: float, now: float) -> None:
+    def record(
+        self,
+        write: bool,
+        operations: int,
+        nbytes: int,
+        latency_s: float,
+        throttled_s: float,
+        now: float,
+    ) -> None:
         with self.lock:
             for bucket in (self._bucket(now), self.totals):
                 if write:
@@ -146,8 +153,10 @@ class VolumeCounters:
                 "ThrottledSeconds": sum(b.throttled_s for b in recent),
                 "LatencyUs": latency.percentiles(),
                 "Totals": {
-                    "ReadOps": totals.read_ops, "WriteOps": totals.write_ops,
-                    "ReadBytes": totals.read_bytes, "WriteBytes": totals.write_bytes,
+                    "ReadOps": totals.read_ops,
+                    "WriteOps": totals.write_ops,
+                    "ReadBytes": totals.read_bytes,
+                    "WriteBytes": totals.write_bytes,
                     "ThrottledSeconds": round(totals.throttled_s, 6),
                     "LatencyUs": totals.latency.percentiles(),
                 },
@@ -160,11 +169,16 @@ class VolumeCounters:
         first, for graphs."""
         current = now - now % BUCKET_S
         with self.lock:
-            return [{"Start": b.start,
-                     "ReadMiBps": b.read_bytes / BUCKET_S / MIB,
-                     "WriteMiBps": b.write_bytes / BUCKET_S / MIB,
-                     "Iops": (b.read_ops + b.write_ops) / BUCKET_S}
-                    for b in self.buckets if current - seconds <= b.start < current]
+            return [
+                {
+                    "Start": b.start,
+                    "ReadMiBps": b.read_bytes / BUCKET_S / MIB,
+                    "WriteMiBps": b.write_bytes / BUCKET_S / MIB,
+                    "Iops": (b.read_ops + b.write_ops) / BUCKET_S,
+                }
+                for b in self.buckets
+                if current - seconds <= b.start < current
+            ]
 
 
 class VolumeMetrics:
@@ -181,10 +195,19 @@ class VolumeMetrics:
                 counters = self._volumes.setdefault(volume_id, VolumeCounters(volume_id))
         return counters
 
-    def record(self, volume_id: str, *, write: bool, operations: int, nbytes: int,
-               latency_s: float, throttled_s: float = 0.0) -> None:
-        self.counters(volume_id).record(write, operations, nbytes, latency_s, throttled_s,
-                                        time.monotonic())
+    def record(
+        self,
+        volume_id: str,
+        *,
+        write: bool,
+        operations: int,
+        nbytes: int,
+        latency_s: float,
+        throttled_s: float = 0.0,
+    ) -> None:
+        self.counters(volume_id).record(
+            write, operations, nbytes, latency_s, throttled_s, time.monotonic()
+        )
 
     def snapshot(self, volume_id: str, window_s: float = WINDOW_S) -> dict[str, Any]:
         """Sliding-window MiB/s and IOPS, latency p50/p99/p99.9 (µs) and totals."""
@@ -200,8 +223,9 @@ class VolumeMetrics:
         with self._lock:
             self._volumes.pop(volume_id, None)
 
-    def subscribe(self, volume_ids: list[str] | None = None, *,
-                  min_interval_s: float = 0.1) -> Subscription:
+    def subscribe(
+        self, volume_ids: list[str] | None = None, *, min_interval_s: float = 0.1
+    ) -> Subscription:
         """A handle to poll; it never answers more often than ``min_interval_s``."""
         return Subscription(self, volume_ids, min_interval_s)
 
@@ -210,8 +234,7 @@ class Subscription:
     """``poll()`` returns ``{volume_id: snapshot}`` for the volumes that did I/O since
     the previous poll, or None when polled again sooner than the interval."""
 
-    def __init__(self, metrics: VolumeMetrics, volume_ids: list[str] | None,
-                 min_interval_s: float):
+    def __init__(self, metrics: VolumeMetrics, volume_ids: list[str] | None, min_interval_s: float):
         self.metrics = metrics
         self.volume_ids = volume_ids
         self.min_interval_s = min_interval_s

@@ -12,8 +12,14 @@ import time
 class RateLimiter:
     """At most ``iops`` operations and ``bytes_per_s`` bytes a second (None: no limit)."""
 
-    def __init__(self, iops: float | None = None, bytes_per_s: float | None = None, *,
-                 burst_s: float = 0.05, max_io_bytes: int | None = None):
+    def __init__(
+        self,
+        iops: float | None = None,
+        bytes_per_s: float | None = None,
+        *,
+        burst_s: float = 0.05,
+        max_io_bytes: int | None = None,
+    ):
         self.iops = iops
         self.bytes_per_s = bytes_per_s
         self.burst_s = burst_s

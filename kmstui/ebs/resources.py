@@ -18,10 +18,15 @@ from typing import Any
 from kmstui.errors import AwsError, ec2_error
 
 ID_PREFIXES = {"volume": "vol", "snapshot": "snap", "instance": "i", "reservation": "r"}
-_ID = {kind: re.compile(rf"^{prefix}-[0-9a-f]{{8}}(?:[0-9a-f]{{9}})?$")
-       for kind, prefix in ID_PREFIXES.items()}
-_MALFORMED = {"volume": "InvalidVolumeID.Malformed", "snapshot": "InvalidSnapshotID.Malformed",
-              "instance": "InvalidInstanceID.Malformed"}
+_ID = {
+    kind: re.compile(rf"^{prefix}-[0-9a-f]{{8}}(?:[0-9a-f]{{9}})?$")
+    for kind, prefix in ID_PREFIXES.items()
+}
+_MALFORMED = {
+    "volume": "InvalidVolumeID.Malformed",
+    "snapshot": "InvalidSnapshotID.Malformed",
+    "instance": "InvalidInstanceID.Malformed",
+}
 ZONE_LETTERS = "abcdef"
 
 
@@ -32,8 +37,9 @@ def new_id(entropy, kind: str) -> str:
 def check_id(value: Any, kind: str) -> str:
     """A well-formed id of ``kind``, or EC2's Malformed error for it."""
     if not isinstance(value, str) or not _ID[kind].match(value):
-        raise ec2_error(_MALFORMED[kind],
-                        f'Invalid id: "{value}" (expecting "{ID_PREFIXES[kind]}-...")')
+        raise ec2_error(
+            _MALFORMED[kind], f'Invalid id: "{value}" (expecting "{ID_PREFIXES[kind]}-...")'
+        )
     return value
 
 
@@ -71,8 +77,9 @@ def string(params: dict, name: str, *, optional: bool = True) -> str | None:
     return value
 
 
-def integer(params: dict, name: str, *, low: int | None = None,
-            high: int | None = None) -> int | None:
+def integer(
+    params: dict, name: str, *, low: int | None = None, high: int | None = None
+) -> int | None:
     value = params.get(name)
     if value is None:
         return None
@@ -107,15 +114,18 @@ def string_list(params: dict, name: str) -> list[str]:
 
 
 def invalid_value(name: str, value: Any, why: str = "") -> AwsError:
-    return ec2_error("InvalidParameterValue",
-                     f"Value ({value}) for parameter {name} is invalid.{' ' + why if why else ''}")
+    return ec2_error(
+        "InvalidParameterValue",
+        f"Value ({value}) for parameter {name} is invalid.{' ' + why if why else ''}",
+    )
 
 
 # -- tags -----------------------------------------------------------------------------------
 
 
-def tags_from_specifications(params: dict, resource_type: str,
-                             allowed: Iterable[str] | None = None) -> list[dict]:
+def tags_from_specifications(
+    params: dict, resource_type: str, allowed: Iterable[str] | None = None
+) -> list[dict]:
     """The Tags of the TagSpecifications entry for ``resource_type``."""
     specs = params.get("TagSpecifications") or []
     if not isinstance(specs, list):
@@ -127,16 +137,20 @@ def tags_from_specifications(params: dict, resource_type: str,
             raise invalid_value("TagSpecifications", spec)
         kind = spec.get("ResourceType")
         if kind not in allowed:
-            raise ec2_error("InvalidParameterValue",
-                            f"'{kind}' is not a valid taggable resource type for this operation.")
+            raise ec2_error(
+                "InvalidParameterValue",
+                f"'{kind}' is not a valid taggable resource type for this operation.",
+            )
         if kind != resource_type:
             continue
         for tag in spec.get("Tags") or []:
             if not isinstance(tag, dict) or not isinstance(tag.get("Key"), str):
                 raise invalid_value("Tags", tag)
             if tag["Key"].lower().startswith("aws:"):
-                raise ec2_error("InvalidParameterValue",
-                                "Tag keys starting with 'aws:' are reserved for internal use")
+                raise ec2_error(
+                    "InvalidParameterValue",
+                    "Tag keys starting with 'aws:' are reserved for internal use",
+                )
             tags.append({"Key": tag["Key"], "Value": str(tag.get("Value", ""))})
     if len(tags) > 50:
         raise ec2_error("TagLimitExceeded", "The maximum number of tags per resource is 50.")
@@ -167,8 +181,9 @@ def parse_filters(params: dict, known: Iterable[str]) -> list[tuple[str, list[st
     return out
 
 
-def matches(fields: dict[str, list[str]], tags: list[dict],
-            filters: list[tuple[str, list[str]]]) -> bool:
+def matches(
+    fields: dict[str, list[str]], tags: list[dict], filters: list[tuple[str, list[str]]]
+) -> bool:
     """EC2 filter semantics: values of one filter OR-ed, filters AND-ed, ``*``/``?``
     wildcards."""
     for name, values in filters:
@@ -186,19 +201,30 @@ def matches(fields: dict[str, list[str]], tags: list[dict],
 # -- paging ---------------------------------------------------------------------------------
 
 
-def page(params: dict, items: list, ids_member: str, *, low: int = 5,
-         high: int = 1000) -> tuple[list, str | None]:
+def check_paging(params: dict, ids_member: str, *, low: int = 5, high: int = 1000) -> None:
+    """Paging parameters are checked before anything is looked up, as EC2 does."""
+    limit = integer(params, "MaxResults")
+    string(params, "NextToken")
+    if limit is not None and params.get(ids_member):
+        raise ec2_error(
+            "InvalidParameterCombination",
+            f"The parameter {ids_member} cannot be used with the parameter MaxResults",
+        )
+    if limit is not None and not low <= limit <= high:
+        raise ec2_error(
+            "InvalidParameterValue",
+            f"Value ( {limit} ) for parameter maxResults is invalid. Expecting a "
+            f"value between {low} and {high}.",
+        )
+
+
+def page(
+    params: dict, items: list, ids_member: str, *, low: int = 5, high: int = 1000
+) -> tuple[list, str | None]:
     """EC2 paging: MaxResults (``low``..``high``) and an opaque NextToken."""
+    check_paging(params, ids_member, low=low, high=high)
     limit = integer(params, "MaxResults")
     token = string(params, "NextToken")
-    if limit is not None and params.get(ids_member):
-        raise ec2_error("InvalidParameterCombination",
-                        f"The parameter {ids_member} cannot be used with the parameter "
-                        "MaxResults")
-    if limit is not None and not low <= limit <= high:
-        raise ec2_error("InvalidParameterValue",
-                        f"Value ( {limit} ) for parameter maxResults is invalid. Expecting a "
-                        f"value between {low} and {high}.")
     start = 0
     if token:
         try:

@@ -69,7 +69,8 @@ class Ec2Service:
         self._pauses: dict[str, threading.Lock] = {}
         self._closed = False
         self.operations: dict[str, Callable[[str, dict, Caller], dict]] = {
-            name: self.call for name in OPERATIONS}
+            name: self.call for name in OPERATIONS
+        }
 
     # -- dispatch ---------------------------------------------------------------------
     def call(self, operation_name: str, params: dict | None, caller: Caller) -> dict:
@@ -94,9 +95,17 @@ class Ec2Service:
                 error = ("InternalError", f"An internal error has occurred: {exc}")
                 raise AwsError(error[1], code="InternalError", status=500) from exc
             finally:
-                engine.emit(service="ec2", operation=operation_name, caller=caller,
-                            request=params, response=response, error=error,
-                            resources=ctx.resources, decision=None, extra=ctx.extra or None)
+                engine.emit(
+                    service="ec2",
+                    operation=operation_name,
+                    caller=caller,
+                    request=params,
+                    response=response,
+                    error=error,
+                    resources=ctx.resources,
+                    decision=None,
+                    extra=ctx.extra or None,
+                )
         return response
 
     # -- records ----------------------------------------------------------------------
@@ -116,15 +125,18 @@ class Ec2Service:
     def volume(self, caller: Caller, volume_id: str) -> dict:
         """The caller's volume, or InvalidVolume.NotFound."""
         record = self.volume_record(resources.check_id(volume_id, "volume"))
-        if record is None or (record["OwnerId"], record["Region"]) != (caller.account,
-                                                                      caller.region):
+        if record is None or (record["OwnerId"], record["Region"]) != (
+            caller.account,
+            caller.region,
+        ):
             raise ec2_error("InvalidVolume.NotFound", f"The volume '{volume_id}' does not exist.")
         return record
 
     def volumes_of(self, caller: Caller) -> list[dict]:
         q = Query()
-        docs = self.store.table(VOLUMES).search((q.OwnerId == caller.account)
-                                                & (q.Region == caller.region))
+        docs = self.store.table(VOLUMES).search(
+            (q.OwnerId == caller.account) & (q.Region == caller.region)
+        )
         return [dict(d) for d in docs]  # creation order
 
     def save_volume(self, record: dict) -> None:
@@ -135,16 +147,20 @@ class Ec2Service:
 
     def instance(self, caller: Caller, instance_id: str) -> dict:
         record = self._one(INSTANCES, "InstanceId", resources.check_id(instance_id, "instance"))
-        if record is None or (record["OwnerId"], record["Region"]) != (caller.account,
-                                                                      caller.region):
-            raise ec2_error("InvalidInstanceID.NotFound",
-                            f"The instance ID '{instance_id}' does not exist")
+        if record is None or (record["OwnerId"], record["Region"]) != (
+            caller.account,
+            caller.region,
+        ):
+            raise ec2_error(
+                "InvalidInstanceID.NotFound", f"The instance ID '{instance_id}' does not exist"
+            )
         return record
 
     def instances_of(self, caller: Caller) -> list[dict]:
         q = Query()
-        docs = self.store.table(INSTANCES).search((q.OwnerId == caller.account)
-                                                  & (q.Region == caller.region))
+        docs = self.store.table(INSTANCES).search(
+            (q.OwnerId == caller.account) & (q.Region == caller.region)
+        )
         return [dict(d) for d in docs]
 
     def save_instance(self, record: dict) -> None:
@@ -152,16 +168,20 @@ class Ec2Service:
 
     def snapshot(self, caller: Caller, snapshot_id: str) -> dict:
         record = self._one(SNAPSHOTS, "SnapshotId", resources.check_id(snapshot_id, "snapshot"))
-        if record is None or (record["OwnerId"], record["Region"]) != (caller.account,
-                                                                      caller.region):
-            raise ec2_error("InvalidSnapshot.NotFound",
-                            f"The snapshot '{snapshot_id}' does not exist.")
+        if record is None or (record["OwnerId"], record["Region"]) != (
+            caller.account,
+            caller.region,
+        ):
+            raise ec2_error(
+                "InvalidSnapshot.NotFound", f"The snapshot '{snapshot_id}' does not exist."
+            )
         return record
 
     def snapshots_of(self, caller: Caller) -> list[dict]:
         q = Query()
-        docs = self.store.table(SNAPSHOTS).search((q.OwnerId == caller.account)
-                                                  & (q.Region == caller.region))
+        docs = self.store.table(SNAPSHOTS).search(
+            (q.OwnerId == caller.account) & (q.Region == caller.region)
+        )
         return [dict(d) for d in docs]
 
     def save_snapshot(self, record: dict) -> None:
@@ -170,8 +190,9 @@ class Ec2Service:
     def remove_snapshot(self, snapshot_id: str) -> None:
         self.store.table(SNAPSHOTS).remove(Query().SnapshotId == snapshot_id)
 
-    def attachment_records(self, volume_id: str | None = None, *,
-                           instance_id: str | None = None) -> list[dict]:
+    def attachment_records(
+        self, volume_id: str | None = None, *, instance_id: str | None = None
+    ) -> list[dict]:
         q = Query()
         if volume_id is not None:
             docs = self.store.table(ATTACHMENTS).search(q.VolumeId == volume_id)
@@ -192,13 +213,14 @@ class Ec2Service:
         """The in-memory attachment (with the plaintext DEK) if this process has one."""
         return self.live.get(volume_id)
 
-    def open_attachment(self, volume: dict, record: dict,
-                        plaintext: bytearray | None) -> Attachment:
+    def open_attachment(
+        self, volume: dict, record: dict, plaintext: bytearray | None
+    ) -> Attachment:
         """The device of an attached volume over its backing file, with its DEK."""
         cipher = None
         try:
             path = self.volume_path(volume["VolumeId"])
-            size = volume["Size"] * 1024 ** 3
+            size = volume["Size"] * 1024**3
             if plaintext is not None:
                 cipher = XtsCipher(plaintext)
                 block = EncryptedBlockDevice(path, size, cipher)
@@ -211,12 +233,21 @@ class Ec2Service:
                 plaintext[:] = bytes(len(plaintext))
             raise
         limit = self.settings.rate_limit(volume)
-        limiter = RateLimiter(limit.iops, limit.mib_per_s * MIB if limit.mib_per_s else None,
-                              max_io_bytes=limit.max_io_bytes)
+        limiter = RateLimiter(
+            limit.iops,
+            limit.mib_per_s * MIB if limit.mib_per_s else None,
+            max_io_bytes=limit.max_io_bytes,
+        )
         self.metrics.counters(volume["VolumeId"]).rate_limit = limit.to_json()
         device = VolumeDevice(volume["VolumeId"], block, limiter, self.metrics)
-        return Attachment(volume["VolumeId"], record["InstanceId"], record["Device"],
-                          data_key=plaintext, cipher=cipher, device=device)
+        return Attachment(
+            volume["VolumeId"],
+            record["InstanceId"],
+            record["Device"],
+            data_key=plaintext,
+            cipher=cipher,
+            device=device,
+        )
 
     def volume_device(self, volume_id: str) -> VolumeDevice:
         """The device of an attached volume, for I/O. After a restart (a new engine
@@ -229,19 +260,23 @@ class Ec2Service:
                 return live.device
             volume = self.volume_record(resources.check_id(volume_id, "volume"))
             if volume is None:
-                raise ec2_error("InvalidVolume.NotFound",
-                                f"The volume '{volume_id}' does not exist.")
+                raise ec2_error(
+                    "InvalidVolume.NotFound", f"The volume '{volume_id}' does not exist."
+                )
             records = self.attachment_records(volume_id)
             if not records:
-                raise ec2_error("IncorrectState",
-                                f"The volume '{volume_id}' is '{volume['State']}': attach it to "
-                                "an instance to do I/O.")
+                raise ec2_error(
+                    "IncorrectState",
+                    f"The volume '{volume_id}' is '{volume['State']}': attach it to "
+                    "an instance to do I/O.",
+                )
             record = records[0]
             plaintext = None
             if volume["Encrypted"]:
                 dek = WrappedDataKey.from_record(volume["DataKey"])
                 plaintext = self.datakeys.decrypt_for_instance(
-                    dek, volume["OwnerId"], volume["Region"], record["InstanceId"])
+                    dek, volume["OwnerId"], volume["Region"], record["InstanceId"]
+                )
             attachment = self.open_attachment(volume, record, plaintext)
             self.live[volume_id] = attachment
             if plaintext is not None:
@@ -263,19 +298,33 @@ class Ec2Service:
         CloudTrail's shape for a service event; never the key's bytes."""
         dek = WrappedDataKey.from_record(volume["DataKey"])
         if dek.caller_model == "seed":
-            caller = Caller(principal="ec2.amazonaws.com", account=volume["OwnerId"],
-                            region=volume["Region"])
+            caller = Caller(
+                principal="ec2.amazonaws.com", account=volume["OwnerId"], region=volume["Region"]
+            )
         else:
-            caller = infrastructure_caller(volume["OwnerId"], volume["Region"],
-                                           record["InstanceId"])
+            caller = infrastructure_caller(
+                volume["OwnerId"], volume["Region"], record["InstanceId"]
+            )
         arn = resources.volume_arn(volume["Region"], volume["OwnerId"], volume["VolumeId"])
         self.engine.emit(
-            service="ec2", operation=name, caller=caller,
+            service="ec2",
+            operation=name,
+            caller=caller,
             request={"VolumeId": volume["VolumeId"], "InstanceId": record["InstanceId"]},
-            response=None, error=None, resources=[arn, dek.key_arn], decision=None,
-            extra={"eventType": "AwsServiceEvent", "readOnly": False,
-                   "serviceEventDetails": {"reason": reason, "keyBytes": 64,
-                                           "encryptionContext": dek.encryption_context}})
+            response=None,
+            error=None,
+            resources=[arn, dek.key_arn],
+            decision=None,
+            extra={
+                "eventType": "AwsServiceEvent",
+                "readOnly": False,
+                "serviceEventDetails": {
+                    "reason": reason,
+                    "keyBytes": 64,
+                    "encryptionContext": dek.encryption_context,
+                },
+            },
+        )
 
     # -- lifecycle --------------------------------------------------------------------
     def close(self) -> None:

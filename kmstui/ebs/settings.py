@@ -31,18 +31,21 @@ class RateLimit:
     max_io_bytes: int = 256 * 1024
 
     def to_json(self) -> dict[str, Any]:
-        return {"Iops": self.iops, "MiBps": self.mib_per_s,
-                "AppliedTo": "plaintext I/O, before encryption"}
+        return {
+            "Iops": self.iops,
+            "MiBps": self.mib_per_s,
+            "AppliedTo": "plaintext I/O, before encryption",
+        }
 
 
 # Baselines per volume type: (default IOPS, default MiB/s, I/O size counted as one).
 TYPE_BASELINES: dict[str, tuple[int | None, float | None, int]] = {
     "gp3": (3000, 125.0, 256 * 1024),
-    "gp2": (None, 250.0, 256 * 1024),     # IOPS: 3 per GiB, 100 .. 16,000
-    "io1": (None, 1000.0, 256 * 1024),    # IOPS: as provisioned
+    "gp2": (None, 250.0, 256 * 1024),  # IOPS: 3 per GiB, 100 .. 16,000
+    "io1": (None, 1000.0, 256 * 1024),  # IOPS: as provisioned
     "io2": (None, 4000.0, 256 * 1024),
-    "st1": (500, None, MIB),              # MiB/s: 40 per TiB, up to 500
-    "sc1": (250, None, MIB),              # MiB/s: 12 per TiB, up to 250
+    "st1": (500, None, MIB),  # MiB/s: 40 per TiB, up to 500
+    "sc1": (250, None, MIB),  # MiB/s: 12 per TiB, up to 250
     "standard": (200, 90.0, 256 * 1024),
 }
 
@@ -73,8 +76,10 @@ class EbsSettings:
         self._put(self._account_scope(account, region), EbsEncryptionByDefault=enabled)
 
     def default_kms_key(self, account: str, region: str) -> str:
-        return (self._get(self._account_scope(account, region)).get("EbsDefaultKmsKeyId")
-                or DEFAULT_EBS_KEY)
+        return (
+            self._get(self._account_scope(account, region)).get("EbsDefaultKmsKeyId")
+            or DEFAULT_EBS_KEY
+        )
 
     def set_default_kms_key(self, account: str, region: str, key: str | None) -> None:
         self._put(self._account_scope(account, region), EbsDefaultKmsKeyId=key)
@@ -99,8 +104,9 @@ class EbsSettings:
     def rate_limits_enabled(self, enabled: bool) -> None:
         self._put(_ENGINE_SCOPE, RateLimitsEnabled=bool(enabled))
 
-    def set_type_limit(self, volume_type: str, *, iops: int | None = None,
-                       mib_per_s: float | None = None) -> None:
+    def set_type_limit(
+        self, volume_type: str, *, iops: int | None = None, mib_per_s: float | None = None
+    ) -> None:
         """Override a type's baseline (e.g. gp3 at 6,000 IOPS); None keeps AWS's."""
         if volume_type not in TYPE_BASELINES:
             raise ValueError(f"unknown volume type {volume_type}")

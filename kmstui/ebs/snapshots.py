@@ -14,8 +14,17 @@ from kmstui.ebs.operations import CallContext, operation
 from kmstui.ebs.volumes import GIB, prepare_encrypted_copy
 from kmstui.errors import ec2_error
 
-SNAPSHOT_FILTERS = ("description", "encrypted", "owner-id", "progress", "snapshot-id",
-                    "start-time", "status", "volume-id", "volume-size")
+SNAPSHOT_FILTERS = (
+    "description",
+    "encrypted",
+    "owner-id",
+    "progress",
+    "snapshot-id",
+    "start-time",
+    "status",
+    "volume-id",
+    "volume-size",
+)
 
 
 def snapshot_view(record: dict) -> dict:
@@ -25,25 +34,49 @@ def snapshot_view(record: dict) -> dict:
     }
     if record["Encrypted"]:
         view["KmsKeyId"] = record["KmsKeyId"]
-    view.update({
-        "OwnerId": record["OwnerId"], "Progress": record["Progress"],
-        "SnapshotId": record["SnapshotId"], "StartTime": record["StartTime"],
-        "State": record["State"], "VolumeId": record["VolumeId"],
-        "VolumeSize": record["VolumeSize"], "StorageTier": "standard",
-    })
+    view.update(
+        {
+            "OwnerId": record["OwnerId"],
+            "Progress": record["Progress"],
+            "SnapshotId": record["SnapshotId"],
+            "StartTime": record["StartTime"],
+            "State": record["State"],
+            "VolumeId": record["VolumeId"],
+            "VolumeSize": record["VolumeSize"],
+            "StorageTier": "standard",
+        }
+    )
     if record.get("Tags"):
         view["Tags"] = [dict(t) for t in record["Tags"]]
     return view
 
 
-def _record(service, caller: Caller, snapshot_id: str, volume_id: str, size: int,
-            description: str, dek: WrappedDataKey | None, tags: list, lineage: dict) -> dict:
+def _record(
+    service,
+    caller: Caller,
+    snapshot_id: str,
+    volume_id: str,
+    size: int,
+    description: str,
+    dek: WrappedDataKey | None,
+    tags: list,
+    lineage: dict,
+) -> dict:
     return {
-        "SnapshotId": snapshot_id, "OwnerId": caller.account, "Region": caller.region,
-        "VolumeId": volume_id, "VolumeSize": size, "Description": description,
-        "Encrypted": dek is not None, "KmsKeyId": dek.key_arn if dek else None,
-        "DataKey": dek.to_record() if dek else None, "State": "completed", "Progress": "100%",
-        "StartTime": service.engine.clock.now(), "Tags": tags, "Lineage": lineage,
+        "SnapshotId": snapshot_id,
+        "OwnerId": caller.account,
+        "Region": caller.region,
+        "VolumeId": volume_id,
+        "VolumeSize": size,
+        "Description": description,
+        "Encrypted": dek is not None,
+        "KmsKeyId": dek.key_arn if dek else None,
+        "DataKey": dek.to_record() if dek else None,
+        "State": "completed",
+        "Progress": "100%",
+        "StartTime": service.engine.clock.now(),
+        "Tags": tags,
+        "Lineage": lineage,
     }
 
 
@@ -55,8 +88,9 @@ def create_snapshot(service, params: dict, caller: Caller, ctx: CallContext) -> 
     volume = service.volume(caller, volume_id)
     ctx.touch(resources.volume_arn(volume["Region"], volume["OwnerId"], volume_id))
     if volume["State"] not in ("available", "in-use"):
-        raise ec2_error("IncorrectState",
-                        f"The volume '{volume_id}' is in the '{volume['State']}' state.")
+        raise ec2_error(
+            "IncorrectState", f"The volume '{volume_id}' is in the '{volume['State']}' state."
+        )
     description = resources.string(params, "Description") or ""
     tags = resources.tags_from_specifications(params, "snapshot")
     snapshot_id = resources.new_id(service.engine.entropy, "snapshot")
@@ -65,8 +99,17 @@ def create_snapshot(service, params: dict, caller: Caller, ctx: CallContext) -> 
     with service.paused_io(volume_id):
         backing.copy_file(service.volume_path(volume_id), path, volume["Size"] * GIB)
     dek = WrappedDataKey.from_record(volume["DataKey"]) if volume["Encrypted"] else None
-    record = _record(service, caller, snapshot_id, volume_id, volume["Size"], description, dek,
-                     tags, {"SourceVolumeId": volume_id})
+    record = _record(
+        service,
+        caller,
+        snapshot_id,
+        volume_id,
+        volume["Size"],
+        description,
+        dek,
+        tags,
+        {"SourceVolumeId": volume_id},
+    )
     try:
         with service.store.transaction():
             service.save_snapshot(record)
@@ -86,11 +129,16 @@ def copy_snapshot(service, params: dict, caller: Caller, ctx: CallContext) -> di
     source = service.snapshot(caller.in_region(source_region), source_id)
     ctx.touch(resources.snapshot_arn(source_region, source_id))
     key_param = resources.string(params, "KmsKeyId")
-    encrypted = bool(resources.boolean(params, "Encrypted")) or source["Encrypted"] \
+    encrypted = (
+        bool(resources.boolean(params, "Encrypted"))
+        or source["Encrypted"]
         or service.settings.encryption_by_default(caller.account, caller.region)
+    )
     if key_param and not encrypted:
-        raise ec2_error("InvalidParameterDependency",
-                        "The parameter KmsKeyId requires the parameter Encrypted to be set.")
+        raise ec2_error(
+            "InvalidParameterDependency",
+            "The parameter KmsKeyId requires the parameter Encrypted to be set.",
+        )
     description = resources.string(params, "Description")
     if description is None:
         description = f"[Copied {source_id} from {source_region}] {source.get('Description', '')}"
@@ -103,17 +151,40 @@ def copy_snapshot(service, params: dict, caller: Caller, ctx: CallContext) -> di
     dek = None
     if encrypted:
         source_dek = WrappedDataKey.from_record(source["DataKey"]) if source["Encrypted"] else None
-        key_ref = key_param or (source_dek.key_arn if source_dek else None) \
+        key_ref = (
+            key_param
+            or (source_dek.key_arn if source_dek else None)
             or service.settings.default_kms_key(caller.account, caller.region)
-        dek = prepare_encrypted_copy(service, caller, key_ref, snapshot_id, "snapshot",
-                                     source_path, source_dek, path, size_bytes)
+        )
+        dek = prepare_encrypted_copy(
+            service,
+            caller,
+            key_ref,
+            snapshot_id,
+            "snapshot",
+            source_path,
+            source_dek,
+            path,
+            size_bytes,
+        )
         ctx.touch(dek.key_arn)
     else:
         backing.copy_file(source_path, path, size_bytes)
-    record = _record(service, caller, snapshot_id, source["VolumeId"], source["VolumeSize"],
-                     description, dek, tags,
-                     {"SourceSnapshotId": source_id, "SourceRegion": source_region,
-                      "SourceVolumeId": source.get("Lineage", {}).get("SourceVolumeId")})
+    record = _record(
+        service,
+        caller,
+        snapshot_id,
+        source["VolumeId"],
+        source["VolumeSize"],
+        description,
+        dek,
+        tags,
+        {
+            "SourceSnapshotId": source_id,
+            "SourceRegion": source_region,
+            "SourceVolumeId": source.get("Lineage", {}).get("SourceVolumeId"),
+        },
+    )
     try:
         with service.store.transaction():
             service.save_snapshot(record)
@@ -125,6 +196,7 @@ def copy_snapshot(service, params: dict, caller: Caller, ctx: CallContext) -> di
 
 @operation("DescribeSnapshots")
 def describe_snapshots(service, params: dict, caller: Caller, ctx: CallContext) -> dict:
+    resources.check_paging(params, "SnapshotIds", low=5, high=1000)
     wanted = resources.string_list(params, "SnapshotIds")
     for snapshot_id in wanted:
         resources.check_id(snapshot_id, "snapshot")
@@ -137,17 +209,24 @@ def describe_snapshots(service, params: dict, caller: Caller, ctx: CallContext) 
         known = {r["SnapshotId"] for r in records}
         missing = [s for s in wanted if s not in known]
         if missing:
-            raise ec2_error("InvalidSnapshot.NotFound",
-                            f"The snapshot '{', '.join(missing)}' does not exist.")
+            raise ec2_error(
+                "InvalidSnapshot.NotFound", f"The snapshot '{', '.join(missing)}' does not exist."
+            )
         records = [r for r in records if r["SnapshotId"] in set(wanted)]
     views = []
     for record in records:
         view = snapshot_view(record)
-        fields = {"snapshot-id": [view["SnapshotId"]], "volume-id": [view["VolumeId"]],
-                  "status": [view["State"]], "encrypted": [str(view["Encrypted"]).lower()],
-                  "owner-id": [view["OwnerId"]], "description": [view["Description"]],
-                  "volume-size": [str(view["VolumeSize"])], "progress": [view["Progress"]],
-                  "start-time": [str(view["StartTime"])]}
+        fields = {
+            "snapshot-id": [view["SnapshotId"]],
+            "volume-id": [view["VolumeId"]],
+            "status": [view["State"]],
+            "encrypted": [str(view["Encrypted"]).lower()],
+            "owner-id": [view["OwnerId"]],
+            "description": [view["Description"]],
+            "volume-size": [str(view["VolumeSize"])],
+            "progress": [view["Progress"]],
+            "start-time": [str(view["StartTime"])],
+        }
         if resources.matches(fields, record.get("Tags") or [], filters):
             views.append(view)
     chunk, following = resources.page(params, views, "SnapshotIds", low=5, high=1000)

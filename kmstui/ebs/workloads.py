@@ -95,8 +95,10 @@ class WorkloadSpec:
             raise ValueError(f"offset must lie inside the volume (0..{device_size - 1})")
         size = self.size if self.size is not None else device_size - self.offset
         if size > device_size - self.offset:
-            raise ValueError(f"size {format_size(size)} from offset {self.offset} runs past the "
-                             f"end of the volume ({format_size(device_size)})")
+            raise ValueError(
+                f"size {format_size(size)} from offset {self.offset} runs past the "
+                f"end of the volume ({format_size(device_size)})"
+            )
         size -= size % self.bs
         if size < self.bs:
             raise ValueError("size must hold at least one block of bs bytes")
@@ -112,10 +114,13 @@ class _Direction:
         self.latency = LatencyHistogram()
 
     def summary(self, seconds: float) -> dict[str, Any]:
-        return {"Ios": self.ios, "Bytes": self.bytes,
-                "MiBps": self.bytes / seconds / MIB if seconds else 0.0,
-                "Iops": self.ios / seconds if seconds else 0.0,
-                "LatencyUs": self.latency.percentiles()}
+        return {
+            "Ios": self.ios,
+            "Bytes": self.bytes,
+            "MiBps": self.bytes / seconds / MIB if seconds else 0.0,
+            "Iops": self.ios / seconds if seconds else 0.0,
+            "LatencyUs": self.latency.percentiles(),
+        }
 
 
 class Job:
@@ -134,8 +139,9 @@ class Job:
         self._write = _Direction()
         self._started = time.perf_counter()
         self._ended: float | None = None
-        self._thread = threading.Thread(target=self._run, name=f"kmstui-io-{volume_id}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"kmstui-io-{volume_id}", daemon=True
+        )
 
     def start(self) -> Job:
         self._started = time.perf_counter()
@@ -168,10 +174,17 @@ class Job:
                 total.bytes += part.bytes
                 total.latency.merge(part.latency)
             spec = asdict(self.spec)
-            return {"JobId": self.job_id, "VolumeId": self.volume_id, "State": self.state,
-                    "Error": self.error, "Spec": spec, "RuntimeSeconds": seconds,
-                    "Read": self._read.summary(seconds), "Write": self._write.summary(seconds),
-                    "Total": total.summary(seconds)}
+            return {
+                "JobId": self.job_id,
+                "VolumeId": self.volume_id,
+                "State": self.state,
+                "Error": self.error,
+                "Spec": spec,
+                "RuntimeSeconds": seconds,
+                "Read": self._read.summary(seconds),
+                "Write": self._write.summary(seconds),
+                "Total": total.summary(seconds),
+            }
 
     # -- the loop ---------------------------------------------------------------------
     def _run(self) -> None:
@@ -195,11 +208,12 @@ class Job:
         bs, depth = spec.bs, spec.iodepth
         blocks = spec.size // bs
         payload = memoryview(os.urandom(bs * depth))
-        chunks = [payload[i * bs:(i + 1) * bs] for i in range(depth)]
+        chunks = [payload[i * bs : (i + 1) * bs] for i in range(depth)]
         pace = None
         if spec.rate_iops or spec.rate_mib:
-            pace = RateLimiter(spec.rate_iops, spec.rate_mib * MIB if spec.rate_mib else None,
-                               burst_s=0.0)
+            pace = RateLimiter(
+                spec.rate_iops, spec.rate_mib * MIB if spec.rate_mib else None, burst_s=0.0
+            )
         deadline = self._started + spec.runtime if spec.runtime else None
         sequential = not spec.rw.startswith("rand")
         position = 0
@@ -218,7 +232,8 @@ class Job:
                     block = rng.randrange(blocks)
                 offset = spec.offset + block * bs
                 if spec.rw in ("read", "randread") or (
-                        spec.rw == "randrw" and rng.randrange(100) < spec.rwmixread):
+                    spec.rw == "randrw" and rng.randrange(100) < spec.rwmixread
+                ):
                     reads.append((offset, bs))
                 else:
                     writes.append((offset, chunks[i]))

@@ -47,13 +47,17 @@ class Ebs:
         return self.open(entropy=Entropy(f"restart-{next(self._restarts)}"))
 
     def named(self, name: str, source: str | None = None) -> list[dict]:
-        return [e for e in self.events if e["eventName"] == name
-                and (source is None or e["eventSource"] == source)]
+        return [
+            e
+            for e in self.events
+            if e["eventName"] == name and (source is None or e["eventSource"] == source)
+        ]
 
     # -- common steps ---------------------------------------------------------------------
     def instance(self, **params) -> str:
-        reservation = self.call("RunInstances", {"ImageId": "ami-0abc1234", "MinCount": 1,
-                                                 "MaxCount": 1, **params})
+        reservation = self.call(
+            "RunInstances", {"ImageId": "ami-0abc1234", "MinCount": 1, "MaxCount": 1, **params}
+        )
         return reservation["Instances"][0]["InstanceId"]
 
     def key(self, policy: dict | None = None, description: str = "test key") -> str:
@@ -63,13 +67,19 @@ class Ebs:
         return self.call("CreateKey", params)["KeyMetadata"]["Arn"]
 
     def volume(self, **params) -> str:
-        request = {"Size": 1, "AvailabilityZone": "us-east-1a", "VolumeType": "gp3",
-                   "Encrypted": True, **params}
+        request = {
+            "Size": 1,
+            "AvailabilityZone": "us-east-1a",
+            "VolumeType": "gp3",
+            "Encrypted": True,
+            **params,
+        }
         return self.call("CreateVolume", request)["VolumeId"]
 
     def attach(self, volume_id: str, instance_id: str, device: str = "/dev/sdf") -> dict:
-        return self.call("AttachVolume", {"VolumeId": volume_id, "InstanceId": instance_id,
-                                          "Device": device})
+        return self.call(
+            "AttachVolume", {"VolumeId": volume_id, "InstanceId": instance_id, "Device": device}
+        )
 
     def detach(self, volume_id: str) -> dict:
         return self.call("DetachVolume", {"VolumeId": volume_id})
@@ -87,6 +97,16 @@ def ebs(make_engine):
 
 
 def default_policy(*extra: dict) -> dict:
-    return {"Version": "2012-10-17", "Statement": [
-        {"Sid": "Enable IAM User Permissions", "Effect": "Allow",
-         "Principal": {"AWS": ROOT}, "Action": "kms:*", "Resource": "*"}, *extra]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": ROOT},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            *extra,
+        ],
+    }

@@ -15,9 +15,19 @@ ROOT = f"arn:aws:iam::{ACCOUNT}:root"
 
 
 def policy(*extra: dict) -> dict:
-    return {"Version": "2012-10-17", "Statement": [
-        {"Sid": "Enable IAM User Permissions", "Effect": "Allow",
-         "Principal": {"AWS": ROOT}, "Action": "kms:*", "Resource": "*"}, *extra]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": ROOT},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            *extra,
+        ],
+    }
 
 
 def error_of(call) -> AwsError:
@@ -49,8 +59,10 @@ def test_attach_decrypts_as_the_assumed_role_session_decided_by_that_grant(ebs, 
     volume_id, instance_id = attached
     grant_id = ebs.named("CreateGrant")[0]["responseElements"]["grantId"]
     [decrypt] = ebs.named("Decrypt")
-    assert decrypt["userIdentity"]["arn"] == \
-        f"arn:aws:sts::{ACCOUNT}:assumed-role/aws:ec2-infrastructure/{instance_id}"
+    assert (
+        decrypt["userIdentity"]["arn"]
+        == f"arn:aws:sts::{ACCOUNT}:assumed-role/aws:ec2-infrastructure/{instance_id}"
+    )
     assert decrypt["requestParameters"]["encryptionContext"] == {"aws:ebs:id": volume_id}
     assert decrypt["decision"]["effect"] == "Allow"
     assert decrypt["decision"]["decidedBy"] == [grant_id]
@@ -61,8 +73,11 @@ def test_attach_puts_the_volume_in_use_with_an_ec2_attachment(ebs, attached):
     volume = ebs.describe(volume_id)
     assert volume["State"] == "in-use"
     [attachment] = volume["Attachments"]
-    assert (attachment["InstanceId"], attachment["Device"], attachment["State"]) == \
-        (instance_id, "/dev/sdf", "attached")
+    assert (attachment["InstanceId"], attachment["Device"], attachment["State"]) == (
+        instance_id,
+        "/dev/sdf",
+        "attached",
+    )
     instance = ebs.call("DescribeInstances", {"InstanceIds": [instance_id]})
     [mapping] = instance["Reservations"][0]["Instances"][0]["BlockDeviceMappings"]
     assert mapping["Ebs"]["VolumeId"] == volume_id
@@ -99,8 +114,14 @@ def test_data_key_lifecycle_appears_in_the_event_stream_without_key_bytes(ebs, a
     key_bytes = bytes(ebs.ec2.attachment(volume_id).data_key)
     ebs.detach(volume_id)
     names = [e["eventName"] for e in ebs.events]
-    order = ["GenerateDataKeyWithoutPlaintext", "CreateGrant", "Decrypt", "DataKeyLoaded",
-             "DataKeyWiped", "RetireGrant"]
+    order = [
+        "GenerateDataKeyWithoutPlaintext",
+        "CreateGrant",
+        "Decrypt",
+        "DataKeyLoaded",
+        "DataKeyWiped",
+        "RetireGrant",
+    ]
     assert [n for n in names if n in order] == order
     text = json.dumps(ebs.events)
     assert key_bytes.hex() not in text and key_bytes[:16].hex() not in text
@@ -143,16 +164,26 @@ def test_key_pending_deletion_refuses_the_next_attach_with_kms_invalid_state(ebs
     ebs.call("ScheduleKeyDeletion", {"KeyId": key, "PendingWindowInDays": 7})
     ebs.ec2.volume_device(volume_id).write(0, b"still works")
     ebs.detach(volume_id)
-    assert error_of(lambda: ebs.attach(volume_id, instance_id)).code == \
-        "KMSInvalidStateException"
+    assert error_of(lambda: ebs.attach(volume_id, instance_id)).code == "KMSInvalidStateException"
 
 
 def test_denied_decrypt_on_attach_leaves_the_volume_available_with_the_denial_evented(ebs):
-    key = ebs.key(policy(
-        {"Sid": "DenyInstanceDecrypt", "Effect": "Deny", "Principal": {"AWS": "*"},
-         "Action": "kms:Decrypt", "Resource": "*",
-         "Condition": {"StringEquals": {
-             "aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/aws:ec2-infrastructure"}}}))
+    key = ebs.key(
+        policy(
+            {
+                "Sid": "DenyInstanceDecrypt",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT}:role/aws:ec2-infrastructure"
+                    }
+                },
+            }
+        )
+    )
     instance_id = ebs.instance()
     volume_id = ebs.volume(KmsKeyId=key)
     error = error_of(lambda: ebs.attach(volume_id, instance_id))
@@ -171,14 +202,26 @@ def test_denied_decrypt_on_attach_leaves_the_volume_available_with_the_denial_ev
 def test_deny_put_after_create_with_bypass_blocks_attach_only(ebs):
     key = ebs.key()
     volume_id = ebs.volume(KmsKeyId=key)
-    ebs.call("PutKeyPolicy", {"KeyId": key, "PolicyName": "default",
-                              "BypassPolicyLockoutSafetyCheck": True,
-                              "Policy": json.dumps(policy(
-                                  {"Sid": "NoGrantsForAwsResources", "Effect": "Deny",
-                                   "Principal": {"AWS": "*"}, "Action": "kms:CreateGrant",
-                                   "Resource": "*",
-                                   "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}}
-                              ))})
+    ebs.call(
+        "PutKeyPolicy",
+        {
+            "KeyId": key,
+            "PolicyName": "default",
+            "BypassPolicyLockoutSafetyCheck": True,
+            "Policy": json.dumps(
+                policy(
+                    {
+                        "Sid": "NoGrantsForAwsResources",
+                        "Effect": "Deny",
+                        "Principal": {"AWS": "*"},
+                        "Action": "kms:CreateGrant",
+                        "Resource": "*",
+                        "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+                    }
+                )
+            ),
+        },
+    )
     error = error_of(lambda: ebs.attach(volume_id, ebs.instance()))
     assert error.code == "AccessDeniedException"
     assert "NoGrantsForAwsResources" in ebs.named("CreateGrant")[0]["decision"]["decidedBy"]
@@ -238,60 +281,77 @@ def test_user_caller_without_retire_permission_still_gets_its_grant_retired(ebs)
     from kmstui.caller import Caller
 
     ebs.call("CreateUser", {"UserName": "alice"})
-    key = ebs.key(policy({"Sid": "Alice uses the key through EC2", "Effect": "Allow",
-                          "Principal": {"AWS": user},
-                          "Action": ["kms:GenerateDataKey*", "kms:CreateGrant"],
-                          "Resource": "*"}))
+    key = ebs.key(
+        policy(
+            {
+                "Sid": "Alice uses the key through EC2",
+                "Effect": "Allow",
+                "Principal": {"AWS": user},
+                "Action": ["kms:GenerateDataKey*", "kms:CreateGrant"],
+                "Resource": "*",
+            }
+        )
+    )
     alice = Caller.for_arn(user)
-    volume_id = ebs.call("CreateVolume", {"Size": 1, "AvailabilityZone": "us-east-1a",
-                                          "Encrypted": True, "KmsKeyId": key},
-                         caller=alice)["VolumeId"]
-    instance_id = ebs.call("RunInstances", {"ImageId": "ami-0abc1234", "MinCount": 1,
-                                            "MaxCount": 1}, caller=alice)["Instances"][0][
-        "InstanceId"]
-    ebs.call("AttachVolume", {"VolumeId": volume_id, "InstanceId": instance_id,
-                              "Device": "/dev/sdg"}, caller=alice)
+    volume_id = ebs.call(
+        "CreateVolume",
+        {"Size": 1, "AvailabilityZone": "us-east-1a", "Encrypted": True, "KmsKeyId": key},
+        caller=alice,
+    )["VolumeId"]
+    instance_id = ebs.call(
+        "RunInstances", {"ImageId": "ami-0abc1234", "MinCount": 1, "MaxCount": 1}, caller=alice
+    )["Instances"][0]["InstanceId"]
+    ebs.call(
+        "AttachVolume",
+        {"VolumeId": volume_id, "InstanceId": instance_id, "Device": "/dev/sdg"},
+        caller=alice,
+    )
     ebs.call("DetachVolume", {"VolumeId": volume_id}, caller=alice)
     retires = ebs.named("RetireGrant")
     assert [r.get("errorCode") for r in retires] == ["AccessDeniedException", None]
     assert ebs.call("ListGrants", {"KeyId": key})["Grants"] == []
 
 
-@pytest.mark.parametrize("change, code", [
-    ({"VolumeId": "vol-0123456789abcdef0"}, "InvalidVolume.NotFound"),
-    ({"InstanceId": "i-0123456789abcdef0"}, "InvalidInstanceID.NotFound"),
-    ({"Device": "sdf!"}, "InvalidParameterValue"),
-    ({"Device": None}, "MissingParameter"),
-])
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        ({"VolumeId": "vol-0123456789abcdef0"}, "InvalidVolume.NotFound"),
+        ({"InstanceId": "i-0123456789abcdef0"}, "InvalidInstanceID.NotFound"),
+        ({"Device": "sdf!"}, "InvalidParameterValue"),
+        ({"Device": None}, "MissingParameter"),
+    ],
+)
 def test_attach_volume_rejects_bad_ids_with_ec2_codes(ebs, change, code):
-    params = {"VolumeId": ebs.volume(Encrypted=False), "InstanceId": ebs.instance(),
-              "Device": "/dev/sdf", **change}
+    params = {
+        "VolumeId": ebs.volume(Encrypted=False),
+        "InstanceId": ebs.instance(),
+        "Device": "/dev/sdf",
+        **change,
+    }
     assert error_of(lambda: ebs.call("AttachVolume", params)).code == code
 
 
 def test_attach_an_attached_volume_is_volume_in_use(ebs, attached):
     volume_id, _ = attached
-    assert error_of(lambda: ebs.attach(volume_id, ebs.instance(), "/dev/sdh")).code == \
-        "VolumeInUse"
+    assert error_of(lambda: ebs.attach(volume_id, ebs.instance(), "/dev/sdh")).code == "VolumeInUse"
 
 
 def test_attach_to_a_taken_device_is_invalid_parameter_value(ebs, attached):
     _, instance_id = attached
-    assert error_of(lambda: ebs.attach(ebs.volume(), instance_id)).code == \
-        "InvalidParameterValue"
+    assert error_of(lambda: ebs.attach(ebs.volume(), instance_id)).code == "InvalidParameterValue"
 
 
 def test_attach_to_a_terminated_instance_is_incorrect_instance_state(ebs):
     instance_id = ebs.instance()
     ebs.call("TerminateInstances", {"InstanceIds": [instance_id]})
-    assert error_of(lambda: ebs.attach(ebs.volume(), instance_id)).code == \
-        "IncorrectInstanceState"
+    assert error_of(lambda: ebs.attach(ebs.volume(), instance_id)).code == "IncorrectInstanceState"
 
 
 def test_attach_across_zones_is_a_zone_mismatch(ebs):
     instance_id = ebs.instance(Placement={"AvailabilityZone": "us-east-1c"})
-    assert error_of(lambda: ebs.attach(ebs.volume(), instance_id)).code == \
-        "InvalidVolume.ZoneMismatch"
+    assert (
+        error_of(lambda: ebs.attach(ebs.volume(), instance_id)).code == "InvalidVolume.ZoneMismatch"
+    )
 
 
 def test_detach_an_available_volume_is_incorrect_state(ebs):
@@ -300,8 +360,9 @@ def test_detach_an_available_volume_is_incorrect_state(ebs):
 
 def test_detach_from_another_instance_is_invalid_attachment_not_found(ebs, attached):
     volume_id, _ = attached
-    error = error_of(lambda: ebs.call("DetachVolume", {"VolumeId": volume_id,
-                                                       "InstanceId": ebs.instance()}))
+    error = error_of(
+        lambda: ebs.call("DetachVolume", {"VolumeId": volume_id, "InstanceId": ebs.instance()})
+    )
     assert error.code == "InvalidAttachment.NotFound"
 
 

@@ -15,17 +15,19 @@ REGION = 4 * 1024 * 1024  # writes land in the first 4 MiB of a 1 GiB volume
 
 writes = st.lists(
     st.tuples(st.integers(0, REGION - 1), st.binary(min_size=1, max_size=3 * 4096 + 17)),
-    min_size=1, max_size=6,
+    min_size=1,
+    max_size=6,
 ).map(lambda ws: [(min(o, REGION - len(d)), d) for o, d in ws])
 
-HYPOTHESIS = settings(max_examples=12, deadline=None,
-                      suppress_health_check=[HealthCheck.function_scoped_fixture])
+HYPOTHESIS = settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def apply(device, model: bytearray, requests) -> None:
     for offset, data in requests:
         device.write(offset, data)
-        model[offset:offset + len(data)] = data
+        model[offset : offset + len(data)] = data
 
 
 def check(device, model: bytearray) -> None:
@@ -47,7 +49,7 @@ def test_any_write_reads_back_the_same_bytes(ebs, requests):
     model = bytearray(REGION)
     apply(device, model, requests)
     for offset, data in requests:
-        assert device.read(offset, len(data)) == bytes(model[offset:offset + len(data)])
+        assert device.read(offset, len(data)) == bytes(model[offset : offset + len(data)])
     check(device, model)
 
 
@@ -109,9 +111,15 @@ def test_data_survives_copy_snapshot_to_another_key(ebs, requests):
     model = bytearray(REGION)
     apply(ebs.ec2.volume_device(volume_id), model, requests)
     snapshot_id = ebs.call("CreateSnapshot", {"VolumeId": volume_id})["SnapshotId"]
-    copy_id = ebs.call("CopySnapshot", {"SourceSnapshotId": snapshot_id,
-                                        "SourceRegion": "us-east-1", "Encrypted": True,
-                                        "KmsKeyId": other})["SnapshotId"]
+    copy_id = ebs.call(
+        "CopySnapshot",
+        {
+            "SourceSnapshotId": snapshot_id,
+            "SourceRegion": "us-east-1",
+            "Encrypted": True,
+            "KmsKeyId": other,
+        },
+    )["SnapshotId"]
     restored = ebs.volume(SnapshotId=copy_id)
     assert ebs.describe(restored)["KmsKeyId"] == other
     ebs.attach(restored, instance_id, "/dev/sdg")
@@ -125,7 +133,8 @@ def test_snapshot_keeps_the_volume_data_key(ebs):
     snapshot = ebs.ec2.snapshot(ebs.engine.root_caller(), snapshot_id)
     assert snapshot["DataKey"] == volume["DataKey"]
     assert ebs.named("CreateSnapshot", "ec2.amazonaws.com")[0]["resources"][0]["ARN"].endswith(
-        volume_id)
+        volume_id
+    )
 
 
 def test_snapshot_file_is_the_volume_ciphertext(ebs):
@@ -133,8 +142,10 @@ def test_snapshot_file_is_the_volume_ciphertext(ebs):
     ebs.ec2.volume_device(volume_id).write(8192, os.urandom(3 * 4096))
     snapshot_id = ebs.call("CreateSnapshot", {"VolumeId": volume_id})["SnapshotId"]
     data_dir = ebs.engine.data_dir
-    with open(data_dir / "volumes" / f"{volume_id}.img", "rb") as v, \
-            open(data_dir / "snapshots" / f"{snapshot_id}.img", "rb") as s:
+    with (
+        open(data_dir / "volumes" / f"{volume_id}.img", "rb") as v,
+        open(data_dir / "snapshots" / f"{snapshot_id}.img", "rb") as s,
+    ):
         assert v.read(REGION) == s.read(REGION)
 
 
@@ -144,11 +155,20 @@ def test_copy_snapshot_to_another_key_gets_a_new_data_key_and_new_ciphertext(ebs
     ebs.ec2.volume_device(volume_id).write(0, b"x" * 4096)
     snapshot_id = ebs.call("CreateSnapshot", {"VolumeId": volume_id})["SnapshotId"]
     events_before = len(ebs.events)
-    copy_id = ebs.call("CopySnapshot", {"SourceSnapshotId": snapshot_id,
-                                        "SourceRegion": "us-east-1", "KmsKeyId": other,
-                                        "Encrypted": True})["SnapshotId"]
-    kms = [e["eventName"] for e in ebs.events[events_before:]
-           if e["eventSource"] == "kms.amazonaws.com"]
+    copy_id = ebs.call(
+        "CopySnapshot",
+        {
+            "SourceSnapshotId": snapshot_id,
+            "SourceRegion": "us-east-1",
+            "KmsKeyId": other,
+            "Encrypted": True,
+        },
+    )["SnapshotId"]
+    kms = [
+        e["eventName"]
+        for e in ebs.events[events_before:]
+        if e["eventSource"] == "kms.amazonaws.com"
+    ]
     assert kms == ["Decrypt", "GenerateDataKey"]
     snapshots = {s["SnapshotId"]: s for s in ebs.call("DescribeSnapshots")["Snapshots"]}
     assert snapshots[copy_id]["KmsKeyId"] == other
@@ -161,10 +181,12 @@ def test_restore_under_the_same_key_rewraps_the_data_key_for_the_new_volume(ebs)
     snapshot_id = ebs.call("CreateSnapshot", {"VolumeId": volume_id})["SnapshotId"]
     restored = ebs.volume(SnapshotId=snapshot_id)
     [re_encrypt] = ebs.named("ReEncrypt")
-    assert re_encrypt["requestParameters"]["destinationEncryptionContext"] == \
-        {"aws:ebs:id": restored}
-    assert ebs.ec2.volume_record(restored)["DataKey"]["EncryptionContext"] == \
-        {"aws:ebs:id": restored}
+    assert re_encrypt["requestParameters"]["destinationEncryptionContext"] == {
+        "aws:ebs:id": restored
+    }
+    assert ebs.ec2.volume_record(restored)["DataKey"]["EncryptionContext"] == {
+        "aws:ebs:id": restored
+    }
 
 
 def test_restore_from_an_unencrypted_snapshot_can_encrypt(ebs):
@@ -186,8 +208,11 @@ def test_snapshot_errors_use_ec2_codes(ebs):
     for operation, params, code in [
         ("CreateSnapshot", {"VolumeId": "vol-0123456789abcdef0"}, "InvalidVolume.NotFound"),
         ("DeleteSnapshot", {"SnapshotId": "snap-0123456789abcdef0"}, "InvalidSnapshot.NotFound"),
-        ("CopySnapshot", {"SourceSnapshotId": "snap-0123456789abcdef0",
-                          "SourceRegion": "us-east-1"}, "InvalidSnapshot.NotFound"),
+        (
+            "CopySnapshot",
+            {"SourceSnapshotId": "snap-0123456789abcdef0", "SourceRegion": "us-east-1"},
+            "InvalidSnapshot.NotFound",
+        ),
         ("CopySnapshot", {"SourceSnapshotId": "snap-0123456789abcdef0"}, "MissingParameter"),
         ("DescribeSnapshots", {"SnapshotIds": ["snap-1"]}, "InvalidSnapshotID.Malformed"),
     ]:
@@ -221,8 +246,13 @@ def stored_bytes(path) -> bytes:
 
 
 def _encodings(secret: bytes) -> list[bytes]:
-    return [secret, secret.hex().encode(), secret.hex().upper().encode(),
-            base64.b64encode(secret), base64.urlsafe_b64encode(secret)]
+    return [
+        secret,
+        secret.hex().encode(),
+        secret.hex().upper().encode(),
+        base64.b64encode(secret),
+        base64.urlsafe_b64encode(secret),
+    ]
 
 
 def test_no_plaintext_data_key_or_data_block_reaches_the_data_directory(ebs):
@@ -238,9 +268,15 @@ def test_no_plaintext_data_key_or_data_block_reaches_the_data_directory(ebs):
         device.write(unit * 4096, pattern)
     device.write(5 * 4096 + 100, pattern[:1000])
     snapshot_id = ebs.call("CreateSnapshot", {"VolumeId": volume_id})["SnapshotId"]
-    copy_id = ebs.call("CopySnapshot", {"SourceSnapshotId": snapshot_id,
-                                        "SourceRegion": "us-east-1", "Encrypted": True,
-                                        "KmsKeyId": other})["SnapshotId"]
+    copy_id = ebs.call(
+        "CopySnapshot",
+        {
+            "SourceSnapshotId": snapshot_id,
+            "SourceRegion": "us-east-1",
+            "Encrypted": True,
+            "KmsKeyId": other,
+        },
+    )["SnapshotId"]
     restored = ebs.volume(SnapshotId=copy_id)
     ebs.attach(restored, instance_id, "/dev/sdg")
     data_keys.append(bytes(ebs.ec2.attachment(restored).data_key))

@@ -33,8 +33,10 @@ def test_create_volume_without_kms_key_id_uses_alias_aws_ebs(ebs):
     volume_id = ebs.volume()
     ebs_key = ebs.call("DescribeKey", {"KeyId": "alias/aws/ebs"})["KeyMetadata"]["Arn"]
     assert ebs.describe(volume_id)["KmsKeyId"] == ebs_key
-    assert ebs.named("GenerateDataKeyWithoutPlaintext")[0]["requestParameters"]["keyId"] == \
-        "alias/aws/ebs"
+    assert (
+        ebs.named("GenerateDataKeyWithoutPlaintext")[0]["requestParameters"]["keyId"]
+        == "alias/aws/ebs"
+    )
 
 
 def test_create_volume_with_an_alias_stores_the_key_arn(ebs):
@@ -45,10 +47,18 @@ def test_create_volume_with_an_alias_stores_the_key_arn(ebs):
 
 
 def test_create_volume_returns_the_ec2_shape_in_state_creating(ebs):
-    created = ebs.call("CreateVolume", {
-        "Size": 2, "AvailabilityZone": "us-east-1b", "VolumeType": "gp3", "Encrypted": True,
-        "TagSpecifications": [{"ResourceType": "volume",
-                               "Tags": [{"Key": "Name", "Value": "data"}]}]})
+    created = ebs.call(
+        "CreateVolume",
+        {
+            "Size": 2,
+            "AvailabilityZone": "us-east-1b",
+            "VolumeType": "gp3",
+            "Encrypted": True,
+            "TagSpecifications": [
+                {"ResourceType": "volume", "Tags": [{"Key": "Name", "Value": "data"}]}
+            ],
+        },
+    )
     assert created["State"] == "creating"
     assert created["VolumeId"].startswith("vol-") and len(created["VolumeId"]) == 21
     assert (created["Size"], created["Iops"], created["Throughput"]) == (2, 3000, 125)
@@ -70,7 +80,7 @@ def test_volume_record_holds_the_wrapped_data_key_and_its_context(ebs):
 def test_backing_file_is_sparse_and_named_after_the_volume(ebs):
     volume_id = ebs.volume()
     path = ebs.engine.data_dir / "volumes" / f"{volume_id}.img"
-    assert os.path.getsize(path) == 1024 ** 3
+    assert os.path.getsize(path) == 1024**3
     assert os.stat(path).st_blocks * 512 < 1024 * 1024
 
 
@@ -121,24 +131,46 @@ def test_unknown_kms_key_fails_with_not_found(ebs):
     assert error.code == "NotFoundException"
 
 
-@pytest.mark.parametrize("params, code", [
-    ({"Size": 1}, "MissingParameter"),
-    ({"AvailabilityZone": "us-east-1a"}, "MissingParameter"),
-    ({"Size": 1, "AvailabilityZone": "eu-west-1a"}, "InvalidZone.NotFound"),
-    ({"Size": 1, "AvailabilityZone": "us-east-1a", "VolumeType": "gp9"}, "InvalidParameterValue"),
-    ({"Size": 0, "AvailabilityZone": "us-east-1a"}, "InvalidParameterValue"),
-    ({"Size": 20000, "AvailabilityZone": "us-east-1a", "VolumeType": "gp3"},
-     "InvalidParameterValue"),
-    ({"Size": 10, "AvailabilityZone": "us-east-1a", "VolumeType": "gp2", "Iops": 300},
-     "InvalidParameterCombination"),
-    ({"Size": 10, "AvailabilityZone": "us-east-1a", "VolumeType": "io1"}, "MissingParameter"),
-    ({"Size": 10, "AvailabilityZone": "us-east-1a", "VolumeType": "io2", "Throughput": 200,
-      "Iops": 1000}, "InvalidParameterCombination"),
-    ({"Size": 10, "AvailabilityZone": "us-east-1a", "KmsKeyId": "alias/aws/ebs"},
-     "InvalidParameterDependency"),
-    ({"Size": 10, "AvailabilityZone": "us-east-1a", "SnapshotId": "snap-0123456789abcdef0"},
-     "InvalidSnapshot.NotFound"),
-])
+@pytest.mark.parametrize(
+    "params, code",
+    [
+        ({"Size": 1}, "MissingParameter"),
+        ({"AvailabilityZone": "us-east-1a"}, "MissingParameter"),
+        ({"Size": 1, "AvailabilityZone": "eu-west-1a"}, "InvalidZone.NotFound"),
+        (
+            {"Size": 1, "AvailabilityZone": "us-east-1a", "VolumeType": "gp9"},
+            "InvalidParameterValue",
+        ),
+        ({"Size": 0, "AvailabilityZone": "us-east-1a"}, "InvalidParameterValue"),
+        (
+            {"Size": 20000, "AvailabilityZone": "us-east-1a", "VolumeType": "gp3"},
+            "InvalidParameterValue",
+        ),
+        (
+            {"Size": 10, "AvailabilityZone": "us-east-1a", "VolumeType": "gp2", "Iops": 300},
+            "InvalidParameterCombination",
+        ),
+        ({"Size": 10, "AvailabilityZone": "us-east-1a", "VolumeType": "io1"}, "MissingParameter"),
+        (
+            {
+                "Size": 10,
+                "AvailabilityZone": "us-east-1a",
+                "VolumeType": "io2",
+                "Throughput": 200,
+                "Iops": 1000,
+            },
+            "InvalidParameterCombination",
+        ),
+        (
+            {"Size": 10, "AvailabilityZone": "us-east-1a", "KmsKeyId": "alias/aws/ebs"},
+            "InvalidParameterDependency",
+        ),
+        (
+            {"Size": 10, "AvailabilityZone": "us-east-1a", "SnapshotId": "snap-0123456789abcdef0"},
+            "InvalidSnapshot.NotFound",
+        ),
+    ],
+)
 def test_create_volume_rejects_bad_parameters_with_ec2_codes(ebs, params, code):
     assert error_of(lambda: ebs.call("CreateVolume", params)).code == code
 
@@ -149,14 +181,17 @@ def test_provisioned_io2_volume_keeps_its_iops(ebs):
 
 
 def test_describe_volumes_filters_by_status_and_tag(ebs):
-    tagged = ebs.volume(TagSpecifications=[{"ResourceType": "volume",
-                                            "Tags": [{"Key": "team", "Value": "storage"}]}])
+    tagged = ebs.volume(
+        TagSpecifications=[
+            {"ResourceType": "volume", "Tags": [{"Key": "team", "Value": "storage"}]}
+        ]
+    )
     ebs.volume()
-    by_tag = ebs.call("DescribeVolumes", {"Filters": [{"Name": "tag:team",
-                                                       "Values": ["stor*"]}]})
+    by_tag = ebs.call("DescribeVolumes", {"Filters": [{"Name": "tag:team", "Values": ["stor*"]}]})
     assert [v["VolumeId"] for v in by_tag["Volumes"]] == [tagged]
-    available = ebs.call("DescribeVolumes", {"Filters": [{"Name": "status",
-                                                          "Values": ["available"]}]})
+    available = ebs.call(
+        "DescribeVolumes", {"Filters": [{"Name": "status", "Values": ["available"]}]}
+    )
     assert len(available["Volumes"]) == 2
 
 
@@ -169,8 +204,7 @@ def test_describe_volumes_pages_with_max_results_and_next_token(ebs):
 
 
 def test_describe_volumes_rejects_an_unknown_id(ebs):
-    error = error_of(lambda: ebs.call("DescribeVolumes",
-                                      {"VolumeIds": ["vol-0123456789abcdef0"]}))
+    error = error_of(lambda: ebs.call("DescribeVolumes", {"VolumeIds": ["vol-0123456789abcdef0"]}))
     assert error.code == "InvalidVolume.NotFound"
 
 
@@ -182,8 +216,7 @@ def test_malformed_volume_id_is_reported_as_malformed(ebs):
 def test_delete_volume_in_use_is_refused_with_volume_in_use(ebs):
     volume_id = ebs.volume()
     ebs.attach(volume_id, ebs.instance())
-    assert error_of(lambda: ebs.call("DeleteVolume", {"VolumeId": volume_id})).code == \
-        "VolumeInUse"
+    assert error_of(lambda: ebs.call("DeleteVolume", {"VolumeId": volume_id})).code == "VolumeInUse"
 
 
 def test_delete_volume_removes_it_and_its_backing_file(ebs):

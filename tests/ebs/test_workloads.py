@@ -26,8 +26,12 @@ def run(ebs, volume_id, **spec):
 
 
 def test_sizes_are_binary():
-    assert (parse_size("4k"), parse_size("1m"), parse_size("2g"), parse_size("512")) == \
-        (4096, 1 << 20, 2 << 30, 512)
+    assert (parse_size("4k"), parse_size("1m"), parse_size("2g"), parse_size("512")) == (
+        4096,
+        1 << 20,
+        2 << 30,
+        512,
+    )
     assert parse_size("64MiB") == 64 << 20
 
 
@@ -116,8 +120,9 @@ def test_subscription_answers_at_a_bounded_rate(ebs, volume):
 
 
 def test_jobs_do_not_hold_the_engine_lock(ebs, volume):
-    job = ebs.ec2.workloads.start(volume, {"rw": "randwrite", "bs": "1m", "runtime": "2s",
-                                           "iodepth": 4})
+    job = ebs.ec2.workloads.start(
+        volume, {"rw": "randwrite", "bs": "1m", "runtime": "2s", "iodepth": 4}
+    )
     time.sleep(0.1)
     done = threading.Event()
 
@@ -136,8 +141,17 @@ def test_starting_a_job_on_an_unattached_volume_is_incorrect_state(ebs):
     assert caught.value.code == "IncorrectState"
 
 
-@pytest.mark.parametrize("spec", [{"rw": "trim"}, {"bs": 0}, {"iodepth": 0},
-                                  {"size": "2g"}, {"offset": "1g"}, {"colour": "red"}])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"rw": "trim"},
+        {"bs": 0},
+        {"iodepth": 0},
+        {"size": "2g"},
+        {"offset": "1g"},
+        {"colour": "red"},
+    ],
+)
 def test_bad_workload_specs_are_refused(ebs, volume, spec):
     with pytest.raises(ValueError):
         ebs.ec2.workloads.start(volume, spec)
