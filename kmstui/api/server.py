@@ -47,6 +47,7 @@ CONTENT_TYPE = "application/x-amz-json-1.1"
 MAX_BODY_BYTES = 1024 * 1024
 BODY_TIMEOUT = 30.0
 KEEPALIVE_TIMEOUT = 15.0
+SHUTDOWN_TIMEOUT = 5.0  # how long stop() lets requests under way finish
 LINGERING_TIME = 5.0  # how long the rest of a refused body is read before closing
 WORKERS = 4
 
@@ -186,8 +187,9 @@ def create_app(engine, *, allow_any_credentials: bool = False, account_id: str |
     app.router.add_route("*", "/{tail:.*}", handle)
 
     async def shutdown(_app: web.Application) -> None:
-        if endpoint.own_executor:
-            endpoint.executor.shutdown(wait=True)
+        if endpoint.own_executor:  # calls under way finish; the loop does not wait on them
+            await asyncio.get_running_loop().run_in_executor(
+                None, endpoint.executor.shutdown)
 
     app.on_cleanup.append(shutdown)
     return app
@@ -232,7 +234,8 @@ class EndpointServer:
                          max_body=self.max_body, body_timeout=self.body_timeout)
         runner = web.AppRunner(app, access_log=None, handle_signals=False,
                                keepalive_timeout=self.keepalive_timeout,
-                               lingering_time=LINGERING_TIME)
+                               lingering_time=LINGERING_TIME,
+                               shutdown_timeout=SHUTDOWN_TIMEOUT)
         await runner.setup()
         try:
             site = web.TCPSite(runner, self.host, self.port, reuse_address=True)

@@ -123,7 +123,8 @@ def canonical_request(method: str, raw_path: str, raw_query: str,
 
 
 def string_to_sign(timestamp: str, scope: str, canonical: str) -> str:
-    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    # header bytes that are not UTF-8 reach us as surrogates: hash the bytes as sent
+    digest = hashlib.sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest()
     return f"{ALGORITHM}\n{timestamp}\n{scope}\n{digest}"
 
 
