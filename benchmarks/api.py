@@ -49,19 +49,28 @@ def wait_listening(port: int, process: subprocess.Popen, timeout: float = 60.0) 
 
 
 def start_kmstui(port: int, home: Path) -> subprocess.Popen:
-    env = {**os.environ, "KMSTUI_HOME": str(home / "data"), "KMSTUI_CONFIG": str(home / "cfg"),
-           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {
+        **os.environ,
+        "KMSTUI_HOME": str(home / "data"),
+        "KMSTUI_CONFIG": str(home / "cfg"),
+        "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    }
     return subprocess.Popen(
-        [sys.executable, "-m", "kmstui", "serve", "--port", str(port),
-         "--allow-any-credentials"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [sys.executable, "-m", "kmstui", "serve", "--port", str(port), "--allow-any-credentials"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def start_moto(port: int) -> subprocess.Popen:
     command = shutil.which("moto_server")
     argv = [command] if command else [sys.executable, "-m", "moto.server"]
-    return subprocess.Popen([*argv, "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [*argv, "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -89,18 +98,25 @@ def rate(call, seconds: float) -> float:
 
 
 def measure(url: str, seconds: float) -> dict[str, float]:
-    kms = boto3.client("kms", endpoint_url=url, region_name="us-east-1",
-                       aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-                       aws_secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-                       config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+    kms = boto3.client(
+        "kms",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
+        aws_secret_access_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
+    )
     key_id = kms.create_key(Description="benchmark")["KeyMetadata"]["KeyId"]
-    blob = kms.encrypt(KeyId=key_id, Plaintext=b"x" * 32,
-                       EncryptionContext={"bench": "api"})["CiphertextBlob"]
+    blob = kms.encrypt(KeyId=key_id, Plaintext=b"x" * 32, EncryptionContext={"bench": "api"})[
+        "CiphertextBlob"
+    ]
     return {
-        "Decrypt": rate(lambda: kms.decrypt(CiphertextBlob=blob,
-                                            EncryptionContext={"bench": "api"}), seconds),
-        "GenerateDataKey": rate(lambda: kms.generate_data_key(KeyId=key_id,
-                                                              KeySpec="AES_256"), seconds),
+        "Decrypt": rate(
+            lambda: kms.decrypt(CiphertextBlob=blob, EncryptionContext={"bench": "api"}), seconds
+        ),
+        "GenerateDataKey": rate(
+            lambda: kms.generate_data_key(KeyId=key_id, KeySpec="AES_256"), seconds
+        ),
     }
 
 
@@ -121,8 +137,10 @@ def main() -> int:
     print(f"machine: {os.cpu_count()} CPUs, {cpu_model()}; Python {platform.python_version()}")
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as home:
-        for name, starter in (("kmstui serve", lambda p: start_kmstui(p, Path(home))),
-                              ("moto_server", start_moto)):
+        for name, starter in (
+            ("kmstui serve", lambda p: start_kmstui(p, Path(home))),
+            ("moto_server", start_moto),
+        ):
             port = free_port()
             process = starter(port)
             try:

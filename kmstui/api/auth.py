@@ -44,9 +44,14 @@ class RequestParts:
 
 
 class Authenticator:
-    def __init__(self, engine, *, allow_any_credentials: bool = False,
-                 account_id: str | None = None,
-                 wall_clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        engine,
+        *,
+        allow_any_credentials: bool = False,
+        account_id: str | None = None,
+        wall_clock: Callable[[], float] = time.time,
+    ):
         self.engine = engine
         self.allow_any_credentials = allow_any_credentials
         self.account_id = account_id or getattr(engine, "account", DEFAULT_ACCOUNT)
@@ -65,12 +70,24 @@ class Authenticator:
             raise UnrecognizedClientException(INVALID_TOKEN)
         sigv4.check_freshness(timestamp, when, self.wall_clock())
         body_hash = sigv4.payload_hash(parts.header, parts.body)
-        sigv4.verify(auth, identity.secret, method=parts.method, raw_path=parts.raw_path,
-                     raw_query=parts.raw_query, headers=parts.headers, timestamp=timestamp,
-                     body_hash=body_hash)
-        return Caller(principal=identity.user_arn, account=identity.account,
-                      region=auth.region, source_ip=parts.remote,
-                      user_agent=parts.user_agent, access_key_id=identity.access_key_id)
+        sigv4.verify(
+            auth,
+            identity.secret,
+            method=parts.method,
+            raw_path=parts.raw_path,
+            raw_query=parts.raw_query,
+            headers=parts.headers,
+            timestamp=timestamp,
+            body_hash=body_hash,
+        )
+        return Caller(
+            principal=identity.user_arn,
+            account=identity.account,
+            region=auth.region,
+            source_ip=parts.remote,
+            user_agent=parts.user_agent,
+            access_key_id=identity.access_key_id,
+        )
 
     def _lookup(self, access_key_id: str):
         iam = getattr(self.engine, "iam", None)
@@ -89,6 +106,11 @@ class Authenticator:
                 pass
             else:
                 region, access_key_id = auth.region, auth.access_key_id
-        return Caller(principal=f"arn:aws:iam::{self.account_id}:root",
-                      account=self.account_id, region=region, source_ip=parts.remote,
-                      user_agent=parts.user_agent, access_key_id=access_key_id)
+        return Caller(
+            principal=f"arn:aws:iam::{self.account_id}:root",
+            account=self.account_id,
+            region=region,
+            source_ip=parts.remote,
+            user_agent=parts.user_agent,
+            access_key_id=access_key_id,
+        )

@@ -35,21 +35,41 @@ def credentials(env: dict[str, str] | None = None) -> tuple[str, str, str | None
 
 def region_of(args: Any, env: dict[str, str] | None = None) -> str:
     env = os.environ if env is None else env
-    return (getattr(args, "region", None) or env.get("AWS_REGION")
-            or env.get("AWS_DEFAULT_REGION") or "us-east-1")
+    return (
+        getattr(args, "region", None)
+        or env.get("AWS_REGION")
+        or env.get("AWS_DEFAULT_REGION")
+        or "us-east-1"
+    )
 
 
-def send(url: str, operation: str, request: dict, *, access_key: str, secret_key: str,
-         region: str, session_token: str | None = None, timeout: float = TIMEOUT
-         ) -> tuple[int, bytes]:
+def send(
+    url: str,
+    operation: str,
+    request: dict,
+    *,
+    access_key: str,
+    secret_key: str,
+    region: str,
+    session_token: str | None = None,
+    timeout: float = TIMEOUT,
+) -> tuple[int, bytes]:
     """POST one signed request; (HTTP status, body). OSError if unreachable."""
     body = json.dumps(request, separators=(",", ":")).encode("utf-8")
     target = url if urlsplit(url).path else url.rstrip("/") + "/"
-    headers = sigv4.sign("POST", target, {
-        "Content-Type": "application/x-amz-json-1.1",
-        "X-Amz-Target": f"TrentService.{operation}",
-    }, body, access_key=access_key, secret_key=secret_key, region=region,
-        session_token=session_token)
+    headers = sigv4.sign(
+        "POST",
+        target,
+        {
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": f"TrentService.{operation}",
+        },
+        body,
+        access_key=access_key,
+        secret_key=secret_key,
+        region=region,
+        session_token=session_token,
+    )
     http_request = urllib.request.Request(target, data=body, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(http_request, timeout=timeout) as response:
@@ -78,12 +98,21 @@ def call_endpoint(url: str, operation: str, request: dict, args: Any) -> int:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return fail(f"--endpoint-url must be an http:// or https:// URL, not {url!r}")
     if getattr(args, "principal", None):
-        return fail("--as cannot be used with --endpoint-url: the caller is whoever the "
-                    "credentials belong to")
+        return fail(
+            "--as cannot be used with --endpoint-url: the caller is whoever the "
+            "credentials belong to"
+        )
     access, secret, token = credentials()
     try:
-        status, body = send(url, operation, request, access_key=access, secret_key=secret,
-                            region=region_of(args), session_token=token)
+        status, body = send(
+            url,
+            operation,
+            request,
+            access_key=access,
+            secret_key=secret,
+            region=region_of(args),
+            session_token=token,
+        )
     except (OSError, urllib.error.URLError) as exc:
         reason = getattr(exc, "reason", None) or exc
         return fail(f"cannot reach {url}: {reason}")

@@ -57,15 +57,26 @@ _ENDPOINT = web.AppKey("kmstui_endpoint", object)
 class Endpoint:
     """The state one application's handler needs."""
 
-    def __init__(self, engine, *, allow_any_credentials: bool, account_id: str | None,
-                 executor: ThreadPoolExecutor | None, wall_clock: Callable[[], float],
-                 max_body: int, body_timeout: float):
+    def __init__(
+        self,
+        engine,
+        *,
+        allow_any_credentials: bool,
+        account_id: str | None,
+        executor: ThreadPoolExecutor | None,
+        wall_clock: Callable[[], float],
+        max_body: int,
+        body_timeout: float,
+    ):
         self.engine = engine
-        self.auth = Authenticator(engine, allow_any_credentials=allow_any_credentials,
-                                  account_id=account_id, wall_clock=wall_clock)
+        self.auth = Authenticator(
+            engine,
+            allow_any_credentials=allow_any_credentials,
+            account_id=account_id,
+            wall_clock=wall_clock,
+        )
         self.own_executor = executor is None
-        self.executor = executor or ThreadPoolExecutor(WORKERS,
-                                                       thread_name_prefix="kmstui-api")
+        self.executor = executor or ThreadPoolExecutor(WORKERS, thread_name_prefix="kmstui-api")
         self.max_body = max_body
         self.body_timeout = body_timeout
         self.operations = frozenset(KMS_OPERATIONS)
@@ -79,8 +90,9 @@ class Endpoint:
             operation = operation_of(target, self.operations)
             params = parse_body(parts.body)
             result = self.engine.call(operation, decode_request(params), caller=caller)
-            body = json.dumps(encode_response(result), separators=(",", ":"),
-                              ensure_ascii=False).encode("utf-8")
+            body = json.dumps(
+                encode_response(result), separators=(",", ":"), ensure_ascii=False
+            ).encode("utf-8")
             return 200, body, "", operation
         except AwsError as exc:
             return exc.status, error_body(exc.code, exc.message), exc.code, operation
@@ -109,13 +121,15 @@ def parse_body(body: bytes) -> dict:
     except json.JSONDecodeError as exc:
         raise SerializationException(
             f"The request body is not valid JSON: {exc.msg} at line {exc.lineno}, "
-            f"column {exc.colno}") from None
+            f"column {exc.colno}"
+        ) from None
     except RecursionError:
         raise SerializationException("The request body is nested too deeply") from None
     if not isinstance(value, dict):
         raise SerializationException(
             "Start of structure or map found where not expected: the request body must "
-            "be a JSON object")
+            "be a JSON object"
+        )
     return value
 
 
@@ -138,16 +152,24 @@ async def handle(request: web.Request) -> web.StreamResponse:
     try:
         body = await asyncio.wait_for(request.read(), endpoint.body_timeout)
     except web.HTTPRequestEntityTooLarge:
-        response = _response(413, error_body(
+        response = _response(
+            413,
+            error_body(
+                "SerializationException",
+                f"The request body is larger than the {endpoint.max_body}-byte limit",
+            ),
             "SerializationException",
-            f"The request body is larger than the {endpoint.max_body}-byte limit"),
-            "SerializationException", request_id)
+            request_id,
+        )
         response.force_close()
         return response
     except TimeoutError:
-        response = _response(408, error_body(
-            "RequestTimeoutException", "The request body was not received in time"),
-            "RequestTimeoutException", request_id)
+        response = _response(
+            408,
+            error_body("RequestTimeoutException", "The request body was not received in time"),
+            "RequestTimeoutException",
+            request_id,
+        )
         response.force_close()
         await response.prepare(request)
         await response.write_eof()
@@ -155,41 +177,66 @@ async def handle(request: web.Request) -> web.StreamResponse:
             request.transport.close()
         return response
     raw_path, _, raw_query = request.raw_path.partition("?")
-    parts = RequestParts(method=request.method, raw_path=raw_path, raw_query=raw_query,
-                         headers=list(request.headers.items()), body=body,
-                         remote=request.remote or "127.0.0.1")
+    parts = RequestParts(
+        method=request.method,
+        raw_path=raw_path,
+        raw_query=raw_query,
+        headers=list(request.headers.items()),
+        body=body,
+        remote=request.remote or "127.0.0.1",
+    )
     if request.method != "POST":
-        status, payload, code, operation = 400, error_body(
-            "UnknownOperationException", f"Unsupported method {request.method[:16]}"), \
-            "UnknownOperationException", "-"
+        status, payload, code, operation = (
+            400,
+            error_body("UnknownOperationException", f"Unsupported method {request.method[:16]}"),
+            "UnknownOperationException",
+            "-",
+        )
     else:
         loop = asyncio.get_running_loop()
         status, payload, code, operation = await loop.run_in_executor(
-            endpoint.executor, endpoint.process, parts, target)
+            endpoint.executor, endpoint.process, parts, target
+        )
     if log.isEnabledFor(logging.DEBUG):
-        log.debug("%s %s %d %s %.1f ms", request.remote, operation, status, code or "OK",
-                  (time.perf_counter() - started) * 1000)
+        log.debug(
+            "%s %s %d %s %.1f ms",
+            request.remote,
+            operation,
+            status,
+            code or "OK",
+            (time.perf_counter() - started) * 1000,
+        )
     return _response(status, payload, code, request_id)
 
 
-def create_app(engine, *, allow_any_credentials: bool = False, account_id: str | None = None,
-               executor: ThreadPoolExecutor | None = None,
-               wall_clock: Callable[[], float] = time.time,
-               max_body: int = MAX_BODY_BYTES,
-               body_timeout: float = BODY_TIMEOUT) -> web.Application:
+def create_app(
+    engine,
+    *,
+    allow_any_credentials: bool = False,
+    account_id: str | None = None,
+    executor: ThreadPoolExecutor | None = None,
+    wall_clock: Callable[[], float] = time.time,
+    max_body: int = MAX_BODY_BYTES,
+    body_timeout: float = BODY_TIMEOUT,
+) -> web.Application:
     """The endpoint's application for ``engine``. ``allow_any_credentials`` maps every
     request to the root user of ``account_id`` (default: the engine's account)."""
     app = web.Application(client_max_size=max_body)
-    endpoint = Endpoint(engine, allow_any_credentials=allow_any_credentials,
-                        account_id=account_id, executor=executor, wall_clock=wall_clock,
-                        max_body=max_body, body_timeout=body_timeout)
+    endpoint = Endpoint(
+        engine,
+        allow_any_credentials=allow_any_credentials,
+        account_id=account_id,
+        executor=executor,
+        wall_clock=wall_clock,
+        max_body=max_body,
+        body_timeout=body_timeout,
+    )
     app[_ENDPOINT] = endpoint
     app.router.add_route("*", "/{tail:.*}", handle)
 
     async def shutdown(_app: web.Application) -> None:
         if endpoint.own_executor:  # calls under way finish; the loop does not wait on them
-            await asyncio.get_running_loop().run_in_executor(
-                None, endpoint.executor.shutdown)
+            await asyncio.get_running_loop().run_in_executor(None, endpoint.executor.shutdown)
 
     app.on_cleanup.append(shutdown)
     return app
@@ -210,11 +257,20 @@ class EndpointServer:
     """The endpoint served from the running event loop: ``await start()`` then
     ``await stop()``. Port 0 picks a free port (see :attr:`url`)."""
 
-    def __init__(self, engine, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
-                 allow_any_credentials: bool = False, account_id: str | None = None,
-                 keepalive_timeout: float = KEEPALIVE_TIMEOUT,
-                 body_timeout: float = BODY_TIMEOUT, max_body: int = MAX_BODY_BYTES,
-                 wall_clock: Callable[[], float] = time.time, record_endpoint: bool = True):
+    def __init__(
+        self,
+        engine,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        *,
+        allow_any_credentials: bool = False,
+        account_id: str | None = None,
+        keepalive_timeout: float = KEEPALIVE_TIMEOUT,
+        body_timeout: float = BODY_TIMEOUT,
+        max_body: int = MAX_BODY_BYTES,
+        wall_clock: Callable[[], float] = time.time,
+        record_endpoint: bool = True,
+    ):
         self.engine = engine
         self.host = host
         self.port = port
@@ -229,13 +285,22 @@ class EndpointServer:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> str:
-        app = create_app(self.engine, allow_any_credentials=self.allow_any_credentials,
-                         account_id=self.account_id, wall_clock=self.wall_clock,
-                         max_body=self.max_body, body_timeout=self.body_timeout)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                               keepalive_timeout=self.keepalive_timeout,
-                               lingering_time=LINGERING_TIME,
-                               shutdown_timeout=SHUTDOWN_TIMEOUT)
+        app = create_app(
+            self.engine,
+            allow_any_credentials=self.allow_any_credentials,
+            account_id=self.account_id,
+            wall_clock=self.wall_clock,
+            max_body=self.max_body,
+            body_timeout=self.body_timeout,
+        )
+        runner = web.AppRunner(
+            app,
+            access_log=None,
+            handle_signals=False,
+            keepalive_timeout=self.keepalive_timeout,
+            lingering_time=LINGERING_TIME,
+            shutdown_timeout=SHUTDOWN_TIMEOUT,
+        )
         await runner.setup()
         try:
             site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
@@ -249,8 +314,11 @@ class EndpointServer:
         self.url = endpoint_url(self.host, port)
         if self.allow_any_credentials:
             account = self.account_id or getattr(self.engine, "account", "")
-            log.warning("*** --allow-any-credentials: signatures are NOT checked; every "
-                        "request is made as arn:aws:iam::%s:root ***", account)
+            log.warning(
+                "*** --allow-any-credentials: signatures are NOT checked; every "
+                "request is made as arn:aws:iam::%s:root ***",
+                account,
+            )
         if self.host not in ("127.0.0.1", "::1", "localhost"):
             log.warning("listening on %s: reachable from other machines", self.host)
         if self.record_endpoint:

@@ -36,7 +36,8 @@ AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 SIGNATURE_MISMATCH = (
     "The request signature we calculated does not match the signature you provided. "
     "Check your AWS Secret Access Key and signing method. "
-    "Consult the service documentation for details.")
+    "Consult the service documentation for details."
+)
 MISSING_TOKEN = "Missing Authentication Token"
 
 _REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -109,17 +110,26 @@ def canonical_headers(headers: Iterable[tuple[str, str]], signed: list[str]) -> 
     return "".join(f"{name}:{','.join(values.get(name, []))}\n" for name in signed)
 
 
-def canonical_request(method: str, raw_path: str, raw_query: str,
-                      headers: Iterable[tuple[str, str]], signed: list[str],
-                      payload_hash: str, *, exclude_query: Iterable[str] = ()) -> str:
-    return "\n".join([
-        method.upper(),
-        canonical_uri(raw_path),
-        canonical_query(raw_query, exclude=exclude_query),
-        canonical_headers(headers, signed),
-        ";".join(signed),
-        payload_hash,
-    ])
+def canonical_request(
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: Iterable[tuple[str, str]],
+    signed: list[str],
+    payload_hash: str,
+    *,
+    exclude_query: Iterable[str] = (),
+) -> str:
+    return "\n".join(
+        [
+            method.upper(),
+            canonical_uri(raw_path),
+            canonical_query(raw_query, exclude=exclude_query),
+            canonical_headers(headers, signed),
+            ";".join(signed),
+            payload_hash,
+        ]
+    )
 
 
 def string_to_sign(timestamp: str, scope: str, canonical: str) -> str:
@@ -171,17 +181,27 @@ def signature(secret: str, date: str, region: str, service: str, to_sign: str) -
 
 
 # -- signing ----------------------------------------------------------------------------
-def sign(method: str, url: str, headers: dict[str, str], body: bytes, *, access_key: str,
-         secret_key: str, region: str, service: str = "kms",
-         session_token: str | None = None, when: float | datetime | None = None
-         ) -> dict[str, str]:
+def sign(
+    method: str,
+    url: str,
+    headers: dict[str, str],
+    body: bytes,
+    *,
+    access_key: str,
+    secret_key: str,
+    region: str,
+    service: str = "kms",
+    session_token: str | None = None,
+    when: float | datetime | None = None,
+) -> dict[str, str]:
     """The headers to send: ``headers`` plus Host, X-Amz-Date (and the session token)
     and the Authorization header that signs them all with the body's hash (or the
     X-Amz-Content-SHA256 value given in ``headers``)."""
     parts = urlsplit(url)
     timestamp = amz_date(time.time() if when is None else when)
-    out = {k: v for k, v in headers.items()
-           if k.lower() not in ("authorization", "x-amz-date", "host")}
+    out = {
+        k: v for k, v in headers.items() if k.lower() not in ("authorization", "x-amz-date", "host")
+    }
     out["Host"] = parts.netloc
     out["X-Amz-Date"] = timestamp
     if session_token:
@@ -189,14 +209,16 @@ def sign(method: str, url: str, headers: dict[str, str], body: bytes, *, access_
     signed = sorted({k.lower() for k in out})
     claimed = [v for k, v in out.items() if k.lower() == "x-amz-content-sha256"]
     body_hash = claimed[0] if claimed else hashlib.sha256(body).hexdigest()
-    canonical = canonical_request(method, parts.path or "/", parts.query,
-                                  list(out.items()), signed, body_hash)
+    canonical = canonical_request(
+        method, parts.path or "/", parts.query, list(out.items()), signed, body_hash
+    )
     date = timestamp[:8]
     scope = f"{date}/{region}/{service}/{TERMINATOR}"
-    sig = signature(secret_key, date, region, service, string_to_sign(timestamp, scope,
-                                                                      canonical))
-    out["Authorization"] = (f"{ALGORITHM} Credential={access_key}/{scope}, "
-                            f"SignedHeaders={';'.join(signed)}, Signature={sig}")
+    sig = signature(secret_key, date, region, service, string_to_sign(timestamp, scope, canonical))
+    out["Authorization"] = (
+        f"{ALGORITHM} Credential={access_key}/{scope}, "
+        f"SignedHeaders={';'.join(signed)}, Signature={sig}"
+    )
     return out
 
 
@@ -222,42 +244,51 @@ def parse_authorization(header: str, *, service: str = "kms") -> Authorization:
     algorithm, _, rest = header.strip().partition(" ")
     if algorithm != ALGORITHM:
         raise IncompleteSignatureException(
-            f"Unsupported AWS 'algorithm': '{algorithm[:40]}'. "
-            f"Supported: '{ALGORITHM}'.")
+            f"Unsupported AWS 'algorithm': '{algorithm[:40]}'. Supported: '{ALGORITHM}'."
+        )
     fields: dict[str, str] = {}
     for item in rest.split(","):
         name, eq, value = item.strip().partition("=")
         if eq and name:
             fields[name] = value.strip()
-    missing = [f"Authorization header requires '{name}' parameter."
-               for name in ("Credential", "Signature", "SignedHeaders") if not fields.get(name)]
+    missing = [
+        f"Authorization header requires '{name}' parameter."
+        for name in ("Credential", "Signature", "SignedHeaders")
+        if not fields.get(name)
+    ]
     if missing:
         raise IncompleteSignatureException(" ".join(missing))
     credential = fields["Credential"].split("/")
     if len(credential) != 5 or not credential[0]:
         raise IncompleteSignatureException(
             "Authorization header requires a 'Credential' parameter of the form "
-            "'ACCESS_KEY/YYYYMMDD/REGION/SERVICE/aws4_request'.")
+            "'ACCESS_KEY/YYYYMMDD/REGION/SERVICE/aws4_request'."
+        )
     access_key_id, date, region, scope_service, terminator = credential
     if terminator != TERMINATOR:
         raise InvalidSignatureException(
             f"Credential should be scoped with a valid terminator: '{TERMINATOR}', "
-            f"not '{terminator[:40]}'.")
+            f"not '{terminator[:40]}'."
+        )
     if scope_service != service:
         raise InvalidSignatureException(
-            f"Credential should be scoped to correct service: '{service}'.")
+            f"Credential should be scoped to correct service: '{service}'."
+        )
     if not _REGION.match(region):
         raise InvalidSignatureException(
-            f"Credential should be scoped to a valid region, not '{region[:64]}'.")
+            f"Credential should be scoped to a valid region, not '{region[:64]}'."
+        )
     if len(date) != 8 or not date.isdigit():
         raise InvalidSignatureException(
-            f"Credential should be scoped to a valid date, not '{date[:16]}'.")
+            f"Credential should be scoped to a valid date, not '{date[:16]}'."
+        )
     signed = fields["SignedHeaders"].split(";")
     if any(not name or name != name.lower() for name in signed) or signed != sorted(signed):
         raise InvalidSignatureException(SIGNATURE_MISMATCH)
     if "host" not in signed:
         raise InvalidSignatureException(
-            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+            "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+        )
     sig = fields["Signature"]
     if not _HEX64.match(sig):
         raise InvalidSignatureException(SIGNATURE_MISMATCH)
@@ -275,6 +306,7 @@ def request_time(headers: dict[str, str], auth: Authorization) -> tuple[str, flo
         name = "date"
         if date_header:
             from email.utils import parsedate_to_datetime
+
             try:
                 parsed = parsedate_to_datetime(date_header)
                 when = parsed.replace(tzinfo=parsed.tzinfo or UTC).timestamp()
@@ -283,33 +315,38 @@ def request_time(headers: dict[str, str], auth: Authorization) -> tuple[str, flo
                 when = None
     if text is None:
         raise IncompleteSignatureException(
-            "Authorization header requires existence of either a 'X-Amz-Date' or a "
-            "'Date' header.")
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+        )
     if when is None:
         raise IncompleteSignatureException(
             f"Date must be in ISO-8601 'basic format'. Got '{text[:40]}'. "
-            "See http://en.wikipedia.org/wiki/ISO_8601")
+            "See http://en.wikipedia.org/wiki/ISO_8601"
+        )
     if name not in auth.signed_headers:
         raise InvalidSignatureException(SIGNATURE_MISMATCH)
     if text[:8] != auth.date:
         raise InvalidSignatureException(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
-            f"date from HTTP: '{auth.date}' != '{text[:8]}', from '{text}'.")
+            f"date from HTTP: '{auth.date}' != '{text[:8]}', from '{text}'."
+        )
     return text, when
 
 
-def check_freshness(timestamp: str, when: float, now: float,
-                    skew: float = MAX_SKEW_SECONDS) -> None:
+def check_freshness(
+    timestamp: str, when: float, now: float, skew: float = MAX_SKEW_SECONDS
+) -> None:
     """AWS refuses a signature more than 15 minutes from its own clock, either way."""
     minutes = int(skew // 60)
     if when < now - skew:
         raise InvalidSignatureException(
             f"Signature expired: {timestamp} is now earlier than "
-            f"{amz_date(now - skew)} ({amz_date(now)} - {minutes} min.)")
+            f"{amz_date(now - skew)} ({amz_date(now)} - {minutes} min.)"
+        )
     if when > now + skew:
         raise InvalidSignatureException(
             f"Signature not yet current: {timestamp} is still later than "
-            f"{amz_date(now + skew)} ({amz_date(now)} + {minutes} min.)")
+            f"{amz_date(now + skew)} ({amz_date(now)} + {minutes} min.)"
+        )
 
 
 def payload_hash(headers: dict[str, str], body: bytes) -> str:
@@ -323,17 +360,33 @@ def payload_hash(headers: dict[str, str], body: bytes) -> str:
         return claimed
     if claimed.lower() != actual:
         raise InvalidSignatureException(
-            "The provided 'x-amz-content-sha256' header does not match what was computed.")
+            "The provided 'x-amz-content-sha256' header does not match what was computed."
+        )
     return claimed
 
 
-def verify(auth: Authorization, secret: str, *, method: str, raw_path: str, raw_query: str,
-           headers: Iterable[tuple[str, str]], timestamp: str, body_hash: str) -> None:
+def verify(
+    auth: Authorization,
+    secret: str,
+    *,
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: Iterable[tuple[str, str]],
+    timestamp: str,
+    body_hash: str,
+) -> None:
     """Recompute the signature with ``secret`` and compare in constant time."""
-    canonical = canonical_request(method, raw_path, raw_query, headers, auth.signed_headers,
-                                  body_hash)
-    expected = signature(secret, auth.date, auth.region, auth.service,
-                         string_to_sign(timestamp, auth.scope, canonical))
+    canonical = canonical_request(
+        method, raw_path, raw_query, headers, auth.signed_headers, body_hash
+    )
+    expected = signature(
+        secret,
+        auth.date,
+        auth.region,
+        auth.service,
+        string_to_sign(timestamp, auth.scope, canonical),
+    )
     if not hmac.compare_digest(expected.encode("ascii"), auth.signature.encode("ascii")):
         raise InvalidSignatureException(SIGNATURE_MISMATCH)
 
@@ -345,7 +398,18 @@ def require_authorization(header: str | None) -> str:
 
 
 __all__ = [
-    "ALGORITHM", "Authorization", "SIGNATURE_MISMATCH", "amz_date", "canonical_request",
-    "check_freshness", "parse_authorization", "payload_hash", "request_time",
-    "require_authorization", "sign", "signature", "string_to_sign", "verify",
+    "ALGORITHM",
+    "Authorization",
+    "SIGNATURE_MISMATCH",
+    "amz_date",
+    "canonical_request",
+    "check_freshness",
+    "parse_authorization",
+    "payload_hash",
+    "request_time",
+    "require_authorization",
+    "sign",
+    "signature",
+    "string_to_sign",
+    "verify",
 ]

@@ -58,9 +58,13 @@ class Api:
         keys = keys or self.root
         assert keys is not None
         return boto3.client(
-            "kms", endpoint_url=self.url, region_name=region,
-            aws_access_key_id=keys.access_key_id, aws_secret_access_key=keys.secret,
-            config=Config(retries={"max_attempts": 1, "mode": "standard"}, **config))
+            "kms",
+            endpoint_url=self.url,
+            region_name=region,
+            aws_access_key_id=keys.access_key_id,
+            aws_secret_access_key=keys.secret,
+            config=Config(retries={"max_attempts": 1, "mode": "standard"}, **config),
+        )
 
     def user(self, name: str) -> tuple[str, Keys]:
         assert self.users is not None
@@ -113,17 +117,33 @@ def any_api(tmp_path_factory):
         engine.close()
 
 
-def raw_post(url: str, body: bytes, *, target: str | None = "TrentService.ListKeys",
-             keys: Keys | None = None, region: str = REGION, headers: dict | None = None,
-             when=None, timeout: float = 10.0) -> tuple[int, dict, dict]:
+def raw_post(
+    url: str,
+    body: bytes,
+    *,
+    target: str | None = "TrentService.ListKeys",
+    keys: Keys | None = None,
+    region: str = REGION,
+    headers: dict | None = None,
+    when=None,
+    timeout: float = 10.0,
+) -> tuple[int, dict, dict]:
     """POST ``body`` (signed with ``keys`` if given); (status, headers, JSON body)."""
     sent = {"Content-Type": "application/x-amz-json-1.1"}
     if target is not None:
         sent["X-Amz-Target"] = target
     sent.update(headers or {})
     if keys is not None:
-        sent = sigv4.sign("POST", url + "/", sent, body, access_key=keys.access_key_id,
-                          secret_key=keys.secret, region=region, when=when)
+        sent = sigv4.sign(
+            "POST",
+            url + "/",
+            sent,
+            body,
+            access_key=keys.access_key_id,
+            secret_key=keys.secret,
+            region=region,
+            when=when,
+        )
     request = urllib.request.Request(url + "/", data=body, headers=sent, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:

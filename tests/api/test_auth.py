@@ -16,16 +16,20 @@ from kmstui.api import sigv4
 
 from .conftest import Keys, client_error, raw_post
 
-EXPIRED = re.compile(r"^Signature expired: (\d{8}T\d{6}Z) is now earlier than "
-                     r"(\d{8}T\d{6}Z) \((\d{8}T\d{6}Z) - 15 min\.\)$")
+EXPIRED = re.compile(
+    r"^Signature expired: (\d{8}T\d{6}Z) is now earlier than "
+    r"(\d{8}T\d{6}Z) \((\d{8}T\d{6}Z) - 15 min\.\)$"
+)
 
 
 def test_unknown_access_key(api):
     kms = api.client(Keys("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"))
     with pytest.raises(ClientError) as excinfo:
         kms.list_keys()
-    assert client_error(excinfo) == ("UnrecognizedClientException",
-                                     "The security token included in the request is invalid.")
+    assert client_error(excinfo) == (
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+    )
     assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
@@ -37,7 +41,8 @@ def test_wrong_secret(api):
         "InvalidSignatureException",
         "The request signature we calculated does not match the signature you provided. "
         "Check your AWS Secret Access Key and signing method. Consult the service "
-        "documentation for details.")
+        "documentation for details.",
+    )
 
 
 def test_inactive_key_is_refused(api):
@@ -46,19 +51,22 @@ def test_inactive_key_is_refused(api):
     with pytest.raises(ClientError) as excinfo:
         kms.list_keys()  # allowed to sign, not allowed to list: the key works
     assert client_error(excinfo)[0] == "AccessDeniedException"
-    api.engine.call("UpdateAccessKey", {"UserName": "carol",
-                                        "AccessKeyId": carol.access_key_id,
-                                        "Status": "Inactive"})
+    api.engine.call(
+        "UpdateAccessKey",
+        {"UserName": "carol", "AccessKeyId": carol.access_key_id, "Status": "Inactive"},
+    )
     try:
         with pytest.raises(ClientError) as excinfo:
             kms.list_keys()
         assert client_error(excinfo) == (
             "UnrecognizedClientException",
-            "The security token included in the request is invalid.")
+            "The security token included in the request is invalid.",
+        )
     finally:
-        api.engine.call("UpdateAccessKey", {"UserName": "carol",
-                                            "AccessKeyId": carol.access_key_id,
-                                            "Status": "Active"})
+        api.engine.call(
+            "UpdateAccessKey",
+            {"UserName": "carol", "AccessKeyId": carol.access_key_id, "Status": "Active"},
+        )
 
 
 def test_expired_signature_through_botocore(api, monkeypatch):
@@ -108,51 +116,73 @@ def test_the_engine_clock_does_not_decide_expiry(api):
 
 def test_missing_authorization(api):
     status, headers, body = raw_post(api.url, b"{}")
-    assert body == {"__type": "MissingAuthenticationTokenException",
-                    "message": "Missing Authentication Token"}
+    assert body == {
+        "__type": "MissingAuthenticationTokenException",
+        "message": "Missing Authentication Token",
+    }
     assert headers["x-amzn-errortype"] == "MissingAuthenticationTokenException"
     assert headers["x-amzn-requestid"]
 
 
-@pytest.mark.parametrize("header, code", [
-    ("AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/kms/aws4_request",
-     "IncompleteSignatureException"),
-    ("AWS3 whatever", "IncompleteSignatureException"),
-    ("AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/s3/aws4_request, "
-     "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64, "InvalidSignatureException"),
-])
+@pytest.mark.parametrize(
+    "header, code",
+    [
+        (
+            "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/kms/aws4_request",
+            "IncompleteSignatureException",
+        ),
+        ("AWS3 whatever", "IncompleteSignatureException"),
+        (
+            "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/s3/aws4_request, "
+            "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64,
+            "InvalidSignatureException",
+        ),
+    ],
+)
 def test_malformed_authorization(api, header, code):
     stamp = sigv4.amz_date(time.time())
-    status, _, body = raw_post(api.url, b"{}", headers={"Authorization": header,
-                                                        "X-Amz-Date": stamp})
+    status, _, body = raw_post(
+        api.url, b"{}", headers={"Authorization": header, "X-Amz-Date": stamp}
+    )
     assert status == 400
     assert body["__type"] == code
     assert "0" * 64 not in body["message"]
 
 
 def test_tampered_body_fails_the_signature(api):
-    signed = sigv4.sign("POST", api.url + "/", {
-        "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "TrentService.ListKeys",
-    }, b"{}", access_key=api.root.access_key_id, secret_key=api.root.secret,
-        region="us-east-1")
+    signed = sigv4.sign(
+        "POST",
+        api.url + "/",
+        {
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "TrentService.ListKeys",
+        },
+        b"{}",
+        access_key=api.root.access_key_id,
+        secret_key=api.root.secret,
+        region="us-east-1",
+    )
     status, _, body = raw_post(api.url, b'{"Limit": 1}', headers=signed)
     assert body["__type"] == "InvalidSignatureException"
 
 
 def test_signed_payload_header_must_match(api):
-    status, _, body = raw_post(api.url, b"{}", keys=api.root,
-                               headers={"X-Amz-Content-SHA256": "0" * 64})
+    status, _, body = raw_post(
+        api.url, b"{}", keys=api.root, headers={"X-Amz-Content-SHA256": "0" * 64}
+    )
     assert body["__type"] == "InvalidSignatureException"
-    status, _, body = raw_post(api.url, b"{}", keys=api.root,
-                               headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"})
+    status, _, body = raw_post(
+        api.url, b"{}", keys=api.root, headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"}
+    )
     assert status == 200, body
 
 
 def test_caller_is_the_key_owner(api):
     alice_arn, alice = api.user("alice")
     key = api.client().create_key()["KeyMetadata"]["KeyId"]
-    status, _, body = raw_post(api.url, json.dumps({"KeyId": key}).encode(),
-                               target="TrentService.DescribeKey", keys=alice)
+    status, _, body = raw_post(
+        api.url, json.dumps({"KeyId": key}).encode(), target="TrentService.DescribeKey", keys=alice
+    )
     assert body["__type"] == "AccessDeniedException"
     assert alice_arn in body["message"]
 
@@ -162,12 +192,17 @@ class TestAllowAnyCredentials:
         kms = any_api.client(region="eu-central-1")
         key = kms.create_key()["KeyMetadata"]
         assert key["Arn"].startswith("arn:aws:kms:eu-central-1:444455556666:key/")
-        assert kms.decrypt(CiphertextBlob=kms.encrypt(
-            KeyId=key["KeyId"], Plaintext=b"ok")["CiphertextBlob"])["Plaintext"] == b"ok"
+        assert (
+            kms.decrypt(
+                CiphertextBlob=kms.encrypt(KeyId=key["KeyId"], Plaintext=b"ok")["CiphertextBlob"]
+            )["Plaintext"]
+            == b"ok"
+        )
 
     def test_signatures_are_not_checked(self, any_api):
-        status, _, body = raw_post(any_api.url, b"{}", keys=Keys("AKIDANY", "nope"),
-                                   when=time.time() - 3600)
+        status, _, body = raw_post(
+            any_api.url, b"{}", keys=Keys("AKIDANY", "nope"), when=time.time() - 3600
+        )
         assert status == 200, body
 
     def test_unsigned_requests_are_accepted(self, any_api):

@@ -26,8 +26,9 @@ def key_id(kms):
 
 
 def test_create_and_describe_key(kms):
-    created = kms.create_key(Description="made by boto3", Tags=[
-        {"TagKey": "team", "TagValue": "storage"}])["KeyMetadata"]
+    created = kms.create_key(
+        Description="made by boto3", Tags=[{"TagKey": "team", "TagValue": "storage"}]
+    )["KeyMetadata"]
     assert created["Arn"] == f"arn:aws:kms:us-east-1:{ACCOUNT}:key/{created['KeyId']}"
     assert created["KeyState"] == "Enabled"
     assert created["KeySpec"] == "SYMMETRIC_DEFAULT"
@@ -51,8 +52,9 @@ def test_alias_names_the_key(kms, key_id):
 
 def test_encrypt_decrypt_with_context(kms, key_id):
     context = {"purpose": "test", "tenant": "a"}
-    blob = kms.encrypt(KeyId=key_id, Plaintext=b"secret bytes \x00\xff",
-                       EncryptionContext=context)["CiphertextBlob"]
+    blob = kms.encrypt(KeyId=key_id, Plaintext=b"secret bytes \x00\xff", EncryptionContext=context)[
+        "CiphertextBlob"
+    ]
     assert isinstance(blob, bytes)
     answer = kms.decrypt(CiphertextBlob=blob, EncryptionContext=context)
     assert answer["Plaintext"] == b"secret bytes \x00\xff"
@@ -72,11 +74,13 @@ def test_reencrypt_to_another_key(kms, key_id):
 
 
 def test_data_keys(kms, key_id):
-    pair = kms.generate_data_key(KeyId=key_id, KeySpec="AES_256",
-                                 EncryptionContext={"volume": "vol-1"})
+    pair = kms.generate_data_key(
+        KeyId=key_id, KeySpec="AES_256", EncryptionContext={"volume": "vol-1"}
+    )
     assert len(pair["Plaintext"]) == 32
-    unwrapped = kms.decrypt(CiphertextBlob=pair["CiphertextBlob"],
-                            EncryptionContext={"volume": "vol-1"})
+    unwrapped = kms.decrypt(
+        CiphertextBlob=pair["CiphertextBlob"], EncryptionContext={"volume": "vol-1"}
+    )
     assert unwrapped["Plaintext"] == pair["Plaintext"]
     sealed = kms.generate_data_key_without_plaintext(KeyId=key_id, NumberOfBytes=64)
     assert "Plaintext" not in sealed
@@ -87,22 +91,32 @@ def test_data_keys(kms, key_id):
 def test_grants_with_tokens(api, kms):
     alice_arn, alice_keys = api.user("alice")
     key = kms.create_key()["KeyMetadata"]["KeyId"]  # default policy: no user named
-    blob = kms.encrypt(KeyId=key, Plaintext=b"for alice",
-                       EncryptionContext={"app": "x"})["CiphertextBlob"]
+    blob = kms.encrypt(KeyId=key, Plaintext=b"for alice", EncryptionContext={"app": "x"})[
+        "CiphertextBlob"
+    ]
     alice = api.client(alice_keys)
     with pytest.raises(ClientError) as excinfo:
         alice.decrypt(CiphertextBlob=blob, EncryptionContext={"app": "x"})
     assert client_error(excinfo)[0] == "AccessDeniedException"
 
-    grant = kms.create_grant(KeyId=key, GranteePrincipal=alice_arn, Operations=["Decrypt"],
-                             Constraints={"EncryptionContextSubset": {"app": "x"}},
-                             Name="alice-decrypt")
-    again = kms.create_grant(KeyId=key, GranteePrincipal=alice_arn, Operations=["Decrypt"],
-                             Constraints={"EncryptionContextSubset": {"app": "x"}},
-                             Name="alice-decrypt")
+    grant = kms.create_grant(
+        KeyId=key,
+        GranteePrincipal=alice_arn,
+        Operations=["Decrypt"],
+        Constraints={"EncryptionContextSubset": {"app": "x"}},
+        Name="alice-decrypt",
+    )
+    again = kms.create_grant(
+        KeyId=key,
+        GranteePrincipal=alice_arn,
+        Operations=["Decrypt"],
+        Constraints={"EncryptionContextSubset": {"app": "x"}},
+        Name="alice-decrypt",
+    )
     assert again["GrantId"] == grant["GrantId"]
-    plain = alice.decrypt(CiphertextBlob=blob, EncryptionContext={"app": "x"},
-                          GrantTokens=[grant["GrantToken"]])["Plaintext"]
+    plain = alice.decrypt(
+        CiphertextBlob=blob, EncryptionContext={"app": "x"}, GrantTokens=[grant["GrantToken"]]
+    )["Plaintext"]
     assert plain == b"for alice"
     grants = kms.list_grants(KeyId=key)["Grants"]
     assert [g["GrantId"] for g in grants] == [grant["GrantId"]]
@@ -120,17 +134,27 @@ def test_grants_with_tokens(api, kms):
 
 
 def _policy(*principals: str) -> str:
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "Key administrators", "Effect": "Allow",
-             "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-             "Action": "kms:*", "Resource": "*"},
-            {"Sid": "Key users", "Effect": "Allow", "Principal": {"AWS": list(principals)},
-             "Action": ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"],
-             "Resource": "*"},
-        ],
-    })
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "Key administrators",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "Key users",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": list(principals)},
+                    "Action": ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"],
+                    "Resource": "*",
+                },
+            ],
+        }
+    )
 
 
 def test_key_policy_denies_then_allows_a_user(api, kms):
@@ -156,22 +180,32 @@ def test_key_policy_denies_then_allows_a_user(api, kms):
 
 def test_put_key_policy_lockout_check(api, kms, key_id):
     bob_arn, _ = api.user("bob")
-    lockout = json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"AWS": bob_arn},
-                       "Action": "kms:Decrypt", "Resource": "*"}],
-    })
+    lockout = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": bob_arn},
+                    "Action": "kms:Decrypt",
+                    "Resource": "*",
+                }
+            ],
+        }
+    )
     with pytest.raises(AwsError) as direct:
-        api.engine.call("PutKeyPolicy", {"KeyId": key_id, "PolicyName": "default",
-                                         "Policy": lockout})
+        api.engine.call(
+            "PutKeyPolicy", {"KeyId": key_id, "PolicyName": "default", "Policy": lockout}
+        )
     with pytest.raises(ClientError) as excinfo:
         kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=lockout)
     assert client_error(excinfo) == ("MalformedPolicyDocumentException", direct.value.message)
     assert direct.value.message  # KMS says why
     # with the bypass flag the same document is accepted
     other = kms.create_key()["KeyMetadata"]["KeyId"]
-    kms.put_key_policy(KeyId=other, PolicyName="default", Policy=lockout,
-                       BypassPolicyLockoutSafetyCheck=True)
+    kms.put_key_policy(
+        KeyId=other, PolicyName="default", Policy=lockout, BypassPolicyLockoutSafetyCheck=True
+    )
     with pytest.raises(ClientError) as excinfo:
         kms.describe_key(KeyId=other)
     assert client_error(excinfo)[0] == "AccessDeniedException"
@@ -221,8 +255,9 @@ def test_list_keys_paginates_over_more_than_100_keys(api):
     second = kms.list_keys(Marker=first["NextMarker"])
     assert len(second["Keys"]) == 5 and second["Truncated"] is False
     assert "NextMarker" not in second
-    listed = [k["KeyId"] for page in kms.get_paginator("list_keys").paginate()
-              for k in page["Keys"]]
+    listed = [
+        k["KeyId"] for page in kms.get_paginator("list_keys").paginate() for k in page["Keys"]
+    ]
     assert sorted(listed) == sorted(made)
     small = list(kms.get_paginator("list_keys").paginate(PaginationConfig={"PageSize": 30}))
     assert [len(p["Keys"]) for p in small] == [30, 30, 30, 15]
@@ -278,8 +313,9 @@ def test_blob_members_travel_as_base64(api, key_id):
     # what boto3 hides: the wire form is base64 text
     from .conftest import raw_post
 
-    payload = json.dumps({"KeyId": key_id,
-                          "Plaintext": base64.b64encode(b"wire").decode()}).encode()
+    payload = json.dumps(
+        {"KeyId": key_id, "Plaintext": base64.b64encode(b"wire").decode()}
+    ).encode()
     status, _, body = raw_post(api.url, payload, target="TrentService.Encrypt", keys=api.root)
     assert status == 200
     base64.b64decode(body["CiphertextBlob"], validate=True)
@@ -287,20 +323,47 @@ def test_blob_members_travel_as_base64(api, key_id):
 
 def test_iam_policies_count_where_the_key_policy_delegates(api, kms):
     carol_arn, carol_keys = api.user("carol")
-    api.engine.call("PutUserPolicy", {
-        "UserName": "carol", "PolicyName": "kms-use",
-        "PolicyDocument": json.dumps({"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"}]})})
+    api.engine.call(
+        "PutUserPolicy",
+        {
+            "UserName": "carol",
+            "PolicyName": "kms-use",
+            "PolicyDocument": json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["kms:Encrypt", "kms:Decrypt"],
+                            "Resource": "*",
+                        }
+                    ],
+                }
+            ),
+        },
+    )
     carol = api.client(carol_keys)
     delegating = kms.create_key()["KeyMetadata"]["KeyId"]  # the default key policy
     blob = carol.encrypt(KeyId=delegating, Plaintext=b"c")["CiphertextBlob"]
     assert carol.decrypt(CiphertextBlob=blob)["Plaintext"] == b"c"
 
     bob_arn, _ = api.user("bob")
-    closed = kms.create_key(Policy=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"AWS": bob_arn}, "Action": "kms:*",
-                       "Resource": "*"}]}), BypassPolicyLockoutSafetyCheck=True)
+    closed = kms.create_key(
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": bob_arn},
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    }
+                ],
+            }
+        ),
+        BypassPolicyLockoutSafetyCheck=True,
+    )
     with pytest.raises(ClientError) as excinfo:
         carol.encrypt(KeyId=closed["KeyMetadata"]["KeyId"], Plaintext=b"c")
     code, message = client_error(excinfo)

@@ -22,24 +22,38 @@ from .conftest import Keys, attach_iam
 
 def _clean_env(tmp: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update({
-        "AWS_CONFIG_FILE": str(tmp / "no-aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp / "no-aws-credentials"),
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_PAGER": "",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    })
+    env.update(
+        {
+            "AWS_CONFIG_FILE": str(tmp / "no-aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp / "no-aws-credentials"),
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_PAGER": "",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+    )
     env.update(extra)
     return env
 
 
 def aws(api, keys: Keys, *args: str, tmp: Path) -> subprocess.CompletedProcess:
-    env = _clean_env(tmp, AWS_ACCESS_KEY_ID=keys.access_key_id,
-                     AWS_SECRET_ACCESS_KEY=keys.secret)
+    env = _clean_env(tmp, AWS_ACCESS_KEY_ID=keys.access_key_id, AWS_SECRET_ACCESS_KEY=keys.secret)
     return subprocess.run(
-        [sys.executable, "-m", "awscli", "kms", *args, "--endpoint-url", api.url,
-         "--output", "json"],
-        env=env, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "awscli",
+            "kms",
+            *args,
+            "--endpoint-url",
+            api.url,
+            "--output",
+            "json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_aws_cli_round_trip(api, tmp_path):
@@ -48,16 +62,32 @@ def test_aws_cli_round_trip(api, tmp_path):
     key_id = json.loads(made.stdout)["KeyMetadata"]["KeyId"]
 
     (tmp_path / "plain.bin").write_bytes(b"cli secret\n")
-    encrypted = aws(api, api.root, "encrypt", "--key-id", key_id,
-                    "--plaintext", f"fileb://{tmp_path / 'plain.bin'}",
-                    "--encryption-context", "purpose=cli", tmp=tmp_path)
+    encrypted = aws(
+        api,
+        api.root,
+        "encrypt",
+        "--key-id",
+        key_id,
+        "--plaintext",
+        f"fileb://{tmp_path / 'plain.bin'}",
+        "--encryption-context",
+        "purpose=cli",
+        tmp=tmp_path,
+    )
     assert encrypted.returncode == 0, encrypted.stderr
     blob = base64.b64decode(json.loads(encrypted.stdout)["CiphertextBlob"])
     (tmp_path / "blob.bin").write_bytes(blob)
 
-    decrypted = aws(api, api.root, "decrypt", "--ciphertext-blob",
-                    f"fileb://{tmp_path / 'blob.bin'}", "--encryption-context", "purpose=cli",
-                    tmp=tmp_path)
+    decrypted = aws(
+        api,
+        api.root,
+        "decrypt",
+        "--ciphertext-blob",
+        f"fileb://{tmp_path / 'blob.bin'}",
+        "--encryption-context",
+        "purpose=cli",
+        tmp=tmp_path,
+    )
     assert decrypted.returncode == 0, decrypted.stderr
     assert base64.b64decode(json.loads(decrypted.stdout)["Plaintext"]) == b"cli secret\n"
 
@@ -66,13 +96,20 @@ def test_aws_cli_round_trip(api, tmp_path):
 
 
 def test_aws_cli_errors(api, tmp_path):
-    missing = aws(api, api.root, "describe-key", "--key-id",
-                  "1234abcd-12ab-34cd-56ef-1234567890ab", tmp=tmp_path)
+    missing = aws(
+        api,
+        api.root,
+        "describe-key",
+        "--key-id",
+        "1234abcd-12ab-34cd-56ef-1234567890ab",
+        tmp=tmp_path,
+    )
     assert missing.returncode in (254, 255)
-    assert "An error occurred (NotFoundException) when calling the DescribeKey operation" \
+    assert (
+        "An error occurred (NotFoundException) when calling the DescribeKey operation"
         in missing.stderr
-    wrong = aws(api, Keys(api.root.access_key_id, "not-the-secret"), "list-keys",
-                tmp=tmp_path)
+    )
+    wrong = aws(api, Keys(api.root.access_key_id, "not-the-secret"), "list-keys", tmp=tmp_path)
     assert wrong.returncode in (254, 255)
     assert "(InvalidSignatureException)" in wrong.stderr
     assert "does not match the signature you provided" in wrong.stderr
@@ -88,19 +125,31 @@ def run_call(capsys, *argv: str) -> tuple[int, object, str]:
 def test_kmstui_call_signs_with_env_credentials(api, capsys, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", api.root.access_key_id)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", api.root.secret)
-    code, out, _ = run_call(capsys, "--endpoint-url", api.url, "CreateKey",
-                            '{"Description": "via kmstui call"}')
+    code, out, _ = run_call(
+        capsys, "--endpoint-url", api.url, "CreateKey", '{"Description": "via kmstui call"}'
+    )
     assert code == 0
     key_id = out["KeyMetadata"]["KeyId"]
-    code, out, _ = run_call(capsys, "--endpoint-url", api.url, "Encrypt",
-                            json.dumps({"KeyId": key_id, "Plaintext": "aGVsbG8="}))
+    code, out, _ = run_call(
+        capsys,
+        "--endpoint-url",
+        api.url,
+        "Encrypt",
+        json.dumps({"KeyId": key_id, "Plaintext": "aGVsbG8="}),
+    )
     assert code == 0
-    code, out, _ = run_call(capsys, "--endpoint-url", api.url, "Decrypt",
-                            json.dumps({"CiphertextBlob": out["CiphertextBlob"]}))
+    code, out, _ = run_call(
+        capsys,
+        "--endpoint-url",
+        api.url,
+        "Decrypt",
+        json.dumps({"CiphertextBlob": out["CiphertextBlob"]}),
+    )
     assert (code, out["Plaintext"]) == (0, "aGVsbG8=")
 
-    code, out, _ = run_call(capsys, "--endpoint-url", api.url, "DescribeKey",
-                            '{"KeyId": "alias/none-such"}')
+    code, out, _ = run_call(
+        capsys, "--endpoint-url", api.url, "DescribeKey", '{"KeyId": "alias/none-such"}'
+    )
     assert code == 1
     assert out["__type"] == "NotFoundException" and out["message"]
     code, out, _ = run_call(capsys, "--endpoint-url", api.url, "DescribeVolumes")
@@ -121,8 +170,14 @@ def test_kmstui_call_usage_errors(api, capsys):
     assert code == 2 and "cannot reach" in err
     code, _, err = run_call(capsys, "--endpoint-url", "ftp://x", "ListKeys")
     assert code == 2
-    code, _, err = run_call(capsys, "--endpoint-url", api.url, "--as",
-                            "arn:aws:iam::111122223333:user/alice", "ListKeys")
+    code, _, err = run_call(
+        capsys,
+        "--endpoint-url",
+        api.url,
+        "--as",
+        "arn:aws:iam::111122223333:user/alice",
+        "ListKeys",
+    )
     assert code == 2 and "--as" in err
 
 
@@ -154,25 +209,41 @@ def test_kmstui_serve_process(tmp_path, capsys):
         if not attach_iam(engine):
             pytest.skip("the IAM service is not available yet")
         made = engine.call("CreateAccessKey", {})["AccessKey"]
-    env = _clean_env(tmp_path, KMSTUI_CONFIG=str(config), KMSTUI_HOME=str(data),
-                     AWS_ACCESS_KEY_ID=made["AccessKeyId"],
-                     AWS_SECRET_ACCESS_KEY=made["SecretAccessKey"])
+    env = _clean_env(
+        tmp_path,
+        KMSTUI_CONFIG=str(config),
+        KMSTUI_HOME=str(data),
+        AWS_ACCESS_KEY_ID=made["AccessKeyId"],
+        AWS_SECRET_ACCESS_KEY=made["SecretAccessKey"],
+    )
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "kmstui", "serve", "--port", str(port), "--data-dir", str(data)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_listening(port, process)
         # a second process on the same data directory is told where the endpoint is
-        local = subprocess.run([sys.executable, "-m", "kmstui", "call", "ListKeys",
-                                "--data-dir", str(data)],
-                               env=env, capture_output=True, text=True, timeout=60)
+        local = subprocess.run(
+            [sys.executable, "-m", "kmstui", "call", "ListKeys", "--data-dir", str(data)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert local.returncode == 2
         assert f"--endpoint-url {url}" in local.stderr
-        remote = subprocess.run([sys.executable, "-m", "kmstui", "call", "--endpoint-url", url,
-                                 "ListAliases"],
-                                env=env, capture_output=True, text=True, timeout=60)
+        remote = subprocess.run(
+            [sys.executable, "-m", "kmstui", "call", "--endpoint-url", url, "ListAliases"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert remote.returncode == 0, remote.stderr
         json.loads(remote.stdout)
     finally:

@@ -41,8 +41,9 @@ def test_empty_body_is_an_empty_request(api):
     assert status == 200, body
 
 
-@pytest.mark.parametrize("payload", [b"{", b"{\"Limit\": }", b"\xff\xfe", b"[1, 2]", b"42",
-                                     b"\"text\"", b"[" * 100_000])
+@pytest.mark.parametrize(
+    "payload", [b"{", b'{"Limit": }', b"\xff\xfe", b"[1, 2]", b"42", b'"text"', b"[" * 100_000]
+)
 def test_malformed_json(api, payload):
     status, headers, body = raw_post(api.url, payload, keys=api.root)
     assert status == 400
@@ -51,11 +52,19 @@ def test_malformed_json(api, payload):
     assert headers["x-amzn-errortype"] == "SerializationException"
 
 
-@pytest.mark.parametrize("target", [
-    "TrentService.NoSuchOperation", "TrentService.", "TrentService", "KmsService.ListKeys",
-    "TrentService.CreateVolume", "TrentService.CreateUser", "TrentService.listkeys",
-    "AmazonEC2.DescribeVolumes",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "TrentService.NoSuchOperation",
+        "TrentService.",
+        "TrentService",
+        "KmsService.ListKeys",
+        "TrentService.CreateVolume",
+        "TrentService.CreateUser",
+        "TrentService.listkeys",
+        "AmazonEC2.DescribeVolumes",
+    ],
+)
 def test_unknown_operation(api, target):
     status, _, body = raw_post(api.url, b"{}", target=target, keys=api.root)
     assert status == 400
@@ -71,8 +80,10 @@ def test_unknown_operation_through_botocore(api):
     kms = api.client()
     kms.meta.events.register(
         "before-sign.kms.ListKeys",
-        lambda request, **_: request.headers.replace_header("X-Amz-Target",
-                                                            "TrentService.Nonexistent"))
+        lambda request, **_: request.headers.replace_header(
+            "X-Amz-Target", "TrentService.Nonexistent"
+        ),
+    )
     with pytest.raises(ClientError) as excinfo:
         kms.list_keys()
     assert client_error(excinfo)[0] == "UnknownOperationException"
@@ -80,16 +91,22 @@ def test_unknown_operation_through_botocore(api):
 
 def test_serialization_error_through_botocore(api):
     kms = api.client()
-    kms.meta.events.register("before-sign.kms.ListKeys",
-                             lambda request, **_: setattr(request, "data", b"{not json"))
+    kms.meta.events.register(
+        "before-sign.kms.ListKeys", lambda request, **_: setattr(request, "data", b"{not json")
+    )
     with pytest.raises(ClientError) as excinfo:
         kms.list_keys()
     assert client_error(excinfo)[0] == "SerializationException"
 
 
-@pytest.mark.parametrize("params", [
-    {"Plaintext": 5}, {"Plaintext": "not base64!"}, {"Plaintext": ["aGk="]},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"Plaintext": 5},
+        {"Plaintext": "not base64!"},
+        {"Plaintext": ["aGk="]},
+    ],
+)
 def test_bad_blob_members(api, params):
     payload = json.dumps({"KeyId": "alias/none", **params}).encode()
     status, _, body = raw_post(api.url, payload, target="TrentService.Encrypt", keys=api.root)
@@ -97,18 +114,31 @@ def test_bad_blob_members(api, params):
     assert body["__type"] == "SerializationException"
 
 
-@pytest.mark.parametrize("params", [
-    {"KeyId": 5}, {"KeyId": ["a"]}, {"KeyId": None}, {"Limit": "ten"}, {"Limit": -1},
-    {"EncryptionContext": "x"}, {"GrantTokens": "token"}, {"KeyId": "x" * 100_000},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"KeyId": 5},
+        {"KeyId": ["a"]},
+        {"KeyId": None},
+        {"Limit": "ten"},
+        {"Limit": -1},
+        {"EncryptionContext": "x"},
+        {"GrantTokens": "token"},
+        {"KeyId": "x" * 100_000},
+    ],
+)
 def test_wrong_member_types_are_client_errors(api, params):
     for operation in ("Encrypt", "ListKeys", "DescribeKey", "GenerateDataKey"):
-        status, _, body = raw_post(api.url, json.dumps(params).encode(),
-                                   target=f"TrentService.{operation}", keys=api.root)
+        status, _, body = raw_post(
+            api.url, json.dumps(params).encode(), target=f"TrentService.{operation}", keys=api.root
+        )
         assert status in (200, 400), body
         if status == 400:
-            assert body["__type"] in ("SerializationException", "ValidationException",
-                                      "NotFoundException"), body
+            assert body["__type"] in (
+                "SerializationException",
+                "ValidationException",
+                "NotFoundException",
+            ), body
 
 
 def test_oversized_body_is_refused(api):
@@ -153,9 +183,11 @@ def test_slow_body_times_out(api):
     the body timeout (2 s in these tests)."""
     started = time.monotonic()
     with socket.create_connection(_address(api.url), timeout=10) as sock:
-        sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: TrentService.ListKeys\r\n"
-                     b"Content-Type: application/x-amz-json-1.1\r\n"
-                     b"Content-Length: 100\r\n\r\n{")
+        sock.sendall(
+            b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: TrentService.ListKeys\r\n"
+            b"Content-Type: application/x-amz-json-1.1\r\n"
+            b"Content-Length: 100\r\n\r\n{"
+        )
         received = b""
         while chunk := sock.recv(4096):
             received += chunk
@@ -242,13 +274,20 @@ def test_logs_hold_no_bodies_or_signatures(api, caplog):
         raw_post(api.url, b"{}", keys=type(api.root)(api.root.access_key_id, "wrong"))
     assert "Encrypt" in caplog.text and "Decrypt" in caplog.text
     logged = caplog.text
-    for forbidden in (secret_text.decode(), base64.b64encode(secret_text).decode(),
-                      base64.b64encode(blob).decode()[:40], api.root.secret, "Signature="):
+    for forbidden in (
+        secret_text.decode(),
+        base64.b64encode(secret_text).decode(),
+        base64.b64encode(blob).decode()[:40],
+        api.root.secret,
+        "Signature=",
+    ):
         assert forbidden not in logged
 
 
 def test_the_api_package_does_not_import_textual():
-    code = ("import sys, kmstui.api.server, kmstui.api.client, kmstui.commands.serve; "
-            "sys.exit(1 if any(m == 'textual' or m.startswith('textual.') "
-            "for m in sys.modules) else 0)")
+    code = (
+        "import sys, kmstui.api.server, kmstui.api.client, kmstui.commands.serve; "
+        "sys.exit(1 if any(m == 'textual' or m.startswith('textual.') "
+        "for m in sys.modules) else 0)"
+    )
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
