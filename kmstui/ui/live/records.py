@@ -45,7 +45,7 @@ def short_principal(arn: str) -> str:
     almost always, and the detail view shows the whole ARN."""
     parts = arn.split(":", 5)
     if len(parts) == 6 and parts[0] == "arn":
-        return parts[5]
+        return parts[5].replace("assumed-role/aws:ec2-infrastructure/", "ec2-infrastructure/")
     return arn
 
 
