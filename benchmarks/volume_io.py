@@ -9,7 +9,11 @@ time (queue depth 1) and 32 at a time (``writev``/``readv``). Each figure is
 shown in MiB/s, IOPS and as a share of openssl's speed measured in the same run.
 
 :func:`measure_device` takes anything with ``size``, ``read``, ``write``,
-``readv`` and ``writev``, so an attached engine volume can be measured the same way.
+``readv`` and ``writev``. Unless ``--no-engine`` is given, the same workloads then
+run through an engine volume: an encrypted gp3 volume created and attached through
+the EC2 operations (its DEK from KMS), its I/O through ``engine.ec2.volume_device``
+with the volume's rate limit switched off (``engine:`` rows), so the table shows
+what the service layer (metrics, device wrapper) costs over the raw block device.
 """
 
 from __future__ import annotations
@@ -211,11 +215,64 @@ def fill(device: BlockDevice) -> None:
 # -- report ----------------------------------------------------------------------------
 
 
+class _Window:
+    """The first ``size`` bytes of a device (an engine volume is whole GiBs)."""
+
+    def __init__(self, device, size: int):
+        self._device = device
+        self.size = size
+
+    def __getattr__(self, name):
+        return getattr(self._device, name)
+
+
+def measure_engine_volume(size: int, seconds: float, queue_depth: int, folder: str) -> list[Result]:
+    """The workloads through an attached engine volume (rate limit off)."""
+    from kmstui.ebs import install
+    from kmstui.engine import Engine
+
+    engine = Engine(Path(folder) / "data", Path(folder) / "config", record_events=False)
+    try:
+        ec2 = install(engine)
+        ec2.settings.rate_limits_enabled = False
+        instance = engine.call(
+            "RunInstances", {"ImageId": "ami-0bench000", "MinCount": 1, "MaxCount": 1}
+        )["Instances"][0]["InstanceId"]
+        volume = engine.call(
+            "CreateVolume",
+            {
+                "Size": -(-size // (1024 * MIB)),
+                "AvailabilityZone": f"{engine.region}a",
+                "VolumeType": "gp3",
+                "Encrypted": True,
+            },
+        )
+        engine.call(
+            "AttachVolume",
+            {"VolumeId": volume["VolumeId"], "InstanceId": instance, "Device": "/dev/sdf"},
+        )
+        device = _Window(ec2.volume_device(volume["VolumeId"]), size)
+        fill(device)
+        device.flush()
+        results = measure_device(device, seconds, queue_depth=queue_depth)
+        for result in results:
+            result.workload = f"engine: {result.workload}"
+        return results
+    finally:
+        ec2 = getattr(engine, "ec2", None)
+        if ec2 is not None:
+            ec2.close()
+        engine.close()
+
+
 def print_table(results: list[Result], openssl_bps: float | None) -> None:
-    print(f"{'workload':<20} {'MiB/s':>9} {'IOPS':>10} {'of openssl':>11}")
+    width = max([20, *(len(r.workload) for r in results)])
+    print(f"{'workload':<{width}} {'MiB/s':>9} {'IOPS':>10} {'of openssl':>11}")
     for result in results:
         ratio = f"{result.nbytes / result.elapsed / openssl_bps:>10.1%}" if openssl_bps else "n/a"
-        print(f"{result.workload:<20} {result.mib_per_s:>9.1f} {result.iops:>10.0f} {ratio:>11}")
+        print(
+            f"{result.workload:<{width}} {result.mib_per_s:>9.1f} {result.iops:>10.0f} {ratio:>11}"
+        )
 
 
 def parse_size(text: str) -> int:
@@ -234,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         "--dir", default=None, help="where the temporary backing file goes (default: system temp)"
     )
     parser.add_argument("--no-openssl", action="store_true", help="skip openssl speed")
+    parser.add_argument("--no-engine", action="store_true", help="skip the attached engine volume")
     args = parser.parse_args(argv)
     if args.size < MIB or args.size % MIB:
         parser.error("--size must be a whole number of MiB")
@@ -251,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
             results = measure_device(device, args.seconds, queue_depth=args.queue_depth)
     results += measure_cipher(cipher, args.seconds)
     cipher.wipe()
+    if not args.no_engine:
+        with tempfile.TemporaryDirectory(prefix="kmstui-bench-", dir=args.dir) as folder:
+            results += measure_engine_volume(args.size, args.seconds, args.queue_depth, folder)
     print_table(results, openssl_bps)
     return 0
 

@@ -31,6 +31,7 @@ class VolumeDevice:
         self.size = block_device.size
         self.limiter = limiter
         self.metrics = metrics
+        self._counters = metrics.counters(volume_id)
         self._gate = threading.Lock()
 
     @property
@@ -68,16 +69,13 @@ class VolumeDevice:
 
     def _run(self, write: bool, lengths: list[int], method, requests):
         start = time.perf_counter()
-        operations = self.limiter.operations(lengths)
-        waited = self.limiter.acquire(operations, sum(lengths))
+        nbytes = sum(lengths)
+        waited = 0.0
+        if not self.limiter.unlimited:
+            waited = self.limiter.acquire(self.limiter.operations(lengths), nbytes)
         result = self._guard(method, requests)
-        self.metrics.record(
-            self.volume_id,
-            write=write,
-            operations=len(lengths),
-            nbytes=sum(lengths),
-            latency_s=time.perf_counter() - start,
-            throttled_s=waited,
+        self._counters.record(
+            write, len(lengths), nbytes, time.perf_counter() - start, waited, time.monotonic()
         )
         return result
 

@@ -111,6 +111,8 @@ class VolumeCounters:
     def _bucket(self, now: float) -> Bucket:
         start = now - now % BUCKET_S
         if not self.buckets or self.buckets[-1].start < start:
+            if self.buckets:
+                _fold(self.buckets[-1], self.totals)  # totals hold every finished bucket
             self.buckets.append(Bucket(start))
         return self.buckets[-1]
 
@@ -124,15 +126,16 @@ class VolumeCounters:
         now: float,
     ) -> None:
         with self.lock:
-            for bucket in (self._bucket(now), self.totals):
-                if write:
-                    bucket.write_ops += operations
-                    bucket.write_bytes += nbytes
-                else:
-                    bucket.read_ops += operations
-                    bucket.read_bytes += nbytes
+            bucket = self._bucket(now)
+            if write:
+                bucket.write_ops += operations
+                bucket.write_bytes += nbytes
+            else:
+                bucket.read_ops += operations
+                bucket.read_bytes += nbytes
+            if throttled_s:
                 bucket.throttled_s += throttled_s
-                bucket.latency.add(latency_s, operations)
+            bucket.latency.add(latency_s, operations)
             self.changed += 1
 
     def snapshot(self, now: float, window_s: float = WINDOW_S) -> dict[str, Any]:
@@ -142,7 +145,10 @@ class VolumeCounters:
             latency = LatencyHistogram()
             for b in recent:
                 latency.merge(b.latency)
-            totals = self.totals
+            totals = Bucket(0.0)
+            _fold(self.totals, totals)
+            if self.buckets:
+                _fold(self.buckets[-1], totals)
             out = {
                 "VolumeId": self.volume_id,
                 "WindowSeconds": window_s,
@@ -179,6 +185,15 @@ class VolumeCounters:
                 for b in self.buckets
                 if current - seconds <= b.start < current
             ]
+
+
+def _fold(source: Bucket, into: Bucket) -> None:
+    into.read_ops += source.read_ops
+    into.write_ops += source.write_ops
+    into.read_bytes += source.read_bytes
+    into.write_bytes += source.write_bytes
+    into.throttled_s += source.throttled_s
+    into.latency.merge(source.latency)
 
 
 class VolumeMetrics:
