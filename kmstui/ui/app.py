@@ -53,9 +53,10 @@ APP_ACTIONS = [
 
 class KmsConsole(App):
     TITLE = "kmstui"
-    CSS_PATH = "console.tcss"
+    CSS_PATH = str(Path(__file__).with_name("console.tcss"))  # subclasses live elsewhere
     BINDINGS = bindings(*APP_ACTIONS)
     MODES = {mode: _mode(mode, f"{title}Screen") for mode, title in SECTIONS}
+    DEFAULT_MODE = "keys"  # built as the first screen; the other sections when first shown
     ENABLE_COMMAND_PALETTE = True
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
@@ -83,12 +84,23 @@ class KmsConsole(App):
         for theme in self.loaded_themes.themes:
             self.register_theme(theme)
         wanted = self.config.theme or DEFAULT_THEME
-        self.theme = wanted if wanted in self.available_themes else (
-            DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark")
+        self._use_theme(wanted if wanted in self.available_themes else (
+            DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"))
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         if engine is not None:
             self._engine_ready(engine)
+
+    def _use_theme(self, name: str) -> None:
+        """The starting theme. Assigning ``App.theme`` before the first frame queues a
+        second parse of all CSS; the first parse has not happened yet, so set the
+        value and what the theme watcher would (classes, ANSI colour mapping) only."""
+        self.set_reactive(App.theme, name)
+        dark = self.current_theme.dark
+        classes = {c: False for c in self.classes if c.startswith("-theme-")}
+        self.update_classes({**classes, f"-theme-{name}": True, "-dark-mode": dark,
+                             "-light-mode": not dark}, update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
 
     def _engine_ready(self, engine: Engine) -> None:
         self.engine = engine
@@ -100,7 +112,6 @@ class KmsConsole(App):
         for problem in [*self.loaded_themes.problems,
                         *([self.config.problem] if self.config.problem else [])]:
             self.notify(problem, title="Skipped a bad file", severity="warning", markup=False)
-        self.switch_mode("keys")
         if self.engine is None and self._open_engine is not None:
             # Opening imports the engine; do it once the first frame is on screen.
             self.call_after_refresh(self._open)

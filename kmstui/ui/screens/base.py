@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from kmstui.ui.messages import DataChanged
+from kmstui.ui.widgets.footer import ConsoleFooter
 from kmstui.ui.widgets.topbar import TopBar
 
 
@@ -18,7 +18,7 @@ class ConsoleScreen(Screen):
     def compose(self) -> ComposeResult:
         yield TopBar(self.SECTION)
         yield from self.compose_body()
-        yield Footer()
+        yield ConsoleFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

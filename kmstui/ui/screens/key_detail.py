@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
@@ -21,6 +21,7 @@ from kmstui.ui.format import date, day, markup, plain, state_markup
 from kmstui.ui.messages import DataChanged
 from kmstui.ui.models import KeyDetail, key_events, read_key_detail, test_encrypt
 from kmstui.ui.widgets.events import EventTable
+from kmstui.ui.widgets.footer import ConsoleFooter
 from kmstui.ui.widgets.topbar import TopBar
 
 ROTATION_MIN, ROTATION_MAX = 90, 2560
@@ -118,7 +119,7 @@ class KeyDetailScreen(Screen):
                 yield DataTable(id="aliases-table", cursor_type="row")
             with TabPane("Events", id="events"):
                 yield EventTable(self.app.engine, self._my_events, id="events-table")
-        yield Footer()
+        yield ConsoleFooter()
 
     def _my_events(self, recent: list[dict]) -> list[dict]:
         arn = (self.detail.metadata.get("Arn") if self.detail else "") or ""
