@@ -138,7 +138,7 @@ async def drive(seconds: float, warmup: float) -> dict:
     rss: list[tuple[float, float]] = []
     app = Host()
     began = time.perf_counter()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(120, 40)):
         pane = app.query_one(MonitorPane)
         events = app.query_one(EventList)
         next_sample = began
