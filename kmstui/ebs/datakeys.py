@@ -34,6 +34,7 @@ setting affects only volumes created afterwards.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -104,7 +105,7 @@ class WrappedDataKey:
 class DataKeys:
     """EC2's side of the conversation with KMS."""
 
-    def __init__(self, engine: Engine, caller_model: callable):
+    def __init__(self, engine: Engine, caller_model: Callable[[], str]):
         self.engine = engine
         self._caller_model = caller_model
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from tinydb import Query
 
 from kmstui.caller import Caller
+from kmstui.dispatch import ServiceErrors, run_operation
 from kmstui.ebs import resources
 from kmstui.ebs.attachment import Attachment
 from kmstui.ebs.backing import PlainBlockDevice
@@ -30,11 +31,11 @@ from kmstui.ebs.blockdevice import EncryptedBlockDevice
 from kmstui.ebs.datakeys import DataKeys, WrappedDataKey, infrastructure_caller
 from kmstui.ebs.device import VolumeDevice
 from kmstui.ebs.metrics import VolumeMetrics
-from kmstui.ebs.operations import OPERATIONS, CallContext
+from kmstui.ebs.operations import OPERATIONS
 from kmstui.ebs.ratelimit import RateLimiter
 from kmstui.ebs.settings import MIB, EbsSettings
 from kmstui.ebs.xts import XtsCipher
-from kmstui.errors import AwsError, UnknownOperationException, ec2_error
+from kmstui.errors import AwsError, ec2_error
 
 if TYPE_CHECKING:
     from kmstui.engine import Engine
@@ -47,6 +48,15 @@ from kmstui.ebs import snapshots as _snapshots  # noqa: E402,F401
 from kmstui.ebs import volumes as _volumes  # noqa: E402,F401
 
 VOLUMES, SNAPSHOTS, INSTANCES, ATTACHMENTS = "volumes", "snapshots", "instances", "attachments"
+
+_ERRORS = ServiceErrors(
+    bad_request=lambda: ec2_error("InvalidParameterValue", "The request must be a JSON object"),
+    internal=lambda exc: AwsError(
+        f"An internal error has occurred ({type(exc).__name__}); the request was not completed.",
+        code="InternalError",
+        status=500,
+    ),
+)
 
 
 class Ec2Service:
@@ -74,39 +84,10 @@ class Ec2Service:
 
     # -- dispatch ---------------------------------------------------------------------
     def call(self, operation_name: str, params: dict | None, caller: Caller) -> dict:
-        handler = OPERATIONS.get(operation_name)
-        if handler is None:
-            raise UnknownOperationException(f"Unknown operation {operation_name}")
-        params = params or {}
-        ctx = CallContext(operation_name)
-        engine = self.engine
-        error: tuple[str, str] | None = None
-        response: dict | None = None
-        with engine.lock:
-            engine.tick()
-            try:
-                if not isinstance(params, dict):
-                    raise ec2_error("InvalidParameterValue", "The request must be a JSON object")
-                response = handler(self, params, caller, ctx)
-            except AwsError as exc:
-                error = (exc.code, exc.message)
-                raise
-            except Exception as exc:
-                error = ("InternalError", f"An internal error has occurred: {exc}")
-                raise AwsError(error[1], code="InternalError", status=500) from exc
-            finally:
-                engine.emit(
-                    service="ec2",
-                    operation=operation_name,
-                    caller=caller,
-                    request=params,
-                    response=response,
-                    error=error,
-                    resources=ctx.resources,
-                    decision=None,
-                    extra=ctx.extra or None,
-                )
-        return response
+        """Run one EC2 operation as ``caller``; one ``ec2.amazonaws.com`` event either way."""
+        return run_operation(
+            self, OPERATIONS, operation_name, params, caller, service_name="ec2", errors=_ERRORS
+        )
 
     # -- records ----------------------------------------------------------------------
     def volume_path(self, volume_id: str) -> Path:

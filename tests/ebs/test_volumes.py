@@ -224,3 +224,25 @@ def test_delete_volume_removes_it_and_its_backing_file(ebs):
     ebs.call("DeleteVolume", {"VolumeId": volume_id})
     assert ebs.call("DescribeVolumes")["Volumes"] == []
     assert not (ebs.engine.data_dir / "volumes" / f"{volume_id}.img").exists()
+
+
+def test_a_disk_failure_is_an_internal_error_that_leaves_no_volume(ebs, monkeypatch):
+    from kmstui.ebs import backing
+
+    def full(path, size):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(backing, "create_sparse", full)
+    error = error_of(lambda: ebs.volume())
+    assert error.code == "InternalError"
+    assert ebs.call("DescribeVolumes")["Volumes"] == []
+    assert ebs.named("CreateVolume")[0]["errorCode"] == "InternalError"
+
+
+def test_a_failed_record_write_removes_the_new_backing_file(ebs, monkeypatch):
+    def failing(record):
+        raise OSError(5, "I/O error")
+
+    monkeypatch.setattr(ebs.ec2, "save_volume", failing)
+    assert error_of(lambda: ebs.volume()).code == "InternalError"
+    assert list((ebs.engine.data_dir / "volumes").iterdir()) == []
