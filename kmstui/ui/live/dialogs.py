@@ -28,8 +28,10 @@ class _Form(Dialog[dict]):
         Action("dialog.cancel", "escape", "cancel", "Cancel", "Close without doing anything")
     )
     DEFAULT_CSS = """
+    _Form .box { overflow-y: auto; }
     _Form .field { height: auto; }
-    _Form Label.caption { margin-top: 1; color: $text-muted; }
+    _Form .field Vertical { height: auto; }
+    _Form Label.caption { color: $text-muted; }
     _Form Select { width: 100%; }
     """
     TITLE_TEXT = ""
@@ -123,9 +125,26 @@ class AttachScreen(_Form):
     TITLE_TEXT = "Attach volume"
     CONFIRM = "Attach"
 
-    def __init__(self, volume_id: str, instances: list[tuple[str, str]]):
+    def __init__(
+        self,
+        volume_id: str,
+        instances: list[tuple[str, str]],
+        used: dict[str, set[str]] | None = None,
+    ):
         super().__init__()
         self.volume_id, self.instances = volume_id, instances
+        self.used = used or {}
+
+    def free_device(self, instance_id: str) -> str:
+        taken = self.used.get(instance_id, set())
+        return next(
+            (f"/dev/sd{letter}" for letter in "fghijklmnop" if f"/dev/sd{letter}" not in taken),
+            "/dev/sdf",
+        )
+
+    @on(Select.Changed, "#instance")
+    def _instance(self, event: Select.Changed) -> None:
+        self.query_one("#device", Input).value = self.free_device(str(event.value))
 
     def fields(self) -> ComposeResult:
         yield Static(plain(f"Volume {self.volume_id}"), classes="hint")
@@ -133,7 +152,7 @@ class AttachScreen(_Form):
         choices = [*self.instances, ("a new instance (RunInstances, t3.micro)", NEW_INSTANCE)]
         yield Select(choices, value=choices[0][1], allow_blank=False, id="instance")
         yield Label("Device", classes="caption")
-        yield Input("/dev/sdf", id="device")
+        yield Input(self.free_device(choices[0][1]), id="device")
 
     def result(self) -> dict:
         device = self.query_one("#device", Input).value.strip()

@@ -367,7 +367,11 @@ class VolumesPane(Vertical):
             return out
 
         def ask(choices: list[tuple[str, str]]) -> None:
-            self.app.push_screen(AttachScreen(volume_id, choices), attach)
+            used: dict[str, set[str]] = {}
+            for other in self.volumes:
+                for attachment in other.get("Attachments", []):
+                    used.setdefault(attachment["InstanceId"], set()).add(attachment["Device"])
+            self.app.push_screen(AttachScreen(volume_id, choices, used), attach)
 
         def attach(choice: dict | None) -> None:
             if not choice:
