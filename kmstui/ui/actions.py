@@ -23,6 +23,7 @@ class Action:
     show: bool = True
     key_display: str | None = None
     priority: bool = False
+    group: str | None = None  # consecutive actions of a group share one footer label
 
     @property
     def noun(self) -> str:
@@ -35,7 +36,8 @@ class Action:
     def binding(self) -> Binding:
         return Binding(self.key, self.action, self.description, show=self.show,
                        key_display=self.key_display, priority=self.priority,
-                       tooltip=self.tooltip, id=self.id)
+                       tooltip=self.tooltip, id=self.id,
+                       group=Binding.Group(self.group, compact=True) if self.group else None)
 
 
 def bindings(*actions: Action) -> list[Binding]:

@@ -4,6 +4,7 @@ place every engine request goes through (:meth:`KmsConsole.call`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,16 @@ def _mode(module: str, name: str) -> Callable[[], Any]:
         return getattr(importlib.import_module(f"kmstui.ui.screens.{module}"), name)()
 
     return make
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """``kmstui --serve``: the AWS JSON endpoint, served from the console's own event
+    loop while it runs (see :class:`kmstui.api.server.EndpointServer`)."""
+
+    host: str = "127.0.0.1"
+    port: int = 4599
+    allow_any_credentials: bool = False
 
 
 SECTIONS = [("keys", "Keys"), ("principals", "Principals"), ("volumes", "Volumes"),
@@ -62,12 +73,15 @@ class KmsConsole(App):
 
     acting_as: reactive[Caller] = reactive(Caller.root, init=False)
     clock_text: reactive[str] = reactive("", init=False)
+    serve_url: reactive[str] = reactive("", init=False)
 
     def __init__(self, engine: Engine | None = None, *,
                  open_engine: Callable[[], Engine] | None = None,
-                 config_dir: str | Path | None = None, theme_dirs: list[Path] | None = None):
+                 config_dir: str | Path | None = None, theme_dirs: list[Path] | None = None,
+                 serve: ServeOptions | None = None):
         """``engine``: an open engine (tests pass one). ``open_engine``: how to open one;
-        it runs on a worker after the first frame so the console appears at once."""
+        it runs on a worker after the first frame so the console appears at once.
+        ``serve``: also serve the AWS JSON endpoint once the engine is open."""
         from kmstui.ui.commands import ConsoleCommands
         from kmstui.ui.config import ConsoleConfig
         from kmstui.ui.themes import DEFAULT_THEME, load_themes
@@ -77,6 +91,8 @@ class KmsConsole(App):
         self.engine = engine
         self._open_engine = open_engine
         self.open_error: str | None = None
+        self.serve_options = serve
+        self.endpoint = None  # the EndpointServer while serving
         self.config_dir = paths.config_dir(config_dir)
         self.config = ConsoleConfig.load(self.config_dir)
         dirs = theme_dirs or [paths.resource_dir("themes"), self.config_dir / "themes"]
@@ -115,6 +131,8 @@ class KmsConsole(App):
         if self.engine is None and self._open_engine is not None:
             # Opening imports the engine; do it once the first frame is on screen.
             self.call_after_refresh(self._open)
+        elif self.engine is not None:
+            self._start_serving()
 
     @work(thread=True, exit_on_error=False, group="open")
     def _open(self) -> None:
@@ -132,10 +150,46 @@ class KmsConsole(App):
         self.mutate_reactive(KmsConsole.acting_as)
         self.clock_text = self._engine_date()
         self.screen.post_message(DataChanged())
+        self._start_serving()
 
     def _cannot_open(self, message: str) -> None:
         self.open_error = message
         self.exit(return_code=2)
+
+    # -- the endpoint -----------------------------------------------------------------
+    def _start_serving(self) -> None:
+        if self.serve_options is not None and self.endpoint is None:
+            self.run_worker(self._serve(self.serve_options), group="serve", exit_on_error=False)
+
+    async def _serve(self, options: ServeOptions) -> None:
+        import logging
+
+        from kmstui.api.server import EndpointServer
+
+        # The endpoint logs to stderr, which the console's screen owns: keep it quiet.
+        logging.getLogger("kmstui.api").setLevel(logging.ERROR)
+        server = EndpointServer(self.engine, options.host, options.port,
+                                allow_any_credentials=options.allow_any_credentials)
+        try:
+            self.serve_url = await server.start()
+        except OSError as exc:
+            from kmstui.ui.dialogs.error import ErrorScreen
+
+            self.push_screen(ErrorScreen(
+                "Cannot serve", f"Cannot listen on {options.host}:{options.port}: "
+                f"{exc.strerror or exc}. The console runs without the endpoint.", "--serve"))
+            return
+        self.endpoint = server
+        self.notify(f"Serving KMS at {self.serve_url}", markup=False)
+
+    async def stop_serving(self) -> None:
+        server, self.endpoint = self.endpoint, None
+        if server is not None:
+            await server.stop()
+            self.serve_url = ""
+
+    async def on_unmount(self) -> None:
+        await self.stop_serving()  # before run() closes the engine
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.engine is None and action in ("switch_mode", "switch_principal",
@@ -259,7 +313,13 @@ def run(args) -> int:
     """The ``kmstui`` command without a subcommand: open the console."""
     from kmstui.commands.common import fail, open_engine
 
-    app = KmsConsole(open_engine=lambda: open_engine(args, command="console"))
+    serve = None
+    if getattr(args, "serve", False):
+        if not 0 <= args.port <= 65535:
+            return fail(f"--port must be 0-65535, not {args.port}")
+        serve = ServeOptions(port=args.port)
+    app = KmsConsole(open_engine=lambda: open_engine(args, command="kmstui console"),
+                     serve=serve)
     try:
         app.run()
     finally:

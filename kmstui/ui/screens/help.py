@@ -3,13 +3,19 @@ can never fall behind the code."""
 
 from __future__ import annotations
 
+import re
+
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Label
+from textual.widgets import Label, Static
 
 from kmstui.ui.actions import Action, bindings, palette_title
 from kmstui.ui.format import plain
+
+NARROW_BELOW = 100  # terminal columns under which the id goes under the command
 
 
 def help_rows(screen: Screen) -> list[tuple[str, str, str, str]]:
@@ -28,7 +34,40 @@ def help_rows(screen: Screen) -> list[tuple[str, str, str, str]]:
             continue
         marker = "" if active.enabled else " (n/a here)"
         rows[name] = (shown, name + marker, binding.tooltip, binding.id or "")
-    return sorted(rows.values(), key=lambda r: (r[1].split(":")[0], r[1]))
+    # By noun; within a noun, in the order the code declares them (tabs left to right).
+    return sorted(rows.values(), key=lambda r: r[1].split(":")[0])
+
+
+def screen_title(screen: Screen) -> str:
+    """The name people call a screen: its HELP_TITLE, its section's title, or its class
+    name in words ("CreateKeyScreen" -> "Create key")."""
+    if getattr(screen, "HELP_TITLE", ""):
+        return screen.HELP_TITLE
+    from kmstui.ui.app import SECTIONS
+
+    section = dict(SECTIONS).get(getattr(screen, "SECTION", ""))
+    if section:
+        return section
+    words = re.findall(r"[A-Z][a-z]*|[a-z]+|\d+", type(screen).__name__.removesuffix("Screen"))
+    return " ".join(words).capitalize() or "Console"
+
+
+def help_table(rows: list[tuple[str, str, str, str]], narrow: bool) -> Table:
+    """Ids are never cut: they are what ``[keymap]`` in config.toml needs. When narrow,
+    each id goes under its command and the descriptions wrap."""
+    table = Table(box=None, expand=True, show_edge=False, pad_edge=False, padding=(0, 1),
+                  header_style="bold")
+    table.add_column("Key", no_wrap=True, style="bold")
+    table.add_column("Command", no_wrap=True)
+    table.add_column("What it does", ratio=1)
+    if not narrow:
+        table.add_column("Id", no_wrap=True, style="dim")
+    for key, command, what, binding_id in rows:
+        if narrow:
+            table.add_row(key, Text.assemble(command, "\n", (binding_id, "dim")), what)
+        else:
+            table.add_row(key, command, what, binding_id)
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
@@ -42,19 +81,26 @@ class HelpScreen(ModalScreen[None]):
 
     @classmethod
     def for_screen(cls, screen: Screen) -> HelpScreen:
-        title = getattr(screen, "SECTION", "") or type(screen).__name__.removesuffix("Screen")
-        return cls(f"Help — {title.replace('_', ' ').capitalize()}", help_rows(screen))
+        return cls(f"Help — {screen_title(screen)}", help_rows(screen))
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="box help"):
             yield Label(plain(self.title_text), classes="dialog-title")
-            table = DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
-            table.add_columns("Key", "Command", "What it does", "Id")
-            for row in self.rows:
-                table.add_row(*row)
-            yield table
-            yield Label("Remap any key by id in config.toml: [keymap] \"key.disable\" = \"D\"",
-                        classes="hint")
+            with VerticalScroll(id="help-scroll"):
+                yield Static(id="help-table")
+            yield Label("Remap a key by its id in config.toml: [keymap] \"key.disable\" = \"D\"",
+                        classes="hint", markup=False)
+
+    def on_mount(self) -> None:
+        self._draw()
+        self.query_one("#help-scroll").focus()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        self.query_one("#help-table", Static).update(
+            help_table(self.rows, self.app.size.width < NARROW_BELOW))
 
     async def action_dismiss(self, result=None) -> None:
         self.dismiss(None)

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tabs, TextArea
 
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
@@ -25,6 +25,10 @@ from kmstui.ui.widgets.footer import ConsoleFooter
 from kmstui.ui.widgets.topbar import TopBar
 
 ROTATION_MIN, ROTATION_MAX = 90, 2560
+
+TABS = [("overview", "Overview"), ("policy", "Policy"), ("grants", "Grants"),
+        ("rotation", "Rotation"), ("aliases", "Aliases & Tags"), ("events", "Events")]
+TAB_TITLES = dict(TABS)
 
 TAB_ACTIONS = {
     "toggle_rotation": "rotation", "rotation_period": "rotation", "rotate_now": "rotation",
@@ -63,8 +67,16 @@ def period_problem(text: str) -> str | None:
 
 
 class KeyDetailScreen(Screen):
+    HELP_TITLE = "Key detail"
     BINDINGS = bindings(
         Action("key.back", "escape", "back", "Back", "Back to the key list"),
+        Action("tab.previous", "left_square_bracket", "step_tab(-1)", "Previous tab",
+               "Show the tab to the left", key_display="[", group="Tab"),
+        Action("tab.next", "right_square_bracket", "step_tab(1)", "Next tab",
+               "Show the tab to the right", key_display="]", group="Tab"),
+        *(Action(f"tab.{tab}", f"alt+{n}", f"show_tab('{tab}')", title,
+                 f"Show the {title} tab", show=False)
+          for n, (tab, title) in enumerate(TABS, start=1)),
         Action("key.copy-arn", "y", "copy_arn", "Copy ARN", "Copy the key ARN", show=False),
         Action("key.test-encrypt", "t", "test_encrypt", "Test encrypt",
                "Encrypt and decrypt a sample as the acting-as principal"),
@@ -95,29 +107,29 @@ class KeyDetailScreen(Screen):
         yield TopBar("keys")
         yield Static("", id="key-title", classes="title")
         with TabbedContent(id="tabs", initial="overview"):
-            with TabPane("Overview", id="overview"):
+            with TabPane(TAB_TITLES["overview"], id="overview"):
                 yield DataTable(id="overview-table", cursor_type="row", show_header=False)
-            with TabPane("Policy", id="policy"):
+            with TabPane(TAB_TITLES["policy"], id="policy"):
                 pane = _policy_pane(self.app.engine, self.key_id, lambda: self.app.acting_as)
                 if pane is not None:
                     yield pane
                 else:
                     with VerticalScroll(id="policy-scroll"):
                         yield Static("", id="policy-text", classes="code")
-            with TabPane("Grants", id="grants"):
+            with TabPane(TAB_TITLES["grants"], id="grants"):
                 pane = _grants_pane(self.app.engine, self.key_id, lambda: self.app.acting_as)
                 if pane is not None:
                     yield pane
                 else:
                     yield Static("", id="fallback-grants-note", classes="note")
                     yield DataTable(id="fallback-grants", cursor_type="row")
-            with TabPane("Rotation", id="rotation"):
+            with TabPane(TAB_TITLES["rotation"], id="rotation"):
                 yield Static("", id="rotation-summary", classes="summary")
                 yield DataTable(id="rotations-table", cursor_type="row")
-            with TabPane("Aliases & Tags", id="aliases"):
+            with TabPane(TAB_TITLES["aliases"], id="aliases"):
                 yield Static("", id="description", classes="summary")
                 yield DataTable(id="aliases-table", cursor_type="row")
-            with TabPane("Events", id="events"):
+            with TabPane(TAB_TITLES["events"], id="events"):
                 yield EventTable(self.app.engine, self._my_events, id="events-table")
         yield ConsoleFooter()
 
@@ -290,6 +302,27 @@ class KeyDetailScreen(Screen):
     # -- actions ----------------------------------------------------------------------
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_step_tab(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        names = [tab for tab, _ in TABS]
+        index = names.index(tabs.active) if tabs.active in names else 0
+        self.action_show_tab(names[(index + step) % len(names)])
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        self.call_after_refresh(self._focus_tab, tab)
+
+    def _focus_tab(self, tab: str) -> None:
+        """Focus the tab's first table so its keys work at once; the policy editor
+        would take "[" and "]" as text, so there the tab strip keeps the focus (Tab
+        moves into the editor)."""
+        pane = self.query_one(f"#{tab}", TabPane)
+        first = next((w for w in pane.query("*") if w.focusable), None)
+        if first is None or isinstance(first, TextArea):
+            self.query_one(Tabs).focus()
+        else:
+            first.focus()
 
     def _key(self) -> str:
         return self.detail.metadata["KeyId"] if self.detail else self.key_id

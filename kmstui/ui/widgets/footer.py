@@ -12,7 +12,7 @@ from textual.widgets import Footer
 
 class ConsoleFooter(Footer):
     def __init__(self) -> None:
-        super().__init__(compact=True)
+        super().__init__()
         self._shown: tuple = ()
         self._pending = False
 

@@ -1,5 +1,6 @@
 """The line at the top of every section: the sections with their number keys, the
-acting-as principal (click to switch) and the engine date."""
+endpoint's URL while ``--serve`` serves it, the acting-as principal (click to switch)
+and the engine date."""
 
 from __future__ import annotations
 
@@ -26,6 +27,23 @@ class ActingAs(Static):
         self.app.run_action("app.switch_principal")
 
 
+class Serving(Static):
+    """The endpoint SDKs can call while the console serves it; hidden otherwise. The
+    short form (narrow terminals) is the port alone."""
+
+    def __init__(self, *, short: bool = False, **kwargs):
+        super().__init__(classes="serving", **kwargs)
+        self.short = short
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "serve_url", self._show)
+
+    def _show(self, url: str) -> None:
+        self.set_class(bool(url), "-on")
+        self.update(f"⇄ :{url.rsplit(':', 1)[-1]}" if self.short else f"serving {url}")
+        self.tooltip = f"aws kms list-keys --endpoint-url {url}" if url else None
+
+
 class EngineDate(Static):
     def on_mount(self) -> None:
         self.watch(self.app, "clock_text", lambda text: self.update(f"engine time {text}"))
@@ -46,6 +64,8 @@ class TopBar(Horizontal):
                 label.add_class("-current")
             yield label
         yield Static(id="spacer")
+        yield Serving(id="serving")
+        yield Serving(id="serving-short", short=True)
         yield ActingAs(id="acting-as")
         yield EngineDate(id="engine-date")
 

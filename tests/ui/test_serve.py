@@ -1,0 +1,92 @@
+"""``kmstui --serve``: the AWS JSON endpoint runs in the console's own event loop, its
+URL shows in the top bar, and SDK calls appear in the live event stream."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+from consoletest import SIZE, settle
+from textual.widgets import DataTable
+
+from kmstui.ui.app import KmsConsole, ServeOptions
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def sdk_client(url: str, access_key: dict):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("kms", endpoint_url=url, region_name="us-east-1",
+                        aws_access_key_id=access_key["AccessKeyId"],
+                        aws_secret_access_key=access_key["SecretAccessKey"],
+                        config=Config(retries={"max_attempts": 1}))
+
+
+async def wait_for(condition, pilot, tries: int = 50) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("timed out")
+
+
+async def test_an_sdk_call_to_the_served_endpoint_shows_in_the_event_stream(engine, tmp_path):
+    engine.call("CreateUser", {"UserName": "sdk"})
+    engine.call("PutUserPolicy", {"UserName": "sdk", "PolicyName": "kms", "PolicyDocument":
+                                  '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",'
+                                  ' "Action": "kms:*", "Resource": "*"}]}'})
+    access_key = engine.call("CreateAccessKey", {"UserName": "sdk"})["AccessKey"]
+    key_id = engine.call("ListAliases")["Aliases"]
+    key_id = next(a["TargetKeyId"] for a in key_id if a["AliasName"] == "alias/app-data")
+    port = free_port()
+    app = KmsConsole(engine, config_dir=tmp_path / "config", serve=ServeOptions(port=port))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await wait_for(lambda: app.serve_url, pilot)
+        assert app.serve_url == f"http://127.0.0.1:{port}"
+        assert f"serving http://127.0.0.1:{port}" in str(
+            app.screen.query_one("#serving").render())
+
+        client = sdk_client(app.serve_url, access_key)
+        reply = await asyncio.to_thread(client.generate_data_key, KeyId=key_id,
+                                        KeySpec="AES_256")
+        assert len(reply["Plaintext"]) == 32
+
+        def sdk_events():
+            return [r for r in engine.events.recent if r.get("eventName") == "GenerateDataKey"
+                    and "user/sdk" in (r.get("userIdentity") or {}).get("arn", "")]
+
+        assert sdk_events()
+        await pilot.press("4")
+        await settle(pilot)
+        table = app.screen.query_one("#monitor-events", DataTable)
+        await wait_for(lambda: table.row_count and "GenerateDataKey" in [
+            str(c) for c in table.get_row_at(0)], pilot)
+    assert app.endpoint is None and app.serve_url == ""
+    with socket.socket() as sock:  # stopped with the console: nothing listens there now
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+
+
+async def test_a_port_in_use_is_explained_and_the_console_keeps_running(engine, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        app = KmsConsole(engine, config_dir=tmp_path / "config", serve=ServeOptions(port=port))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            from kmstui.ui.dialogs.error import ErrorScreen
+
+            await wait_for(lambda: isinstance(app.screen, ErrorScreen), pilot)
+            assert str(port) in app.screen.message
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen.query_one("#keys", DataTable).row_count
+            assert app.endpoint is None
