@@ -16,6 +16,7 @@ from typing import Any
 from kmstui import paths
 from kmstui.caller import DEFAULT_ACCOUNT, DEFAULT_REGION, Caller
 from kmstui.clock import Clock
+from kmstui.ebs import Ec2Service
 from kmstui.entropy import Entropy
 from kmstui.errors import (
     MalformedPolicyDocumentException,
@@ -65,6 +66,8 @@ class Engine:
             }
             self.iam = IamService(self)
             self.register(self.iam.operations)
+            self.ec2 = Ec2Service(self)
+            self.register(self.ec2.operations)
             self._key_deleted_hooks: list[Callable[[dict], None]] = []
             self._next_due: float | None = None
             self.reschedule()
@@ -272,6 +275,9 @@ class Engine:
 
     # -- lifecycle --------------------------------------------------------------------
     def close(self) -> None:
+        ec2 = getattr(self, "ec2", None)
+        if ec2 is not None:
+            ec2.close()  # wipes attached volumes' data keys; their events are saved below
         if self.event_log is not None:
             self.event_log.close()
         self.store.close()

@@ -14,6 +14,7 @@ import pytest
 
 from kmstui.engine import Engine
 from kmstui.entropy import Entropy
+from kmstui.errors import KMSInternalException
 from kmstui.store import CorruptDatabaseError, DataDirectoryInUse, RootKeyError
 
 
@@ -211,7 +212,7 @@ def test_a_failed_write_leaves_memory_and_disk_unchanged(engine, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(storage, "atomic_write_bytes", disk_full)
-    with pytest.raises(OSError):
+    with pytest.raises(KMSInternalException):
         engine.call("UpdateKeyDescription", {"KeyId": key_id, "Description": "never saved"})
     monkeypatch.undo()
     assert engine.call("DescribeKey", {"KeyId": key_id})["KeyMetadata"]["Description"] == ""
