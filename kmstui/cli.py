@@ -19,6 +19,7 @@ COMMANDS = [
     ("kmstui.commands.clock", "clock"),
     ("kmstui.commands.policy", "policy"),
     ("kmstui.commands.io", "io"),
+    ("kmstui.commands.settings", "settings"),
     ("kmstui.commands.serve", "serve"),
     ("kmstui.commands.demo", "demo"),
 ]

@@ -260,3 +260,19 @@ def test_version_and_help_work_as_a_module():
     assert version.returncode == 0 and version.stdout.startswith("kmstui ")
     help_text = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=60)
     assert help_text.returncode == 0 and "call" in help_text.stdout
+
+
+def test_settings_set_the_ebs_caller_model_for_later_commands(capsys, data_dir):
+    code, out, _ = run(
+        capsys, "settings", "set", "ebs.caller-model", "seed", "--data-dir", data_dir
+    )
+    assert code == 0 and "seed" in out
+    code, out, _ = run(capsys, "settings", "show", "--data-dir", data_dir)
+    assert "ebs.caller-model = seed" in out
+
+
+def test_settings_reject_an_unknown_caller_model(capsys, data_dir):
+    code, _, err = run(
+        capsys, "settings", "set", "ebs.caller-model", "magic", "--data-dir", data_dir
+    )
+    assert code == 2 and "aws" in err
