@@ -29,17 +29,38 @@ def make_story(engine) -> dict:
     """A key, an instance and two volumes, one attached: the same ids every run."""
     key_id = engine.call("CreateKey", {"Description": "volumes"})["KeyMetadata"]["KeyId"]
     engine.call("CreateAlias", {"AliasName": "alias/ebs-volumes", "TargetKeyId": key_id})
-    instance = engine.call("RunInstances", {
-        "ImageId": "ami-0kmstui00000000", "MinCount": 1, "MaxCount": 1,
-        "Placement": {"AvailabilityZone": "us-east-1a"}})["Instances"][0]["InstanceId"]
-    attached = engine.call("CreateVolume", {
-        "Size": 8, "VolumeType": "gp3", "AvailabilityZone": "us-east-1a", "Encrypted": True,
-        "KmsKeyId": "alias/ebs-volumes"})["VolumeId"]
-    spare = engine.call("CreateVolume", {
-        "Size": 20, "VolumeType": "gp2", "AvailabilityZone": "us-east-1a",
-        "Encrypted": True, "KmsKeyId": "alias/ebs-volumes"})["VolumeId"]
-    engine.call("AttachVolume", {"VolumeId": attached, "InstanceId": instance,
-                                 "Device": "/dev/sdf"})
+    instance = engine.call(
+        "RunInstances",
+        {
+            "ImageId": "ami-0kmstui00000000",
+            "MinCount": 1,
+            "MaxCount": 1,
+            "Placement": {"AvailabilityZone": "us-east-1a"},
+        },
+    )["Instances"][0]["InstanceId"]
+    attached = engine.call(
+        "CreateVolume",
+        {
+            "Size": 8,
+            "VolumeType": "gp3",
+            "AvailabilityZone": "us-east-1a",
+            "Encrypted": True,
+            "KmsKeyId": "alias/ebs-volumes",
+        },
+    )["VolumeId"]
+    spare = engine.call(
+        "CreateVolume",
+        {
+            "Size": 20,
+            "VolumeType": "gp2",
+            "AvailabilityZone": "us-east-1a",
+            "Encrypted": True,
+            "KmsKeyId": "alias/ebs-volumes",
+        },
+    )["VolumeId"]
+    engine.call(
+        "AttachVolume", {"VolumeId": attached, "InstanceId": instance, "Device": "/dev/sdf"}
+    )
     return {"key_id": key_id, "instance": instance, "attached": attached, "spare": spare}
 
 
@@ -59,7 +80,10 @@ def fixed_feed(engine, story: dict, *, events: list[dict] | None = None) -> Fixe
             aliases[key["KeyId"]] = names[0]["AliasName"]
     volume = story["attached"]
     return FixedFeed(
-        events=records, aliases=aliases, volumes={volume: story["instance"]},
+        events=records,
+        aliases=aliases,
+        volumes={volume: story["instance"]},
         samples={volume: ThroughputSample(1.95, 1.91, 500.0, 489.0, 412.0, 733.0, 1210.0)},
         graphs={volume: VolumeSeries(wave(600, 1.95), wave(600, 1.91, 3), wave(600, 989.0, 5))},
-        kms_series=[float(x) for x in wave(60, 1000.0, 1)])
+        kms_series=[float(x) for x in wave(60, 1000.0, 1)],
+    )

@@ -24,14 +24,16 @@ async def _volumes(pilot) -> VolumesPane:
     await pilot.press("3")
     await settle(pilot)
     pane = pilot.app.screen.query_one(VolumesPane)
-    await wait_until(pilot, lambda: pane.volumes or pane.query_one("#volumes-note").render(),
-                     what="the volumes")
+    await wait_until(
+        pilot, lambda: pane.volumes or pane.query_one("#volumes-note").render(), what="the volumes"
+    )
     return pane
 
 
 async def _select(pilot, pane: VolumesPane, volume_id: str) -> None:
-    await wait_until(pilot, lambda: any(v["VolumeId"] == volume_id for v in pane.volumes),
-                     what=volume_id)
+    await wait_until(
+        pilot, lambda: any(v["VolumeId"] == volume_id for v in pane.volumes), what=volume_id
+    )
     table = pane.query_one("DataTable")
     table.move_cursor(row=table.get_row_index(volume_id))
     table.focus()
@@ -106,15 +108,24 @@ async def test_a_workload_moves_the_throughput(console, ec2_engine):
         dialog.query_one("#runtime").value = "20"
         dialog.query_one("#runtime").focus()
         await pilot.press("enter")
-        await wait_until(pilot, lambda: pane.feed.throughput(volume_id).iops > 0, 15,
-                         "I/O to be counted")
-        await wait_until(pilot, lambda: str(pane.query_one("DataTable").get_cell(
-            volume_id, "rate")).startswith("●"), what="the live column")
+        await wait_until(
+            pilot, lambda: pane.feed.throughput(volume_id).iops > 0, 15, "I/O to be counted"
+        )
+        await wait_until(
+            pilot,
+            lambda: str(pane.query_one("DataTable").get_cell(volume_id, "rate")).startswith("●"),
+            what="the live column",
+        )
         await pilot.press("4")
         await settle(pilot)
         panel = pilot.app.screen.query_one(ThroughputPanel)
-        await wait_until(pilot, lambda: any(line.volume_id == volume_id and line.sample.iops > 0
-                                            for line in panel.lines), what="the graph")
+        await wait_until(
+            pilot,
+            lambda: any(
+                line.volume_id == volume_id and line.sample.iops > 0 for line in panel.lines
+            ),
+            what="the graph",
+        )
         ec2_engine.ec2.workloads.stop_volume(volume_id)
 
 
@@ -146,8 +157,9 @@ async def test_attach_with_the_key_disabled_is_refused_with_the_kms_error(consol
         await pilot.press("a")
         await settle(pilot)
         await pilot.click("#ok")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ErrorScreen),
-                         what="the error dialog")
+        await wait_until(
+            pilot, lambda: isinstance(pilot.app.screen, ErrorScreen), what="the error dialog"
+        )
         error = pilot.app.screen
         assert error.code == "DisabledException"
         assert "disabled" in error.message
