@@ -1,5 +1,6 @@
-"""Principals: the account's IAM users and roles, their identity policies (read-only)
-and users' access keys (create, deactivate, delete). Needs the IAM service."""
+"""Principals: the account's IAM users and roles, their inline identity policies (edit,
+add and delete in the live-validating policy editor) and users' access keys (create,
+deactivate, delete). Needs the IAM service."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from textual.widgets import DataTable, Label, Static
 
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
-from kmstui.ui.format import date, markup, plain
+from kmstui.ui.format import date, plain, short_arn
 from kmstui.ui.principals import Principal, from_arn, iam_available, principal_choices
 from kmstui.ui.screens.base import ConsoleScreen
 
@@ -50,6 +51,14 @@ def read_principal(call, principal: Principal) -> PrincipalDetail:
     return detail
 
 
+def statement_count(document: str) -> str:
+    try:
+        statements = json.loads(document).get("Statement", [])
+    except (ValueError, AttributeError):
+        return "?"
+    return str(len(statements) if isinstance(statements, list) else 1)
+
+
 def list_principals(engine, call) -> list[Principal]:
     found = {p.arn: p for p in principal_choices(engine)}
     for user in call("ListUsers", {}).get("Users", []):
@@ -71,16 +80,36 @@ class PrincipalLoaded(Message):
         self.detail = detail
 
 
+POLICY_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,.@_-")
+
+
+def policy_name_problem(text: str, taken: set[str]) -> str | None:
+    name = text.strip()
+    if not name:
+        return "Enter a policy name."
+    if len(name) > 128 or not set(name) <= POLICY_NAME_CHARS:
+        return "Up to 128 letters, digits and + = , . @ _ -"
+    if name in taken:
+        return f"{name} exists; edit it instead (p)."
+    return None
+
+
 class PrincipalsScreen(ConsoleScreen):
     SECTION = "principals"
     BINDINGS = bindings(
         Action("principal.act-as", "s", "act_as", "Act as", "Make requests as this principal"),
+        Action("policy.edit", "p", "edit_policy", "Edit policy",
+               "Edit the selected inline policy; saves with PutUserPolicy/PutRolePolicy"),
+        Action("policy.add", "n", "add_policy", "New policy",
+               "Add an inline policy to this user or role (asks for its name)"),
+        Action("policy.delete", "x", "delete_policy", "Delete policy",
+               "DeleteUserPolicy/DeleteRolePolicy for the selected policy (asks first)"),
         Action("access-key.create", "k", "create_access_key", "New access key",
                "CreateAccessKey for this user (the secret is shown once)"),
         Action("access-key.toggle", "v", "toggle_access_key", "(De)activate",
                "UpdateAccessKey: Active ⇄ Inactive"),
         Action("access-key.delete", "x", "delete_access_key", "Delete key",
-               "DeleteAccessKey (asks first)"),
+               "DeleteAccessKey for the selected access key (asks first)"),
         Action("principals.refresh", "ctrl+r", "refresh", "Refresh", "Read again", show=False),
     )
 
@@ -94,9 +123,10 @@ class PrincipalsScreen(ConsoleScreen):
         with Horizontal(id="principals-body"):
             yield DataTable(id="principals", cursor_type="row", zebra_stripes=True)
             with Vertical(id="principal-side"):
-                yield Label("Access keys", classes="heading")
+                yield Label("Access keys", classes="heading", id="access-keys-heading")
                 yield DataTable(id="access-keys", cursor_type="row")
-                yield Label("Identity policies (read-only)", classes="heading")
+                yield Label("Inline identity policies", classes="heading")
+                yield DataTable(id="policy-names", cursor_type="row")
                 with VerticalScroll(id="policies-scroll"):
                     yield Static("", id="policies", classes="code")
 
@@ -104,6 +134,7 @@ class PrincipalsScreen(ConsoleScreen):
         self.query_one("#principals", DataTable).add_columns("Account", "Type", "Name")
         self.query_one("#access-keys", DataTable).add_columns("Access key id", "Status",
                                                               "Created")
+        self.query_one("#policy-names", DataTable).add_columns("Policy", "Statements")
 
     def reload(self) -> None:
         if not iam_available(self.app.engine):
@@ -123,18 +154,20 @@ class PrincipalsScreen(ConsoleScreen):
         try:
             found = list_principals(self.app.engine, self.app.call)
         except AwsError as exc:
-            self.post_message(PrincipalsLoaded(None, f"{exc.code}: {exc.message}"))
+            # Still list who the console can act as; their details say what is denied.
+            known = [from_arn(p.arn) for p in principal_choices(self.app.engine)]
+            self.post_message(PrincipalsLoaded(known, f"{exc.code}: {exc.message}"))
             return
         self.post_message(PrincipalsLoaded(found))
 
     def on_principals_loaded(self, message: PrincipalsLoaded) -> None:
         note = self.query_one("#principals-note", Static)
-        if message.principals is None:
+        if message.problem:
             note.update(plain(f"✕ {message.problem}"))
-            return
-        note.update(plain(f"{len(message.principals)} principal(s) · acting as "
-                          f"{self.app.acting_as.principal}"))
-        self._fill(message.principals)
+        else:
+            note.update(plain(f"{len(message.principals or [])} principal(s) · acting as "
+                              f"{short_arn(self.app.acting_as.principal)}"))
+        self._fill(message.principals or [])
 
     def _fill(self, principals: list[Principal]) -> None:
         self.principals = principals
@@ -174,23 +207,53 @@ class PrincipalsScreen(ConsoleScreen):
 
     def on_principal_loaded(self, message: PrincipalLoaded) -> None:
         self.detail = detail = message.detail
+        user = detail.principal.kind == "user"
+        for widget in (self.query_one("#access-keys-heading"), self.query_one("#access-keys")):
+            widget.display = user  # roles and the root user have no access keys here
         keys = self.query_one("#access-keys", DataTable)
         keys.clear()
         for key in detail.access_keys:
             keys.add_row(plain(key.get("AccessKeyId", "")), plain(key.get("Status", "")),
                          plain(date(key.get("CreateDate"))), key=key.get("AccessKeyId"))
-        if detail.problem:
-            text = plain(f"✕ {detail.problem}")
-        elif detail.policies:
-            text = markup("\n\n".join(f"[b]$name{i}[/b]\n$doc{i}"
-                                      for i in range(len(detail.policies))),
-                          **{f"name{i}": name for i, name in enumerate(detail.policies)},
-                          **{f"doc{i}": doc for i, doc in enumerate(detail.policies.values())})
-        else:
-            text = "(none)" if detail.principal.kind != "root" else \
-                "The account root user needs no identity policy."
-        self.query_one("#policies", Static).update(text)
+        names = self.query_one("#policy-names", DataTable)
+        selected = self.selected_policy()
+        names.clear()
+        for name, document in detail.policies.items():
+            names.add_row(plain(name), plain(statement_count(document)), key=name)
+        if selected in detail.policies:
+            names.move_cursor(row=names.get_row_index(selected), animate=False)
+        self._show_policy()
         self.refresh_bindings()
+
+    def selected_policy(self) -> str | None:
+        table = self.query_one("#policy-names", DataTable)
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+
+    def _show_policy(self) -> None:
+        detail = self.detail
+        name = self.selected_policy()
+        if detail is None:
+            text = plain("")
+        elif detail.problem:
+            text = plain(f"✕ {detail.problem}")
+        elif name is not None:
+            text = plain(detail.policies.get(name, ""))
+        elif detail.principal.kind == "root":
+            text = plain("The account root user needs no identity policy.")
+        else:
+            text = plain("No inline policies. n adds one.")
+        self.query_one("#policies", Static).update(text)
+
+    @on(DataTable.RowHighlighted, "#policy-names")
+    def _policy_highlighted(self) -> None:
+        self._show_policy()
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected, "#policy-names")
+    def _policy_chosen(self) -> None:
+        self.action_edit_policy()
 
     def _selected_access_key(self) -> str | None:
         table = self.query_one("#access-keys", DataTable)
@@ -204,12 +267,72 @@ class PrincipalsScreen(ConsoleScreen):
         principal = self.selected()
         if action == "act_as":
             return principal is not None
+        editable = (principal is not None and principal.kind in ("user", "role")
+                    and iam_available(self.app.engine) and self.detail is not None
+                    and self.detail.principal == principal and not self.detail.problem)
+        policies_focused = self.focused is self.query_one("#policy-names")
+        if action == "add_policy":
+            return editable
+        if action == "edit_policy":
+            return editable and self.selected_policy() is not None
+        if action == "delete_policy":
+            return editable and policies_focused and self.selected_policy() is not None
         if action in ("create_access_key", "toggle_access_key", "delete_access_key"):
             if principal is None or principal.kind != "user" or not iam_available(self.app.engine):
                 return False
+            if action == "delete_access_key" and policies_focused:
+                return False  # x deletes the policy there
             if action != "create_access_key":
                 return self._selected_access_key() is not None
         return True
+
+    # -- identity policies ------------------------------------------------------------
+    def _open_policy(self, name: str, text: str | None) -> None:
+        from kmstui.ui.screens.identity_policy import IdentityPolicyScreen
+
+        assert self.detail is not None
+        self.app.push_screen(IdentityPolicyScreen(self.detail.principal, name, text))
+
+    def action_edit_policy(self) -> None:
+        name = self.selected_policy()
+        if name is not None and self.detail is not None:
+            self._open_policy(name, self.detail.policies.get(name, ""))
+
+    def action_add_policy(self) -> None:
+        if self.detail is None:
+            return
+        from kmstui.ui.dialogs.prompt import PromptScreen
+
+        taken = set(self.detail.policies)
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self._open_policy(name.strip(), None)
+
+        self.app.push_screen(PromptScreen(
+            f"New inline policy for {self.detail.principal.kind}/{self.detail.principal.name}",
+            "Policy name", "", lambda text: policy_name_problem(text, taken),
+            confirm="Edit"), chosen)
+
+    def action_delete_policy(self) -> None:
+        name = self.selected_policy()
+        if name is None or self.detail is None:
+            return
+        from kmstui.ui.dialogs.confirm import ConfirmScreen
+
+        principal = self.detail.principal
+        noun = "User" if principal.kind == "user" else "Role"
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.app.submit(f"Delete{noun}Policy",
+                                {f"{noun}Name": principal.name, "PolicyName": name},
+                                success=f"Deleted policy {name}")
+
+        self.app.push_screen(ConfirmScreen(
+            f"Delete policy {name}?",
+            f"Delete{noun}Policy removes it from {principal.kind}/{principal.name}; what it "
+            "allowed is denied from the next request.", confirm="Delete"), confirmed)
 
     def action_act_as(self) -> None:
         principal = self.selected()
