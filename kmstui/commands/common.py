@@ -8,7 +8,6 @@ import json
 import sys
 from typing import Any
 
-from kmstui.store import CorruptDatabaseError, DataDirectoryInUse, RootKeyError
 
 EXIT_OK, EXIT_AWS_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -34,6 +33,7 @@ def open_engine(args: argparse.Namespace, *, seed: bool = True, command: str | N
     """The engine on ``--data-dir`` (seeded with sample data on first use)."""
     from kmstui.engine import Engine
     from kmstui.sample import seed_if_new
+    from kmstui.store import CorruptDatabaseError, DataDirectoryInUse, RootKeyError
 
     try:
         engine = Engine(getattr(args, "data_dir", None), command=command)
