@@ -11,7 +11,6 @@ import sys
 
 from kmstui import paths
 from kmstui.commands.common import add_data_dir
-from kmstui.store.eventlog import EventLog
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,6 +63,8 @@ def _emit(record: dict, as_json: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from kmstui.store.eventlog import EventLog
+
     directory = paths.data_dir(getattr(args, "data_dir", None)) / "events"
     log = EventLog.open_readonly(directory)
     if args.tail is not None:
