@@ -69,7 +69,7 @@ class KmsConsole(App):
     MODES = {mode: _mode(mode, f"{title}Screen") for mode, title in SECTIONS}
     DEFAULT_MODE = "keys"  # built as the first screen; the other sections when first shown
     ENABLE_COMMAND_PALETTE = True
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
 
     acting_as: reactive[Caller] = reactive(Caller.root, init=False)
     clock_text: reactive[str] = reactive("", init=False)
@@ -146,9 +146,9 @@ class KmsConsole(App):
         self.call_from_thread(self._opened, engine)
 
     def _opened(self, engine: Engine) -> None:
-        self._engine_ready(engine)
+        self._engine_ready(engine)  # sets both quietly: tell their watchers now
         self.mutate_reactive(KmsConsole.acting_as)
-        self.clock_text = self._engine_date()
+        self.mutate_reactive(KmsConsole.clock_text)
         self.screen.post_message(DataChanged())
         self._start_serving()
 

@@ -310,6 +310,9 @@ class KeyDetailScreen(Screen):
         self.action_show_tab(names[(index + step) % len(names)])
 
     def action_show_tab(self, tab: str) -> None:
+        # Focus leaves the old tab first: a focused widget that gets hidden hands focus
+        # to a sibling in its own tab, and that would switch the tab back.
+        self.query_one(Tabs).focus()
         self.query_one(TabbedContent).active = tab
         self.call_after_refresh(self._focus_tab, tab)
 

@@ -31,7 +31,9 @@ class KeysScreen(ConsoleScreen):
     SECTION = "keys"
     AUTO_FOCUS = "#keys"
     BINDINGS = bindings(
-        Action("key.open", "enter", "open_key", "Open", "Show the key's details"),
+        # Priority, or the table's own Enter (select) would hide it from the footer.
+        Action("key.open", "enter", "open_key", "Open", "Show the key's details",
+               priority=True),
         Action("key.create", "n", "create_key", "New", "Create a key (CreateKey)"),
         Action("key.enable", "e", "enable_key", "Enable", "Enable the key (EnableKey)"),
         Action("key.disable", "d", "disable_key", "Disable", "Disable the key (DisableKey)"),
@@ -190,7 +192,9 @@ class KeysScreen(ConsoleScreen):
         row = self.selected_row() if self.is_mounted else None
         state = row.state if row else None
         customer = row is not None and row.manager != "AWS"
-        if action in ("open_key", "copy_arn"):
+        if action == "open_key":  # Enter in the filter box finishes the filter
+            return row is not None and not self.query_one("#filter", Input).has_focus
+        if action == "copy_arn":
             return row is not None
         if action == "enable_key":
             return customer and state == "Disabled"

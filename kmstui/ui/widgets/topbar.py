@@ -46,7 +46,8 @@ class Serving(Static):
 
 class EngineDate(Static):
     def on_mount(self) -> None:
-        self.watch(self.app, "clock_text", lambda text: self.update(f"engine time {text}"))
+        self.watch(self.app, "clock_text",
+                   lambda text: self.update(f"engine time {text}" if text else ""))
 
 
 class TopBar(Horizontal):
