@@ -190,10 +190,10 @@ def measure_device(
     return results
 
 
-def measure_cipher(cipher: XtsCipher, seconds: float) -> list[Result]:
+def measure_cipher(cipher: XtsCipher, seconds: float, suffix: str = "") -> list[Result]:
     """The cipher alone, without file I/O: 1 MiB and 4 KiB encryptions."""
     results = []
-    for label, size in (("xts only 1M", MIB), ("xts only 4k", UNIT)):
+    for label, size in ((f"xts only 1M{suffix}", MIB), (f"xts only 4k{suffix}", UNIT)):
         data = os.urandom(size)
         out = bytearray(size)
 
@@ -301,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"openssl speed -evp aes-256-xts (4096 bytes): {openssl_bps / MIB:.1f} MiB/s")
     print(f"device: {args.size // MIB} MiB sparse file in {args.dir or tempfile.gettempdir()}")
     cipher = XtsCipher(os.urandom(64))
+    backend = "libcrypto (ctypes)" if cipher.uses_libcrypto else "cryptography + numpy"
+    print(f"XTS through {backend}")
     with tempfile.TemporaryDirectory(prefix="kmstui-bench-", dir=args.dir) as folder:
         path = os.path.join(folder, "volume.img")
         with EncryptedBlockDevice(path, args.size, cipher, create=True) as device:
@@ -309,6 +311,10 @@ def main(argv: list[str] | None = None) -> int:
             results = measure_device(device, args.seconds, queue_depth=args.queue_depth)
     results += measure_cipher(cipher, args.seconds)
     cipher.wipe()
+    if cipher.uses_libcrypto:  # the path used where libcrypto cannot be loaded
+        portable = XtsCipher(os.urandom(64), libcrypto=False)
+        results += measure_cipher(portable, args.seconds, " (numpy)")
+        portable.wipe()
     if not args.no_engine:
         with tempfile.TemporaryDirectory(prefix="kmstui-bench-", dir=args.dir) as folder:
             results += measure_engine_volume(args.size, args.seconds, args.queue_depth, folder)

@@ -21,12 +21,25 @@ So batches of units are computed here by the definition of XTS instead:
    buffer, XOR.
 
 A lone unit goes through ``cryptography``'s own XTS, which is faster there.
+
+Faster than both, and used wherever it loads: the system's OpenSSL ``libcrypto``
+(on Linux; usually the library Python's ``ssl`` and ``hashlib`` use) through
+``ctypes``. One XTS context per direction is keyed once; each unit then costs
+two calls, one that sets only the IV (the unit's tweak input; the key schedules
+are kept) and one ``EVP_CipherUpdate`` of the unit, which runs OpenSSL's AES-NI
+XTS, the code ``openssl speed`` measures. That is about 1.9 µs a unit against
+3.7 µs for the numpy path. The library is used only after a known-answer test
+against ``cryptography``'s XTS (two units, both directions); freeing a context
+clears its key schedules.
 """
 
 from __future__ import annotations
 
+import ctypes
+import sys
 import threading
-from collections.abc import Sequence
+import weakref
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -53,6 +66,156 @@ def _times_x(value: int, times: int = 1) -> int:
         if value >> 128:
             value = (value & _MASK128) ^ 0x87
     return value
+
+
+class _Libcrypto:
+    """The few EVP functions of OpenSSL's libcrypto the XTS path needs (OpenSSL >= 1.1.1).
+
+    ``PyDLL``: the GIL stays held during a call (each is well under a microsecond),
+    so a thread waiting for the GIL does not take it at every call of a batch.
+    """
+
+    _lock = threading.Lock()
+    _loaded = False
+    _instance: _Libcrypto | None = None
+    #: Shared-library names tried, in order (the first is what Python's hashlib uses).
+    NAMES = ("libcrypto.so.3", "libcrypto.so.1.1")
+
+    def __init__(self, lib: ctypes.PyDLL) -> None:
+        pointer = ctypes.c_void_p
+        version = lib.OpenSSL_version_num
+        version.restype, version.argtypes = ctypes.c_ulong, []
+        if version() < 0x1010100F:
+            raise OSError("libcrypto older than OpenSSL 1.1.1")
+        self.new_context = lib.EVP_CIPHER_CTX_new
+        self.new_context.restype, self.new_context.argtypes = pointer, []
+        self.free_context = lib.EVP_CIPHER_CTX_free
+        self.free_context.restype, self.free_context.argtypes = None, [pointer]
+        self.xts = lib.EVP_aes_256_xts
+        self.xts.restype, self.xts.argtypes = pointer, []
+        # EVP_CipherInit_ex(ctx, cipher, engine, key, iv, enc); NULL key keeps the key.
+        self.init = lib.EVP_CipherInit_ex
+        self.init.restype = ctypes.c_int
+        self.init.argtypes = [pointer, pointer, pointer, pointer, pointer, ctypes.c_int]
+        # EVP_CipherUpdate(ctx, out, &outl, in, inl)
+        self.update = lib.EVP_CipherUpdate
+        self.update.restype = ctypes.c_int
+        self.update.argtypes = [
+            pointer,
+            pointer,
+            ctypes.POINTER(ctypes.c_int),
+            pointer,
+            ctypes.c_int,
+        ]
+
+    @classmethod
+    def get(cls) -> _Libcrypto | None:
+        """The library, or None where it cannot be loaded or fails its self-test."""
+        if not cls._loaded:
+            with cls._lock:
+                if not cls._loaded:
+                    cls._instance = cls._load()
+                    cls._loaded = True
+        return cls._instance
+
+    @classmethod
+    def _load(cls) -> _Libcrypto | None:
+        # Elsewhere a library of that name may not be OpenSSL (or may abort when loaded).
+        if not sys.platform.startswith("linux"):
+            return None
+        for name in cls.NAMES:
+            try:
+                candidate = cls(ctypes.PyDLL(name))
+                if candidate._self_test():
+                    return candidate
+            except (OSError, AttributeError, RuntimeError):
+                continue
+        return None
+
+    def context(self, key: bytearray, *, encrypt: bool) -> int:
+        """A new XTS context keyed with ``key`` (read in place, not copied)."""
+        ctx = self.new_context()
+        if not ctx:
+            raise MemoryError("EVP_CIPHER_CTX_new failed")
+        key_buffer = (ctypes.c_char * len(key)).from_buffer(key)
+        try:
+            if self.init(ctx, self.xts(), None, ctypes.addressof(key_buffer), None, int(encrypt)):
+                return ctx
+        finally:
+            del key_buffer
+        self.free_context(ctx)
+        raise RuntimeError("OpenSSL refused the AES-256-XTS key")
+
+    def _self_test(self) -> bool:
+        """Two units (the IV-only re-initialisation included), both directions, against
+        ``cryptography``'s XTS."""
+        key = bytearray(range(64))
+        data = bytes(range(256)) * 32
+        units = (5, 2**64 - 1)
+        expected = b"".join(
+            Cipher(algorithms.AES(bytes(key)), modes.XTS(unit.to_bytes(16, "little")))
+            .encryptor()
+            .update(data[i * 4096 : (i + 1) * 4096])
+            for i, unit in enumerate(units)
+        )
+        ivs = [unit.to_bytes(16, "little") for unit in units]
+        out = bytearray(len(data))
+        back = bytearray(len(data))
+        contexts: list[int] = []
+        try:
+            contexts += [self.context(key, encrypt=True), self.context(key, encrypt=False)]
+            written = ctypes.c_int(0)
+            _xts_units(self, contexts[0], ivs, memoryview(data), memoryview(out), 4096, written)
+            _xts_units(self, contexts[1], ivs, memoryview(out), memoryview(back), 4096, written)
+        finally:
+            _free_contexts(self, contexts)
+        return out == expected and back == data
+
+
+def _address(view: memoryview) -> tuple[object, int]:
+    """An object holding ``view``'s buffer (keep it while the address is used) and the
+    address of its first byte."""
+    if not view.readonly:
+        holder = ctypes.c_char.from_buffer(view)
+        return holder, ctypes.addressof(holder)
+    whole = view.obj
+    if type(whole) is bytes and len(whole) == view.nbytes:  # so the view starts at 0
+        return whole, ctypes.cast(whole, ctypes.c_void_p).value
+    array = np.frombuffer(view, np.uint8)  # slower, but takes any read-only buffer
+    return array, array.ctypes.data
+
+
+def _xts_units(
+    lib: _Libcrypto,
+    ctx: int,
+    ivs: Iterable[bytes],
+    source: memoryview,
+    out: memoryview,
+    unit_bytes: int,
+    written: ctypes.c_int,
+) -> None:
+    """XTS of consecutive units of ``source`` (non-empty) into ``out`` (at least as long,
+    writable, may be ``source``: OpenSSL's XTS works in place), unit ``i`` with the
+    16-byte IV ``ivs[i]``. ``written`` receives each call's output length."""
+    source_holder, src = _address(source)
+    out_holder, dst = _address(out)
+    set_iv, update = lib.init, lib.update
+    written_ref = ctypes.byref(written)
+    for iv, offset in zip(ivs, range(0, len(source), unit_bytes), strict=True):
+        if not (
+            set_iv(ctx, None, None, None, iv, -1)
+            and update(ctx, dst + offset, written_ref, src + offset, unit_bytes)
+        ):
+            raise RuntimeError("OpenSSL AES-256-XTS failed")
+    if written.value != unit_bytes:
+        raise RuntimeError(f"OpenSSL AES-256-XTS wrote {written.value} of {unit_bytes} bytes")
+    del source_holder, out_holder
+
+
+def _free_contexts(lib: _Libcrypto, contexts: list[int]) -> None:
+    """Free OpenSSL contexts (OpenSSL clears their key schedules); idempotent."""
+    while contexts:
+        lib.free_context(contexts.pop())
 
 
 class _Tables:
@@ -133,7 +296,9 @@ class XtsCipher:
     #: Larger requests are processed in chunks of this many units (stays in cache).
     CHUNK_UNITS = 64
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes, *, libcrypto: bool = True) -> None:
+        """``libcrypto=False`` keeps to ``cryptography`` and numpy (see the module
+        docstring); otherwise OpenSSL's libcrypto is used where it loads."""
         if len(key) != KEY_BYTES:
             raise ValueError(
                 f"AES-256-XTS needs a {KEY_BYTES}-byte key (two 256-bit halves), got {len(key)}"
@@ -145,18 +310,33 @@ class XtsCipher:
             )
         self._key = bytearray(key)
         self._lock = threading.Lock()
-        # The halves are copies too; kept so that wipe() can zero them.
-        self._halves = (self._key[:32], self._key[32:])
-        data_key, tweak_key = (algorithms.AES(half) for half in self._halves)
-        self._aes = algorithms.AES(self._key)
-        self._data_encryptor = Cipher(data_key, modes.ECB()).encryptor()
-        self._data_decryptor = Cipher(data_key, modes.ECB()).decryptor()
-        self._tweak_encryptor = Cipher(tweak_key, modes.ECB()).encryptor()
         self._capacity = 0
-        self._allocate(self.CHUNK_UNITS * self.UNIT)
+        self._halves: tuple[bytearray, ...] = ()
+        self._libcrypto = _Libcrypto.get() if libcrypto else None
+        if self._libcrypto is not None:
+            self._written = ctypes.c_int(0)  # EVP_CipherUpdate's output length
+            self._contexts: list[int] = []
+            self._free = weakref.finalize(self, _free_contexts, self._libcrypto, self._contexts)
+            self._contexts += [
+                self._libcrypto.context(self._key, encrypt=True),
+                self._libcrypto.context(self._key, encrypt=False),
+            ]
+        else:
+            # The halves are copies too; kept so that wipe() can zero them.
+            self._halves = (self._key[:32], self._key[32:])
+            data_key, tweak_key = (algorithms.AES(half) for half in self._halves)
+            self._aes = algorithms.AES(self._key)
+            self._data_encryptor = Cipher(data_key, modes.ECB()).encryptor()
+            self._data_decryptor = Cipher(data_key, modes.ECB()).decryptor()
+            self._tweak_encryptor = Cipher(tweak_key, modes.ECB()).encryptor()
         # Results returned as bytes are computed here first (see kmstui.ebs.scratch).
         self._output = ScratchBuffer()
         self._output_lock = threading.Lock()
+
+    @property
+    def uses_libcrypto(self) -> bool:
+        """Whether units go through OpenSSL's libcrypto (else cryptography and numpy)."""
+        return self._libcrypto is not None
 
     # -- public API ---------------------------------------------------------------------
 
@@ -206,11 +386,15 @@ class XtsCipher:
                 held[:] = bytes(len(held))
             self._key = None
             self._halves = ()
-            self._aes = None
-            self._data_encryptor = self._data_decryptor = self._tweak_encryptor = None
-            self._work[:] = 0
-            self._crypted[:] = bytes(len(self._crypted))
-            self._tweaks[:] = 0
+            if self._libcrypto is not None:
+                self._free()
+            else:
+                self._aes = None
+                self._data_encryptor = self._data_decryptor = self._tweak_encryptor = None
+            if self._capacity:
+                self._work[:] = 0
+                self._crypted[:] = bytes(len(self._crypted))
+                self._tweaks[:] = 0
         with self._output_lock:
             self._output.clear()
 
@@ -246,13 +430,18 @@ class XtsCipher:
         self._run_units(range(first_unit, first_unit + count), data, out, encrypt=encrypt)
 
     def _run_units(self, units: Sequence[int], data, out, *, encrypt: bool) -> None:
-        self._check_length(len(data), len(units))
-        low, high = (units.start, units.stop - 1) if isinstance(units, range) else (0, 0)
-        if len(units) and not isinstance(units, range):
-            low, high = min(units), max(units)
-        if len(units) and (low < 0 or high >= 1 << 64):
-            raise ValueError("XTS unit numbers must lie in 0 .. 2**64 - 1")
-        if len(units) <= self.PER_UNIT_MAX:
+        count = self._check_length(len(data), len(units))
+        if count:
+            if isinstance(units, range):
+                low, high = units.start, units.stop - 1
+            else:
+                low, high = (units[0], units[0]) if count == 1 else (min(units), max(units))
+            if low < 0 or high >= 1 << 64:
+                raise ValueError("XTS unit numbers must lie in 0 .. 2**64 - 1")
+        if self._libcrypto is not None:
+            ivs = [number.to_bytes(16, "little") for number in units]
+            self._run_libcrypto(ivs, data, out, self.UNIT, encrypt)
+        elif len(units) <= self.PER_UNIT_MAX:
             self._run_per_unit(units, data, out, encrypt)
         else:
             self._run(self._unit_tweaks(units), data, out, self.UNIT, encrypt=encrypt)
@@ -279,6 +468,8 @@ class XtsCipher:
             return
         with self._lock:
             self._check_live()
+            if not self._capacity:
+                self._allocate(self.CHUNK_UNITS * self.UNIT)
             chunk = max(1, self._capacity // unit_bytes)
             source = memoryview(data).cast("B")
             for start in range(0, count, chunk):
@@ -287,6 +478,21 @@ class XtsCipher:
                 self._run_batch(
                     tweak_inputs[start:stop], source[lo:hi], out_view[lo:hi], unit_bytes, encrypt
                 )
+
+    def _run_libcrypto(self, ivs: Iterable[bytes], data, out, unit_bytes: int, encrypt: bool):
+        source = memoryview(data).cast("B")
+        out_view = memoryview(out).cast("B")
+        if len(out_view) < len(source):
+            raise ValueError(f"output buffer holds {len(out_view)} bytes, need {len(source)}")
+        if out_view.readonly:
+            raise TypeError("the output buffer is read-only")
+        if not source:
+            return
+        with self._lock:
+            if self._key is None:
+                self._check_live()
+            context = self._contexts[0 if encrypt else 1]
+            _xts_units(self._libcrypto, context, ivs, source, out_view, unit_bytes, self._written)
 
     def _run_per_unit(self, units: Sequence[int], data, out, encrypt: bool) -> None:
         """Small batches: ``cryptography``'s XTS, one context per unit."""
@@ -320,9 +526,16 @@ class XtsCipher:
         """Units of any whole-block length, each with a raw 16-byte tweak (test vectors)."""
         if unit_bytes % BLOCK or not 0 < unit_bytes <= self.UNIT:
             raise ValueError(f"data unit must be 1..256 whole blocks, got {unit_bytes} bytes")
+        if any(len(tweak) != BLOCK for tweak in tweaks):
+            raise ValueError(f"each tweak must be {BLOCK} bytes")
         raw = np.frombuffer(b"".join(tweaks), _U64).reshape(-1, 2)
 
         def run(data, raw, out):
-            self._run(raw, data, out, unit_bytes, encrypt=encrypt)
+            if self._libcrypto is None:
+                self._run(raw, data, out, unit_bytes, encrypt=encrypt)
+                return
+            if len(data) != len(tweaks) * unit_bytes:
+                raise ValueError(f"{len(tweaks)} units need {len(tweaks) * unit_bytes} bytes")
+            self._run_libcrypto(list(tweaks), data, out, unit_bytes, encrypt)
 
         return self._to_bytes(run, data, raw)

@@ -27,21 +27,34 @@ def reference(key: bytes, units, data: bytes, *, encrypt: bool = True) -> bytes:
 
 
 def batched(key: bytes = KEY) -> XtsCipher:
-    cipher = XtsCipher(key)
+    """The numpy path for every batch (no libcrypto)."""
+    cipher = XtsCipher(key, libcrypto=False)
     cipher.PER_UNIT_MAX = 0
     return cipher
 
 
 def per_unit(key: bytes = KEY) -> XtsCipher:
-    cipher = XtsCipher(key)
+    """cryptography's XTS per unit (no libcrypto)."""
+    cipher = XtsCipher(key, libcrypto=False)
     cipher.PER_UNIT_MAX = 1 << 30
     return cipher
+
+
+def native(key: bytes = KEY) -> XtsCipher:
+    """OpenSSL's libcrypto through ctypes (skips where it does not load)."""
+    cipher = XtsCipher(key)
+    if not cipher.uses_libcrypto:
+        pytest.skip("libcrypto not available on this platform")
+    return cipher
+
+
+PATHS = [batched, per_unit, native]
 
 
 @pytest.mark.parametrize("unit", [0, 1, 255, 256, 2**32 + 5, 2**63, 2**64 - 1])
 def test_unit_tweak_is_the_unit_number_little_endian(unit):
     data = os.urandom(UNIT)
-    for cipher in (batched(), per_unit()):
+    for cipher in (batched(), per_unit(), native()):
         assert cipher.encrypt(data, unit) == reference(KEY, [unit], data)
 
 
@@ -55,19 +68,18 @@ def test_same_plaintext_at_two_units_gives_different_ciphertext():
 def test_batched_path_equals_per_unit_path_for_contiguous_units(count):
     data = os.urandom(count * UNIT)
     expected = reference(KEY, range(1000, 1000 + count), data)
-    assert batched().encrypt(data, 1000) == expected
-    assert per_unit().encrypt(data, 1000) == expected
-    assert batched().decrypt(expected, 1000) == data
+    for make in PATHS:
+        assert make().encrypt(data, 1000) == expected
+        assert make().decrypt(expected, 1000) == data
 
 
 def test_batched_path_equals_per_unit_path_for_non_contiguous_units():
     units = [9, 3, 2**40, 3, 0, 77, 2**64 - 1, 12]
     data = os.urandom(len(units) * UNIT)
     expected = reference(KEY, units, data)
-    assert batched().encrypt_units(units, data) == expected
-    assert per_unit().encrypt_units(units, data) == expected
-    assert batched().decrypt_units(units, expected) == data
-    assert per_unit().decrypt_units(units, expected) == data
+    for make in PATHS:
+        assert make().encrypt_units(units, data) == expected
+        assert make().decrypt_units(units, expected) == data
 
 
 @settings(max_examples=40, deadline=None)
@@ -77,21 +89,55 @@ def test_batched_path_equals_per_unit_path_for_non_contiguous_units():
 )
 def test_decrypt_units_inverts_encrypt_units(units, seed):
     data = (seed * (UNIT // 16)) * len(units)
-    cipher = XtsCipher(KEY)
-    cipher_text = cipher.encrypt_units(units, data)
-    assert cipher_text == reference(KEY, units, data)
-    assert cipher.decrypt_units(units, cipher_text) == data
+    expected = reference(KEY, units, data)
+    for cipher in (XtsCipher(KEY), XtsCipher(KEY, libcrypto=False)):
+        cipher_text = cipher.encrypt_units(units, data)
+        assert cipher_text == expected
+        assert cipher.decrypt_units(units, cipher_text) == data
 
 
-def test_encrypt_into_fills_a_preallocated_buffer():
+@pytest.mark.parametrize("make", PATHS)
+def test_encrypt_into_fills_a_preallocated_buffer(make):
     data = os.urandom(20 * UNIT)
     out = bytearray(21 * UNIT)
-    XtsCipher(KEY).encrypt_into(data, 5, memoryview(out)[UNIT:])
+    make().encrypt_into(data, 5, memoryview(out)[UNIT:])
     assert out[:UNIT] == bytes(UNIT)
     assert bytes(out[UNIT:]) == reference(KEY, range(5, 25), data)
     back = bytearray(20 * UNIT)
-    XtsCipher(KEY).decrypt_into(out[UNIT:], 5, back)
+    make().decrypt_into(out[UNIT:], 5, back)
     assert back == data
+
+
+@pytest.mark.parametrize("make", PATHS)
+def test_in_place_encryption_and_decryption(make):
+    data = os.urandom(20 * UNIT)
+    buffer = bytearray(data)
+    cipher = make()
+    cipher.encrypt_into(buffer, 7, buffer)
+    assert bytes(buffer) == reference(KEY, range(7, 27), data)
+    cipher.decrypt_units_into(list(range(7, 27)), buffer, buffer)
+    assert buffer == data
+
+
+@pytest.mark.parametrize("make", PATHS)
+def test_read_only_or_short_output_is_refused(make):
+    with pytest.raises((TypeError, ValueError)):
+        make().encrypt_into(bytes(2 * UNIT), 0, bytes(2 * UNIT))
+    with pytest.raises(ValueError, match="output buffer"):
+        make().encrypt_into(bytes(20 * UNIT), 0, bytearray(19 * UNIT))
+
+
+def test_libcrypto_self_test_guards_its_use(monkeypatch):
+    from kmstui.ebs.xts import _Libcrypto
+
+    monkeypatch.setattr(_Libcrypto, "_loaded", False)
+    monkeypatch.setattr(_Libcrypto, "_instance", None)
+    monkeypatch.setattr(_Libcrypto, "_self_test", lambda self: False)
+    assert _Libcrypto.get() is None
+    cipher = XtsCipher(KEY)
+    assert not cipher.uses_libcrypto
+    data = os.urandom(3 * UNIT)
+    assert cipher.encrypt(data, 9) == reference(KEY, range(9, 12), data)
 
 
 def test_block_tweaks_are_successive_multiples_by_alpha():
@@ -125,12 +171,16 @@ def test_key_is_copied_so_the_caller_buffer_can_change():
     assert cipher.encrypt(data, 0) == reference(KEY, [0], data)
 
 
-def test_wipe_zeroes_the_key_and_refuses_further_use():
-    cipher = XtsCipher(KEY)
+@pytest.mark.parametrize("make", PATHS)
+def test_wipe_zeroes_the_key_and_refuses_further_use(make):
+    cipher = make()
+    cipher.encrypt(bytes(40 * UNIT), 3)  # the numpy path's scratch buffers exist
     held = cipher._key
     cipher.wipe()
     assert held == bytes(64)
     assert cipher.wiped
+    if cipher.uses_libcrypto:
+        assert cipher._contexts == []  # freed: OpenSSL clears the key schedules
     for call in (
         lambda: cipher.encrypt(bytes(UNIT), 0),
         lambda: cipher.decrypt(bytes(2 * UNIT), 0),
