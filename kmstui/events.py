@@ -58,6 +58,7 @@ MAP_MEMBERS = frozenset(
     }
 )
 _CAMEL: dict[str, str] = {}
+_BLOBS = (bytes, bytearray, memoryview)
 
 
 def _camel(name: str) -> str:
@@ -67,23 +68,48 @@ def _camel(name: str) -> str:
     return camel
 
 
+# How scrub() treats each member name it has seen: None (a secret: dropped) or
+# (camelCase name, whether the member is a map). Bounded: names come from requests.
+_PLANS: dict[str, tuple[str, bool] | None] = {}
+_PLANS_MAX = 4096
+
+
+def _plan(name: Any, item: Any) -> tuple[str, bool] | None:
+    if name in SECRET_MEMBERS:
+        plan = None
+    elif not isinstance(name, str) and isinstance(item, _BLOBS):
+        return None  # dropped for its value; the name stays unplanned
+    else:
+        plan = (_camel(name), name in MAP_MEMBERS)
+    if len(_PLANS) < _PLANS_MAX:
+        _PLANS[name] = plan
+    return plan
+
+
 def scrub(value: Any) -> Any:
     """A copy of ``value`` without secret members, member names in CloudTrail's
     camelCase (map keys untouched)."""
     if isinstance(value, dict):
         out = {}
+        plans = _PLANS
         for name, item in value.items():
-            if name in SECRET_MEMBERS or isinstance(item, (bytes, bytearray, memoryview)):
+            plan = plans[name] if name in plans else _plan(name, item)
+            if plan is None:
                 continue
-            if name in MAP_MEMBERS and isinstance(item, dict):
-                out[_camel(name)] = dict(item)
+            cls = item.__class__
+            if cls is str or cls is int or cls is bool or item is None:
+                out[plan[0]] = item
+            elif isinstance(item, _BLOBS):
+                continue
+            elif plan[1] and isinstance(item, dict):
+                out[plan[0]] = dict(item)
             elif isinstance(item, (dict, list)):
-                out[_camel(name)] = scrub(item)
+                out[plan[0]] = scrub(item)
             else:
-                out[_camel(name)] = item
+                out[plan[0]] = item
         return out
     if isinstance(value, list):
-        return [scrub(v) for v in value if not isinstance(v, (bytes, bytearray, memoryview))]
+        return [scrub(v) for v in value if not isinstance(v, _BLOBS)]
     return value
 
 
@@ -128,29 +154,19 @@ def build_record(
     decision: dict | None = None,
     extra: dict | None = None,
 ) -> dict[str, Any]:
-    read_only = operation.startswith(READ_ONLY_PREFIXES)
-    record: dict[str, Any] = {
-        "eventVersion": "1.08",
-        "userIdentity": user_identity(caller),
-        "eventTime": iso8601(event_time),
-        "eventSource": EVENT_SOURCES.get(service, f"{service}.amazonaws.com"),
-        "eventName": operation,
-        "awsRegion": caller.region,
-        "sourceIPAddress": caller.via_service or caller.source_ip,
-        "userAgent": caller.via_service or caller.user_agent,
-        "requestParameters": scrub(request) if request else None,
-        # CloudTrail leaves out what read-only calls return.
-        "responseElements": scrub(response) if response and not read_only else None,
-        "requestID": event_id,
-        "eventID": event_id,
-        "readOnly": read_only,
-        "resources": [_resource(arn) for arn in resources] if resources else [],
-        "eventType": "AwsApiCall",
-        "managementEvent": True,
-        "recipientAccountId": caller.account,
-        "eventCategory": "Management",
-        "epoch": event_time,
-    }
+    template = _TEMPLATES.get((service, operation, caller))
+    if template is None:
+        template = _template(service, operation, caller)
+    record = template.copy()
+    record["eventTime"] = iso8601(event_time)
+    if request:
+        record["requestParameters"] = scrub(request)
+    # CloudTrail leaves out what read-only calls return.
+    if response and not template["readOnly"]:
+        record["responseElements"] = scrub(response)
+    record["requestID"] = record["eventID"] = event_id
+    record["resources"] = [_resource(arn) for arn in resources] if resources else []
+    record["epoch"] = event_time
     if error:
         record["errorCode"], record["errorMessage"] = error
     if decision:
@@ -158,6 +174,40 @@ def build_record(
     if extra:
         record.update(extra)
     return record
+
+
+# The parts of a record that depend only on the service, the operation and the caller,
+# in the record's member order; build_record copies one and fills in the rest.
+_TEMPLATES: dict[tuple[str, str, Caller], dict[str, Any]] = {}
+_TEMPLATES_MAX = 4096
+
+
+def _template(service: str, operation: str, caller: Caller) -> dict[str, Any]:
+    template: dict[str, Any] = {
+        "eventVersion": "1.08",
+        "userIdentity": user_identity(caller),
+        "eventTime": None,
+        "eventSource": EVENT_SOURCES.get(service, f"{service}.amazonaws.com"),
+        "eventName": operation,
+        "awsRegion": caller.region,
+        "sourceIPAddress": caller.via_service or caller.source_ip,
+        "userAgent": caller.via_service or caller.user_agent,
+        "requestParameters": None,
+        "responseElements": None,
+        "requestID": None,
+        "eventID": None,
+        "readOnly": operation.startswith(READ_ONLY_PREFIXES),
+        "resources": None,
+        "eventType": "AwsApiCall",
+        "managementEvent": True,
+        "recipientAccountId": caller.account,
+        "eventCategory": "Management",
+        "epoch": None,
+    }
+    if len(_TEMPLATES) >= _TEMPLATES_MAX:
+        _TEMPLATES.clear()
+    _TEMPLATES[(service, operation, caller)] = template
+    return template
 
 
 @lru_cache(maxsize=4096)

@@ -204,7 +204,9 @@ class EventLog:
             self._pending_bytes += len(line)
             self._total += 1
             burst = self._pending_bytes >= self.segment_bytes
-        if burst:  # let the flusher run now rather than hold a burst in memory
+        if burst and not self._wake.is_set():
+            # let the flusher run now rather than hold a burst in memory (once: setting
+            # an Event takes its lock, and a burst lasts until the flusher gets there)
             self._wake.set()
 
     def flush(self) -> None:
