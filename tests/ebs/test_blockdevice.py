@@ -126,6 +126,34 @@ def test_writev_encrypts_all_units_in_one_batch_and_later_requests_win(device, m
     assert device.read(9 * UNIT, UNIT) == b"a" * 10 + b"c" + b"a" * (UNIT - 11)
 
 
+def test_writev_of_whole_units_stores_each_unit_under_its_own_tweak(device, monkeypatch):
+    calls = []
+    original = device._cipher.encrypt_units_into
+    monkeypatch.setattr(
+        device._cipher,
+        "encrypt_units_into",
+        lambda units, *rest: (calls.append(list(units)), original(units, *rest)),
+    )
+    pieces = [os.urandom(UNIT), os.urandom(3 * UNIT), b"", os.urandom(UNIT)]
+    offsets = [40 * UNIT, 7 * UNIT, 12 * UNIT, 0]
+    device.writev(list(zip(offsets, pieces, strict=True)))
+    assert calls == [[40, 7, 8, 9, 0]]  # one batch, no unit read back
+    for offset, piece in zip(offsets, pieces, strict=True):
+        for i in range(len(piece) // UNIT):
+            unit = offset // UNIT + i
+            stored = raw(device, unit * UNIT, UNIT)
+            assert stored == xts_unit(unit, piece[i * UNIT : (i + 1) * UNIT])
+        assert device.read(offset, len(piece)) == piece
+    assert device.read(12 * UNIT, UNIT) == bytes(UNIT)
+
+
+def test_writev_of_whole_units_written_twice_keeps_the_later_one(device):
+    first, second, other = os.urandom(2 * UNIT), os.urandom(UNIT), os.urandom(UNIT)
+    device.writev([(3 * UNIT, first), (20 * UNIT, other), (4 * UNIT, second)])
+    assert device.read(3 * UNIT, 2 * UNIT) == first[:UNIT] + second
+    assert device.read(20 * UNIT, UNIT) == other
+
+
 def test_trim_makes_whole_units_never_written_and_zeroes_partial_edges(device):
     data = os.urandom(8 * UNIT)
     device.write(0, data)
