@@ -33,10 +33,10 @@ async def test_brackets_step_through_the_key_detail_tabs_and_wrap(app):
         assert tabs.active == "events"
 
 
-async def test_alt_digit_opens_a_tab_and_focuses_its_table(app):
+async def test_alt_and_the_initial_opens_a_tab_and_focuses_its_table(app):
     async with app.run_test(size=SIZE) as pilot:
         tabs = await open_first_key(pilot)
-        await pilot.press("alt+4")
+        await pilot.press("alt+r")
         await settle(pilot)
         assert tabs.active == "rotation"
         assert app.focused.id == "rotations-table"

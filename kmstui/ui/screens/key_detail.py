@@ -29,6 +29,9 @@ ROTATION_MIN, ROTATION_MAX = 90, 2560
 TABS = [("overview", "Overview"), ("policy", "Policy"), ("grants", "Grants"),
         ("rotation", "Rotation"), ("aliases", "Aliases & Tags"), ("events", "Events")]
 TAB_TITLES = dict(TABS)
+# alt+ the tab's initial; alt+digit is not what many terminals (and tmux) send.
+TAB_KEYS = {"overview": "alt+o", "policy": "alt+p", "grants": "alt+g", "rotation": "alt+r",
+            "aliases": "alt+a", "events": "alt+e"}
 
 TAB_ACTIONS = {
     "toggle_rotation": "rotation", "rotation_period": "rotation", "rotate_now": "rotation",
@@ -74,9 +77,8 @@ class KeyDetailScreen(Screen):
                "Show the tab to the left", key_display="[", group="Tab"),
         Action("tab.next", "right_square_bracket", "step_tab(1)", "Next tab",
                "Show the tab to the right", key_display="]", group="Tab"),
-        *(Action(f"tab.{tab}", f"alt+{n}", f"show_tab('{tab}')", title,
-                 f"Show the {title} tab", show=False)
-          for n, (tab, title) in enumerate(TABS, start=1)),
+        *(Action(f"tab.{tab}", TAB_KEYS[tab], f"show_tab('{tab}')", title,
+                 f"Show the {title} tab", show=False) for tab, title in TABS),
         Action("key.copy-arn", "y", "copy_arn", "Copy ARN", "Copy the key ARN", show=False),
         Action("key.test-encrypt", "t", "test_encrypt", "Test encrypt",
                "Encrypt and decrypt a sample as the acting-as principal"),

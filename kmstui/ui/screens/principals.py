@@ -97,7 +97,8 @@ def policy_name_problem(text: str, taken: set[str]) -> str | None:
 class PrincipalsScreen(ConsoleScreen):
     SECTION = "principals"
     BINDINGS = bindings(
-        Action("principal.act-as", "s", "act_as", "Act as", "Make requests as this principal"),
+        Action("principal.act-as", "s", "act_as", "Act as this",
+               "Make requests as the selected principal"),
         Action("policy.edit", "p", "edit_policy", "Edit policy",
                "Edit the selected inline policy; saves with PutUserPolicy/PutRolePolicy"),
         Action("policy.add", "n", "add_policy", "New policy",
@@ -125,7 +126,8 @@ class PrincipalsScreen(ConsoleScreen):
             with Vertical(id="principal-side"):
                 yield Label("Access keys", classes="heading", id="access-keys-heading")
                 yield DataTable(id="access-keys", cursor_type="row")
-                yield Label("Inline identity policies", classes="heading")
+                yield Label("Inline identity policies", classes="heading",
+                            id="policies-heading")
                 yield DataTable(id="policy-names", cursor_type="row")
                 with VerticalScroll(id="policies-scroll"):
                     yield Static("", id="policies", classes="code")
@@ -210,6 +212,11 @@ class PrincipalsScreen(ConsoleScreen):
         user = detail.principal.kind == "user"
         for widget in (self.query_one("#access-keys-heading"), self.query_one("#access-keys")):
             widget.display = user  # roles and the root user have no access keys here
+        self.query_one("#access-keys-heading", Label).update(
+            f"Access keys ({len(detail.access_keys)})" if detail.access_keys
+            else "Access keys (none; k creates one)")
+        self.query_one("#policies-heading", Label).update(
+            f"Inline identity policies ({len(detail.policies)})")
         keys = self.query_one("#access-keys", DataTable)
         keys.clear()
         for key in detail.access_keys:

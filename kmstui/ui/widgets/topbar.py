@@ -20,7 +20,9 @@ class ActingAs(Static):
     def _show(self, caller) -> None:
         if self.app.engine is None:
             return
-        self.update(markup("as [b]$who[/b]", who=short_arn(caller.principal)))
+        who = short_arn(caller.principal)
+        own = f" ({self.app.engine.account})"
+        self.update(markup("as [b]$who[/b]", who=who.removesuffix(own)))  # others' accounts shown
         self.tooltip = "Switch principal (A)"
 
     def on_click(self) -> None:
