@@ -126,8 +126,12 @@ class PolicyAuthorizer:
         self._cache: dict[tuple, tuple[dict | None, list | None, Verdict]] = {}
 
     def identity_policy_texts(self, caller: Caller) -> tuple[tuple[str, str], ...]:
+        # Services and the account root user have no identity policies (IAM would
+        # look the root up and find none).
+        if caller.is_service or caller.is_root:
+            return ()
         iam = getattr(self.engine, "iam", None)
-        if iam is None or caller.is_service:
+        if iam is None:
             return ()
         return tuple(iam.identity_policies(caller.principal))
 
@@ -186,21 +190,37 @@ class PolicyAuthorizer:
                 decided_by=["account root user" if caller.is_root else caller.principal],
             )
         identity = self.identity_policy_texts(caller)
-        grants = self.engine.kms.grants_by_key.get(key["KeyId"]) if key is not None else None
-        texts = [text for _, text in identity]
         if key is not None:
-            texts.append(key["Policy"])
+            grants = self.engine.kms.grants_by_key.get(key["KeyId"])
+            reads_time = _reads_time(key["Policy"])
+        else:
+            grants = None
+            reads_time = False
+        for _name, text in identity:
+            reads_time = reads_time or _reads_time(text)
         cache_key = None
-        if not any(_reads_time(text) for text in texts):
+        if not reads_time:
+            key_id = key["KeyId"] if key is not None else None
             cache_key = (
                 caller,
                 action,
-                key["KeyId"] if key is not None else None,
+                key_id,
                 identity,
-                _frozen(encryption_context),
-                _frozen(extra),
+                tuple(encryption_context.items()) if encryption_context else None,
+                tuple(extra.items()) if extra else None,
             )
-            hit = self._cache.get(cache_key)
+            try:
+                hit = self._cache.get(cache_key)
+            except TypeError:  # list values (kms:GrantOperations, aws:TagKeys)
+                cache_key = (
+                    caller,
+                    action,
+                    key_id,
+                    identity,
+                    _frozen(encryption_context),
+                    _frozen(extra),
+                )
+                hit = self._cache.get(cache_key)
             if hit is not None and hit[0] is key and hit[1] is grants:
                 return hit[2]
         context = request_context(caller, now, key, encryption_context, extra)
@@ -232,9 +252,9 @@ def _reads_time(policy_text: str) -> bool:
 
 
 def _frozen(mapping: dict[str, Any] | None):
+    """A hashable form of a context map (list values as tuples) for the cache key. The
+    pairs keep the map's order: the same pairs in another order only make another cache
+    entry."""
     if not mapping:
         return None
-    try:
-        return frozenset(mapping.items())
-    except TypeError:  # list values (kms:GrantOperations, aws:TagKeys)
-        return frozenset((k, tuple(v) if isinstance(v, list) else v) for k, v in mapping.items())
+    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in mapping.items())
