@@ -52,6 +52,7 @@ class Engine:
         self.entropy = entropy or Entropy()
         self.on_demand_rotation_limit = on_demand_rotation_limit
         self.lock = threading.RLock()
+        self._default_caller: Caller | None = None  # the root user, made once
         self.store = Store(self.data_dir, self.config_dir, command=command)
         try:
             self.clock = clock or Clock(offset=float(self.store.meta.get("clock_offset", 0.0)))
@@ -105,7 +106,11 @@ class Engine:
         route = self._routes.get(operation)
         if route is None:
             raise UnknownOperationException(f"Unknown operation {operation}")
-        return route(operation, params or {}, caller or self.root_caller())
+        if caller is None:
+            caller = self._default_caller
+            if caller is None or caller.account != self.account or caller.region != self.region:
+                caller = self._default_caller = self.root_caller()
+        return route(operation, params or {}, caller)
 
     def emit(
         self,
