@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import struct
 import uuid
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from kmstui.errors import InvalidCiphertextException
 
@@ -34,6 +34,26 @@ def canonical_context(context: dict[str, str] | None) -> bytes:
     """Length-prefixed, key-sorted serialisation of an encryption context."""
     if not context:
         return b"\x00\x00\x00\x00"
+    # Callers tend to send the same few contexts: remember their encodings by the
+    # pairs as given (the same pairs in another order just make another entry).
+    items = tuple(context.items())
+    try:
+        encoded = _ENCODED.get(items)
+    except TypeError:  # not a string map: let _encode say so
+        return _encode(context)
+    if encoded is None:
+        encoded = _encode(context)
+        if len(_ENCODED) >= _ENCODED_MAX:
+            _ENCODED.clear()
+        _ENCODED[items] = encoded
+    return encoded
+
+
+_ENCODED: dict[tuple[tuple[str, str], ...], bytes] = {}
+_ENCODED_MAX = 4096
+
+
+def _encode(context: dict[str, str]) -> bytes:
     items = sorted((k.encode("utf-8"), v.encode("utf-8")) for k, v in context.items())
     parts = [_U32.pack(len(items))]
     for key, value in items:
@@ -41,8 +61,7 @@ def canonical_context(context: dict[str, str] | None) -> bytes:
     return b"".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
-class Envelope:
+class Envelope(NamedTuple):
     key_id: str
     key_material_id: str
     header: bytes
@@ -59,8 +78,9 @@ def header(key_id: str, key_material_id: str) -> bytes:
 
 
 @lru_cache(maxsize=4096)
-def _key_id_text(raw: bytes) -> str:
-    return str(uuid.UUID(bytes=raw))
+def _read_header(head: bytes) -> tuple[str, str]:
+    """The key id and key material id a header names."""
+    return str(uuid.UUID(bytes=head[1:17])), head[17:HEADER_LEN].hex()
 
 
 def pack(head: bytes, nonce: bytes, sealed: bytes) -> bytes:
@@ -70,16 +90,18 @@ def pack(head: bytes, nonce: bytes, sealed: bytes) -> bytes:
 def unpack(blob: bytes) -> Envelope:
     """Parse a blob's envelope. Raises InvalidCiphertextException for anything that is
     not a blob this engine could have made."""
-    if not isinstance(blob, (bytes, bytearray)) or len(blob) < OVERHEAD + 1:
+    if blob.__class__ is not bytes:
+        if not isinstance(blob, (bytes, bytearray)):
+            raise InvalidCiphertextException(INVALID_CIPHERTEXT)
+        blob = bytes(blob)
+    if len(blob) < OVERHEAD + 1 or blob[0] != FORMAT_VERSION:
         raise InvalidCiphertextException(INVALID_CIPHERTEXT)
-    if blob[0] != FORMAT_VERSION:
-        raise InvalidCiphertextException(INVALID_CIPHERTEXT)
-    head = bytes(blob[:HEADER_LEN])
-    key_id = _key_id_text(head[1:17])
+    head = blob[:HEADER_LEN]
+    key_id, key_material_id = _read_header(head)
     return Envelope(
-        key_id=key_id,
-        key_material_id=head[17:HEADER_LEN].hex(),
-        header=head,
-        nonce=bytes(blob[HEADER_LEN : HEADER_LEN + NONCE_LEN]),
-        sealed=bytes(blob[HEADER_LEN + NONCE_LEN :]),
+        key_id,
+        key_material_id,
+        head,
+        blob[HEADER_LEN : HEADER_LEN + NONCE_LEN],
+        blob[HEADER_LEN + NONCE_LEN :],
     )
