@@ -16,6 +16,11 @@ ALIAS_NAME = re.compile(r"^alias/[a-zA-Z0-9:/_-]+$")
 _ARN = re.compile(r"^arn:(aws[a-z-]*):kms:([a-z0-9-]+):(\d{12}):(key|alias)/(.+)$")
 
 
+@lru_cache(maxsize=4096)
+def is_key_id(value: str) -> bool:
+    return KEY_ID.match(value) is not None
+
+
 def key_arn(region: str, account: str, key_id: str) -> str:
     return f"arn:aws:kms:{region}:{account}:key/{key_id}"
 

@@ -28,6 +28,8 @@ DATA_KEY_SPECS = {"AES_256": 32, "AES_128": 16}
 
 
 def _algorithm(params: dict, name: str = "EncryptionAlgorithm") -> str:
+    if params.get(name) is None:  # the usual case: nothing to check
+        return "SYMMETRIC_DEFAULT"
     algorithm = validation.string(params, name, optional=True, choices=ALGORITHMS)
     if algorithm not in (None, "SYMMETRIC_DEFAULT"):
         raise InvalidKeyUsageException(
@@ -42,6 +44,8 @@ def _context(params: dict, name: str = "EncryptionContext") -> dict[str, str]:
 
 
 def _grant_tokens(params: dict) -> list[str]:
+    if params.get("GrantTokens") is None:
+        return []
     tokens = validation.string_list(params, "GrantTokens", max_items=10)
     check_grant_tokens(tokens)
     return tokens
@@ -97,7 +101,7 @@ def open_blob(
 
 
 def _dry_run(params: dict) -> None:
-    if validation.boolean(params, "DryRun"):
+    if params.get("DryRun") is not None and validation.boolean(params, "DryRun"):
         raise DryRunOperationException(
             "The request would have succeeded, but the DryRun option is set."
         )

@@ -25,7 +25,7 @@ from kmstui.errors import (
     ValidationException,
 )
 from kmstui.kms import validation
-from kmstui.kms.arns import KEY_ID, KeyReference, key_arn, parse_key_reference
+from kmstui.kms.arns import KeyReference, is_key_id, key_arn, parse_key_reference
 from kmstui.kms.authorization import Verdict
 from kmstui.kms.policies import MANAGED_KEY_SERVICES, managed_key_policy
 
@@ -197,7 +197,10 @@ class KmsService:
 
         Raises NotFoundException as AWS does for unknown keys, unknown aliases and
         malformed identifiers."""
-        text = validation.string({member: key_id_text}, member, max_len=2048)
+        if key_id_text.__class__ is str and 0 < len(key_id_text) <= 2048:
+            text = key_id_text  # what validation.string would accept and return
+        else:
+            text = validation.string({member: key_id_text}, member, max_len=2048)
         ref = parse_key_reference(text, caller.account, caller.region)
         if ref is None:
             raise NotFoundException(f"Invalid arn {text}")
@@ -215,7 +218,7 @@ class KmsService:
                 raise NotFoundException(f"Alias {ref.arn} is not found.")
             key = self._keys.get(alias["TargetKeyId"])
         else:
-            if not KEY_ID.match(ref.value):
+            if not is_key_id(ref.value):
                 raise NotFoundException(f"Invalid keyId '{text}'")
             key = self._keys.get(ref.value)
             if key is not None and (

@@ -121,11 +121,13 @@ def string_map(params: dict, name: str) -> dict[str, str]:
     value = params.get(name)
     if value is None:
         return {}
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise SerializationException(f"Unexpected value type for {name}: expected a string map")
-    return dict(value)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not (isinstance(k, str) and isinstance(v, str)):
+                break
+        else:
+            return dict(value)
+    raise SerializationException(f"Unexpected value type for {name}: expected a string map")
 
 
 def string_list(params: dict, name: str, *, max_items: int | None = None) -> list[str]:
