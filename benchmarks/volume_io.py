@@ -301,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"openssl speed -evp aes-256-xts (4096 bytes): {openssl_bps / MIB:.1f} MiB/s")
     print(f"device: {args.size // MIB} MiB sparse file in {args.dir or tempfile.gettempdir()}")
     cipher = XtsCipher(os.urandom(64))
-    backend = "libcrypto (ctypes)" if cipher.uses_libcrypto else "cryptography + numpy"
+    backend = "OpenSSL libcrypto (cffi)" if cipher.uses_libcrypto else "cryptography + numpy"
     print(f"XTS through {backend}")
     with tempfile.TemporaryDirectory(prefix="kmstui-bench-", dir=args.dir) as folder:
         path = os.path.join(folder, "volume.img")

@@ -58,6 +58,15 @@ def test_unit_tweak_is_the_unit_number_little_endian(unit):
         assert cipher.encrypt(data, unit) == reference(KEY, [unit], data)
 
 
+@pytest.mark.parametrize("make", PATHS)
+@pytest.mark.parametrize("first", [0, 2**32 - 10, 2**64 - 40])
+def test_long_contiguous_runs_up_to_the_last_unit_number(make, first):
+    data = os.urandom(40 * UNIT)
+    expected = reference(KEY, range(first, first + 40), data)
+    assert make().encrypt(data, first) == expected
+    assert make().decrypt(expected, first) == data
+
+
 def test_same_plaintext_at_two_units_gives_different_ciphertext():
     data = b"\xab" * UNIT
     cipher = XtsCipher(KEY)
