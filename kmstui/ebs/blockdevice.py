@@ -94,7 +94,7 @@ class EncryptedBlockDevice:
         with self._lock:
             fd = self._require_open()
             plain = self._plain.view(len(units) * UNIT)
-            self._read_plain(fd, units, spans, self._cipher_text.view(len(plain)), plain)
+            self._read_plain(fd, units, spans, plain)
             position = 0
             for (offset, length), (first, last) in zip(requests, spans, strict=True):
                 start = position + offset - first * UNIT
@@ -178,13 +178,14 @@ class EncryptedBlockDevice:
                     view[position + got : position + size] = bytes(size - got)
                 position += size
 
-    def _read_plain(self, fd: int, units: Sequence[int], spans, cipher_text, plain) -> None:
-        """Decrypt ``units`` (the units of ``spans``, in order) into ``plain``, using
-        ``cipher_text`` as the read buffer; never-written units read as zeros."""
-        self._read_cipher(fd, spans, cipher_text)
-        holes = _holes(cipher_text)
+    def _read_plain(self, fd: int, units: Sequence[int], spans, plain) -> None:
+        """Read the ciphertext of ``units`` (the units of ``spans``, in order) into
+        ``plain`` and decrypt it there, in place (one buffer stays in cache better than
+        two); never-written units read as zeros."""
+        self._read_cipher(fd, spans, plain)
+        holes = _holes(plain)
         if len(holes) < len(units):
-            self._cipher.decrypt_units_into(units, cipher_text, plain)
+            self._cipher.decrypt_units_into(units, plain, plain)
         for i in holes:
             plain[i * UNIT : (i + 1) * UNIT] = _ZERO_UNIT
 
@@ -217,7 +218,7 @@ class EncryptedBlockDevice:
             needed = sorted(partial)
             old = memoryview(bytearray(len(needed) * UNIT))
             spans_needed = [(unit, unit + 1) for unit in needed]
-            self._read_plain(fd, needed, spans_needed, memoryview(bytearray(len(old))), old)
+            self._read_plain(fd, needed, spans_needed, old)
             for i, unit in enumerate(needed):
                 at = slot[unit] * UNIT
                 plain[at : at + UNIT] = old[i * UNIT : (i + 1) * UNIT]
