@@ -10,7 +10,7 @@ raw exception).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from kmstui.caller import Caller
@@ -30,16 +30,38 @@ class Operations(dict[str, Handler]):
         return register
 
 
-@dataclass
 class CallContext:
     """What one call gathers for its event: authorization verdicts (or a decision a
     service made itself), the resources it touched, and extra event fields."""
 
-    operation: str
-    verdicts: list = field(default_factory=list)
-    resources: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
-    decision: dict | None = None
+    __slots__ = ("operation", "verdicts", "resources", "extra", "decision")
+
+    def __init__(
+        self,
+        operation: str,
+        verdicts: list | None = None,
+        resources: list[str] | None = None,
+        extra: dict[str, Any] | None = None,
+        decision: dict | None = None,
+    ):
+        self.operation = operation
+        self.verdicts: list = [] if verdicts is None else verdicts
+        self.resources: list[str] = [] if resources is None else resources
+        self.extra: dict[str, Any] = {} if extra is None else extra
+        self.decision = decision
+
+    def __repr__(self) -> str:
+        return (
+            f"CallContext(operation={self.operation!r}, verdicts={self.verdicts!r}, "
+            f"resources={self.resources!r}, extra={self.extra!r}, decision={self.decision!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
 
     def touch(self, arn: str) -> None:
         if arn not in self.resources:
@@ -48,12 +70,14 @@ class CallContext:
     def event_decision(self) -> dict | None:
         if self.decision is not None:
             return self.decision
-        if not self.verdicts:
+        verdicts = self.verdicts
+        if not verdicts:
             return None
-        denied = next((v for v in self.verdicts if not v.allowed), None)
-        out = (denied or self.verdicts[-1]).to_event()
-        if len(self.verdicts) > 1:
-            out["checks"] = [v.to_event() for v in self.verdicts]
+        if len(verdicts) == 1:
+            return verdicts[0].to_event()
+        denied = next((v for v in verdicts if not v.allowed), None)
+        out = dict((denied or verdicts[-1]).to_event())
+        out["checks"] = [v.to_event() for v in verdicts]
         return out
 
 
