@@ -21,26 +21,30 @@ from kmstui.clock import iso8601
 @dataclass
 class Verdict:
     """The outcome of one authorization: ``effect`` is Allow, ExplicitDeny or
-    ImplicitDeny; ``decided_by`` names the statements (Sid or index) or grants."""
+    ImplicitDeny; ``decided_by`` names the statements (Sid or index) or grants.
+
+    Verdicts are memoised and shared between calls: treat them, and the event form
+    ``to_event`` returns (shared by every record of a memoised decision), as read-only.
+    """
 
     action: str
     effect: str
     decided_by: list[str] = field(default_factory=list)
     reason: str | None = None
     explanation: dict[str, Any] | None = None
+    _event: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def allowed(self) -> bool:
         return self.effect == "Allow"
 
     def to_event(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "action": self.action,
-            "effect": self.effect,
-            "decidedBy": list(self.decided_by),
-        }
-        if self.reason:
-            out["reason"] = self.reason
+        out = self._event
+        if out is None:
+            out = {"action": self.action, "effect": self.effect, "decidedBy": list(self.decided_by)}
+            if self.reason:
+                out["reason"] = self.reason
+            self._event = out
         return out
 
 
