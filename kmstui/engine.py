@@ -22,7 +22,7 @@ from kmstui.errors import (
     MalformedPolicyDocumentException,
     UnknownOperationException,
 )
-from kmstui.events import EventBus, build_record
+from kmstui.events import EventBus, make_record
 from kmstui.iam import IamService
 from kmstui.kms import OPERATIONS as KMS_OPERATIONS
 from kmstui.kms import KmsService
@@ -126,18 +126,18 @@ class Engine:
         extra: dict | None = None,
     ) -> dict:
         event_id = self.entropy.uuid4()
-        record = build_record(
-            service=service,
-            operation=operation,
-            caller=caller,
-            event_time=self.clock.now(),
-            event_id=event_id,
-            request=request,
-            response=response,
-            error=error,
-            resources=resources,
-            decision=decision,
-            extra=extra,
+        record = make_record(
+            service,
+            operation,
+            caller,
+            self.clock.now(),
+            event_id,
+            request,
+            response,
+            error,
+            resources,
+            decision,
+            extra,
         )
         self.events.publish(record)
         return record

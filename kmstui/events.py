@@ -154,6 +154,35 @@ def build_record(
     decision: dict | None = None,
     extra: dict | None = None,
 ) -> dict[str, Any]:
+    return make_record(
+        service,
+        operation,
+        caller,
+        event_time,
+        event_id,
+        request,
+        response,
+        error,
+        resources,
+        decision,
+        extra,
+    )
+
+
+def make_record(
+    service: str,
+    operation: str,
+    caller: Caller,
+    event_time: float,
+    event_id: str,
+    request: dict | None,
+    response: dict | None,
+    error: tuple[str, str] | None,
+    resources: list[str] | None,
+    decision: dict | None,
+    extra: dict | None,
+) -> dict[str, Any]:
+    """:func:`build_record` with positional arguments (the engine's per-call path)."""
     template = _TEMPLATES.get((service, operation, caller))
     if template is None:
         template = _template(service, operation, caller)
@@ -165,7 +194,7 @@ def build_record(
     if response and not template["readOnly"]:
         record["responseElements"] = scrub(response)
     record["requestID"] = record["eventID"] = event_id
-    record["resources"] = [_resource(arn) for arn in resources] if resources else []
+    record["resources"] = list(map(_resource, resources)) if resources else []
     record["epoch"] = event_time
     if error:
         record["errorCode"], record["errorMessage"] = error
