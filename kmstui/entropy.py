@@ -12,6 +12,10 @@ import hmac
 import os
 import threading
 
+# A UUID's variant nibble (RFC 4122: binary 10xx) for each hex digit of the random
+# byte it replaces the top two bits of.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
 
 class Entropy:
     def __init__(self, seed: int | str | None = None):
@@ -20,6 +24,7 @@ class Entropy:
         self._lock = threading.Lock()
         self._pool = b""
         self._pos = 0
+        self._pool_hex: tuple[bytes, str] = (b"", "")
 
     @property
     def seeded(self) -> bool:
@@ -46,6 +51,19 @@ class Entropy:
         return bytes(out[:n])
 
     def uuid4(self) -> str:
+        if self._seed is None:
+            # The next 16 bytes of the pool, read from its hex form (made once per
+            # pool): the same id as the bytes path below, without a bytearray per id.
+            with self._lock:
+                if len(self._pool) - self._pos < 16:
+                    self._pool = os.urandom(4096)
+                    self._pos = 0
+                start = self._pos
+                self._pos = start + 16
+                if self._pool_hex[0] is not self._pool:
+                    self._pool_hex = (self._pool, self._pool.hex())
+                x = self._pool_hex[1][2 * start : 2 * start + 32]
+            return f"{x[:8]}-{x[8:12]}-4{x[13:16]}-{_VARIANT[x[16]]}{x[17:20]}-{x[20:]}"
         h = bytearray(self.token_bytes(16))
         h[6] = (h[6] & 0x0F) | 0x40  # version 4
         h[8] = (h[8] & 0x3F) | 0x80  # RFC 4122 variant
