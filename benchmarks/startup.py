@@ -32,6 +32,7 @@ def timed(cls):
             if renderable is not None and not first:
                 first.append(time.perf_counter() - t0)
             return super()._display(screen, renderable)
+    Timed.__module__ = cls.__module__  # relative CSS paths resolve as for the app itself
     return Timed
 """
 

@@ -70,6 +70,7 @@ class KmsConsole(App):
     DEFAULT_MODE = "keys"  # built as the first screen; the other sections when first shown
     ENABLE_COMMAND_PALETTE = True
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
     acting_as: reactive[Caller] = reactive(Caller.root, init=False)
     clock_text: reactive[str] = reactive("", init=False)

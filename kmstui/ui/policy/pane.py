@@ -121,7 +121,7 @@ class PolicyEditorPane(Widget):
             "save",
             "Save",
             id="policy.save",
-            tooltip="Review the changes as a diff, then PutKeyPolicy as the acting principal",
+            tooltip="Review the diff, then save as the acting principal (PutKeyPolicy for a key)",
         ),
         Binding(
             "ctrl+r",
