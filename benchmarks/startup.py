@@ -4,8 +4,9 @@ builds the app and runs it headless (App.run_test).
 
 Two times per sample, from the interpreter's start:
 
-- first frame: the first screen update the app hands to its driver (what a terminal
-  would draw; headless, the driver discards it). Both apps are timed by the same hook.
+- first frame: the first update of a screen with content that the app hands to its
+  driver (what a terminal would draw; headless, the driver discards it). Both apps
+  are timed by the same hook.
 - ready: the app is idle with its data shown. For the bare app that is its first
   frame; the console opens its data directory after the first frame, so this adds
   importing and opening the engine and listing the keys.
@@ -29,7 +30,7 @@ first = []
 def timed(cls):
     class Timed(cls):
         def _display(self, screen, renderable):
-            if renderable is not None and not first:
+            if renderable is not None and not first and screen.children:
                 first.append(time.perf_counter() - t0)
             return super()._display(screen, renderable)
     Timed.__module__ = cls.__module__  # relative CSS paths resolve as for the app itself
