@@ -86,6 +86,9 @@ def _plan(name: Any, item: Any) -> tuple[str, bool] | None:
     return plan
 
 
+_UNPLANNED = object()
+
+
 def scrub(value: Any) -> Any:
     """A copy of ``value`` without secret members, member names in CloudTrail's
     camelCase (map keys untouched)."""
@@ -93,11 +96,17 @@ def scrub(value: Any) -> Any:
         out = {}
         plans = _PLANS
         for name, item in value.items():
-            plan = plans[name] if name in plans else _plan(name, item)
+            plan = plans.get(name, _UNPLANNED)
+            if plan is _UNPLANNED:
+                plan = _plan(name, item)
             if plan is None:
                 continue
             cls = item.__class__
-            if cls is str or cls is int or cls is bool or item is None:
+            if cls is str:
+                out[plan[0]] = item
+            elif cls is dict and plan[1]:
+                out[plan[0]] = dict(item)
+            elif cls is int or cls is bool or item is None:
                 out[plan[0]] = item
             elif isinstance(item, _BLOBS):
                 continue
