@@ -193,7 +193,13 @@ class PolicyAuthorizer:
                 effect="Allow",
                 decided_by=["account root user" if caller.is_root else caller.principal],
             )
-        identity = self.identity_policy_texts(caller)
+        principal = caller.principal
+        if not principal.startswith("arn:") or principal == f"arn:aws:iam::{caller.account}:root":
+            # a service or the account root user (Caller.is_service, Caller.is_root):
+            # no identity policies, as identity_policy_texts says
+            identity: tuple[tuple[str, str], ...] = ()
+        else:
+            identity = self.identity_policy_texts(caller)
         if key is not None:
             grants = self.engine.kms.grants_by_key.get(key["KeyId"])
             reads_time = _reads_time(key["Policy"])
