@@ -98,13 +98,14 @@ def run_operation(
     *,
     service_name: str,
     errors: ServiceErrors,
-    public: Callable[[Any], Any] = lambda value: value,
+    public: Callable[[Any], Any] | None = None,
 ) -> dict:
     """Run one operation of ``service`` and emit its event."""
     handler = operations.get(name)
     if handler is None:
         raise UnknownOperationException(f"Unknown operation {name}")
-    params = {} if params is None else params
+    if params is None:
+        params = {}
     ctx = CallContext(name)
     engine = service.engine
     error: tuple[str, str] | None = None
@@ -123,12 +124,17 @@ def run_operation(
             error = (failure.code, failure.message)
             raise failure from exc
         finally:
+            request = params if isinstance(params, dict) else None
+            shown = response
+            if public is not None:  # the service hides members of its own
+                request = public(params) if request is not None else None
+                shown = public(response)
             engine.emit(
                 service=service_name,
                 operation=name,
                 caller=caller,
-                request=public(params) if isinstance(params, dict) else None,
-                response=public(response),
+                request=request,
+                response=shown,
                 error=error,
                 resources=ctx.resources,
                 decision=ctx.event_decision(),
