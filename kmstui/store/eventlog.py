@@ -51,6 +51,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -219,15 +220,16 @@ class EventLog:
         with self._io_lock:
             with self._lock:
                 batch = list(self._pending)
+            # ends[i]: bytes in batch[: i + 1]. A chunk takes lines until it fills the
+            # segment's room, the line that crosses it included (at least one line).
+            ends = list(accumulate(map(len, batch)))
             written = 0
             while written < len(batch):
                 assert self._current is not None
                 room = self.segment_bytes - self._current.size
-                end, nbytes = written, 0
-                while end < len(batch) and (nbytes < room or end == written):
-                    nbytes += len(batch[end])
-                    end += 1
-                self._write_chunk(batch[written:end], nbytes)
+                before = ends[written - 1] if written else 0
+                end = min(bisect.bisect_left(ends, before + room, written) + 1, len(batch))
+                self._write_chunk(batch[written:end], ends[end - 1] - before)
                 written = end
                 if self._current.size >= self.segment_bytes:
                     self._rotate()
