@@ -23,10 +23,12 @@ if TYPE_CHECKING:
 
 
 def _mode(module: str, name: str) -> Callable[[], Any]:
+    """A section's screen, imported only when the section is first shown."""
+
     def make():
         import importlib
 
-        return getattr(importlib.import_module(f"kmstui.ui.screens.{module}"), name)()
+        return getattr(importlib.import_module(module), name)()
 
     return make
 
@@ -43,6 +45,12 @@ class ServeOptions:
 
 SECTIONS = [("keys", "Keys"), ("principals", "Principals"), ("volumes", "Volumes"),
             ("monitor", "Monitor")]
+SECTION_SCREENS = {
+    "keys": "kmstui.ui.screens.keys",
+    "principals": "kmstui.ui.screens.principals",
+    "volumes": "kmstui.ui.live.screens",
+    "monitor": "kmstui.ui.live.screens",
+}
 
 APP_ACTIONS = [
     *(Action(f"section.{mode}", str(n), f"app.switch_mode('{mode}')", title,
@@ -66,7 +74,7 @@ class KmsConsole(App):
     TITLE = "kmstui"
     CSS_PATH = str(Path(__file__).with_name("console.tcss"))  # subclasses live elsewhere
     BINDINGS = bindings(*APP_ACTIONS)
-    MODES = {mode: _mode(mode, f"{title}Screen") for mode, title in SECTIONS}
+    MODES = {mode: _mode(SECTION_SCREENS[mode], f"{title}Screen") for mode, title in SECTIONS}
     DEFAULT_MODE = "keys"  # built as the first screen; the other sections when first shown
     ENABLE_COMMAND_PALETTE = True
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
@@ -318,7 +326,8 @@ def run(args) -> int:
     if getattr(args, "serve", False):
         if not 0 <= args.port <= 65535:
             return fail(f"--port must be 0-65535, not {args.port}")
-        serve = ServeOptions(port=args.port)
+        serve = ServeOptions(port=args.port,
+                             allow_any_credentials=getattr(args, "allow_any_credentials", False))
     app = KmsConsole(open_engine=lambda: open_engine(args, command="kmstui console"),
                      serve=serve)
     try:

@@ -65,9 +65,13 @@ async def test_an_sdk_call_to_the_served_endpoint_shows_in_the_event_stream(engi
         assert sdk_events()
         await pilot.press("4")
         await settle(pilot)
-        table = app.screen.query_one("#monitor-events", DataTable)
-        await wait_for(lambda: table.row_count and "GenerateDataKey" in [
-            str(c) for c in table.get_row_at(0)], pilot)
+        events = app.screen.query_one("#monitor-events")
+
+        def shown() -> bool:
+            records = (events.record_at(row) for row in range(events.row_count))
+            return any(r and r.get("eventName") == "GenerateDataKey" for r in records)
+
+        await wait_for(shown, pilot)
     assert app.endpoint is None and app.serve_url == ""
     with socket.socket() as sock:  # stopped with the console: nothing listens there now
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

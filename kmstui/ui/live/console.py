@@ -10,38 +10,26 @@ story ends the sections unlock and the console is the user's.
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 from textual import work
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from kmstui.ui import app as app_module
 from kmstui.ui.app import KmsConsole
 from kmstui.ui.format import plain
 from kmstui.ui.live.feed import LiveFeed
 from kmstui.ui.live.monitor import MonitorPane
-from kmstui.ui.live.screens import MonitorScreen, VolumesScreen
 from kmstui.ui.live.story import STEPS, Step, play
 from kmstui.ui.screens.base import ConsoleScreen
 
 
 class LiveConsole(KmsConsole):
-    """``KmsConsole`` with the live Volumes and Monitor sections; ``live_feed`` (tests)
-    replaces the engine's events and metrics with a fixed stream."""
-
-    MODES = {**KmsConsole.MODES, "volumes": VolumesScreen, "monitor": MonitorScreen}
-    CSS_PATH = str(Path(app_module.__file__).with_name("console.tcss"))
+    """``KmsConsole`` whose live sections read ``live_feed`` (a fixed stream of events
+    and metrics, for tests and snapshots) instead of the engine's."""
 
     def __init__(self, engine=None, *, live_feed: LiveFeed | None = None, **kwargs):
         self.live_feed = live_feed
         super().__init__(engine, **kwargs)
-
-    def _engine_ready(self, engine) -> None:
-        from kmstui.ebs import install
-
-        install(engine)
-        super()._engine_ready(engine)
 
 
 class Narrator(Static):
