@@ -8,7 +8,6 @@ import json
 import sys
 from typing import Any
 
-
 EXIT_OK, EXIT_AWS_ERROR, EXIT_USAGE = 0, 1, 2
 
 
