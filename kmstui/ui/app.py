@@ -3,6 +3,7 @@ place every engine request goes through (:meth:`KmsConsole.call`)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,8 @@ APP_ACTIONS = [
            "Move the engine clock forward (deletions and rotations fall due)", show=False),
     Action("theme.choose", "f3", "app.change_theme", "Choose theme",
            "Pick a colour theme (saved in config.toml)", show=False),
+    Action("screen.screenshot", "f12", "app.save_svg", "Screenshot",
+           "Save the screen as an SVG file in the current directory", show=False),
     Action("palette.open", "colon", "app.command_palette", "Commands",
            "Search every command that applies here", show=False, key_display=":"),
     Action("app.quit", "q", "app.quit", "Quit", "Leave the console"),
@@ -272,6 +275,12 @@ class KmsConsole(App):
             return
         self.push_screen(HelpScreen.for_screen(self.screen))
 
+    def action_save_svg(self, directory: str | None = None) -> str:
+        """Save what the screen shows as an SVG (for docs, bug reports, demos)."""
+        path = self.save_screenshot(_screenshot_name(self), directory or os.getcwd())
+        self.notify(f"Saved {path}", markup=False)
+        return path
+
     def action_switch_principal(self) -> None:
         from kmstui.ui.dialogs.acting_as import ActingAsScreen
         from kmstui.ui.principals import principal_choices
@@ -316,6 +325,11 @@ class KmsConsole(App):
     def _advance(self, seconds: float) -> float:
         with self.engine.lock:
             return self.engine.advance_clock(seconds)
+
+
+def _screenshot_name(app: App) -> str:
+    section = getattr(app, "current_mode", "") or "screen"
+    return f"kmstui-{section}.svg"
 
 
 def run(args) -> int:
