@@ -4,7 +4,7 @@ acting on its behalf (``kms:ViaService``), if any."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 DEFAULT_ACCOUNT = "111122223333"
 DEFAULT_REGION = "us-east-1"
@@ -24,7 +24,6 @@ class Caller:
     source_ip: str = "127.0.0.1"
     user_agent: str = "kmstui"
     access_key_id: str | None = None
-    extra_context: dict = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def root(cls, account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION) -> Caller:

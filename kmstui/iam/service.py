@@ -331,7 +331,6 @@ class IamService:
             user = self.user(caller.account, caller.username)
             if user is not None:
                 context["aws:userid"] = user["UserId"]
-        context.update(caller.extra_context)
         return context
 
     # -- dispatch ---------------------------------------------------------------------

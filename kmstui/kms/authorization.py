@@ -111,7 +111,6 @@ def request_context(
         context["kms:EncryptionContextKeys"] = sorted(encryption_context)
     if extra:
         context.update(extra)
-    context.update(caller.extra_context)
     return context
 
 
