@@ -276,3 +276,49 @@ def test_settings_reject_an_unknown_caller_model(capsys, data_dir):
         capsys, "settings", "set", "ebs.caller-model", "magic", "--data-dir", data_dir
     )
     assert code == 2 and "aws" in err
+
+
+def test_events_follow_prints_new_events_while_another_process_owns_the_directory(
+    tmp_path,
+):
+    import os
+    import select
+
+    from kmstui.engine import Engine
+
+    data, config = tmp_path / "data", tmp_path / "config"
+    engine = Engine(data, config)
+    try:
+        env = {**os.environ, "KMSTUI_CONFIG": str(config)}
+        follower = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "kmstui",
+                "events",
+                "--follow",
+                "--json",
+                "--data-dir",
+                str(data),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        try:
+            # The follower starts at the end of the history, whenever it is ready: keep
+            # making events until one reaches it.
+            for _ in range(40):
+                engine.call("CreateKey", {"Description": "followed"})
+                ready, _, _ = select.select([follower.stdout], [], [], 0.5)
+                if ready:
+                    break
+            assert ready, "no event arrived within 20 s"
+            record = json.loads(follower.stdout.readline())
+            assert record["eventName"] == "CreateKey"
+            assert record["requestParameters"]["description"] == "followed"
+        finally:
+            follower.kill()
+            follower.wait(timeout=10)
+    finally:
+        engine.close()
