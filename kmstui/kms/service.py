@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 OPERATIONS = Operations()
 operation = OPERATIONS.operation
 
-# Key states (AWS key-state table) and which operations each permits.
+# Key states of the AWS key-state table (each operation checks the ones it accepts).
 ENABLED, DISABLED, PENDING_DELETION = "Enabled", "Disabled", "PendingDeletion"
 
 ERRORS = ServiceErrors(
