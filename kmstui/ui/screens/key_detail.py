@@ -147,7 +147,16 @@ class KeyDetailScreen(Screen):
             self.query_one("#fallback-grants", DataTable).add_columns(
                 "Grant id", "Name", "Grantee", "Operations", "Constraints")
         self.query_one("#overview-table", DataTable).add_columns("Field", "Value")
+        self.watch(self.app, "acting_as", self._acting_as_changed, init=False)
         self.call_after_refresh(self._show_overview)
+
+    def _acting_as_changed(self) -> None:
+        """The panes ask the engine as the acting-as principal: ask again as the new
+        one (the lockout check depends on who saves; ListGrants on who lists)."""
+        for pane in self.query("PolicyEditorPane"):
+            pane.revalidate()
+        for pane in self.query("GrantsPane"):
+            pane.refresh_grants()
 
     def _show_overview(self) -> None:
         # Panes that focus themselves on mount would otherwise open their own tab.
