@@ -125,7 +125,7 @@ class Engine:
         decision: dict | None,
         extra: dict | None = None,
     ) -> dict:
-        event_id = self.entropy.uuid4()
+        event_id = self.entropy.event_id()
         record = make_record(
             service,
             operation,
