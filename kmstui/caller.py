@@ -25,6 +25,40 @@ class Caller:
     user_agent: str = "kmstui"
     access_key_id: str | None = None
 
+    def __post_init__(self) -> None:
+        # Callers key the engine's memos (records, decisions): hash once, and answer
+        # the questions every request asks without formatting strings.
+        fields = (
+            self.principal,
+            self.account,
+            self.region,
+            self.via_service,
+            self.source_ip,
+            self.user_agent,
+            self.access_key_id,
+        )
+        object.__setattr__(self, "_hash", hash(fields))
+        object.__setattr__(self, "_is_service", not self.principal.startswith("arn:"))
+        object.__setattr__(self, "_is_root", self.principal == f"arn:aws:iam::{self.account}:root")
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self):
+        # the cached hash is per process (string hashing is salted): pickle the fields
+        return (
+            self.__class__,
+            (
+                self.principal,
+                self.account,
+                self.region,
+                self.via_service,
+                self.source_ip,
+                self.user_agent,
+                self.access_key_id,
+            ),
+        )
+
     @classmethod
     def root(cls, account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION) -> Caller:
         return cls(principal=f"arn:aws:iam::{account}:root", account=account, region=region)
@@ -45,11 +79,11 @@ class Caller:
 
     @property
     def is_root(self) -> bool:
-        return self.principal == f"arn:aws:iam::{self.account}:root"
+        return self._is_root
 
     @property
     def is_service(self) -> bool:
-        return not self.principal.startswith("arn:")
+        return self._is_service
 
     @property
     def principal_type(self) -> str:

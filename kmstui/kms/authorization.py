@@ -192,9 +192,7 @@ class PolicyAuthorizer:
                 effect="Allow",
                 decided_by=["account root user" if caller.is_root else caller.principal],
             )
-        principal = caller.principal
-        if not principal.startswith("arn:") or principal == f"arn:aws:iam::{caller.account}:root":
-            # a service or the account root user (Caller.is_service, Caller.is_root):
+        if caller.is_service or caller.is_root:
             # no identity policies, as identity_policy_texts says
             identity: tuple[tuple[str, str], ...] = ()
         else:
