@@ -111,7 +111,9 @@ def run_operation(
     error: tuple[str, str] | None = None
     response: dict | None = None
     with engine.lock:
-        engine.tick()
+        due = engine._next_due
+        if due is not None and engine.clock.now() >= due:
+            engine.tick()  # deletions or rotations have come due
         try:
             if not isinstance(params, dict):
                 raise errors.bad_request()
@@ -129,15 +131,15 @@ def run_operation(
             if public is not None:  # the service hides members of its own
                 request = public(params) if request is not None else None
                 shown = public(response)
-            engine.emit(
-                service=service_name,
-                operation=name,
-                caller=caller,
-                request=request,
-                response=shown,
-                error=error,
-                resources=ctx.resources,
-                decision=ctx.event_decision(),
-                extra=ctx.extra or None,
+            engine.emit_record(
+                service_name,
+                name,
+                caller,
+                request,
+                shown,
+                error,
+                ctx.resources,
+                ctx.event_decision(),
+                ctx.extra or None,
             )
     return response

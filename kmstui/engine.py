@@ -125,13 +125,29 @@ class Engine:
         decision: dict | None,
         extra: dict | None = None,
     ) -> dict:
-        event_id = self.entropy.event_id()
+        return self.emit_record(
+            service, operation, caller, request, response, error, resources, decision, extra
+        )
+
+    def emit_record(
+        self,
+        service: str,
+        operation: str,
+        caller: Caller,
+        request: dict | None,
+        response: dict | None,
+        error: tuple[str, str] | None,
+        resources: list[str],
+        decision: dict | None,
+        extra: dict | None,
+    ) -> dict:
+        """:meth:`emit` with positional arguments (the dispatcher's per-call path)."""
         record = make_record(
             service,
             operation,
             caller,
             self.clock.now(),
-            event_id,
+            self.entropy.event_id(),
             request,
             response,
             error,

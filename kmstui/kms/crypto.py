@@ -25,6 +25,9 @@ from kmstui.kms.service import CallContext, KmsService, operation
 
 ALGORITHMS = ("SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE")
 DATA_KEY_SPECS = {"AES_256": 32, "AES_128": 16}
+# The request's algorithm condition key: symmetric keys only take SYMMETRIC_DEFAULT
+# (_algorithm says so), so every Encrypt and Decrypt shares one read-only map.
+_SYMMETRIC_DEFAULT = {"kms:EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}
 
 
 def _algorithm(params: dict, name: str = "EncryptionAlgorithm") -> str:
@@ -115,9 +118,7 @@ def encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext)
     context = _context(params)
     algorithm = _algorithm(params)
     _grant_tokens(params)
-    service.authorize(
-        ctx, caller, "kms:Encrypt", key, context, {"kms:EncryptionAlgorithm": algorithm}
-    )
+    service.authorize(ctx, caller, "kms:Encrypt", key, context, _SYMMETRIC_DEFAULT)
     service.require_usable(key)
     _dry_run(params)
     return {
@@ -143,7 +144,7 @@ def decrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext)
         key_id_param=params.get("KeyId"),
         context=context,
         action="kms:Decrypt",
-        extra_context={"kms:EncryptionAlgorithm": algorithm},
+        extra_context=_SYMMETRIC_DEFAULT,
     )
     _dry_run(params)
     return {

@@ -195,9 +195,10 @@ class EventLog:
         Raises ``TypeError`` if it is not JSON-serialisable. Without :meth:`start`
         nothing is written until :meth:`flush` or :meth:`close`.
         """
-        self._check_writable()
+        if self._readonly or self._closed:
+            self._check_writable()
         try:
-            line = orjson.dumps(record) + b"\n"
+            line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
         except orjson.JSONEncodeError:  # a lone surrogate or a big int: the slow path
             line = json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n"
         with self._lock:
