@@ -116,11 +116,14 @@ def encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext)
     key = service.resolve(params.get("KeyId"), caller)
     plaintext = validation.blob(params, "Plaintext", max_len=4096)
     context = _context(params)
-    algorithm = _algorithm(params)
-    _grant_tokens(params)
+    get = params.get  # absent optional members skip their checks
+    algorithm = "SYMMETRIC_DEFAULT" if get("EncryptionAlgorithm") is None else _algorithm(params)
+    if get("GrantTokens") is not None:
+        _grant_tokens(params)
     service.authorize(ctx, caller, "kms:Encrypt", key, context, _SYMMETRIC_DEFAULT)
     service.require_usable(key)
-    _dry_run(params)
+    if get("DryRun") is not None:
+        _dry_run(params)
     return {
         "CiphertextBlob": seal(service, key, plaintext, context),
         "KeyId": key["Arn"],
@@ -132,21 +135,24 @@ def encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext)
 def decrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
     blob = validation.blob(params, "CiphertextBlob")
     context = _context(params)
-    algorithm = _algorithm(params)
-    _grant_tokens(params)
-    if params.get("Recipient") is not None:
+    get = params.get  # absent optional members skip their checks
+    algorithm = "SYMMETRIC_DEFAULT" if get("EncryptionAlgorithm") is None else _algorithm(params)
+    if get("GrantTokens") is not None:
+        _grant_tokens(params)
+    if get("Recipient") is not None:
         raise ValidationException("Recipient (attested enclaves) is not supported.")
     key, plaintext, material_id = open_blob(
         service,
         blob,
         caller,
         ctx,
-        key_id_param=params.get("KeyId"),
+        key_id_param=get("KeyId"),
         context=context,
         action="kms:Decrypt",
         extra_context=_SYMMETRIC_DEFAULT,
     )
-    _dry_run(params)
+    if get("DryRun") is not None:
+        _dry_run(params)
     return {
         "KeyId": key["Arn"],
         "Plaintext": plaintext,
@@ -201,6 +207,9 @@ def re_encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallConte
 
 
 def _data_key_size(params: dict) -> int:
+    spec = params.get("KeySpec")
+    if spec.__class__ is str and spec in DATA_KEY_SPECS and params.get("NumberOfBytes") is None:
+        return DATA_KEY_SPECS[spec]  # the usual case: a valid KeySpec alone
     spec = validation.string(params, "KeySpec", optional=True, choices=tuple(DATA_KEY_SPECS))
     count = validation.integer(params, "NumberOfBytes", low=1, high=1024)
     if spec is None and count is None:
@@ -216,10 +225,12 @@ def _generate_data_key(
     key = service.resolve(params.get("KeyId"), caller)
     size = _data_key_size(params)
     context = _context(params)
-    _grant_tokens(params)
+    if params.get("GrantTokens") is not None:
+        _grant_tokens(params)
     service.authorize(ctx, caller, action, key, context)
     service.require_usable(key)
-    _dry_run(params)
+    if params.get("DryRun") is not None:
+        _dry_run(params)
     plaintext = service.engine.entropy.token_bytes(size)
     return key, plaintext, seal(service, key, plaintext, context)
 
