@@ -8,6 +8,7 @@ import time
 
 from livetest import make_story
 
+from kmstui.ui.live.event_list import _path_cell, columns
 from kmstui.ui.live.feed import EventBuffer, FixedFeed, ListHistory
 from kmstui.ui.live.records import EventFilter, event_row, volume_lifecycle
 from kmstui.ui.live.rows import Matches, PageCache
@@ -265,3 +266,17 @@ async def test_the_monitor_over_a_million_events_reads_only_what_it_shows():
         assert time.perf_counter() - began < 5
         assert events.cursor > 500
     assert history.read < 5_000  # pages on screen, never the history
+
+
+def test_event_columns_fit_a_whole_sid_and_the_instance_at_120_columns():
+    widths = {field: width for field, _h, width in columns(118)}
+    assert widths["decided_by"] >= len("Enable IAM User Permissions")
+    principal = "ec2-infrastructure/i-6cb2dd6ef23b0b7c3"
+    assert _path_cell(principal, widths["principal"]).strip() == principal
+    assert sum(w for _f, _h, w in columns(118)) + len(widths) - 1 == 118
+    narrow = {field: width for field, _h, width in columns(78)}
+    assert narrow["decided_by"] >= len("grant 131c81e2…")
+    assert sum(narrow.values()) + len(narrow) - 1 == 78
+    # Cut, a principal keeps its instance id rather than a piece of the role.
+    assert _path_cell(principal, 24) == "ec2…/i-6cb2dd6ef23b0b7c3"
+    assert _path_cell(principal, 20).strip() == "i-6cb2dd6ef23b0b7c3"

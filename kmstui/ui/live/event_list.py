@@ -23,32 +23,37 @@ from kmstui.ui.live.feed import History
 from kmstui.ui.live.records import EventFilter, EventRow, event_row
 from kmstui.ui.live.rows import Matches, PageCache
 
+# Room for a role and an instance id: ``ec2-infrastructure/i-0123456789abcdef0``.
+PRINCIPAL_ROOM = 39
+
 
 def columns(width: int) -> list[tuple[str, str, int]]:
-    """(field, heading, width) of each column for a list ``width`` cells wide; the
-    encryption context only where there is room for it."""
-    fixed = [
-        ("time", "Time", 8),
-        ("operation", "Operation", 18),
-        ("principal", "Principal", 0),
-        ("key", "Key", 14),
-        ("context", "Encryption context", 0),
-        ("outcome", "Decision", 11),
-        ("decided_by", "Decided by", 15),
-    ]
+    """(field, heading, width) of each column for a list ``width`` cells wide. From
+    100 cells on, the deciding statement has room for a whole default Sid ("Enable IAM
+    User Permissions"); the principal takes what is left, and the encryption context
+    is shown only once the principal has room for a role and an instance id beside it
+    (the event's detail shows the context whatever the width)."""
     if width < 100:
-        fixed = [c for c in fixed if c[0] != "context"]
-        fixed = [
-            (f, h, {"operation": 16, "key": 12, "decided_by": 14}.get(f, w)) for f, h, w in fixed
-        ]
-    gaps = len(fixed) - 1
-    used = sum(w for _f, _h, w in fixed) + gaps
-    flexible = [f for f, _h, w in fixed if w == 0]
-    spare = max(len(flexible) * 8, width - used)
-    share = {f: spare // len(flexible) for f in flexible}
-    if flexible:
-        share[flexible[0]] += spare - sum(share.values())
-    return [(f, h, w or share[f]) for f, h, w in fixed]
+        sizes = {"time": 8, "operation": 16, "key": 11, "outcome": 8, "decided_by": 15}
+    else:
+        sizes = {"time": 8, "operation": 17, "key": 12, "outcome": 10, "decided_by": 27}
+    headings = [
+        ("time", "Time"),
+        ("operation", "Operation"),
+        ("principal", "Principal"),
+        ("key", "Key"),
+        ("context", "Encryption context"),
+        ("outcome", "Decision"),
+        ("decided_by", "Decided by"),
+    ]
+    spare = width - sum(sizes.values()) - (len(headings) - 2)
+    if spare >= PRINCIPAL_ROOM + 1 + 16:
+        sizes["principal"] = max(PRINCIPAL_ROOM, (spare - 1) // 2)
+        sizes["context"] = spare - 1 - sizes["principal"]
+    else:
+        headings = [c for c in headings if c[0] != "context"]
+        sizes["principal"] = max(8, spare)
+    return [(f, h, sizes[f]) for f, h in headings]
 
 
 def _cell(text: str, width: int) -> str:
@@ -63,9 +68,11 @@ def _path_cell(text: str, width: int) -> str:
         return _cell(text, width)
     head, _sep, tail = text.rpartition("/")
     room = width - len(tail) - 2
-    if room < 4:
-        return _cell("…" + text[-(width - 1) :], width)
-    return _cell(f"{head[:room]}…/{tail}", width)
+    if room >= 3:
+        return _cell(f"{head[:room]}…/{tail}", width)
+    if len(tail) <= width:
+        return _cell(tail, width)
+    return _cell("…" + tail[-(width - 1) :], width)
 
 
 def _text(row: EventRow, field: str, width: int) -> str:

@@ -222,8 +222,10 @@ class MonitorPane(Vertical):
 
     def _show_status(self, events: EventList) -> None:
         status = self.query_one("#monitor-status", Static)
-        width = self.size.width or 80
-        self.query_one("#monitor-header", Static).update(header_text(max(20, width - 2)))
+        # The list's own width, so the headings stay over their columns when its
+        # scrollbar takes a column.
+        width = events.scrollable_content_region.width or (self.size.width or 80) - 2
+        self.query_one("#monitor-header", Static).update(header_text(max(20, width)))
         if self.paused:
             state = f"❚❚ PAUSED · {self.waiting:,} new"
         elif events.follow:
