@@ -59,7 +59,8 @@ APP_ACTIONS = [
       for n, (mode, title) in enumerate(SECTIONS, start=1)),
     Action("help.show", "question_mark,f1", "app.help", "Help",
            "List the keys of this screen", key_display="?"),
-    Action("acting-as.switch", "A", "app.switch_principal", "Act as",
+    # ctrl+t as well: in the policy editor A is a letter (and F6/F7 select text).
+    Action("acting-as.switch", "A,ctrl+t", "app.switch_principal", "Act as",
            "Choose the principal the console makes requests as"),
     Action("clock.advance", "C", "app.advance_clock", "Advance clock",
            "Move the engine clock forward (deletions and rotations fall due)", show=False),

@@ -304,3 +304,16 @@ async def test_switching_who_the_console_acts_as_checks_the_policy_edit_again(ap
         # And back as root it does again.
         await act_as(pilot, ROOT)
         await wait_for(pilot, lambda: codes_of_errors(pane) == ["POLICY_LOCKOUT"])
+
+
+async def test_ctrl_t_chooses_who_to_act_as_from_inside_the_policy_editor(app, engine):
+    key_id = key_id_by_alias(engine, "alias/app-data")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_key(pilot, key_id)
+        pane = await policy_tab(pilot)
+        before = pane.editor.text
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert isinstance(app.screen, ActingAsScreen)
+        assert pane.editor.text == before
