@@ -141,6 +141,9 @@ class KmsConsole(App):
         for problem in [*self.loaded_themes.problems,
                         *([self.config.problem] if self.config.problem else [])]:
             self.notify(problem, title="Skipped a bad file", severity="warning", markup=False)
+        # The engine clock moves without the console (the demo, requests over the
+        # endpoint): read it once a second. A fixed clock reads the same every time.
+        self.set_interval(1.0, self.refresh_clock, name="engine clock")
         if self.engine is None and self._open_engine is not None:
             # Opening imports the engine; do it once the first frame is on screen.
             self.call_after_refresh(self._open)
@@ -262,6 +265,11 @@ class KmsConsole(App):
         from kmstui.ui.dialogs.error import ErrorScreen
 
         self.push_screen(ErrorScreen(error.code, error.message, operation))
+
+    def refresh_clock(self) -> None:
+        """Show the engine time again (a reactive: unchanged text redraws nothing)."""
+        if self.engine is not None:
+            self.clock_text = self._engine_date()
 
     def _engine_date(self) -> str:
         from kmstui.ui.format import date

@@ -317,3 +317,13 @@ async def test_ctrl_t_chooses_who_to_act_as_from_inside_the_policy_editor(app, e
         await pilot.pause()
         assert isinstance(app.screen, ActingAsScreen)
         assert pane.editor.text == before
+
+
+async def test_the_top_bar_follows_the_engine_clock_moved_from_elsewhere(app, engine):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        date = app.query_one("#engine-date", Static)
+        before = str(date.render())
+        engine.clock.advance(3 * 3600)  # as the demo or an SDK call through the endpoint
+        await wait_for(pilot, lambda: str(date.render()) != before, timeout=3)
+        assert str(date.render()).endswith("11:00")

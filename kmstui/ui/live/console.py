@@ -99,6 +99,7 @@ class DemoConsole(LiveConsole):
             self.call_from_thread(self._done)
 
     def _narrate(self, number: int, step: Step, detail: str) -> None:
+        self.refresh_clock()  # the story moves the clock between steps
         for screen in self.screen_stack:
             if isinstance(screen, DemoScreen):
                 screen.query_one(Narrator).tell(number, step, detail)
