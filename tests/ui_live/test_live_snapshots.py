@@ -141,3 +141,17 @@ def test_demo_frame(snap_compare, demo_frames, ec2_engine, tmp_path, frame, size
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 40)])
+async def test_the_volumes_table_fits_without_scrolling_sideways(live_console, size):
+    from textual.widgets import DataTable
+
+    async with live_console.run_test(size=(120, 40)) as pilot:
+        await _section("3")(pilot)
+        await pilot.resize_terminal(*size)  # the columns follow a resize
+        await settle(pilot)
+        table = pilot.app.screen.query_one("#volumes", DataTable)
+        assert table.row_count == 2
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert "rate" in [c.value for c in table.columns]

@@ -38,6 +38,33 @@ from kmstui.ui.live.records import volume_lifecycle
 
 Call = Callable[[str, dict], dict]
 REFRESH_HZ = 4
+
+VOLUME_COLUMNS = [
+    ("id", "Volume"),
+    ("size", "Size"),
+    ("type", "Type"),
+    ("state", "State"),
+    ("enc", "Encrypted"),
+    ("key", "CMK"),
+    ("attached", "Attached to"),
+    ("rate", "MiB/s"),
+]
+# Narrower, the table drops what the detail view shows anyway (a volume without a CMK
+# is the unencrypted one) and shortens the CMK and the instance, so it never scrolls
+# sideways.
+NARROW_VOLUMES = ("id", "size", "state", "key", "attached", "rate")
+MEDIUM_VOLUMES = ("id", "size", "type", "state", "key", "attached", "rate")
+MEDIUM_VOLUMES_FROM, WIDE_VOLUMES_FROM = 96, 112
+
+
+def volume_columns(width: int) -> tuple[str, ...]:
+    if width >= WIDE_VOLUMES_FROM:
+        return tuple(key for key, _title in VOLUME_COLUMNS)
+    return MEDIUM_VOLUMES if width >= MEDIUM_VOLUMES_FROM else NARROW_VOLUMES
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 LIFECYCLE_SCAN = 200_000  # how far back the detail view looks for a volume's events
 
 VOLUME_ACTIONS = [
@@ -149,6 +176,7 @@ class VolumesPane(Vertical):
         )
         self.volumes: list[dict] = []
         self._timer = None
+        self._layout: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Static("", id="volumes-note")
@@ -156,17 +184,7 @@ class VolumesPane(Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, key in (
-            ("Volume", "id"),
-            ("Size", "size"),
-            ("Type", "type"),
-            ("State", "state"),
-            ("Encrypted", "enc"),
-            ("CMK", "key"),
-            ("Attached to", "attached"),
-            ("MiB/s", "rate"),
-        ):
-            table.add_column(label, key=key)
+        self._lay_out(table)
         table.focus()
         self.reload()
         self._tick()
@@ -205,31 +223,62 @@ class VolumesPane(Vertical):
             return
         selected = self.selected_id
         self.volumes = message.volumes
-        table.clear()
-        alias = self.feed.key_alias if self.feed is not None else (lambda k: k)
-        for volume in message.volumes:
-            attached = ", ".join(a.get("InstanceId", "") for a in volume.get("Attachments", []))
-            key = volume.get("KmsKeyId")
-            table.add_row(
-                plain(volume["VolumeId"]),
-                plain(f"{volume.get('Size', '')} GiB"),
-                plain(volume.get("VolumeType", "")),
-                plain(volume.get("State", "")),
-                "yes" if volume.get("Encrypted") else "no",
-                plain(alias(key) if key else "—"),
-                plain(attached or "—"),
-                Text("—", justify="right"),
-                key=volume["VolumeId"],
-            )
-        if selected is not None and selected in {v["VolumeId"] for v in message.volumes}:
-            table.move_cursor(row=table.get_row_index(selected))
+        self._fill(table, selected)
         note.update(
             plain(
                 f"{len(message.volumes)} volume(s) · n create · a attach · "
                 "w workload · Enter details"
             )
         )
+
+    def _width(self) -> int:
+        return self.size.width or self.app.size.width
+
+    def _lay_out(self, table: DataTable) -> bool:
+        """Columns for the pane's width; True when they changed."""
+        columns = volume_columns(self._width())
+        if columns == self._layout:
+            return False
+        table.clear(columns=True)
+        for key, title in VOLUME_COLUMNS:
+            if key in columns:
+                table.add_column(title, key=key)
+        self._layout = columns
+        return True
+
+    def _fill(self, table: DataTable, selected: str | None) -> None:
+        table.clear()
+        alias = self.feed.key_alias if self.feed is not None else (lambda k: k)
+        short = self._layout != volume_columns(WIDE_VOLUMES_FROM)
+        narrow = self._layout == NARROW_VOLUMES
+        for volume in self.volumes:
+            instances = [a.get("InstanceId", "") for a in volume.get("Attachments", [])]
+            if narrow:
+                instances = [_short(i, 11) for i in instances]
+            key = volume.get("KmsKeyId")
+            key_text = alias(key) if key else "—"
+            if short:
+                key_text = _short(key_text.removeprefix("alias/"), 16)
+            cells = {
+                "id": plain(volume["VolumeId"]),
+                "size": plain(f"{volume.get('Size', '')} GiB"),
+                "type": plain(volume.get("VolumeType", "")),
+                "state": plain(volume.get("State", "")),
+                "enc": "yes" if volume.get("Encrypted") else "no",
+                "key": plain(key_text),
+                "attached": plain(", ".join(instances) or "—"),
+                "rate": Text("—", justify="right"),
+            }
+            table.add_row(*(cells[c] for c in self._layout), key=volume["VolumeId"])
+        if selected is not None and selected in {v["VolumeId"] for v in self.volumes}:
+            table.move_cursor(row=table.get_row_index(selected))
         self._rates()
+
+    def on_resize(self) -> None:
+        table = self.query_one(DataTable)
+        selected = self.selected_id
+        if self._lay_out(table) and self.volumes:
+            self._fill(table, selected)
 
     @property
     def selected(self) -> dict | None:
