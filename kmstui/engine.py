@@ -69,7 +69,6 @@ class Engine:
             self.register(self.iam.operations)
             self.ec2 = Ec2Service(self)
             self.register(self.ec2.operations)
-            self._key_deleted_hooks: list[Callable[[dict], None]] = []
             self._next_due: float | None = None
             self.reschedule()
         except BaseException:
@@ -77,10 +76,8 @@ class Engine:
             raise
 
     def _open_event_log(self):
-        try:
-            from kmstui.store.eventlog import EventLog
-        except ImportError:  # pragma: no cover - during bootstrap only
-            return None
+        from kmstui.store.eventlog import EventLog
+
         log = EventLog(self.data_dir / "events")
         log.start()
         return log
@@ -285,14 +282,6 @@ class Engine:
                     extra={"keyMaterialId": updated["CurrentKeyMaterialId"]},
                 )
             self.reschedule()
-
-    # -- hooks for other services -----------------------------------------------------
-    def on_key_deleted(self, key: dict) -> None:
-        for hook in self._key_deleted_hooks:
-            hook(key)
-
-    def add_key_deleted_hook(self, hook: Callable[[dict], None]) -> None:
-        self._key_deleted_hooks.append(hook)
 
     # -- lifecycle --------------------------------------------------------------------
     def close(self) -> None:

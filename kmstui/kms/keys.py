@@ -325,6 +325,5 @@ def delete_key_now(service: KmsService, key: dict) -> None:
         for alias in service.aliases_of(key["KeyId"]):
             service.delete_alias_record(alias)
         remove_key_grants(service, key)
-        service.engine.on_key_deleted(key)
         service.save_key(tombstone)
     service.forget_key_material(key["KeyId"])
