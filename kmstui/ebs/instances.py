@@ -137,25 +137,22 @@ def run_instances(service, params: dict, caller: Caller, ctx: CallContext) -> di
     }
 
 
+def _instances_not_found(missing: list[str]):
+    plural = len(missing) > 1
+    return ec2_error(
+        "InvalidInstanceID.NotFound",
+        f"The instance ID{'s' if plural else ''} '{', '.join(missing)}' "
+        f"do{'' if plural else 'es'} not exist",
+    )
+
+
 @operation("DescribeInstances")
 def describe_instances(service, params: dict, caller: Caller, ctx: CallContext) -> dict:
     resources.check_paging(params, "InstanceIds", low=5, high=1000)
-    wanted = resources.string_list(params, "InstanceIds")
-    for instance_id in wanted:
-        resources.check_id(instance_id, "instance")
+    wanted = resources.wanted_ids(params, "InstanceIds", "instance")
     filters = resources.parse_filters(params, INSTANCE_FILTERS)
-    records = service.instances_of(caller)
-    if wanted:
-        known = {r["InstanceId"] for r in records}
-        missing = [i for i in wanted if i not in known]
-        if missing:
-            raise ec2_error(
-                "InvalidInstanceID.NotFound",
-                f"The instance ID{'s' if len(missing) > 1 else ''} "
-                f"'{', '.join(missing)}' do{'' if len(missing) > 1 else 'es'} not "
-                "exist",
-            )
-        records = [r for r in records if r["InstanceId"] in set(wanted)]
+    records = resources.only(service.instances_of(caller), wanted, "InstanceId",
+                             _instances_not_found)
     matching = []
     for record in records:
         view = instance_view(service, record)

@@ -113,6 +113,27 @@ def string_list(params: dict, name: str) -> list[str]:
     return value
 
 
+def wanted_ids(params: dict, member: str, kind: str) -> list[str]:
+    """The ids a Describe call names (``VolumeIds`` ...), each checked for form."""
+    wanted = string_list(params, member)
+    for value in wanted:
+        check_id(value, kind)
+    return wanted
+
+
+def only(records: list[dict], wanted: list[str], id_field: str,
+         not_found: Callable[[list[str]], AwsError]) -> list[dict]:
+    """The records a Describe call names; every named id must exist."""
+    if not wanted:
+        return records
+    known = {r[id_field] for r in records}
+    missing = [value for value in wanted if value not in known]
+    if missing:
+        raise not_found(missing)
+    chosen = set(wanted)
+    return [r for r in records if r[id_field] in chosen]
+
+
 def invalid_value(name: str, value: Any, why: str = "") -> AwsError:
     return ec2_error(
         "InvalidParameterValue",

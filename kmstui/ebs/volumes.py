@@ -304,24 +304,20 @@ def _same_key(service, caller: Caller, key_ref: str, key_arn: str) -> bool:
         return False  # the KMS call that follows reports it
 
 
+def _volumes_not_found(missing: list[str]):
+    return ec2_error(
+        "InvalidVolume.NotFound",
+        f"The volume{'s' if len(missing) > 1 else ''} '{', '.join(missing)}' does not exist.",
+    )
+
+
 @operation("DescribeVolumes")
 def describe_volumes(service, params: dict, caller: Caller, ctx: CallContext) -> dict:
     resources.check_paging(params, "VolumeIds", low=5, high=500)
-    wanted = resources.string_list(params, "VolumeIds")
-    for volume_id in wanted:
-        resources.check_id(volume_id, "volume")
+    wanted = resources.wanted_ids(params, "VolumeIds", "volume")
     filters = resources.parse_filters(params, VOLUME_FILTERS)
-    records = service.volumes_of(caller)
-    if wanted:
-        known = {r["VolumeId"] for r in records}
-        missing = [v for v in wanted if v not in known]
-        if missing:
-            raise ec2_error(
-                "InvalidVolume.NotFound",
-                f"The volume{'s' if len(missing) > 1 else ''} "
-                f"'{', '.join(missing)}' does not exist.",
-            )
-        records = [r for r in records if r["VolumeId"] in set(wanted)]
+    records = resources.only(service.volumes_of(caller), wanted, "VolumeId",
+                             _volumes_not_found)
     views = []
     for record in records:
         attachments = service.attachment_records(record["VolumeId"])
