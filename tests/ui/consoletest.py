@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.workers import wait_for_workers
+
 FIXED_TIME = 1_800_000_000.0
 SIZE = (120, 40)
 
@@ -19,5 +21,5 @@ async def settle(pilot) -> None:
     """Let workers finish and their messages be handled."""
     for _ in range(3):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
     await pilot.pause()

@@ -21,6 +21,7 @@ from kmstui.ui.policy import PolicyEditorPane
 from kmstui.ui.policy.dialogs import ConfirmDialog, DiffDialog, MessageDialog
 from kmstui.ui.policy.findings_table import FindingsTable
 from kmstui.ui.screens.key_detail import KeyDetailScreen
+from tests.workers import wait_for_workers
 
 ACCOUNT = "111122223333"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
@@ -35,7 +36,7 @@ async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 5.0) -
     while not condition():
         assert time.monotonic() < deadline, "the console did not get there in time"
         await pilot.pause(0.02)
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
         await pilot.pause()
 
 

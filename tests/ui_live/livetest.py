@@ -6,13 +6,14 @@ import asyncio
 import time
 
 from kmstui.ui.live.feed import FixedFeed, ThroughputSample, VolumeSeries
+from tests.workers import wait_for_workers
 
 
 async def settle(pilot) -> None:
     """Let workers finish and their messages be handled."""
     for _ in range(3):
         await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
     await pilot.pause()
 
 
@@ -22,7 +23,7 @@ async def wait_until(pilot, predicate, timeout: float = 10.0, what: str = "") ->
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or predicate}")
         await asyncio.sleep(0.05)
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
 
 
 def make_story(engine) -> dict:

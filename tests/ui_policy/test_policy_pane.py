@@ -13,6 +13,7 @@ from kmstui.ui.policy.editor import PolicyTextArea, span_to_selection
 from kmstui.ui.policy.findings_table import FindingsTable
 from kmstui.ui.policy.pane import DEBOUNCE_SECONDS, ValidationDone
 from kmstui.ui.policy.simulate import SimulatePanel
+from tests.workers import wait_for_workers
 
 from .hosts import PaneHost, policy_host
 
@@ -39,7 +40,7 @@ LOCKOUT_POLICY = json.dumps(
 async def settle(pilot) -> None:
     """Let the debounce pass and the workers finish, then handle their messages."""
     await pilot.pause(DEBOUNCE_SECONDS + 0.05)
-    await pilot.app.workers.wait_for_complete()
+    await wait_for_workers(pilot.app)
     await pilot.pause()
 
 
