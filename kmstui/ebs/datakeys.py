@@ -129,60 +129,42 @@ class DataKeys:
         return {"aws:ebs:id": resource_id}
 
     # -- operations ----------------------------------------------------------------------
-    def generate(
-        self, requester: Caller, key_id: str, resource_id: str, resource: str = "volume"
-    ) -> WrappedDataKey:
-        """GenerateDataKeyWithoutPlaintext for a new resource (CreateVolume)."""
+    def _generate(self, operation: str, requester: Caller, key_id: str, resource_id: str,
+                  resource: str) -> tuple[WrappedDataKey, dict]:
         model = self._caller_model()
         context = self.context_for(
             model, requester.region, requester.account, resource_id, resource
         )
         response = self.engine.kms.call(
-            "GenerateDataKeyWithoutPlaintext",
-            {
-                "KeyId": key_id,
-                "NumberOfBytes": DEK_BYTES,
-                "EncryptionContext": context,
-            },
+            operation,
+            {"KeyId": key_id, "NumberOfBytes": DEK_BYTES, "EncryptionContext": context},
             self.ec2_caller(requester, model),
         )
-        return WrappedDataKey(
+        wrapped = WrappedDataKey(
             response["CiphertextBlob"],
             response["KeyId"],
             response.get("KeyMaterialId"),
             context,
             model,
         )
+        return wrapped, response
+
+    def generate(
+        self, requester: Caller, key_id: str, resource_id: str, resource: str = "volume"
+    ) -> WrappedDataKey:
+        """GenerateDataKeyWithoutPlaintext for a new resource (CreateVolume)."""
+        wrapped, _ = self._generate("GenerateDataKeyWithoutPlaintext", requester, key_id,
+                                    resource_id, resource)
+        return wrapped
 
     def generate_with_plaintext(
         self, requester: Caller, key_id: str, resource_id: str, resource: str = "volume"
     ) -> tuple[WrappedDataKey, bytearray]:
         """GenerateDataKey, for data that must be encrypted right away (a copy under a
         new key). The caller wipes the returned plaintext."""
-        model = self._caller_model()
-        context = self.context_for(
-            model, requester.region, requester.account, resource_id, resource
-        )
-        response = self.engine.kms.call(
-            "GenerateDataKey",
-            {
-                "KeyId": key_id,
-                "NumberOfBytes": DEK_BYTES,
-                "EncryptionContext": context,
-            },
-            self.ec2_caller(requester, model),
-        )
-        plaintext = bytearray(response.pop("Plaintext"))
-        return (
-            WrappedDataKey(
-                response["CiphertextBlob"],
-                response["KeyId"],
-                response.get("KeyMaterialId"),
-                context,
-                model,
-            ),
-            plaintext,
-        )
+        wrapped, response = self._generate("GenerateDataKey", requester, key_id,
+                                           resource_id, resource)
+        return wrapped, bytearray(response.pop("Plaintext"))
 
     def rewrap(
         self, requester: Caller, dek: WrappedDataKey, resource_id: str, resource: str = "volume"

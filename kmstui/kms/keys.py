@@ -209,28 +209,28 @@ def list_keys(service: KmsService, params: dict, caller: Caller, ctx: CallContex
     return {"Keys": [{"KeyId": k["KeyId"], "KeyArn": k["Arn"]} for k in chunk], **tail}
 
 
+def _set_key_state(service: KmsService, params: dict, caller: Caller, ctx: CallContext,
+                   operation_name: str, state: str) -> dict:
+    """EnableKey and DisableKey: customer managed keys of the caller's account, not
+    pending deletion; setting the state a key already has is not an error."""
+    key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
+    service.authorize(ctx, caller, f"kms:{operation_name}", key)
+    service.require_same_account(key, caller, operation_name)
+    service.require_customer_managed(key, operation_name)
+    service.require_not_pending_deletion(key)
+    if key["KeyState"] != state:
+        service.save_key({**key, "KeyState": state})
+    return {}
+
+
 @operation("EnableKey")
 def enable_key(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
-    key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
-    service.authorize(ctx, caller, "kms:EnableKey", key)
-    service.require_same_account(key, caller, "EnableKey")
-    service.require_customer_managed(key, "EnableKey")
-    service.require_not_pending_deletion(key)
-    if key["KeyState"] != ENABLED:
-        service.save_key({**key, "KeyState": ENABLED})
-    return {}
+    return _set_key_state(service, params, caller, ctx, "EnableKey", ENABLED)
 
 
 @operation("DisableKey")
 def disable_key(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
-    key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
-    service.authorize(ctx, caller, "kms:DisableKey", key)
-    service.require_same_account(key, caller, "DisableKey")
-    service.require_customer_managed(key, "DisableKey")
-    service.require_not_pending_deletion(key)
-    if key["KeyState"] != DISABLED:
-        service.save_key({**key, "KeyState": DISABLED})
-    return {}
+    return _set_key_state(service, params, caller, ctx, "DisableKey", DISABLED)
 
 
 @operation("ScheduleKeyDeletion")
