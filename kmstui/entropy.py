@@ -18,6 +18,12 @@ import threading
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 _COUNTER_MAX = (1 << 48) - 1  # an event id's counter: its last 12 hex digits
 _SPENT = itertools.count(1 << 48)  # no event ids yet: the first call draws a prefix
+# Small requests are served from a pool of OS randomness. Refilling it (getrandom)
+# releases the GIL, and the caller takes it straight back; a thread waiting for the GIL
+# only asks for it after a whole switch interval (5 ms) without such a release. A 4 KiB
+# pool lasted ~3 ms of Encrypt calls and starved the event log's flusher for seconds;
+# 64 KiB lasts ~50 ms.
+_POOL_BYTES = 64 * 1024
 
 
 class Entropy:
@@ -36,13 +42,13 @@ class Entropy:
 
     def token_bytes(self, n: int) -> bytes:
         if self._seed is None:
-            # Small requests (nonces, ids) are served from a pool filled 4 KiB at a
-            # time: one getrandom() call instead of one per request.
+            # Small requests (nonces, ids) are served from a pool: one getrandom()
+            # call instead of one per request.
             if n > 256:
                 return os.urandom(n)
             with self._lock:
                 if len(self._pool) - self._pos < n:
-                    self._pool = os.urandom(4096)
+                    self._pool = os.urandom(_POOL_BYTES)
                     self._pos = 0
                 start = self._pos
                 self._pos = start + n
@@ -60,7 +66,7 @@ class Entropy:
             # pool): the same id as the bytes path below, without a bytearray per id.
             with self._lock:
                 if len(self._pool) - self._pos < 16:
-                    self._pool = os.urandom(4096)
+                    self._pool = os.urandom(_POOL_BYTES)
                     self._pos = 0
                 start = self._pos
                 self._pos = start + 16
