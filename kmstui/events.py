@@ -44,6 +44,24 @@ SECRET_MEMBERS = frozenset(
     }
 )
 READ_ONLY_PREFIXES = ("Describe", "List", "Get")
+# KMS's cryptographic operations are read-only to CloudTrail too: their records carry
+# no responseElements (the key material used goes in additionalEventData instead).
+READ_ONLY_KMS_OPERATIONS = frozenset(
+    {
+        "Encrypt",
+        "Decrypt",
+        "ReEncrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+        "GenerateRandom",
+        "GenerateMac",
+        "VerifyMac",
+        "Sign",
+        "Verify",
+    }
+)
 
 
 # Map-valued members: their keys are data (an encryption context), not member names,
@@ -234,7 +252,8 @@ def _template(service: str, operation: str, caller: Caller) -> dict[str, Any]:
         "responseElements": None,
         "requestID": None,
         "eventID": None,
-        "readOnly": operation.startswith(READ_ONLY_PREFIXES),
+        "readOnly": operation.startswith(READ_ONLY_PREFIXES)
+        or (service == "kms" and operation in READ_ONLY_KMS_OPERATIONS),
         "resources": None,
         "eventType": "AwsApiCall",
         "managementEvent": True,

@@ -124,11 +124,9 @@ def encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext)
     service.require_usable(key)
     if get("DryRun") is not None:
         _dry_run(params)
-    return {
-        "CiphertextBlob": seal(service, key, plaintext, context),
-        "KeyId": key["Arn"],
-        "EncryptionAlgorithm": algorithm,
-    }
+    blob = seal(service, key, plaintext, context)
+    ctx.extra["additionalEventData"] = {"keyMaterialId": key["CurrentKeyMaterialId"]}
+    return {"CiphertextBlob": blob, "KeyId": key["Arn"], "EncryptionAlgorithm": algorithm}
 
 
 @operation("Decrypt")
@@ -153,6 +151,7 @@ def decrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext)
     )
     if get("DryRun") is not None:
         _dry_run(params)
+    ctx.extra["additionalEventData"] = {"keyMaterialId": material_id}
     return {
         "KeyId": key["Arn"],
         "Plaintext": plaintext,
@@ -195,8 +194,13 @@ def re_encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallConte
     )
     service.require_usable(destination)
     _dry_run(params)
+    blob = seal(service, destination, plaintext, destination_context)
+    ctx.extra["additionalEventData"] = {
+        "destinationKeyMaterialId": destination["CurrentKeyMaterialId"],
+        "sourceKeyMaterialId": source_material,
+    }
     return {
-        "CiphertextBlob": seal(service, destination, plaintext, destination_context),
+        "CiphertextBlob": blob,
         "SourceKeyId": source["Arn"],
         "KeyId": destination["Arn"],
         "SourceEncryptionAlgorithm": source_algorithm,
@@ -232,7 +236,9 @@ def _generate_data_key(
     if params.get("DryRun") is not None:
         _dry_run(params)
     plaintext = service.engine.entropy.token_bytes(size)
-    return key, plaintext, seal(service, key, plaintext, context)
+    blob = seal(service, key, plaintext, context)
+    ctx.extra["additionalEventData"] = {"keyMaterialId": key["CurrentKeyMaterialId"]}
+    return key, plaintext, blob
 
 
 @operation("GenerateDataKey")

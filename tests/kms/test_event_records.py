@@ -83,7 +83,7 @@ def test_records_do_not_share_their_request_or_response():
     records = [
         build_record(
             service="kms",
-            operation="Encrypt",
+            operation="CreateGrant",
             caller=caller,
             event_time=1.0 + i,
             event_id=f"id-{i}",

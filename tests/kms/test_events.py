@@ -28,6 +28,38 @@ def test_a_successful_call_emits_a_cloudtrail_shaped_event(engine):
     assert "errorCode" not in event
 
 
+def test_cryptographic_calls_are_read_only_and_name_the_key_material_used(engine):
+    # As CloudTrail records them: readOnly, no responseElements, and the key material
+    # in additionalEventData (the material that made the blob, for a Decrypt).
+    key_id = engine.call("CreateKey")["KeyMetadata"]["KeyId"]
+    old = engine.call("Encrypt", {"KeyId": key_id, "Plaintext": b"x"})["CiphertextBlob"]
+    encrypt = engine.events.recent[-1]
+    first_material = engine.call("DescribeKey", {"KeyId": key_id})["KeyMetadata"][
+        "CurrentKeyMaterialId"
+    ]
+    engine.call("RotateKeyOnDemand", {"KeyId": key_id})
+    assert engine.events.recent[-1]["readOnly"] is False
+    engine.call("Decrypt", {"CiphertextBlob": old})
+    decrypt = engine.events.recent[-1]
+    engine.call("GenerateDataKey", {"KeyId": key_id, "KeySpec": "AES_256"})
+    generate = engine.events.recent[-1]
+    second_material = engine.call("DescribeKey", {"KeyId": key_id})["KeyMetadata"][
+        "CurrentKeyMaterialId"
+    ]
+    assert second_material != first_material
+    for event in (encrypt, decrypt, generate):
+        assert event["readOnly"] is True
+        assert event["responseElements"] is None
+    assert encrypt["additionalEventData"] == {"keyMaterialId": first_material}
+    assert decrypt["additionalEventData"] == {"keyMaterialId": first_material}
+    assert generate["additionalEventData"] == {"keyMaterialId": second_material}
+    engine.call("ReEncrypt", {"CiphertextBlob": old, "DestinationKeyId": key_id})
+    assert engine.events.recent[-1]["additionalEventData"] == {
+        "destinationKeyMaterialId": second_material,
+        "sourceKeyMaterialId": first_material,
+    }
+
+
 def test_a_failed_call_emits_an_event_with_its_error(engine):
     with pytest.raises(NotFoundException):
         engine.call("DescribeKey", {"KeyId": "alias/missing"})
