@@ -95,6 +95,11 @@ class IamService:
         }
         self._users, self._roles, self._keys = users, roles, keys
         self._secrets = {}
+        self.changed()
+
+    def changed(self) -> None:
+        """Users or roles (so identity policies) changed: memoised decisions are stale."""
+        self.generation = getattr(self, "generation", 0) + 1
 
     def user(self, account: str, name: str) -> dict | None:
         return self._users.get((account, name.lower()))
@@ -121,18 +126,22 @@ class IamService:
     def save_user(self, record: dict) -> None:
         self.store.table(USERS).upsert(copy.deepcopy(record), Query().UserId == record["UserId"])
         self._users[(record["Account"], record["UserName"].lower())] = copy.deepcopy(record)
+        self.changed()
 
     def remove_user(self, record: dict) -> None:
         self.store.table(USERS).remove(Query().UserId == record["UserId"])
         self._users.pop((record["Account"], record["UserName"].lower()), None)
+        self.changed()
 
     def save_role(self, record: dict) -> None:
         self.store.table(ROLES).upsert(copy.deepcopy(record), Query().RoleId == record["RoleId"])
         self._roles[(record["Account"], record["RoleName"].lower())] = copy.deepcopy(record)
+        self.changed()
 
     def remove_role(self, record: dict) -> None:
         self.store.table(ROLES).remove(Query().RoleId == record["RoleId"])
         self._roles.pop((record["Account"], record["RoleName"].lower()), None)
+        self.changed()
 
     def save_key(self, record: dict) -> None:
         self.store.table(ACCESS_KEYS).upsert(

@@ -120,13 +120,14 @@ class PolicyAuthorizer:
 
     Policies are compiled once per distinct text (the policy package caches by
     content). Decisions are pure functions of their inputs, so they are memoised on
-    everything they depend on (the key record and its grants by identity: both are
-    replaced, never mutated, when they change); policies that read the time are never
-    memoised."""
+    everything they depend on: the request's caller, action, key, context pairs, the
+    key record and its grants by identity (both are replaced, never mutated, when they
+    change), and IAM's generation (bumped by every change to a user or role). Policies
+    that read the time are never memoised."""
 
     def __init__(self, engine):
         self.engine = engine
-        self._cache: dict[tuple, tuple[dict | None, list | None, Verdict]] = {}
+        self._cache: dict[tuple, tuple[dict | None, list | None, int, Verdict]] = {}
 
     def identity_policy_texts(self, caller: Caller) -> tuple[tuple[str, str], ...]:
         # Services and the account root user have no identity policies (IAM would
@@ -184,56 +185,49 @@ class PolicyAuthorizer:
         extra: dict[str, Any] | None,
         now: float,
     ) -> Verdict:
-        if key is None and (caller.is_service or caller.is_root):
-            # Account-level actions (CreateKey, ListKeys ...) have no key policy: the
-            # root user may always call them; services act within their own scope.
-            return Verdict(
-                action=action,
-                effect="Allow",
-                decided_by=["account root user" if caller.is_root else caller.principal],
+        if key is None:
+            if caller._is_service or caller._is_root:
+                # Account-level actions (CreateKey, ListKeys ...) have no key policy: the
+                # root user may always call them; services act within their own scope.
+                return Verdict(
+                    action=action,
+                    effect="Allow",
+                    decided_by=["account root user" if caller._is_root else caller.principal],
+                )
+            key_id = grants = None
+        else:
+            key_id = key["KeyId"]
+            grants = self.engine.kms.grants_by_key.get(key_id)
+        # The memo: by the request's own inputs, valid while the key record and its
+        # grants are the same objects and IAM has not changed since.
+        iam = getattr(self.engine, "iam", None)
+        generation = iam.generation if iam is not None else 0
+        try:
+            memo_key = (
+                caller,
+                action,
+                key_id,
+                tuple(encryption_context.items()) if encryption_context else None,
+                tuple(extra.items()) if extra else None,
             )
-        if caller.is_service or caller.is_root:
+            hit = self._cache.get(memo_key)
+        except TypeError:  # list values (kms:GrantOperations, aws:TagKeys)
+            memo_key = (caller, action, key_id, _frozen(encryption_context), _frozen(extra))
+            hit = self._cache.get(memo_key)
+        if hit is not None and hit[0] is key and hit[1] is grants and hit[2] == generation:
+            return hit[3]
+        if caller._is_service or caller._is_root:
             # no identity policies, as identity_policy_texts says
             identity: tuple[tuple[str, str], ...] = ()
         else:
             identity = self.identity_policy_texts(caller)
-        if key is not None:
-            grants = self.engine.kms.grants_by_key.get(key["KeyId"])
-            reads_time = _reads_time(key["Policy"])
-        else:
-            grants = None
-            reads_time = False
+        reads_time = key is not None and _reads_time(key["Policy"])
         for _name, text in identity:
             reads_time = reads_time or _reads_time(text)
-        cache_key = None
-        if not reads_time:
-            key_id = key["KeyId"] if key is not None else None
-            cache_key = (
-                caller,
-                action,
-                key_id,
-                identity,
-                tuple(encryption_context.items()) if encryption_context else None,
-                tuple(extra.items()) if extra else None,
-            )
-            try:
-                hit = self._cache.get(cache_key)
-            except TypeError:  # list values (kms:GrantOperations, aws:TagKeys)
-                cache_key = (
-                    caller,
-                    action,
-                    key_id,
-                    identity,
-                    _frozen(encryption_context),
-                    _frozen(extra),
-                )
-                hit = self._cache.get(cache_key)
-            if hit is not None and hit[0] is key and hit[1] is grants:
-                return hit[2]
         context = request_context(caller, now, key, encryption_context, extra)
         decision = self.decide(caller, action, key, context, identity=identity)
         decided_by = decision.decided_by
-        if decision.allowed and not decided_by and caller.is_root:
+        if decision.allowed and not decided_by and caller._is_root:
             decided_by = ["account root user"]
         reason = None
         if not decision.allowed and decision.reason:
@@ -241,10 +235,10 @@ class PolicyAuthorizer:
         verdict = Verdict(
             action=action, effect=decision.effect, decided_by=decided_by, reason=reason
         )
-        if cache_key is not None:
+        if not reads_time:  # a policy that reads the time decides anew every call
             if len(self._cache) >= _CACHE_SIZE:
                 self._cache.clear()
-            self._cache[cache_key] = (key, grants, verdict)
+            self._cache[memo_key] = (key, grants, generation, verdict)
         return verdict
 
 

@@ -309,3 +309,37 @@ def test_the_seed_policy_allows_ec2_with_the_volume_context_via_ec2(engine):
             {"KeyId": key_id, "NumberOfBytes": 64, "EncryptionContext": {"aws:ec2:arn": "other"}},
             caller=ec2,
         )
+
+
+def test_identity_policy_changes_apply_from_the_next_request(engine, key_id):
+    # Decisions are memoised; changing a user's policies must still change the next one.
+    request = {"KeyId": key_id, "Plaintext": b"x"}
+    with pytest.raises(AccessDeniedException):
+        engine.call("Encrypt", request, caller=ALICE)
+    allow = {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*"}
+    engine.call(
+        "PutUserPolicy",
+        {"UserName": "alice", "PolicyName": "enc", "PolicyDocument": policy(allow)},
+    )
+    engine.call("Encrypt", request, caller=ALICE)
+    engine.call("Encrypt", request, caller=ALICE)  # answered from the memo
+    engine.call("DeleteUserPolicy", {"UserName": "alice", "PolicyName": "enc"})
+    with pytest.raises(AccessDeniedException):
+        engine.call("Encrypt", request, caller=ALICE)
+
+
+def test_a_policy_reading_the_time_is_decided_at_each_request(engine, key_id):
+    until = "2027-01-15T09:00:00Z"  # an hour after the engine clock of these tests
+    timed = {
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::111122223333:user/alice"},
+        "Action": "kms:Encrypt",
+        "Resource": "*",
+        "Condition": {"DateLessThan": {"aws:CurrentTime": until}},
+    }
+    engine.call("PutKeyPolicy", {"KeyId": key_id, "Policy": policy(ADMIN, timed)})
+    request = {"KeyId": key_id, "Plaintext": b"x"}
+    engine.call("Encrypt", request, caller=ALICE)
+    engine.advance_clock(2 * 3600)
+    with pytest.raises(AccessDeniedException):
+        engine.call("Encrypt", request, caller=ALICE)
