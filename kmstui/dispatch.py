@@ -34,7 +34,7 @@ class CallContext:
     """What one call gathers for its event: authorization verdicts (or a decision a
     service made itself), the resources it touched, and extra event fields."""
 
-    __slots__ = ("operation", "verdicts", "resources", "extra", "decision")
+    __slots__ = ("operation", "verdicts", "resources", "extra", "decision", "now")
 
     def __init__(
         self,
@@ -43,17 +43,20 @@ class CallContext:
         resources: list[str] | None = None,
         extra: dict[str, Any] | None = None,
         decision: dict | None = None,
+        now: float | None = None,
     ):
         self.operation = operation
         self.verdicts: list = [] if verdicts is None else verdicts
         self.resources: list[str] = [] if resources is None else resources
         self.extra: dict[str, Any] = {} if extra is None else extra
         self.decision = decision
+        self.now = now  # the engine clock when the call began (its eventTime)
 
     def __repr__(self) -> str:
         return (
             f"CallContext(operation={self.operation!r}, verdicts={self.verdicts!r}, "
-            f"resources={self.resources!r}, extra={self.extra!r}, decision={self.decision!r})"
+            f"resources={self.resources!r}, extra={self.extra!r}, decision={self.decision!r}, "
+            f"now={self.now!r})"
         )
 
     def __eq__(self, other: object) -> bool:
@@ -89,57 +92,61 @@ class ServiceErrors:
     internal: Callable[[Exception], AwsError]
 
 
-def run_operation(
+def dispatcher(
     service: Any,
     operations: Operations,
-    name: str,
-    params: dict | None,
-    caller: Caller,
     *,
     service_name: str,
     errors: ServiceErrors,
     public: Callable[[Any], Any] | None = None,
-) -> dict:
-    """Run one operation of ``service`` and emit its event."""
-    handler = operations.get(name)
-    if handler is None:
-        raise UnknownOperationException(f"Unknown operation {name}")
-    if params is None:
-        params = {}
-    ctx = CallContext(name)
+) -> Callable[[str, dict | None, Caller], dict]:
+    """``call(name, params, caller)`` for ``service``: runs one operation and emits its
+    event. The engine routes each operation name straight to it."""
     engine = service.engine
-    error: tuple[str, str] | None = None
-    response: dict | None = None
-    with engine.lock:
-        due = engine._next_due
-        if due is not None and engine.clock.now() >= due:
-            engine.tick()  # deletions or rotations have come due
-        try:
-            if not isinstance(params, dict):
-                raise errors.bad_request()
-            response = handler(service, params, caller, ctx)
-        except AwsError as exc:
-            error = (exc.code, exc.message)
-            raise
-        except Exception as exc:
-            failure = errors.internal(exc)
-            error = (failure.code, failure.message)
-            raise failure from exc
-        finally:
-            request = params if isinstance(params, dict) else None
-            shown = response
-            if public is not None:  # the service hides members of its own
-                request = public(params) if request is not None else None
-                shown = public(response)
-            engine.emit_record(
-                service_name,
-                name,
-                caller,
-                request,
-                shown,
-                error,
-                ctx.resources,
-                ctx.event_decision(),
-                ctx.extra or None,
-            )
-    return response
+
+    def call(name: str, params: dict | None, caller: Caller) -> dict:
+        handler = operations.get(name)
+        if handler is None:
+            raise UnknownOperationException(f"Unknown operation {name}")
+        if params is None:
+            params = {}
+        error: tuple[str, str] | None = None
+        response: dict | None = None
+        with engine.lock:
+            now = engine.clock.now()
+            due = engine._next_due
+            if due is not None and now >= due:
+                engine.tick()  # deletions or rotations have come due
+            ctx = CallContext(name, now=now)
+            try:
+                if not isinstance(params, dict):
+                    raise errors.bad_request()
+                response = handler(service, params, caller, ctx)
+            except AwsError as exc:
+                error = (exc.code, exc.message)
+                raise
+            except Exception as exc:
+                failure = errors.internal(exc)
+                error = (failure.code, failure.message)
+                raise failure from exc
+            finally:
+                request = params if isinstance(params, dict) else None
+                shown = response
+                if public is not None:  # the service hides members of its own
+                    request = public(params) if request is not None else None
+                    shown = public(response)
+                engine.emit_record(
+                    service_name,
+                    name,
+                    caller,
+                    request,
+                    shown,
+                    error,
+                    ctx.resources,
+                    ctx.event_decision(),
+                    ctx.extra or None,
+                    now,
+                )
+        return response
+
+    return call

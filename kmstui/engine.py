@@ -137,13 +137,15 @@ class Engine:
         resources: list[str],
         decision: dict | None,
         extra: dict | None,
+        now: float | None = None,
     ) -> dict:
-        """:meth:`emit` with positional arguments (the dispatcher's per-call path)."""
+        """:meth:`emit` with positional arguments (the dispatcher's per-call path);
+        ``now``: the eventTime (default: the engine clock now)."""
         record = make_record(
             service,
             operation,
             caller,
-            self.clock.now(),
+            self.clock.now() if now is None else now,
             self.entropy.event_id(),
             request,
             response,

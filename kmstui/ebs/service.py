@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from tinydb import Query
 
 from kmstui.caller import Caller
-from kmstui.dispatch import ServiceErrors, run_operation
+from kmstui.dispatch import ServiceErrors, dispatcher
 from kmstui.ebs import resources
 from kmstui.ebs.attachment import Attachment
 from kmstui.ebs.backing import PlainBlockDevice
@@ -67,6 +67,8 @@ class Ec2Service:
 
         self.engine = engine
         self.store = engine.store
+        # call(operation_name, params, caller): one ec2.amazonaws.com event either way
+        self.call = dispatcher(self, OPERATIONS, service_name="ec2", errors=_ERRORS)
         self.settings = EbsSettings(engine.store)
         self.datakeys = DataKeys(engine, lambda: self.settings.caller_model)
         self.metrics = VolumeMetrics()
@@ -83,12 +85,6 @@ class Ec2Service:
         }
 
     # -- dispatch ---------------------------------------------------------------------
-    def call(self, operation_name: str, params: dict | None, caller: Caller) -> dict:
-        """Run one EC2 operation as ``caller``; one ``ec2.amazonaws.com`` event either way."""
-        return run_operation(
-            self, OPERATIONS, operation_name, params, caller, service_name="ec2", errors=_ERRORS
-        )
-
     # -- records ----------------------------------------------------------------------
     def volume_path(self, volume_id: str) -> Path:
         return self.volumes_dir / f"{volume_id}.img"

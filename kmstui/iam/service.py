@@ -25,7 +25,7 @@ from tinydb import Query
 
 from kmstui.caller import Caller
 from kmstui.clock import iso8601
-from kmstui.dispatch import CallContext, Operations, ServiceErrors, run_operation
+from kmstui.dispatch import CallContext, Operations, ServiceErrors, dispatcher
 from kmstui.errors import iam_error
 from kmstui.iam import names
 from kmstui.policy import Request, compile_policy, evaluate
@@ -72,6 +72,9 @@ class IamService:
         self._roles: dict[tuple[str, str], dict] = {}
         self._keys: dict[str, dict] = {}
         self._secrets: dict[str, str] = {}
+        self.call = dispatcher(
+            self, OPERATIONS, service_name="iam", errors=ERRORS, public=_public
+        )
         self.reload()
         self.store.on_rollback(self.reload)
 
@@ -343,17 +346,6 @@ class IamService:
         return context
 
     # -- dispatch ---------------------------------------------------------------------
-    def call(self, operation_name: str, params: dict | None, caller: Caller) -> dict:
-        return run_operation(
-            self,
-            OPERATIONS,
-            operation_name,
-            params,
-            caller,
-            service_name="iam",
-            errors=ERRORS,
-            public=_public,
-        )
 
 
 # -- shapes -----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from tinydb import Query
 
 from kmstui.caller import Caller
-from kmstui.dispatch import CallContext, Operations, ServiceErrors, run_operation
+from kmstui.dispatch import CallContext, Operations, ServiceErrors, dispatcher
 from kmstui.errors import (
     AccessDeniedException,
     DisabledException,
@@ -53,6 +53,8 @@ class KmsService:
         self._keys: dict[str, dict] = {}
         self._aliases: dict[tuple[str, str, str], dict] = {}
         self._aead: dict[tuple[str, str], AESGCM] = {}
+        # call(operation_name, params, caller): validate, authorize, act, emit the event
+        self.call = dispatcher(self, OPERATIONS, service_name="kms", errors=ERRORS)
         self.reload()
         self.store.on_rollback(self.reload)
 
@@ -239,8 +241,14 @@ class KmsService:
         encryption_context: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
     ) -> Verdict:
+        now = ctx.now
         verdict = self.engine.authorizer.check(
-            caller, action, key, encryption_context, extra, self.engine.clock.now()
+            caller,
+            action,
+            key,
+            encryption_context,
+            extra,
+            self.engine.clock.now() if now is None else now,
         )
         ctx.verdicts.append(verdict)
         if key is not None and key["Arn"] not in ctx.resources:
@@ -285,10 +293,6 @@ class KmsService:
             raise NotFoundException(f"Key '{key['Arn']}' does not exist")
 
     # -- dispatch ---------------------------------------------------------------------
-    def call(self, operation_name: str, params: dict | None, caller: Caller) -> dict:
-        return run_operation(
-            self, OPERATIONS, operation_name, params, caller, service_name="kms", errors=ERRORS
-        )
 
     def internal_call(self, operation_name: str, params: dict, caller: Caller) -> dict:
         """A call made by another service (EC2 on a caller's behalf): same path."""
