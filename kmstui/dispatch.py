@@ -36,20 +36,12 @@ class CallContext:
 
     __slots__ = ("operation", "verdicts", "resources", "extra", "decision", "now")
 
-    def __init__(
-        self,
-        operation: str,
-        verdicts: list | None = None,
-        resources: list[str] | None = None,
-        extra: dict[str, Any] | None = None,
-        decision: dict | None = None,
-        now: float | None = None,
-    ):
+    def __init__(self, operation: str, now: float | None = None):
         self.operation = operation
-        self.verdicts: list = [] if verdicts is None else verdicts
-        self.resources: list[str] = [] if resources is None else resources
-        self.extra: dict[str, Any] = {} if extra is None else extra
-        self.decision = decision
+        self.verdicts: list = []
+        self.resources: list[str] = []
+        self.extra: dict[str, Any] = {}
+        self.decision: dict | None = None
         self.now = now  # the engine clock when the call began (its eventTime)
 
     def __repr__(self) -> str:
@@ -117,7 +109,7 @@ def dispatcher(
             due = engine._next_due
             if due is not None and now >= due:
                 engine.tick()  # deletions or rotations have come due
-            ctx = CallContext(name, now=now)
+            ctx = CallContext(name, now)
             try:
                 if not isinstance(params, dict):
                     raise errors.bad_request()

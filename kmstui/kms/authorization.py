@@ -33,10 +33,10 @@ class Verdict:
     reason: str | None = None
     explanation: dict[str, Any] | None = None
     _event: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
+    allowed: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def allowed(self) -> bool:
-        return self.effect == "Allow"
+    def __post_init__(self) -> None:
+        self.allowed = self.effect == "Allow"
 
     def to_event(self) -> dict[str, Any]:
         out = self._event

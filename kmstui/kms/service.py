@@ -242,17 +242,14 @@ class KmsService:
         extra: dict[str, Any] | None = None,
     ) -> Verdict:
         now = ctx.now
-        verdict = self.engine.authorizer.check(
-            caller,
-            action,
-            key,
-            encryption_context,
-            extra,
-            self.engine.clock.now() if now is None else now,
-        )
+        if now is None:
+            now = self.engine.clock.now()
+        verdict = self.engine.authorizer.check(caller, action, key, encryption_context, extra, now)
         ctx.verdicts.append(verdict)
-        if key is not None and key["Arn"] not in ctx.resources:
-            ctx.resources.append(key["Arn"])
+        if key is not None:
+            arn = key["Arn"]
+            if arn not in ctx.resources:
+                ctx.resources.append(arn)
         if not verdict.allowed:
             resource = key["Arn"] if key is not None else "*"
             reason = verdict.reason or f"because no policy allows the {action} action"
