@@ -13,6 +13,7 @@ background thread, so the figure includes rotation, fsync and retention work.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import shutil
 import statistics
@@ -25,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kmstui.store.eventlog import INDEX_NAME, EventLog, segment_name  # noqa: E402
 
-SEGMENT_BYTES = 4 * 1024 * 1024
+# the size the log rotates at by default, so the laid-down history looks like a real one
+SEGMENT_BYTES = inspect.signature(EventLog).parameters["segment_bytes"].default
 KEY_ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
