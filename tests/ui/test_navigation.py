@@ -85,3 +85,32 @@ async def test_help_shows_every_id_whole_at_80_columns(app):
         shown = console.export_text()
         for row in app.screen.rows:
             assert row[3] in shown.split()
+
+
+def footer_keys(screen) -> list[tuple[str, int, int]]:
+    """(description, first column, last column) of each key the footer shows."""
+    from textual.widgets._footer import FooterKey
+
+    return [
+        (key.description, key.region.x, key.region.right - 1)
+        for key in screen.query(FooterKey)
+        if key.display and key.region.width
+    ]
+
+
+async def test_a_narrow_footer_leaves_keys_out_instead_of_cutting_one(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        tabs = await open_first_key(pilot)
+        tabs.active = "rotation"
+        await settle(pilot)
+        shown = footer_keys(app.screen)
+        names = [name for name, _, _ in shown]
+        assert names[-1] == "Help"  # always kept: it lists every key
+        assert {"Auto rotation", "Period", "Rotate now"} <= set(names)  # the tab's own
+        assert "Quit" not in names and "Test encrypt" not in names
+        # every key shown is whole: its text (not its trailing blank) ends on screen
+        assert all(last <= 80 for _, _, last in shown)
+        await pilot.resize_terminal(160, 24)
+        await settle(pilot)
+        wide = [name for name, _, _ in footer_keys(app.screen)]
+        assert {"Test encrypt", "Act as", "Quit"} <= set(wide)

@@ -71,6 +71,8 @@ def period_problem(text: str) -> str | None:
 
 class KeyDetailScreen(Screen):
     HELP_TITLE = "Key detail"
+    # a narrow footer keeps the open tab's own keys before Test encrypt
+    FOOTER_DROP_FIRST = ("test_encrypt",)
     BINDINGS = bindings(
         Action("key.back", "escape", "back", "Back", "Back to the key list"),
         Action("tab.previous", "left_square_bracket", "step_tab(-1)", "Previous tab",
