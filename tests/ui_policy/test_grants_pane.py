@@ -7,6 +7,7 @@ from textual.widgets import DataTable, SelectionList
 from kmstui.caller import Caller
 from kmstui.ui.grants import GrantsPane
 from kmstui.ui.grants.dialogs import CreateGrantDialog, GrantTokenDialog, PrincipalField
+from kmstui.ui.grants.pane import COLUMNS, fitting_columns
 from kmstui.ui.policy.dialogs import ConfirmDialog, MessageDialog
 
 from .hosts import grants_host
@@ -226,3 +227,32 @@ def test_every_binding_has_a_stable_id_and_a_tooltip():
         assert binding.id and binding.id.startswith("grants.") and binding.tooltip
         ids.add(binding.id)
     assert ids == {"grants.create", "grants.retire", "grants.revoke", "grants.refresh"}
+
+
+def test_columns_are_left_out_in_order_and_operations_shortened_to_fit():
+    row = ("web", "ad8dfbc2…", "role/app-role", "user/admin", "Decrypt, Encrypt", "none", "x" * 16)
+    every = tuple(key for _, key in COLUMNS)
+    pairs = zip(COLUMNS, row, strict=True)
+    natural = sum(max(len(label), len(text)) + 2 for (label, _), text in pairs)
+    assert fitting_columns([row], natural) == (every, len("Decrypt, Encrypt"))
+    keys, _ = fitting_columns([row], natural - 1)
+    assert "retiring" not in keys and "created" in keys
+    keys, operations = fitting_columns([row], 40)
+    assert keys == ("name", "grant_id", "grantee", "operations")
+    assert operations == 12  # never narrower, however little room there is
+
+
+async def test_the_table_never_scrolls_sideways_and_follows_the_width(seeded, app_key):
+    add_grant(seeded, app_key, Name="app-decrypt", RetiringPrincipal=ADMIN)
+    app = grants_host(seeded, app_key)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.query_one("#grants-table", DataTable)
+        assert table.virtual_size.width <= table.size.width
+        narrow = [str(column.label) for column in table.columns.values()]
+        assert "Retiring" not in narrow
+        await pilot.resize_terminal(160, 40)
+        await pilot.pause()
+        wide = [str(column.label) for column in table.columns.values()]
+        assert wide == [label for label, _ in COLUMNS]
+        assert table.virtual_size.width <= table.size.width

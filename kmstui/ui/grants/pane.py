@@ -36,6 +36,33 @@ COLUMNS = (
     ("Constraints", "constraints"),
     ("Created (UTC)", "created"),
 )
+# Left out, in this order, while the table is wider than the pane (the detail below the
+# table shows every field of the selected grant in full); then Operations is shortened.
+DROP_ORDER = ("retiring", "created", "constraints")
+CELL_PADDING = 2  # a DataTable cell's padding, one column each side
+MIN_OPERATIONS = 12
+
+
+def fitting_columns(rows: list[tuple[str, ...]], width: int) -> tuple[tuple[str, ...], int]:
+    """The keys of the columns to show so ``rows`` (one text per column of COLUMNS)
+    fit ``width`` cells, dropping columns in DROP_ORDER as needed, and how many cells
+    the Operations texts may take."""
+    widths = {
+        key: max([len(label), *(len(row[i]) for row in rows)]) + CELL_PADDING
+        for i, (label, key) in enumerate(COLUMNS)
+    }
+    keys = [key for _, key in COLUMNS]
+    for drop in (None, *DROP_ORDER):
+        if drop is not None:
+            keys.remove(drop)
+        if sum(widths[key] for key in keys) <= width:
+            return tuple(keys), widths["operations"] - CELL_PADDING
+    others = sum(widths[key] for key in keys if key != "operations")
+    return tuple(keys), max(MIN_OPERATIONS, width - others - CELL_PADDING)
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class GrantsPane(Widget):
@@ -109,11 +136,18 @@ class GrantsPane(Widget):
         yield Static("", id="grants-status")
 
     def on_mount(self) -> None:
-        table = self.table
-        for label, key in COLUMNS:
-            table.add_column(label, key=key)
+        self._columns: tuple[tuple[str, ...], int] = ((), 0)
+        self._rows: list[tuple[str, ...]] = []
         self.refresh_grants()
-        table.focus()
+        self.table.focus()
+
+    def on_resize(self) -> None:
+        if self.is_mounted and fitting_columns(self._rows, self._width()) != self._columns:
+            self._fill()
+
+    def _width(self) -> int:
+        # the table's own width, less room for a vertical scrollbar once rows overflow
+        return self.size.width - 2
 
     @property
     def table(self) -> DataTable:
@@ -141,23 +175,24 @@ class GrantsPane(Widget):
         try:
             self.grants = self._list_grants()
         except AwsError as exc:
-            self.grants = []
+            self.grants, self._rows = [], []
             table.clear()
             self._status(f"ListGrants: {exc.code}: {exc.message}", problem=True)
             return
-        table.clear()
         account = self.engine.account
-        for grant in self.grants:
-            table.add_row(
-                Text(grant.get("Name") or "—"),
-                Text(short_id(grant["GrantId"])),
-                Text(short_principal(grant.get("GranteePrincipal"), account)),
-                Text(short_principal(grant.get("RetiringPrincipal"), account)),
-                Text(", ".join(grant.get("Operations", []))),
-                Text(describe_constraints(grant.get("Constraints"))),
-                Text(created(grant.get("CreationDate"))),
-                key=grant["GrantId"],
+        self._rows = [
+            (
+                grant.get("Name") or "—",
+                short_id(grant["GrantId"]),
+                short_principal(grant.get("GranteePrincipal"), account),
+                short_principal(grant.get("RetiringPrincipal"), account),
+                ", ".join(grant.get("Operations", [])),
+                describe_constraints(grant.get("Constraints")),
+                created(grant.get("CreationDate")),
             )
+            for grant in self.grants
+        ]
+        self._fill()
         if selected is not None:
             ids = [g["GrantId"] for g in self.grants]
             if selected["GrantId"] in ids:
@@ -183,6 +218,29 @@ class GrantsPane(Widget):
 
     def action_refresh(self) -> None:
         self.refresh_grants()
+
+    def _fill(self) -> None:
+        """(Re)build the table from the rows read last, with the columns that fit."""
+        table = self.table
+        row = table.cursor_row
+        layout = fitting_columns(self._rows, self._width())
+        columns, operations_width = layout
+        if columns != self._columns[0]:
+            table.clear(columns=True)
+            for label, key in COLUMNS:
+                if key in columns:
+                    table.add_column(label, key=key)
+        else:
+            table.clear()
+        self._columns = layout
+        shown = [i for i, (_, key) in enumerate(COLUMNS) if key in columns]
+        operations = [key for _, key in COLUMNS].index("operations")
+        for grant, cells in zip(self.grants, self._rows, strict=True):
+            texts = list(cells)
+            texts[operations] = _short(texts[operations], operations_width)
+            table.add_row(*(Text(texts[i]) for i in shown), key=grant["GrantId"])
+        if 0 <= row < len(self._rows):
+            table.move_cursor(row=row, animate=False)
 
     def selected_grant(self) -> dict | None:
         table = self.table
