@@ -311,6 +311,9 @@ class MonitorPane(Vertical):
             first, hits = matches.scan_back_chunk(events.history, low)
             low = first
             self.app.call_from_thread(events.add_older, matches, first, hits)
+        if not worker.is_cancelled and events.matches is matches:
+            # say the search is over now, not at the next redraw
+            self.app.call_from_thread(self._show_status, events)
 
     @on(EventList.Opened)
     def _opened(self, message: EventList.Opened) -> None:
