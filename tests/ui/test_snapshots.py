@@ -22,7 +22,9 @@ async def _open_key(pilot, tab: str = "overview") -> None:
     await settle(pilot)
     await pilot.press("enter")
     await settle(pilot)
-    pilot.app.screen.query_one("TabbedContent").active = tab
+    # as the keys do it (alt+letter, [ and ]): the tab's first table takes the focus,
+    # so no race between a pane focusing itself and the hidden overview giving it up
+    pilot.app.screen.action_show_tab(tab)
     await settle(pilot)
 
 
