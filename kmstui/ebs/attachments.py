@@ -2,7 +2,8 @@
 
 Attach (encrypted volume, AWS caller model): CreateGrant for the instance's
 infrastructure principal, then Decrypt as its session; the plaintext DEK goes
-into the :class:`~kmstui.ebs.attachment.Attachment` in memory. If the Decrypt is
+into the :class:`~kmstui.ebs.attachment.Attachment` in memory (for a stopped
+instance, when it starts). If the Decrypt is
 refused the grant is retired again and the volume stays available. Detach closes
 the device, wipes the DEK and retires the grant. Both record the attachment in
 the "attachments" table so it survives a restart (the DEK does not).
@@ -67,9 +68,12 @@ def attach_volume(service, params: dict, caller: Caller, ctx: CallContext) -> di
     dek = WrappedDataKey.from_record(volume["DataKey"]) if volume["Encrypted"] else None
     grant_id = None
     plaintext = None
+    # a stopped instance's volumes get their DEKs when it starts (StartInstances)
+    running = instance["State"]["Name"] == "running"
     if dek is not None:
         ctx.touch(dek.key_arn)
         grant_id = service.datakeys.create_grant(caller, dek, instance_id)
+    if dek is not None and running:
         try:
             plaintext = service.datakeys.decrypt_for_instance(
                 dek, volume["OwnerId"], volume["Region"], instance_id
@@ -95,7 +99,8 @@ def attach_volume(service, params: dict, caller: Caller, ctx: CallContext) -> di
     }
     attachment = None
     try:
-        attachment = service.open_attachment(volume, record, plaintext)
+        if running:
+            attachment = service.open_attachment(volume, record, plaintext)
         with service.store.transaction():
             service.save_attachment(record)
             service.save_volume({**volume, "State": "in-use"})
@@ -107,13 +112,17 @@ def attach_volume(service, params: dict, caller: Caller, ctx: CallContext) -> di
         if dek is not None:
             service.datakeys.retire_grant(caller, dek.key_arn, grant_id)
         raise
-    service.live[volume_id] = attachment
+    if attachment is not None:
+        service.live[volume_id] = attachment
     if dek is not None:
         ctx.extra["additionalEventData"] = {
             "grantId": grant_id,
-            "dataKey": "decrypted into the attachment's memory",
+            "dataKey": "decrypted into the attachment's memory"
+            if running
+            else "decrypted when the instance starts",
         }
-        service.data_key_event("DataKeyLoaded", volume, record, "attach")
+        if running:
+            service.data_key_event("DataKeyLoaded", volume, record, "attach")
     return {**attachment_view(record), "State": "attaching"}
 
 

@@ -1,6 +1,12 @@
-"""RunInstances, DescribeInstances, TerminateInstances: just enough of an instance
-to attach volumes to. Instances start running at once; terminating one detaches
-its volumes (wiping their DEKs and retiring their grants)."""
+"""RunInstances, DescribeInstances, StopInstances, StartInstances, TerminateInstances:
+just enough of an instance to attach volumes to. Instances start running at once.
+
+Stopping one is a host stop for its volumes: their I/O stops and their DEKs are wiped
+from memory, while the attachments and their grants stay. Starting it decrypts each
+DEK again through KMS, as the instance's infrastructure principal; if KMS refuses one
+(the key was disabled meanwhile) the instance goes back to stopped with AWS's state
+reason, and the refusal is in the event stream. Terminating one detaches its volumes
+(wiping their DEKs and retiring their grants)."""
 
 from __future__ import annotations
 
@@ -69,6 +75,9 @@ def instance_view(service, record: dict) -> dict:
     }
     if record.get("Tags"):
         view["Tags"] = [dict(t) for t in record["Tags"]]
+    if record.get("StateReason"):
+        view["StateReason"] = dict(record["StateReason"])
+    view["StateTransitionReason"] = record.get("StateTransitionReason", "")
     return view
 
 
@@ -151,8 +160,9 @@ def describe_instances(service, params: dict, caller: Caller, ctx: CallContext) 
     resources.check_paging(params, "InstanceIds", low=5, high=1000)
     wanted = resources.wanted_ids(params, "InstanceIds", "instance")
     filters = resources.parse_filters(params, INSTANCE_FILTERS)
-    records = resources.only(service.instances_of(caller), wanted, "InstanceId",
-                             _instances_not_found)
+    records = resources.only(
+        service.instances_of(caller), wanted, "InstanceId", _instances_not_found
+    )
     matching = []
     for record in records:
         view = instance_view(service, record)
@@ -198,14 +208,10 @@ def terminate_instances(service, params: dict, caller: Caller, ctx: CallContext)
     from kmstui.ebs import backing
     from kmstui.ebs.attachments import detach
 
-    wanted = resources.string_list(params, "InstanceIds")
-    if not wanted:
-        raise ec2_error("MissingParameter", "The request must contain the parameter InstanceId")
-    records = [service.instance(caller, resources.check_id(i, "instance")) for i in wanted]
+    records = _named_instances(service, params, caller, ctx)
     out = []
     for record in records:
         instance_id = record["InstanceId"]
-        ctx.touch(resources.instance_arn(record["Region"], record["OwnerId"], instance_id))
         previous = dict(record["State"])
         for attachment in service.attachment_records(instance_id=instance_id):
             volume = service.volume_record(attachment["VolumeId"])
@@ -222,3 +228,149 @@ def terminate_instances(service, params: dict, caller: Caller, ctx: CallContext)
         )
         out.append({"CurrentState": current, "InstanceId": instance_id, "PreviousState": previous})
     return {"TerminatingInstances": out}
+
+
+def _named_instances(service, params: dict, caller: Caller, ctx: CallContext) -> list[dict]:
+    """The instances a Stop/Start/TerminateInstances request names, each of which must
+    exist (InvalidInstanceID.NotFound otherwise)."""
+    wanted = resources.string_list(params, "InstanceIds")
+    if not wanted:
+        raise ec2_error("MissingParameter", "The request must contain the parameter InstanceId")
+    records = [service.instance(caller, resources.check_id(i, "instance")) for i in wanted]
+    for record in records:
+        ctx.touch(resources.instance_arn(record["Region"], record["OwnerId"], record["InstanceId"]))
+    return records
+
+
+def _refuse_unless(records: list[dict], allowed: tuple[str, ...], verb: str) -> None:
+    for record in records:
+        if record["State"]["Name"] not in allowed:
+            raise ec2_error(
+                "IncorrectInstanceState",
+                f"This instance '{record['InstanceId']}' is not in a state from which it "
+                f"can be {verb}.",
+            )
+
+
+def _transition(when: float) -> str:
+    from kmstui.clock import iso8601
+
+    return f"User initiated ({iso8601(when).replace('T', ' ').replace('Z', ' GMT')})"
+
+
+@operation("StopInstances")
+def stop_instances(service, params: dict, caller: Caller, ctx: CallContext) -> dict:
+    """StopInstances: each running instance's volumes stop their I/O and their DEKs are
+    wiped from memory (DataKeyWiped); attachments and grants stay. A stopped instance
+    is left as it is; a terminated one is IncorrectInstanceState."""
+    resources.boolean(params, "Force")
+    resources.boolean(params, "Hibernate")
+    records = _named_instances(service, params, caller, ctx)
+    _refuse_unless(records, ("pending", "running", "stopping", "stopped"), "stopped")
+    out = []
+    for record in records:
+        previous = dict(record["State"])
+        if previous["Name"] in ("pending", "running"):
+            for attachment in service.attachment_records(instance_id=record["InstanceId"]):
+                volume_id = attachment["VolumeId"]
+                service.workloads.stop_volume(volume_id)
+                live = service.live.pop(volume_id, None)
+                if live is not None and live.wipe():
+                    volume = service.volume_record(volume_id)
+                    service.data_key_event("DataKeyWiped", volume, attachment, "instance stopped")
+            with service.store.transaction():
+                service.save_instance(
+                    {
+                        **record,
+                        "State": state("stopped"),
+                        "StateTransitionReason": _transition(ctx.now or service.engine.clock.now()),
+                        "StateReason": {
+                            "Code": "Client.UserInitiatedShutdown",
+                            "Message": "Client.UserInitiatedShutdown: User initiated shutdown",
+                        },
+                    }
+                )
+            current = state("stopping")
+        else:
+            current = previous
+        out.append(
+            {"CurrentState": current, "InstanceId": record["InstanceId"], "PreviousState": previous}
+        )
+    return {"StoppingInstances": out}
+
+
+@operation("StartInstances")
+def start_instances(service, params: dict, caller: Caller, ctx: CallContext) -> dict:
+    """StartInstances: each stopped instance's encrypted volumes have their DEKs
+    decrypted again through KMS (DataKeyLoaded). If KMS refuses one, none is kept and
+    the instance goes back to stopped with the reason AWS gives
+    (Client.InternalError); the refusal is in the event stream. A running instance is
+    left as it is; a terminated one is IncorrectInstanceState."""
+    from kmstui.ebs.datakeys import WrappedDataKey
+    from kmstui.errors import AwsError
+
+    records = _named_instances(service, params, caller, ctx)
+    _refuse_unless(records, ("pending", "running", "stopping", "stopped"), "started")
+    out = []
+    for record in records:
+        previous = dict(record["State"])
+        out.append(
+            {
+                "CurrentState": state("pending") if previous["Name"] == "stopped" else previous,
+                "InstanceId": record["InstanceId"],
+                "PreviousState": previous,
+            }
+        )
+        if previous["Name"] != "stopped":
+            continue
+        loaded = []
+        failure = None
+        try:
+            for attachment in service.attachment_records(instance_id=record["InstanceId"]):
+                volume = service.volume_record(attachment["VolumeId"])
+                plaintext = None
+                if volume["Encrypted"]:
+                    plaintext = service.datakeys.decrypt_for_instance(
+                        WrappedDataKey.from_record(volume["DataKey"]),
+                        volume["OwnerId"],
+                        volume["Region"],
+                        record["InstanceId"],
+                    )
+                live = service.open_attachment(volume, attachment, plaintext)
+                loaded.append((volume, attachment, live))
+        except BaseException as exc:
+            for _volume, _attachment, live in loaded:
+                live.wipe()
+            if not isinstance(exc, AwsError):
+                raise
+            failure = exc
+        if failure is not None:
+            extra = ctx.extra.setdefault("additionalEventData", {})
+            extra.setdefault("launchFailures", {})[record["InstanceId"]] = failure.code
+            with service.store.transaction():
+                service.save_instance(
+                    {
+                        **record,
+                        "State": state("stopped"),
+                        "StateReason": {
+                            "Code": "Client.InternalError",
+                            "Message": "Client.InternalError: Client error on launch",
+                        },
+                    }
+                )
+            continue
+        with service.store.transaction():
+            # stored records are updated in place: the reason is cleared, not left out
+            service.save_instance(
+                {
+                    **record,
+                    "State": state("running"),
+                    "StateReason": None,
+                    "StateTransitionReason": "",
+                }
+            )
+        for volume, attachment, live in loaded:
+            service.live[volume["VolumeId"]] = live
+            if volume["Encrypted"]:
+                service.data_key_event("DataKeyLoaded", volume, attachment, "instance started")
+    return {"StartingInstances": out}

@@ -230,7 +230,8 @@ class Ec2Service:
         """The device of an attached volume, for I/O. After a restart (a new engine
         process) the first call decrypts the DEK through KMS again, as the instance's
         infrastructure principal, so a key disabled since then blocks it with the KMS
-        error. IncorrectState for a volume that is not attached."""
+        error. IncorrectState for a volume that is not attached, IncorrectInstanceState
+        while its instance is stopped."""
         with self.engine.lock:
             live = self.live.get(volume_id)
             if live is not None and live.device is not None and not live.device.closed:
@@ -248,6 +249,13 @@ class Ec2Service:
                     "an instance to do I/O.",
                 )
             record = records[0]
+            instance = self._one(INSTANCES, "InstanceId", record["InstanceId"])
+            if instance is not None and instance["State"]["Name"] != "running":
+                raise ec2_error(
+                    "IncorrectInstanceState",
+                    f"The instance '{record['InstanceId']}' is {instance['State']['Name']}: "
+                    "start it to do I/O on its volumes.",
+                )
             plaintext = None
             if volume["Encrypted"]:
                 dek = WrappedDataKey.from_record(volume["DataKey"])

@@ -412,6 +412,8 @@ class VolumesPane(Vertical):
                             "",
                         )
                         label = f"{instance['InstanceId']} {name}".strip()
+                        if instance["State"]["Name"] == "stopped":
+                            label += " (stopped: keys load when it starts)"
                         out.append((label, instance["InstanceId"]))
             return out
 
