@@ -15,6 +15,11 @@ _TABLE_STATES = {"Enabled": "green", "Disabled": "yellow", "PendingDeletion": "b
                  "Unavailable": "red"}
 
 
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, the last one an ellipsis when cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def date(epoch: float | None) -> str:
     if epoch is None:
         return "—"

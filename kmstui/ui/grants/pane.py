@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 
 from kmstui.caller import Caller
 from kmstui.errors import AwsError
+from kmstui.ui.format import shorten
 from kmstui.ui.policy.dialogs import ConfirmDialog, MessageDialog
 
 from .dialogs import CreateGrantDialog, GrantTokenDialog
@@ -59,10 +60,6 @@ def fitting_columns(rows: list[tuple[str, ...]], width: int) -> tuple[tuple[str,
             return tuple(keys), widths["operations"] - CELL_PADDING
     others = sum(widths[key] for key in keys if key != "operations")
     return tuple(keys), max(MIN_OPERATIONS, width - others - CELL_PADDING)
-
-
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class GrantsPane(Widget):
@@ -136,13 +133,13 @@ class GrantsPane(Widget):
         yield Static("", id="grants-status")
 
     def on_mount(self) -> None:
-        self._columns: tuple[tuple[str, ...], int] = ((), 0)
+        self._layout: tuple[tuple[str, ...], int] = ((), 0)  # columns, Operations width
         self._rows: list[tuple[str, ...]] = []
         self.refresh_grants()
         self.table.focus()
 
     def on_resize(self) -> None:
-        if self.is_mounted and fitting_columns(self._rows, self._width()) != self._columns:
+        if self.is_mounted and fitting_columns(self._rows, self._width()) != self._layout:
             self._fill()
 
     def _width(self) -> int:
@@ -225,19 +222,19 @@ class GrantsPane(Widget):
         row = table.cursor_row
         layout = fitting_columns(self._rows, self._width())
         columns, operations_width = layout
-        if columns != self._columns[0]:
+        if columns != self._layout[0]:
             table.clear(columns=True)
             for label, key in COLUMNS:
                 if key in columns:
                     table.add_column(label, key=key)
         else:
             table.clear()
-        self._columns = layout
+        self._layout = layout
         shown = [i for i, (_, key) in enumerate(COLUMNS) if key in columns]
         operations = [key for _, key in COLUMNS].index("operations")
         for grant, cells in zip(self.grants, self._rows, strict=True):
             texts = list(cells)
-            texts[operations] = _short(texts[operations], operations_width)
+            texts[operations] = shorten(texts[operations], operations_width)
             table.add_row(*(Text(texts[i]) for i in shown), key=grant["GrantId"])
         if 0 <= row < len(self._rows):
             table.move_cursor(row=row, animate=False)

@@ -24,7 +24,7 @@ from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.dialogs.confirm import ConfirmScreen
 from kmstui.ui.dialogs.error import ErrorScreen
-from kmstui.ui.format import plain
+from kmstui.ui.format import plain, shorten
 from kmstui.ui.live.dialogs import (
     NEW_INSTANCE,
     AttachScreen,
@@ -63,8 +63,6 @@ def volume_columns(width: int) -> tuple[str, ...]:
     return MEDIUM_VOLUMES if width >= MEDIUM_VOLUMES_FROM else NARROW_VOLUMES
 
 
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 LIFECYCLE_SCAN = 200_000  # how far back the detail view looks for a volume's events
 
 VOLUME_ACTIONS = [
@@ -254,11 +252,11 @@ class VolumesPane(Vertical):
         for volume in self.volumes:
             instances = [a.get("InstanceId", "") for a in volume.get("Attachments", [])]
             if narrow:
-                instances = [_short(i, 11) for i in instances]
+                instances = [shorten(i, 11) for i in instances]
             key = volume.get("KmsKeyId")
             key_text = alias(key) if key else "—"
             if short:
-                key_text = _short(key_text.removeprefix("alias/"), 16)
+                key_text = shorten(key_text.removeprefix("alias/"), 16)
             cells = {
                 "id": plain(volume["VolumeId"]),
                 "size": plain(f"{volume.get('Size', '')} GiB"),
