@@ -161,10 +161,7 @@ def detach(service, caller: Caller, ctx: CallContext, volume: dict, record: dict
     """Stop I/O, wipe the DEK, retire the grant, record the volume as available."""
     volume_id = volume["VolumeId"]
     ctx.touch(resources.instance_arn(record["Region"], record["OwnerId"], record["InstanceId"]))
-    service.workloads.stop_volume(volume_id)
-    attachment = service.live.pop(volume_id, None)
-    if attachment is not None and attachment.wipe():
-        service.data_key_event("DataKeyWiped", volume, record, "detach")
+    service.unload_attachment(volume, record, "detach")
     if record.get("GrantId"):
         ctx.touch(record["KeyArn"])
         retired = service.datakeys.retire_grant(caller, record["KeyArn"], record["GrantId"])

@@ -272,12 +272,8 @@ def stop_instances(service, params: dict, caller: Caller, ctx: CallContext) -> d
         previous = dict(record["State"])
         if previous["Name"] in ("pending", "running"):
             for attachment in service.attachment_records(instance_id=record["InstanceId"]):
-                volume_id = attachment["VolumeId"]
-                service.workloads.stop_volume(volume_id)
-                live = service.live.pop(volume_id, None)
-                if live is not None and live.wipe():
-                    volume = service.volume_record(volume_id)
-                    service.data_key_event("DataKeyWiped", volume, attachment, "instance stopped")
+                volume = service.volume_record(attachment["VolumeId"])
+                service.unload_attachment(volume, attachment, "instance stopped")
             with service.store.transaction():
                 service.save_instance(
                     {
@@ -306,7 +302,6 @@ def start_instances(service, params: dict, caller: Caller, ctx: CallContext) -> 
     the instance goes back to stopped with the reason AWS gives
     (Client.InternalError); the refusal is in the event stream. A running instance is
     left as it is; a terminated one is IncorrectInstanceState."""
-    from kmstui.ebs.datakeys import WrappedDataKey
     from kmstui.errors import AwsError
 
     records = _named_instances(service, params, caller, ctx)
@@ -328,16 +323,7 @@ def start_instances(service, params: dict, caller: Caller, ctx: CallContext) -> 
         try:
             for attachment in service.attachment_records(instance_id=record["InstanceId"]):
                 volume = service.volume_record(attachment["VolumeId"])
-                plaintext = None
-                if volume["Encrypted"]:
-                    plaintext = service.datakeys.decrypt_for_instance(
-                        WrappedDataKey.from_record(volume["DataKey"]),
-                        volume["OwnerId"],
-                        volume["Region"],
-                        record["InstanceId"],
-                    )
-                live = service.open_attachment(volume, attachment, plaintext)
-                loaded.append((volume, attachment, live))
+                loaded.append((volume, attachment, service.load_attachment(volume, attachment)))
         except BaseException as exc:
             for _volume, _attachment, live in loaded:
                 live.wipe()

@@ -226,6 +226,26 @@ class Ec2Service:
             device=device,
         )
 
+    def load_attachment(self, volume: dict, record: dict) -> Attachment:
+        """An attached volume's device, its DEK (if encrypted) decrypted through KMS as
+        the instance's infrastructure principal. Not yet live: the caller decides."""
+        plaintext = None
+        if volume["Encrypted"]:
+            dek = WrappedDataKey.from_record(volume["DataKey"])
+            plaintext = self.datakeys.decrypt_for_instance(
+                dek, volume["OwnerId"], volume["Region"], record["InstanceId"]
+            )
+        return self.open_attachment(volume, record, plaintext)
+
+    def unload_attachment(self, volume: dict, record: dict, reason: str) -> None:
+        """Stop the volume's workloads, close its device and wipe its DEK
+        (DataKeyWiped, with ``reason``); the attachment record stays."""
+        volume_id = volume["VolumeId"]
+        self.workloads.stop_volume(volume_id)
+        live = self.live.pop(volume_id, None)
+        if live is not None and live.wipe():
+            self.data_key_event("DataKeyWiped", volume, record, reason)
+
     def volume_device(self, volume_id: str) -> VolumeDevice:
         """The device of an attached volume, for I/O. After a restart (a new engine
         process) the first call decrypts the DEK through KMS again, as the instance's
@@ -256,15 +276,9 @@ class Ec2Service:
                     f"The instance '{record['InstanceId']}' is {instance['State']['Name']}: "
                     "start it to do I/O on its volumes.",
                 )
-            plaintext = None
-            if volume["Encrypted"]:
-                dek = WrappedDataKey.from_record(volume["DataKey"])
-                plaintext = self.datakeys.decrypt_for_instance(
-                    dek, volume["OwnerId"], volume["Region"], record["InstanceId"]
-                )
-            attachment = self.open_attachment(volume, record, plaintext)
+            attachment = self.load_attachment(volume, record)
             self.live[volume_id] = attachment
-            if plaintext is not None:
+            if volume["Encrypted"]:
                 self.data_key_event("DataKeyLoaded", volume, record, "first I/O after restart")
             return attachment.device
 

@@ -216,11 +216,7 @@ class PolicyAuthorizer:
             hit = self._cache.get(memo_key)
         if hit is not None and hit[0] is key and hit[1] is grants and hit[2] == generation:
             return hit[3]
-        if caller._is_service or caller._is_root:
-            # no identity policies, as identity_policy_texts says
-            identity: tuple[tuple[str, str], ...] = ()
-        else:
-            identity = self.identity_policy_texts(caller)
+        identity = self.identity_policy_texts(caller)
         reads_time = key is not None and _reads_time(key["Policy"])
         for _name, text in identity:
             reads_time = reads_time or _reads_time(text)

@@ -196,8 +196,7 @@ class EventLog:
         # The pending batch: full pieces waiting for the flusher, oldest first, then
         # the buffer being filled (``_buffered`` lines so far).
         self._pieces: list[_Piece] = []
-        self._buffer: Any = None  # an mmap of _buffer_bytes, for a writer
-        self._buffer_bytes = _BUFFER_BYTES
+        self._buffer: Any = None  # a writer's mmap of _buffer_bytes (set in __init__)
         self._buffered = 0
         self._spares: list[mmap.mmap] = []
         self._sealed: list[_Segment] = []
