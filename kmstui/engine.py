@@ -22,7 +22,7 @@ from kmstui.errors import (
     MalformedPolicyDocumentException,
     UnknownOperationException,
 )
-from kmstui.events import EventBus, make_record
+from kmstui.events import EventBus, encode_record
 from kmstui.iam import IamService
 from kmstui.kms import OPERATIONS as KMS_OPERATIONS
 from kmstui.kms import KmsService
@@ -58,7 +58,7 @@ class Engine:
             self.clock = clock or Clock(offset=float(self.store.meta.get("clock_offset", 0.0)))
             self.event_log = self._open_event_log() if record_events else None
             self.events = EventBus(
-                sink=self.event_log.append if self.event_log is not None else None
+                sink=self.event_log.append_line if self.event_log is not None else None
             )
             self.authorizer: Authorizer = authorizer or PolicyAuthorizer(self)
             self.kms = KmsService(self)
@@ -121,8 +121,9 @@ class Engine:
         resources: list[str],
         decision: dict | None,
         extra: dict | None = None,
-    ) -> dict:
-        return self.emit_record(
+    ) -> None:
+        """Record one event (a call the engine makes itself, a service event)."""
+        self.emit_record(
             service, operation, caller, request, response, error, resources, decision, extra
         )
 
@@ -138,24 +139,24 @@ class Engine:
         decision: dict | None,
         extra: dict | None,
         now: float | None = None,
-    ) -> dict:
+    ) -> None:
         """:meth:`emit` with positional arguments (the dispatcher's per-call path);
         ``now``: the eventTime (default: the engine clock now)."""
-        record = make_record(
-            service,
-            operation,
-            caller,
-            self.clock.now() if now is None else now,
-            self.entropy.event_id(),
-            request,
-            response,
-            error,
-            resources,
-            decision,
-            extra,
+        self.events.publish(
+            encode_record(
+                service,
+                operation,
+                caller,
+                self.clock.now() if now is None else now,
+                self.entropy.event_id(),
+                request,
+                response,
+                error,
+                resources,
+                decision,
+                extra,
+            )
         )
-        self.events.publish(record)
-        return record
 
     # -- policies ---------------------------------------------------------------------
     def validate_key_policy(self, text: str, caller: Caller, *, bypass: bool = False) -> list:

@@ -7,21 +7,26 @@ decided it (a statement Sid or a grant id). Secrets never enter a record: blobs,
 plaintexts and grant tokens are dropped from parameters and responses before the
 record is built.
 
-Subscribers are called synchronously on the publishing thread and must be quick (the
-console only appends to a buffer and redraws on its own timer). A bounded ring of the
-newest records serves views that open late.
+A record is encoded once, as the JSON line the event log stores, and travels in that
+form: the bus's ring keeps lines, and a record becomes a dict only when something reads
+it. So a call pays for one encoding and leaves no long-lived objects behind (thousands
+of live record dicts kept the garbage collector busy). Subscribers are called
+synchronously on the publishing thread and must be quick (the console only appends to
+a buffer and redraws on its own timer). The ring of the newest records serves views
+that open late.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, overload
 
 from kmstui.caller import Caller
 from kmstui.clock import iso8601
+from kmstui.jsonlines import dumps_line, loads_line
 
 EVENT_SOURCES = {"kms": "kms.amazonaws.com", "ec2": "ec2.amazonaws.com", "iam": "iam.amazonaws.com"}
 
@@ -109,7 +114,8 @@ _UNPLANNED = object()
 
 def scrub(value: Any) -> Any:
     """A copy of ``value`` without secret members, member names in CloudTrail's
-    camelCase (map keys untouched)."""
+    camelCase (map keys untouched). Map members are shared, not copied: a record is
+    encoded as soon as it is made."""
     if isinstance(value, dict):
         out = {}
         plans = _PLANS
@@ -123,13 +129,13 @@ def scrub(value: Any) -> Any:
             if cls is str:
                 out[plan[0]] = item
             elif cls is dict and plan[1]:
-                out[plan[0]] = dict(item)
+                out[plan[0]] = item
             elif cls is int or cls is bool or item is None:
                 out[plan[0]] = item
             elif isinstance(item, _BLOBS):
                 continue
             elif plan[1] and isinstance(item, dict):
-                out[plan[0]] = dict(item)
+                out[plan[0]] = item
             elif isinstance(item, (dict, list)):
                 out[plan[0]] = scrub(item)
             else:
@@ -167,6 +173,54 @@ def _user_identity(caller: Caller) -> dict[str, Any]:
     return identity
 
 
+def encode_record(
+    service: str,
+    operation: str,
+    caller: Caller,
+    event_time: float,
+    event_id: str,
+    request: dict | None,
+    response: dict | None,
+    error: tuple[str, str] | None,
+    resources: list[str] | None,
+    decision: dict | None,
+    extra: dict | None,
+) -> bytes:
+    """One call's record as a JSON line: the form the event stream carries and the
+    event log stores (:func:`build_record` gives it as a dict).
+
+    Members come in CloudTrail's order, then ``epoch`` (eventTime as a number), the
+    error, ``decision`` and ``extra``'s members. What depends only on the service, the
+    operation and the caller is encoded once (see :class:`_LineTemplate`); a call
+    encodes the rest."""
+    template = _LINE_TEMPLATES.get((service, operation, caller))
+    if template is None:
+        template = _line_template(service, operation, caller)
+    body = template.body.copy()
+    if request:
+        body["requestParameters"] = scrub(request)
+    # CloudTrail leaves out what read-only calls return.
+    if response and not template.read_only:
+        body["responseElements"] = scrub(response)
+    body["requestID"] = body["eventID"] = event_id
+    body["resources"] = list(map(_resource, resources)) if resources else []
+    body["epoch"] = event_time
+    if error:
+        body["errorCode"], body["errorMessage"] = error
+    if decision:
+        body["decision"] = decision
+    if extra:
+        if not _HEAD_MEMBERS.isdisjoint(extra):
+            return _encode_whole(template, event_time, body, extra)
+        body.update(extra)
+    tail = dumps_line(body)  # '{"requestParameters":...}\n': its "{" gives way to the head
+    second = event_time // 1
+    stamp = _last_stamp
+    if stamp[0] != second:
+        stamp = _stamp(second)
+    return b"".join((template.head, stamp[1], template.middle, tail[1:]))
+
+
 def build_record(
     *,
     service: str,
@@ -181,90 +235,117 @@ def build_record(
     decision: dict | None = None,
     extra: dict | None = None,
 ) -> dict[str, Any]:
-    return make_record(
-        service,
-        operation,
-        caller,
-        event_time,
-        event_id,
-        request,
-        response,
-        error,
-        resources,
-        decision,
-        extra,
+    """One call's record as a dict: what :func:`encode_record` encodes, read back."""
+    return loads_line(
+        encode_record(
+            service,
+            operation,
+            caller,
+            event_time,
+            event_id,
+            request,
+            response,
+            error,
+            resources,
+            decision,
+            extra,
+        )
     )
 
 
-def make_record(
-    service: str,
-    operation: str,
-    caller: Caller,
-    event_time: float,
-    event_id: str,
-    request: dict | None,
-    response: dict | None,
-    error: tuple[str, str] | None,
-    resources: list[str] | None,
-    decision: dict | None,
-    extra: dict | None,
-) -> dict[str, Any]:
-    """:func:`build_record` with positional arguments (the engine's per-call path)."""
-    template = _TEMPLATES.get((service, operation, caller))
-    if template is None:
-        template = _template(service, operation, caller)
-    record = template.copy()
-    record["eventTime"] = iso8601(event_time)
-    if request:
-        record["requestParameters"] = scrub(request)
-    # CloudTrail leaves out what read-only calls return.
-    if response and not template["readOnly"]:
-        record["responseElements"] = scrub(response)
-    record["requestID"] = record["eventID"] = event_id
-    record["resources"] = list(map(_resource, resources)) if resources else []
-    record["epoch"] = event_time
-    if error:
-        record["errorCode"], record["errorMessage"] = error
-    if decision:
-        record["decision"] = decision
-    if extra:
-        record.update(extra)
-    return record
-
-
-# The parts of a record that depend only on the service, the operation and the caller,
-# in the record's member order; build_record copies one and fills in the rest.
-_TEMPLATES: dict[tuple[str, str, Caller], dict[str, Any]] = {}
-_TEMPLATES_MAX = 4096
-
-
-def _template(service: str, operation: str, caller: Caller) -> dict[str, Any]:
-    template: dict[str, Any] = {
-        "eventVersion": "1.08",
-        "userIdentity": user_identity(caller),
-        "eventTime": None,
-        "eventSource": EVENT_SOURCES.get(service, f"{service}.amazonaws.com"),
-        "eventName": operation,
-        "awsRegion": caller.region,
-        "sourceIPAddress": caller.via_service or caller.source_ip,
-        "userAgent": caller.via_service or caller.user_agent,
-        "requestParameters": None,
-        "responseElements": None,
-        "requestID": None,
-        "eventID": None,
-        "readOnly": operation.startswith(READ_ONLY_PREFIXES)
-        or (service == "kms" and operation in READ_ONLY_KMS_OPERATIONS),
-        "resources": None,
-        "eventType": "AwsApiCall",
-        "managementEvent": True,
-        "recipientAccountId": caller.account,
-        "eventCategory": "Management",
-        "epoch": None,
+# The members before requestParameters: the head of every line.
+_HEAD_MEMBERS = frozenset(
+    {
+        "eventVersion",
+        "userIdentity",
+        "eventTime",
+        "eventSource",
+        "eventName",
+        "awsRegion",
+        "sourceIPAddress",
+        "userAgent",
     }
-    if len(_TEMPLATES) >= _TEMPLATES_MAX:
-        _TEMPLATES.clear()
-    _TEMPLATES[(service, operation, caller)] = template
+)
+
+
+class _LineTemplate:
+    """What a record's line holds for one service, operation and caller: the encoded
+    members before eventTime (``head``) and between eventTime and requestParameters
+    (``middle``, ending in a comma), and the rest as a dict to fill in (``body``)."""
+
+    __slots__ = ("head", "middle", "body", "read_only")
+
+    def __init__(self, service: str, operation: str, caller: Caller):
+        self.read_only = operation.startswith(READ_ONLY_PREFIXES) or (
+            service == "kms" and operation in READ_ONLY_KMS_OPERATIONS
+        )
+        self.head = b'{"eventVersion":"1.08","userIdentity":%s,"eventTime":"' % (
+            _value(user_identity(caller)),
+        )
+        self.middle = b'","eventSource":%s,"eventName":%s,"awsRegion":%s,' % (
+            _value(EVENT_SOURCES.get(service, f"{service}.amazonaws.com")),
+            _value(operation),
+            _value(caller.region),
+        ) + b'"sourceIPAddress":%s,"userAgent":%s,' % (
+            _value(caller.via_service or caller.source_ip),
+            _value(caller.via_service or caller.user_agent),
+        )
+        self.body: dict[str, Any] = {
+            "requestParameters": None,
+            "responseElements": None,
+            "requestID": None,
+            "eventID": None,
+            "readOnly": self.read_only,
+            "resources": None,
+            "eventType": "AwsApiCall",
+            "managementEvent": True,
+            "recipientAccountId": caller.account,
+            "eventCategory": "Management",
+            "epoch": None,
+        }
+
+    def head_members(self, event_time: float) -> dict[str, Any]:
+        """The members the head and middle encode, as a dict."""
+        stamp = _stamp(event_time // 1)[1]
+        return loads_line(self.head + stamp + self.middle[:-1] + b"}")
+
+
+def _value(value: Any) -> bytes:
+    return dumps_line(value)[:-1]
+
+
+_LINE_TEMPLATES: dict[tuple[str, str, Caller], _LineTemplate] = {}
+_LINE_TEMPLATES_MAX = 4096
+
+
+def _line_template(service: str, operation: str, caller: Caller) -> _LineTemplate:
+    template = _LineTemplate(service, operation, caller)
+    if len(_LINE_TEMPLATES) >= _LINE_TEMPLATES_MAX:
+        _LINE_TEMPLATES.clear()
+    _LINE_TEMPLATES[(service, operation, caller)] = template
     return template
+
+
+def _encode_whole(
+    template: _LineTemplate, event_time: float, body: dict[str, Any], extra: dict
+) -> bytes:
+    """The line for a record whose ``extra`` replaces a member of the head (rare): the
+    whole record as one dict, each member where CloudTrail puts it."""
+    record = template.head_members(event_time)
+    record.update(body)
+    record.update(extra)
+    return dumps_line(record)
+
+
+# eventTime as encoded, for the latest whole second seen: (second, b"2026-...Z").
+_last_stamp: tuple[float, bytes] = (float("nan"), b"")
+
+
+def _stamp(second: float) -> tuple[float, bytes]:
+    global _last_stamp
+    stamp = (second, iso8601(second).encode("ascii"))
+    _last_stamp = stamp
+    return stamp
 
 
 @lru_cache(maxsize=4096)
@@ -285,13 +366,51 @@ def _resource_type(arn: str) -> str:
 Subscriber = Callable[[dict[str, Any]], None]
 
 
-class EventBus:
-    """Publish records to subscribers, keep the newest in a ring, persist through a sink."""
+class RecentEvents(Sequence):
+    """The newest records, oldest first, read from the bus's ring of lines: each record
+    is decoded when it is read (and each read gives a fresh dict)."""
 
-    def __init__(self, ring_size: int = 10_000, sink: Callable[[dict], None] | None = None):
+    def __init__(self, lines: deque[bytes]):
+        self._lines = lines
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [loads_line(line) for line in list(self._lines)[index]]
+        return loads_line(self._lines[index])
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return map(loads_line, list(self._lines))  # over a snapshot: appends may go on
+
+    def __reversed__(self) -> Iterator[dict[str, Any]]:
+        return map(loads_line, reversed(list(self._lines)))
+
+    def lines(self) -> list[bytes]:
+        """The encoded records, oldest first (a snapshot). Each line is its own
+        object, so a reader can find where it left off by identity."""
+        return list(self._lines)
+
+
+class EventBus:
+    """Publish records to subscribers, keep the newest in a ring, persist through a sink.
+
+    A record travels as its JSON line (:func:`encode_record`): the ring keeps lines and
+    the sink gets the line. Subscribers get the record as a dict, decoded once per
+    record and shared between them; with no subscriber nothing is decoded."""
+
+    def __init__(self, ring_size: int = 10_000, sink: Callable[[bytes], None] | None = None):
         self._subscribers: list[Subscriber] = []
         self._lock = threading.Lock()
-        self.recent: deque[dict[str, Any]] = deque(maxlen=ring_size)
+        self._ring: deque[bytes] = deque(maxlen=ring_size)
+        self.recent = RecentEvents(self._ring)
         self.sink = sink
         self.published = 0
 
@@ -305,13 +424,17 @@ class EventBus:
 
         return unsubscribe
 
-    def publish(self, record: dict[str, Any]) -> None:
-        self.recent.append(record)
+    def publish(self, line: bytes) -> None:
+        """Publish one record's line (as :func:`encode_record` makes it)."""
+        self._ring.append(line)
         self.published += 1
         if self.sink is not None:
-            self.sink(record)
-        for subscriber in self._subscribers:
-            try:
-                subscriber(record)
-            except Exception:  # a broken view must not break the engine
-                pass
+            self.sink(line)
+        subscribers = self._subscribers
+        if subscribers:
+            record = loads_line(line)
+            for subscriber in subscribers:
+                try:
+                    subscriber(record)
+                except Exception:  # a broken view must not break the engine
+                    pass

@@ -61,7 +61,8 @@ from pathlib import Path
 from typing import Any
 
 import filelock
-import orjson
+
+from kmstui.jsonlines import dumps_line, loads_line
 
 __all__ = ["EventLog", "EventLogBusy", "EventLogError", "INDEX_NAME", "segment_name"]
 
@@ -222,15 +223,15 @@ class EventLog:
         """Queue ``record`` for the next flush. Never touches the disk.
 
         The record is serialised now, so later changes to the dict are not recorded.
-        Raises ``TypeError`` if it is not JSON-serialisable. Without :meth:`start`
-        nothing is written until :meth:`flush` or :meth:`close`.
+        Without :meth:`start` nothing is written until :meth:`flush` or :meth:`close`.
         """
+        self.append_line(dumps_line(record))
+
+    def append_line(self, line: bytes) -> None:
+        """Queue one record already encoded as a JSON line (one JSON object, no newline
+        inside, ending in a newline): what :meth:`append` does after serialising."""
         if self._readonly or self._closed:
             self._check_writable()
-        try:
-            line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
-        except orjson.JSONEncodeError:  # a lone surrogate or a big int: the slow path
-            line = json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n"
         with self._lock:
             try:
                 self._buffer.write(line)
@@ -851,12 +852,7 @@ def _decode(lines: list[bytes] | tuple[bytes, ...]) -> list[dict]:
     records = []
     for line in lines:
         try:
-            records.append(orjson.loads(line))
-            continue
-        except ValueError:  # orjson refuses escaped lone surrogates; json reads them
-            pass
-        try:
-            records.append(json.loads(line))
+            records.append(loads_line(line))
         except ValueError:  # a crash's leftovers; never part of the history
             continue
     return records

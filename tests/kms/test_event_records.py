@@ -1,10 +1,12 @@
 """Event records: what scrub() keeps and drops, checked against a plain reference
 implementation of the rule (secret members and byte values dropped, member names in
-camelCase, map members copied with their keys untouched)."""
+camelCase, map members kept with their keys untouched), and the JSON line a record
+travels as."""
 
 import random
 
-from kmstui.events import MAP_MEMBERS, SECRET_MEMBERS, build_record, scrub
+from kmstui.events import MAP_MEMBERS, SECRET_MEMBERS, build_record, encode_record, scrub
+from kmstui.jsonlines import loads_line
 
 
 def reference_scrub(value):
@@ -68,12 +70,22 @@ def test_scrub_matches_the_reference_rule():
         assert scrub(value) == reference_scrub(value)
 
 
-def test_scrub_copies_maps_and_never_keeps_secrets():
+def test_scrub_never_keeps_secrets_and_leaves_map_keys_alone():
     context = {"Plaintext": "kept: a map's keys are data"}
     request = {"Plaintext": b"x", "GrantTokens": ["t"], "EncryptionContext": context}
-    out = scrub(request)
-    assert out == {"encryptionContext": context}
-    assert out["encryptionContext"] is not context
+    assert scrub(request) == {"encryptionContext": context}
+
+
+def test_a_record_keeps_the_request_as_it_was_when_the_call_was_made():
+    from kmstui.caller import Caller
+
+    context = {"app": "a"}
+    line = encode_record(
+        "kms", "Encrypt", Caller.root(), 1.0, "id", {"EncryptionContext": context},
+        None, None, None, None, None,
+    )
+    context["app"] = "changed later"
+    assert loads_line(line)["requestParameters"] == {"encryptionContext": {"app": "a"}}
 
 
 def test_records_do_not_share_their_request_or_response():
@@ -119,3 +131,73 @@ def test_records_do_not_share_their_request_or_response():
         "eventCategory",
         "epoch",
     ]
+
+
+def _line(**overrides):
+    from kmstui.caller import Caller
+
+    args = {
+        "service": "kms",
+        "operation": "Decrypt",
+        "caller": Caller.root(),
+        "event_time": 1_800_000_000.25,
+        "event_id": "id-1",
+        "request": {"CiphertextBlob": b"blob", "EncryptionContext": {"app": "a"}},
+        "response": {"Plaintext": b"secret", "KeyId": "arn"},
+        "error": None,
+        "resources": ["arn:aws:kms:us-east-1:111122223333:key/k"],
+        "decision": {"effect": "Allow", "decidedBy": ["s"]},
+        "extra": {"additionalEventData": {"keyMaterialId": "m"}},
+    }
+    args.update(overrides)
+    return encode_record(*args.values())
+
+
+def test_a_line_is_one_json_object_with_each_member_once():
+    import json
+
+    line = _line()
+    assert line.endswith(b"\n") and line.count(b"\n") == 1
+    pairs = json.loads(line, object_pairs_hook=lambda pairs: pairs)
+    names = [name for name, _value in pairs]
+    assert len(names) == len(set(names))
+    record = dict(pairs)
+    assert record["eventTime"] == "2027-01-15T08:00:00Z"
+    assert record["epoch"] == 1_800_000_000.25
+    assert record["eventName"] == "Decrypt" and record["readOnly"] is True
+    assert record["responseElements"] is None  # a read-only call's response is left out
+    assert names[-3:] == ["epoch", "decision", "additionalEventData"]
+
+
+def test_eventtime_follows_the_clock_across_seconds():
+    times = [loads_line(_line(event_time=t))["eventTime"] for t in (5.9, 6.0, 5.0, 86_400.5)]
+    assert times == [
+        "1970-01-01T00:00:05Z",
+        "1970-01-01T00:00:06Z",
+        "1970-01-01T00:00:05Z",
+        "1970-01-02T00:00:00Z",
+    ]
+
+
+def test_an_extra_member_may_replace_one_of_the_head_in_its_place():
+    line = _line(extra={"userAgent": "ec2.amazonaws.com", "eventType": "AwsServiceEvent"})
+    pairs = __import__("json").loads(line, object_pairs_hook=lambda pairs: pairs)
+    names = [name for name, _value in pairs]
+    assert len(names) == len(set(names))
+    record = dict(pairs)
+    assert record["userAgent"] == "ec2.amazonaws.com"
+    assert record["eventType"] == "AwsServiceEvent"
+    assert names.index("userAgent") < names.index("requestParameters")
+    assert names[:3] == ["eventVersion", "userIdentity", "eventTime"]
+
+
+def test_values_json_cannot_hold_as_they_are_still_make_a_readable_line():
+    # from the Python API anything can arrive: a lone surrogate, a huge int, a set
+    request = {"EncryptionContext": {"k": "\ud800"}, "NumberOfBytes": 2**80, "Odd": {1, 2}}
+    record = loads_line(_line(request=request))
+    assert record["requestParameters"] == {
+        "encryptionContext": {"k": "\ud800"},
+        "numberOfBytes": 2**80,
+        "odd": "{1, 2}",
+    }
+    assert record["eventName"] == "Decrypt"

@@ -160,3 +160,25 @@ def test_an_unexpected_failure_is_an_internal_error_with_its_event(engine, monke
     assert info.value.status == 500
     event = engine.events.recent[-1]
     assert (event["eventName"], event["errorCode"]) == ("ListKeys", "KMSInternalException")
+
+
+def test_the_ring_keeps_lines_and_readers_get_fresh_records(engine):
+    seen = []
+    engine.events.subscribe(seen.append)
+    engine.call("ListKeys")
+    engine.call("ListAliases")
+    lines = engine.events.recent.lines()
+    assert all(isinstance(line, bytes) for line in lines)
+    recent = engine.events.recent
+    assert [r["eventName"] for r in recent][-2:] == ["ListKeys", "ListAliases"]
+    assert [r["eventName"] for r in reversed(recent)][:2] == ["ListAliases", "ListKeys"]
+    assert recent[-1] == seen[-1] and recent[-1] is not recent[-1]
+    assert recent[-2:] == seen[-2:]
+    recent[-1]["eventName"] = "changed by a reader"
+    assert recent[-1]["eventName"] == "ListAliases"
+
+
+def test_the_event_log_stores_the_line_the_bus_carried(engine):
+    engine.call("CreateKey", {"Description": "d", "Tags": [{"TagKey": "t", "TagValue": "v"}]})
+    engine.event_log.flush()
+    assert engine.event_log.tail(1) == [engine.events.recent[-1]]

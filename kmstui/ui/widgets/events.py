@@ -3,10 +3,12 @@ second), never once per event."""
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 from textual.widgets import DataTable
 
+from kmstui.jsonlines import loads_line
 from kmstui.ui.format import plain
 from kmstui.ui.models import event_outcome, event_principal
 
@@ -23,6 +25,8 @@ class EventTable(DataTable):
         self.select = select
         self.limit = limit
         self._seen = -1
+        self._records: deque[dict] = deque()  # the ring's records, decoded
+        self._last_line: bytes | None = None  # the newest line decoded so far
 
     def on_mount(self) -> None:
         self.add_column("Time", key="time")
@@ -33,12 +37,33 @@ class EventTable(DataTable):
         self.redraw()
         self.set_interval(1 / REFRESH_HZ, self.redraw)
 
+    def _decoded(self) -> deque[dict]:
+        """The ring's records, decoding only the lines that arrived since last time
+        (found by identity from the newest end; all of them once the last one seen has
+        left the ring)."""
+        lines = self.engine.events.recent.lines()
+        start = 0
+        if self._last_line is not None:
+            for index in range(len(lines) - 1, -1, -1):
+                if lines[index] is self._last_line:
+                    start = index + 1
+                    break
+            else:
+                self._records.clear()
+        if start == len(lines):
+            return self._records
+        self._records.extend(map(loads_line, lines[start:]))
+        while len(self._records) > len(lines):
+            self._records.popleft()
+        self._last_line = lines[-1]
+        return self._records
+
     def redraw(self, force: bool = False) -> None:
         published = self.engine.events.published
         if published == self._seen and not force:
             return
         self._seen = published
-        recent = list(self.engine.events.recent)
+        recent = list(self._decoded())
         records = self.select(recent) if self.select else list(reversed(recent[-self.limit:]))
         self.clear()
         for record in records[: self.limit]:
