@@ -15,6 +15,7 @@ from typing import Any
 
 from kmstui.caller import Caller
 from kmstui.errors import AwsError, UnknownOperationException
+from kmstui.events import encode_record
 
 Handler = Callable[[Any, dict, Caller, "CallContext"], dict]
 
@@ -127,17 +128,20 @@ def dispatcher(
                 if public is not None:  # the service hides members of its own
                     request = public(params) if request is not None else None
                     shown = public(response)
-                engine.emit_record(
-                    service_name,
-                    name,
-                    caller,
-                    request,
-                    shown,
-                    error,
-                    ctx.resources,
-                    ctx.event_decision(),
-                    ctx.extra or None,
-                    now,
+                engine.events.publish(
+                    encode_record(
+                        service_name,
+                        name,
+                        caller,
+                        now,
+                        engine.entropy.event_id(),
+                        request,
+                        shown,
+                        error,
+                        ctx.resources,
+                        ctx.event_decision(),
+                        ctx.extra or None,
+                    )
                 )
         return response
 

@@ -122,32 +122,14 @@ class Engine:
         decision: dict | None,
         extra: dict | None = None,
     ) -> None:
-        """Record one event (a call the engine makes itself, a service event)."""
-        self.emit_record(
-            service, operation, caller, request, response, error, resources, decision, extra
-        )
-
-    def emit_record(
-        self,
-        service: str,
-        operation: str,
-        caller: Caller,
-        request: dict | None,
-        response: dict | None,
-        error: tuple[str, str] | None,
-        resources: list[str],
-        decision: dict | None,
-        extra: dict | None,
-        now: float | None = None,
-    ) -> None:
-        """:meth:`emit` with positional arguments (the dispatcher's per-call path);
-        ``now``: the eventTime (default: the engine clock now)."""
+        """Record one event the engine makes itself (a deletion or rotation that came
+        due, a service event), at the engine clock's time. Calls record their own."""
         self.events.publish(
             encode_record(
                 service,
                 operation,
                 caller,
-                self.clock.now() if now is None else now,
+                self.clock.now(),
                 self.entropy.event_id(),
                 request,
                 response,

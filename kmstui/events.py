@@ -24,9 +24,14 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any, overload
 
+import orjson
+
 from kmstui.caller import Caller
 from kmstui.clock import iso8601
 from kmstui.jsonlines import dumps_line, loads_line
+
+_dumps = orjson.dumps
+_NEWLINE = orjson.OPT_APPEND_NEWLINE
 
 EVENT_SOURCES = {"kms": "kms.amazonaws.com", "ec2": "ec2.amazonaws.com", "iam": "iam.amazonaws.com"}
 
@@ -213,7 +218,10 @@ def encode_record(
         if not _HEAD_MEMBERS.isdisjoint(extra):
             return _encode_whole(template, event_time, body, extra)
         body.update(extra)
-    tail = dumps_line(body)  # '{"requestParameters":...}\n': its "{" gives way to the head
+    try:  # '{"requestParameters":...}\n': its "{" gives way to the head
+        tail = _dumps(body, option=_NEWLINE)
+    except TypeError:  # what orjson cannot write (see jsonlines)
+        tail = dumps_line(body)
     second = event_time // 1
     stamp = _last_stamp
     if stamp[0] != second:
