@@ -2,8 +2,10 @@
 
 orjson does the work. What it refuses, the standard library takes instead: a lone
 surrogate in a string (escaped, so the line stays ASCII-safe UTF-8), an integer past
-64 bits, a key that is not a string, and (written as its ``str``) any other value. So
-encoding a record never fails, and every line decodes back.
+64 bits, a key that is not a string, and (written as its ``str``) any other value,
+except bytes: a blob is written as null, never as its contents (records keep secrets
+out by dropping blobs; one that slips through, say as a value in a malformed map,
+still never reaches a line). So encoding never fails, and every line decodes back.
 """
 
 from __future__ import annotations
@@ -25,10 +27,17 @@ def dumps_line(value: Any) -> bytes:
     except TypeError:  # orjson.JSONEncodeError is a TypeError
         pass
     try:
-        text = json.dumps(value, separators=(",", ":"), default=str)
+        text = json.dumps(value, separators=(",", ":"), default=_other)
     except (TypeError, ValueError):  # a key json cannot write either, or a cycle
-        text = json.dumps(_plain(value), separators=(",", ":"), default=str)
+        text = json.dumps(_plain(value), separators=(",", ":"), default=_other)
     return text.encode("ascii") + b"\n"
+
+
+def _other(value: Any) -> Any:
+    """What json writes for a value it has no form for: null for bytes, else text."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return None
+    return str(value)
 
 
 def _plain(value: Any, depth: int = 0) -> Any:

@@ -201,3 +201,26 @@ def test_values_json_cannot_hold_as_they_are_still_make_a_readable_line():
         "odd": "{1, 2}",
     }
     assert record["eventName"] == "Decrypt"
+
+
+def test_a_blob_that_slips_into_a_record_is_written_as_null():
+    # a malformed context (bytes as a value) is refused, and its event still carries
+    # no bytes: blobs are dropped by scrub, and anywhere else written as null
+    line = _line(request={"EncryptionContext": {"k": b"secret-bytes"}}, extra=None)
+    assert b"secret-bytes" not in line
+    assert loads_line(line)["requestParameters"] == {"encryptionContext": {"k": None}}
+
+
+def test_a_malformed_context_is_refused_and_its_event_holds_no_bytes(engine):
+    import pytest
+
+    from kmstui.errors import SerializationException
+
+    key_id = engine.call("CreateKey")["KeyMetadata"]["KeyId"]
+    with pytest.raises(SerializationException):
+        engine.call(
+            "Encrypt",
+            {"KeyId": key_id, "Plaintext": b"x", "EncryptionContext": {"k": b"secret-bytes"}},
+        )
+    assert b"secret-bytes" not in engine.events.recent.lines()[-1]
+    assert engine.events.recent[-1]["errorCode"] == "SerializationException"
