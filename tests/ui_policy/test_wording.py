@@ -72,6 +72,10 @@ def test_principals_in_the_key_account_are_shortened():
     )
     assert short_principal("ec2.amazonaws.com", "111122223333") == "ec2.amazonaws.com"
     assert short_principal(None, "111122223333") == "—"
+    # EBS's grantee for an instance's infrastructure session, as CloudTrail shows it
+    ebs = "111122223333:aws:ec2-infrastructure:i-0ab"
+    assert short_principal(ebs, "111122223333") == "aws:ec2-infrastructure:i-0ab"
+    assert short_principal(ebs, "444455556666") == ebs
 
 
 def test_constraints_and_labels_read_as_words():

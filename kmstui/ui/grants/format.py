@@ -42,12 +42,16 @@ def grant_label(grant: dict) -> str:
 
 def short_principal(principal: str | None, account: str) -> str:
     """An IAM ARN in ``account`` as its resource (``role/app-role``), one in another
-    account as ``444455556666:user/partner``; anything else as it is."""
+    account as ``444455556666:user/partner``; EBS's grantee for an instance
+    (``111122223333:aws:ec2-infrastructure:i-0ab…``) in ``account`` without the
+    account; anything else as it is."""
     if not principal:
         return "—"
     parts = principal.split(":", 5)
     if len(parts) == 6 and parts[0] == "arn" and parts[2] in ("iam", "sts"):
         return parts[5] if parts[4] == account else f"{parts[4]}:{parts[5]}"
+    if principal.startswith(f"{account}:aws:"):
+        return principal[len(account) + 1 :]
     return principal
 
 
