@@ -27,6 +27,19 @@ async def select_key(pilot, key_id: str) -> None:
     await pilot.pause()
 
 
+async def open_key(pilot, key_id: str | None = None, tab: str | None = None) -> None:
+    """Open a key's detail (``key_id``, else the selected key), on ``tab`` if given.
+    The tab opens as the keys open it, so its table has the focus and its keys work."""
+    if key_id is not None:
+        await select_key(pilot, key_id)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, KeyDetailScreen)
+    if tab is not None:
+        pilot.app.screen.action_show_tab(tab)
+        await settle(pilot)
+
+
 def cell_texts(table: DataTable) -> list[str]:
     return [str(cell) for row in range(table.row_count) for cell in table.get_row_at(row)]
 
@@ -128,14 +141,11 @@ async def test_rotate_now_adds_key_material_to_the_history(app, engine):
     key_id = key_id_by_alias(engine, "alias/ebs-volumes")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_key(pilot, key_id)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, KeyDetailScreen)
+        await open_key(pilot, key_id)
         history = app.screen.query_one("#rotations-table", DataTable)
         assert history.row_count == 1
-        app.screen.query_one("TabbedContent").active = "rotation"
-        await pilot.pause()
+        app.screen.action_show_tab("rotation")
+        await settle(pilot)
         await pilot.press("o")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
@@ -150,11 +160,7 @@ async def test_enable_automatic_rotation_checks_the_period(app, engine):
     key_id = key_id_by_alias(engine, "alias/ebs-volumes")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_key(pilot, key_id)
-        await pilot.press("enter")
-        await settle(pilot)
-        app.screen.query_one("TabbedContent").active = "rotation"
-        await pilot.pause()
+        await open_key(pilot, key_id, tab="rotation")
         await pilot.press("r")
         dialog = app.screen
         dialog.query_one(Input).value = "30"
@@ -172,9 +178,7 @@ async def test_acting_as_the_auditor_a_test_encrypt_is_denied(app, engine):
     key_id = key_id_by_alias(engine, "alias/app-data")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_key(pilot, key_id)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_key(pilot, key_id)
         app.act_as("arn:aws:iam::111122223333:user/auditor")
         await settle(pilot)
         await pilot.press("t")
@@ -189,9 +193,7 @@ async def test_as_root_a_test_encrypt_succeeds(app, engine):
     key_id = key_id_by_alias(engine, "alias/app-data")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_key(pilot, key_id)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_key(pilot, key_id)
         await pilot.press("t")
         await settle(pilot)
         assert not isinstance(app.screen, ErrorScreen)
@@ -220,11 +222,7 @@ async def test_markup_in_descriptions_and_tags_renders_as_text(app, engine):
         "KeyMetadata"]["KeyId"]
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await select_key(pilot, key_id)
-        await pilot.press("enter")
-        await settle(pilot)
-        app.screen.query_one("TabbedContent").active = "aliases"
-        await pilot.pause()
+        await open_key(pilot, key_id, tab="aliases")
         screen_text = app.export_screenshot().replace("&#160;", " ")
         assert tricky in screen_text
         assert "[/x]" in screen_text
@@ -233,10 +231,7 @@ async def test_markup_in_descriptions_and_tags_renders_as_text(app, engine):
 async def test_an_alias_containing_markup_is_reported_not_rendered(app, engine):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        app.screen.query_one("TabbedContent").active = "aliases"
-        await pilot.pause()
+        await open_key(pilot, tab="aliases")
         await pilot.press("a")
         app.screen.query_one(Input).value = "alias/x[/y"
         await pilot.press("enter")
