@@ -10,6 +10,7 @@ import pytest
 
 from kmstui.ebs import install
 from kmstui.entropy import Entropy
+from kmstui.errors import AwsError
 
 ACCOUNT = "111122223333"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
@@ -94,6 +95,22 @@ def ebs(make_engine):
     yield world
     if world.engine is not None:
         world.engine.ec2.close()
+
+
+@pytest.fixture
+def attached(ebs):
+    """An encrypted volume attached to a running instance: (volume id, instance id)."""
+    instance_id = ebs.instance()
+    volume_id = ebs.volume()
+    ebs.attach(volume_id, instance_id)
+    return volume_id, instance_id
+
+
+def error_of(call) -> AwsError:
+    """The AWS error ``call()`` raises."""
+    with pytest.raises(AwsError) as caught:
+        call()
+    return caught.value
 
 
 def default_policy(*extra: dict) -> dict:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from kmstui.errors import AwsError
+from .conftest import error_of
 
 ACCOUNT = "111122223333"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
@@ -28,21 +28,6 @@ def policy(*extra: dict) -> dict:
             *extra,
         ],
     }
-
-
-def error_of(call) -> AwsError:
-    with pytest.raises(AwsError) as caught:
-        call()
-    return caught.value
-
-
-@pytest.fixture
-def attached(ebs):
-    """An encrypted volume attached to a running instance: (volume id, instance id)."""
-    instance_id = ebs.instance()
-    volume_id = ebs.volume()
-    ebs.attach(volume_id, instance_id)
-    return volume_id, instance_id
 
 
 def test_attach_creates_a_decrypt_grant_for_the_instance_infrastructure_principal(ebs, attached):

@@ -4,24 +4,7 @@ back to stopped when KMS refuses."""
 
 from __future__ import annotations
 
-import pytest
-
-from kmstui.errors import AwsError
-
-
-def error_of(call) -> AwsError:
-    with pytest.raises(AwsError) as caught:
-        call()
-    return caught.value
-
-
-@pytest.fixture
-def attached(ebs):
-    """An encrypted volume attached to a running instance: (volume id, instance id)."""
-    instance_id = ebs.instance()
-    volume_id = ebs.volume()
-    ebs.attach(volume_id, instance_id)
-    return volume_id, instance_id
+from .conftest import error_of
 
 
 def instance_state(ebs, instance_id: str) -> dict:

@@ -8,15 +8,9 @@ import os
 
 import pytest
 
-from kmstui.errors import AwsError
+from .conftest import error_of
 
 ACCOUNT = "111122223333"
-
-
-def error_of(call) -> AwsError:
-    with pytest.raises(AwsError) as caught:
-        call()
-    return caught.value
 
 
 def test_create_volume_encrypted_generates_a_64_byte_data_key_via_ec2(ebs):
