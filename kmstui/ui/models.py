@@ -155,12 +155,6 @@ def key_events(recent: list[dict], key_arn: str, limit: int = 200) -> list[dict]
     return out
 
 
-def event_principal(record: dict) -> str:
-    identity = record.get("userIdentity") or {}
-    arn = identity.get("arn") or identity.get("invokedBy") or "?"
-    return arn.split(":", 5)[-1] if arn.startswith("arn:") else arn
-
-
 def event_outcome(record: dict) -> str:
     if record.get("errorCode"):
         return record["errorCode"]

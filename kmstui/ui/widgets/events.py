@@ -10,7 +10,8 @@ from textual.widgets import DataTable
 
 from kmstui.jsonlines import loads_line
 from kmstui.ui.format import plain
-from kmstui.ui.models import event_outcome, event_principal
+from kmstui.ui.live.records import principal_of, short_principal
+from kmstui.ui.models import event_outcome
 
 REFRESH_HZ = 5
 
@@ -71,6 +72,6 @@ class EventTable(DataTable):
             decided = ", ".join(decision.get("decidedBy") or [])
             self.add_row(record.get("eventTime", "")[5:16].replace("T", " "),
                          plain(record.get("eventName", "")),
-                         plain(event_principal(record)),
+                         plain(short_principal(principal_of(record))),
                          plain(event_outcome(record)),
                          plain(decided))
