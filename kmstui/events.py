@@ -192,7 +192,7 @@ def encode_record(
     extra: dict | None,
 ) -> bytes:
     """One call's record as a JSON line: the form the event stream carries and the
-    event log stores (:func:`build_record` gives it as a dict).
+    event log stores (``jsonlines.loads_line`` gives it back as a dict).
 
     Members come in CloudTrail's order, then ``epoch`` (eventTime as a number), the
     error, ``decision`` and ``extra``'s members. What depends only on the service, the
@@ -227,38 +227,6 @@ def encode_record(
     if stamp[0] != second:
         stamp = _stamp(second)
     return b"".join((template.head, stamp[1], template.middle, tail[1:]))
-
-
-def build_record(
-    *,
-    service: str,
-    operation: str,
-    caller: Caller,
-    event_time: float,
-    event_id: str,
-    request: dict | None,
-    response: dict | None,
-    error: tuple[str, str] | None = None,
-    resources: list[str] | None = None,
-    decision: dict | None = None,
-    extra: dict | None = None,
-) -> dict[str, Any]:
-    """One call's record as a dict: what :func:`encode_record` encodes, read back."""
-    return loads_line(
-        encode_record(
-            service,
-            operation,
-            caller,
-            event_time,
-            event_id,
-            request,
-            response,
-            error,
-            resources,
-            decision,
-            extra,
-        )
-    )
 
 
 # The members before requestParameters: the head of every line.

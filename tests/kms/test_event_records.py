@@ -5,7 +5,7 @@ travels as."""
 
 import random
 
-from kmstui.events import MAP_MEMBERS, SECRET_MEMBERS, build_record, encode_record, scrub
+from kmstui.events import MAP_MEMBERS, SECRET_MEMBERS, encode_record, scrub
 from kmstui.jsonlines import loads_line
 
 
@@ -93,15 +93,20 @@ def test_records_do_not_share_their_request_or_response():
 
     caller = Caller.root()
     records = [
-        build_record(
-            service="kms",
-            operation="CreateGrant",
-            caller=caller,
-            event_time=1.0 + i,
-            event_id=f"id-{i}",
-            request={"KeyId": "k", "EncryptionContext": {"a": "b"}},
-            response={"KeyId": "arn", "CiphertextBlob": b"x"},
-            resources=["arn:aws:kms:us-east-1:111122223333:key/k"],
+        loads_line(
+            encode_record(
+                service="kms",
+                operation="CreateGrant",
+                caller=caller,
+                event_time=1.0 + i,
+                event_id=f"id-{i}",
+                request={"KeyId": "k", "EncryptionContext": {"a": "b"}},
+                response={"KeyId": "arn", "CiphertextBlob": b"x"},
+                error=None,
+                resources=["arn:aws:kms:us-east-1:111122223333:key/k"],
+                decision=None,
+                extra=None,
+            )
         )
         for i in range(2)
     ]
