@@ -257,6 +257,31 @@ def test_a_failed_write_keeps_the_batch_pending_and_the_file_clean(tmp_path, mon
     assert seqs(list(EventLog.open_readonly(tmp_path).iter())) == [0, 1, 2]
 
 
+def test_a_write_failing_after_a_rotation_resumes_where_it_stopped(tmp_path, monkeypatch):
+    log = EventLog(tmp_path, segment_bytes=4096)
+    for i in range(20):  # about three segments' worth
+        log.append(record(i))
+    real_fsync, calls = os.fsync, []
+
+    def fsync_failing_second_time(fd):
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync_failing_second_time)
+    with pytest.raises(OSError):
+        log.flush()
+    written = log._stored
+    assert 0 < written < 20  # the first segment's lines made it, the rest did not
+    for i in range(20, 25):  # appended while the rest is still waiting
+        log.append(record(i))
+    assert seqs(log.tail(25)) == list(range(25))
+    log.flush()
+    log.close()
+    assert seqs(list(EventLog.open_readonly(tmp_path).iter())) == list(range(25))
+
+
 # ----------------------------------------------------------------- reading
 
 
