@@ -10,12 +10,14 @@ the caller's identity policies and the key's grants.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
 from kmstui.caller import Caller
 from kmstui.clock import iso8601
+from kmstui.kms.encryption_context import EncryptionContext
 
 
 @dataclass
@@ -49,12 +51,16 @@ class Verdict:
 
 
 class Authorizer(Protocol):
+    """Decides one request. ``encryption_context`` is the request's context as a map,
+    or as the :class:`EncryptionContext` the cryptographic operations read (its
+    ``mapping`` is the map)."""
+
     def check(
         self,
         caller: Caller,
         action: str,
         key: dict | None,
-        encryption_context: dict[str, str] | None,
+        encryption_context: Mapping[str, str] | EncryptionContext | None,
         extra: dict[str, Any] | None,
         now: float,
     ) -> Verdict: ...
@@ -71,7 +77,7 @@ def request_context(
     caller: Caller,
     now: float,
     key: dict | None,
-    encryption_context: dict[str, str] | None = None,
+    encryption_context: Mapping[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The condition keys of one request."""
@@ -181,7 +187,7 @@ class PolicyAuthorizer:
         caller: Caller,
         action: str,
         key: dict | None,
-        encryption_context: dict[str, str] | None,
+        encryption_context: Mapping[str, str] | EncryptionContext | None,
         extra: dict[str, Any] | None,
         now: float,
     ) -> Verdict:
@@ -202,12 +208,20 @@ class PolicyAuthorizer:
         # grants are the same objects and IAM has not changed since.
         iam = getattr(self.engine, "iam", None)
         generation = iam.generation if iam is not None else 0
+        if encryption_context.__class__ is EncryptionContext:
+            # interned: the object stands for its pairs
+            context_key: Any = encryption_context
+            encryption_context = encryption_context.mapping
+        elif encryption_context:
+            context_key = tuple(encryption_context.items())
+        else:
+            context_key = None
         try:
             memo_key = (
                 caller,
                 action,
                 key_id,
-                tuple(encryption_context.items()) if encryption_context else None,
+                context_key,
                 tuple(extra.items()) if extra else None,
             )
             hit = self._cache.get(memo_key)

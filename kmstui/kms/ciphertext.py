@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import struct
 import uuid
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -30,30 +31,10 @@ INVALID_CIPHERTEXT = (
 )
 
 
-def canonical_context(context: dict[str, str] | None) -> bytes:
-    """Length-prefixed, key-sorted serialisation of an encryption context."""
-    if not context:
-        return b"\x00\x00\x00\x00"
-    # Callers tend to send the same few contexts: remember their encodings by the
-    # pairs as given (the same pairs in another order just make another entry).
-    items = tuple(context.items())
-    try:
-        encoded = _ENCODED.get(items)
-    except TypeError:  # not a string map: let _encode say so
-        return _encode(context)
-    if encoded is None:
-        encoded = _encode(context)
-        if len(_ENCODED) >= _ENCODED_MAX:
-            _ENCODED.clear()
-        _ENCODED[items] = encoded
-    return encoded
-
-
-_ENCODED: dict[tuple[tuple[str, str], ...], bytes] = {}
-_ENCODED_MAX = 4096
-
-
-def _encode(context: dict[str, str]) -> bytes:
+def canonical_context(context: Mapping[str, str]) -> bytes:
+    """Length-prefixed, key-sorted serialisation of an encryption context (the
+    associated data after the header; see ``encryption_context``, which remembers it
+    per distinct context)."""
     items = sorted((k.encode("utf-8"), v.encode("utf-8")) for k, v in context.items())
     parts = [_U32.pack(len(items))]
     for key, value in items:
@@ -67,9 +48,6 @@ class Envelope(NamedTuple):
     header: bytes
     nonce: bytes
     sealed: bytes  # ciphertext || tag
-
-    def aad(self, context: dict[str, str] | None) -> bytes:
-        return self.header + canonical_context(context)
 
 
 @lru_cache(maxsize=4096)

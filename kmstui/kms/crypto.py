@@ -20,6 +20,7 @@ from kmstui.errors import (
 )
 from kmstui.kms import ciphertext, validation
 from kmstui.kms.ciphertext import INVALID_CIPHERTEXT
+from kmstui.kms.encryption_context import EncryptionContext, encryption_context
 from kmstui.kms.grants import check_grant_tokens
 from kmstui.kms.service import CallContext, KmsService, operation
 
@@ -42,10 +43,6 @@ def _algorithm(params: dict, name: str = "EncryptionAlgorithm") -> str:
     return "SYMMETRIC_DEFAULT"
 
 
-def _context(params: dict, name: str = "EncryptionContext") -> dict[str, str]:
-    return validation.string_map(params, name)
-
-
 def _grant_tokens(params: dict) -> list[str]:
     if params.get("GrantTokens") is None:
         return []
@@ -54,12 +51,12 @@ def _grant_tokens(params: dict) -> list[str]:
     return tokens
 
 
-def seal(service: KmsService, key: dict, plaintext: bytes, context: dict[str, str]) -> bytes:
+def seal(service: KmsService, key: dict, plaintext: bytes, context: EncryptionContext) -> bytes:
     material_id = key["CurrentKeyMaterialId"]
     aead = service.aead(key, material_id)
     head = ciphertext.header(key["KeyId"], material_id)
     nonce = service.engine.entropy.token_bytes(ciphertext.NONCE_LEN)
-    sealed = aead.encrypt(nonce, plaintext, head + ciphertext.canonical_context(context))
+    sealed = aead.encrypt(nonce, plaintext, head + context.aad)
     return ciphertext.pack(head, nonce, sealed)
 
 
@@ -70,7 +67,7 @@ def open_blob(
     ctx: CallContext,
     *,
     key_id_param,
-    context: dict[str, str],
+    context: EncryptionContext,
     action: str,
     extra_context: dict | None = None,
 ) -> tuple[dict, bytes, str]:
@@ -97,7 +94,7 @@ def open_blob(
     if aead is None:
         raise InvalidCiphertextException(INVALID_CIPHERTEXT)
     try:
-        plaintext = aead.decrypt(envelope.nonce, envelope.sealed, envelope.aad(context))
+        plaintext = aead.decrypt(envelope.nonce, envelope.sealed, envelope.header + context.aad)
     except InvalidTag:
         raise InvalidCiphertextException(INVALID_CIPHERTEXT) from None
     return key, plaintext, envelope.key_material_id
@@ -115,7 +112,7 @@ def encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext)
     """Encrypt up to 4,096 bytes under a symmetric key."""
     key = service.resolve(params.get("KeyId"), caller)
     plaintext = validation.blob(params, "Plaintext", max_len=4096)
-    context = _context(params)
+    context = encryption_context(params)
     get = params.get  # absent optional members skip their checks
     algorithm = "SYMMETRIC_DEFAULT" if get("EncryptionAlgorithm") is None else _algorithm(params)
     if get("GrantTokens") is not None:
@@ -132,7 +129,7 @@ def encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext)
 @operation("Decrypt")
 def decrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
     blob = validation.blob(params, "CiphertextBlob")
-    context = _context(params)
+    context = encryption_context(params)
     get = params.get  # absent optional members skip their checks
     algorithm = "SYMMETRIC_DEFAULT" if get("EncryptionAlgorithm") is None else _algorithm(params)
     if get("GrantTokens") is not None:
@@ -166,8 +163,8 @@ def re_encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallConte
     exposing the plaintext (kms:ReEncryptFrom on the source, kms:ReEncryptTo on the
     destination)."""
     blob = validation.blob(params, "CiphertextBlob")
-    source_context = _context(params, "SourceEncryptionContext")
-    destination_context = _context(params, "DestinationEncryptionContext")
+    source_context = encryption_context(params, "SourceEncryptionContext")
+    destination_context = encryption_context(params, "DestinationEncryptionContext")
     source_algorithm = _algorithm(params, "SourceEncryptionAlgorithm")
     destination_algorithm = _algorithm(params, "DestinationEncryptionAlgorithm")
     _grant_tokens(params)
@@ -228,7 +225,7 @@ def _generate_data_key(
 ) -> tuple[dict, bytes, bytes]:
     key = service.resolve(params.get("KeyId"), caller)
     size = _data_key_size(params)
-    context = _context(params)
+    context = encryption_context(params)
     if params.get("GrantTokens") is not None:
         _grant_tokens(params)
     service.authorize(ctx, caller, action, key, context)

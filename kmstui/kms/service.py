@@ -9,6 +9,7 @@ Operations live in small modules (``keys``, ``crypto``, ``aliases``, ``tags``,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -27,6 +28,7 @@ from kmstui.errors import (
 from kmstui.kms import validation
 from kmstui.kms.arns import KeyReference, is_key_id, key_arn, parse_key_reference
 from kmstui.kms.authorization import Verdict
+from kmstui.kms.encryption_context import EncryptionContext
 from kmstui.kms.policies import MANAGED_KEY_SERVICES, managed_key_policy
 
 if TYPE_CHECKING:
@@ -238,7 +240,7 @@ class KmsService:
         caller: Caller,
         action: str,
         key: dict | None,
-        encryption_context: dict[str, str] | None = None,
+        encryption_context: Mapping[str, str] | EncryptionContext | None = None,
         extra: dict[str, Any] | None = None,
     ) -> Verdict:
         now = ctx.now

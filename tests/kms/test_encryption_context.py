@@ -1,0 +1,70 @@
+"""Reading a request's encryption context: validated and serialised once per content."""
+
+import pytest
+
+from kmstui.errors import SerializationException
+from kmstui.kms import encryption_context as module
+from kmstui.kms.ciphertext import canonical_context
+from kmstui.kms.encryption_context import EMPTY, encryption_context
+
+
+def test_the_same_pairs_give_the_same_object():
+    first = encryption_context({"EncryptionContext": {"app": "orders", "tenant": "t-1"}})
+    again = encryption_context({"EncryptionContext": {"app": "orders", "tenant": "t-1"}})
+    assert again is first
+    assert dict(first.mapping) == {"app": "orders", "tenant": "t-1"}
+
+
+def test_other_pairs_give_another_object():
+    one = encryption_context({"EncryptionContext": {"app": "orders"}})
+    other = encryption_context({"EncryptionContext": {"app": "billing"}})
+    assert one is not other
+    assert one.aad != other.aad
+
+
+def test_the_same_pairs_in_another_order_serialise_alike():
+    ab = encryption_context({"EncryptionContext": {"a": "1", "b": "2"}})
+    ba = encryption_context({"EncryptionContext": {"b": "2", "a": "1"}})
+    assert ab.aad == ba.aad == canonical_context({"a": "1", "b": "2"})
+
+
+def test_an_absent_or_null_member_is_the_empty_context():
+    assert encryption_context({}) is EMPTY
+    assert encryption_context({"EncryptionContext": None}) is EMPTY
+    assert encryption_context({"EncryptionContext": {}}) is EMPTY
+    assert EMPTY.aad == b"\x00\x00\x00\x00"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"a": 1}, {"a": ["b"]}, {"a": None}, {1: "a"}, ["a", "b"], "a=b", {"a": b"b"}],
+    ids=["int", "list", "null", "int-key", "list", "string", "bytes"],
+)
+def test_anything_but_a_string_map_is_a_serialization_error(value):
+    with pytest.raises(SerializationException):
+        encryption_context({"EncryptionContext": value})
+
+
+def test_a_rejected_context_is_not_remembered():
+    before = dict(module._INTERNED)
+    with pytest.raises(SerializationException):
+        encryption_context({"EncryptionContext": {"a": 1}})
+    assert module._INTERNED == before
+
+
+def test_the_remembered_map_cannot_be_changed_and_is_not_the_callers():
+    given = {"app": "orders"}
+    context = encryption_context({"EncryptionContext": given})
+    given["app"] = "changed"  # the caller's own dict
+    assert context.mapping["app"] == "orders"
+    with pytest.raises(TypeError):
+        context.mapping["app"] = "changed"  # type: ignore[index]
+
+
+def test_the_memory_is_bounded(monkeypatch):
+    monkeypatch.setattr(module, "_INTERNED", {(): EMPTY})
+    monkeypatch.setattr(module, "_INTERNED_MAX", 8)
+    for i in range(20):
+        encryption_context({"EncryptionContext": {"n": str(i)}})
+        assert len(module._INTERNED) <= 8
+    assert encryption_context({}) is EMPTY
