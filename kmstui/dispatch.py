@@ -70,10 +70,10 @@ class CallContext:
         if not verdicts:
             return None
         if len(verdicts) == 1:
-            return verdicts[0].to_event()
+            return verdicts[0].event
         denied = next((v for v in verdicts if not v.allowed), None)
-        out = dict((denied or verdicts[-1]).to_event())
-        out["checks"] = [v.to_event() for v in verdicts]
+        out = dict((denied or verdicts[-1]).event)
+        out["checks"] = [v.event for v in verdicts]
         return out
 
 
@@ -130,6 +130,12 @@ def dispatcher(
                 if public is not None:  # the service hides members of its own
                     request = public(params) if request is not None else None
                     shown = public(response)
+                verdicts = ctx.verdicts
+                decision = (
+                    verdicts[0].event  # one verdict, the usual case, without a method call
+                    if len(verdicts) == 1 and ctx.decision is None
+                    else ctx.event_decision()
+                )
                 engine.events.publish(
                     encode_record(
                         service_name,
@@ -141,7 +147,7 @@ def dispatcher(
                         shown,
                         error,
                         ctx.resources,
-                        ctx.event_decision(),
+                        decision,
                         ctx.extra or None,
                     )
                 )

@@ -24,9 +24,10 @@ from kmstui.kms.encryption_context import EncryptionContext
 class Verdict:
     """The outcome of one authorization: ``effect`` is Allow, ExplicitDeny or
     ImplicitDeny; ``decided_by`` names the statements (Sid or index) or grants.
+    ``event`` is its form in an event record's ``decision``.
 
-    Verdicts are memoised and shared between calls: treat them, and the event form
-    ``to_event`` returns (shared by every record of a memoised decision), as read-only.
+    Verdicts are memoised and shared between calls: treat them, and ``event`` (shared
+    by every record of a memoised decision), as read-only.
     """
 
     action: str
@@ -34,20 +35,15 @@ class Verdict:
     decided_by: list[str] = field(default_factory=list)
     reason: str | None = None
     explanation: dict[str, Any] | None = None
-    _event: dict[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
     allowed: bool = field(init=False, repr=False, compare=False)
+    event: dict[str, Any] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.allowed = self.effect == "Allow"
-
-    def to_event(self) -> dict[str, Any]:
-        out = self._event
-        if out is None:
-            out = {"action": self.action, "effect": self.effect, "decidedBy": list(self.decided_by)}
-            if self.reason:
-                out["reason"] = self.reason
-            self._event = out
-        return out
+        event = {"action": self.action, "effect": self.effect, "decidedBy": list(self.decided_by)}
+        if self.reason:
+            event["reason"] = self.reason
+        self.event = event
 
 
 class Authorizer(Protocol):

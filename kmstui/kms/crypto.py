@@ -22,7 +22,7 @@ from kmstui.kms import ciphertext, validation
 from kmstui.kms.ciphertext import INVALID_CIPHERTEXT
 from kmstui.kms.encryption_context import EncryptionContext, encryption_context
 from kmstui.kms.grants import check_grant_tokens
-from kmstui.kms.service import CallContext, KmsService, operation
+from kmstui.kms.service import ENABLED, CallContext, KmsService, operation
 
 ALGORITHMS = ("SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE")
 DATA_KEY_SPECS = {"AES_256": 32, "AES_128": 16}
@@ -89,7 +89,8 @@ def open_blob(
                 "The key ID in the request does not identify a CMK that can perform this operation."
             )
     service.authorize(ctx, caller, action, key, context, extra_context)
-    service.require_usable(key)
+    if key["KeyState"] != ENABLED:
+        service.require_usable(key)  # raises as the key's state says
     aead = service.aead(key, envelope.key_material_id)
     if aead is None:
         raise InvalidCiphertextException(INVALID_CIPHERTEXT)
@@ -118,7 +119,8 @@ def encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext)
     if get("GrantTokens") is not None:
         _grant_tokens(params)
     service.authorize(ctx, caller, "kms:Encrypt", key, context, _SYMMETRIC_DEFAULT)
-    service.require_usable(key)
+    if key["KeyState"] != ENABLED:
+        service.require_usable(key)  # raises as the key's state says
     if get("DryRun") is not None:
         _dry_run(params)
     blob = seal(service, key, plaintext, context)
@@ -229,7 +231,8 @@ def _generate_data_key(
     if params.get("GrantTokens") is not None:
         _grant_tokens(params)
     service.authorize(ctx, caller, action, key, context)
-    service.require_usable(key)
+    if key["KeyState"] != ENABLED:
+        service.require_usable(key)  # raises as the key's state says
     if params.get("DryRun") is not None:
         _dry_run(params)
     plaintext = service.engine.entropy.token_bytes(size)

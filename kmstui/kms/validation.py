@@ -94,6 +94,8 @@ def blob(
     params: dict, name: str, *, optional: bool = False, min_len: int = 1, max_len: int = 6144
 ) -> bytes | None:
     value = params.get(name)
+    if value.__class__ is bytes and min_len <= len(value) <= max_len:
+        return value  # the usual case, checked at once
     if value is None:
         if optional:
             return None
