@@ -52,6 +52,7 @@ class Engine:
         self.entropy = entropy or Entropy()
         self.on_demand_rotation_limit = on_demand_rotation_limit
         self.lock = threading.RLock()
+        self.iam: IamService | None = None  # created below, after KMS
         self._default_caller: Caller | None = None  # the root user, made once
         self.store = Store(self.data_dir, self.config_dir, command=command)
         try:

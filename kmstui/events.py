@@ -208,7 +208,11 @@ def encode_record(
     if response and not template.read_only:
         body["responseElements"] = scrub(response)
     body["requestID"] = body["eventID"] = event_id
-    body["resources"] = list(map(_resource, resources)) if resources else []
+    if resources:
+        listed = _RESOURCE_LISTS.get(resources_key := tuple(resources))
+        body["resources"] = listed if listed is not None else _resource_list(resources_key)
+    else:
+        body["resources"] = []
     body["epoch"] = event_time
     if error:
         body["errorCode"], body["errorMessage"] = error
@@ -322,6 +326,20 @@ def _stamp(second: float) -> tuple[float, bytes]:
     stamp = (second, iso8601(second).encode("ascii"))
     _last_stamp = stamp
     return stamp
+
+
+# A record's resources, by their ARNs (shared between records: read-only). Bounded:
+# ARNs come from requests.
+_RESOURCE_LISTS: dict[tuple[str, ...], list[dict[str, str]]] = {}
+_RESOURCE_LISTS_MAX = 4096
+
+
+def _resource_list(arns: tuple[str, ...]) -> list[dict[str, str]]:
+    listed = [_resource(arn) for arn in arns]
+    if len(_RESOURCE_LISTS) >= _RESOURCE_LISTS_MAX:
+        _RESOURCE_LISTS.clear()
+    _RESOURCE_LISTS[arns] = listed
+    return listed
 
 
 @lru_cache(maxsize=4096)

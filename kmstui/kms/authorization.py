@@ -202,7 +202,7 @@ class PolicyAuthorizer:
             grants = self.engine.kms.grants_by_key.get(key_id)
         # The memo: by the request's own inputs, valid while the key record and its
         # grants are the same objects and IAM has not changed since.
-        iam = getattr(self.engine, "iam", None)
+        iam = self.engine.iam
         generation = iam.generation if iam is not None else 0
         if encryption_context.__class__ is EncryptionContext:
             # interned: the object stands for its pairs
