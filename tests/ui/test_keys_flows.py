@@ -249,3 +249,37 @@ async def test_advance_clock_moves_the_engine_clock(app, engine):
         await pilot.press("enter")
         await settle(pilot)
     assert engine.clock.now() - before == 31 * 86400
+
+
+async def test_the_events_tab_names_a_deciding_grant_as_the_monitor_does(app, engine):
+    from kmstui.caller import Caller
+
+    key_id = engine.call("CreateKey", {"Description": "granted"})["KeyMetadata"]["KeyId"]
+    grantee = "arn:aws:iam::111122223333:user/app-server"
+    grant_id = engine.call(
+        "CreateGrant",
+        {"KeyId": key_id, "GranteePrincipal": grantee, "Operations": ["Encrypt"]},
+    )["GrantId"]
+    engine.call("Encrypt", {"KeyId": key_id, "Plaintext": b"x"}, caller=Caller.for_arn(grantee))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_key(pilot, key_id, tab="events")
+        cells = cell_texts(app.screen.query_one("#events-table", DataTable))
+        assert f"grant {grant_id[:8]}…" in cells
+        assert not any(grant_id in cell for cell in cells)  # never the whole id
+
+
+async def test_the_title_names_a_key_by_its_alias_and_id_or_by_its_id_once(app, engine):
+    bare = engine.call("CreateKey")["KeyMetadata"]["KeyId"]
+    named = engine.call("CreateKey")["KeyMetadata"]["KeyId"]
+    engine.call("CreateAlias", {"AliasName": "alias/named", "TargetKeyId": named})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = []
+        for key_id in (bare, named):
+            await open_key(pilot, key_id)
+            titles.append(str(app.screen.query_one("#key-title", Static).render()))
+            await pilot.press("escape")
+            await settle(pilot)
+    assert titles[0].count(bare) == 1 and "Enabled" in titles[0]
+    assert titles[1].startswith("alias/named") and titles[1].count(named) == 1

@@ -192,10 +192,12 @@ class KeyDetailScreen(Screen):
         self.detail = detail = message.detail
         assert detail is not None
         meta = detail.metadata
-        alias = detail.aliases[0]["AliasName"] if detail.aliases else meta["KeyId"]
-        self.query_one("#key-title", Static).update(
-            markup("[b]$alias[/b]  $key_id  ", alias=alias, key_id=meta["KeyId"])
-            + state_markup(meta["KeyState"]))
+        if detail.aliases:  # the first alias, then the id
+            title = markup("[b]$alias[/b]  $key_id  ", alias=detail.aliases[0]["AliasName"],
+                           key_id=meta["KeyId"])
+        else:  # the id once
+            title = markup("[b]$key_id[/b]  ", key_id=meta["KeyId"])
+        self.query_one("#key-title", Static).update(title + state_markup(meta["KeyState"]))
         self._overview(meta)
         self._policy(detail)
         self._grants(detail)

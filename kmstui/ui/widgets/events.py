@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 
 from kmstui.jsonlines import loads_line
 from kmstui.ui.format import plain
-from kmstui.ui.live.records import principal_of, short_principal
+from kmstui.ui.live.records import decided_by_text, principal_of, short_principal
 from kmstui.ui.models import event_outcome
 
 REFRESH_HZ = 5
@@ -68,8 +68,7 @@ class EventTable(DataTable):
         records = self.select(recent) if self.select else list(reversed(recent[-self.limit:]))
         self.clear()
         for record in records[: self.limit]:
-            decision = record.get("decision") or {}
-            decided = ", ".join(decision.get("decidedBy") or [])
+            decided = decided_by_text(record.get("decision"))  # as the Monitor writes it
             self.add_row(record.get("eventTime", "")[5:16].replace("T", " "),
                          plain(record.get("eventName", "")),
                          plain(short_principal(principal_of(record))),
