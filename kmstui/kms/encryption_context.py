@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from kmstui.errors import SerializationException
 from kmstui.kms import validation
 from kmstui.kms.ciphertext import canonical_context
 
@@ -55,7 +56,12 @@ def encryption_context(params: dict, name: str = "EncryptionContext") -> Encrypt
         found = pairs = None
     if found is not None:  # only string maps are ever remembered
         return found
-    found = EncryptionContext(validation.string_map(params, name))
+    try:
+        found = EncryptionContext(validation.string_map(params, name))
+    except UnicodeEncodeError:  # a lone surrogate: no UTF-8 for the associated data
+        raise SerializationException(
+            f"Unexpected value for {name}: its strings must be valid Unicode"
+        ) from None
     if pairs is not None:
         if len(_INTERNED) >= _INTERNED_MAX:
             _INTERNED.clear()

@@ -68,3 +68,19 @@ def test_the_memory_is_bounded(monkeypatch):
         encryption_context({"EncryptionContext": {"n": str(i)}})
         assert len(module._INTERNED) <= 8
     assert encryption_context({}) is EMPTY
+
+
+def test_a_string_that_is_not_valid_unicode_is_a_serialization_error():
+    with pytest.raises(SerializationException, match="valid Unicode"):
+        encryption_context({"EncryptionContext": {"k": "\ud800"}})
+    with pytest.raises(SerializationException):
+        encryption_context({"EncryptionContext": {"\udfff": "v"}})
+
+
+def test_an_encrypt_with_such_a_context_fails_as_a_serialization_error(engine):
+    key_id = engine.call("CreateKey")["KeyMetadata"]["KeyId"]
+    with pytest.raises(SerializationException):
+        engine.call(
+            "Encrypt", {"KeyId": key_id, "Plaintext": b"x", "EncryptionContext": {"k": "\ud800"}}
+        )
+    assert engine.events.recent[-1]["errorCode"] == "SerializationException"
