@@ -328,8 +328,8 @@ def _stamp(second: float) -> tuple[float, bytes]:
     return stamp
 
 
-# A record's resources, by their ARNs (shared between records: read-only). Bounded:
-# ARNs come from requests.
+# A record's resources, by their ARNs (shared between records: read-only); made on a
+# miss, so this is the only cache of them. Bounded: ARNs come from requests.
 _RESOURCE_LISTS: dict[tuple[str, ...], list[dict[str, str]]] = {}
 _RESOURCE_LISTS_MAX = 4096
 
@@ -342,7 +342,6 @@ def _resource_list(arns: tuple[str, ...]) -> list[dict[str, str]]:
     return listed
 
 
-@lru_cache(maxsize=4096)
 def _resource(arn: str) -> dict[str, str]:
     return {"accountId": arn.split(":")[4], "type": _resource_type(arn), "ARN": arn}
 
