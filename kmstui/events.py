@@ -117,6 +117,29 @@ def _plan(name: Any, item: Any) -> tuple[str, bool] | None:
 _UNPLANNED = object()
 
 
+class Encoded(dict):
+    """A record member shared between many records (a memoised decision): a dict
+    that carries its own JSON, so a record writes it without walking it again. Read
+    only: ``json`` is made once, when it is built."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, *args: Any, **members: Any):
+        super().__init__(*args, **members)
+        self.json = orjson.Fragment(_dumps(self))
+
+
+class EncodedList(list):
+    """A list member shared between records (a set of resources), with its JSON, as
+    :class:`Encoded`."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, items: Any = ()):
+        super().__init__(items)
+        self.json = orjson.Fragment(_dumps(self))
+
+
 def scrub(value: Any) -> Any:
     """A copy of ``value`` without secret members, member names in CloudTrail's
     camelCase (map keys untouched). Map members are shared, not copied: a record is
@@ -210,22 +233,25 @@ def encode_record(
     body["requestID"] = body["eventID"] = event_id
     if resources:
         listed = _RESOURCE_LISTS.get(resources_key := tuple(resources))
-        body["resources"] = listed if listed is not None else _resource_list(resources_key)
+        if listed is None:
+            listed = _resource_list(resources_key)
+        body["resources"] = listed.json
     else:
+        listed = None
         body["resources"] = []
     body["epoch"] = event_time
     if error:
         body["errorCode"], body["errorMessage"] = error
     if decision:
-        body["decision"] = decision
+        body["decision"] = decision.json if decision.__class__ is Encoded else decision
     if extra:
         if not _HEAD_MEMBERS.isdisjoint(extra):
-            return _encode_whole(template, event_time, body, extra)
+            return _encode_whole(template, event_time, _plain(body, listed, decision), extra)
         body.update(extra)
     try:  # '{"requestParameters":...}\n': its "{" gives way to the head
         tail = _dumps(body, option=_NEWLINE)
     except TypeError:  # what orjson cannot write (see jsonlines)
-        tail = dumps_line(body)
+        tail = dumps_line(_plain(body, listed, decision))
     second = event_time // 1
     stamp = _last_stamp
     if stamp[0] != second:
@@ -306,6 +332,16 @@ def _line_template(service: str, operation: str, caller: Caller) -> _LineTemplat
     return template
 
 
+def _plain(body: dict[str, Any], resources: list | None, decision: dict | None) -> dict:
+    """``body`` with its members as values again, where it holds their JSON (what
+    only orjson can write)."""
+    if resources is not None:
+        body["resources"] = resources
+    if decision:
+        body["decision"] = decision
+    return body
+
+
 def _encode_whole(
     template: _LineTemplate, event_time: float, body: dict[str, Any], extra: dict
 ) -> bytes:
@@ -330,12 +366,12 @@ def _stamp(second: float) -> tuple[float, bytes]:
 
 # A record's resources, by their ARNs (shared between records: read-only); made on a
 # miss, so this is the only cache of them. Bounded: ARNs come from requests.
-_RESOURCE_LISTS: dict[tuple[str, ...], list[dict[str, str]]] = {}
+_RESOURCE_LISTS: dict[tuple[str, ...], EncodedList] = {}
 _RESOURCE_LISTS_MAX = 4096
 
 
-def _resource_list(arns: tuple[str, ...]) -> list[dict[str, str]]:
-    listed = [_resource(arn) for arn in arns]
+def _resource_list(arns: tuple[str, ...]) -> EncodedList:
+    listed = EncodedList(_resource(arn) for arn in arns)
     if len(_RESOURCE_LISTS) >= _RESOURCE_LISTS_MAX:
         _RESOURCE_LISTS.clear()
     _RESOURCE_LISTS[arns] = listed

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from kmstui.caller import Caller
 from kmstui.clock import iso8601
+from kmstui.events import Encoded
 from kmstui.kms.encryption_context import EncryptionContext
 
 
@@ -24,7 +25,8 @@ from kmstui.kms.encryption_context import EncryptionContext
 class Verdict:
     """The outcome of one authorization: ``effect`` is Allow, ExplicitDeny or
     ImplicitDeny; ``decided_by`` names the statements (Sid or index) or grants.
-    ``event`` is its form in an event record's ``decision``.
+    ``event`` is its form in an event record's ``decision``, encoded once with it
+    (:class:`~kmstui.events.Encoded`).
 
     Verdicts are memoised and shared between calls: treat them, and ``event`` (shared
     by every record of a memoised decision), as read-only.
@@ -43,7 +45,7 @@ class Verdict:
         event = {"action": self.action, "effect": self.effect, "decidedBy": list(self.decided_by)}
         if self.reason:
             event["reason"] = self.reason
-        self.event = event
+        self.event = Encoded(event)
 
 
 class Authorizer(Protocol):

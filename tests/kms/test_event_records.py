@@ -229,3 +229,33 @@ def test_a_malformed_context_is_refused_and_its_event_holds_no_bytes(engine):
         )
     assert b"secret-bytes" not in engine.events.recent.lines()[-1]
     assert engine.events.recent[-1]["errorCode"] == "SerializationException"
+
+
+def test_members_encoded_once_are_written_as_their_values():
+    from kmstui.events import Encoded
+
+    decision = {"action": "kms:Decrypt", "effect": "Allow", "decidedBy": ["s"]}
+    plain = _line(decision=decision)
+    encoded = _line(decision=Encoded(decision))
+    assert encoded == plain
+    assert loads_line(encoded)["decision"] == decision
+    assert loads_line(encoded)["resources"][0]["type"] == "AWS::KMS::Key"
+
+
+def test_members_encoded_once_survive_a_value_only_the_fallback_can_write():
+    from kmstui.events import Encoded
+
+    decision = {"action": "kms:Decrypt", "effect": "Allow", "decidedBy": ["s"]}
+    for extra in (None, {"userAgent": "ec2.amazonaws.com"}):
+        record = loads_line(
+            _line(request={"NumberOfBytes": 2**80}, decision=Encoded(decision), extra=extra)
+        )
+        assert record["requestParameters"] == {"numberOfBytes": 2**80}
+        assert record["decision"] == decision
+        assert record["resources"] == [
+            {
+                "accountId": "111122223333",
+                "type": "AWS::KMS::Key",
+                "ARN": "arn:aws:kms:us-east-1:111122223333:key/k",
+            }
+        ]
