@@ -4,6 +4,8 @@ acting on its behalf (``kms:ViaService``), if any."""
 from __future__ import annotations
 
 import re
+import threading
+import weakref
 from dataclasses import dataclass, replace
 
 DEFAULT_ACCOUNT = "111122223333"
@@ -12,52 +14,56 @@ DEFAULT_REGION = "us-east-1"
 _ASSUMED_ROLE = re.compile(r"^arn:aws:sts::(\d{12}):assumed-role/([^/]+)/(.+)$")
 
 
-@dataclass(frozen=True)
+# Every live caller, by its fields (see Caller.__new__). Weak: a caller lives only as
+# long as something (a request, a memo) holds it.
+_INTERNED: weakref.WeakValueDictionary[tuple, Caller] = weakref.WeakValueDictionary()
+_INTERNING = threading.Lock()
+
+
+@dataclass(frozen=True, init=False, eq=False)
 class Caller:
     """A request's caller. ``principal`` is an ARN (``arn:aws:iam::ACCOUNT:root``,
-    a user, a role session) or a service principal (``ec2.amazonaws.com``)."""
+    a user, a role session) or a service principal (``ec2.amazonaws.com``).
+
+    Callers are interned: building one with the same fields as a live caller gives
+    that caller. So two callers are equal exactly when they are the same object, and
+    the engine's memos (records, decisions), which a caller keys on every request,
+    hash and compare it by identity, without a Python-level ``__hash__``."""
 
     principal: str
-    account: str = DEFAULT_ACCOUNT
-    region: str = DEFAULT_REGION
-    via_service: str | None = None
-    source_ip: str = "127.0.0.1"
-    user_agent: str = "kmstui"
-    access_key_id: str | None = None
+    account: str
+    region: str
+    via_service: str | None
+    source_ip: str
+    user_agent: str
+    access_key_id: str | None
 
-    def __post_init__(self) -> None:
-        # Callers key the engine's memos (records, decisions): hash once, and answer
-        # the questions every request asks without formatting strings.
-        fields = (
-            self.principal,
-            self.account,
-            self.region,
-            self.via_service,
-            self.source_ip,
-            self.user_agent,
-            self.access_key_id,
-        )
-        object.__setattr__(self, "_hash", hash(fields))
-        object.__setattr__(self, "_is_service", not self.principal.startswith("arn:"))
-        object.__setattr__(self, "_is_root", self.principal == f"arn:aws:iam::{self.account}:root")
-
-    def __hash__(self) -> int:
-        return self._hash
+    def __new__(
+        cls,
+        principal: str,
+        account: str = DEFAULT_ACCOUNT,
+        region: str = DEFAULT_REGION,
+        via_service: str | None = None,
+        source_ip: str = "127.0.0.1",
+        user_agent: str = "kmstui",
+        access_key_id: str | None = None,
+    ) -> Caller:
+        fields = (principal, account, region, via_service, source_ip, user_agent, access_key_id)
+        with _INTERNING:  # complete before it is found: no thread sees a half-made one
+            caller = _INTERNED.get((cls, fields))
+            if caller is None:
+                caller = object.__new__(cls)
+                for name, value in zip(_FIELDS, fields, strict=True):
+                    object.__setattr__(caller, name, value)
+                # the questions every request asks, answered without formatting strings
+                object.__setattr__(caller, "_is_service", not principal.startswith("arn:"))
+                object.__setattr__(caller, "_is_root", principal == f"arn:aws:iam::{account}:root")
+                _INTERNED[(cls, fields)] = caller
+        return caller
 
     def __reduce__(self):
-        # the cached hash is per process (string hashing is salted): pickle the fields
-        return (
-            self.__class__,
-            (
-                self.principal,
-                self.account,
-                self.region,
-                self.via_service,
-                self.source_ip,
-                self.user_agent,
-                self.access_key_id,
-            ),
-        )
+        # rebuilt through __new__, so an unpickled or copied caller is the live one
+        return (self.__class__, tuple(getattr(self, name) for name in _FIELDS))
 
     @classmethod
     def root(cls, account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION) -> Caller:
@@ -113,3 +119,14 @@ class Caller:
         if ":user/" in self.principal:
             return self.principal.rsplit("/", 1)[1]
         return None
+
+
+_FIELDS = (
+    "principal",
+    "account",
+    "region",
+    "via_service",
+    "source_ip",
+    "user_agent",
+    "access_key_id",
+)
