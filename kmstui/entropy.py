@@ -12,12 +12,14 @@ import hmac
 import itertools
 import os
 import threading
+from collections.abc import Iterator
 
 # A UUID's variant nibble (RFC 4122: binary 10xx) for each hex digit of the random
 # byte it replaces the top two bits of.
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
-_COUNTER_MAX = (1 << 48) - 1  # an event id's counter: its last 12 hex digits
-_SPENT = itertools.count(1 << 48)  # no event ids yet: the first call draws a prefix
+# An event id ends in a 48-bit counter (12 hex digits): 2**36 blocks of 4096 ids.
+_BLOCK_MAX = (1 << 36) - 1
+_SPENT = itertools.count(1 << 36)  # no event ids yet: the first block draws a prefix
 _LAST_DIGITS = tuple(f"{n:03x}" for n in range(4096))
 # Small requests are served from a pool of OS randomness. Refilling it (getrandom)
 # releases the GIL, and the caller takes it straight back; a thread waiting for the GIL
@@ -35,9 +37,9 @@ class Entropy:
         self._pool = b""
         self._pos = 0
         self._pool_hex: tuple[bytes, str] = (b"", "")
+        # the prefix and its counter of blocks; the current block's ids still to come
         self._event_ids: tuple[str, itertools.count] = ("", _SPENT)
-        # (counter >> 12, prefix, the id's text up to its last 3 digits)
-        self._event_head: tuple[int, str, str] = (-1, "", "")
+        self._ids: Iterator[str] = iter(())
 
     @property
     def seeded(self) -> bool:
@@ -93,31 +95,34 @@ class Entropy:
         Seeded: the next :meth:`uuid4` of the stream, as always (replays stay
         identical). Otherwise a random 74-bit prefix and a 48-bit counter starting at
         a random value (a new prefix when it runs out): distinct ids with the UUID4
-        shape, without drawing and formatting 16 random bytes per event."""
+        shape, without drawing and formatting 16 random bytes per event.
+
+        Ids come in blocks of 4096 that share their first 33 characters (the prefix and
+        the counter but its last three hex digits), formatted once per block: an id is
+        the next item of the block's iterator, which only joins two strings."""
+        for event_id in self._ids:  # a C iterator: atomic under the GIL
+            return event_id
+        return self._next_block()
+
+    def _next_block(self) -> str:
+        """Begin the next block of event ids (unless another thread just did) and
+        return its first."""
         if self._seed is not None:
             return self.uuid4()
-        prefix, counter = self._event_ids
-        n = next(counter)  # itertools.count: atomic under the GIL
-        if n > _COUNTER_MAX:
-            prefix, n = self._new_event_ids(counter)
-        # Formatting the number is most of the cost: the id's first 33 characters change
-        # once every 4096 ids, so they are formatted then; the last 3 come from a table.
-        head = self._event_head
-        if head[0] != n >> 12 or head[1] is not prefix:
-            head = self._event_head = (n >> 12, prefix, "%s%09x" % (prefix, n >> 12))  # noqa: UP031
-        return head[2] + _LAST_DIGITS[n & 0xFFF]
-
-    def _new_event_ids(self, spent: itertools.count | None) -> tuple[str, int]:
-        """A fresh prefix and counter (unless another thread already replaced
-        ``spent``); the prefix and the counter's first value."""
         with self._lock:
-            if self._event_ids[1] is spent:
+            for event_id in self._ids:  # another thread began one meanwhile
+                return event_id
+            prefix, blocks = self._event_ids
+            block = next(blocks)
+            if block > _BLOCK_MAX:
                 x = os.urandom(16).hex()
                 prefix = f"{x[:8]}-{x[8:12]}-4{x[13:16]}-{_VARIANT[x[16]]}{x[17:20]}-"
                 # start anywhere in the lower half: 2**47 ids before the next prefix
-                self._event_ids = (prefix, itertools.count(int(x[20:], 16) >> 1))
-            prefix, counter = self._event_ids
-            return prefix, next(counter)
+                blocks = itertools.count(int(x[20:], 16) >> 13)
+                self._event_ids = (prefix, blocks)
+                block = next(blocks)
+            self._ids = map(f"{prefix}{block:09x}".__add__, _LAST_DIGITS)
+            return next(self._ids)
 
     def hex(self, nbytes: int) -> str:
         return self.token_bytes(nbytes).hex()
