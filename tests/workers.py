@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 
 from textual.worker import WorkerFailed
 
@@ -16,3 +18,24 @@ async def wait_for_workers(app) -> None:
     for result in results:
         if isinstance(result, WorkerFailed):
             raise result
+
+
+async def settle(pilot) -> None:
+    """Let workers finish and their messages be handled."""
+    for _ in range(3):
+        await pilot.pause()
+        await wait_for_workers(pilot.app)
+    await pilot.pause()
+
+
+async def wait_until(
+    pilot, predicate: Callable[[], bool], timeout: float = 10.0, what: str = ""
+) -> None:
+    """Let timers fire and workers finish until ``predicate`` holds (or fail)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await pilot.pause(0.02)
+        await wait_for_workers(pilot.app)
+        await pilot.pause()

@@ -4,11 +4,9 @@ and back, driven by keys as a person would."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 
-from consoletest import SIZE, settle
-from textual.widgets import DataTable, Input, OptionList, SelectionList, Static
+from consoletest import SIZE, key_id_by_alias, open_key, settle
+from textual.widgets import Input, OptionList, SelectionList, Static
 
 from kmstui.kms.grants import GRANT_OPERATIONS
 from kmstui.policy import ERROR
@@ -21,7 +19,7 @@ from kmstui.ui.policy import PolicyEditorPane
 from kmstui.ui.policy.dialogs import ConfirmDialog, DiffDialog, MessageDialog
 from kmstui.ui.policy.findings_table import FindingsTable
 from kmstui.ui.screens.key_detail import KeyDetailScreen
-from tests.workers import wait_for_workers
+from tests.workers import wait_until
 
 ACCOUNT = "111122223333"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
@@ -30,36 +28,8 @@ AUDITOR = f"arn:aws:iam::{ACCOUNT}:user/auditor"
 
 
 # -- helpers ------------------------------------------------------------------------
-async def wait_for(pilot, condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Let timers fire and workers finish until ``condition`` holds (or fail)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the console did not get there in time"
-        await pilot.pause(0.02)
-        await wait_for_workers(pilot.app)
-        await pilot.pause()
-
-
-def key_id_by_alias(engine, alias: str) -> str:
-    aliases = engine.call("ListAliases")["Aliases"]
-    return next(a["TargetKeyId"] for a in aliases if a["AliasName"] == alias)
-
-
 def stored_policy(engine, key_id: str) -> str:
     return engine.call("GetKeyPolicy", {"KeyId": key_id, "PolicyName": "default"})["Policy"]
-
-
-async def open_key(pilot, key_id: str) -> KeyDetailScreen:
-    """Select the key in the key list and open it with Enter."""
-    table = pilot.app.screen.query_one("#keys", DataTable)
-    await wait_for(pilot, lambda: key_id in [row.value for row in table.rows])
-    table.move_cursor(row=table.get_row_index(key_id))
-    await pilot.pause()
-    await pilot.press("enter")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, KeyDetailScreen) and screen.key_id == key_id
-    return screen
 
 
 async def policy_tab(pilot) -> PolicyEditorPane:
@@ -136,7 +106,7 @@ async def test_a_new_keys_policy_shows_a_json_error_where_it_is_then_saves_once_
         # Then drop the comma that ends the line.
         editor.move_cursor((5, len(editor.document.get_line(5))))
         await pilot.press("backspace")
-        await wait_for(pilot, lambda: bool(errors_of(pane)))
+        await wait_until(pilot, lambda: bool(errors_of(pane)))
         # The parser stops at the next member, `"Effect"` on line 7, column 7.
         assert errors_of(pane) == [("JSON_SYNTAX_ERROR", 7, 7)]
         table = app.screen.query_one(FindingsTable)
@@ -145,7 +115,7 @@ async def test_a_new_keys_policy_shows_a_json_error_where_it_is_then_saves_once_
         assert "1 error" in app.screen.query_one("#policy-status").render().plain
 
         await pilot.press("comma")
-        await wait_for(pilot, lambda: not errors_of(pane))
+        await wait_until(pilot, lambda: not errors_of(pane))
         assert editor.line_marker(6) is None
         assert not any(f.severity == ERROR for f in table.findings)
 
@@ -170,7 +140,7 @@ async def test_a_policy_that_locks_the_caller_out_is_rejected_and_nothing_change
         pane = await policy_tab(pilot)
         assert not pane.query_one("#policy-bypass").value
         await name_the_admin_instead_of_root(pilot, pane)
-        await wait_for(pilot, lambda: codes_of_errors(pane) == ["POLICY_LOCKOUT"])
+        await wait_until(pilot, lambda: codes_of_errors(pane) == ["POLICY_LOCKOUT"])
 
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -296,15 +266,15 @@ async def test_switching_who_the_console_acts_as_checks_the_policy_edit_again(ap
         pane = await policy_tab(pilot)
         editor = pane.editor
         await name_the_admin_instead_of_root(pilot, pane)
-        await wait_for(pilot, lambda: codes_of_errors(pane) == ["POLICY_LOCKOUT"])
+        await wait_until(pilot, lambda: codes_of_errors(pane) == ["POLICY_LOCKOUT"])
         # As the admin the policy named, the edit no longer locks the caller out.
         await pilot.press("shift+tab")  # out of the editor, where A is text
         assert not editor.has_focus
         await act_as(pilot, ADMIN)
-        await wait_for(pilot, lambda: not errors_of(pane))
+        await wait_until(pilot, lambda: not errors_of(pane))
         # And back as root it does again.
         await act_as(pilot, ROOT)
-        await wait_for(pilot, lambda: codes_of_errors(pane) == ["POLICY_LOCKOUT"])
+        await wait_until(pilot, lambda: codes_of_errors(pane) == ["POLICY_LOCKOUT"])
 
 
 async def test_ctrl_t_chooses_who_to_act_as_from_inside_the_policy_editor(app, engine):
@@ -326,5 +296,5 @@ async def test_the_top_bar_follows_the_engine_clock_moved_from_elsewhere(app, en
         date = app.query_one("#engine-date", Static)
         before = str(date.render())
         engine.clock.advance(3 * 3600)  # as the demo or an SDK call through the endpoint
-        await wait_for(pilot, lambda: str(date.render()) != before, timeout=3)
+        await wait_until(pilot, lambda: str(date.render()) != before, timeout=3)
         assert str(date.render()).endswith("11:00")

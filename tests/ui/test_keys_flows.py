@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-from consoletest import SIZE, settle
+from consoletest import SIZE, key_id_by_alias, open_key, select_key, settle
 from textual.widgets import DataTable, Input, Static
 
 from kmstui.ui.dialogs.confirm import ConfirmScreen
 from kmstui.ui.dialogs.create_key import CreateKeyScreen
 from kmstui.ui.dialogs.error import ErrorScreen
 from kmstui.ui.dialogs.schedule_deletion import ScheduleDeletionScreen
-from kmstui.ui.screens.key_detail import KeyDetailScreen
-
-
-def key_id_by_alias(engine, alias: str) -> str:
-    aliases = engine.call("ListAliases")["Aliases"]
-    return next(a["TargetKeyId"] for a in aliases if a["AliasName"] == alias)
 
 
 def state_of(engine, key_id: str) -> str:
     return engine.call("DescribeKey", {"KeyId": key_id})["KeyMetadata"]["KeyState"]
-
-
-async def select_key(pilot, key_id: str) -> None:
-    table = pilot.app.screen.query_one("#keys", DataTable)
-    table.move_cursor(row=table.get_row_index(key_id))
-    await pilot.pause()
-
-
-async def open_key(pilot, key_id: str | None = None, tab: str | None = None) -> None:
-    """Open a key's detail (``key_id``, else the selected key), on ``tab`` if given.
-    The tab opens as the keys open it, so its table has the focus and its keys work."""
-    if key_id is not None:
-        await select_key(pilot, key_id)
-    await pilot.press("enter")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, KeyDetailScreen)
-    if tab is not None:
-        pilot.app.screen.action_show_tab(tab)
-        await settle(pilot)
 
 
 def cell_texts(table: DataTable) -> list[str]:

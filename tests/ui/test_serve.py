@@ -10,6 +10,7 @@ from consoletest import SIZE, settle
 from textual.widgets import DataTable
 
 from kmstui.ui.app import KmsConsole, ServeOptions
+from tests.workers import wait_until
 
 
 def free_port() -> int:
@@ -28,14 +29,6 @@ def sdk_client(url: str, access_key: dict):
                         config=Config(retries={"max_attempts": 1}))
 
 
-async def wait_for(condition, pilot, tries: int = 50) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("timed out")
-
-
 async def test_an_sdk_call_to_the_served_endpoint_shows_in_the_event_stream(engine, tmp_path):
     engine.call("CreateUser", {"UserName": "sdk"})
     engine.call("PutUserPolicy", {"UserName": "sdk", "PolicyName": "kms", "PolicyDocument":
@@ -48,7 +41,7 @@ async def test_an_sdk_call_to_the_served_endpoint_shows_in_the_event_stream(engi
     app = KmsConsole(engine, config_dir=tmp_path / "config", serve=ServeOptions(port=port))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await wait_for(lambda: app.serve_url, pilot)
+        await wait_until(pilot, lambda: app.serve_url)
         assert app.serve_url == f"http://127.0.0.1:{port}"
         assert f"serving http://127.0.0.1:{port}" in str(
             app.screen.query_one("#serving").render())
@@ -71,7 +64,7 @@ async def test_an_sdk_call_to_the_served_endpoint_shows_in_the_event_stream(engi
             records = (events.record_at(row) for row in range(events.row_count))
             return any(r and r.get("eventName") == "GenerateDataKey" for r in records)
 
-        await wait_for(shown, pilot)
+        await wait_until(pilot, shown)
     assert app.endpoint is None and app.serve_url == ""
     with socket.socket() as sock:  # stopped with the console: nothing listens there now
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -88,7 +81,7 @@ async def test_a_port_in_use_is_explained_and_the_console_keeps_running(engine, 
             await settle(pilot)
             from kmstui.ui.dialogs.error import ErrorScreen
 
-            await wait_for(lambda: isinstance(app.screen, ErrorScreen), pilot)
+            await wait_until(pilot, lambda: isinstance(app.screen, ErrorScreen))
             assert str(port) in app.screen.message
             await pilot.press("escape")
             await settle(pilot)

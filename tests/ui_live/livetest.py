@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 from kmstui.ui.live.feed import FixedFeed, ThroughputSample, VolumeSeries
-from tests.workers import wait_for_workers
+from tests.workers import settle, wait_until
 
-
-async def settle(pilot) -> None:
-    """Let workers finish and their messages be handled."""
-    for _ in range(3):
-        await pilot.pause()
-        await wait_for_workers(pilot.app)
-    await pilot.pause()
-
-
-async def wait_until(pilot, predicate, timeout: float = 10.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        await asyncio.sleep(0.05)
-        await wait_for_workers(pilot.app)
+__all__ = ["fixed_feed", "make_story", "settle", "wait_until"]
 
 
 def make_story(engine) -> dict:
