@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 DEFAULT_ACCOUNT = "111122223333"
 DEFAULT_REGION = "us-east-1"
@@ -37,6 +37,9 @@ class Caller:
     source_ip: str
     user_agent: str
     access_key_id: str | None
+    # answered once, when the caller is made (see __new__)
+    _is_service: bool = field(init=False, repr=False, compare=False)
+    _is_root: bool = field(init=False, repr=False, compare=False)
 
     def __new__(
         cls,

@@ -148,7 +148,7 @@ def scrub(value: Any) -> Any:
         out = {}
         plans = _PLANS
         for name, item in value.items():
-            plan = plans.get(name, _UNPLANNED)
+            plan: Any = plans.get(name, _UNPLANNED)
             if plan is _UNPLANNED:
                 plan = _plan(name, item)
             if plan is None:

@@ -206,14 +206,16 @@ class PolicyAuthorizer:
         # grants are the same objects and IAM has not changed since.
         iam = self.engine.iam
         generation = iam.generation if iam is not None else 0
+        # (the class test narrows the type as isinstance would, more cheaply; mypy
+        # does not read it as narrowing, hence the two ignores)
+        pairs: Mapping[str, str] | None
         if encryption_context.__class__ is EncryptionContext:
             # interned: the object stands for its pairs
             context_key: Any = encryption_context
-            encryption_context = encryption_context.mapping
-        elif encryption_context:
-            context_key = tuple(encryption_context.items())
+            pairs = encryption_context.mapping  # type: ignore[union-attr]
         else:
-            context_key = None
+            pairs = encryption_context  # type: ignore[assignment]
+            context_key = tuple(pairs.items()) if pairs else None
         try:
             memo_key = (
                 caller,
@@ -224,7 +226,7 @@ class PolicyAuthorizer:
             )
             hit = self._cache.get(memo_key)
         except TypeError:  # list values (kms:GrantOperations, aws:TagKeys)
-            memo_key = (caller, action, key_id, _frozen(encryption_context), _frozen(extra))
+            memo_key = (caller, action, key_id, _frozen(pairs), _frozen(extra))
             hit = self._cache.get(memo_key)
         if hit is not None and hit[0] is key and hit[1] is grants and hit[2] == generation:
             return hit[3]
@@ -232,7 +234,7 @@ class PolicyAuthorizer:
         reads_time = key is not None and _reads_time(key["Policy"])
         for _name, text in identity:
             reads_time = reads_time or _reads_time(text)
-        context = request_context(caller, now, key, encryption_context, extra)
+        context = request_context(caller, now, key, pairs, extra)
         decision = self.decide(caller, action, key, context, identity=identity)
         decided_by = decision.decided_by
         if decision.allowed and not decided_by and caller._is_root:
@@ -260,7 +262,7 @@ def _reads_time(policy_text: str) -> bool:
     return any(name in lowered for name in _TIME_KEYS)
 
 
-def _frozen(mapping: dict[str, Any] | None):
+def _frozen(mapping: Mapping[str, Any] | None):
     """A hashable form of a context map (list values as tuples) for the cache key. The
     pairs keep the map's order: the same pairs in another order only make another cache
     entry."""
