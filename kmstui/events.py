@@ -126,7 +126,7 @@ class Encoded(dict):
 
     def __init__(self, *args: Any, **members: Any):
         super().__init__(*args, **members)
-        self.json = orjson.Fragment(_dumps(self))
+        self.json = orjson.Fragment(dumps_line(self)[:-1])  # never fails (see jsonlines)
 
 
 class EncodedList(list):
@@ -137,7 +137,7 @@ class EncodedList(list):
 
     def __init__(self, items: Any = ()):
         super().__init__(items)
-        self.json = orjson.Fragment(_dumps(self))
+        self.json = orjson.Fragment(dumps_line(self)[:-1])
 
 
 def scrub(value: Any) -> Any:

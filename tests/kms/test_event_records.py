@@ -259,3 +259,31 @@ def test_members_encoded_once_survive_a_value_only_the_fallback_can_write():
                 "ARN": "arn:aws:kms:us-east-1:111122223333:key/k",
             }
         ]
+
+
+def test_a_decision_orjson_cannot_write_is_still_encoded_once_and_recorded():
+    # a statement's Sid comes from policy text, where JSON allows an escaped lone
+    # surrogate: the verdict is still made, and its record still reads back
+    from kmstui.kms.authorization import Verdict
+
+    verdict = Verdict(action="kms:Decrypt", effect="Allow", decided_by=["odd \ud800 sid"])
+    record = loads_line(_line(decision=verdict.event))
+    assert record["decision"]["decidedBy"] == ["odd \ud800 sid"]
+    assert record["eventName"] == "Decrypt"
+
+
+def test_a_policy_whose_sid_orjson_cannot_write_still_decides_calls(engine):
+    import json
+
+    key_id = engine.call("CreateKey")["KeyMetadata"]["KeyId"]
+    statement = {
+        "Sid": "odd \ud800",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    engine.call("PutKeyPolicy", {"KeyId": key_id, "PolicyName": "default", "Policy": policy})
+    engine.call("Encrypt", {"KeyId": key_id, "Plaintext": b"x"})
+    assert engine.events.recent[-1]["decision"]["decidedBy"] == ["odd \ud800"]
