@@ -8,9 +8,9 @@ wire are ``SerializationException``. Member names in messages are camelCase.
 
 from __future__ import annotations
 
-from typing import Any, Literal, overload
+from typing import Any
 
-from kmstui.errors import AwsError, SerializationException, ValidationException
+from kmstui.errors import SerializationException, ValidationException
 
 _MISSING = object()
 
@@ -19,8 +19,7 @@ def _member(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-def violation(name: str, value: Any, constraint: str) -> AwsError:
-    """A ValidationException, worded as AWS words one constraint's violation."""
+def violation(name: str, value: Any, constraint: str) -> ValidationException:
     shown = "null" if value is None else f"'{value}'"
     return ValidationException(
         f"1 validation error detected: Value {shown} at '{_member(name)}' failed to satisfy "
@@ -35,28 +34,6 @@ def required(params: dict, name: str) -> Any:
     return value
 
 
-# The member is required unless ``optional`` says otherwise: only an optional member
-# may come back as None (the overloads tell the type checker so).
-@overload
-def string(
-    params: dict,
-    name: str,
-    *,
-    optional: Literal[False] = False,
-    min_len: int = 1,
-    max_len: int = 2048,
-    choices: tuple[str, ...] | None = None,
-) -> str: ...
-@overload
-def string(
-    params: dict,
-    name: str,
-    *,
-    optional: bool,
-    min_len: int = 1,
-    max_len: int = 2048,
-    choices: tuple[str, ...] | None = None,
-) -> str | None: ...
 def string(
     params: dict,
     name: str,
@@ -82,24 +59,6 @@ def string(
     return value
 
 
-@overload
-def integer(
-    params: dict,
-    name: str,
-    *,
-    optional: Literal[False],
-    low: int | None = None,
-    high: int | None = None,
-) -> int: ...
-@overload
-def integer(
-    params: dict,
-    name: str,
-    *,
-    optional: bool = True,
-    low: int | None = None,
-    high: int | None = None,
-) -> int | None: ...
 def integer(
     params: dict,
     name: str,
@@ -131,19 +90,6 @@ def boolean(params: dict, name: str, default: bool = False) -> bool:
     return value
 
 
-@overload
-def blob(
-    params: dict,
-    name: str,
-    *,
-    optional: Literal[False] = False,
-    min_len: int = 1,
-    max_len: int = 6144,
-) -> bytes: ...
-@overload
-def blob(
-    params: dict, name: str, *, optional: bool, min_len: int = 1, max_len: int = 6144
-) -> bytes | None: ...
 def blob(
     params: dict, name: str, *, optional: bool = False, min_len: int = 1, max_len: int = 6144
 ) -> bytes | None:
