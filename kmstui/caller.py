@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 DEFAULT_ACCOUNT = "111122223333"
 DEFAULT_REGION = "us-east-1"
@@ -51,17 +51,17 @@ class Caller:
         user_agent: str = "kmstui",
         access_key_id: str | None = None,
     ) -> Caller:
-        fields = (principal, account, region, via_service, source_ip, user_agent, access_key_id)
+        values = (principal, account, region, via_service, source_ip, user_agent, access_key_id)
         with _INTERNING:  # complete before it is found: no thread sees a half-made one
-            caller = _INTERNED.get((cls, fields))
+            caller = _INTERNED.get((cls, values))
             if caller is None:
                 caller = object.__new__(cls)
-                for name, value in zip(_FIELDS, fields, strict=True):
+                for name, value in zip(_FIELDS, values, strict=True):
                     object.__setattr__(caller, name, value)
                 # the questions every request asks, answered without formatting strings
                 object.__setattr__(caller, "_is_service", not principal.startswith("arn:"))
                 object.__setattr__(caller, "_is_root", principal == f"arn:aws:iam::{account}:root")
-                _INTERNED[(cls, fields)] = caller
+                _INTERNED[(cls, values)] = caller
         return caller
 
     def __reduce__(self):
@@ -124,12 +124,5 @@ class Caller:
         return None
 
 
-_FIELDS = (
-    "principal",
-    "account",
-    "region",
-    "via_service",
-    "source_ip",
-    "user_agent",
-    "access_key_id",
-)
+# the fields a caller is built from, in __new__'s order
+_FIELDS = tuple(f.name for f in fields(Caller) if f.init)
