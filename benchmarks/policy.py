@@ -33,7 +33,7 @@ KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-12345678
 
 
 def seed_case() -> dict:
-    examples = ROOT / ".." / "shared" / "data" / "policy_examples.json"
+    examples = ROOT / "tests" / "data" / "policy_examples.json"
     return json.loads(examples.read_text())[0]
 
 

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is None:
-        return run_console(args, parser)
+        return run_console(args)
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
@@ -62,12 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
-def run_console(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    try:
-        from kmstui.ui.app import run
-    except ImportError:
-        parser.print_help()
-        return 0
+def run_console(args: argparse.Namespace) -> int:
+    from kmstui.commands.console import run
+
     return run(args)
 
 

@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return fail(str(exc))
     if args.endpoint_url:
-        from kmstui.api.client import call_endpoint
+        from kmstui.commands.remote import call_endpoint
 
         return call_endpoint(args.endpoint_url, args.operation, request, args)
     try:

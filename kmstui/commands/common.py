@@ -8,15 +8,12 @@ import json
 import sys
 from typing import Any
 
+from kmstui import opening
+from kmstui.opening import CannotOpen
+
+__all__ = ["CannotOpen", "add_data_dir", "fail", "open_engine", "print_json"]
+
 EXIT_OK, EXIT_AWS_ERROR, EXIT_USAGE = 0, 1, 2
-
-
-class CannotOpen(Exception):
-    """The data directory cannot be opened; the message says why."""
-
-    def __init__(self, message: str, endpoint: str | None = None):
-        super().__init__(message)
-        self.endpoint = endpoint
 
 
 def add_data_dir(parser: argparse.ArgumentParser) -> None:
@@ -30,19 +27,7 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
 
 def open_engine(args: argparse.Namespace, *, seed: bool = True, command: str | None = None):
     """The engine on ``--data-dir`` (seeded with sample data on first use)."""
-    from kmstui.engine import Engine
-    from kmstui.sample import seed_if_new
-    from kmstui.store import CorruptDatabaseError, DataDirectoryInUse, RootKeyError
-
-    try:
-        engine = Engine(getattr(args, "data_dir", None), command=command)
-    except DataDirectoryInUse as exc:
-        raise CannotOpen(str(exc), exc.endpoint) from None
-    except (CorruptDatabaseError, RootKeyError) as exc:
-        raise CannotOpen(str(exc)) from None
-    if seed:
-        seed_if_new(engine)
-    return engine
+    return opening.open_engine(getattr(args, "data_dir", None), seed=seed, command=command)
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> int:

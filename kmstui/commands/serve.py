@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 
+from kmstui import opening
 from kmstui.commands.common import CannotOpen, add_data_dir, fail
 
 ACCOUNT_ID_HELP = (
@@ -51,23 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def open_serving_engine(args: argparse.Namespace):
     """The engine on --data-dir (in --account-id's account), seeded on first use."""
-    from kmstui.engine import Engine
-    from kmstui.sample import seed_if_new
-    from kmstui.store import CorruptDatabaseError, DataDirectoryInUse, RootKeyError
-
-    options = {"account": args.account_id} if args.account_id else {}
-    try:
-        engine = Engine(getattr(args, "data_dir", None), command="kmstui serve", **options)
-    except DataDirectoryInUse as exc:
-        raise CannotOpen(str(exc), exc.endpoint) from None
-    except (CorruptDatabaseError, RootKeyError) as exc:
-        raise CannotOpen(str(exc)) from None
-    try:
-        seed_if_new(engine)
-    except BaseException:
-        engine.close()
-        raise
-    return engine
+    return opening.open_engine(
+        getattr(args, "data_dir", None), command="kmstui serve", account=args.account_id
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,8 +1,8 @@
 """The persistent event history: append-only JSON-lines segments with a retention bound.
 
-Every KMS call produces one CloudTrail-shaped record (DESIGN.md §6). A single TinyDB
-file would be rewritten on every write, so the history lives in a directory of
-segment files instead::
+Every KMS call produces one CloudTrail-shaped record (docs/architecture.md, "Events").
+A single TinyDB file would be rewritten on every write, so the history lives in a
+directory of segment files instead::
 
     events/
         index.json            sealed segments: [seq, first, count, size] each

@@ -152,7 +152,7 @@ class KmsConsole(App):
 
     @work(thread=True, exit_on_error=False, group="open")
     def _open(self) -> None:
-        from kmstui.commands.common import CannotOpen
+        from kmstui.opening import CannotOpen
 
         try:
             engine = self._open_engine()
@@ -339,25 +339,3 @@ class KmsConsole(App):
 def _screenshot_name(app: App) -> str:
     section = getattr(app, "current_mode", "") or "screen"
     return f"kmstui-{section}.svg"
-
-
-def run(args) -> int:
-    """The ``kmstui`` command without a subcommand: open the console."""
-    from kmstui.commands.common import fail, open_engine
-
-    serve = None
-    if getattr(args, "serve", False):
-        if not 0 <= args.port <= 65535:
-            return fail(f"--port must be 0-65535, not {args.port}")
-        serve = ServeOptions(port=args.port,
-                             allow_any_credentials=getattr(args, "allow_any_credentials", False))
-    app = KmsConsole(open_engine=lambda: open_engine(args, command="kmstui console"),
-                     serve=serve)
-    try:
-        app.run()
-    finally:
-        if app.engine is not None:
-            app.engine.close()
-    if app.open_error:
-        return fail(app.open_error, 2)
-    return app.return_code or 0

@@ -286,7 +286,7 @@ def test_logs_hold_no_bodies_or_signatures(api, caplog):
 
 def test_the_api_package_does_not_import_textual():
     code = (
-        "import sys, kmstui.api.server, kmstui.api.client, kmstui.commands.serve; "
+        "import sys, kmstui.api.server, kmstui.commands.remote, kmstui.commands.serve; "
         "sys.exit(1 if any(m == 'textual' or m.startswith('textual.') "
         "for m in sys.modules) else 0)"
     )

@@ -13,7 +13,7 @@ import pytest
 
 from kmstui.cli import main
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+TEST_DATA = Path(__file__).resolve().parents[1] / "data"
 SEED_POLICY = Path(__file__).resolve().parents[2] / "sample_data" / "seed-key-policy.json"
 
 
@@ -239,7 +239,7 @@ def test_policy_validate_of_a_missing_file_exits_2(capsys):
 
 
 def test_policy_simulate_gives_each_example_its_expected_decision(capsys, tmp_path):
-    cases = json.loads((SHARED / "data" / "policy_examples.json").read_text())
+    cases = json.loads((TEST_DATA / "policy_examples.json").read_text())
     path = tmp_path / "cases.json"
     path.write_text(json.dumps(cases))
     code, out, _ = run(capsys, "policy", "simulate", "--format", "json", str(path))

@@ -1,7 +1,7 @@
 """Shared helpers for the policy specification tests.
 
-The reference example files live in ../shared/data next to the repository;
-a missing file fails the tests (never skips them).
+The worked reference cases live in tests/data; a missing file fails the tests (never
+skips them).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 
 from kmstui.policy import Request, evaluate
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+TEST_DATA = Path(__file__).resolve().parents[1] / "data"
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
@@ -35,7 +35,7 @@ ENABLE_IAM = {
 
 
 def load_examples(name: str) -> list[dict]:
-    path = SHARED_DATA / name
+    path = TEST_DATA / name
     if not path.is_file():
         pytest.fail(f"reference data {path} is missing")
     return json.loads(path.read_text(encoding="utf-8"))

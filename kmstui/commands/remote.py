@@ -1,4 +1,4 @@
-"""``kmstui call --endpoint-url URL OPERATION ...``: one KMS operation sent to a running
+"""``kmstui call --endpoint-url URL OPERATION ...``: one operation sent to a running
 endpoint, signed with SigV4.
 
 Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and
