@@ -37,13 +37,16 @@ def timed(cls):
     return Timed
 """
 
-BARE = """
+BARE = (
+    """
 import time
 t0 = time.perf_counter()
 import asyncio
 from textual.app import App
 from textual.widgets import DataTable, Footer, Header
-""" + FIRST_FRAME + """
+"""
+    + FIRST_FRAME
+    + """
 class Bare(App):
     def compose(self):
         yield Header()
@@ -57,13 +60,17 @@ async def main():
 
 asyncio.run(main())
 """
+)
 
-CONSOLE = """
+CONSOLE = (
+    """
 import time
 t0 = time.perf_counter()
 import asyncio, os, argparse
 from kmstui.ui.app import KmsConsole
-""" + FIRST_FRAME + """
+"""
+    + FIRST_FRAME
+    + """
 
 def open_engine(args):
     from kmstui.commands.common import open_engine
@@ -84,12 +91,14 @@ async def main():
 
 asyncio.run(main())
 """
+)
 
 
 def sample(code: str, env: dict) -> tuple[float, float]:
     """(first frame, ready) in seconds."""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
     first, ready = out.stdout.strip().splitlines()[-1].split()
     return float(first), float(ready)
 
@@ -101,8 +110,11 @@ def main() -> int:
     import os
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "BENCH_DATA": str(Path(tmp) / "data"),
-               "KMSTUI_CONFIG": str(Path(tmp) / "config")}
+        env = {
+            **os.environ,
+            "BENCH_DATA": str(Path(tmp) / "data"),
+            "KMSTUI_CONFIG": str(Path(tmp) / "config"),
+        }
         sample(CONSOLE, env)  # first run seeds the data directory
         bare, console = [], []
         for _ in range(args.runs):

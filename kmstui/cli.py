@@ -39,9 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also serve the AWS JSON endpoint while the console runs",
     )
     parser.add_argument("--port", type=int, default=4599, help="port for --serve (default 4599)")
-    parser.add_argument("--allow-any-credentials", action="store_true",
-                        help="with --serve: accept any credentials as the account root "
-                             "(for test suites with fake keys)")
+    parser.add_argument(
+        "--allow-any-credentials",
+        action="store_true",
+        help="with --serve: accept any credentials as the account root "
+        "(for test suites with fake keys)",
+    )
     parser.add_argument("--readonly", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name, _name in COMMANDS:

@@ -23,12 +23,17 @@ async def capture(out: Path) -> list[str]:
     from kmstui.ui.app import KmsConsole
 
     with tempfile.TemporaryDirectory() as work:
-        engine = Engine(Path(work) / "data", Path(work) / "config",
-                        clock=Clock(fixed=1_800_000_000.0), entropy=Entropy(2027))
+        engine = Engine(
+            Path(work) / "data",
+            Path(work) / "config",
+            clock=Clock(fixed=1_800_000_000.0),
+            entropy=Entropy(2027),
+        )
         seed(engine)
         volume = engine.call("DescribeVolumes")["Volumes"][0]["VolumeId"]
-        job = engine.ec2.workloads.start(volume, {"rw": "randrw", "bs": 4096, "iodepth": 8,
-                                                  "runtime": 60, "rate_iops": 1000})
+        job = engine.ec2.workloads.start(
+            volume, {"rw": "randrw", "bs": 4096, "iodepth": 8, "runtime": 60, "rate_iops": 1000}
+        )
         app = KmsConsole(engine)
         saved = []
         try:

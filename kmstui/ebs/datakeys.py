@@ -129,8 +129,9 @@ class DataKeys:
         return {"aws:ebs:id": resource_id}
 
     # -- operations ----------------------------------------------------------------------
-    def _generate(self, operation: str, requester: Caller, key_id: str, resource_id: str,
-                  resource: str) -> tuple[WrappedDataKey, dict]:
+    def _generate(
+        self, operation: str, requester: Caller, key_id: str, resource_id: str, resource: str
+    ) -> tuple[WrappedDataKey, dict]:
         model = self._caller_model()
         context = self.context_for(
             model, requester.region, requester.account, resource_id, resource
@@ -153,8 +154,9 @@ class DataKeys:
         self, requester: Caller, key_id: str, resource_id: str, resource: str = "volume"
     ) -> WrappedDataKey:
         """GenerateDataKeyWithoutPlaintext for a new resource (CreateVolume)."""
-        wrapped, _ = self._generate("GenerateDataKeyWithoutPlaintext", requester, key_id,
-                                    resource_id, resource)
+        wrapped, _ = self._generate(
+            "GenerateDataKeyWithoutPlaintext", requester, key_id, resource_id, resource
+        )
         return wrapped
 
     def generate_with_plaintext(
@@ -162,8 +164,9 @@ class DataKeys:
     ) -> tuple[WrappedDataKey, bytearray]:
         """GenerateDataKey, for data that must be encrypted right away (a copy under a
         new key). The caller wipes the returned plaintext."""
-        wrapped, response = self._generate("GenerateDataKey", requester, key_id,
-                                           resource_id, resource)
+        wrapped, response = self._generate(
+            "GenerateDataKey", requester, key_id, resource_id, resource
+        )
         return wrapped, bytearray(response.pop("Plaintext"))
 
     def rewrap(

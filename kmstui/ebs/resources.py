@@ -121,8 +121,12 @@ def wanted_ids(params: dict, member: str, kind: str) -> list[str]:
     return wanted
 
 
-def only(records: list[dict], wanted: list[str], id_field: str,
-         not_found: Callable[[list[str]], AwsError]) -> list[dict]:
+def only(
+    records: list[dict],
+    wanted: list[str],
+    id_field: str,
+    not_found: Callable[[list[str]], AwsError],
+) -> list[dict]:
     """The records a Describe call names; every named id must exist."""
     if not wanted:
         return records

@@ -316,8 +316,7 @@ def describe_volumes(service, params: dict, caller: Caller, ctx: CallContext) ->
     resources.check_paging(params, "VolumeIds", low=5, high=500)
     wanted = resources.wanted_ids(params, "VolumeIds", "volume")
     filters = resources.parse_filters(params, VOLUME_FILTERS)
-    records = resources.only(service.volumes_of(caller), wanted, "VolumeId",
-                             _volumes_not_found)
+    records = resources.only(service.volumes_of(caller), wanted, "VolumeId", _volumes_not_found)
     views = []
     for record in records:
         attachments = service.attachment_records(record["VolumeId"])

@@ -72,9 +72,7 @@ class IamService:
         self._roles: dict[tuple[str, str], dict] = {}
         self._keys: dict[str, dict] = {}
         self._secrets: dict[str, str] = {}
-        self.call = dispatcher(
-            self, OPERATIONS, service_name="iam", errors=ERRORS, public=_public
-        )
+        self.call = dispatcher(self, OPERATIONS, service_name="iam", errors=ERRORS, public=_public)
         self.reload()
         self.store.on_rollback(self.reload)
 

@@ -209,8 +209,14 @@ def list_keys(service: KmsService, params: dict, caller: Caller, ctx: CallContex
     return {"Keys": [{"KeyId": k["KeyId"], "KeyArn": k["Arn"]} for k in chunk], **tail}
 
 
-def _set_key_state(service: KmsService, params: dict, caller: Caller, ctx: CallContext,
-                   operation_name: str, state: str) -> dict:
+def _set_key_state(
+    service: KmsService,
+    params: dict,
+    caller: Caller,
+    ctx: CallContext,
+    operation_name: str,
+    state: str,
+) -> dict:
     """EnableKey and DisableKey: customer managed keys of the caller's account, not
     pending deletion; setting the state a key already has is not an error."""
     key = service.resolve(params.get("KeyId"), caller, allow_alias=False)

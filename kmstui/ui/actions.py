@@ -34,10 +34,17 @@ class Action:
         return f"{self.noun}: {self.description.lower()}"
 
     def binding(self) -> Binding:
-        return Binding(self.key, self.action, self.description, show=self.show,
-                       key_display=self.key_display, priority=self.priority,
-                       tooltip=self.tooltip, id=self.id,
-                       group=Binding.Group(self.group, compact=True) if self.group else None)
+        return Binding(
+            self.key,
+            self.action,
+            self.description,
+            show=self.show,
+            key_display=self.key_display,
+            priority=self.priority,
+            tooltip=self.tooltip,
+            id=self.id,
+            group=Binding.Group(self.group, compact=True) if self.group else None,
+        )
 
 
 def bindings(*actions: Action) -> list[Binding]:

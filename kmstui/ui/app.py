@@ -44,8 +44,12 @@ class ServeOptions:
     allow_any_credentials: bool = False
 
 
-SECTIONS = [("keys", "Keys"), ("principals", "Principals"), ("volumes", "Volumes"),
-            ("monitor", "Monitor")]
+SECTIONS = [
+    ("keys", "Keys"),
+    ("principals", "Principals"),
+    ("volumes", "Volumes"),
+    ("monitor", "Monitor"),
+]
 SECTION_SCREENS = {
     "keys": "kmstui.ui.screens.keys",
     "principals": "kmstui.ui.screens.principals",
@@ -54,22 +58,66 @@ SECTION_SCREENS = {
 }
 
 APP_ACTIONS = [
-    *(Action(f"section.{mode}", str(n), f"app.switch_mode('{mode}')", title,
-             f"Show the {title} section", show=False)
-      for n, (mode, title) in enumerate(SECTIONS, start=1)),
-    Action("help.show", "question_mark,f1", "app.help", "Help",
-           "List the keys of this screen", key_display="?"),
+    *(
+        Action(
+            f"section.{mode}",
+            str(n),
+            f"app.switch_mode('{mode}')",
+            title,
+            f"Show the {title} section",
+            show=False,
+        )
+        for n, (mode, title) in enumerate(SECTIONS, start=1)
+    ),
+    Action(
+        "help.show",
+        "question_mark,f1",
+        "app.help",
+        "Help",
+        "List the keys of this screen",
+        key_display="?",
+    ),
     # ctrl+t as well: in the policy editor A is a letter (and F6/F7 select text).
-    Action("acting-as.switch", "A,ctrl+t", "app.switch_principal", "Act as",
-           "Choose the principal the console makes requests as"),
-    Action("clock.advance", "C", "app.advance_clock", "Advance clock",
-           "Move the engine clock forward (deletions and rotations fall due)", show=False),
-    Action("theme.choose", "f3", "app.change_theme", "Choose theme",
-           "Pick a colour theme (saved in config.toml)", show=False),
-    Action("screen.screenshot", "f12", "app.save_svg", "Screenshot",
-           "Save the screen as an SVG file in the current directory", show=False),
-    Action("palette.open", "colon", "app.command_palette", "Commands",
-           "Search every command that applies here", show=False, key_display=":"),
+    Action(
+        "acting-as.switch",
+        "A,ctrl+t",
+        "app.switch_principal",
+        "Act as",
+        "Choose the principal the console makes requests as",
+    ),
+    Action(
+        "clock.advance",
+        "C",
+        "app.advance_clock",
+        "Advance clock",
+        "Move the engine clock forward (deletions and rotations fall due)",
+        show=False,
+    ),
+    Action(
+        "theme.choose",
+        "f3",
+        "app.change_theme",
+        "Choose theme",
+        "Pick a colour theme (saved in config.toml)",
+        show=False,
+    ),
+    Action(
+        "screen.screenshot",
+        "f12",
+        "app.save_svg",
+        "Screenshot",
+        "Save the screen as an SVG file in the current directory",
+        show=False,
+    ),
+    Action(
+        "palette.open",
+        "colon",
+        "app.command_palette",
+        "Commands",
+        "Search every command that applies here",
+        show=False,
+        key_display=":",
+    ),
     Action("app.quit", "q", "app.quit", "Quit", "Leave the console"),
 ]
 
@@ -88,10 +136,15 @@ class KmsConsole(App):
     clock_text: reactive[str] = reactive("", init=False)
     serve_url: reactive[str] = reactive("", init=False)
 
-    def __init__(self, engine: Engine | None = None, *,
-                 open_engine: Callable[[], Engine] | None = None,
-                 config_dir: str | Path | None = None, theme_dirs: list[Path] | None = None,
-                 serve: ServeOptions | None = None):
+    def __init__(
+        self,
+        engine: Engine | None = None,
+        *,
+        open_engine: Callable[[], Engine] | None = None,
+        config_dir: str | Path | None = None,
+        theme_dirs: list[Path] | None = None,
+        serve: ServeOptions | None = None,
+    ):
         """``engine``: an open engine (tests pass one). ``open_engine``: how to open one;
         it runs on a worker after the first frame so the console appears at once.
         ``serve``: also serve the AWS JSON endpoint once the engine is open."""
@@ -113,8 +166,11 @@ class KmsConsole(App):
         for theme in self.loaded_themes.themes:
             self.register_theme(theme)
         wanted = self.config.theme or DEFAULT_THEME
-        self._use_theme(wanted if wanted in self.available_themes else (
-            DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"))
+        self._use_theme(
+            wanted
+            if wanted in self.available_themes
+            else (DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark")
+        )
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         if engine is not None:
@@ -127,8 +183,10 @@ class KmsConsole(App):
         self.set_reactive(App.theme, name)
         dark = self.current_theme.dark
         classes = {c: False for c in self.classes if c.startswith("-theme-")}
-        self.update_classes({**classes, f"-theme-{name}": True, "-dark-mode": dark,
-                             "-light-mode": not dark}, update=False)
+        self.update_classes(
+            {**classes, f"-theme-{name}": True, "-dark-mode": dark, "-light-mode": not dark},
+            update=False,
+        )
         self._refresh_truecolor_filter(self.ansi_theme)
 
     def _engine_ready(self, engine: Engine) -> None:
@@ -138,8 +196,10 @@ class KmsConsole(App):
 
     # -- start ------------------------------------------------------------------------
     def on_mount(self) -> None:
-        for problem in [*self.loaded_themes.problems,
-                        *([self.config.problem] if self.config.problem else [])]:
+        for problem in [
+            *self.loaded_themes.problems,
+            *([self.config.problem] if self.config.problem else []),
+        ]:
             self.notify(problem, title="Skipped a bad file", severity="warning", markup=False)
         # The engine clock moves without the console (the demo, requests over the
         # endpoint): read it once a second. A fixed clock reads the same every time.
@@ -184,16 +244,25 @@ class KmsConsole(App):
 
         # The endpoint logs to stderr, which the console's screen owns: keep it quiet.
         logging.getLogger("kmstui.api").setLevel(logging.ERROR)
-        server = EndpointServer(self.engine, options.host, options.port,
-                                allow_any_credentials=options.allow_any_credentials)
+        server = EndpointServer(
+            self.engine,
+            options.host,
+            options.port,
+            allow_any_credentials=options.allow_any_credentials,
+        )
         try:
             self.serve_url = await server.start()
         except OSError as exc:
             from kmstui.ui.dialogs.error import ErrorScreen
 
-            self.push_screen(ErrorScreen(
-                "Cannot serve", f"Cannot listen on {options.host}:{options.port}: "
-                f"{exc.strerror or exc}. The console runs without the endpoint.", "--serve"))
+            self.push_screen(
+                ErrorScreen(
+                    "Cannot serve",
+                    f"Cannot listen on {options.host}:{options.port}: "
+                    f"{exc.strerror or exc}. The console runs without the endpoint.",
+                    "--serve",
+                )
+            )
             return
         self.endpoint = server
         self.notify(f"Serving KMS at {self.serve_url}", markup=False)
@@ -208,8 +277,7 @@ class KmsConsole(App):
         await self.stop_serving()  # before run() closes the engine
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.engine is None and action in ("switch_mode", "switch_principal",
-                                              "advance_clock"):
+        if self.engine is None and action in ("switch_mode", "switch_principal", "advance_clock"):
             return False  # nothing to show until the data directory is open
         return True
 
@@ -218,8 +286,9 @@ class KmsConsole(App):
             try:
                 self.config.save_theme(theme)
             except OSError as exc:
-                self.notify(str(exc), title="Could not save the theme", severity="warning",
-                            markup=False)
+                self.notify(
+                    str(exc), title="Could not save the theme", severity="warning", markup=False
+                )
 
     # -- the engine -------------------------------------------------------------------
     def call(self, operation: str, params: dict | None = None) -> dict:
@@ -227,13 +296,25 @@ class KmsConsole(App):
         with self.engine.lock:
             return self.engine.call(operation, params or {}, caller=self.acting_as)
 
-    def perform(self, label: str, job: Callable[[Callable[[str, dict], dict]], Any], *,
-                then: Callable[[Any], None] | None = None, success: str | None = None) -> None:
+    def perform(
+        self,
+        label: str,
+        job: Callable[[Callable[[str, dict], dict]], Any],
+        *,
+        then: Callable[[Any], None] | None = None,
+        success: str | None = None,
+    ) -> None:
         """Run ``job(call)`` on a worker thread; errors come back as a dialog."""
         self._perform(label, job, then, success)
 
-    def submit(self, operation: str, params: dict, *, then: Callable[[Any], None] | None = None,
-               success: str | None = None) -> None:
+    def submit(
+        self,
+        operation: str,
+        params: dict,
+        *,
+        then: Callable[[Any], None] | None = None,
+        success: str | None = None,
+    ) -> None:
         self._perform(operation, lambda call: call(operation, params), then, success)
 
     @work(thread=True, exit_on_error=False, group="engine")
@@ -244,8 +325,9 @@ class KmsConsole(App):
             self.post_message(EngineReply(label, error=exc))
             return
         except ValueError as exc:  # a value the engine could not take, said plainly
-            self.post_message(EngineReply(label, error=AwsError(str(exc),
-                                                                code="ValidationException")))
+            self.post_message(
+                EngineReply(label, error=AwsError(str(exc), code="ValidationException"))
+            )
             return
         self.post_message(EngineReply(label, result=result, then=then, success=success))
 
@@ -298,8 +380,9 @@ class KmsConsole(App):
             if arn:
                 self.act_as(arn)
 
-        self.push_screen(ActingAsScreen(principal_choices(self.engine), self.acting_as.principal),
-                         chosen)
+        self.push_screen(
+            ActingAsScreen(principal_choices(self.engine), self.acting_as.principal), chosen
+        )
 
     def act_as(self, arn: str) -> None:
         if arn == self.acting_as.principal:
@@ -324,12 +407,22 @@ class KmsConsole(App):
         def advance(text: str | None) -> None:
             if text:
                 seconds = parse_duration(text)
-                self.perform("clock: advance", lambda _call: self._advance(seconds),
-                             success=f"Engine clock advanced by {text.strip()}")
+                self.perform(
+                    "clock: advance",
+                    lambda _call: self._advance(seconds),
+                    success=f"Engine clock advanced by {text.strip()}",
+                )
 
-        self.push_screen(PromptScreen("Advance the engine clock",
-                                      "Duration (e.g. 31d, 12h, 90m)", "31d", validate,
-                                      confirm="Advance"), advance)
+        self.push_screen(
+            PromptScreen(
+                "Advance the engine clock",
+                "Duration (e.g. 31d, 12h, 90m)",
+                "31d",
+                validate,
+                confirm="Advance",
+            ),
+            advance,
+        )
 
     def _advance(self, seconds: float) -> float:
         with self.engine.lock:

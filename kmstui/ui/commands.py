@@ -33,20 +33,32 @@ class ConsoleCommands(Provider):
             if not title or not active.enabled or title in seen or binding.id == "palette.open":
                 continue
             seen.add(title)
-            out.append(PaletteCommand(title, binding.tooltip,
-                                      partial(active.node.run_action, binding.action)))
+            out.append(
+                PaletteCommand(
+                    title, binding.tooltip, partial(active.node.run_action, binding.action)
+                )
+            )
         from kmstui.ui.principals import principal_choices
 
         current = app.acting_as.principal
         for principal in principal_choices(app.engine):
             if principal.arn != current:
-                out.append(PaletteCommand(f"acting as: {principal.label}",
-                                          f"Make requests as {principal.arn}",
-                                          partial(app.act_as, principal.arn)))
+                out.append(
+                    PaletteCommand(
+                        f"acting as: {principal.label}",
+                        f"Make requests as {principal.arn}",
+                        partial(app.act_as, principal.arn),
+                    )
+                )
         for name in sorted(app.available_themes):
             if name != app.theme:
-                out.append(PaletteCommand(f"theme: use {name}", "Switch the colour theme",
-                                          partial(setattr, app, "theme", name)))
+                out.append(
+                    PaletteCommand(
+                        f"theme: use {name}",
+                        "Switch the colour theme",
+                        partial(setattr, app, "theme", name),
+                    )
+                )
         return out
 
     async def discover(self) -> Hits:
@@ -60,5 +72,4 @@ class ConsoleCommands(Provider):
         for command in self._commands():
             score = matcher.match(command.title)
             if score > 0:
-                yield Hit(score, matcher.highlight(command.title), command.run,
-                          help=command.help)
+                yield Hit(score, matcher.highlight(command.title), command.run, help=command.help)

@@ -33,8 +33,11 @@ class ConsoleConfig:
             return cls(path=path, problem=f"{path}: {exc}")
         theme = raw.get("theme") if isinstance(raw.get("theme"), str) else None
         keymap_raw = raw.get("keymap", {})
-        keymap = ({str(k): str(v) for k, v in keymap_raw.items() if isinstance(v, str)}
-                  if isinstance(keymap_raw, dict) else {})
+        keymap = (
+            {str(k): str(v) for k, v in keymap_raw.items() if isinstance(v, str)}
+            if isinstance(keymap_raw, dict)
+            else {}
+        )
         return cls(path=path, theme=theme, keymap=keymap, raw=raw)
 
     def save_theme(self, theme: str) -> None:

@@ -9,10 +9,19 @@ from rich.text import Text
 from textual.content import Content
 
 # The style a state is drawn in; the word itself is always shown.
-_STATES = {"Enabled": "$success", "Disabled": "$warning", "PendingDeletion": "$error",
-           "PendingImport": "$warning", "Unavailable": "$error"}
-_TABLE_STATES = {"Enabled": "green", "Disabled": "yellow", "PendingDeletion": "bold red",
-                 "Unavailable": "red"}
+_STATES = {
+    "Enabled": "$success",
+    "Disabled": "$warning",
+    "PendingDeletion": "$error",
+    "PendingImport": "$warning",
+    "Unavailable": "$error",
+}
+_TABLE_STATES = {
+    "Enabled": "green",
+    "Disabled": "yellow",
+    "PendingDeletion": "bold red",
+    "Unavailable": "red",
+}
 
 
 def shorten(text: str, width: int) -> str:

@@ -13,8 +13,14 @@ from kmstui.errors import AwsError
 class EngineReply(Message):
     """An engine request finished: ``result`` on success, ``error`` otherwise."""
 
-    def __init__(self, label: str, result: Any = None, error: AwsError | None = None,
-                 then: Callable[[Any], None] | None = None, success: str | None = None):
+    def __init__(
+        self,
+        label: str,
+        result: Any = None,
+        error: AwsError | None = None,
+        then: Callable[[Any], None] | None = None,
+        success: str | None = None,
+    ):
         super().__init__()
         self.label = label
         self.result = result

@@ -46,9 +46,15 @@ class KeyRow:
         return ", ".join(self.aliases)
 
     def sort_value(self, column: str) -> Any:
-        return {"alias": self.alias or "~", "id": self.key_id, "state": self.state,
-                "spec": self.spec, "rotation": self.rotation, "description": self.description,
-                "created": self.created or 0.0}[column]
+        return {
+            "alias": self.alias or "~",
+            "id": self.key_id,
+            "state": self.state,
+            "spec": self.spec,
+            "rotation": self.rotation,
+            "description": self.description,
+            "created": self.created or 0.0,
+        }[column]
 
 
 def rotation_label(status: dict) -> str:
@@ -69,8 +75,11 @@ def list_key_rows(call: Call) -> list[KeyRow]:
         pass
     rows = []
     for entry in keys:
-        row = KeyRow(key_id=entry["KeyId"], arn=entry.get("KeyArn", ""),
-                     aliases=aliases.get(entry["KeyId"], []))
+        row = KeyRow(
+            key_id=entry["KeyId"],
+            arn=entry.get("KeyArn", ""),
+            aliases=aliases.get(entry["KeyId"], []),
+        )
         try:
             meta = call("DescribeKey", {"KeyId": entry["KeyId"]})["KeyMetadata"]
         except AwsError as exc:
@@ -127,9 +136,12 @@ def read_key_detail(call: Call, key_id: str, operations: set[str]) -> KeyDetail:
         detail.rotation = call("GetKeyRotationStatus", {"KeyId": key_id})
 
     def rotations() -> None:
-        detail.rotations = _pages(call, "ListKeyRotations",
-                                  {"KeyId": key_id, "IncludeKeyMaterial": "ALL_KEY_MATERIAL"},
-                                  "Rotations")
+        detail.rotations = _pages(
+            call,
+            "ListKeyRotations",
+            {"KeyId": key_id, "IncludeKeyMaterial": "ALL_KEY_MATERIAL"},
+            "Rotations",
+        )
 
     def grants() -> None:
         detail.grants = _pages(call, "ListGrants", {"KeyId": key_id}, "Grants")

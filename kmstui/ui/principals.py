@@ -21,8 +21,11 @@ class Principal:
 
     @property
     def label(self) -> str:
-        return f"{self.kind}/{self.name} ({self.account})" if self.kind != "root" \
+        return (
+            f"{self.kind}/{self.name} ({self.account})"
+            if self.kind != "root"
             else f"root ({self.account})"
+        )
 
     def caller(self, region: str) -> Caller:
         return Caller.for_arn(self.arn, region)
@@ -69,8 +72,7 @@ def _sample_principals(account: str) -> list[Principal]:
     except (OSError, ValueError, KeyError):
         return []
     out = [from_arn(f"arn:aws:iam::{account}:user/{u['UserName']}") for u in spec.get("users", [])]
-    out += [from_arn(f"arn:aws:iam::{account}:role/{r['RoleName']}")
-            for r in spec.get("roles", [])]
+    out += [from_arn(f"arn:aws:iam::{account}:role/{r['RoleName']}") for r in spec.get("roles", [])]
     second = spec.get("second_account") or {}
     for user in second.get("users", []):
         out.append(from_arn(f"arn:aws:iam::{second['account']}:user/{user['UserName']}"))

@@ -11,8 +11,19 @@ from pathlib import Path
 from textual.theme import Theme
 
 DEFAULT_THEME = "kmstui-dark"
-_COLOURS = ("primary", "secondary", "warning", "error", "success", "accent", "foreground",
-            "background", "surface", "panel", "boost")
+_COLOURS = (
+    "primary",
+    "secondary",
+    "warning",
+    "error",
+    "success",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+)
 
 
 @dataclass
@@ -28,17 +39,26 @@ def theme_from_toml(path: Path) -> Theme:
         raise ValueError("missing 'name'")
     if not isinstance(data.get("primary"), str):
         raise ValueError("missing 'primary' colour")
-    unknown = set(data) - {"name", "dark", "variables", "luminosity_spread", "text_alpha",
-                           *_COLOURS}
+    unknown = set(data) - {
+        "name",
+        "dark",
+        "variables",
+        "luminosity_spread",
+        "text_alpha",
+        *_COLOURS,
+    }
     if unknown:
         raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
     variables = data.get("variables", {})
     if not isinstance(variables, dict):
         raise ValueError("'variables' must be a table")
-    theme = Theme(name=name, dark=bool(data.get("dark", True)),
-                  variables={str(k): str(v) for k, v in variables.items()},
-                  **{c: data[c] for c in _COLOURS if c in data},
-                  **{k: float(data[k]) for k in ("luminosity_spread", "text_alpha") if k in data})
+    theme = Theme(
+        name=name,
+        dark=bool(data.get("dark", True)),
+        variables={str(k): str(v) for k, v in variables.items()},
+        **{c: data[c] for c in _COLOURS if c in data},
+        **{k: float(data[k]) for k in ("luminosity_spread", "text_alpha") if k in data},
+    )
     theme.to_color_system()  # raises on colours Textual cannot parse
     return theme
 

@@ -81,8 +81,17 @@ def test_a_record_keeps_the_request_as_it_was_when_the_call_was_made():
 
     context = {"app": "a"}
     line = encode_record(
-        "kms", "Encrypt", Caller.root(), 1.0, "id", {"EncryptionContext": context},
-        None, None, None, None, None,
+        "kms",
+        "Encrypt",
+        Caller.root(),
+        1.0,
+        "id",
+        {"EncryptionContext": context},
+        None,
+        None,
+        None,
+        None,
+        None,
     )
     context["app"] = "changed later"
     assert loads_line(line)["requestParameters"] == {"encryptionContext": {"app": "a"}}

@@ -21,8 +21,12 @@ def _private_dirs(tmp_path, monkeypatch):
 
 @pytest.fixture
 def engine(tmp_path):
-    eng = Engine(tmp_path / "data", tmp_path / "config", clock=Clock(fixed=FIXED_TIME),
-                 entropy=Entropy("kmstui-ui-tests"))
+    eng = Engine(
+        tmp_path / "data",
+        tmp_path / "config",
+        clock=Clock(fixed=FIXED_TIME),
+        entropy=Entropy("kmstui-ui-tests"),
+    )
     seed(eng)
     yield eng
     eng.close()

@@ -43,8 +43,11 @@ async def policy_tab(pilot) -> PolicyEditorPane:
 
 
 def errors_of(pane: PolicyEditorPane) -> list[tuple[str, int, int]]:
-    return [(f.code, f.span.start.line, f.span.start.column)
-            for f in pane.findings if f.severity == ERROR]
+    return [
+        (f.code, f.span.start.line, f.span.start.column)
+        for f in pane.findings
+        if f.severity == ERROR
+    ]
 
 
 def codes_of_errors(pane: PolicyEditorPane) -> list[str]:
@@ -54,8 +57,11 @@ def codes_of_errors(pane: PolicyEditorPane) -> list[str]:
 async def name_the_admin_instead_of_root(pilot, pane: PolicyEditorPane) -> None:
     """In the default key policy, type over `root` in `"AWS": "arn:…:root"`."""
     editor = pane.editor
-    row = next(n for n in range(editor.document.line_count)
-               if f'"AWS": "{ROOT}"' in editor.document.get_line(n))
+    row = next(
+        n
+        for n in range(editor.document.line_count)
+        if f'"AWS": "{ROOT}"' in editor.document.get_line(n)
+    )
     start = editor.document.get_line(row).index(ROOT) + len(ROOT) - len("root")
     editor.selection = ((row, start), (row, start + len("root")))
     await pilot.press(*"user/admin")
@@ -81,8 +87,7 @@ def last_events(engine, *names: str) -> list[dict]:
 
 
 # -- the policy editor --------------------------------------------------------------
-async def test_a_new_keys_policy_shows_a_json_error_where_it_is_then_saves_once_fixed(
-        app, engine):
+async def test_a_new_keys_policy_shows_a_json_error_where_it_is_then_saves_once_fixed(app, engine):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("n")
@@ -150,8 +155,7 @@ async def test_a_policy_that_locks_the_caller_out_is_rejected_and_nothing_change
         await settle(pilot)
         assert isinstance(app.screen, MessageDialog)
         assert app.screen.message.startswith("MalformedPolicyDocumentException: ")
-        assert ("will not allow you to update the key policy in the future"
-                in app.screen.message)
+        assert "will not allow you to update the key policy in the future" in app.screen.message
         assert stored_policy(engine, key_id) == before
         await pilot.press("escape")
         await pilot.pause()
@@ -211,8 +215,11 @@ async def test_a_grant_lets_the_auditor_encrypt_and_revoking_it_takes_that_away(
         for event, action in ((encrypt, "kms:Encrypt"), (decrypt, "kms:Decrypt")):
             assert event["userIdentity"]["arn"] == AUDITOR
             assert "errorCode" not in event
-            assert event["decision"] == {"action": action, "effect": "Allow",
-                                         "decidedBy": [grant_id]}
+            assert event["decision"] == {
+                "action": action,
+                "effect": "Allow",
+                "decidedBy": [grant_id],
+            }
 
         # The auditor may not revoke; back to root, revoke it on the Grants tab.
         await act_as(pilot, ROOT)
@@ -237,8 +244,7 @@ async def test_a_grant_lets_the_auditor_encrypt_and_revoking_it_takes_that_away(
         assert encrypt["decision"]["effect"] != "Allow"
 
 
-async def test_the_auditor_with_an_encrypt_only_grant_is_told_why_decrypt_is_denied(
-        app, engine):
+async def test_the_auditor_with_an_encrypt_only_grant_is_told_why_decrypt_is_denied(app, engine):
     key_id = key_id_by_alias(engine, "alias/app-data")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -104,8 +104,11 @@ async def test_clicking_a_header_sorts_by_that_column(app):
         await settle(pilot)
         screen = app.screen
         table = screen.query_one("#keys", DataTable)
-        table.post_message(DataTable.HeaderSelected(table, table.columns["alias"].key, 0,
-                                                    table.columns["alias"].label))
+        table.post_message(
+            DataTable.HeaderSelected(
+                table, table.columns["alias"].key, 0, table.columns["alias"].label
+            )
+        )
         await pilot.pause()
         assert screen.sort_column == "alias"
         first = [str(c) for c in table.get_row_at(0)]
@@ -192,9 +195,9 @@ async def test_engine_errors_show_code_and_message_in_a_dialog(app, engine):
 
 async def test_markup_in_descriptions_and_tags_renders_as_text(app, engine):
     tricky = "[/] [bold]not bold[/bold] [/"
-    key_id = engine.call("CreateKey", {"Description": tricky,
-                                       "Tags": [{"TagKey": "note", "TagValue": "[/x]"}]})[
-        "KeyMetadata"]["KeyId"]
+    key_id = engine.call(
+        "CreateKey", {"Description": tricky, "Tags": [{"TagKey": "note", "TagValue": "[/x]"}]}
+    )["KeyMetadata"]["KeyId"]
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_key(pilot, key_id, tab="aliases")

@@ -72,8 +72,9 @@ async def test_a_save_the_acting_principal_may_not_make_is_refused_and_explained
         await settle(pilot)
         app.act_as(f"arn:aws:iam::{ACCOUNT}:user/auditor")  # may read KMS, not change IAM
         pane = app.screen.query_one("#identity-policy")
-        pane.editor.replace(pane.text.replace("kms:", "kms:Describe", 1), (0, 0),
-                            pane.editor.document.end)
+        pane.editor.replace(
+            pane.text.replace("kms:", "kms:Describe", 1), (0, 0), pane.editor.document.end
+        )
         await pilot.press("ctrl+s")
         await settle(pilot)
         await pilot.press("enter")

@@ -23,17 +23,27 @@ def sdk_client(url: str, access_key: dict):
     import boto3
     from botocore.config import Config
 
-    return boto3.client("kms", endpoint_url=url, region_name="us-east-1",
-                        aws_access_key_id=access_key["AccessKeyId"],
-                        aws_secret_access_key=access_key["SecretAccessKey"],
-                        config=Config(retries={"max_attempts": 1}))
+    return boto3.client(
+        "kms",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id=access_key["AccessKeyId"],
+        aws_secret_access_key=access_key["SecretAccessKey"],
+        config=Config(retries={"max_attempts": 1}),
+    )
 
 
 async def test_an_sdk_call_to_the_served_endpoint_shows_in_the_event_stream(engine, tmp_path):
     engine.call("CreateUser", {"UserName": "sdk"})
-    engine.call("PutUserPolicy", {"UserName": "sdk", "PolicyName": "kms", "PolicyDocument":
-                                  '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",'
-                                  ' "Action": "kms:*", "Resource": "*"}]}'})
+    engine.call(
+        "PutUserPolicy",
+        {
+            "UserName": "sdk",
+            "PolicyName": "kms",
+            "PolicyDocument": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",'
+            ' "Action": "kms:*", "Resource": "*"}]}',
+        },
+    )
     access_key = engine.call("CreateAccessKey", {"UserName": "sdk"})["AccessKey"]
     key_id = engine.call("ListAliases")["Aliases"]
     key_id = next(a["TargetKeyId"] for a in key_id if a["AliasName"] == "alias/app-data")
@@ -43,17 +53,19 @@ async def test_an_sdk_call_to_the_served_endpoint_shows_in_the_event_stream(engi
         await settle(pilot)
         await wait_until(pilot, lambda: app.serve_url)
         assert app.serve_url == f"http://127.0.0.1:{port}"
-        assert f"serving http://127.0.0.1:{port}" in str(
-            app.screen.query_one("#serving").render())
+        assert f"serving http://127.0.0.1:{port}" in str(app.screen.query_one("#serving").render())
 
         client = sdk_client(app.serve_url, access_key)
-        reply = await asyncio.to_thread(client.generate_data_key, KeyId=key_id,
-                                        KeySpec="AES_256")
+        reply = await asyncio.to_thread(client.generate_data_key, KeyId=key_id, KeySpec="AES_256")
         assert len(reply["Plaintext"]) == 32
 
         def sdk_events():
-            return [r for r in engine.events.recent if r.get("eventName") == "GenerateDataKey"
-                    and "user/sdk" in (r.get("userIdentity") or {}).get("arn", "")]
+            return [
+                r
+                for r in engine.events.recent
+                if r.get("eventName") == "GenerateDataKey"
+                and "user/sdk" in (r.get("userIdentity") or {}).get("arn", "")
+            ]
 
         assert sdk_events()
         await pilot.press("4")

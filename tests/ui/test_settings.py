@@ -37,7 +37,8 @@ async def test_the_saved_theme_and_keymap_apply_at_start(engine, tmp_path):
     config = tmp_path / "config"
     config.mkdir(parents=True, exist_ok=True)
     (config / "config.toml").write_text(
-        'theme = "kmstui-high-contrast"\n\n[keymap]\n"key.create" = "ctrl+n"\n')
+        'theme = "kmstui-high-contrast"\n\n[keymap]\n"key.create" = "ctrl+n"\n'
+    )
     app = make_app(engine, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

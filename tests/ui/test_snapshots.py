@@ -102,20 +102,31 @@ SCENES = {
     "detail-events": _detail("events"),
     "dialog-create-key": _dialog(lambda app: CreateKeyScreen()),
     "dialog-create-key-problem": _create_key_problem,
-    "dialog-confirm": _dialog(lambda app: ConfirmScreen(
-        "Disable alias/app-data?", "Encrypt and Decrypt with this key will fail.",
-        confirm="Disable")),
+    "dialog-confirm": _dialog(
+        lambda app: ConfirmScreen(
+            "Disable alias/app-data?",
+            "Encrypt and Decrypt with this key will fail.",
+            confirm="Disable",
+        )
+    ),
     "dialog-schedule-deletion": _schedule_bad_window,
     "dialog-clock": _clock_prompt,
-    "dialog-error": _dialog(lambda app: ErrorScreen(
-        "AccessDeniedException",
-        "User: arn:aws:iam::111122223333:user/auditor is not authorized to perform: "
-        "kms:Encrypt on this resource because no identity-based policy allows it",
-        "Encrypt")),
-    "dialog-acting-as": _dialog(lambda app: ActingAsScreen(
-        principal_choices(app.engine), app.acting_as.principal)),
-    "dialog-secret": _dialog(lambda app: SecretScreen(
-        "admin", "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")),
+    "dialog-error": _dialog(
+        lambda app: ErrorScreen(
+            "AccessDeniedException",
+            "User: arn:aws:iam::111122223333:user/auditor is not authorized to perform: "
+            "kms:Encrypt on this resource because no identity-based policy allows it",
+            "Encrypt",
+        )
+    ),
+    "dialog-acting-as": _dialog(
+        lambda app: ActingAsScreen(principal_choices(app.engine), app.acting_as.principal)
+    ),
+    "dialog-secret": _dialog(
+        lambda app: SecretScreen(
+            "admin", "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+        )
+    ),
 }
 
 

@@ -13,8 +13,9 @@ T = TypeVar("T")
 
 class Dialog(ModalScreen[T]):
     DEFAULT_CLASSES = "dialog"
-    BINDINGS = bindings(Action("dialog.cancel", "escape", "cancel", "Cancel",
-                               "Close without doing anything"))
+    BINDINGS = bindings(
+        Action("dialog.cancel", "escape", "cancel", "Cancel", "Close without doing anything")
+    )
 
     def action_cancel(self) -> None:
         self.dismiss(None)

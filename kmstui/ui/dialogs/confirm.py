@@ -20,8 +20,9 @@ class ConfirmScreen(Dialog[bool]):
         Action("dialog.cancel", "n,escape", "cancel", "No", "Do nothing"),
     )
 
-    def __init__(self, title: str, message: str, *, confirm: str = "Confirm",
-                 destructive: bool = True):
+    def __init__(
+        self, title: str, message: str, *, confirm: str = "Confirm", destructive: bool = True
+    ):
         super().__init__()
         self.title_text, self.message, self.confirm_label = title, message, confirm
         self.destructive = destructive
@@ -32,8 +33,11 @@ class ConfirmScreen(Dialog[bool]):
             yield Static(plain(self.message), classes="dialog-body")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel (n)", id="cancel")
-                yield Button(f"{self.confirm_label} (y)", id="confirm",
-                             variant="error" if self.destructive else "primary")
+                yield Button(
+                    f"{self.confirm_label} (y)",
+                    id="confirm",
+                    variant="error" if self.destructive else "primary",
+                )
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()

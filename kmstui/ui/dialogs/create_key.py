@@ -46,8 +46,7 @@ def read_form(description: str, alias: str, policy_path: str, tags: str) -> NewK
         try:
             new.policy = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"Policy file: cannot read {path}: {exc.__class__.__name__}") \
-                from None
+            raise ValueError(f"Policy file: cannot read {path}: {exc.__class__.__name__}") from None
     try:
         new.tags = parse_tags(tags)
     except ValueError as exc:

@@ -24,10 +24,14 @@ class ErrorScreen(Dialog[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="box error"):
             where = " — $operation" if self.operation else ""
-            yield Label(markup(f"[b]$code[/b]{where}", code=self.code, operation=self.operation),
-                        classes="dialog-title", id="error-code")
-            yield Static(plain(self.message or "(no message)"), classes="dialog-body",
-                         id="error-message")
+            yield Label(
+                markup(f"[b]$code[/b]{where}", code=self.code, operation=self.operation),
+                classes="dialog-title",
+                id="error-code",
+            )
+            yield Static(
+                plain(self.message or "(no message)"), classes="dialog-body", id="error-message"
+            )
             with Horizontal(classes="buttons"):
                 yield Button("Copy (c)", id="copy")
                 yield Button("Close", id="close", variant="primary")

@@ -16,9 +16,16 @@ Validator = Callable[[str], str | None]  # the problem, or None when the value i
 
 
 class PromptScreen(Dialog[str]):
-    def __init__(self, title: str, label: str, value: str = "",
-                 validate: Validator | None = None, *, confirm: str = "OK",
-                 placeholder: str = ""):
+    def __init__(
+        self,
+        title: str,
+        label: str,
+        value: str = "",
+        validate: Validator | None = None,
+        *,
+        confirm: str = "OK",
+        placeholder: str = "",
+    ):
         super().__init__()
         self.title_text, self.label, self.value = title, label, value
         self.validate = validate

@@ -24,4 +24,7 @@ class ScheduleDeletionScreen(PromptScreen):
             f"Waiting period in days ({MIN_DAYS}–{MAX_DAYS}). The key is disabled now and "
             "deleted, with its aliases, when the period ends; until then it can be "
             "cancelled.",
-            str(DEFAULT_DAYS), window_problem, confirm="Schedule deletion")
+            str(DEFAULT_DAYS),
+            window_problem,
+            confirm="Schedule deletion",
+        )

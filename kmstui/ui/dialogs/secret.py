@@ -24,10 +24,13 @@ class SecretScreen(Dialog[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="box"):
             yield Label(plain(f"New access key for {self.user}"), classes="dialog-title")
-            yield Static(plain(f"Access key ID      {self.access_key_id}\n"
-                               f"Secret access key  {self.secret}"), id="secret")
-            yield Static("⚠ This is the only time the secret is shown. Copy it now.",
-                         classes="warning")
+            yield Static(
+                plain(f"Access key ID      {self.access_key_id}\nSecret access key  {self.secret}"),
+                id="secret",
+            )
+            yield Static(
+                "⚠ This is the only time the secret is shown. Copy it now.", classes="warning"
+            )
             with Horizontal(classes="buttons"):
                 yield Button("Copy secret (c)", id="copy", variant="primary")
                 yield Button("Close", id="close")

@@ -55,8 +55,9 @@ def screen_title(screen: Screen) -> str:
 def help_table(rows: list[tuple[str, str, str, str]], narrow: bool) -> Table:
     """Ids are never cut: they are what ``[keymap]`` in config.toml needs. When narrow,
     each id goes under its command and the descriptions wrap."""
-    table = Table(box=None, expand=True, show_edge=False, pad_edge=False, padding=(0, 1),
-                  header_style="bold")
+    table = Table(
+        box=None, expand=True, show_edge=False, pad_edge=False, padding=(0, 1), header_style="bold"
+    )
     table.add_column("Key", no_wrap=True, style="bold")
     table.add_column("Command", no_wrap=True)
     table.add_column("What it does", ratio=1)
@@ -72,8 +73,9 @@ def help_table(rows: list[tuple[str, str, str, str]], narrow: bool) -> Table:
 
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CLASSES = "dialog"
-    BINDINGS = bindings(Action("help.close", "escape,question_mark,f1,q", "dismiss", "Close",
-                               "Close help"))
+    BINDINGS = bindings(
+        Action("help.close", "escape,question_mark,f1,q", "dismiss", "Close", "Close help")
+    )
 
     def __init__(self, title: str, rows: list[tuple[str, str, str, str]]):
         super().__init__()
@@ -88,8 +90,11 @@ class HelpScreen(ModalScreen[None]):
             yield Label(plain(self.title_text), classes="dialog-title")
             with VerticalScroll(id="help-scroll"):
                 yield Static(id="help-table")
-            yield Label("Remap a key by its id in config.toml: [keymap] \"key.disable\" = \"D\"",
-                        classes="hint", markup=False)
+            yield Label(
+                'Remap a key by its id in config.toml: [keymap] "key.disable" = "D"',
+                classes="hint",
+                markup=False,
+            )
 
     def on_mount(self) -> None:
         self._draw()
@@ -100,7 +105,8 @@ class HelpScreen(ModalScreen[None]):
 
     def _draw(self) -> None:
         self.query_one("#help-table", Static).update(
-            help_table(self.rows, self.app.size.width < NARROW_BELOW))
+            help_table(self.rows, self.app.size.width < NARROW_BELOW)
+        )
 
     async def action_dismiss(self, result=None) -> None:
         self.dismiss(None)

@@ -16,9 +16,18 @@ from kmstui.ui.principals import Principal
 from kmstui.ui.widgets.footer import ConsoleFooter
 from kmstui.ui.widgets.topbar import TopBar
 
-NEW_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"}]},
-    indent=2) + "\n"
+NEW_POLICY = (
+    json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": "*"}
+            ],
+        },
+        indent=2,
+    )
+    + "\n"
+)
 
 
 def put_operation(principal: Principal) -> tuple[str, dict]:
@@ -33,8 +42,13 @@ class IdentityPolicyScreen(Screen):
 
     HELP_TITLE = "Identity policy"
     BINDINGS = bindings(
-        Action("identity-policy.back", "escape", "back", "Back",
-               "Back to the principals (asks first when there are unsaved edits)"),
+        Action(
+            "identity-policy.back",
+            "escape",
+            "back",
+            "Back",
+            "Back to the principals (asks first when there are unsaved edits)",
+        ),
     )
 
     def __init__(self, principal: Principal, name: str, text: str | None):
@@ -47,12 +61,25 @@ class IdentityPolicyScreen(Screen):
 
         yield TopBar("principals")
         new = " (new)" if self.text is None else ""
-        yield Static(markup(f"[b]$name[/b]{new} · inline policy of $kind/$who",
-                            name=self.policy_name, kind=self.principal.kind,
-                            who=self.principal.name), classes="title", id="policy-title")
-        yield PolicyEditorPane(self.app.engine, None, lambda: self.app.acting_as,
-                               policy_type="IDENTITY_POLICY", initial_text=self.text or "",
-                               on_save=self._put, id="identity-policy")
+        yield Static(
+            markup(
+                f"[b]$name[/b]{new} · inline policy of $kind/$who",
+                name=self.policy_name,
+                kind=self.principal.kind,
+                who=self.principal.name,
+            ),
+            classes="title",
+            id="policy-title",
+        )
+        yield PolicyEditorPane(
+            self.app.engine,
+            None,
+            lambda: self.app.acting_as,
+            policy_type="IDENTITY_POLICY",
+            initial_text=self.text or "",
+            on_save=self._put,
+            id="identity-policy",
+        )
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
@@ -64,8 +91,7 @@ class IdentityPolicyScreen(Screen):
     def _put(self, text: str) -> None:
         """Raises the AWS error for the editor to show (AccessDenied, Malformed...)."""
         operation, who = put_operation(self.principal)
-        self.app.call(operation, {**who, "PolicyName": self.policy_name,
-                                  "PolicyDocument": text})
+        self.app.call(operation, {**who, "PolicyName": self.policy_name, "PolicyDocument": text})
         self.saved = True
 
     def action_back(self) -> None:
@@ -79,6 +105,11 @@ class IdentityPolicyScreen(Screen):
             if discard:
                 self.dismiss(self.saved)
 
-        self.app.push_screen(ConfirmScreen(
-            "Discard your edits?", f"{self.policy_name} has changes that are not saved.",
-            confirm="Discard"), confirmed)
+        self.app.push_screen(
+            ConfirmScreen(
+                "Discard your edits?",
+                f"{self.policy_name} has changes that are not saved.",
+                confirm="Discard",
+            ),
+            confirmed,
+        )

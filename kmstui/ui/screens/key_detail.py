@@ -26,16 +26,32 @@ from kmstui.ui.widgets.topbar import TopBar
 
 ROTATION_MIN, ROTATION_MAX = 90, 2560
 
-TABS = [("overview", "Overview"), ("policy", "Policy"), ("grants", "Grants"),
-        ("rotation", "Rotation"), ("aliases", "Aliases & Tags"), ("events", "Events")]
+TABS = [
+    ("overview", "Overview"),
+    ("policy", "Policy"),
+    ("grants", "Grants"),
+    ("rotation", "Rotation"),
+    ("aliases", "Aliases & Tags"),
+    ("events", "Events"),
+]
 TAB_TITLES = dict(TABS)
 # alt+ the tab's initial; alt+digit is not what many terminals (and tmux) send.
-TAB_KEYS = {"overview": "alt+o", "policy": "alt+p", "grants": "alt+g", "rotation": "alt+r",
-            "aliases": "alt+a", "events": "alt+e"}
+TAB_KEYS = {
+    "overview": "alt+o",
+    "policy": "alt+p",
+    "grants": "alt+g",
+    "rotation": "alt+r",
+    "aliases": "alt+a",
+    "events": "alt+e",
+}
 
 TAB_ACTIONS = {
-    "toggle_rotation": "rotation", "rotation_period": "rotation", "rotate_now": "rotation",
-    "add_alias": "aliases", "add_tag": "aliases", "remove_selected": "aliases",
+    "toggle_rotation": "rotation",
+    "rotation_period": "rotation",
+    "rotate_now": "rotation",
+    "add_alias": "aliases",
+    "add_tag": "aliases",
+    "remove_selected": "aliases",
     "edit_description": "aliases",
 }
 
@@ -75,29 +91,84 @@ class KeyDetailScreen(Screen):
     FOOTER_DROP_FIRST = ("test_encrypt",)
     BINDINGS = bindings(
         Action("key.back", "escape", "back", "Back", "Back to the key list"),
-        Action("tab.previous", "left_square_bracket", "step_tab(-1)", "Previous tab",
-               "Show the tab to the left", key_display="[", group="Tab"),
-        Action("tab.next", "right_square_bracket", "step_tab(1)", "Next tab",
-               "Show the tab to the right", key_display="]", group="Tab"),
-        *(Action(f"tab.{tab}", TAB_KEYS[tab], f"show_tab('{tab}')", title,
-                 f"Show the {title} tab", show=False) for tab, title in TABS),
+        Action(
+            "tab.previous",
+            "left_square_bracket",
+            "step_tab(-1)",
+            "Previous tab",
+            "Show the tab to the left",
+            key_display="[",
+            group="Tab",
+        ),
+        Action(
+            "tab.next",
+            "right_square_bracket",
+            "step_tab(1)",
+            "Next tab",
+            "Show the tab to the right",
+            key_display="]",
+            group="Tab",
+        ),
+        *(
+            Action(
+                f"tab.{tab}",
+                TAB_KEYS[tab],
+                f"show_tab('{tab}')",
+                title,
+                f"Show the {title} tab",
+                show=False,
+            )
+            for tab, title in TABS
+        ),
         Action("key.copy-arn", "y", "copy_arn", "Copy ARN", "Copy the key ARN", show=False),
-        Action("key.test-encrypt", "t", "test_encrypt", "Test encrypt",
-               "Encrypt and decrypt a sample as the acting-as principal"),
-        Action("rotation.toggle", "r", "toggle_rotation", "Auto rotation",
-               "Turn automatic rotation on or off (Enable/DisableKeyRotation)"),
-        Action("rotation.period", "p", "rotation_period", "Period",
-               "Set the automatic rotation period, 90–2560 days"),
-        Action("rotation.rotate-now", "o", "rotate_now", "Rotate now",
-               "New key material now (RotateKeyOnDemand)"),
+        Action(
+            "key.test-encrypt",
+            "t",
+            "test_encrypt",
+            "Test encrypt",
+            "Encrypt and decrypt a sample as the acting-as principal",
+        ),
+        Action(
+            "rotation.toggle",
+            "r",
+            "toggle_rotation",
+            "Auto rotation",
+            "Turn automatic rotation on or off (Enable/DisableKeyRotation)",
+        ),
+        Action(
+            "rotation.period",
+            "p",
+            "rotation_period",
+            "Period",
+            "Set the automatic rotation period, 90–2560 days",
+        ),
+        Action(
+            "rotation.rotate-now",
+            "o",
+            "rotate_now",
+            "Rotate now",
+            "New key material now (RotateKeyOnDemand)",
+        ),
         Action("alias.add", "a", "add_alias", "Add alias", "CreateAlias for this key"),
         Action("tag.add", "g", "add_tag", "Add tag", "TagResource (key=value)"),
-        Action("selection.remove", "x", "remove_selected", "Remove",
-               "Remove the selected alias (DeleteAlias) or tag (UntagResource)"),
-        Action("key.edit-description", "e", "edit_description", "Description",
-               "UpdateKeyDescription"),
-        Action("key.copy-policy", "c", "copy_policy", "Copy policy",
-               "Copy the key policy JSON", show=False),
+        Action(
+            "selection.remove",
+            "x",
+            "remove_selected",
+            "Remove",
+            "Remove the selected alias (DeleteAlias) or tag (UntagResource)",
+        ),
+        Action(
+            "key.edit-description", "e", "edit_description", "Description", "UpdateKeyDescription"
+        ),
+        Action(
+            "key.copy-policy",
+            "c",
+            "copy_policy",
+            "Copy policy",
+            "Copy the key policy JSON",
+            show=False,
+        ),
     )
 
     def __init__(self, key_id: str):
@@ -143,11 +214,13 @@ class KeyDetailScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#rotations-table", DataTable).add_columns(
-            "Key material id", "State", "Rotation", "Date")
+            "Key material id", "State", "Rotation", "Date"
+        )
         self.query_one("#aliases-table", DataTable).add_columns("Kind", "Name", "Value")
         if self.query("#fallback-grants"):
             self.query_one("#fallback-grants", DataTable).add_columns(
-                "Grant id", "Name", "Grantee", "Operations", "Constraints")
+                "Grant id", "Name", "Grantee", "Operations", "Constraints"
+            )
         self.query_one("#overview-table", DataTable).add_columns("Field", "Value")
         self.watch(self.app, "acting_as", self._acting_as_changed, init=False)
         self.call_after_refresh(self._show_overview)
@@ -187,14 +260,18 @@ class KeyDetailScreen(Screen):
     def on_detail_loaded(self, message: DetailLoaded) -> None:
         if message.error is not None:
             self.query_one("#key-title", Static).update(
-                plain(f"✕ {message.error.code}: {message.error.message}"))
+                plain(f"✕ {message.error.code}: {message.error.message}")
+            )
             return
         self.detail = detail = message.detail
         assert detail is not None
         meta = detail.metadata
         if detail.aliases:  # the first alias, then the id
-            title = markup("[b]$alias[/b]  $key_id  ", alias=detail.aliases[0]["AliasName"],
-                           key_id=meta["KeyId"])
+            title = markup(
+                "[b]$alias[/b]  $key_id  ",
+                alias=detail.aliases[0]["AliasName"],
+                key_id=meta["KeyId"],
+            )
         else:  # the id once
             title = markup("[b]$key_id[/b]  ", key_id=meta["KeyId"])
         self.query_one("#key-title", Static).update(title + state_markup(meta["KeyState"]))
@@ -236,16 +313,24 @@ class KeyDetailScreen(Screen):
         table = self.query_one("#fallback-grants", DataTable)
         table.clear()
         if detail.grants is None:
-            note.update(plain(detail.problems.get("grants", "Grants are not available in this "
-                                                  "engine (no ListGrants).")))
+            note.update(
+                plain(
+                    detail.problems.get(
+                        "grants", "Grants are not available in this engine (no ListGrants)."
+                    )
+                )
+            )
             return
         note.update(plain(f"{len(detail.grants)} grant(s) · read-only"))
         for grant in detail.grants:
             constraints = grant.get("Constraints") or {}
-            table.add_row(plain(grant.get("GrantId", "")[:16]), plain(grant.get("Name", "")),
-                          plain(grant.get("GranteePrincipal", "")),
-                          plain(", ".join(grant.get("Operations", []))),
-                          plain(json.dumps(constraints) if constraints else "—"))
+            table.add_row(
+                plain(grant.get("GrantId", "")[:16]),
+                plain(grant.get("Name", "")),
+                plain(grant.get("GranteePrincipal", "")),
+                plain(", ".join(grant.get("Operations", []))),
+                plain(json.dumps(constraints) if constraints else "—"),
+            )
 
     def _rotation(self, detail: KeyDetail) -> None:
         status, meta = detail.rotation, detail.metadata
@@ -257,30 +342,36 @@ class KeyDetailScreen(Screen):
             if status.get("KeyRotationEnabled"):
                 lines[0] += f", every {status.get('RotationPeriodInDays')} days"
                 lines.append(f"Next rotation: {day(status.get('NextRotationDate'))}")
-            lines.append(f"On-demand rotations: {status.get('OnDemandRotationCount', 0)} of "
-                         f"{status.get('OnDemandRotationLimit', '?')}")
+            lines.append(
+                f"On-demand rotations: {status.get('OnDemandRotationCount', 0)} of "
+                f"{status.get('OnDemandRotationLimit', '?')}"
+            )
             lines.append(f"Current key material: {meta.get('CurrentKeyMaterialId') or '—'}")
             summary = markup("\n".join(lines))
         self.query_one("#rotation-summary", Static).update(summary)
         table = self.query_one("#rotations-table", DataTable)
         table.clear()
         for entry in reversed(detail.rotations):
-            table.add_row(plain(entry.get("KeyMaterialId", "")[:24] + "…"),
-                          plain(entry.get("KeyMaterialState", "")),
-                          plain(entry.get("RotationType", "ORIGINAL")),
-                          plain(date(entry.get("RotationDate") or entry.get("CreationDate"))))
+            table.add_row(
+                plain(entry.get("KeyMaterialId", "")[:24] + "…"),
+                plain(entry.get("KeyMaterialState", "")),
+                plain(entry.get("RotationType", "ORIGINAL")),
+                plain(date(entry.get("RotationDate") or entry.get("CreationDate"))),
+            )
 
     def _aliases(self, detail: KeyDetail) -> None:
         description = detail.metadata.get("Description") or "(none)"
         self.query_one("#description", Static).update(
-            markup("Description: $text", text=description))
+            markup("Description: $text", text=description)
+        )
         table = self.query_one("#aliases-table", DataTable)
         table.clear()
         for alias in detail.aliases:
             table.add_row("alias", plain(alias["AliasName"]), "", key=f"alias:{alias['AliasName']}")
         for tag in detail.tags:
-            table.add_row("tag", plain(tag["TagKey"]), plain(tag["TagValue"]),
-                          key=f"tag:{tag['TagKey']}")
+            table.add_row(
+                "tag", plain(tag["TagKey"]), plain(tag["TagValue"]), key=f"tag:{tag['TagKey']}"
+            )
 
     # -- what applies -----------------------------------------------------------------
     @on(TabbedContent.TabActivated)
@@ -360,23 +451,32 @@ class KeyDetailScreen(Screen):
 
     def action_test_encrypt(self) -> None:
         key = self._key()
-        self.app.perform("Encrypt/Decrypt", lambda call: test_encrypt(call, key),
-                         then=lambda text: self.notify(text, title="Test encrypt", markup=False))
+        self.app.perform(
+            "Encrypt/Decrypt",
+            lambda call: test_encrypt(call, key),
+            then=lambda text: self.notify(text, title="Test encrypt", markup=False),
+        )
 
     def action_toggle_rotation(self) -> None:
         from kmstui.ui.dialogs.confirm import ConfirmScreen
 
         key = self._key()
         if self.detail and self.detail.rotation.get("KeyRotationEnabled"):
+
             def confirmed(yes: bool | None) -> None:
                 if yes:
-                    self.app.submit("DisableKeyRotation", {"KeyId": key},
-                                    success="Automatic rotation off")
+                    self.app.submit(
+                        "DisableKeyRotation", {"KeyId": key}, success="Automatic rotation off"
+                    )
 
-            self.app.push_screen(ConfirmScreen("Turn automatic rotation off?",
-                                               "Existing key material is kept; no new "
-                                               "material is added on a schedule.",
-                                               confirm="Turn off"), confirmed)
+            self.app.push_screen(
+                ConfirmScreen(
+                    "Turn automatic rotation off?",
+                    "Existing key material is kept; no new material is added on a schedule.",
+                    confirm="Turn off",
+                ),
+                confirmed,
+            )
         else:
             self.action_rotation_period()
 
@@ -388,14 +488,22 @@ class KeyDetailScreen(Screen):
 
         def chosen(text: str | None) -> None:
             if text:
-                self.app.submit("EnableKeyRotation",
-                                {"KeyId": key, "RotationPeriodInDays": int(text)},
-                                success=f"Automatic rotation every {int(text)} days")
+                self.app.submit(
+                    "EnableKeyRotation",
+                    {"KeyId": key, "RotationPeriodInDays": int(text)},
+                    success=f"Automatic rotation every {int(text)} days",
+                )
 
-        self.app.push_screen(PromptScreen("Automatic rotation",
-                                          f"Rotation period in days ({ROTATION_MIN}–"
-                                          f"{ROTATION_MAX})", str(current), period_problem,
-                                          confirm="Enable"), chosen)
+        self.app.push_screen(
+            PromptScreen(
+                "Automatic rotation",
+                f"Rotation period in days ({ROTATION_MIN}–{ROTATION_MAX})",
+                str(current),
+                period_problem,
+                confirm="Enable",
+            ),
+            chosen,
+        )
 
     def action_rotate_now(self) -> None:
         from kmstui.ui.dialogs.confirm import ConfirmScreen
@@ -406,14 +514,20 @@ class KeyDetailScreen(Screen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.app.submit("RotateKeyOnDemand", {"KeyId": key},
-                                success="New key material is current")
+                self.app.submit(
+                    "RotateKeyOnDemand", {"KeyId": key}, success="New key material is current"
+                )
 
-        self.app.push_screen(ConfirmScreen(
-            "Rotate now?",
-            f"New key material becomes current; older material keeps decrypting. "
-            f"This uses one of the key's on-demand rotations ({count} of {limit} used).",
-            confirm="Rotate", destructive=False), confirmed)
+        self.app.push_screen(
+            ConfirmScreen(
+                "Rotate now?",
+                f"New key material becomes current; older material keeps decrypting. "
+                f"This uses one of the key's on-demand rotations ({count} of {limit} used).",
+                confirm="Rotate",
+                destructive=False,
+            ),
+            confirmed,
+        )
 
     def action_add_alias(self) -> None:
         from kmstui.ui.dialogs.prompt import PromptScreen
@@ -424,12 +538,22 @@ class KeyDetailScreen(Screen):
             if text:
                 name = text.strip()
                 name = name if name.startswith("alias/") else f"alias/{name}"
-                self.app.submit("CreateAlias", {"AliasName": name, "TargetKeyId": key},
-                                success=f"Alias {name} added")
+                self.app.submit(
+                    "CreateAlias",
+                    {"AliasName": name, "TargetKeyId": key},
+                    success=f"Alias {name} added",
+                )
 
-        self.app.push_screen(PromptScreen("Add alias", "Alias name", "alias/",
-                                          lambda t: None if t.strip() not in ("", "alias/")
-                                          else "Enter an alias name.", confirm="Add"), chosen)
+        self.app.push_screen(
+            PromptScreen(
+                "Add alias",
+                "Alias name",
+                "alias/",
+                lambda t: None if t.strip() not in ("", "alias/") else "Enter an alias name.",
+                confirm="Add",
+            ),
+            chosen,
+        )
 
     def action_add_tag(self) -> None:
         from kmstui.ui.dialogs.prompt import PromptScreen
@@ -445,11 +569,14 @@ class KeyDetailScreen(Screen):
 
         def chosen(text: str | None) -> None:
             if text:
-                self.app.submit("TagResource", {"KeyId": key, "Tags": parse_tags(text)},
-                                success="Tags added")
+                self.app.submit(
+                    "TagResource", {"KeyId": key, "Tags": parse_tags(text)}, success="Tags added"
+                )
 
-        self.app.push_screen(PromptScreen("Add tags", "key=value (several: a=1, b=2)", "",
-                                          problem, confirm="Add"), chosen)
+        self.app.push_screen(
+            PromptScreen("Add tags", "key=value (several: a=1, b=2)", "", problem, confirm="Add"),
+            chosen,
+        )
 
     def action_remove_selected(self) -> None:
         from kmstui.ui.dialogs.confirm import ConfirmScreen
@@ -468,8 +595,10 @@ class KeyDetailScreen(Screen):
             if yes:
                 self.app.submit(operation, params, success=f"Removed {kind} {name}")
 
-        self.app.push_screen(ConfirmScreen(f"Remove {kind} {name}?",
-                                           f"{operation} {name}", confirm="Remove"), confirmed)
+        self.app.push_screen(
+            ConfirmScreen(f"Remove {kind} {name}?", f"{operation} {name}", confirm="Remove"),
+            confirmed,
+        )
 
     def action_edit_description(self) -> None:
         from kmstui.ui.dialogs.prompt import PromptScreen
@@ -479,8 +608,12 @@ class KeyDetailScreen(Screen):
 
         def chosen(text: str | None) -> None:
             if text is not None:
-                self.app.submit("UpdateKeyDescription", {"KeyId": key, "Description": text},
-                                success="Description updated")
+                self.app.submit(
+                    "UpdateKeyDescription",
+                    {"KeyId": key, "Description": text},
+                    success="Description updated",
+                )
 
-        self.app.push_screen(PromptScreen("Edit description", "Description", current,
-                                          confirm="Save"), chosen)
+        self.app.push_screen(
+            PromptScreen("Edit description", "Description", current, confirm="Save"), chosen
+        )

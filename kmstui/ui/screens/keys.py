@@ -14,8 +14,15 @@ from kmstui.ui.format import date, plain, state_text
 from kmstui.ui.models import KeyRow, create_key, list_key_rows
 from kmstui.ui.screens.base import ConsoleScreen
 
-COLUMNS = [("alias", "Alias"), ("id", "Key ID"), ("state", "State"), ("spec", "Spec"),
-           ("rotation", "Rotation"), ("description", "Description"), ("created", "Created")]
+COLUMNS = [
+    ("alias", "Alias"),
+    ("id", "Key ID"),
+    ("state", "State"),
+    ("spec", "Spec"),
+    ("rotation", "Rotation"),
+    ("description", "Description"),
+    ("created", "Created"),
+]
 NARROW = ("alias", "id", "state", "rotation", "description")
 MEDIUM = ("alias", "id", "state", "rotation", "description", "created")
 MEDIUM_FROM, WIDE_FROM, FULL_ID_FROM = 100, 140, 150
@@ -32,21 +39,30 @@ class KeysScreen(ConsoleScreen):
     AUTO_FOCUS = "#keys"
     BINDINGS = bindings(
         # Priority, or the table's own Enter (select) would hide it from the footer.
-        Action("key.open", "enter", "open_key", "Open", "Show the key's details",
-               priority=True),
+        Action("key.open", "enter", "open_key", "Open", "Show the key's details", priority=True),
         Action("key.create", "n", "create_key", "New", "Create a key (CreateKey)"),
         Action("key.enable", "e", "enable_key", "Enable", "Enable the key (EnableKey)"),
         Action("key.disable", "d", "disable_key", "Disable", "Disable the key (DisableKey)"),
-        Action("key.schedule-deletion", "x", "schedule_deletion", "Delete…",
-               "Schedule the key's deletion in 7–30 days (ScheduleKeyDeletion)"),
-        Action("key.cancel-deletion", "u", "cancel_deletion", "Undelete",
-               "Cancel the scheduled deletion (CancelKeyDeletion)"),
-        Action("keys.filter", "slash", "filter", "Filter", "Show only matching keys",
-               key_display="/"),
+        Action(
+            "key.schedule-deletion",
+            "x",
+            "schedule_deletion",
+            "Delete…",
+            "Schedule the key's deletion in 7–30 days (ScheduleKeyDeletion)",
+        ),
+        Action(
+            "key.cancel-deletion",
+            "u",
+            "cancel_deletion",
+            "Undelete",
+            "Cancel the scheduled deletion (CancelKeyDeletion)",
+        ),
+        Action(
+            "keys.filter", "slash", "filter", "Filter", "Show only matching keys", key_display="/"
+        ),
         Action("keys.sort", "s", "sort", "Sort", "Sort by the next column (or click a header)"),
         Action("key.copy-arn", "y", "copy_arn", "Copy ARN", "Copy the key ARN", show=False),
-        Action("keys.refresh", "ctrl+r", "refresh", "Refresh", "Read the keys again",
-               show=False),
+        Action("keys.refresh", "ctrl+r", "refresh", "Refresh", "Read the keys again", show=False),
     )
 
     def __init__(self) -> None:
@@ -94,10 +110,13 @@ class KeysScreen(ConsoleScreen):
 
     def _visible_rows(self) -> list[KeyRow]:
         needle = self.filter_text.lower()
-        rows = [r for r in self.rows if not needle or needle in " ".join(
-            [r.alias, r.key_id, r.state, r.description, r.spec]).lower()]
-        return sorted(rows, key=lambda r: r.sort_value(self.sort_column),
-                      reverse=self.sort_reverse)
+        rows = [
+            r
+            for r in self.rows
+            if not needle
+            or needle in " ".join([r.alias, r.key_id, r.state, r.description, r.spec]).lower()
+        ]
+        return sorted(rows, key=lambda r: r.sort_value(self.sort_column), reverse=self.sort_reverse)
 
     def _show(self, problem: str | None = None) -> None:
         table = self.query_one("#keys", DataTable)
@@ -122,8 +141,11 @@ class KeysScreen(ConsoleScreen):
                 "state": state_text(row.state),
                 "spec": plain(row.spec),
                 "rotation": plain(row.rotation),
-                "description": plain(row.description if len(row.description) <= room
-                                     else row.description[: room - 1] + "…"),
+                "description": plain(
+                    row.description
+                    if len(row.description) <= room
+                    else row.description[: room - 1] + "…"
+                ),
                 "created": plain(date(row.created)),
             }
             table.add_row(*(cells[c] for c in columns), key=row.key_id)
@@ -131,15 +153,15 @@ class KeysScreen(ConsoleScreen):
             table.move_cursor(row=table.get_row_index(selected.key_id), animate=False)
         direction = "▼" if self.sort_reverse else "▲"
         sort_title = dict(COLUMNS)[self.sort_column]
-        status = problem or (f"{len(rows)} of {len(self.rows)} keys · sorted by {sort_title} "
-                             f"{direction}")
+        status = problem or (
+            f"{len(rows)} of {len(self.rows)} keys · sorted by {sort_title} {direction}"
+        )
         if self.filter_text:
             status += f" · filter “{self.filter_text}”"
         self.query_one("#status", Static).update(plain(status))
         self.refresh_bindings()
 
-    def _description_room(self, rows: list[KeyRow], columns: tuple[str, ...],
-                          full_id: bool) -> int:
+    def _description_room(self, rows: list[KeyRow], columns: tuple[str, ...], full_id: bool) -> int:
         """How many cells the description may take so the table needs no sideways
         scrolling."""
         width = self.size.width or self.app.size.width
@@ -147,11 +169,14 @@ class KeysScreen(ConsoleScreen):
         for column in columns:
             if column == "description":
                 continue
-            cells = {"alias": [r.alias or "—" for r in rows],
-                     "id": [r.key_id if full_id else r.key_id[:9] for r in rows],
-                     "state": [r.state for r in rows], "spec": [r.spec for r in rows],
-                     "rotation": [r.rotation for r in rows],
-                     "created": ["2000-01-01 00:00"]}[column]
+            cells = {
+                "alias": [r.alias or "—" for r in rows],
+                "id": [r.key_id if full_id else r.key_id[:9] for r in rows],
+                "state": [r.state for r in rows],
+                "spec": [r.spec for r in rows],
+                "rotation": [r.rotation for r in rows],
+                "created": ["2000-01-01 00:00"],
+            }[column]
             title = dict(COLUMNS)[column]
             used += max([len(title), *map(len, cells)]) + 2
         return max(12, width - used - 2)
@@ -257,16 +282,18 @@ class KeysScreen(ConsoleScreen):
 
         def created(new) -> None:
             if new is not None:
-                self.app.perform("CreateKey", lambda call: create_key(call, new),
-                                 success="Key created")
+                self.app.perform(
+                    "CreateKey", lambda call: create_key(call, new), success="Key created"
+                )
 
         self.app.push_screen(CreateKeyScreen(), created)
 
     def action_enable_key(self) -> None:
         row = self.selected_row()
         if row is not None:
-            self.app.submit("EnableKey", {"KeyId": row.key_id},
-                            success=f"Enabled {self._label(row)}")
+            self.app.submit(
+                "EnableKey", {"KeyId": row.key_id}, success=f"Enabled {self._label(row)}"
+            )
 
     def action_disable_key(self) -> None:
         row = self.selected_row()
@@ -276,14 +303,20 @@ class KeysScreen(ConsoleScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.app.submit("DisableKey", {"KeyId": row.key_id},
-                                success=f"Disabled {self._label(row)}")
+                self.app.submit(
+                    "DisableKey", {"KeyId": row.key_id}, success=f"Disabled {self._label(row)}"
+                )
 
-        self.app.push_screen(ConfirmScreen(
-            f"Disable {self._label(row)}?",
-            "Encrypt, Decrypt and data key requests with this key will fail with "
-            "DisabledException until it is enabled again. Attached volumes keep working; "
-            "the next attach fails.", confirm="Disable"), confirmed)
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Disable {self._label(row)}?",
+                "Encrypt, Decrypt and data key requests with this key will fail with "
+                "DisabledException until it is enabled again. Attached volumes keep working; "
+                "the next attach fails.",
+                confirm="Disable",
+            ),
+            confirmed,
+        )
 
     def action_schedule_deletion(self) -> None:
         row = self.selected_row()
@@ -293,14 +326,19 @@ class KeysScreen(ConsoleScreen):
 
         def chosen(days: str | None) -> None:
             if days:
-                self.app.submit("ScheduleKeyDeletion",
-                                {"KeyId": row.key_id, "PendingWindowInDays": int(days)},
-                                success=f"Deletion of {self._label(row)} scheduled")
+                self.app.submit(
+                    "ScheduleKeyDeletion",
+                    {"KeyId": row.key_id, "PendingWindowInDays": int(days)},
+                    success=f"Deletion of {self._label(row)} scheduled",
+                )
 
         self.app.push_screen(ScheduleDeletionScreen(self._label(row)), chosen)
 
     def action_cancel_deletion(self) -> None:
         row = self.selected_row()
         if row is not None:
-            self.app.submit("CancelKeyDeletion", {"KeyId": row.key_id},
-                            success=f"Deletion of {self._label(row)} cancelled (key is Disabled)")
+            self.app.submit(
+                "CancelKeyDeletion",
+                {"KeyId": row.key_id},
+                success=f"Deletion of {self._label(row)} cancelled (key is Disabled)",
+            )

@@ -97,20 +97,55 @@ def policy_name_problem(text: str, taken: set[str]) -> str | None:
 class PrincipalsScreen(ConsoleScreen):
     SECTION = "principals"
     BINDINGS = bindings(
-        Action("principal.act-as", "s", "act_as", "Act as this",
-               "Make requests as the selected principal"),
-        Action("policy.edit", "p", "edit_policy", "Edit policy",
-               "Edit the selected inline policy; saves with PutUserPolicy/PutRolePolicy"),
-        Action("policy.add", "n", "add_policy", "New policy",
-               "Add an inline policy to this user or role (asks for its name)"),
-        Action("policy.delete", "x", "delete_policy", "Delete policy",
-               "DeleteUserPolicy/DeleteRolePolicy for the selected policy (asks first)"),
-        Action("access-key.create", "k", "create_access_key", "New access key",
-               "CreateAccessKey for this user (the secret is shown once)"),
-        Action("access-key.toggle", "v", "toggle_access_key", "(De)activate",
-               "UpdateAccessKey: Active ⇄ Inactive"),
-        Action("access-key.delete", "x", "delete_access_key", "Delete key",
-               "DeleteAccessKey for the selected access key (asks first)"),
+        Action(
+            "principal.act-as",
+            "s",
+            "act_as",
+            "Act as this",
+            "Make requests as the selected principal",
+        ),
+        Action(
+            "policy.edit",
+            "p",
+            "edit_policy",
+            "Edit policy",
+            "Edit the selected inline policy; saves with PutUserPolicy/PutRolePolicy",
+        ),
+        Action(
+            "policy.add",
+            "n",
+            "add_policy",
+            "New policy",
+            "Add an inline policy to this user or role (asks for its name)",
+        ),
+        Action(
+            "policy.delete",
+            "x",
+            "delete_policy",
+            "Delete policy",
+            "DeleteUserPolicy/DeleteRolePolicy for the selected policy (asks first)",
+        ),
+        Action(
+            "access-key.create",
+            "k",
+            "create_access_key",
+            "New access key",
+            "CreateAccessKey for this user (the secret is shown once)",
+        ),
+        Action(
+            "access-key.toggle",
+            "v",
+            "toggle_access_key",
+            "(De)activate",
+            "UpdateAccessKey: Active ⇄ Inactive",
+        ),
+        Action(
+            "access-key.delete",
+            "x",
+            "delete_access_key",
+            "Delete key",
+            "DeleteAccessKey for the selected access key (asks first)",
+        ),
         Action("principals.refresh", "ctrl+r", "refresh", "Refresh", "Read again", show=False),
     )
 
@@ -126,16 +161,14 @@ class PrincipalsScreen(ConsoleScreen):
             with Vertical(id="principal-side"):
                 yield Label("Access keys", classes="heading", id="access-keys-heading")
                 yield DataTable(id="access-keys", cursor_type="row")
-                yield Label("Inline identity policies", classes="heading",
-                            id="policies-heading")
+                yield Label("Inline identity policies", classes="heading", id="policies-heading")
                 yield DataTable(id="policy-names", cursor_type="row")
                 with VerticalScroll(id="policies-scroll"):
                     yield Static("", id="policies", classes="code")
 
     def on_mount(self) -> None:
         self.query_one("#principals", DataTable).add_columns("Account", "Type", "Name")
-        self.query_one("#access-keys", DataTable).add_columns("Access key id", "Status",
-                                                              "Created")
+        self.query_one("#access-keys", DataTable).add_columns("Access key id", "Status", "Created")
         self.query_one("#policy-names", DataTable).add_columns("Policy", "Statements")
 
     def reload(self) -> None:
@@ -143,7 +176,8 @@ class PrincipalsScreen(ConsoleScreen):
             self.query_one("#principals-note", Static).update(
                 "IAM not available: this engine has no IAM service yet, so users, roles, "
                 "identity policies and access keys cannot be listed. You can still act as "
-                "the sample principals (A).")
+                "the sample principals (A)."
+            )
             self._fill([from_arn(p.arn) for p in principal_choices(self.app.engine)])
             return
         self._load()
@@ -167,8 +201,12 @@ class PrincipalsScreen(ConsoleScreen):
         if message.problem:
             note.update(plain(f"✕ {message.problem}"))
         else:
-            note.update(plain(f"{len(message.principals or [])} principal(s) · acting as "
-                              f"{short_arn(self.app.acting_as.principal)}"))
+            note.update(
+                plain(
+                    f"{len(message.principals or [])} principal(s) · acting as "
+                    f"{short_arn(self.app.acting_as.principal)}"
+                )
+            )
         self._fill(message.principals or [])
 
     def _fill(self, principals: list[Principal]) -> None:
@@ -213,15 +251,22 @@ class PrincipalsScreen(ConsoleScreen):
         for widget in (self.query_one("#access-keys-heading"), self.query_one("#access-keys")):
             widget.display = user  # roles and the root user have no access keys here
         self.query_one("#access-keys-heading", Label).update(
-            f"Access keys ({len(detail.access_keys)})" if detail.access_keys
-            else "Access keys (none; k creates one)")
+            f"Access keys ({len(detail.access_keys)})"
+            if detail.access_keys
+            else "Access keys (none; k creates one)"
+        )
         self.query_one("#policies-heading", Label).update(
-            f"Inline identity policies ({len(detail.policies)})")
+            f"Inline identity policies ({len(detail.policies)})"
+        )
         keys = self.query_one("#access-keys", DataTable)
         keys.clear()
         for key in detail.access_keys:
-            keys.add_row(plain(key.get("AccessKeyId", "")), plain(key.get("Status", "")),
-                         plain(date(key.get("CreateDate"))), key=key.get("AccessKeyId"))
+            keys.add_row(
+                plain(key.get("AccessKeyId", "")),
+                plain(key.get("Status", "")),
+                plain(date(key.get("CreateDate"))),
+                key=key.get("AccessKeyId"),
+            )
         names = self.query_one("#policy-names", DataTable)
         selected = self.selected_policy()
         names.clear()
@@ -274,9 +319,14 @@ class PrincipalsScreen(ConsoleScreen):
         principal = self.selected()
         if action == "act_as":
             return principal is not None
-        editable = (principal is not None and principal.kind in ("user", "role")
-                    and iam_available(self.app.engine) and self.detail is not None
-                    and self.detail.principal == principal and not self.detail.problem)
+        editable = (
+            principal is not None
+            and principal.kind in ("user", "role")
+            and iam_available(self.app.engine)
+            and self.detail is not None
+            and self.detail.principal == principal
+            and not self.detail.problem
+        )
         policies_focused = self.focused is self.query_one("#policy-names")
         if action == "add_policy":
             return editable
@@ -316,10 +366,16 @@ class PrincipalsScreen(ConsoleScreen):
             if name:
                 self._open_policy(name.strip(), None)
 
-        self.app.push_screen(PromptScreen(
-            f"New inline policy for {self.detail.principal.kind}/{self.detail.principal.name}",
-            "Policy name", "", lambda text: policy_name_problem(text, taken),
-            confirm="Edit"), chosen)
+        self.app.push_screen(
+            PromptScreen(
+                f"New inline policy for {self.detail.principal.kind}/{self.detail.principal.name}",
+                "Policy name",
+                "",
+                lambda text: policy_name_problem(text, taken),
+                confirm="Edit",
+            ),
+            chosen,
+        )
 
     def action_delete_policy(self) -> None:
         name = self.selected_policy()
@@ -332,14 +388,21 @@ class PrincipalsScreen(ConsoleScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.app.submit(f"Delete{noun}Policy",
-                                {f"{noun}Name": principal.name, "PolicyName": name},
-                                success=f"Deleted policy {name}")
+                self.app.submit(
+                    f"Delete{noun}Policy",
+                    {f"{noun}Name": principal.name, "PolicyName": name},
+                    success=f"Deleted policy {name}",
+                )
 
-        self.app.push_screen(ConfirmScreen(
-            f"Delete policy {name}?",
-            f"Delete{noun}Policy removes it from {principal.kind}/{principal.name}; what it "
-            "allowed is denied from the next request.", confirm="Delete"), confirmed)
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Delete policy {name}?",
+                f"Delete{noun}Policy removes it from {principal.kind}/{principal.name}; what it "
+                "allowed is denied from the next request.",
+                confirm="Delete",
+            ),
+            confirmed,
+        )
 
     def action_act_as(self) -> None:
         principal = self.selected()
@@ -354,8 +417,11 @@ class PrincipalsScreen(ConsoleScreen):
 
         def show(result: dict) -> None:
             key = result.get("AccessKey", {})
-            self.app.push_screen(SecretScreen(principal.name, key.get("AccessKeyId", ""),
-                                              key.get("SecretAccessKey", "")))
+            self.app.push_screen(
+                SecretScreen(
+                    principal.name, key.get("AccessKeyId", ""), key.get("SecretAccessKey", "")
+                )
+            )
 
         self.app.submit("CreateAccessKey", {"UserName": principal.name}, then=show)
 
@@ -363,11 +429,16 @@ class PrincipalsScreen(ConsoleScreen):
         principal, key_id = self.selected(), self._selected_access_key()
         if principal is None or key_id is None or self.detail is None:
             return
-        status = next((k.get("Status") for k in self.detail.access_keys
-                       if k.get("AccessKeyId") == key_id), "Active")
+        status = next(
+            (k.get("Status") for k in self.detail.access_keys if k.get("AccessKeyId") == key_id),
+            "Active",
+        )
         new = "Inactive" if status == "Active" else "Active"
-        self.app.submit("UpdateAccessKey", {"UserName": principal.name, "AccessKeyId": key_id,
-                                            "Status": new}, success=f"{key_id} is {new}")
+        self.app.submit(
+            "UpdateAccessKey",
+            {"UserName": principal.name, "AccessKeyId": key_id, "Status": new},
+            success=f"{key_id} is {new}",
+        )
 
     def action_delete_access_key(self) -> None:
         principal, key_id = self.selected(), self._selected_access_key()
@@ -377,10 +448,17 @@ class PrincipalsScreen(ConsoleScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.app.submit("DeleteAccessKey", {"UserName": principal.name,
-                                                    "AccessKeyId": key_id},
-                                success=f"Deleted {key_id}")
+                self.app.submit(
+                    "DeleteAccessKey",
+                    {"UserName": principal.name, "AccessKeyId": key_id},
+                    success=f"Deleted {key_id}",
+                )
 
-        self.app.push_screen(ConfirmScreen(f"Delete access key {key_id}?",
-                                           "Requests signed with it will fail. This cannot "
-                                           "be undone.", confirm="Delete"), confirmed)
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Delete access key {key_id}?",
+                "Requests signed with it will fail. This cannot be undone.",
+                confirm="Delete",
+            ),
+            confirmed,
+        )

@@ -19,8 +19,13 @@ REFRESH_HZ = 5
 class EventTable(DataTable):
     """Newest first. ``select`` picks which records to show from the recent ring."""
 
-    def __init__(self, engine, select: Callable[[list[dict]], list[dict]] | None = None,
-                 limit: int = 500, **kwargs):
+    def __init__(
+        self,
+        engine,
+        select: Callable[[list[dict]], list[dict]] | None = None,
+        limit: int = 500,
+        **kwargs,
+    ):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
         self.engine = engine
         self.select = select
@@ -65,12 +70,14 @@ class EventTable(DataTable):
             return
         self._seen = published
         recent = list(self._decoded())
-        records = self.select(recent) if self.select else list(reversed(recent[-self.limit:]))
+        records = self.select(recent) if self.select else list(reversed(recent[-self.limit :]))
         self.clear()
         for record in records[: self.limit]:
             decided = decided_by_text(record.get("decision"))  # as the Monitor writes it
-            self.add_row(record.get("eventTime", "")[5:16].replace("T", " "),
-                         plain(record.get("eventName", "")),
-                         plain(short_principal(principal_of(record))),
-                         plain(event_outcome(record)),
-                         plain(decided))
+            self.add_row(
+                record.get("eventTime", "")[5:16].replace("T", " "),
+                plain(record.get("eventName", "")),
+                plain(short_principal(principal_of(record))),
+                plain(event_outcome(record)),
+                plain(decided),
+            )

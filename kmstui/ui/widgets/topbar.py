@@ -48,8 +48,9 @@ class Serving(Static):
 
 class EngineDate(Static):
     def on_mount(self) -> None:
-        self.watch(self.app, "clock_text",
-                   lambda text: self.update(f"engine time {text}" if text else ""))
+        self.watch(
+            self.app, "clock_text", lambda text: self.update(f"engine time {text}" if text else "")
+        )
 
 
 class TopBar(Horizontal):
