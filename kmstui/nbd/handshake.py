@@ -19,6 +19,7 @@ class Negotiated:
     export: Export
     device: object
     structured_replies: bool
+    block_status: bool = False  # base:allocation was chosen for this export
 
 
 async def negotiate(
@@ -36,6 +37,7 @@ async def negotiate(
         raise p.ProtocolError(f"unsupported client flags {client_flags:#x}")
     no_zeroes = bool(client_flags & p.CLIENT_FLAG_NO_ZEROES)
     structured = False
+    allocation_for: str | None = None  # the export base:allocation was set for
 
     def reply(option: int, kind: int, data: bytes = b"") -> None:
         writer.write(p.option_reply(option, kind, data))
@@ -109,13 +111,41 @@ async def negotiate(
             reply(option, p.REP_ACK)
             if option == p.OPT_GO:
                 await writer.drain()
-                return Negotiated(export, device, structured_replies=structured)
+                return Negotiated(
+                    export,
+                    device,
+                    structured_replies=structured,
+                    block_status=allocation_for == export.name,
+                )
 
         elif option == p.OPT_STRUCTURED_REPLY:
             if length:
                 refuse(option, p.REP_ERR_INVALID, "NBD_OPT_STRUCTURED_REPLY takes no data")
             else:
                 structured = True
+                reply(option, p.REP_ACK)
+
+        elif option in (p.OPT_LIST_META_CONTEXT, p.OPT_SET_META_CONTEXT):
+            request = _parse_meta_request(data)
+            if request is None:
+                refuse(option, p.REP_ERR_INVALID, "malformed meta context request")
+            elif option == p.OPT_SET_META_CONTEXT and not structured:
+                refuse(option, p.REP_ERR_INVALID, "negotiate structured replies first")
+            elif (export := exports.find(request[0])) is None:
+                refuse(option, p.REP_ERR_UNKNOWN, f"no export named {request[0]!r}")
+            else:
+                queries = request[1]
+                chosen = _base_allocation_matches(
+                    queries, listing=option == p.OPT_LIST_META_CONTEXT
+                )
+                if chosen:
+                    reply(
+                        option,
+                        p.REP_META_CONTEXT,
+                        p.meta_context(p.BASE_ALLOCATION_ID, p.BASE_ALLOCATION),
+                    )
+                if option == p.OPT_SET_META_CONTEXT:
+                    allocation_for = export.name if chosen else None
                 reply(option, p.REP_ACK)
 
         elif option == p.OPT_STARTTLS:
@@ -139,3 +169,35 @@ def _parse_info_request(data: bytes) -> tuple[str, set[int]] | None:
     if len(rest) != 2 * count:
         return None
     return name, set(struct.unpack(f">{count}H", rest))
+
+
+def _parse_meta_request(data: bytes) -> tuple[str, list[str]] | None:
+    """(export name, queries) of a LIST/SET_META_CONTEXT, or None if malformed."""
+    try:
+        (name_length,) = struct.unpack_from(">I", data, 0)
+        if name_length > p.MAX_EXPORT_NAME:
+            return None
+        name = data[4 : 4 + name_length].decode("utf-8")
+        position = 4 + name_length
+        (count,) = struct.unpack_from(">I", data, position)
+        position += 4
+        queries = []
+        for _ in range(count):
+            (length,) = struct.unpack_from(">I", data, position)
+            position += 4
+            query = data[position : position + length]
+            if len(query) != length:
+                return None
+            queries.append(query.decode("utf-8"))
+            position += length
+    except (struct.error, UnicodeDecodeError):
+        return None
+    return (name, queries) if position == len(data) else None
+
+
+def _base_allocation_matches(queries: list[str], *, listing: bool) -> bool:
+    """Whether the queries name base:allocation: exactly, or (when listing) by its
+    namespace "base:" or with no query at all."""
+    if listing and not queries:
+        return True
+    return any(q == p.BASE_ALLOCATION or (listing and q == "base:") for q in queries)

@@ -36,6 +36,7 @@ OPT_EXTENDED_HEADERS = 11
 REP_ACK = 1
 REP_SERVER = 2
 REP_INFO = 3
+REP_META_CONTEXT = 4
 _REP_ERROR = 1 << 31
 REP_ERR_UNSUP = _REP_ERROR | 1
 REP_ERR_POLICY = _REP_ERROR | 2
@@ -87,11 +88,19 @@ COMMAND_NAMES = {
 CMD_FLAG_FUA = 1 << 0
 CMD_FLAG_NO_HOLE = 1 << 1
 CMD_FLAG_DF = 1 << 2
+CMD_FLAG_REQ_ONE = 1 << 3
 
 REPLY_FLAG_DONE = 1 << 0
 REPLY_TYPE_NONE = 0
 REPLY_TYPE_OFFSET_DATA = 1
+REPLY_TYPE_BLOCK_STATUS = 5
 REPLY_TYPE_ERROR = (1 << 15) | 1
+
+# The one metadata context served: which ranges are holes (and so read as zeros).
+BASE_ALLOCATION = "base:allocation"
+BASE_ALLOCATION_ID = 1
+STATE_HOLE = 1 << 0
+STATE_ZERO = 1 << 1
 
 # Errors, by their Linux errno values as the protocol requires.
 EPERM = 1
@@ -161,6 +170,18 @@ def server_entry(name: str) -> bytes:
     """An NBD_REP_SERVER reply's data: the export name, length-prefixed."""
     encoded = name.encode("utf-8")
     return struct.pack(">I", len(encoded)) + encoded
+
+
+def meta_context(context_id: int, name: str) -> bytes:
+    return struct.pack(">I", context_id) + name.encode("utf-8")
+
+
+def block_status(cookie: int, context_id: int, runs: list[tuple[int, bool]]) -> bytes:
+    """A final BLOCK_STATUS chunk describing ``runs`` of ``(length, is_hole)``."""
+    payload = struct.pack(">I", context_id) + b"".join(
+        struct.pack(">II", length, STATE_HOLE | STATE_ZERO if hole else 0) for length, hole in runs
+    )
+    return structured_header(cookie, REPLY_TYPE_BLOCK_STATUS, len(payload)) + payload
 
 
 def simple_reply(cookie: int, error: int = 0) -> bytes:

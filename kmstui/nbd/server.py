@@ -137,6 +137,7 @@ class NbdServer:
                 negotiated.device,
                 read_only=negotiated.export.read_only,
                 structured=negotiated.structured_replies,
+                block_status=negotiated.block_status,
                 run_blocking=self._run_blocking,
             )
         except Detached:

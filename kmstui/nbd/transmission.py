@@ -48,6 +48,7 @@ class Answer:
     error: int = 0
     data: bytes | None = None  # a read's data
     message: str = ""
+    runs: list[tuple[int, bool]] | None = None  # a block status: (length, is_hole)
 
 
 class ByteBudget:
@@ -78,6 +79,7 @@ async def transmit(
     *,
     read_only: bool,
     structured: bool,
+    block_status: bool = False,
     run_blocking: Callable[..., Awaitable[Any]],
 ) -> None:
     """Serve requests on ``device`` until the client disconnects, breaks the protocol,
@@ -97,7 +99,7 @@ async def transmit(
                     last = True
                     break
                 batch.append(item)
-            answers = await run_blocking(execute, device, batch, read_only)
+            answers = await run_blocking(execute, device, batch, read_only, block_status)
             for answer in answers:
                 _send(writer, answer, structured)
             await writer.drain()
@@ -149,6 +151,8 @@ def _send(writer: asyncio.StreamWriter, answer: Answer, structured: bool) -> Non
         return
     if answer.error:
         writer.write(p.structured_error(cookie, answer.error, answer.message))
+    elif answer.runs is not None:
+        writer.write(p.block_status(cookie, p.BASE_ALLOCATION_ID, answer.runs))
     elif answer.data:
         writer.write(p.structured_data_header(cookie, request.offset, len(answer.data)))
         writer.write(answer.data)
@@ -157,9 +161,15 @@ def _send(writer: asyncio.StreamWriter, answer: Answer, structured: bool) -> Non
 
 
 # -- on the device (in a worker thread) -------------------------------------------------
-def refusal(request: p.Request, size: int, read_only: bool) -> tuple[int, str] | None:
+def refusal(
+    request: p.Request, size: int, read_only: bool, block_status: bool = False
+) -> tuple[int, str] | None:
     """The error a request gets before it reaches the device, if any."""
     command, end = request.command, request.offset + request.length
+    if command == p.CMD_BLOCK_STATUS and block_status:
+        if not request.length or end > size:
+            return p.EINVAL, f"block status of [{request.offset}, {end}) on {size} bytes"
+        return None
     if command in _WRITES or command == p.CMD_WRITE:
         if read_only:
             return p.EPERM, "the export is read-only"
@@ -177,14 +187,16 @@ def refusal(request: p.Request, size: int, read_only: bool) -> tuple[int, str] |
     return p.EINVAL, f"command {command} is not supported"
 
 
-def execute(device: Any, batch: list[Pending], read_only: bool) -> list[Answer]:
+def execute(
+    device: Any, batch: list[Pending], read_only: bool, block_status: bool = False
+) -> list[Answer]:
     """Run a batch in order: runs of reads and runs of writes each go to the device as
     one vectored call. Raises Detached when the device has closed."""
     answers: list[Answer] = []
     index = 0
     while index < len(batch):
         request = batch[index].request
-        refused = refusal(request, device.size, read_only)
+        refused = refusal(request, device.size, read_only, block_status)
         if refused is not None:
             answers.append(Answer(request, refused[0], message=refused[1]))
             index += 1
@@ -225,6 +237,9 @@ def _vectored(device, run: list[Pending]) -> list[Answer]:
 def _single(device, item: Pending) -> list[Answer]:
     request = item.request
     command = request.command
+    if command == p.CMD_BLOCK_STATUS:
+        runs = _clip32(device.allocation(request.offset, request.length))
+        return [Answer(request, runs=runs[:1] if request.flags & p.CMD_FLAG_REQ_ONE else runs)]
     if command == p.CMD_FLUSH:
         device.flush()
     elif command == p.CMD_TRIM:
@@ -239,6 +254,18 @@ def _single(device, item: Pending) -> list[Answer]:
     if command in _WRITES and request.flags & p.CMD_FLAG_FUA:
         device.flush()
     return [Answer(request)]
+
+
+def _clip32(runs: list[tuple[int, bool]]) -> list[tuple[int, bool]]:
+    """Runs no longer than a descriptor's 32-bit length field can say."""
+    limit = (1 << 32) - p.PREFERRED_BLOCK
+    out = []
+    for length, hole in runs:
+        while length > limit:
+            out.append((limit, hole))
+            length -= limit
+        out.append((length, hole))
+    return out
 
 
 def _write_zeros(device, offset: int, length: int) -> None:
