@@ -38,7 +38,7 @@ class Served:
     def __init__(self, ebs: Ebs, volume_id: str, instance_id: str, tmp_path):
         self.ebs, self.volume_id, self.instance_id = ebs, volume_id, instance_id
         self.tmp_path = tmp_path
-        self.loops = LoopThread()
+        self.loops: LoopThread | None = LoopThread()
         self.servers: list[NbdServer] = []
 
     def start(self, *, read_only: bool = False, unix: bool = False) -> NbdServer:
@@ -53,9 +53,14 @@ class Served:
         return server
 
     def close(self) -> None:
+        """Stop every server and the loop (again: nothing)."""
+        if self.loops is None:
+            return
         for server in self.servers:
             self.loops.run(server.close())
+        self.servers.clear()
         self.loops.stop()
+        self.loops = None
 
 
 @pytest.fixture
@@ -67,7 +72,8 @@ def served(make_engine, tmp_path):
     world = Served(ebs, volume_id, instance_id, tmp_path)
     yield world
     world.close()
-    ebs.engine.ec2.close()
+    if ebs.engine is not None:
+        ebs.engine.ec2.close()
 
 
 @pytest.fixture

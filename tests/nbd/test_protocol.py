@@ -207,9 +207,7 @@ def test_data_written_over_nbd_is_ciphertext_on_disk_and_survives_a_restart(serv
         assert client.write(12288, pattern, flags=p.CMD_FLAG_FUA) == 0
     backing = served.ebs.ec2.volume_path(served.volume_id)
     assert b"kmstui-nbd-plaintext-marker" not in backing.read_bytes()
-    for server_ in served.servers:
-        served.loops.run(server_.close())
-    served.servers.clear()
+    served.close()
     served.ebs.restart()
     device = served.ebs.ec2.volume_device(served.volume_id)
     assert device.read(12288, len(pattern)) == pattern

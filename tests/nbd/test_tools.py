@@ -104,3 +104,24 @@ def test_a_unix_socket_export_serves_qemu_io(tools, served):
     run("qemu-io", "-f", "raw", "-c", "write -P 0x77 0 64k", uri(server))
     device = served.ebs.ec2.volume_device(served.volume_id)
     assert device.read(0, 65536) == b"\x77" * 65536
+
+
+def test_data_written_over_nbd_verifies_with_kmstui_io_in_a_new_process(
+    tools, served, server, dirs, monkeypatch, capsys
+):
+    from kmstui.cli import main
+
+    run("qemu-io", "-f", "raw", "-c", "write -P 0xab 12288 512", uri(server))
+    run("qemu-io", "-f", "raw", "-c", "write -P 0x3c 1M 1M", uri(server))
+    served.close()  # the export ends, then the engine: the next process is a restart
+    served.ebs.engine.ec2.close()
+    served.ebs.engine.close()
+    served.ebs.engine = None
+    monkeypatch.setenv("KMSTUI_CONFIG", str(dirs[1]))
+    common = ["io", served.volume_id, "--data-dir", str(dirs[0]), "--verify-only"]
+    assert main([*common, "--pattern", "0xab", "--offset", "12288", "--size", "512"]) == 0
+    assert main([*common, "--pattern", "0x3c", "--offset", "1m", "--size", "1m"]) == 0
+    assert "all as expected" in capsys.readouterr().out
+    # One sector more on each side is not the pattern: the check sees it.
+    assert main([*common, "--pattern", "0xab", "--offset", "11776", "--size", "1536"]) == 1
+    assert "1024 bytes differ, the first at offset 11776" in capsys.readouterr().out
