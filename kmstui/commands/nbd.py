@@ -22,6 +22,18 @@ PLAINTEXT_WARNING = (
 )
 
 
+def nbd_spec(text: str) -> tuple[str, int | None]:
+    """``VOLUME_ID`` or ``VOLUME_ID=PORT``."""
+    volume_id, _, port = text.partition("=")
+    if not volume_id.startswith("vol-"):
+        raise argparse.ArgumentTypeError(f"not a volume id: {volume_id!r}")
+    if not port:
+        return volume_id, None
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port: {port!r}")
+    return volume_id, int(port)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "nbd",

@@ -11,6 +11,7 @@ import sys
 
 from kmstui import opening
 from kmstui.commands.common import CannotOpen, add_data_dir, fail
+from kmstui.commands.nbd import nbd_spec
 
 ACCOUNT_ID_HELP = (
     "account whose root user --allow-any-credentials requests are made as "
@@ -57,18 +58,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_data_dir(parser)
     parser.set_defaults(handler=run)
-
-
-def nbd_spec(text: str) -> tuple[str, int | None]:
-    """``VOLUME_ID`` or ``VOLUME_ID=PORT``."""
-    volume_id, _, port = text.partition("=")
-    if not volume_id.startswith("vol-"):
-        raise argparse.ArgumentTypeError(f"not a volume id: {volume_id!r}")
-    if not port:
-        return volume_id, None
-    if not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise argparse.ArgumentTypeError(f"not a port: {port!r}")
-    return volume_id, int(port)
 
 
 def open_serving_engine(args: argparse.Namespace):
