@@ -211,3 +211,46 @@ def test_data_written_over_nbd_is_ciphertext_on_disk_and_survives_a_restart(serv
     served.ebs.restart()
     device = served.ebs.ec2.volume_device(served.volume_id)
     assert device.read(12288, len(pattern)) == pattern
+
+
+def test_an_option_longer_than_any_real_one_ends_the_connection(server):
+    with Client(address(server)) as client:
+        client.greet()
+        client.sock.sendall(p.OPTION_HEADER.pack(p.IHAVEOPT, p.OPT_GO, 1 << 30))
+        assert client.closed_by_server()
+
+
+def test_clients_at_once_each_see_their_own_writes_and_each_others(server):
+    import threading
+
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            with Client(address(server)) as client:
+                client.connect(structured=n % 2 == 1)
+                for i in range(20):
+                    offset = (n * 100 + i) * 4096 + 7  # unaligned, its own units
+                    assert client.write(offset, bytes([n + 1]) * 4000) == 0
+                    assert client.read(offset, 4000) == bytes([n + 1]) * 4000
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    with Client(address(server)) as client:
+        client.connect()
+        for n in range(6):
+            assert client.read(n * 100 * 4096 + 7, 4000) == bytes([n + 1]) * 4000
+
+
+def test_stopping_the_instance_ends_the_export(served, server):
+    with Client(address(server)) as client:
+        client.connect()
+        assert client.write(0, b"s" * 512) == 0
+        served.ebs.call("StopInstances", {"InstanceIds": [served.instance_id]})
+        assert client.closed_by_server()
