@@ -27,6 +27,9 @@ from kmstui.nbd import protocol as p
 # of large requests, bounded so that a client cannot make the server hold more.
 IN_FLIGHT_BYTES = 4 * p.MAX_BLOCK
 MAX_BATCH = 256
+# Large requests gain nothing from sharing a device call and would wait for each other's
+# answers: a batch stops growing at this many bytes.
+MAX_BATCH_BYTES = 4 * 1024 * 1024
 _ZERO_CHUNK = 4 * 1024 * 1024
 _WRITES = (p.CMD_WRITE, p.CMD_TRIM, p.CMD_WRITE_ZEROES)
 
@@ -93,12 +96,14 @@ async def transmit(
             if first is None:
                 break
             batch, last = [first], False
-            while len(batch) < MAX_BATCH and not queue.empty():
+            held = first.request.length
+            while len(batch) < MAX_BATCH and held < MAX_BATCH_BYTES and not queue.empty():
                 item = queue.get_nowait()
                 if item is None:
                     last = True
                     break
                 batch.append(item)
+                held += item.request.length
             answers = await run_blocking(execute, device, batch, read_only, block_status)
             for answer in answers:
                 _send(writer, answer, structured)
