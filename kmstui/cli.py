@@ -11,6 +11,7 @@ import sys
 
 from kmstui import __version__
 from kmstui.commands.common import add_data_dir
+from kmstui.commands.nbd import nbd_spec
 
 # (module, name) of every subcommand, in the order --help lists them.
 COMMANDS = [
@@ -21,6 +22,7 @@ COMMANDS = [
     ("kmstui.commands.io", "io"),
     ("kmstui.commands.settings", "settings"),
     ("kmstui.commands.serve", "serve"),
+    ("kmstui.commands.nbd", "nbd"),
     ("kmstui.commands.demo", "demo"),
 ]
 
@@ -44,6 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --serve: accept any credentials as the account root "
         "(for test suites with fake keys)",
+    )
+    parser.add_argument(
+        "--nbd",
+        metavar="VOLUME_ID[=PORT]",
+        action="append",
+        default=[],
+        type=nbd_spec,
+        help="export this attached volume over NBD on loopback while the console runs "
+        "(default port 10809, the next one for each further volume); repeatable",
     )
     parser.add_argument("--readonly", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -19,7 +19,11 @@ def run(args: argparse.Namespace) -> int:
         serve = ServeOptions(
             port=args.port, allow_any_credentials=getattr(args, "allow_any_credentials", False)
         )
-    app = KmsConsole(open_engine=lambda: open_engine(args, command="kmstui console"), serve=serve)
+    app = KmsConsole(
+        open_engine=lambda: open_engine(args, command="kmstui console"),
+        serve=serve,
+        exports=tuple(getattr(args, "nbd", ())),
+    )
     try:
         app.run()
     finally:

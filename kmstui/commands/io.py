@@ -63,6 +63,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--rate-mib", type=float, default=None, metavar="N", help="cap the job at N MiB/s"
     )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="instead of a timed job: write --pattern over --offset/--size, read it back "
+        "and report the bytes that differ (exit 1 if any)",
+    )
+    parser.add_argument(
+        "--verify-only",
+        action="store_true",
+        help="like --verify without writing: check data written before, e.g. over NBD",
+    )
+    parser.add_argument(
+        "--pattern",
+        default=None,
+        help="for --verify: a byte (0xab, as qemu-io -P writes) or 'offset' (default: each "
+        "512-byte sector stamped with its offset)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     add_data_dir(parser)
     parser.set_defaults(handler=run)
@@ -124,7 +141,54 @@ def summary_text(result: dict, limit: dict | None) -> str:
     return "\n".join(lines)
 
 
+def run_verify(args: argparse.Namespace) -> int:
+    from kmstui.ebs.verify import parse_pattern, verify
+    from kmstui.ebs.workloads import parse_size
+
+    try:
+        pattern = parse_pattern(args.pattern)
+        offset = parse_size(args.offset)
+        size = parse_size(args.size) if args.size is not None else None
+    except ValueError as exc:
+        return fail(str(exc))
+    try:
+        engine = open_engine(args, command="kmstui io")
+    except CannotOpen as exc:
+        return fail(str(exc))
+    try:
+        try:
+            device = engine.ec2.volume_device(args.volume_id)
+        except AwsError as exc:
+            print_json(exc.to_json())
+            return EXIT_AWS_ERROR
+        length = device.size - offset if size is None else size
+        try:
+            result = verify(device, offset, length, pattern=pattern, write=not args.verify_only)
+        except ValueError as exc:
+            return fail(str(exc))
+        if args.json:
+            print_json({"VolumeId": args.volume_id, **result.to_json()})
+        else:
+            action = "wrote and read back" if result.written else "read back"
+            verdict = (
+                "all as expected"
+                if result.ok
+                else f"{result.mismatched_bytes} bytes differ, the first at offset "
+                f"{result.first_mismatch}"
+            )
+            sys.stdout.write(
+                f"{args.volume_id}: verify {action} {result.length} bytes at offset "
+                f"{result.offset}: {verdict}\n"
+            )
+        return EXIT_OK if result.ok else EXIT_AWS_ERROR
+    finally:
+        engine.ec2.close()
+        engine.close()
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.verify or args.verify_only:
+        return run_verify(args)
     try:
         spec = build_spec(args)
     except ValueError as exc:

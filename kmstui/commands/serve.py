@@ -11,6 +11,7 @@ import sys
 
 from kmstui import opening
 from kmstui.commands.common import CannotOpen, add_data_dir, fail
+from kmstui.commands.nbd import nbd_spec
 
 ACCOUNT_ID_HELP = (
     "account whose root user --allow-any-credentials requests are made as "
@@ -45,6 +46,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "-v",
         action="store_true",
         help="log one line per request (never bodies or signatures)",
+    )
+    parser.add_argument(
+        "--nbd",
+        metavar="VOLUME_ID[=PORT]",
+        action="append",
+        default=[],
+        type=nbd_spec,
+        help="also export this attached volume over NBD on loopback (default port 10809, "
+        "the next one for each further volume); repeatable",
     )
     add_data_dir(parser)
     parser.set_defaults(handler=run)
@@ -105,6 +115,11 @@ async def _serve(engine, args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
+    try:
+        exports = await _start_exports(engine, args.nbd)
+    except _CannotExport as exc:
+        await server.stop()
+        return fail(str(exc), 1)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -115,5 +130,40 @@ async def _serve(engine, args: argparse.Namespace) -> int:
     try:
         await stop.wait()
     finally:
+        for export in exports:
+            await export.close()
         await server.stop()
     return 0
+
+
+class _CannotExport(Exception):
+    pass
+
+
+async def _start_exports(engine, specs: list[tuple[str, int | None]]) -> list:
+    """An NBD server on loopback for each ``--nbd`` volume, started."""
+    from kmstui.nbd import DEFAULT_PORT, ExportUnavailable, NbdServer
+    from kmstui.nbd.export import volume_export
+
+    servers: list[NbdServer] = []
+    try:
+        for index, (volume_id, port) in enumerate(specs):
+            try:
+                export = await asyncio.to_thread(volume_export, engine.ec2, volume_id)
+            except ExportUnavailable as exc:
+                raise _CannotExport(f"cannot export {volume_id}: {exc}") from None
+            server = NbdServer([export], port=DEFAULT_PORT + index if port is None else port)
+            try:
+                await server.start()
+            except OSError as exc:
+                await server.close()
+                raise _CannotExport(
+                    f"cannot listen on {server.address}: {exc.strerror or exc}"
+                ) from None
+            servers.append(server)
+            print(f"kmstui: exporting {volume_id} at {server.address}", file=sys.stderr)
+    except BaseException:
+        for server in servers:
+            await server.close()
+        raise
+    return servers

@@ -57,6 +57,33 @@ def data_extents(fd: int, size: int) -> Iterator[tuple[int, int]]:
         offset = end
 
 
+def allocation(fd: int, offset: int, length: int) -> list[tuple[int, bool]]:
+    """``[offset, offset + length)`` as runs of ``(length, is_hole)``, from SEEK_DATA /
+    SEEK_HOLE (a file system that cannot tell reports one run of data). A hole reads
+    as zeros."""
+    end = offset + length
+    if not hasattr(os, "SEEK_DATA"):
+        return [(length, False)] if length else []
+    runs: list[tuple[int, bool]] = []
+    position = offset
+    while position < end:
+        try:
+            data = min(end, os.lseek(fd, position, os.SEEK_DATA))
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:  # ENXIO: nothing but a hole from here on
+                runs.append((end - position, False))
+                break
+            data = end
+        if data > position:
+            runs.append((data - position, True))
+            position = data
+            continue
+        hole = min(end, os.lseek(fd, position, os.SEEK_HOLE))
+        runs.append((hole - position, False))
+        position = hole
+    return runs
+
+
 def _chunks(fd: int, size: int) -> Iterator[tuple[int, int]]:
     for start, length in data_extents(fd, size):
         first = start - start % UNIT
@@ -177,6 +204,11 @@ class PlainBlockDevice:
 
     def trim(self, offset: int, length: int) -> None:
         self.write(offset, bytes(length))
+
+    def allocation(self, offset: int, length: int) -> list[tuple[int, bool]]:
+        """``(length, is_hole)`` runs of a range (see :func:`allocation`)."""
+        with self._lock:
+            return allocation(self._check(offset, length), offset, length)
 
     def flush(self) -> None:
         with self._lock:

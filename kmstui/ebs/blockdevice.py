@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from kmstui.ebs.backing import allocation
 from kmstui.ebs.scratch import ScratchBuffer
 from kmstui.ebs.sparse import punch_hole
 from kmstui.ebs.xts import XtsCipher
@@ -134,6 +135,13 @@ class EncryptedBlockDevice:
             hole_offset, hole_length = whole_first * UNIT, (whole_last - whole_first) * UNIT
             if not punch_hole(fd, hole_offset, hole_length):
                 self._write_zeros(fd, hole_offset, hole_length)
+
+    def allocation(self, offset: int, length: int) -> list[tuple[int, bool]]:
+        """The range as runs of ``(length, is_hole)``: a hole is a run of units never
+        written (or trimmed), which read as zeros."""
+        self._span(offset, length)
+        with self._lock:
+            return allocation(self._require_open(), offset, length)
 
     def flush(self) -> None:
         """Make written data durable (``fsync`` of the backing file)."""

@@ -58,6 +58,9 @@ class VolumeDevice:
     def flush(self) -> None:
         self._guard(self.block_device.flush)
 
+    def allocation(self, offset: int, length: int) -> list[tuple[int, bool]]:
+        return self._guard(self.block_device.allocation, offset, length)
+
     def close(self) -> None:
         self.block_device.close()
 

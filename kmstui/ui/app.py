@@ -144,10 +144,12 @@ class KmsConsole(App):
         config_dir: str | Path | None = None,
         theme_dirs: list[Path] | None = None,
         serve: ServeOptions | None = None,
+        exports: tuple[tuple[str, int | None], ...] = (),
     ):
         """``engine``: an open engine (tests pass one). ``open_engine``: how to open one;
         it runs on a worker after the first frame so the console appears at once.
-        ``serve``: also serve the AWS JSON endpoint once the engine is open."""
+        ``serve``: also serve the AWS JSON endpoint once the engine is open.
+        ``exports``: ``(volume id, port or None)`` of volumes to serve over NBD."""
         from kmstui.ui.commands import ConsoleCommands
         from kmstui.ui.config import ConsoleConfig
         from kmstui.ui.themes import DEFAULT_THEME, load_themes
@@ -159,6 +161,8 @@ class KmsConsole(App):
         self.open_error: str | None = None
         self.serve_options = serve
         self.endpoint = None  # the EndpointServer while serving
+        self.exports = exports
+        self.nbd_servers: list = []  # an NbdServer per exported volume
         self.config_dir = paths.config_dir(config_dir)
         self.config = ConsoleConfig.load(self.config_dir)
         dirs = theme_dirs or [paths.resource_dir("themes"), self.config_dir / "themes"]
@@ -236,6 +240,32 @@ class KmsConsole(App):
     def _start_serving(self) -> None:
         if self.serve_options is not None and self.endpoint is None:
             self.run_worker(self._serve(self.serve_options), group="serve", exit_on_error=False)
+        if self.exports and not self.nbd_servers:
+            self.run_worker(self._export(), group="serve", exit_on_error=False)
+
+    async def _export(self) -> None:
+        """Serve the ``--nbd`` volumes from the console's own loop, so their I/O shows
+        in the Volumes graphs and their data-key events in the Monitor."""
+        import asyncio
+        import logging
+
+        from kmstui.nbd import DEFAULT_PORT, ExportUnavailable, NbdServer
+        from kmstui.nbd.export import volume_export
+
+        logging.getLogger("kmstui.nbd").setLevel(logging.ERROR)  # stderr is the screen's
+        for index, (volume_id, port) in enumerate(self.exports):
+            try:
+                export = await asyncio.to_thread(volume_export, self.engine.ec2, volume_id)
+                server = NbdServer([export], port=DEFAULT_PORT + index if port is None else port)
+                await server.start()
+            except (ExportUnavailable, OSError) as exc:
+                from kmstui.ui.dialogs.error import ErrorScreen
+
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+                self.push_screen(ErrorScreen("Cannot export", f"{volume_id}: {reason}", "--nbd"))
+                continue
+            self.nbd_servers.append(server)
+            self.notify(f"Exporting {volume_id} at {server.address}", markup=False)
 
     async def _serve(self, options: ServeOptions) -> None:
         import logging
@@ -268,6 +298,9 @@ class KmsConsole(App):
         self.notify(f"Serving KMS at {self.serve_url}", markup=False)
 
     async def stop_serving(self) -> None:
+        servers, self.nbd_servers = self.nbd_servers, []
+        for nbd in servers:
+            await nbd.close()
         server, self.endpoint = self.endpoint, None
         if server is not None:
             await server.stop()
