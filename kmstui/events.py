@@ -51,6 +51,9 @@ SECRET_MEMBERS = frozenset(
         "PublicKey",
         "KeyMaterial",
         "ImportToken",
+        "PrivateKeyPlaintext",
+        "PrivateKeyCiphertextBlob",
+        "SharedSecret",
     }
 )
 READ_ONLY_PREFIXES = ("Describe", "List", "Get")

@@ -4,14 +4,16 @@ when a waiting period ends on the engine clock."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from kmstui.caller import Caller
 from kmstui.errors import (
     KMSInvalidStateException,
     UnsupportedOperationException,
+    ValidationException,
 )
-from kmstui.kms import paging, validation
+from kmstui.kms import keypairs, keyspecs, paging, validation
 from kmstui.kms.arns import key_arn
 from kmstui.kms.grants import remove_key_grants
 from kmstui.kms.policies import default_key_policy
@@ -26,26 +28,13 @@ from kmstui.kms.service import (
 )
 from kmstui.kms.tags import validate_tags
 
-KEY_SPECS = (
-    "SYMMETRIC_DEFAULT",
-    "RSA_2048",
-    "RSA_3072",
-    "RSA_4096",
-    "ECC_NIST_P256",
-    "ECC_NIST_P384",
-    "ECC_NIST_P521",
-    "ECC_SECG_P256K1",
-    "HMAC_224",
-    "HMAC_256",
-    "HMAC_384",
-    "HMAC_512",
-    "SM2",
-    "ML_DSA_44",
-    "ML_DSA_65",
-    "ML_DSA_87",
-    "ECC_NIST_EDWARDS25519",
+KEY_USAGES = (
+    "SIGN_VERIFY",
+    "ENCRYPT_DECRYPT",
+    "GENERATE_VERIFY_MAC",
+    "KEY_AGREEMENT",
+    "ENCAPSULATE_DECAPSULATE",
 )
-KEY_USAGES = ("SIGN_VERIFY", "ENCRYPT_DECRYPT", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT")
 ORIGINS = ("AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE")
 DAY = 86400.0
 
@@ -65,10 +54,11 @@ def key_metadata(key: dict) -> dict[str, Any]:
         "KeyManager": key["KeyManager"],
         "CustomerMasterKeySpec": key["KeySpec"],
         "KeySpec": key["KeySpec"],
-        "EncryptionAlgorithms": ["SYMMETRIC_DEFAULT"],
+        **keyspecs.metadata_algorithms(key["KeySpec"], key["KeyUsage"]),
         "MultiRegion": False,
-        "CurrentKeyMaterialId": key["CurrentKeyMaterialId"],
     }
+    if key["KeySpec"] == keyspecs.SYMMETRIC:
+        meta["CurrentKeyMaterialId"] = key["CurrentKeyMaterialId"]
     if key["KeyState"] == PENDING_DELETION:
         meta["DeletionDate"] = key["DeletionDate"]
         meta["PendingDeletionWindowInDays"] = key["PendingDeletionWindowInDays"]
@@ -83,8 +73,10 @@ def new_key(
     policy: str | None = None,
     tags: list[dict] | None = None,
     manager: str = "CUSTOMER",
+    spec: str = keyspecs.SYMMETRIC,
+    usage: str = "ENCRYPT_DECRYPT",
 ) -> dict:
-    """A new symmetric key record with its first key material (not yet saved)."""
+    """A new key record with its first key material (not yet saved)."""
     engine = service.engine
     key_id = engine.entropy.uuid4()
     now = engine.clock.now()
@@ -95,8 +87,8 @@ def new_key(
         "Region": caller.region,
         "CreationDate": now,
         "Description": description,
-        "KeyUsage": "ENCRYPT_DECRYPT",
-        "KeySpec": "SYMMETRIC_DEFAULT",
+        "KeyUsage": usage,
+        "KeySpec": spec,
         "Origin": "AWS_KMS",
         "KeyManager": manager,
         "KeyState": ENABLED,
@@ -119,7 +111,16 @@ def add_key_material(service: KmsService, key: dict, *, rotation_type: str | Non
     """Generate new key material, wrapped by the root key, and make it current."""
     engine = service.engine
     material_id = engine.entropy.hex(32)
-    secret = engine.entropy.token_bytes(32)
+    spec = key["KeySpec"]
+    public: bytes | None = None
+    if spec == keyspecs.SYMMETRIC:
+        secret = engine.entropy.token_bytes(32)
+    elif spec in keyspecs.HMAC_KEY_BYTES:
+        secret = engine.entropy.token_bytes(keyspecs.HMAC_KEY_BYTES[spec])
+    else:
+        private = keypairs.generate(spec, engine.entropy)
+        secret, public = keypairs.private_der(private), keypairs.public_der(private)
+        del private
     wrapped = service.store.root_key.wrap(secret, material_purpose(key, material_id))
     del secret
     entry: dict[str, Any] = {
@@ -127,6 +128,8 @@ def add_key_material(service: KmsService, key: dict, *, rotation_type: str | Non
         "Wrapped": wrapped,
         "CreationDate": engine.clock.now(),
     }
+    if public is not None:  # not secret: kept in the clear for GetPublicKey
+        entry["PublicKey"] = base64.b64encode(public).decode("ascii")
     if rotation_type:
         entry["RotationDate"] = engine.clock.now()
         entry["RotationType"] = rotation_type
@@ -137,36 +140,20 @@ def add_key_material(service: KmsService, key: dict, *, rotation_type: str | Non
 
 @operation("CreateKey")
 def create_key(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
-    """CreateKey. Symmetric encryption keys only; other specs ->
-    UnsupportedOperationException. A missing Policy gets AWS's default key policy."""
+    """CreateKey: symmetric, asymmetric (RSA, ECC, Edwards, ML-DSA) and HMAC keys, with
+    the KeySpec x KeyUsage pairs AWS allows. A missing Policy gets AWS's default key
+    policy."""
     policy = validation.string(params, "Policy", optional=True, max_len=32768)
     description = (
         validation.string(params, "Description", optional=True, min_len=0, max_len=8192) or ""
     )
-    spec = (
-        validation.string(params, "KeySpec", optional=True, choices=KEY_SPECS)
-        or validation.string(params, "CustomerMasterKeySpec", optional=True, choices=KEY_SPECS)
-        or "SYMMETRIC_DEFAULT"
-    )
-    usage = (
-        validation.string(params, "KeyUsage", optional=True, choices=KEY_USAGES)
-        or "ENCRYPT_DECRYPT"
-    )
+    spec, usage = _spec_and_usage(params)
     origin = validation.string(params, "Origin", optional=True, choices=ORIGINS) or "AWS_KMS"
     bypass = validation.boolean(params, "BypassPolicyLockoutSafetyCheck")
     multi_region = validation.boolean(params, "MultiRegion")
     tags = validate_tags(params.get("Tags"))
-    if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
-        if spec == "SYMMETRIC_DEFAULT" and usage != "ENCRYPT_DECRYPT":
-            from kmstui.errors import ValidationException
-
-            raise ValidationException(
-                f"KeyUsage {usage} is not compatible with KeySpec SYMMETRIC_DEFAULT"
-            )
-        raise UnsupportedOperationException(
-            f"KeySpec {spec} is not supported by this KMS; only SYMMETRIC_DEFAULT "
-            "(ENCRYPT_DECRYPT) keys can be created."
-        )
+    if spec in keyspecs.UNSUPPORTED_SPECS:
+        raise UnsupportedOperationException(keyspecs.UNSUPPORTED_SPECS[spec])
     if origin != "AWS_KMS":
         raise UnsupportedOperationException(f"Origin {origin} is not supported; use AWS_KMS.")
     if multi_region:
@@ -188,10 +175,41 @@ def create_key(service: KmsService, params: dict, caller: Caller, ctx: CallConte
     )
     if policy is not None:
         service.engine.check_key_policy(policy, caller, bypass=bypass)
-    key = new_key(service, caller, description=description, policy=policy, tags=tags)
+    key = new_key(
+        service,
+        caller,
+        description=description,
+        policy=policy,
+        tags=tags,
+        spec=spec,
+        usage=usage,
+    )
     service.save_key(key)
     ctx.resources.append(key["Arn"])
     return {"KeyMetadata": key_metadata(key)}
+
+
+def _spec_and_usage(params: dict) -> tuple[str, str]:
+    """KeySpec (or the older CustomerMasterKeySpec) and KeyUsage, checked against the
+    pairs AWS allows. KeyUsage may be left out only for a symmetric encryption key."""
+    key_spec = validation.string(params, "KeySpec", optional=True, choices=keyspecs.KEY_SPECS)
+    master_spec = validation.string(
+        params, "CustomerMasterKeySpec", optional=True, choices=keyspecs.KEY_SPECS
+    )
+    if key_spec is not None and master_spec is not None:
+        raise ValidationException(
+            "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. "
+            "CustomerMasterKeySpec parameter is deprecated. Use KeySpec."
+        )
+    spec = key_spec or master_spec or keyspecs.SYMMETRIC
+    usage = validation.string(params, "KeyUsage", optional=True, choices=KEY_USAGES)
+    if usage is None:
+        if spec != keyspecs.SYMMETRIC:
+            raise ValidationException(f"You must specify a KeyUsage value when KeySpec is {spec}")
+        usage = "ENCRYPT_DECRYPT"
+    if usage not in keyspecs.usages(spec):
+        raise ValidationException(f"KeyUsage {usage} is not compatible with KeySpec {spec}")
+    return spec, usage
 
 
 @operation("DescribeKey")
