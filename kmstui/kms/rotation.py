@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kmstui.caller import Caller
-from kmstui.errors import LimitExceededException
+from kmstui.errors import LimitExceededException, UnsupportedOperationException
 from kmstui.kms import paging, validation
 from kmstui.kms.keys import DAY, add_key_material
 from kmstui.kms.service import (
@@ -31,7 +31,18 @@ def _rotatable(
     service.require_same_account(key, caller, action)
     service.require_customer_managed(key, action.split(":", 1)[1])
     service.require_usable(key)
+    _require_rotating_spec(key, action.split(":", 1)[1])
     return key
+
+
+def _require_rotating_spec(key: dict, operation_name: str) -> None:
+    """Only symmetric encryption keys rotate: asymmetric and HMAC keys answer
+    UnsupportedOperationException."""
+    if key["KeySpec"] != "SYMMETRIC_DEFAULT":
+        raise UnsupportedOperationException(
+            f"{key['Arn']} key spec {key['KeySpec']} is not supported for {operation_name}: "
+            "only symmetric encryption KMS keys rotate."
+        )
 
 
 @operation("EnableKeyRotation")
@@ -71,6 +82,7 @@ def get_key_rotation_status(
 ) -> dict:
     key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
     service.authorize(ctx, caller, "kms:GetKeyRotationStatus", key)
+    _require_rotating_spec(key, "GetKeyRotationStatus")
     rotation = key["Rotation"]
     enabled = rotation["Enabled"] and key["KeyState"] != PENDING_DELETION
     out: dict[str, Any] = {"KeyRotationEnabled": enabled, "KeyId": key["KeyId"]}
