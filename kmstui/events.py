@@ -54,6 +54,7 @@ SECRET_MEMBERS = frozenset(
         "PrivateKeyPlaintext",
         "PrivateKeyCiphertextBlob",
         "SharedSecret",
+        "SharedSecretCiphertextBlob",
     }
 )
 READ_ONLY_PREFIXES = ("Describe", "List", "Get")

@@ -25,6 +25,7 @@ BLOB_MEMBERS = frozenset(
         "ImportToken",
         "AttestationDocument",
         "SharedSecret",
+        "SharedSecretCiphertextBlob",
     }
 )
 

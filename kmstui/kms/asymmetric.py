@@ -259,11 +259,9 @@ def _generate_data_key_pair(
     )
     service.require_usable(key)
     service.require_symmetric(key, operation_name)
-    if pair_spec not in keyspecs.DATA_KEY_PAIR_SPECS or pair_spec == "SM2":
-        reason = keyspecs.UNSUPPORTED_SPECS.get(pair_spec, "")
-        raise UnsupportedOperationException(
-            f"KeyPairSpec {pair_spec} is not supported. {reason.split(': ', 1)[-1]}".strip()
-        )
+    if pair_spec in keyspecs.UNSUPPORTED_SPECS:
+        reason = keyspecs.UNSUPPORTED_SPECS[pair_spec].replace("KeySpec", "KeyPairSpec", 1)
+        raise UnsupportedOperationException(reason)
     dry_run(params)
     pair = keypairs.generate(pair_spec, service.engine.entropy)
     private_der = keypairs.private_der(pair)

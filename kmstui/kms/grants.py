@@ -64,7 +64,7 @@ _USAGE_GRANT_OPERATIONS = {
     "SIGN_VERIFY": _ANY_KEY | {"Sign", "Verify", "GetPublicKey"},
     "GENERATE_VERIFY_MAC": _ANY_KEY | {"GenerateMac", "VerifyMac"},
     "KEY_AGREEMENT": _ANY_KEY | {"DeriveSharedSecret", "GetPublicKey"},
-    "ENCAPSULATE_DECAPSULATE": _ANY_KEY | {"Decapsulate", "GetPublicKey"},
+    "ENCAPSULATE_DECAPSULATE": _ANY_KEY | {"Encapsulate", "Decapsulate", "GetPublicKey"},
 }
 
 

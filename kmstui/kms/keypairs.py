@@ -3,7 +3,7 @@
 Private keys travel as PKCS#8 DER (wrapped by the root key before they are stored),
 public keys as DER SubjectPublicKeyInfo, as GetPublicKey returns them. Under seeded
 entropy generation is reproducible: EC and Edwards keys derive from seeded bytes,
-ML-DSA keys from a seeded 32-byte seed, and RSA keys are picked from fixture keys
+ML-DSA and ML-KEM keys from seeded seeds, and RSA keys are picked from fixture keys
 (``fixtures/rsa-*.pem``) because RSA generation cannot be seeded."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from importlib import resources
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, mlkem, rsa
 
 from kmstui.entropy import Entropy
 
@@ -26,6 +26,10 @@ ML_DSA: dict[str, Any] = {
     "ML_DSA_44": mldsa.MLDSA44PrivateKey,
     "ML_DSA_65": mldsa.MLDSA65PrivateKey,
     "ML_DSA_87": mldsa.MLDSA87PrivateKey,
+}
+ML_KEM: dict[str, Any] = {
+    "ML_KEM_768": mlkem.MLKEM768PrivateKey,
+    "ML_KEM_1024": mlkem.MLKEM1024PrivateKey,
 }
 RSA_BITS = {"RSA_2048": 2048, "RSA_3072": 3072, "RSA_4096": 4096}
 
@@ -58,6 +62,10 @@ def generate(spec: str, entropy: Entropy) -> Any:
         if seeded:
             return ML_DSA[spec].from_seed_bytes(entropy.token_bytes(32))
         return ML_DSA[spec].generate()
+    if spec in ML_KEM:
+        if seeded:
+            return ML_KEM[spec].from_seed_bytes(entropy.token_bytes(64))
+        return ML_KEM[spec].generate()
     raise ValueError(f"no key pair for KeySpec {spec}")
 
 

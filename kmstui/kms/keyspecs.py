@@ -54,7 +54,7 @@ _TABLE: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         for spec in HMAC_SPECS
     },
     **{
-        spec: {"ENCAPSULATE_DECAPSULATE": ("EncapsulationAlgorithms", (spec,))}
+        spec: {"ENCAPSULATE_DECAPSULATE": ("EncapsulationAlgorithms", ("ML_KEM",))}
         for spec in ML_KEM_SPECS
     },
     "SM2": {
@@ -91,17 +91,12 @@ KEY_SPECS = (
 UNSUPPORTED_SPECS = {
     "SM2": "KeySpec SM2 is supported only in the China (Beijing) and China (Ningxia) Regions.",
     "ML_KEM_512": "KeySpec ML_KEM_512 is not supported: no library the engine uses implements it.",
-    **{
-        spec: f"KeySpec {spec} (key encapsulation) is not supported yet."
-        for spec in ("ML_KEM_768", "ML_KEM_1024")
-    },
 }
 
 # The byte length of HMAC key material per spec (the spec names its bits).
 HMAC_KEY_BYTES = {spec: int(spec[5:]) // 8 for spec in HMAC_SPECS}
 
-# DataKeyPairSpec values GenerateDataKeyPair accepts (SM2 only in China Regions).
-DATA_KEY_PAIR_SPECS = (*RSA_SPECS, *NIST_SPECS, "ECC_SECG_P256K1", "SM2", "ECC_NIST_EDWARDS25519")
+# DataKeyPairSpec values, in the order of AWS's enum (SM2 and ML_KEM_512 are refused).
 DATA_KEY_PAIR_SPEC_ENUM = (
     "RSA_2048",
     "RSA_3072",

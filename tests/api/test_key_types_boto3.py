@@ -238,3 +238,20 @@ def _sha256():
     from cryptography.hazmat.primitives import hashes
 
     return hashes.SHA256()
+
+
+def test_ml_kem_through_boto3(kms):
+    meta = _key(kms, "ML_KEM_1024", "ENCAPSULATE_DECAPSULATE")
+    made = kms.encapsulate(KeyId=meta["KeyId"], EncapsulationAlgorithm="ML_KEM")
+    back = kms.decapsulate(
+        KeyId=meta["KeyId"],
+        SharedSecretCiphertextBlob=made["SharedSecretCiphertextBlob"],
+        EncapsulationAlgorithm="ML_KEM",
+    )
+    assert back["SharedSecret"] == made["SharedSecret"]
+    public = serialization.load_der_public_key(kms.get_public_key(KeyId=meta["KeyId"])["PublicKey"])
+    secret, ciphertext = public.encapsulate()
+    out = kms.decapsulate(
+        KeyId=meta["KeyId"], SharedSecretCiphertextBlob=ciphertext, EncapsulationAlgorithm="ML_KEM"
+    )
+    assert out["SharedSecret"] == secret

@@ -49,6 +49,10 @@ EXPECTED = {
         (f"HMAC_{bits}", "GENERATE_VERIFY_MAC"): {"MacAlgorithms": [f"HMAC_SHA_{bits}"]}
         for bits in (224, 256, 384, 512)
     },
+    **{
+        (spec, "ENCAPSULATE_DECAPSULATE"): {"EncapsulationAlgorithms": ["ML_KEM"]}
+        for spec in ("ML_KEM_768", "ML_KEM_1024")
+    },
 }
 ALGORITHM_MEMBERS = (
     "EncryptionAlgorithms",
