@@ -51,6 +51,7 @@ SECRET_MEMBERS = frozenset(
         "PublicKey",
         "KeyMaterial",
         "ImportToken",
+        "EncryptedKeyMaterial",
         "PrivateKeyPlaintext",
         "PrivateKeyCiphertextBlob",
         "SharedSecret",

@@ -23,6 +23,7 @@ BLOB_MEMBERS = frozenset(
         "Mac",
         "KeyMaterial",
         "ImportToken",
+        "EncryptedKeyMaterial",
         "AttestationDocument",
         "SharedSecret",
         "SharedSecretCiphertextBlob",

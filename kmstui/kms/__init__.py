@@ -8,6 +8,7 @@ from kmstui.kms import (  # noqa: F401
     crypto,
     encapsulation,
     grants,
+    imports,
     keypolicy,
     keys,
     mac,

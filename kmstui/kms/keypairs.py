@@ -104,3 +104,18 @@ def load_private(der: bytes) -> Any:
     return serialization.load_der_private_key(
         der, password=None, unsafe_skip_rsa_key_validation=True
     )
+
+
+def spec_of(private: Any) -> str | None:
+    """The KeySpec a private key is of (None for a key of no KMS spec)."""
+    if isinstance(private, rsa.RSAPrivateKey):
+        return f"RSA_{private.key_size}" if private.key_size in (2048, 3072, 4096) else None
+    if isinstance(private, ec.EllipticCurvePrivateKey):
+        return next((s for s, c in CURVES.items() if c.name == private.curve.name), None)
+    if isinstance(private, ed25519.Ed25519PrivateKey):
+        return "ECC_NIST_EDWARDS25519"
+    for table in (ML_DSA, ML_KEM):
+        for spec, kind in table.items():
+            if isinstance(private, kind):
+                return spec
+    return None

@@ -21,6 +21,7 @@ from kmstui.kms.service import (
     DISABLED,
     ENABLED,
     PENDING_DELETION,
+    PENDING_IMPORT,
     CallContext,
     KmsService,
     material_purpose,
@@ -57,8 +58,12 @@ def key_metadata(key: dict) -> dict[str, Any]:
         **keyspecs.metadata_algorithms(key["KeySpec"], key["KeyUsage"]),
         "MultiRegion": False,
     }
-    if key["KeySpec"] == keyspecs.SYMMETRIC:
+    if key["KeySpec"] == keyspecs.SYMMETRIC and key["CurrentKeyMaterialId"]:
         meta["CurrentKeyMaterialId"] = key["CurrentKeyMaterialId"]
+    if key.get("ExpirationModel"):
+        meta["ExpirationModel"] = key["ExpirationModel"]
+        if key.get("ValidTo") is not None:
+            meta["ValidTo"] = key["ValidTo"]
     if key["KeyState"] == PENDING_DELETION:
         meta["DeletionDate"] = key["DeletionDate"]
         meta["PendingDeletionWindowInDays"] = key["PendingDeletionWindowInDays"]
@@ -75,8 +80,10 @@ def new_key(
     manager: str = "CUSTOMER",
     spec: str = keyspecs.SYMMETRIC,
     usage: str = "ENCRYPT_DECRYPT",
+    origin: str = "AWS_KMS",
 ) -> dict:
-    """A new key record with its first key material (not yet saved)."""
+    """A new key record with its first key material (not yet saved); a key of origin
+    EXTERNAL waits in PendingImport for material imported into it."""
     engine = service.engine
     key_id = engine.entropy.uuid4()
     now = engine.clock.now()
@@ -89,9 +96,9 @@ def new_key(
         "Description": description,
         "KeyUsage": usage,
         "KeySpec": spec,
-        "Origin": "AWS_KMS",
+        "Origin": origin,
         "KeyManager": manager,
-        "KeyState": ENABLED,
+        "KeyState": ENABLED if origin == "AWS_KMS" else PENDING_IMPORT,
         "Policy": policy if policy is not None else default_key_policy(caller.account),
         "Tags": list(tags or []),
         "Rotation": {
@@ -103,7 +110,8 @@ def new_key(
         "Materials": [],
         "CurrentKeyMaterialId": None,
     }
-    add_key_material(service, key, rotation_type=None)
+    if origin == "AWS_KMS":
+        add_key_material(service, key, rotation_type=None)
     return key
 
 
@@ -154,8 +162,10 @@ def create_key(service: KmsService, params: dict, caller: Caller, ctx: CallConte
     tags = validate_tags(params.get("Tags"))
     if spec in keyspecs.UNSUPPORTED_SPECS:
         raise UnsupportedOperationException(keyspecs.UNSUPPORTED_SPECS[spec])
-    if origin != "AWS_KMS":
-        raise UnsupportedOperationException(f"Origin {origin} is not supported; use AWS_KMS.")
+    if origin not in ("AWS_KMS", "EXTERNAL"):
+        raise UnsupportedOperationException(
+            f"Origin {origin} is not supported: custom key stores are not available."
+        )
     if multi_region:
         raise UnsupportedOperationException("Multi-Region keys are not supported.")
     service.authorize(
@@ -183,6 +193,7 @@ def create_key(service: KmsService, params: dict, caller: Caller, ctx: CallConte
         tags=tags,
         spec=spec,
         usage=usage,
+        origin=origin,
     )
     service.save_key(key)
     ctx.resources.append(key["Arn"])
@@ -242,6 +253,8 @@ def _set_key_state(
     service.require_same_account(key, caller, operation_name)
     service.require_customer_managed(key, operation_name)
     service.require_not_pending_deletion(key)
+    if key["KeyState"] == PENDING_IMPORT:
+        raise KMSInvalidStateException(f"{key['Arn']} is pending import.")
     if key["KeyState"] != state:
         service.save_key({**key, "KeyState": state})
     return {}
@@ -306,7 +319,9 @@ def cancel_key_deletion(
     updated = {
         k: v for k, v in key.items() if k not in ("DeletionDate", "PendingDeletionWindowInDays")
     }
-    updated["KeyState"] = DISABLED
+    # a key without key material (imported material deleted or never imported) goes
+    # back to waiting for it
+    updated["KeyState"] = DISABLED if key["CurrentKeyMaterialId"] else PENDING_IMPORT
     service.save_key(updated)
     service.engine.reschedule()
     return {"KeyId": key["Arn"]}

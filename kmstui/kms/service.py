@@ -40,6 +40,7 @@ operation = OPERATIONS.operation
 
 # Key states of the AWS key-state table (each operation checks the ones it accepts).
 ENABLED, DISABLED, PENDING_DELETION = "Enabled", "Disabled", "PendingDeletion"
+PENDING_IMPORT = "PendingImport"
 
 ERRORS = ServiceErrors(
     bad_request=lambda: ValidationException("The request body must be a JSON object"),
@@ -292,6 +293,8 @@ class KmsService:
             return
         if state == DISABLED:
             raise DisabledException(f"{key['Arn']} is disabled.")
+        if state == PENDING_IMPORT:
+            raise KMSInvalidStateException(f"{key['Arn']} is pending import.")
         raise KMSInvalidStateException(f"{key['Arn']} is pending deletion.")
 
     @staticmethod

@@ -255,3 +255,35 @@ def test_ml_kem_through_boto3(kms):
         KeyId=meta["KeyId"], SharedSecretCiphertextBlob=ciphertext, EncapsulationAlgorithm="ML_KEM"
     )
     assert out["SharedSecret"] == secret
+
+
+def test_imported_key_material_through_boto3(kms):
+    import datetime
+    import os
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    key_id = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    parameters = kms.get_parameters_for_import(
+        KeyId=key_id, WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_4096"
+    )
+    public = serialization.load_der_public_key(parameters["PublicKey"])
+    oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+    valid_to = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30)
+    kms.import_key_material(
+        KeyId=key_id,
+        ImportToken=parameters["ImportToken"],
+        EncryptedKeyMaterial=public.encrypt(os.urandom(32), oaep),
+        ExpirationModel="KEY_MATERIAL_EXPIRES",
+        ValidTo=valid_to,
+    )
+    meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert meta["KeyState"] == "Enabled" and meta["Origin"] == "EXTERNAL"
+    assert abs((meta["ValidTo"] - valid_to).total_seconds()) < 1
+    blob = kms.encrypt(KeyId=key_id, Plaintext=b"x")["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"x"
+    kms.delete_imported_key_material(KeyId=key_id)
+    with pytest.raises(ClientError) as caught:
+        kms.decrypt(CiphertextBlob=blob)
+    assert client_error(caught)[0] == "KMSInvalidStateException"
