@@ -43,6 +43,12 @@ def _require_rotating_spec(key: dict, operation_name: str) -> None:
             f"{key['Arn']} key spec {key['KeySpec']} is not supported for {operation_name}: "
             "only symmetric encryption KMS keys rotate."
         )
+    if key["Origin"] != "AWS_KMS" and operation_name != "GetKeyRotationStatus":
+        # KMS cannot make imported key material: such keys rotate only with new
+        # imported material, which is not supported here.
+        raise UnsupportedOperationException(
+            f"{key['Arn']} origin is {key['Origin']} which is not valid for this operation."
+        )
 
 
 @operation("EnableKeyRotation")

@@ -280,3 +280,13 @@ def test_no_key_material_or_token_reaches_an_event(engine):
     imported = next(e for e in engine.events.recent if e["eventName"] == "ImportKeyMaterial")
     assert "importToken" not in imported["requestParameters"]
     assert "encryptedKeyMaterial" not in imported["requestParameters"]
+
+
+def test_kms_does_not_rotate_imported_material(engine):
+    key_id = _external(engine)["KeyId"]
+    _import(engine, key_id, os.urandom(32))
+    for operation in ("EnableKeyRotation", "RotateKeyOnDemand"):
+        with pytest.raises(UnsupportedOperationException, match="origin is EXTERNAL"):
+            engine.call(operation, {"KeyId": key_id})
+    status = engine.call("GetKeyRotationStatus", {"KeyId": key_id})
+    assert status["KeyRotationEnabled"] is False
