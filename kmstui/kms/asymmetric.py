@@ -145,12 +145,8 @@ def decrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext)
     dry_run(params)
     plaintext = rsa_open(service, key, blob, algorithm)
     ctx.extra["additionalEventData"] = {"keyMaterialId": key["CurrentKeyMaterialId"]}
-    return {
-        "KeyId": key["Arn"],
-        "Plaintext": plaintext,
-        "EncryptionAlgorithm": algorithm,
-        "KeyMaterialId": key["CurrentKeyMaterialId"],
-    }
+    # KeyMaterialId is a member of symmetric decryption only
+    return {"KeyId": key["Arn"], "Plaintext": plaintext, "EncryptionAlgorithm": algorithm}
 
 
 def open_source(

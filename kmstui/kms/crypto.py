@@ -213,15 +213,19 @@ def re_encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallConte
         "destinationKeyMaterialId": destination["CurrentKeyMaterialId"],
         "sourceKeyMaterialId": source_material,
     }
-    return {
+    out = {
         "CiphertextBlob": blob,
         "SourceKeyId": source["Arn"],
         "KeyId": destination["Arn"],
         "SourceEncryptionAlgorithm": source_algorithm,
         "DestinationEncryptionAlgorithm": destination_algorithm,
-        "SourceKeyMaterialId": source_material,
-        "DestinationKeyMaterialId": destination["CurrentKeyMaterialId"],
     }
+    # the key material members name symmetric key material only
+    if not rsa_source:
+        out["SourceKeyMaterialId"] = source_material
+    if destination["KeySpec"] == "SYMMETRIC_DEFAULT":
+        out["DestinationKeyMaterialId"] = destination["CurrentKeyMaterialId"]
+    return out
 
 
 def _data_key_size(params: dict) -> int:

@@ -46,6 +46,7 @@ def test_openssl_encrypts_with_the_public_key_and_kms_decrypts(engine, tmp_path,
     out = _decrypt(engine, key_id, blob, algorithm)
     assert out["Plaintext"] == plaintext
     assert out["EncryptionAlgorithm"] == algorithm
+    assert "KeyMaterialId" not in out  # a member of symmetric decryption only
 
 
 @pytest.mark.parametrize("spec,algorithm", sorted(LIMITS))
@@ -122,6 +123,7 @@ def test_re_encrypt_from_rsa_to_symmetric_and_back(engine):
     )
     assert moved["SourceEncryptionAlgorithm"] == "RSAES_OAEP_SHA_1"
     assert moved["DestinationEncryptionAlgorithm"] == "SYMMETRIC_DEFAULT"
+    assert "SourceKeyMaterialId" not in moved and "DestinationKeyMaterialId" in moved
     assert engine.call("Decrypt", {"CiphertextBlob": moved["CiphertextBlob"]})["Plaintext"] == (
         b"moving"
     )
