@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap_with_padding
 
 from kmstui.caller import Caller
+from kmstui.clock import iso8601
 from kmstui.errors import (
     ExpiredImportTokenException,
     IncorrectKeyMaterialException,
@@ -65,10 +66,15 @@ _OAEP_HASHES = {"SHA_1": hashes.SHA1, "SHA_256": hashes.SHA256}
 
 
 def _external_key(
-    service: KmsService, params: dict, caller: Caller, ctx: CallContext, operation_name: str
+    service: KmsService,
+    params: dict,
+    caller: Caller,
+    ctx: CallContext,
+    operation_name: str,
+    conditions: dict[str, Any] | None = None,
 ) -> dict:
     key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
-    service.authorize(ctx, caller, f"kms:{operation_name}", key)
+    service.authorize(ctx, caller, f"kms:{operation_name}", key, None, conditions)
     service.require_same_account(key, caller, operation_name)
     if key["Origin"] != "EXTERNAL":
         raise UnsupportedOperationException(
@@ -83,7 +89,14 @@ def get_parameters_for_import(
 ) -> dict:
     algorithm = validation.string(params, "WrappingAlgorithm", choices=WRAPPING_ALGORITHMS)
     wrapping_spec = validation.string(params, "WrappingKeySpec", choices=WRAPPING_KEY_SPECS)
-    key = _external_key(service, params, caller, ctx, "GetParametersForImport")
+    key = _external_key(
+        service,
+        params,
+        caller,
+        ctx,
+        "GetParametersForImport",
+        {"kms:WrappingAlgorithm": algorithm, "kms:WrappingKeySpec": wrapping_spec},
+    )
     service.require_not_pending_deletion(key)
     assert algorithm is not None and wrapping_spec is not None
     if algorithm == "SM2PKE" or wrapping_spec == "SM2":
@@ -204,7 +217,10 @@ def import_key_material(
     valid_to = _valid_to(service, params, model)
     import_type = validation.string(params, "ImportType", optional=True, choices=IMPORT_TYPES)
     validation.string(params, "KeyMaterialDescription", optional=True, max_len=256)
-    key = _external_key(service, params, caller, ctx, "ImportKeyMaterial")
+    conditions: dict[str, Any] = {"kms:ExpirationModel": model}
+    if valid_to is not None:
+        conditions["kms:ValidTo"] = iso8601(valid_to)
+    key = _external_key(service, params, caller, ctx, "ImportKeyMaterial", conditions)
     if key["KeyState"] == PENDING_DELETION:
         raise KMSInvalidStateException(f"{key['Arn']} is pending deletion.")
     assert token is not None and encrypted is not None

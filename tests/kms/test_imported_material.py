@@ -290,3 +290,47 @@ def test_kms_does_not_rotate_imported_material(engine):
             engine.call(operation, {"KeyId": key_id})
     status = engine.call("GetKeyRotationStatus", {"KeyId": key_id})
     assert status["KeyRotationEnabled"] is False
+
+
+def test_a_policy_on_the_wrapping_algorithm_and_expiration_model_is_enforced(engine):
+    import json
+
+    from kmstui.caller import Caller
+    from kmstui.errors import AccessDeniedException
+
+    engine.call("CreateUser", {"UserName": "alice"})
+    alice = Caller.for_arn("arn:aws:iam::111122223333:user/alice")
+    key_id = _external(engine)["KeyId"]
+    statements = [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": alice.principal},
+            "Action": ["kms:GetParametersForImport", "kms:ImportKeyMaterial"],
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {"kms:WrappingAlgorithm": "RSA_AES_KEY_WRAP_SHA_256"},
+            },
+        },
+    ]
+    engine.call(
+        "PutKeyPolicy",
+        {"KeyId": key_id, "Policy": json.dumps({"Version": "2012-10-17", "Statement": statements})},
+    )
+    request = {"KeyId": key_id, "WrappingKeySpec": "RSA_2048"}
+    engine.call(
+        "GetParametersForImport",
+        {**request, "WrappingAlgorithm": "RSA_AES_KEY_WRAP_SHA_256"},
+        caller=alice,
+    )
+    with pytest.raises(AccessDeniedException):
+        engine.call(
+            "GetParametersForImport",
+            {**request, "WrappingAlgorithm": "RSAES_OAEP_SHA_256"},
+            caller=alice,
+        )
