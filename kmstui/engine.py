@@ -215,8 +215,11 @@ class Engine:
             return now
 
     def reschedule(self) -> None:
-        """Recompute when the next deletion or automatic rotation is due."""
-        due: list[float] = []
+        """Recompute when the next deletion, automatic rotation or expiry of imported
+        key material is due."""
+        from kmstui.kms.imports import expiry_dates
+
+        due: list[float] = expiry_dates(self.kms)
         for key in self.kms.all_keys():
             if key["KeyState"] == "PendingDeletion":
                 due.append(key["DeletionDate"])
@@ -226,10 +229,12 @@ class Engine:
         self._next_due = min(due) if due else None
 
     def tick(self) -> None:
-        """Carry out deletions and automatic rotations whose time has come."""
+        """Carry out deletions, automatic rotations and expiries of imported key material
+        whose time has come."""
         now = self.clock.now()
         if self._next_due is None or now < self._next_due:
             return
+        from kmstui.kms.imports import expire_material
         from kmstui.kms.keys import delete_key_now
         from kmstui.kms.rotation import due_rotations, rotate_automatically
 
@@ -254,6 +259,18 @@ class Engine:
                         resources=[key["Arn"]],
                         decision=None,
                     )
+            for key in expire_material(self.kms, now):
+                self.emit(
+                    service="kms",
+                    operation="DeleteExpiredKeyMaterial",
+                    caller=kms_service,
+                    request={"KeyId": key["KeyId"]},
+                    response=None,
+                    error=None,
+                    resources=[key["Arn"]],
+                    decision=None,
+                    extra={"keyMaterialId": key["CurrentKeyMaterialId"]},
+                )
             for key, _when in due_rotations(self.kms, now):
                 updated = rotate_automatically(self.kms, key, now)
                 self.emit(

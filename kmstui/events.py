@@ -51,6 +51,11 @@ SECRET_MEMBERS = frozenset(
         "PublicKey",
         "KeyMaterial",
         "ImportToken",
+        "EncryptedKeyMaterial",
+        "PrivateKeyPlaintext",
+        "PrivateKeyCiphertextBlob",
+        "SharedSecret",
+        "SharedSecretCiphertextBlob",
     }
 )
 READ_ONLY_PREFIXES = ("Describe", "List", "Get")

@@ -23,8 +23,10 @@ BLOB_MEMBERS = frozenset(
         "Mac",
         "KeyMaterial",
         "ImportToken",
+        "EncryptedKeyMaterial",
         "AttestationDocument",
         "SharedSecret",
+        "SharedSecretCiphertextBlob",
     }
 )
 

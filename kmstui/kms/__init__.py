@@ -2,7 +2,20 @@
 policies, grants and authorization. Importing this package registers every
 operation."""
 
-from kmstui.kms import aliases, crypto, grants, keypolicy, keys, rotation, tags  # noqa: F401
+from kmstui.kms import (  # noqa: F401
+    aliases,
+    asymmetric,
+    crypto,
+    encapsulation,
+    grants,
+    imports,
+    keypolicy,
+    keys,
+    mac,
+    rotation,
+    signing,
+    tags,
+)
 from kmstui.kms.service import OPERATIONS, KmsService
 
 __all__ = ["OPERATIONS", "KmsService"]

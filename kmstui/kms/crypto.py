@@ -11,7 +11,6 @@ from cryptography.exceptions import InvalidTag
 
 from kmstui.caller import Caller
 from kmstui.errors import (
-    DryRunOperationException,
     IncorrectKeyException,
     InvalidCiphertextException,
     InvalidKeyUsageException,
@@ -21,8 +20,9 @@ from kmstui.errors import (
 from kmstui.kms import ciphertext, validation
 from kmstui.kms.ciphertext import INVALID_CIPHERTEXT
 from kmstui.kms.encryption_context import EncryptionContext, encryption_context
-from kmstui.kms.grants import check_grant_tokens
 from kmstui.kms.service import ENABLED, CallContext, KmsService, operation
+from kmstui.kms.support import dry_run as _dry_run
+from kmstui.kms.support import grant_tokens as _grant_tokens
 
 ALGORITHMS = ("SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE")
 DATA_KEY_SPECS = {"AES_256": 32, "AES_128": 16}
@@ -41,14 +41,6 @@ def _algorithm(params: dict, name: str = "EncryptionAlgorithm") -> str:
             "encryption KMS key. Use SYMMETRIC_DEFAULT."
         )
     return "SYMMETRIC_DEFAULT"
-
-
-def _grant_tokens(params: dict) -> list[str]:
-    if params.get("GrantTokens") is None:
-        return []
-    tokens = validation.string_list(params, "GrantTokens", max_items=10)
-    check_grant_tokens(tokens)
-    return tokens
 
 
 def seal(service: KmsService, key: dict, plaintext: bytes, context: EncryptionContext) -> bytes:
@@ -101,17 +93,14 @@ def open_blob(
     return key, plaintext, envelope.key_material_id
 
 
-def _dry_run(params: dict) -> None:
-    if params.get("DryRun") is not None and validation.boolean(params, "DryRun"):
-        raise DryRunOperationException(
-            "The request would have succeeded, but the DryRun option is set."
-        )
-
-
 @operation("Encrypt")
 def encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
-    """Encrypt up to 4,096 bytes under a symmetric key."""
+    """Encrypt up to 4,096 bytes under a symmetric key (RSA keys: see asymmetric)."""
     key = service.resolve(params.get("KeyId"), caller)
+    if key["KeySpec"] != "SYMMETRIC_DEFAULT":
+        from kmstui.kms import asymmetric
+
+        return asymmetric.encrypt(service, key, params, caller, ctx)
     plaintext = validation.blob(params, "Plaintext", max_len=4096)
     context = encryption_context(params)
     get = params.get  # absent optional members skip their checks
@@ -130,9 +119,13 @@ def encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext)
 
 @operation("Decrypt")
 def decrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
+    get = params.get  # absent optional members skip their checks
+    if get("EncryptionAlgorithm") not in (None, "SYMMETRIC_DEFAULT"):
+        from kmstui.kms import asymmetric
+
+        return asymmetric.decrypt(service, params, caller, ctx)
     blob = validation.blob(params, "CiphertextBlob")
     context = encryption_context(params)
-    get = params.get  # absent optional members skip their checks
     algorithm = "SYMMETRIC_DEFAULT" if get("EncryptionAlgorithm") is None else _algorithm(params)
     if get("GrantTokens") is not None:
         _grant_tokens(params)
@@ -164,24 +157,39 @@ def re_encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallConte
     """Decrypt under the source key and encrypt under the destination key without
     exposing the plaintext (kms:ReEncryptFrom on the source, kms:ReEncryptTo on the
     destination)."""
+    from kmstui.kms import asymmetric
+
     blob = validation.blob(params, "CiphertextBlob")
     source_context = encryption_context(params, "SourceEncryptionContext")
     destination_context = encryption_context(params, "DestinationEncryptionContext")
-    source_algorithm = _algorithm(params, "SourceEncryptionAlgorithm")
-    destination_algorithm = _algorithm(params, "DestinationEncryptionAlgorithm")
+    rsa_source = params.get("SourceEncryptionAlgorithm") not in (None, "SYMMETRIC_DEFAULT")
+    source_algorithm = (
+        "SYMMETRIC_DEFAULT" if rsa_source else _algorithm(params, "SourceEncryptionAlgorithm")
+    )
     _grant_tokens(params)
     validation.required(params, "DestinationKeyId")
     destination = service.resolve(params.get("DestinationKeyId"), caller, member="DestinationKeyId")
-    source, plaintext, source_material = open_blob(
-        service,
-        blob,
-        caller,
-        ctx,
-        key_id_param=params.get("SourceKeyId"),
-        context=source_context,
-        action="kms:ReEncryptFrom",
-        extra_context={"kms:ReEncryptOnSameKey": False},
-    )
+    if destination["KeySpec"] == "SYMMETRIC_DEFAULT":
+        destination_algorithm = _algorithm(params, "DestinationEncryptionAlgorithm")
+    else:
+        destination_algorithm = asymmetric.encryption_algorithm(
+            params, "DestinationEncryptionAlgorithm"
+        )
+    if rsa_source:
+        source, plaintext, source_material, source_algorithm = asymmetric.open_source(
+            service, params, caller, ctx
+        )
+    else:
+        source, plaintext, source_material = open_blob(
+            service,
+            blob,
+            caller,
+            ctx,
+            key_id_param=params.get("SourceKeyId"),
+            context=source_context,
+            action="kms:ReEncryptFrom",
+            extra_context={"kms:ReEncryptOnSameKey": False},
+        )
     same = source["KeyId"] == destination["KeyId"]
     service.authorize(
         ctx,
@@ -189,24 +197,35 @@ def re_encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallConte
         "kms:ReEncryptTo",
         destination,
         destination_context,
-        {"kms:ReEncryptOnSameKey": same},
+        {"kms:ReEncryptOnSameKey": same, "kms:EncryptionAlgorithm": destination_algorithm},
     )
     service.require_usable(destination)
+    service.require_usage(destination, "ENCRYPT_DECRYPT", "ReEncrypt")
+    if destination["KeySpec"] != "SYMMETRIC_DEFAULT":
+        asymmetric.require_algorithm(destination, destination_algorithm)
+        asymmetric.no_context(params, "DestinationEncryptionContext")
     _dry_run(params)
-    blob = seal(service, destination, plaintext, destination_context)
+    if destination["KeySpec"] == "SYMMETRIC_DEFAULT":
+        blob = seal(service, destination, plaintext, destination_context)
+    else:
+        blob = asymmetric.rsa_seal(destination, plaintext, destination_algorithm)
     ctx.extra["additionalEventData"] = {
         "destinationKeyMaterialId": destination["CurrentKeyMaterialId"],
         "sourceKeyMaterialId": source_material,
     }
-    return {
+    out = {
         "CiphertextBlob": blob,
         "SourceKeyId": source["Arn"],
         "KeyId": destination["Arn"],
         "SourceEncryptionAlgorithm": source_algorithm,
         "DestinationEncryptionAlgorithm": destination_algorithm,
-        "SourceKeyMaterialId": source_material,
-        "DestinationKeyMaterialId": destination["CurrentKeyMaterialId"],
     }
+    # the key material members name symmetric key material only
+    if not rsa_source:
+        out["SourceKeyMaterialId"] = source_material
+    if destination["KeySpec"] == "SYMMETRIC_DEFAULT":
+        out["DestinationKeyMaterialId"] = destination["CurrentKeyMaterialId"]
+    return out
 
 
 def _data_key_size(params: dict) -> int:
@@ -233,6 +252,8 @@ def _generate_data_key(
     service.authorize(ctx, caller, action, key, context)
     if key["KeyState"] != ENABLED:
         service.require_usable(key)  # raises as the key's state says
+    if key["KeySpec"] != "SYMMETRIC_DEFAULT":
+        service.require_symmetric(key, action[4:])
     if params.get("DryRun") is not None:
         _dry_run(params)
     plaintext = service.engine.entropy.token_bytes(size)

@@ -21,6 +21,7 @@ from kmstui.errors import (
     ValidationException,
 )
 from kmstui.kms import paging, validation
+from kmstui.kms.keyspecs import key_kind
 from kmstui.kms.service import CallContext, KmsService, operation
 
 GRANT_OPERATIONS = (
@@ -41,23 +42,39 @@ GRANT_OPERATIONS = (
     "GenerateMac",
     "VerifyMac",
     "DeriveSharedSecret",
+    "Encapsulate",
+    "Decapsulate",
 )
-# Operations a symmetric encryption key supports in a grant.
-SYMMETRIC_GRANT_OPERATIONS = frozenset(
-    {
-        "Decrypt",
-        "Encrypt",
-        "GenerateDataKey",
-        "GenerateDataKeyWithoutPlaintext",
-        "ReEncryptFrom",
-        "ReEncryptTo",
-        "CreateGrant",
-        "RetireGrant",
-        "DescribeKey",
-        "GenerateDataKeyPair",
-        "GenerateDataKeyPairWithoutPlaintext",
-    }
-)
+# The grant operations each type of key supports (AWS refuses the others): every key
+# takes the grant operations themselves and DescribeKey; the rest follow its usage.
+_ANY_KEY = frozenset({"CreateGrant", "RetireGrant", "DescribeKey"})
+SYMMETRIC_GRANT_OPERATIONS = _ANY_KEY | {
+    "Decrypt",
+    "Encrypt",
+    "GenerateDataKey",
+    "GenerateDataKeyWithoutPlaintext",
+    "ReEncryptFrom",
+    "ReEncryptTo",
+    "GenerateDataKeyPair",
+    "GenerateDataKeyPairWithoutPlaintext",
+}
+_USAGE_GRANT_OPERATIONS = {
+    "ENCRYPT_DECRYPT": _ANY_KEY
+    | {"Decrypt", "Encrypt", "ReEncryptFrom", "ReEncryptTo", "GetPublicKey"},
+    "SIGN_VERIFY": _ANY_KEY | {"Sign", "Verify", "GetPublicKey"},
+    "GENERATE_VERIFY_MAC": _ANY_KEY | {"GenerateMac", "VerifyMac"},
+    "KEY_AGREEMENT": _ANY_KEY | {"DeriveSharedSecret", "GetPublicKey"},
+    "ENCAPSULATE_DECAPSULATE": _ANY_KEY | {"Encapsulate", "Decapsulate", "GetPublicKey"},
+}
+
+
+def grant_operations_for(key: dict) -> frozenset[str]:
+    """The grant operations AWS accepts for this key's spec and usage."""
+    if key["KeySpec"] == "SYMMETRIC_DEFAULT":
+        return SYMMETRIC_GRANT_OPERATIONS
+    return _USAGE_GRANT_OPERATIONS[key["KeyUsage"]]
+
+
 # Operations that take an encryption context, the only ones a constraint may cover.
 CONTEXT_OPERATIONS = frozenset(
     {
@@ -165,13 +182,19 @@ def create_grant(service: KmsService, params: dict, caller: Caller, ctx: CallCon
                 op,
                 f"Member must satisfy enum value set: [{', '.join(GRANT_OPERATIONS)}]",
             )
-    unsupported = [op for op in operations if op not in SYMMETRIC_GRANT_OPERATIONS]
+    allowed = grant_operations_for(key)
+    unsupported = [op for op in operations if op not in allowed]
     if unsupported:
         raise ValidationException(
             f"Grant operations {', '.join(unsupported)} are not valid for "
-            "a symmetric encryption KMS key."
+            f"a {key_kind(key['KeySpec'], key['KeyUsage'])}."
         )
     constraints = _constraints(params)
+    if constraints and key["KeySpec"] != "SYMMETRIC_DEFAULT":
+        raise ValidationException(
+            "Grant constraints are not supported for asymmetric or HMAC KMS keys: "
+            "only symmetric encryption KMS keys take an encryption context."
+        )
     if constraints and any(op not in CONTEXT_OPERATIONS for op in operations):
         raise ValidationException(
             "Grant constraints are allowed only when every grant "

@@ -4,14 +4,16 @@ when a waiting period ends on the engine clock."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from kmstui.caller import Caller
 from kmstui.errors import (
     KMSInvalidStateException,
     UnsupportedOperationException,
+    ValidationException,
 )
-from kmstui.kms import paging, validation
+from kmstui.kms import keypairs, keyspecs, paging, validation
 from kmstui.kms.arns import key_arn
 from kmstui.kms.grants import remove_key_grants
 from kmstui.kms.policies import default_key_policy
@@ -19,6 +21,7 @@ from kmstui.kms.service import (
     DISABLED,
     ENABLED,
     PENDING_DELETION,
+    PENDING_IMPORT,
     CallContext,
     KmsService,
     material_purpose,
@@ -26,26 +29,13 @@ from kmstui.kms.service import (
 )
 from kmstui.kms.tags import validate_tags
 
-KEY_SPECS = (
-    "SYMMETRIC_DEFAULT",
-    "RSA_2048",
-    "RSA_3072",
-    "RSA_4096",
-    "ECC_NIST_P256",
-    "ECC_NIST_P384",
-    "ECC_NIST_P521",
-    "ECC_SECG_P256K1",
-    "HMAC_224",
-    "HMAC_256",
-    "HMAC_384",
-    "HMAC_512",
-    "SM2",
-    "ML_DSA_44",
-    "ML_DSA_65",
-    "ML_DSA_87",
-    "ECC_NIST_EDWARDS25519",
+KEY_USAGES = (
+    "SIGN_VERIFY",
+    "ENCRYPT_DECRYPT",
+    "GENERATE_VERIFY_MAC",
+    "KEY_AGREEMENT",
+    "ENCAPSULATE_DECAPSULATE",
 )
-KEY_USAGES = ("SIGN_VERIFY", "ENCRYPT_DECRYPT", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT")
 ORIGINS = ("AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE")
 DAY = 86400.0
 
@@ -65,10 +55,15 @@ def key_metadata(key: dict) -> dict[str, Any]:
         "KeyManager": key["KeyManager"],
         "CustomerMasterKeySpec": key["KeySpec"],
         "KeySpec": key["KeySpec"],
-        "EncryptionAlgorithms": ["SYMMETRIC_DEFAULT"],
+        **keyspecs.metadata_algorithms(key["KeySpec"], key["KeyUsage"]),
         "MultiRegion": False,
-        "CurrentKeyMaterialId": key["CurrentKeyMaterialId"],
     }
+    if key["KeySpec"] == keyspecs.SYMMETRIC and key["CurrentKeyMaterialId"]:
+        meta["CurrentKeyMaterialId"] = key["CurrentKeyMaterialId"]
+    if key.get("ExpirationModel"):
+        meta["ExpirationModel"] = key["ExpirationModel"]
+        if key.get("ValidTo") is not None:
+            meta["ValidTo"] = key["ValidTo"]
     if key["KeyState"] == PENDING_DELETION:
         meta["DeletionDate"] = key["DeletionDate"]
         meta["PendingDeletionWindowInDays"] = key["PendingDeletionWindowInDays"]
@@ -83,8 +78,12 @@ def new_key(
     policy: str | None = None,
     tags: list[dict] | None = None,
     manager: str = "CUSTOMER",
+    spec: str = keyspecs.SYMMETRIC,
+    usage: str = "ENCRYPT_DECRYPT",
+    origin: str = "AWS_KMS",
 ) -> dict:
-    """A new symmetric key record with its first key material (not yet saved)."""
+    """A new key record with its first key material (not yet saved); a key of origin
+    EXTERNAL waits in PendingImport for material imported into it."""
     engine = service.engine
     key_id = engine.entropy.uuid4()
     now = engine.clock.now()
@@ -95,11 +94,11 @@ def new_key(
         "Region": caller.region,
         "CreationDate": now,
         "Description": description,
-        "KeyUsage": "ENCRYPT_DECRYPT",
-        "KeySpec": "SYMMETRIC_DEFAULT",
-        "Origin": "AWS_KMS",
+        "KeyUsage": usage,
+        "KeySpec": spec,
+        "Origin": origin,
         "KeyManager": manager,
-        "KeyState": ENABLED,
+        "KeyState": ENABLED if origin == "AWS_KMS" else PENDING_IMPORT,
         "Policy": policy if policy is not None else default_key_policy(caller.account),
         "Tags": list(tags or []),
         "Rotation": {
@@ -111,7 +110,8 @@ def new_key(
         "Materials": [],
         "CurrentKeyMaterialId": None,
     }
-    add_key_material(service, key, rotation_type=None)
+    if origin == "AWS_KMS":
+        add_key_material(service, key, rotation_type=None)
     return key
 
 
@@ -119,7 +119,16 @@ def add_key_material(service: KmsService, key: dict, *, rotation_type: str | Non
     """Generate new key material, wrapped by the root key, and make it current."""
     engine = service.engine
     material_id = engine.entropy.hex(32)
-    secret = engine.entropy.token_bytes(32)
+    spec = key["KeySpec"]
+    public: bytes | None = None
+    if spec == keyspecs.SYMMETRIC:
+        secret = engine.entropy.token_bytes(32)
+    elif spec in keyspecs.HMAC_KEY_BYTES:
+        secret = engine.entropy.token_bytes(keyspecs.HMAC_KEY_BYTES[spec])
+    else:
+        private = keypairs.generate(spec, engine.entropy)
+        secret, public = keypairs.private_der(private), keypairs.public_der(private)
+        del private
     wrapped = service.store.root_key.wrap(secret, material_purpose(key, material_id))
     del secret
     entry: dict[str, Any] = {
@@ -127,6 +136,8 @@ def add_key_material(service: KmsService, key: dict, *, rotation_type: str | Non
         "Wrapped": wrapped,
         "CreationDate": engine.clock.now(),
     }
+    if public is not None:  # not secret: kept in the clear for GetPublicKey
+        entry["PublicKey"] = base64.b64encode(public).decode("ascii")
     if rotation_type:
         entry["RotationDate"] = engine.clock.now()
         entry["RotationType"] = rotation_type
@@ -137,38 +148,24 @@ def add_key_material(service: KmsService, key: dict, *, rotation_type: str | Non
 
 @operation("CreateKey")
 def create_key(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
-    """CreateKey. Symmetric encryption keys only; other specs ->
-    UnsupportedOperationException. A missing Policy gets AWS's default key policy."""
+    """CreateKey: symmetric, asymmetric (RSA, ECC, Edwards, ML-DSA) and HMAC keys, with
+    the KeySpec x KeyUsage pairs AWS allows. A missing Policy gets AWS's default key
+    policy."""
     policy = validation.string(params, "Policy", optional=True, max_len=32768)
     description = (
         validation.string(params, "Description", optional=True, min_len=0, max_len=8192) or ""
     )
-    spec = (
-        validation.string(params, "KeySpec", optional=True, choices=KEY_SPECS)
-        or validation.string(params, "CustomerMasterKeySpec", optional=True, choices=KEY_SPECS)
-        or "SYMMETRIC_DEFAULT"
-    )
-    usage = (
-        validation.string(params, "KeyUsage", optional=True, choices=KEY_USAGES)
-        or "ENCRYPT_DECRYPT"
-    )
+    spec, usage = _spec_and_usage(params)
     origin = validation.string(params, "Origin", optional=True, choices=ORIGINS) or "AWS_KMS"
     bypass = validation.boolean(params, "BypassPolicyLockoutSafetyCheck")
     multi_region = validation.boolean(params, "MultiRegion")
     tags = validate_tags(params.get("Tags"))
-    if spec != "SYMMETRIC_DEFAULT" or usage != "ENCRYPT_DECRYPT":
-        if spec == "SYMMETRIC_DEFAULT" and usage != "ENCRYPT_DECRYPT":
-            from kmstui.errors import ValidationException
-
-            raise ValidationException(
-                f"KeyUsage {usage} is not compatible with KeySpec SYMMETRIC_DEFAULT"
-            )
+    if spec in keyspecs.UNSUPPORTED_SPECS:
+        raise UnsupportedOperationException(keyspecs.UNSUPPORTED_SPECS[spec])
+    if origin not in ("AWS_KMS", "EXTERNAL"):
         raise UnsupportedOperationException(
-            f"KeySpec {spec} is not supported by this KMS; only SYMMETRIC_DEFAULT "
-            "(ENCRYPT_DECRYPT) keys can be created."
+            f"Origin {origin} is not supported: custom key stores are not available."
         )
-    if origin != "AWS_KMS":
-        raise UnsupportedOperationException(f"Origin {origin} is not supported; use AWS_KMS.")
     if multi_region:
         raise UnsupportedOperationException("Multi-Region keys are not supported.")
     service.authorize(
@@ -188,10 +185,42 @@ def create_key(service: KmsService, params: dict, caller: Caller, ctx: CallConte
     )
     if policy is not None:
         service.engine.check_key_policy(policy, caller, bypass=bypass)
-    key = new_key(service, caller, description=description, policy=policy, tags=tags)
+    key = new_key(
+        service,
+        caller,
+        description=description,
+        policy=policy,
+        tags=tags,
+        spec=spec,
+        usage=usage,
+        origin=origin,
+    )
     service.save_key(key)
     ctx.resources.append(key["Arn"])
     return {"KeyMetadata": key_metadata(key)}
+
+
+def _spec_and_usage(params: dict) -> tuple[str, str]:
+    """KeySpec (or the older CustomerMasterKeySpec) and KeyUsage, checked against the
+    pairs AWS allows. KeyUsage may be left out only for a symmetric encryption key."""
+    key_spec = validation.string(params, "KeySpec", optional=True, choices=keyspecs.KEY_SPECS)
+    master_spec = validation.string(
+        params, "CustomerMasterKeySpec", optional=True, choices=keyspecs.KEY_SPECS
+    )
+    if key_spec is not None and master_spec is not None:
+        raise ValidationException(
+            "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. "
+            "CustomerMasterKeySpec parameter is deprecated. Use KeySpec."
+        )
+    spec = key_spec or master_spec or keyspecs.SYMMETRIC
+    usage = validation.string(params, "KeyUsage", optional=True, choices=KEY_USAGES)
+    if usage is None:
+        if spec != keyspecs.SYMMETRIC:
+            raise ValidationException(f"You must specify a KeyUsage value when KeySpec is {spec}")
+        usage = "ENCRYPT_DECRYPT"
+    if usage not in keyspecs.usages(spec):
+        raise ValidationException(f"KeyUsage {usage} is not compatible with KeySpec {spec}")
+    return spec, usage
 
 
 @operation("DescribeKey")
@@ -224,6 +253,8 @@ def _set_key_state(
     service.require_same_account(key, caller, operation_name)
     service.require_customer_managed(key, operation_name)
     service.require_not_pending_deletion(key)
+    if key["KeyState"] == PENDING_IMPORT:
+        raise KMSInvalidStateException(f"{key['Arn']} is pending import.")
     if key["KeyState"] != state:
         service.save_key({**key, "KeyState": state})
     return {}
@@ -288,7 +319,9 @@ def cancel_key_deletion(
     updated = {
         k: v for k, v in key.items() if k not in ("DeletionDate", "PendingDeletionWindowInDays")
     }
-    updated["KeyState"] = DISABLED
+    # a key without key material (imported material deleted or never imported) goes
+    # back to waiting for it
+    updated["KeyState"] = DISABLED if key["CurrentKeyMaterialId"] else PENDING_IMPORT
     service.save_key(updated)
     service.engine.reschedule()
     return {"KeyId": key["Arn"]}

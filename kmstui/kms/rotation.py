@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from kmstui.caller import Caller
-from kmstui.errors import LimitExceededException
+from kmstui.errors import LimitExceededException, UnsupportedOperationException
 from kmstui.kms import paging, validation
 from kmstui.kms.keys import DAY, add_key_material
 from kmstui.kms.service import (
@@ -31,7 +31,24 @@ def _rotatable(
     service.require_same_account(key, caller, action)
     service.require_customer_managed(key, action.split(":", 1)[1])
     service.require_usable(key)
+    _require_rotating_spec(key, action.split(":", 1)[1])
     return key
+
+
+def _require_rotating_spec(key: dict, operation_name: str) -> None:
+    """Only symmetric encryption keys rotate: asymmetric and HMAC keys answer
+    UnsupportedOperationException."""
+    if key["KeySpec"] != "SYMMETRIC_DEFAULT":
+        raise UnsupportedOperationException(
+            f"{key['Arn']} key spec {key['KeySpec']} is not supported for {operation_name}: "
+            "only symmetric encryption KMS keys rotate."
+        )
+    if key["Origin"] != "AWS_KMS" and operation_name != "GetKeyRotationStatus":
+        # KMS cannot make imported key material: such keys rotate only with new
+        # imported material, which is not supported here.
+        raise UnsupportedOperationException(
+            f"{key['Arn']} origin is {key['Origin']} which is not valid for this operation."
+        )
 
 
 @operation("EnableKeyRotation")
@@ -71,6 +88,7 @@ def get_key_rotation_status(
 ) -> dict:
     key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
     service.authorize(ctx, caller, "kms:GetKeyRotationStatus", key)
+    _require_rotating_spec(key, "GetKeyRotationStatus")
     rotation = key["Rotation"]
     enabled = rotation["Enabled"] and key["KeyState"] != PENDING_DELETION
     out: dict[str, Any] = {"KeyRotationEnabled": enabled, "KeyId": key["KeyId"]}

@@ -20,6 +20,7 @@ from kmstui.dispatch import CallContext, Operations, ServiceErrors, dispatcher
 from kmstui.errors import (
     AccessDeniedException,
     DisabledException,
+    InvalidKeyUsageException,
     KMSInternalException,
     KMSInvalidStateException,
     NotFoundException,
@@ -39,6 +40,7 @@ operation = OPERATIONS.operation
 
 # Key states of the AWS key-state table (each operation checks the ones it accepts).
 ENABLED, DISABLED, PENDING_DELETION = "Enabled", "Disabled", "PendingDeletion"
+PENDING_IMPORT = "PendingImport"
 
 ERRORS = ServiceErrors(
     bad_request=lambda: ValidationException("The request body must be a JSON object"),
@@ -55,6 +57,8 @@ class KmsService:
         self._keys: dict[str, dict] = {}
         self._aliases: dict[tuple[str, str, str], dict] = {}
         self._aead: dict[tuple[str, str], AESGCM] = {}
+        # unwrapped private keys and HMAC secrets, by (KeyId, KeyMaterialId)
+        self._secrets: dict[tuple[str, str], Any] = {}
         # call(operation_name, params, caller): validate, authorize, act, emit the event
         self.call = dispatcher(self, OPERATIONS, service_name="kms", errors=ERRORS)
         self.reload()
@@ -189,9 +193,29 @@ class KmsService:
             self._aead[cache_key] = cipher
         return cipher
 
+    def key_secret(self, key: dict, material_id: str | None = None) -> Any:
+        """The unwrapped secret of an asymmetric or HMAC key's material (the current
+        one unless named): a private key object, or the HMAC key's bytes."""
+        from kmstui.kms.keypairs import load_private
+        from kmstui.kms.keyspecs import HMAC_SPECS
+
+        material_id = material_id or key["CurrentKeyMaterialId"]
+        cache_key = (key["KeyId"], material_id)
+        secret = self._secrets.get(cache_key)
+        if secret is None:
+            material = next(m for m in key["Materials"] if m["KeyMaterialId"] == material_id)
+            raw = self.store.root_key.unwrap(
+                material["Wrapped"], material_purpose(key, material_id)
+            )
+            secret = raw if key["KeySpec"] in HMAC_SPECS else load_private(raw)
+            self._secrets[cache_key] = secret
+        return secret
+
     def forget_key_material(self, key_id: str) -> None:
         for cache_key in [c for c in self._aead if c[0] == key_id]:
             del self._aead[cache_key]
+        for cache_key in [c for c in self._secrets if c[0] == key_id]:
+            del self._secrets[cache_key]
 
     # -- resolving KeyId --------------------------------------------------------------
     def resolve(
@@ -269,7 +293,31 @@ class KmsService:
             return
         if state == DISABLED:
             raise DisabledException(f"{key['Arn']} is disabled.")
+        if state == PENDING_IMPORT:
+            raise KMSInvalidStateException(f"{key['Arn']} is pending import.")
         raise KMSInvalidStateException(f"{key['Arn']} is pending deletion.")
+
+    @staticmethod
+    def require_usage(key: dict, usage: str, operation_name: str) -> None:
+        """InvalidKeyUsageException, as AWS words it, when the key's KeyUsage is not
+        the one the operation needs."""
+        if key["KeyUsage"] != usage:
+            raise InvalidKeyUsageException(
+                f"{key['Arn']} key usage is {key['KeyUsage']} which is not valid for "
+                f"{operation_name}."
+            )
+
+    @staticmethod
+    def require_symmetric(key: dict, operation_name: str) -> None:
+        """Operations only a symmetric encryption key performs (data keys, data key
+        pairs, rotation)."""
+        if key["KeySpec"] != "SYMMETRIC_DEFAULT":
+            if key["KeyUsage"] != "ENCRYPT_DECRYPT":
+                KmsService.require_usage(key, "ENCRYPT_DECRYPT", operation_name)
+            raise InvalidKeyUsageException(
+                f"{key['Arn']} key spec {key['KeySpec']} is not valid for {operation_name}: "
+                "it needs a symmetric encryption KMS key."
+            )
 
     @staticmethod
     def require_not_pending_deletion(key: dict) -> None:

@@ -48,9 +48,9 @@ def test_key_in_another_region_is_not_found(engine, key_id):
         engine.call("DescribeKey", {"KeyId": arn})
 
 
-def test_asymmetric_key_specs_are_unsupported(engine):
+def test_key_specs_no_library_implements_are_unsupported(engine):
     with pytest.raises(UnsupportedOperationException):
-        engine.call("CreateKey", {"KeySpec": "RSA_2048", "KeyUsage": "SIGN_VERIFY"})
+        engine.call("CreateKey", {"KeySpec": "ML_KEM_512", "KeyUsage": "ENCAPSULATE_DECAPSULATE"})
 
 
 def test_list_keys_pages_with_limit_and_marker(engine):

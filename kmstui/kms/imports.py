@@ -1,0 +1,347 @@
+"""Imported key material: GetParametersForImport, ImportKeyMaterial,
+DeleteImportedKeyMaterial, and the expiry of imported material on the engine clock.
+
+A key of origin EXTERNAL starts in PendingImport. GetParametersForImport returns an RSA
+wrapping public key and an import token valid 24 hours; the token carries the wrapping
+private key, sealed by the root key, so nothing waits on the key record. Key material is
+wrapped with RSAES_OAEP (SHA-1 or SHA-256) or, for material too long for that (RSA
+private keys), RSA_AES_KEY_WRAP: an AES-256 key under RSAES_OAEP followed by the
+material under AES key wrap with padding (RFC 5649). Material once imported can only
+be imported again, never replaced: its KeyMaterialId, a digest of the key id and the
+material, identifies it."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap_with_padding
+
+from kmstui.caller import Caller
+from kmstui.clock import iso8601
+from kmstui.errors import (
+    ExpiredImportTokenException,
+    IncorrectKeyMaterialException,
+    InvalidCiphertextException,
+    InvalidImportTokenException,
+    KMSInvalidStateException,
+    UnsupportedOperationException,
+    ValidationException,
+)
+from kmstui.kms import keypairs, keyspecs, validation
+from kmstui.kms.ciphertext import INVALID_CIPHERTEXT
+from kmstui.kms.service import (
+    ENABLED,
+    PENDING_DELETION,
+    PENDING_IMPORT,
+    CallContext,
+    KmsService,
+    material_purpose,
+    operation,
+)
+from kmstui.store.rootkey import RootKeyError
+
+WRAPPING_ALGORITHMS = (
+    "RSAES_PKCS1_V1_5",
+    "RSAES_OAEP_SHA_1",
+    "RSAES_OAEP_SHA_256",
+    "RSA_AES_KEY_WRAP_SHA_1",
+    "RSA_AES_KEY_WRAP_SHA_256",
+    "SM2PKE",
+)
+WRAPPING_KEY_SPECS = ("RSA_2048", "RSA_3072", "RSA_4096", "SM2")
+EXPIRATION_MODELS = ("KEY_MATERIAL_EXPIRES", "KEY_MATERIAL_DOES_NOT_EXPIRE")
+IMPORT_TYPES = ("NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL")
+PARAMETERS_LIFETIME = 86400.0  # the wrapping key and token: 24 hours
+MAX_VALID_DAYS = 365
+# Imported HMAC key material: from the hash's length to its block size, in bytes.
+HMAC_MATERIAL_BYTES = {"HMAC_224": (28, 64), "HMAC_256": (32, 64), "HMAC_384": (48, 128)}
+HMAC_MATERIAL_BYTES["HMAC_512"] = (64, 128)
+_TOKEN_PURPOSE = "kms:import-token"
+_OAEP_HASHES = {"SHA_1": hashes.SHA1, "SHA_256": hashes.SHA256}
+
+
+def _external_key(
+    service: KmsService,
+    params: dict,
+    caller: Caller,
+    ctx: CallContext,
+    operation_name: str,
+    conditions: dict[str, Any] | None = None,
+) -> dict:
+    key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
+    service.authorize(ctx, caller, f"kms:{operation_name}", key, None, conditions)
+    service.require_same_account(key, caller, operation_name)
+    if key["Origin"] != "EXTERNAL":
+        raise UnsupportedOperationException(
+            f"{key['Arn']} origin is {key['Origin']} which is not valid for this operation."
+        )
+    return key
+
+
+@operation("GetParametersForImport")
+def get_parameters_for_import(
+    service: KmsService, params: dict, caller: Caller, ctx: CallContext
+) -> dict:
+    algorithm = validation.string(params, "WrappingAlgorithm", choices=WRAPPING_ALGORITHMS)
+    wrapping_spec = validation.string(params, "WrappingKeySpec", choices=WRAPPING_KEY_SPECS)
+    key = _external_key(
+        service,
+        params,
+        caller,
+        ctx,
+        "GetParametersForImport",
+        {"kms:WrappingAlgorithm": algorithm, "kms:WrappingKeySpec": wrapping_spec},
+    )
+    service.require_not_pending_deletion(key)
+    assert algorithm is not None and wrapping_spec is not None
+    if algorithm == "SM2PKE" or wrapping_spec == "SM2":
+        raise UnsupportedOperationException(
+            "SM2 wrapping keys and SM2PKE are available only in the China Regions."
+        )
+    if algorithm == "RSAES_PKCS1_V1_5":
+        raise ValidationException(
+            "The wrapping algorithm RSAES_PKCS1_V1_5 is no longer supported for importing "
+            "key material. Use an RSAES_OAEP or RSA_AES_KEY_WRAP wrapping algorithm."
+        )
+    spec = key["KeySpec"]
+    if spec in keyspecs.RSA_SPECS and not algorithm.startswith("RSA_AES_KEY_WRAP"):
+        raise ValidationException(
+            f"{algorithm} cannot wrap RSA private key material: import RSA key material "
+            "with RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256."
+        )
+    if spec == "ECC_NIST_P521" and wrapping_spec == "RSA_2048" and algorithm.startswith("RSAES"):
+        raise ValidationException(
+            f"{algorithm} with an RSA_2048 wrapping key cannot wrap ECC_NIST_P521 key "
+            "material: use a larger wrapping key or an RSA_AES_KEY_WRAP algorithm."
+        )
+    wrapping = keypairs.generate(wrapping_spec, service.engine.entropy)
+    valid_to = service.engine.clock.now() + PARAMETERS_LIFETIME
+    payload = {
+        "KeyId": key["KeyId"],
+        "WrappingAlgorithm": algorithm,
+        "WrappingKey": base64.b64encode(keypairs.private_der(wrapping)).decode("ascii"),
+        "ValidTo": valid_to,
+    }
+    token = service.store.root_key.wrap(json.dumps(payload).encode(), _TOKEN_PURPOSE)
+    return {
+        "KeyId": key["Arn"],
+        "ImportToken": token.encode("ascii"),
+        "PublicKey": keypairs.public_der(wrapping),
+        "ParametersValidTo": valid_to,
+    }
+
+
+def _open_token(service: KmsService, key: dict, token: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(service.store.root_key.unwrap(token.decode("ascii"), _TOKEN_PURPOSE))
+    except (RootKeyError, ValueError, UnicodeDecodeError):
+        raise InvalidImportTokenException("Import token is invalid.") from None
+    if payload.get("KeyId") != key["KeyId"]:
+        raise InvalidImportTokenException(
+            "The import token was not issued for this KMS key: call GetParametersForImport for it."
+        )
+    if service.engine.clock.now() >= payload["ValidTo"]:
+        raise ExpiredImportTokenException("Import token is expired.")
+    return payload
+
+
+def _unwrap(payload: dict[str, Any], encrypted: bytes) -> bytes:
+    """The key material from EncryptedKeyMaterial, by the token's wrapping algorithm."""
+    wrapping = keypairs.load_private(base64.b64decode(payload["WrappingKey"]))
+    assert isinstance(wrapping, rsa.RSAPrivateKey)
+    algorithm: str = payload["WrappingAlgorithm"]
+    digest = _OAEP_HASHES["SHA_1" if algorithm.endswith("SHA_1") else "SHA_256"]()
+    oaep = padding.OAEP(mgf=padding.MGF1(algorithm=digest), algorithm=digest, label=None)
+    try:
+        if algorithm.startswith("RSAES_OAEP"):
+            return wrapping.decrypt(encrypted, oaep)
+        size = wrapping.key_size // 8
+        aes_key = wrapping.decrypt(encrypted[:size], oaep)
+        return aes_key_unwrap_with_padding(aes_key, encrypted[size:])
+    except (ValueError, InvalidUnwrap):
+        raise InvalidCiphertextException(INVALID_CIPHERTEXT) from None
+
+
+def _material_for(key: dict, material: bytes) -> tuple[bytes, bytes, bytes | None]:
+    """(what is stored, what identifies it, the public key) for the key's spec, or
+    IncorrectKeyMaterialException when the material is not a key of that spec."""
+    spec = key["KeySpec"]
+    if spec == keyspecs.SYMMETRIC:
+        if len(material) != 32:
+            raise IncorrectKeyMaterialException(
+                "Symmetric encryption key material must be 256 bits (32 bytes)."
+            )
+        return material, material, None
+    if spec in HMAC_MATERIAL_BYTES:
+        low, high = HMAC_MATERIAL_BYTES[spec]
+        if not low <= len(material) <= high:
+            raise IncorrectKeyMaterialException(
+                f"{spec} key material must be {low} to {high} bytes."
+            )
+        return material, material, None
+    try:
+        private = keypairs.load_private(material)
+    except (ValueError, TypeError):
+        raise IncorrectKeyMaterialException(
+            f"The key material is not a DER-encoded PKCS #8 private key of spec {spec}."
+        ) from None
+    if keypairs.spec_of(private) != spec:
+        raise IncorrectKeyMaterialException(
+            f"The key material is a private key of another spec than the KMS key's ({spec})."
+        )
+    public = keypairs.public_der(private)
+    return keypairs.private_der(private), public, public
+
+
+def material_id_of(key: dict, identity: bytes) -> str:
+    """The KeyMaterialId of imported material: a digest of the key id and the material
+    (its public key, for a key pair)."""
+    return hashlib.sha256(key["KeyId"].encode() + b"\0" + identity).hexdigest()
+
+
+@operation("ImportKeyMaterial")
+def import_key_material(
+    service: KmsService, params: dict, caller: Caller, ctx: CallContext
+) -> dict:
+    token = validation.blob(params, "ImportToken")
+    encrypted = validation.blob(params, "EncryptedKeyMaterial")
+    model = (
+        validation.string(params, "ExpirationModel", optional=True, choices=EXPIRATION_MODELS)
+        or "KEY_MATERIAL_EXPIRES"
+    )
+    valid_to = _valid_to(service, params, model)
+    import_type = validation.string(params, "ImportType", optional=True, choices=IMPORT_TYPES)
+    validation.string(params, "KeyMaterialDescription", optional=True, max_len=256)
+    conditions: dict[str, Any] = {"kms:ExpirationModel": model}
+    if valid_to is not None:
+        conditions["kms:ValidTo"] = iso8601(valid_to)
+    key = _external_key(service, params, caller, ctx, "ImportKeyMaterial", conditions)
+    if key["KeyState"] == PENDING_DELETION:
+        raise KMSInvalidStateException(f"{key['Arn']} is pending deletion.")
+    assert token is not None and encrypted is not None
+    payload = _open_token(service, key, token)
+    stored, identity, public = _material_for(key, _unwrap(payload, encrypted))
+    material_id = material_id_of(key, identity)
+    known = key.get("ImportedKeyMaterialIds") or []
+    if known and material_id not in known:
+        raise IncorrectKeyMaterialException(
+            "The key material in the request is not the key material previously imported "
+            "into this KMS key."
+        )
+    if import_type == "NEW_KEY_MATERIAL" and known:
+        raise UnsupportedOperationException(
+            "Importing new key material into a KMS key that already has key material "
+            "(for on-demand rotation) is not supported."
+        )
+    requested_id = validation.string(params, "KeyMaterialId", optional=True, max_len=64)
+    if requested_id is not None and requested_id != material_id:
+        raise IncorrectKeyMaterialException(
+            f"The key material does not have the key material ID {requested_id}."
+        )
+    now = service.engine.clock.now()
+    entry: dict[str, Any] = {
+        "KeyMaterialId": material_id,
+        "Wrapped": service.store.root_key.wrap(stored, material_purpose(key, material_id)),
+        "CreationDate": now,
+        "ImportDate": now,
+    }
+    del stored
+    if public is not None:
+        entry["PublicKey"] = base64.b64encode(public).decode("ascii")
+    others = [m for m in key["Materials"] if m["KeyMaterialId"] != material_id]
+    updated = {
+        **key,
+        "Materials": [*others, entry],
+        "CurrentKeyMaterialId": material_id,
+        "ImportedKeyMaterialIds": known or [material_id],
+        "KeyState": ENABLED if key["KeyState"] == PENDING_IMPORT else key["KeyState"],
+        "ExpirationModel": model,
+        "ValidTo": valid_to,
+    }
+    service.forget_key_material(key["KeyId"])
+    service.save_key(updated)
+    service.engine.reschedule()
+    return {"KeyId": key["Arn"], "KeyMaterialId": material_id}
+
+
+def _valid_to(service: KmsService, params: dict, model: str) -> float | None:
+    value = params.get("ValidTo")
+    if model == "KEY_MATERIAL_DOES_NOT_EXPIRE":
+        if value is not None:
+            raise ValidationException(
+                "ValidTo must be omitted when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE."
+            )
+        return None
+    if value is None:
+        raise ValidationException(
+            "ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES."
+        )
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise validation.violation("ValidTo", value, "Member must be a timestamp")
+    now = service.engine.clock.now()
+    if value <= now:
+        raise ValidationException("ValidTo must be a date and time in the future.")
+    if value > now + MAX_VALID_DAYS * 86400:
+        raise ValidationException(
+            f"ValidTo must be no more than {MAX_VALID_DAYS} days from the request date."
+        )
+    return float(value)
+
+
+@operation("DeleteImportedKeyMaterial")
+def delete_imported_key_material(
+    service: KmsService, params: dict, caller: Caller, ctx: CallContext
+) -> dict:
+    """The current key material goes; the key waits in PendingImport for the same
+    material (a key pending deletion stays so)."""
+    key = _external_key(service, params, caller, ctx, "DeleteImportedKeyMaterial")
+    requested = validation.string(params, "KeyMaterialId", optional=True, max_len=64)
+    current = key["CurrentKeyMaterialId"]
+    if requested is not None and requested != current:
+        raise ValidationException(f"Key material {requested} is not the key's current material.")
+    updated = remove_material(service, key)
+    service.save_key(updated)
+    service.engine.reschedule()
+    out = {"KeyId": key["Arn"]}
+    if current:
+        out["KeyMaterialId"] = current
+    return out
+
+
+def remove_material(service: KmsService, key: dict) -> dict:
+    """The key without its current key material (not yet saved)."""
+    current = key["CurrentKeyMaterialId"]
+    service.forget_key_material(key["KeyId"])
+    return {
+        **key,
+        "Materials": [m for m in key["Materials"] if m["KeyMaterialId"] != current],
+        "CurrentKeyMaterialId": None,
+        "KeyState": PENDING_DELETION if key["KeyState"] == PENDING_DELETION else PENDING_IMPORT,
+        "ExpirationModel": None,
+        "ValidTo": None,
+    }
+
+
+def expiry_dates(service: KmsService) -> list[float]:
+    """When imported key material expires, for the engine's schedule."""
+    return [
+        key["ValidTo"]
+        for key in service.all_keys()
+        if key.get("ValidTo") is not None and key["CurrentKeyMaterialId"]
+    ]
+
+
+def expire_material(service: KmsService, now: float) -> list[dict]:
+    """Delete imported key material whose ValidTo has passed; the keys it left."""
+    expired = []
+    for key in service.all_keys():
+        valid_to = key.get("ValidTo")
+        if valid_to is not None and valid_to <= now and key["CurrentKeyMaterialId"]:
+            service.save_key(remove_material(service, key))
+            expired.append(key)
+    return expired
