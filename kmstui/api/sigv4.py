@@ -28,7 +28,6 @@ from kmstui.errors import (
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 TERMINATOR = "aws4_request"
-UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 MAX_SKEW_SECONDS = 15 * 60
 AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -39,6 +38,9 @@ SIGNATURE_MISMATCH = (
     "Consult the service documentation for details."
 )
 MISSING_TOKEN = "Missing Authentication Token"
+
+# lower-case name -> the name messages use
+REQUIRED_WHEN_PRESENT = {"x-amz-target": "X-Amz-Target", "content-type": "Content-Type"}
 
 _REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -323,7 +325,10 @@ def request_time(headers: dict[str, str], auth: Authorization) -> tuple[str, flo
             "See http://en.wikipedia.org/wiki/ISO_8601"
         )
     if name not in auth.signed_headers:
-        raise InvalidSignatureException(SIGNATURE_MISMATCH)
+        shown = "X-Amz-Date" if name == "x-amz-date" else "Date"
+        raise InvalidSignatureException(
+            f"'{shown}' must be a 'SignedHeader' in the AWS Authorization."
+        )
     if text[:8] != auth.date:
         raise InvalidSignatureException(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
@@ -349,20 +354,25 @@ def check_freshness(
         )
 
 
-def payload_hash(headers: dict[str, str], body: bytes) -> str:
-    """The hash the client signed: X-Amz-Content-SHA256 if sent (it must then match
-    the body unless it says UNSIGNED-PAYLOAD), otherwise the body's SHA-256."""
-    actual = hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
-    claimed = headers.get("x-amz-content-sha256")
-    if claimed is None:
-        return actual
-    if claimed == UNSIGNED_PAYLOAD:
-        return claimed
-    if claimed.lower() != actual:
-        raise InvalidSignatureException(
-            "The provided 'x-amz-content-sha256' header does not match what was computed."
-        )
-    return claimed
+def payload_hash(body: bytes) -> str:
+    """The payload hash the canonical request carries: always the SHA-256 of the body
+    as received. Only S3 honours a client's X-Amz-Content-SHA256 (UNSIGNED-PAYLOAD or a
+    hash it chose); every other service, KMS among them, signs the body itself, so a
+    request signed over anything else fails the signature check."""
+    return hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
+
+
+def require_signed(auth: Authorization, headers: dict[str, str]) -> None:
+    """Every header that chooses what a request does must be signed: Host always (see
+    :func:`parse_authorization`), and X-Amz-Target and Content-Type whenever the
+    request carries them (botocore signs both on every JSON request). An unsigned
+    X-Amz-Target could be swapped in transit, e.g. Encrypt for Decrypt."""
+    for name in REQUIRED_WHEN_PRESENT:
+        if name in headers and name not in auth.signed_headers:
+            raise InvalidSignatureException(
+                f"'{REQUIRED_WHEN_PRESENT[name]}' must be a 'SignedHeader' in the AWS "
+                "Authorization."
+            )
 
 
 def verify(
@@ -408,6 +418,7 @@ __all__ = [
     "payload_hash",
     "request_time",
     "require_authorization",
+    "require_signed",
     "sign",
     "signature",
     "string_to_sign",

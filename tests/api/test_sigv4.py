@@ -86,7 +86,7 @@ def _verify(url: str, headers: dict, body: bytes, secret: str = SECRET, now=None
         raw_query=parts.query,
         headers=pairs,
         timestamp=timestamp,
-        body_hash=sigv4.payload_hash(lower, body),
+        body_hash=sigv4.payload_hash(body),
     )
     return auth
 
