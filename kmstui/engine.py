@@ -205,12 +205,19 @@ class Engine:
             return authorizer.decide(caller, action, key, context, key_policy_text=policy_text)
 
     # -- time -------------------------------------------------------------------------
-    def advance_clock(self, seconds: float) -> float:
+    def advance_clock(self, seconds: float, shown: str | None = None) -> float:
         """Move the engine clock forward (persisted): due deletions and automatic
-        rotations happen now."""
+        rotations happen now. An advance past the latest time the engine can represent
+        is refused (:class:`kmstui.clock.ClockLimitError`) before anything changes, and
+        an offset that cannot be saved is taken back."""
         with self.lock:
-            now = self.clock.advance(seconds)
-            self.store.update_meta(clock_offset=self.clock.offset)
+            before = self.clock.offset
+            now = self.clock.advance(seconds, shown)
+            try:
+                self.store.update_meta(clock_offset=self.clock.offset)
+            except BaseException:
+                self.clock.set_offset(before)
+                raise
             self.tick()
             return now
 

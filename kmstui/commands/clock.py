@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from kmstui.clock import iso8601, parse_duration
+from kmstui.clock import ClockLimitError, iso8601, parse_duration
 from kmstui.commands.common import CannotOpen, add_data_dir, fail, open_engine
 
 
@@ -41,6 +41,9 @@ def run_advance(args: argparse.Namespace) -> int:
     except CannotOpen as exc:
         return fail(str(exc))
     with engine:
-        now = engine.advance_clock(seconds)
+        try:
+            now = engine.advance_clock(seconds, args.duration.strip())
+        except ClockLimitError as exc:
+            return fail(str(exc))
         print(f"engine clock is now {iso8601(now)} (offset {engine.clock.offset / 86400:.2f} days)")
     return 0

@@ -1,0 +1,99 @@
+"""The engine clock's far end: advances it cannot represent are refused before
+anything changes, and catching up on automatic rotation after any gap costs one
+rotation per key."""
+
+from __future__ import annotations
+
+import pytest
+
+from kmstui.clock import LATEST_EPOCH, Clock, ClockLimitError
+from kmstui.kms import rotation
+
+DAY = 86400
+
+
+def enable_rotation(engine, days: int) -> str:
+    key_id = engine.call("CreateKey")["KeyMetadata"]["KeyId"]
+    engine.call("EnableKeyRotation", {"KeyId": key_id, "RotationPeriodInDays": days})
+    return key_id
+
+
+def automatic_rotations(engine, key_id: str) -> list[dict]:
+    rotations = engine.call("ListKeyRotations", {"KeyId": key_id})["Rotations"]
+    return [r for r in rotations if r["RotationType"] == "AUTOMATIC"]
+
+
+@pytest.mark.parametrize("days", [3_000_000, 1_000_000_000_000_000, float("inf")])
+def test_an_advance_past_the_latest_time_is_refused(engine, days):
+    key_id = enable_rotation(engine, 90)
+    before = engine.clock.now()
+    with pytest.raises(ClockLimitError) as excinfo:
+        engine.advance_clock(days * DAY, f"{days}d")
+    assert "9990-01-01T00:00:00Z" in str(excinfo.value)
+    assert f"by {days}d" in str(excinfo.value)
+    assert engine.clock.now() == before
+    assert engine.store.meta.get("clock_offset", 0.0) == 0.0
+    status = engine.call("GetKeyRotationStatus", {"KeyId": key_id})  # still answers
+    assert status["NextRotationDate"] == pytest.approx(before + 90 * DAY)
+
+
+def test_the_message_says_how_far_the_clock_may_go():
+    clock = Clock(fixed=LATEST_EPOCH - 10 * DAY)
+    with pytest.raises(ClockLimitError, match=r"at most 10\.00 days from 9989-12-22"):
+        clock.advance(11 * DAY)
+    assert clock.advance(10 * DAY) == LATEST_EPOCH
+
+
+def test_the_clock_can_reach_the_latest_time_and_still_answer(engine):
+    key_id = enable_rotation(engine, 2560)
+    engine.advance_clock(LATEST_EPOCH - engine.clock.now())
+    status = engine.call("GetKeyRotationStatus", {"KeyId": key_id})
+    assert status["NextRotationDate"] > LATEST_EPOCH
+    assert engine.call("DescribeKey", {"KeyId": key_id})["KeyMetadata"]["Enabled"]
+    engine.call("ScheduleKeyDeletion", {"KeyId": key_id, "PendingWindowInDays": 30})
+
+
+def test_an_offset_that_cannot_be_saved_is_taken_back(engine, monkeypatch):
+    before = engine.clock.now()
+
+    def disk_full(**_fields):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(engine.store, "update_meta", disk_full)
+    with pytest.raises(OSError):
+        engine.advance_clock(31 * DAY)
+    assert engine.clock.now() == before
+
+
+def test_a_long_gap_is_one_rotation_on_the_schedule(engine):
+    key_id = enable_rotation(engine, 90)
+    first_due = engine.call("GetKeyRotationStatus", {"KeyId": key_id})["NextRotationDate"]
+    engine.advance_clock(10 * 90 * DAY + DAY)  # ten periods and a day
+    rotations = automatic_rotations(engine, key_id)
+    assert len(rotations) == 1
+    assert rotations[0]["RotationDate"] == pytest.approx(first_due + 9 * 90 * DAY)
+    status = engine.call("GetKeyRotationStatus", {"KeyId": key_id})
+    assert status["NextRotationDate"] == pytest.approx(first_due + 10 * 90 * DAY)
+    assert status["NextRotationDate"] > engine.clock.now()
+
+
+def test_catching_up_does_not_count_the_periods(engine, monkeypatch):
+    """Thousands of years with a 90-day period: one new material per key, whatever
+    the gap (a catch-up that made one per period would trip the counter)."""
+    keys = [enable_rotation(engine, 90) for _ in range(3)]
+    made = []
+    add_key_material = rotation.add_key_material
+
+    def counted(service, key, **kwargs):
+        made.append(key["KeyId"])
+        if len(made) > len(keys):
+            raise AssertionError("more than one new key material per key")
+        return add_key_material(service, key, **kwargs)
+
+    monkeypatch.setattr(rotation, "add_key_material", counted)
+    engine.advance_clock(2_000_000 * DAY)
+    assert sorted(made) == sorted(keys)
+    for key_id in keys:
+        assert len(automatic_rotations(engine, key_id)) == 1
+        blob = engine.call("Encrypt", {"KeyId": key_id, "Plaintext": b"x"})["CiphertextBlob"]
+        assert engine.call("Decrypt", {"CiphertextBlob": blob})["Plaintext"] == b"x"
