@@ -15,10 +15,11 @@ from typing import Any
 
 from kmstui import paths
 from kmstui.caller import DEFAULT_ACCOUNT, DEFAULT_REGION, Caller
-from kmstui.clock import Clock
+from kmstui.clock import LATEST_EPOCH, Clock, iso8601
 from kmstui.ebs import Ec2Service
 from kmstui.entropy import Entropy
 from kmstui.errors import (
+    KMSInternalException,
     MalformedPolicyDocumentException,
     UnknownOperationException,
 )
@@ -221,8 +222,39 @@ class Engine:
             self.tick()
             return now
 
+    def reset_clock(self) -> float:
+        """Move the engine clock back to wall time (offset 0, persisted). Schedules
+        made on the later clock are brought back within reach: a rotation date more
+        than one period ahead comes to one period from now, a deletion date more than
+        its window ahead comes to one window from now. Nothing falls due, so nothing is
+        deleted or rotated by the move itself."""
+        from kmstui.kms.keys import DAY
+
+        with self.lock:
+            before = self.clock.offset
+            self.clock.set_offset(0.0)
+            now = self.clock.now()
+            try:
+                with self.store.transaction():
+                    self.store.update_meta(clock_offset=0.0)
+                    for key in list(self.kms.all_keys()):
+                        pulled = _pulled_back(key, now, DAY)
+                        if pulled is not None:
+                            self.kms.save_key(pulled)
+            except BaseException:
+                self.clock.set_offset(before)
+                self.store.meta["clock_offset"] = before
+                raise
+            self.reschedule()
+            return now
+
     def reschedule(self) -> None:
         """Recompute when the next deletion or automatic rotation is due."""
+        if not self.clock.now() <= LATEST_EPOCH:
+            # An offset an earlier version saved past what the engine can represent:
+            # every call stops in tick() with the remedy.
+            self._next_due = 0.0
+            return
         due: list[float] = []
         for key in self.kms.all_keys():
             if key["KeyState"] == "PendingDeletion":
@@ -237,6 +269,12 @@ class Engine:
         now = self.clock.now()
         if self._next_due is None or now < self._next_due:
             return
+        if not now <= LATEST_EPOCH:
+            raise KMSInternalException(
+                f"The engine clock (offset {self.clock.offset / 86400:.0f} days) is past "
+                f"{iso8601(LATEST_EPOCH)}, the latest time the engine can represent; "
+                "run `kmstui clock reset` to bring it back to wall time."
+            )
         from kmstui.kms.keys import delete_key_now
         from kmstui.kms.rotation import due_rotations, rotate_automatically
 
@@ -290,3 +328,20 @@ class Engine:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _pulled_back(key: dict, now: float, day: float) -> dict | None:
+    """``key`` with its rotation and deletion dates brought within one period or
+    window of ``now`` (None when both already are)."""
+    updated = None
+    rotation = key.get("Rotation") or {}
+    when = rotation.get("NextRotationDate")
+    if rotation.get("Enabled") and when is not None:
+        latest = now + rotation["PeriodInDays"] * day
+        if when > latest:
+            updated = {**key, "Rotation": {**rotation, "NextRotationDate": latest}}
+    if key["KeyState"] == "PendingDeletion":
+        latest = now + key.get("PendingDeletionWindowInDays", 30) * day
+        if key["DeletionDate"] > latest:
+            updated = {**(updated or key), "DeletionDate": latest}
+    return updated

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from kmstui.clock import LATEST_EPOCH, Clock, ClockLimitError
+from kmstui.errors import NotFoundException
 from kmstui.kms import rotation
 
 DAY = 86400
@@ -97,3 +98,27 @@ def test_catching_up_does_not_count_the_periods(engine, monkeypatch):
         assert len(automatic_rotations(engine, key_id)) == 1
         blob = engine.call("Encrypt", {"KeyId": key_id, "Plaintext": b"x"})["CiphertextBlob"]
         assert engine.call("Decrypt", {"CiphertextBlob": blob})["Plaintext"] == b"x"
+
+
+def test_reset_brings_the_clock_and_its_schedules_back(make_engine):
+    engine = make_engine(clock=Clock(fixed=1_700_000_000.0))
+    rotating = enable_rotation(engine, 90)
+    deleting = engine.call("CreateKey")["KeyMetadata"]["KeyId"]
+    engine.advance_clock(400 * DAY)
+    rotated = engine.call("GetKeyRotationStatus", {"KeyId": rotating})["NextRotationDate"]
+    engine.call("ScheduleKeyDeletion", {"KeyId": deleting, "PendingWindowInDays": 7})
+    materials_before = len(engine.kms.key_by_id(rotating)["Materials"])
+
+    now = engine.reset_clock()
+    assert now == 1_700_000_000.0 and engine.clock.offset == 0.0
+    assert engine.store.meta["clock_offset"] == 0.0
+    status = engine.call("GetKeyRotationStatus", {"KeyId": rotating})
+    assert rotated > now + 90 * DAY
+    assert status["NextRotationDate"] == pytest.approx(now + 90 * DAY)
+    metadata = engine.call("DescribeKey", {"KeyId": deleting})["KeyMetadata"]
+    assert metadata["KeyState"] == "PendingDeletion"
+    assert metadata["DeletionDate"] == pytest.approx(now + 7 * DAY)
+    assert len(engine.kms.key_by_id(rotating)["Materials"]) == materials_before
+    engine.advance_clock(7 * DAY + 1)
+    with pytest.raises(NotFoundException):  # the pulled-back window ran out
+        engine.call("DescribeKey", {"KeyId": deleting})
