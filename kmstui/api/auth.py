@@ -60,6 +60,7 @@ class Authenticator:
         self.account_id = account_id or getattr(engine, "account", DEFAULT_ACCOUNT)
         self.default_region = getattr(engine, "region", DEFAULT_REGION)
         self.wall_clock = wall_clock
+        self.signing_keys = sigv4.KeyCache()
 
     def caller_for(self, parts: RequestParts) -> Caller:
         """The request's caller, or an AwsError saying why it is not accepted."""
@@ -86,6 +87,7 @@ class Authenticator:
             headers=parts.headers,
             timestamp=timestamp,
             body_hash=body_hash,
+            keys=self.signing_keys,
         )
         return Caller(
             principal=identity.user_arn,

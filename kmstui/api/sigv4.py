@@ -144,9 +144,10 @@ def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
 
 
-class _KeyCache:
+class KeyCache:
     """Derived signing keys by (secret, date, region, service): one derivation a day
-    per key instead of four HMACs per request."""
+    per key instead of four HMACs per request. The endpoint's authenticator keeps
+    one; bounded to ``size`` keys, the least recently used leaving first."""
 
     def __init__(self, size: int = 256):
         self._size = size
@@ -160,9 +161,7 @@ class _KeyCache:
             if key is not None:
                 self._items.move_to_end(token)
                 return key
-        key = _hmac(("AWS4" + secret).encode("utf-8"), date)
-        for part in (region, service, TERMINATOR):
-            key = _hmac(key, part)
+        key = signing_key(secret, date, region, service)
         with self._lock:
             self._items[token] = key
             while len(self._items) > self._size:
@@ -170,15 +169,26 @@ class _KeyCache:
         return key
 
 
-_keys = _KeyCache()
-
-
 def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
-    return _keys.get(secret, date, region, service)
+    key = _hmac(("AWS4" + secret).encode("utf-8"), date)
+    for part in (region, service, TERMINATOR):
+        key = _hmac(key, part)
+    return key
 
 
-def signature(secret: str, date: str, region: str, service: str, to_sign: str) -> str:
-    key = signing_key(secret, date, region, service)
+def signature(
+    secret: str,
+    date: str,
+    region: str,
+    service: str,
+    to_sign: str,
+    keys: KeyCache | None = None,
+) -> str:
+    key = (
+        keys.get(secret, date, region, service)
+        if keys is not None
+        else signing_key(secret, date, region, service)
+    )
     return hmac.new(key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
@@ -385,8 +395,10 @@ def verify(
     headers: Iterable[tuple[str, str]],
     timestamp: str,
     body_hash: str,
+    keys: KeyCache | None = None,
 ) -> None:
-    """Recompute the signature with ``secret`` and compare in constant time."""
+    """Recompute the signature with ``secret`` (its signing key from ``keys`` when
+    given) and compare in constant time."""
     canonical = canonical_request(
         method, raw_path, raw_query, headers, auth.signed_headers, body_hash
     )
@@ -396,6 +408,7 @@ def verify(
         auth.region,
         auth.service,
         string_to_sign(timestamp, auth.scope, canonical),
+        keys,
     )
     if not hmac.compare_digest(expected.encode("ascii"), auth.signature.encode("ascii")):
         raise InvalidSignatureException(SIGNATURE_MISMATCH)
@@ -410,6 +423,7 @@ def require_authorization(header: str | None) -> str:
 __all__ = [
     "ALGORITHM",
     "Authorization",
+    "KeyCache",
     "SIGNATURE_MISMATCH",
     "amz_date",
     "canonical_request",
