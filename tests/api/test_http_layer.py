@@ -210,3 +210,18 @@ def test_a_bad_authorization_header_never_reaches_the_servers_stderr(tmp_path):
     assert "refused an unreadable request" in text
     for quoted in (SIGNATURE, "Signature=", "Authorization", "TrentService", "Traceback"):
         assert quoted not in text
+
+
+def test_a_failure_in_the_handler_itself_is_an_aws_500(api, monkeypatch, caplog):
+    import kmstui.api.server as server
+
+    def broken(**_parts):
+        raise RuntimeError("detail that must stay inside: " + SIGNATURE)
+
+    monkeypatch.setattr(server, "RequestParts", broken)
+    with caplog.at_level(logging.DEBUG):
+        status, headers, body = raw_post(api.url, b"{}", keys=api.root)
+    assert status == 500
+    assert headers["x-amzn-errortype"] == body["__type"] == "KMSInternalException"
+    assert SIGNATURE not in json.dumps(body) and SIGNATURE not in caplog.text
+    assert "RuntimeError" in caplog.text  # the operator learns what kind of failure
