@@ -151,11 +151,12 @@ class BodyTooLarge(Exception):
 async def read_body(request: web.BaseRequest, limit: int) -> bytes:
     """The request body, refused (:class:`BodyTooLarge`) as soon as it is known to pass
     ``limit`` bytes: from Content-Length before a byte is read, or while reading a
-    chunked one. Chunked framing or content encoding that is not valid is a
-    SerializationException."""
+    chunked one. Chunked framing that is not valid is a SerializationException. A
+    client that asks (``Expect: 100-continue``) is told to send the body once its
+    length is known to fit."""
     if request.content_length is not None and request.content_length > limit:
         raise BodyTooLarge
-    if request.headers.get("Expect", "").lower() == "100-continue":
+    if request.version >= (1, 1) and request.headers.get("Expect", "").lower() == "100-continue":
         await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
     body = bytearray()
     try:

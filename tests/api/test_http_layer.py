@@ -225,3 +225,24 @@ def test_a_failure_in_the_handler_itself_is_an_aws_500(api, monkeypatch, caplog)
     assert headers["x-amzn-errortype"] == body["__type"] == "KMSInternalException"
     assert SIGNATURE not in json.dumps(body) and SIGNATURE not in caplog.text
     assert "RuntimeError" in caplog.text  # the operator learns what kind of failure
+
+
+def test_expect_100_continue(api):
+    """A client that waits for 100 Continue gets it when the body will fit, and the
+    413 straight away when the announced length will not."""
+    head = b"POST / HTTP/1.1\r\n" + HEAD + b"Expect: 100-continue\r\nConnection: close\r\n"
+    with socket.create_connection(_address(api.url), timeout=10) as sock:
+        sock.sendall(head + b"Content-Length: 2\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+        sock.sendall(b"{}")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 403")  # read, and refused as unsigned
+    with socket.create_connection(_address(api.url), timeout=10) as sock:
+        sock.sendall(head + b"Content-Length: %d\r\n\r\n" % (2 * 1024 * 1024))
+        answer = b""
+        while not answer.endswith(b"}") and (chunk := sock.recv(65536)):
+            answer += chunk  # the whole answer, before a byte of the body is sent
+    assert answer.startswith(b"HTTP/1.1 413")
+    assert b'"__type": "SerializationException"' in answer
