@@ -51,6 +51,11 @@ log = logging.getLogger("kmstui.api")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4599
 TARGET_PREFIX = "TrentService."
+JSON_CONTENT_TYPES = (
+    "application/x-amz-json-1.1",
+    "application/x-amz-json-1.0",
+    "application/json",
+)
 MAX_BODY_BYTES = 1024 * 1024
 BODY_TIMEOUT = 30.0
 KEEPALIVE_TIMEOUT = 15.0
@@ -97,6 +102,7 @@ class Endpoint:
         """(status, body, error code or "", operation) for one request."""
         operation = "-"
         try:
+            check_content_type(parts.header.get("content-type"))
             caller = self.auth.caller_for(parts)
             operation = operation_of(target, self.operations)
             params = parse_body(parts.body)
@@ -111,6 +117,20 @@ class Endpoint:
             log.exception("internal error in %s", operation)
             exc = KMSInternalException(INTERNAL_ERROR[1])
             return exc.status, error_body(exc.code, exc.message), exc.code, operation
+
+
+def check_content_type(value: str | None) -> None:
+    """A body sent as something other than JSON names no operation of this protocol:
+    AWS answers such a request UnknownOperationException before it checks anything
+    else. A request without a Content-Type is read as JSON."""
+    if value is None:
+        return
+    media = value.partition(";")[0].strip().lower()
+    if media not in JSON_CONTENT_TYPES:
+        raise UnknownOperationException(
+            "The request's Content-Type is not one the AWS JSON protocol uses "
+            f"({', '.join(JSON_CONTENT_TYPES)})"
+        )
 
 
 def operation_of(target: str | None, operations: frozenset[str]) -> str:

@@ -246,3 +246,24 @@ def test_expect_100_continue(api):
             answer += chunk  # the whole answer, before a byte of the body is sent
     assert answer.startswith(b"HTTP/1.1 413")
     assert b'"__type": "SerializationException"' in answer
+
+
+@pytest.mark.parametrize(
+    "content_type, expected",
+    [
+        ("application/x-amz-json-1.1", 200),
+        ("application/x-amz-json-1.1; charset=utf-8", 200),
+        ("application/json", 200),
+        ("text/plain", 400),
+        ("application/x-www-form-urlencoded", 400),
+        ("application/octet-stream", 400),
+    ],
+)
+def test_only_json_content_types_name_an_operation(api, content_type, expected):
+    status, _, body = raw_post(
+        api.url, b"{}", keys=api.root, headers={"Content-Type": content_type}
+    )
+    assert status == expected, body
+    if expected == 400:
+        assert body["__type"] == "UnknownOperationException"
+        assert "Content-Type" in body["message"]
