@@ -279,28 +279,36 @@ class Engine:
         from kmstui.kms.rotation import due_rotations, rotate_automatically
 
         with self.lock:
+            deleted: list[dict] = []
+            rotated: list[dict] = []
+            # One atomic write for all the work that came due, however many keys: the
+            # events follow once it is saved.
+            with self.store.transaction():
+                for key in list(self.kms.all_keys()):
+                    if key["KeyState"] == "PendingDeletion" and key["DeletionDate"] <= now:
+                        delete_key_now(self.kms, key)
+                        deleted.append(key)
+                for key, _when in due_rotations(self.kms, now):
+                    rotated.append(rotate_automatically(self.kms, key, now))
+            for key in deleted:
+                self.emit(
+                    service="kms",
+                    operation="DeleteKey",
+                    caller=Caller(
+                        principal="kms.amazonaws.com",
+                        account=key["AWSAccountId"],
+                        region=key["Region"],
+                    ),
+                    request={"KeyId": key["KeyId"]},
+                    response=None,
+                    error=None,
+                    resources=[key["Arn"]],
+                    decision=None,
+                )
             kms_service = Caller(
                 principal="kms.amazonaws.com", account=self.account, region=self.region
             )
-            for key in list(self.kms.all_keys()):
-                if key["KeyState"] == "PendingDeletion" and key["DeletionDate"] <= now:
-                    delete_key_now(self.kms, key)
-                    self.emit(
-                        service="kms",
-                        operation="DeleteKey",
-                        caller=Caller(
-                            principal="kms.amazonaws.com",
-                            account=key["AWSAccountId"],
-                            region=key["Region"],
-                        ),
-                        request={"KeyId": key["KeyId"]},
-                        response=None,
-                        error=None,
-                        resources=[key["Arn"]],
-                        decision=None,
-                    )
-            for key, _when in due_rotations(self.kms, now):
-                updated = rotate_automatically(self.kms, key, now)
+            for key in rotated:
                 self.emit(
                     service="kms",
                     operation="RotateKey",
@@ -310,7 +318,7 @@ class Engine:
                     error=None,
                     resources=[key["Arn"]],
                     decision=None,
-                    extra={"keyMaterialId": updated["CurrentKeyMaterialId"]},
+                    extra={"keyMaterialId": key["CurrentKeyMaterialId"]},
                 )
             self.reschedule()
 

@@ -122,3 +122,30 @@ def test_reset_brings_the_clock_and_its_schedules_back(make_engine):
     engine.advance_clock(7 * DAY + 1)
     with pytest.raises(NotFoundException):  # the pulled-back window ran out
         engine.call("DescribeKey", {"KeyId": deleting})
+
+
+def test_due_work_is_saved_whole_or_not_at_all(engine, monkeypatch):
+    keys = [enable_rotation(engine, 90) for _ in range(3)]
+    before = {k: len(engine.kms.key_by_id(k)["Materials"]) for k in keys}
+    rotate = rotation.rotate_automatically
+    calls = []
+
+    def fails_on_the_third(service, key, now):
+        calls.append(key["KeyId"])
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return rotate(service, key, now)
+
+    monkeypatch.setattr(rotation, "rotate_automatically", fails_on_the_third)
+    published = []
+    engine.events.subscribe(published.append)
+    with pytest.raises(OSError):
+        engine.advance_clock(91 * DAY)
+    for key_id in keys:  # the two rotations made before the failure were not kept
+        assert len(engine.kms.key_by_id(key_id)["Materials"]) == before[key_id]
+    assert not [line for line in published if "RotateKey" in str(line)]
+
+    monkeypatch.setattr(rotation, "rotate_automatically", rotate)
+    engine.call("ListKeys")  # the next call finds the work still due, and does it
+    for key_id in keys:
+        assert len(automatic_rotations(engine, key_id)) == 1
