@@ -15,10 +15,11 @@ from typing import Any
 
 from kmstui import paths
 from kmstui.caller import DEFAULT_ACCOUNT, DEFAULT_REGION, Caller
-from kmstui.clock import Clock
+from kmstui.clock import LATEST_EPOCH, Clock, iso8601
 from kmstui.ebs import Ec2Service
 from kmstui.entropy import Entropy
 from kmstui.errors import (
+    KMSInternalException,
     MalformedPolicyDocumentException,
     UnknownOperationException,
 )
@@ -205,13 +206,46 @@ class Engine:
             return authorizer.decide(caller, action, key, context, key_policy_text=policy_text)
 
     # -- time -------------------------------------------------------------------------
-    def advance_clock(self, seconds: float) -> float:
+    def advance_clock(self, seconds: float, shown: str | None = None) -> float:
         """Move the engine clock forward (persisted): due deletions and automatic
-        rotations happen now."""
+        rotations happen now. An advance past the latest time the engine can represent
+        is refused (:class:`kmstui.clock.ClockLimitError`) before anything changes, and
+        an offset that cannot be saved is taken back."""
         with self.lock:
-            now = self.clock.advance(seconds)
-            self.store.update_meta(clock_offset=self.clock.offset)
+            before = self.clock.offset
+            now = self.clock.advance(seconds, shown)
+            try:
+                self.store.update_meta(clock_offset=self.clock.offset)
+            except BaseException:
+                self.clock.set_offset(before)
+                raise
             self.tick()
+            return now
+
+    def reset_clock(self) -> float:
+        """Move the engine clock back to wall time (offset 0, persisted). Schedules
+        made on the later clock are brought back within reach: a rotation date more
+        than one period ahead comes to one period from now, a deletion date more than
+        its window ahead comes to one window from now. Nothing falls due, so nothing is
+        deleted or rotated by the move itself."""
+        from kmstui.kms.keys import DAY
+
+        with self.lock:
+            before = self.clock.offset
+            self.clock.set_offset(0.0)
+            now = self.clock.now()
+            try:
+                with self.store.transaction():
+                    self.store.update_meta(clock_offset=0.0)
+                    for key in list(self.kms.all_keys()):
+                        pulled = _pulled_back(key, now, DAY)
+                        if pulled is not None:
+                            self.kms.save_key(pulled)
+            except BaseException:
+                self.clock.set_offset(before)
+                self.store.meta["clock_offset"] = before
+                raise
+            self.reschedule()
             return now
 
     def reschedule(self) -> None:
@@ -219,6 +253,11 @@ class Engine:
         key material is due."""
         from kmstui.kms.imports import expiry_dates
 
+        if not self.clock.now() <= LATEST_EPOCH:
+            # An offset an earlier version saved past what the engine can represent:
+            # every call stops in tick() with the remedy.
+            self._next_due = 0.0
+            return
         due: list[float] = expiry_dates(self.kms)
         for key in self.kms.all_keys():
             if key["KeyState"] == "PendingDeletion":
@@ -234,32 +273,48 @@ class Engine:
         now = self.clock.now()
         if self._next_due is None or now < self._next_due:
             return
+        if not now <= LATEST_EPOCH:
+            raise KMSInternalException(
+                f"The engine clock (offset {self.clock.offset / 86400:.0f} days) is past "
+                f"{iso8601(LATEST_EPOCH)}, the latest time the engine can represent; "
+                "run `kmstui clock reset` to bring it back to wall time."
+            )
         from kmstui.kms.imports import expire_material
         from kmstui.kms.keys import delete_key_now
         from kmstui.kms.rotation import due_rotations, rotate_automatically
 
         with self.lock:
+            deleted: list[dict] = []
+            rotated: list[dict] = []
+            # One atomic write for all the work that came due, however many keys: the
+            # events follow once it is saved.
+            with self.store.transaction():
+                for key in list(self.kms.all_keys()):
+                    if key["KeyState"] == "PendingDeletion" and key["DeletionDate"] <= now:
+                        delete_key_now(self.kms, key)
+                        deleted.append(key)
+                expired = list(expire_material(self.kms, now))
+                for key, _when in due_rotations(self.kms, now):
+                    rotated.append(rotate_automatically(self.kms, key, now))
+            for key in deleted:
+                self.emit(
+                    service="kms",
+                    operation="DeleteKey",
+                    caller=Caller(
+                        principal="kms.amazonaws.com",
+                        account=key["AWSAccountId"],
+                        region=key["Region"],
+                    ),
+                    request={"KeyId": key["KeyId"]},
+                    response=None,
+                    error=None,
+                    resources=[key["Arn"]],
+                    decision=None,
+                )
             kms_service = Caller(
                 principal="kms.amazonaws.com", account=self.account, region=self.region
             )
-            for key in list(self.kms.all_keys()):
-                if key["KeyState"] == "PendingDeletion" and key["DeletionDate"] <= now:
-                    delete_key_now(self.kms, key)
-                    self.emit(
-                        service="kms",
-                        operation="DeleteKey",
-                        caller=Caller(
-                            principal="kms.amazonaws.com",
-                            account=key["AWSAccountId"],
-                            region=key["Region"],
-                        ),
-                        request={"KeyId": key["KeyId"]},
-                        response=None,
-                        error=None,
-                        resources=[key["Arn"]],
-                        decision=None,
-                    )
-            for key in expire_material(self.kms, now):
+            for key in expired:
                 self.emit(
                     service="kms",
                     operation="DeleteExpiredKeyMaterial",
@@ -271,8 +326,7 @@ class Engine:
                     decision=None,
                     extra={"keyMaterialId": key["CurrentKeyMaterialId"]},
                 )
-            for key, _when in due_rotations(self.kms, now):
-                updated = rotate_automatically(self.kms, key, now)
+            for key in rotated:
                 self.emit(
                     service="kms",
                     operation="RotateKey",
@@ -282,7 +336,7 @@ class Engine:
                     error=None,
                     resources=[key["Arn"]],
                     decision=None,
-                    extra={"keyMaterialId": updated["CurrentKeyMaterialId"]},
+                    extra={"keyMaterialId": key["CurrentKeyMaterialId"]},
                 )
             self.reschedule()
 
@@ -300,3 +354,20 @@ class Engine:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _pulled_back(key: dict, now: float, day: float) -> dict | None:
+    """``key`` with its rotation and deletion dates brought within one period or
+    window of ``now`` (None when both already are)."""
+    updated = None
+    rotation = key.get("Rotation") or {}
+    when = rotation.get("NextRotationDate")
+    if rotation.get("Enabled") and when is not None:
+        latest = now + rotation["PeriodInDays"] * day
+        if when > latest:
+            updated = {**key, "Rotation": {**rotation, "NextRotationDate": latest}}
+    if key["KeyState"] == "PendingDeletion":
+        latest = now + key.get("PendingDeletionWindowInDays", 30) * day
+        if key["DeletionDate"] > latest:
+            updated = {**(updated or key), "DeletionDate": latest}
+    return updated

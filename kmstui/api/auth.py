@@ -4,7 +4,9 @@ A verified request is made as the access key's owner (a user ARN, or the account
 root user), in the region of the credential scope, so key policies, IAM policies
 and grants apply to SDK callers exactly as to the console's "acting as" principal.
 With ``allow_any_credentials`` every request is made as the root user of one account,
-whatever it is signed with (for test suites that use fake credentials).
+whatever it is signed with and whatever session token it carries (for test suites
+that use fake credentials). Otherwise a session token is refused as AWS refuses an
+invalid one: the engine issues only long-term access keys.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from kmstui.errors import AwsError, UnrecognizedClientException
 
 INVALID_TOKEN = "The security token included in the request is invalid."
 MAX_USER_AGENT = 256
+SECURITY_TOKEN = "x-amz-security-token"
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Authenticator:
         self.account_id = account_id or getattr(engine, "account", DEFAULT_ACCOUNT)
         self.default_region = getattr(engine, "region", DEFAULT_REGION)
         self.wall_clock = wall_clock
+        self.signing_keys = sigv4.KeyCache()
 
     def caller_for(self, parts: RequestParts) -> Caller:
         """The request's caller, or an AwsError saying why it is not accepted."""
@@ -65,11 +69,15 @@ class Authenticator:
         header = sigv4.require_authorization(parts.header.get("authorization"))
         auth = sigv4.parse_authorization(header)
         timestamp, when = sigv4.request_time(parts.header, auth)
+        sigv4.require_signed(auth, parts.header)
+        if SECURITY_TOKEN in parts.header:
+            # The engine issues no temporary credentials, so no session token is its own.
+            raise UnrecognizedClientException(INVALID_TOKEN)
         identity = self._lookup(auth.access_key_id)
         if identity is None or not identity.active:
             raise UnrecognizedClientException(INVALID_TOKEN)
         sigv4.check_freshness(timestamp, when, self.wall_clock())
-        body_hash = sigv4.payload_hash(parts.header, parts.body)
+        body_hash = sigv4.payload_hash(parts.body)
         sigv4.verify(
             auth,
             identity.secret,
@@ -79,6 +87,7 @@ class Authenticator:
             headers=parts.headers,
             timestamp=timestamp,
             body_hash=body_hash,
+            keys=self.signing_keys,
         )
         return Caller(
             principal=identity.user_arn,

@@ -8,7 +8,8 @@ IAM access keys), its JSON decoded (base64 blobs become bytes), the operation ru
 Engine calls are synchronous and hold the engine lock, so each request's work runs in
 a small thread pool; the event loop (and a console sharing it) never waits on it.
 
-- :func:`create_app` builds the ``aiohttp.web.Application``.
+- :func:`create_server` builds aiohttp's low-level server with the endpoint's handler
+  (``kmstui.api.wire`` makes the answers the HTTP layer gives on its own AWS-shaped).
 - :class:`EndpointServer` serves it from inside an existing event loop.
 - :class:`ServerThread` runs one in a thread of its own (tests, benchmarks).
 
@@ -29,6 +30,13 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from kmstui.api.auth import Authenticator, RequestParts
+from kmstui.api.wire import (
+    INTERNAL_ERROR,
+    AwsServer,
+    aws_error,
+    aws_response,
+    error_body,
+)
 from kmstui.errors import (
     AwsError,
     KMSInternalException,
@@ -43,15 +51,17 @@ log = logging.getLogger("kmstui.api")
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4599
 TARGET_PREFIX = "TrentService."
-CONTENT_TYPE = "application/x-amz-json-1.1"
+JSON_CONTENT_TYPES = (
+    "application/x-amz-json-1.1",
+    "application/x-amz-json-1.0",
+    "application/json",
+)
 MAX_BODY_BYTES = 1024 * 1024
 BODY_TIMEOUT = 30.0
 KEEPALIVE_TIMEOUT = 15.0
 SHUTDOWN_TIMEOUT = 5.0  # how long stop() lets requests under way finish
 LINGERING_TIME = 5.0  # how long the rest of a refused body is read before closing
 WORKERS = 4
-
-_ENDPOINT = web.AppKey("kmstui_endpoint", object)
 
 
 class Endpoint:
@@ -81,11 +91,18 @@ class Endpoint:
         self.body_timeout = body_timeout
         self.operations = frozenset(KMS_OPERATIONS)
 
+    async def close(self) -> None:
+        """Shut down the thread pool if it is this endpoint's own (calls under way
+        finish; the event loop does not wait on them)."""
+        if self.own_executor:
+            await asyncio.get_running_loop().run_in_executor(None, self.executor.shutdown)
+
     # -- the part that runs in the thread pool --------------------------------------
     def process(self, parts: RequestParts, target: str | None) -> tuple[int, bytes, str, str]:
         """(status, body, error code or "", operation) for one request."""
         operation = "-"
         try:
+            check_content_type(parts.header.get("content-type"))
             caller = self.auth.caller_for(parts)
             operation = operation_of(target, self.operations)
             params = parse_body(parts.body)
@@ -98,8 +115,22 @@ class Endpoint:
             return exc.status, error_body(exc.code, exc.message), exc.code, operation
         except Exception:
             log.exception("internal error in %s", operation)
-            exc = KMSInternalException("The server encountered an internal error.")
+            exc = KMSInternalException(INTERNAL_ERROR[1])
             return exc.status, error_body(exc.code, exc.message), exc.code, operation
+
+
+def check_content_type(value: str | None) -> None:
+    """A body sent as something other than JSON names no operation of this protocol:
+    AWS answers such a request UnknownOperationException before it checks anything
+    else. A request without a Content-Type is read as JSON."""
+    if value is None:
+        return
+    media = value.partition(";")[0].strip().lower()
+    if media not in JSON_CONTENT_TYPES:
+        raise UnknownOperationException(
+            "The request's Content-Type is not one the AWS JSON protocol uses "
+            f"({', '.join(JSON_CONTENT_TYPES)})"
+        )
 
 
 def operation_of(target: str | None, operations: frozenset[str]) -> str:
@@ -133,83 +164,110 @@ def parse_body(body: bytes) -> dict:
     return value
 
 
-def error_body(code: str, message: str) -> bytes:
-    return json.dumps({"__type": code, "message": message}).encode("utf-8")
+class BodyTooLarge(Exception):
+    pass
 
 
-def _response(status: int, body: bytes, code: str, request_id: str) -> web.Response:
-    headers = {"x-amzn-RequestId": request_id}
-    if code:
-        headers["x-amzn-ErrorType"] = code
-    return web.Response(status=status, body=body, headers=headers, content_type=CONTENT_TYPE)
-
-
-async def handle(request: web.Request) -> web.StreamResponse:
-    endpoint: Endpoint = request.app[_ENDPOINT]
-    request_id = str(uuid.uuid4())
-    started = time.perf_counter()
-    target = request.headers.get("X-Amz-Target")
+async def read_body(request: web.BaseRequest, limit: int) -> bytes:
+    """The request body, refused (:class:`BodyTooLarge`) as soon as it is known to pass
+    ``limit`` bytes: from Content-Length before a byte is read, or while reading a
+    chunked one. Chunked framing that is not valid is a SerializationException. A
+    client that asks (``Expect: 100-continue``) is told to send the body once its
+    length is known to fit."""
+    if request.content_length is not None and request.content_length > limit:
+        raise BodyTooLarge
+    if request.version >= (1, 1) and request.headers.get("Expect", "").lower() == "100-continue":
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    body = bytearray()
     try:
-        body = await asyncio.wait_for(request.read(), endpoint.body_timeout)
-    except web.HTTPRequestEntityTooLarge:
-        response = _response(
-            413,
-            error_body(
-                "SerializationException",
-                f"The request body is larger than the {endpoint.max_body}-byte limit",
-            ),
-            "SerializationException",
-            request_id,
-        )
-        response.force_close()
-        return response
-    except TimeoutError:
-        response = _response(
-            408,
-            error_body("RequestTimeoutException", "The request body was not received in time"),
-            "RequestTimeoutException",
-            request_id,
-        )
-        response.force_close()
-        await response.prepare(request)
-        await response.write_eof()
-        if request.transport is not None:  # do not wait for the rest of the body
-            request.transport.close()
-        return response
-    raw_path, _, raw_query = request.raw_path.partition("?")
-    parts = RequestParts(
-        method=request.method,
-        raw_path=raw_path,
-        raw_query=raw_query,
-        headers=list(request.headers.items()),
-        body=body,
-        remote=request.remote or "127.0.0.1",
-    )
-    if request.method != "POST":
-        status, payload, code, operation = (
-            400,
-            error_body("UnknownOperationException", f"Unsupported method {request.method[:16]}"),
-            "UnknownOperationException",
-            "-",
-        )
-    else:
-        loop = asyncio.get_running_loop()
-        status, payload, code, operation = await loop.run_in_executor(
-            endpoint.executor, endpoint.process, parts, target
-        )
-    if log.isEnabledFor(logging.DEBUG):
-        log.debug(
-            "%s %s %d %s %.1f ms",
-            request.remote,
-            operation,
-            status,
-            code or "OK",
-            (time.perf_counter() - started) * 1000,
-        )
-    return _response(status, payload, code, request_id)
+        while chunk := await request.content.readany():
+            body += chunk
+            if len(body) > limit:
+                raise BodyTooLarge
+    except web.RequestPayloadError:
+        raise SerializationException(
+            "The request body's chunked framing or length is not valid."
+        ) from None
+    return bytes(body)
 
 
-def create_app(
+def _closing(response: web.Response) -> web.Response:
+    response.force_close()
+    return response
+
+
+class Handler:
+    """The low-level server's request handler: one endpoint's requests."""
+
+    def __init__(self, endpoint: Endpoint):
+        self.endpoint = endpoint
+
+    async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
+        endpoint = self.endpoint
+        request_id = str(uuid.uuid4())
+        started = time.perf_counter()
+        target = request.headers.get("X-Amz-Target")
+        try:
+            body = await asyncio.wait_for(
+                read_body(request, endpoint.max_body), endpoint.body_timeout
+            )
+        except BodyTooLarge:
+            return _closing(
+                aws_error(
+                    413,
+                    "SerializationException",
+                    f"The request body is larger than the {endpoint.max_body}-byte limit",
+                )
+            )
+        except SerializationException as exc:
+            return _closing(aws_error(exc.status, exc.code, exc.message))
+        except TimeoutError:
+            response = _closing(
+                aws_error(
+                    408, "RequestTimeoutException", "The request body was not received in time"
+                )
+            )
+            await response.prepare(request)
+            await response.write_eof()
+            if request.transport is not None:  # do not wait for the rest of the body
+                request.transport.close()
+            return response
+        raw_path, _, raw_query = request.raw_path.partition("?")
+        parts = RequestParts(
+            method=request.method,
+            raw_path=raw_path,
+            raw_query=raw_query,
+            headers=list(request.headers.items()),
+            body=body,
+            remote=request.remote or "127.0.0.1",
+        )
+        if request.method != "POST":
+            status, payload, code, operation = (
+                400,
+                error_body(
+                    "UnknownOperationException", f"Unsupported method {request.method[:16]}"
+                ),
+                "UnknownOperationException",
+                "-",
+            )
+        else:
+            loop = asyncio.get_running_loop()
+            status, payload, code, operation = await loop.run_in_executor(
+                endpoint.executor, endpoint.process, parts, target
+            )
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s %s %d %s %.1f ms",
+                request.remote,
+                operation,
+                status,
+                code or "OK",
+                (time.perf_counter() - started) * 1000,
+            )
+        return aws_response(status, payload, code, request_id)
+
+
+def create_server(
     engine,
     *,
     allow_any_credentials: bool = False,
@@ -218,10 +276,12 @@ def create_app(
     wall_clock: Callable[[], float] = time.time,
     max_body: int = MAX_BODY_BYTES,
     body_timeout: float = BODY_TIMEOUT,
-) -> web.Application:
-    """The endpoint's application for ``engine``. ``allow_any_credentials`` maps every
-    request to the root user of ``account_id`` (default: the engine's account)."""
-    app = web.Application(client_max_size=max_body)
+    keepalive_timeout: float = KEEPALIVE_TIMEOUT,
+) -> tuple[AwsServer, Endpoint]:
+    """The endpoint's low-level server for ``engine`` (call from the event loop that
+    will run it), and the state its handler uses. ``allow_any_credentials`` maps
+    every request to the root user of ``account_id`` (default: the engine's
+    account)."""
     endpoint = Endpoint(
         engine,
         allow_any_credentials=allow_any_credentials,
@@ -231,15 +291,16 @@ def create_app(
         max_body=max_body,
         body_timeout=body_timeout,
     )
-    app[_ENDPOINT] = endpoint
-    app.router.add_route("*", "/{tail:.*}", handle)
-
-    async def shutdown(_app: web.Application) -> None:
-        if endpoint.own_executor:  # calls under way finish; the loop does not wait on them
-            await asyncio.get_running_loop().run_in_executor(None, endpoint.executor.shutdown)
-
-    app.on_cleanup.append(shutdown)
-    return app
+    server = AwsServer(
+        Handler(endpoint),
+        loop=asyncio.get_running_loop(),
+        keepalive_timeout=keepalive_timeout,
+        lingering_time=LINGERING_TIME,
+        auto_decompress=False,  # KMS takes no compressed bodies; the signature covers them as sent
+        access_log=None,
+        logger=logging.getLogger("kmstui.api.http"),
+    )
+    return server, endpoint
 
 
 def endpoint_url(host: str, port: int) -> str:
@@ -282,33 +343,30 @@ class EndpointServer:
         self.wall_clock = wall_clock
         self.record_endpoint = record_endpoint
         self.url: str | None = None
-        self._runner: web.AppRunner | None = None
+        self._runner: web.ServerRunner | None = None
+        self._endpoint: Endpoint | None = None
 
     async def start(self) -> str:
-        app = create_app(
+        server, endpoint = create_server(
             self.engine,
             allow_any_credentials=self.allow_any_credentials,
             account_id=self.account_id,
             wall_clock=self.wall_clock,
             max_body=self.max_body,
             body_timeout=self.body_timeout,
-        )
-        runner = web.AppRunner(
-            app,
-            access_log=None,
-            handle_signals=False,
             keepalive_timeout=self.keepalive_timeout,
-            lingering_time=LINGERING_TIME,
-            shutdown_timeout=SHUTDOWN_TIMEOUT,
         )
+        runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
         await runner.setup()
         try:
             site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
             await site.start()
         except BaseException:
             await runner.cleanup()
+            await endpoint.close()
             raise
         self._runner = runner
+        self._endpoint = endpoint
         port = runner.addresses[0][1] if runner.addresses else self.port
         self.port = port
         self.url = endpoint_url(self.host, port)
@@ -336,6 +394,9 @@ class EndpointServer:
             except Exception:  # the data directory may already be closed
                 pass
         await runner.cleanup()
+        endpoint, self._endpoint = self._endpoint, None
+        if endpoint is not None:
+            await endpoint.close()
 
     @property
     def running(self) -> bool:

@@ -28,7 +28,6 @@ from kmstui.errors import (
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 TERMINATOR = "aws4_request"
-UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 MAX_SKEW_SECONDS = 15 * 60
 AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -39,6 +38,9 @@ SIGNATURE_MISMATCH = (
     "Consult the service documentation for details."
 )
 MISSING_TOKEN = "Missing Authentication Token"
+
+# lower-case name -> the name messages use
+REQUIRED_WHEN_PRESENT = {"x-amz-target": "X-Amz-Target", "content-type": "Content-Type"}
 
 _REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -142,9 +144,10 @@ def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
 
 
-class _KeyCache:
+class KeyCache:
     """Derived signing keys by (secret, date, region, service): one derivation a day
-    per key instead of four HMACs per request."""
+    per key instead of four HMACs per request. The endpoint's authenticator keeps
+    one; bounded to ``size`` keys, the least recently used leaving first."""
 
     def __init__(self, size: int = 256):
         self._size = size
@@ -158,9 +161,7 @@ class _KeyCache:
             if key is not None:
                 self._items.move_to_end(token)
                 return key
-        key = _hmac(("AWS4" + secret).encode("utf-8"), date)
-        for part in (region, service, TERMINATOR):
-            key = _hmac(key, part)
+        key = signing_key(secret, date, region, service)
         with self._lock:
             self._items[token] = key
             while len(self._items) > self._size:
@@ -168,15 +169,26 @@ class _KeyCache:
         return key
 
 
-_keys = _KeyCache()
-
-
 def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
-    return _keys.get(secret, date, region, service)
+    key = _hmac(("AWS4" + secret).encode("utf-8"), date)
+    for part in (region, service, TERMINATOR):
+        key = _hmac(key, part)
+    return key
 
 
-def signature(secret: str, date: str, region: str, service: str, to_sign: str) -> str:
-    key = signing_key(secret, date, region, service)
+def signature(
+    secret: str,
+    date: str,
+    region: str,
+    service: str,
+    to_sign: str,
+    keys: KeyCache | None = None,
+) -> str:
+    key = (
+        keys.get(secret, date, region, service)
+        if keys is not None
+        else signing_key(secret, date, region, service)
+    )
     return hmac.new(key, to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
@@ -323,7 +335,10 @@ def request_time(headers: dict[str, str], auth: Authorization) -> tuple[str, flo
             "See http://en.wikipedia.org/wiki/ISO_8601"
         )
     if name not in auth.signed_headers:
-        raise InvalidSignatureException(SIGNATURE_MISMATCH)
+        shown = "X-Amz-Date" if name == "x-amz-date" else "Date"
+        raise InvalidSignatureException(
+            f"'{shown}' must be a 'SignedHeader' in the AWS Authorization."
+        )
     if text[:8] != auth.date:
         raise InvalidSignatureException(
             "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
@@ -349,20 +364,25 @@ def check_freshness(
         )
 
 
-def payload_hash(headers: dict[str, str], body: bytes) -> str:
-    """The hash the client signed: X-Amz-Content-SHA256 if sent (it must then match
-    the body unless it says UNSIGNED-PAYLOAD), otherwise the body's SHA-256."""
-    actual = hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
-    claimed = headers.get("x-amz-content-sha256")
-    if claimed is None:
-        return actual
-    if claimed == UNSIGNED_PAYLOAD:
-        return claimed
-    if claimed.lower() != actual:
-        raise InvalidSignatureException(
-            "The provided 'x-amz-content-sha256' header does not match what was computed."
-        )
-    return claimed
+def payload_hash(body: bytes) -> str:
+    """The payload hash the canonical request carries: always the SHA-256 of the body
+    as received. Only S3 honours a client's X-Amz-Content-SHA256 (UNSIGNED-PAYLOAD or a
+    hash it chose); every other service, KMS among them, signs the body itself, so a
+    request signed over anything else fails the signature check."""
+    return hashlib.sha256(body).hexdigest() if body else EMPTY_SHA256
+
+
+def require_signed(auth: Authorization, headers: dict[str, str]) -> None:
+    """Every header that chooses what a request does must be signed: Host always (see
+    :func:`parse_authorization`), and X-Amz-Target and Content-Type whenever the
+    request carries them (botocore signs both on every JSON request). An unsigned
+    X-Amz-Target could be swapped in transit, e.g. Encrypt for Decrypt."""
+    for name in REQUIRED_WHEN_PRESENT:
+        if name in headers and name not in auth.signed_headers:
+            raise InvalidSignatureException(
+                f"'{REQUIRED_WHEN_PRESENT[name]}' must be a 'SignedHeader' in the AWS "
+                "Authorization."
+            )
 
 
 def verify(
@@ -375,8 +395,10 @@ def verify(
     headers: Iterable[tuple[str, str]],
     timestamp: str,
     body_hash: str,
+    keys: KeyCache | None = None,
 ) -> None:
-    """Recompute the signature with ``secret`` and compare in constant time."""
+    """Recompute the signature with ``secret`` (its signing key from ``keys`` when
+    given) and compare in constant time."""
     canonical = canonical_request(
         method, raw_path, raw_query, headers, auth.signed_headers, body_hash
     )
@@ -386,6 +408,7 @@ def verify(
         auth.region,
         auth.service,
         string_to_sign(timestamp, auth.scope, canonical),
+        keys,
     )
     if not hmac.compare_digest(expected.encode("ascii"), auth.signature.encode("ascii")):
         raise InvalidSignatureException(SIGNATURE_MISMATCH)
@@ -400,6 +423,7 @@ def require_authorization(header: str | None) -> str:
 __all__ = [
     "ALGORITHM",
     "Authorization",
+    "KeyCache",
     "SIGNATURE_MISMATCH",
     "amz_date",
     "canonical_request",
@@ -408,6 +432,7 @@ __all__ = [
     "payload_hash",
     "request_time",
     "require_authorization",
+    "require_signed",
     "sign",
     "signature",
     "string_to_sign",

@@ -1,11 +1,11 @@
-"""``kmstui clock show`` and ``kmstui clock advance DURATION``: the engine clock, which
-deletion windows and automatic rotation run on."""
+"""``kmstui clock show``, ``kmstui clock advance DURATION`` and ``kmstui clock reset``:
+the engine clock, which deletion windows and automatic rotation run on."""
 
 from __future__ import annotations
 
 import argparse
 
-from kmstui.clock import iso8601, parse_duration
+from kmstui.clock import LATEST_EPOCH, ClockLimitError, iso8601, parse_duration
 from kmstui.commands.common import CannotOpen, add_data_dir, fail, open_engine
 
 
@@ -19,6 +19,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     advance.add_argument("duration", help="how far: 45s, 90m, 12h, 31d, 2w")
     add_data_dir(advance)
     advance.set_defaults(handler=run_advance)
+    reset = actions.add_parser(
+        "reset",
+        help="move the engine clock back to wall time (schedules further ahead than "
+        "one rotation period or deletion window come back within it)",
+    )
+    add_data_dir(reset)
+    reset.set_defaults(handler=run_reset)
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -27,8 +34,14 @@ def run_show(args: argparse.Namespace) -> int:
     except CannotOpen as exc:
         return fail(str(exc))
     with engine:
-        print(f"{iso8601(engine.clock.now())} (offset {engine.clock.offset / 86400:.2f} days)")
+        print(f"{_shown(engine.clock.now())} (offset {engine.clock.offset / 86400:.2f} days)")
     return 0
+
+
+def _shown(epoch: float) -> str:
+    if epoch <= LATEST_EPOCH:
+        return iso8601(epoch)
+    return f"past {iso8601(LATEST_EPOCH)}, the latest time the engine can represent"
 
 
 def run_advance(args: argparse.Namespace) -> int:
@@ -41,6 +54,20 @@ def run_advance(args: argparse.Namespace) -> int:
     except CannotOpen as exc:
         return fail(str(exc))
     with engine:
-        now = engine.advance_clock(seconds)
+        try:
+            now = engine.advance_clock(seconds, args.duration.strip())
+        except ClockLimitError as exc:
+            return fail(str(exc))
         print(f"engine clock is now {iso8601(now)} (offset {engine.clock.offset / 86400:.2f} days)")
+    return 0
+
+
+def run_reset(args: argparse.Namespace) -> int:
+    try:
+        engine = open_engine(args, command="kmstui clock")
+    except CannotOpen as exc:
+        return fail(str(exc))
+    with engine:
+        now = engine.reset_clock()
+        print(f"engine clock is now {iso8601(now)} (offset 0.00 days)")
     return 0

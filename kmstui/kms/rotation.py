@@ -173,12 +173,27 @@ def due_rotations(service: KmsService, now: float) -> list[tuple[dict, float]]:
 
 
 def rotate_automatically(service: KmsService, key: dict, now: float) -> dict:
-    """Rotate once for each period that has passed."""
+    """One automatic rotation for a key whose rotation date has passed, however many
+    periods have passed since.
+
+    AWS rotates a key once per period, but it never skips time: here the engine clock
+    can jump years ahead in one step (`kmstui clock advance`). Material for each period
+    skipped would have been current only while no call was made, so no ciphertext can
+    name it; making it would only fill the key with thousands of wrapped materials and
+    rotation records, and make catching up cost time in proportion to the days passed.
+    So the key gets one new material, dated at the last scheduled date that has passed,
+    and the schedule keeps its cadence: the next date is one period after that one.
+    The number of periods passed is computed, not counted, so a catch-up costs the
+    same whatever the gap."""
     rotation = dict(key["Rotation"])
     updated = {**key, "Rotation": rotation}
-    while rotation["NextRotationDate"] is not None and rotation["NextRotationDate"] <= now:
-        add_key_material(service, updated, rotation_type="AUTOMATIC")
-        updated["Materials"][-1]["RotationDate"] = rotation["NextRotationDate"]
-        rotation["NextRotationDate"] += rotation["PeriodInDays"] * DAY
+    scheduled = rotation["NextRotationDate"]
+    if scheduled is None or scheduled > now:
+        return key
+    period = rotation["PeriodInDays"] * DAY
+    last_due = scheduled + ((now - scheduled) // period) * period
+    add_key_material(service, updated, rotation_type="AUTOMATIC")
+    updated["Materials"][-1]["RotationDate"] = last_due
+    rotation["NextRotationDate"] = last_due + period
     service.save_key(updated)
     return updated

@@ -432,8 +432,8 @@ class KmsConsole(App):
 
         def validate(text: str) -> str | None:
             try:
-                parse_duration(text)
-            except ValueError as exc:
+                self.engine.clock.check_advance(parse_duration(text), text.strip())
+            except ValueError as exc:  # not a duration, or past the latest engine time
                 return str(exc)
             return None
 
@@ -442,7 +442,7 @@ class KmsConsole(App):
                 seconds = parse_duration(text)
                 self.perform(
                     "clock: advance",
-                    lambda _call: self._advance(seconds),
+                    lambda _call: self._advance(seconds, text.strip()),
                     success=f"Engine clock advanced by {text.strip()}",
                 )
 
@@ -457,9 +457,9 @@ class KmsConsole(App):
             advance,
         )
 
-    def _advance(self, seconds: float) -> float:
+    def _advance(self, seconds: float, shown: str) -> float:
         with self.engine.lock:
-            return self.engine.advance_clock(seconds)
+            return self.engine.advance_clock(seconds, shown)
 
 
 def _screenshot_name(app: App) -> str:

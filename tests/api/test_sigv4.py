@@ -86,7 +86,7 @@ def _verify(url: str, headers: dict, body: bytes, secret: str = SECRET, now=None
         raw_query=parts.query,
         headers=pairs,
         timestamp=timestamp,
-        body_hash=sigv4.payload_hash(lower, body),
+        body_hash=sigv4.payload_hash(body),
     )
     return auth
 
@@ -205,3 +205,14 @@ def test_bad_scopes(header, wording):
     with pytest.raises(InvalidSignatureException) as excinfo:
         sigv4.parse_authorization(header)
     assert wording in excinfo.value.message
+
+
+def test_the_key_cache_derives_as_signing_does_and_stays_bounded():
+    cache = sigv4.KeyCache(size=2)
+    scopes = [("20240101", "us-east-1"), ("20240102", "us-east-1"), ("20240101", "eu-west-1")]
+    for date, region in scopes:
+        assert cache.get(SECRET, date, region, "kms") == sigv4.signing_key(
+            SECRET, date, region, "kms"
+        )
+    assert len(cache._items) == 2
+    assert (SECRET, "20240101", "us-east-1", "kms") not in cache._items  # least recent left
