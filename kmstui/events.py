@@ -85,14 +85,21 @@ MAP_MEMBERS = frozenset(
         "EncryptionContextSubset",
     }
 )
+# camelCase member names already made. Bounded: requests an operation's model does
+# not describe (see kmstui.model.record) bring names of their own.
 _CAMEL: dict[str, str] = {}
+_CAMEL_MAX = 4096
 _BLOBS = (bytes, bytearray, memoryview)
 
 
-def _camel(name: str) -> str:
+def _camel(name: Any) -> str:
     camel = _CAMEL.get(name)
     if camel is None:
-        camel = _CAMEL[name] = name[:1].lower() + name[1:]
+        if name.__class__ is not str:
+            name = str(name)
+        camel = name[:1].lower() + name[1:]
+        if len(_CAMEL) < _CAMEL_MAX:
+            _CAMEL[name] = camel
     return camel
 
 
@@ -213,9 +220,14 @@ def encode_record(
     resources: list[str] | None,
     decision: dict | None,
     extra: dict | None,
+    *,
+    request_recorded: bool = False,
 ) -> bytes:
     """One call's record as a JSON line: the form the event stream carries and the
     event log stores (``jsonlines.loads_line`` gives it back as a dict).
+
+    ``request`` is the request as the caller sent it, or, with ``request_recorded``,
+    what the record keeps of it already (see :func:`kmstui.model.record.recorded`).
 
     Members come in CloudTrail's order, then ``epoch`` (eventTime as a number), the
     error, ``decision`` and ``extra``'s members. What depends only on the service, the
@@ -226,7 +238,7 @@ def encode_record(
         template = _line_template(service, operation, caller)
     body = template.body.copy()
     if request:
-        body["requestParameters"] = scrub(request)
+        body["requestParameters"] = request if request_recorded else scrub(request)
     # CloudTrail leaves out what read-only calls return.
     if response and not template.read_only:
         body["responseElements"] = scrub(response)
@@ -428,6 +440,11 @@ class RecentEvents(Sequence):
         return list(self._lines)
 
 
+# The most the ring of recent lines holds, in bytes (it holds at most ring_size lines
+# too): a record is bounded (see kmstui.model.record), but many large ones add up.
+RING_BYTES = 32 * 1024 * 1024
+
+
 class EventBus:
     """Publish records to subscribers, keep the newest in a ring, persist through a sink.
 
@@ -435,10 +452,19 @@ class EventBus:
     the sink gets the line. Subscribers get the record as a dict, decoded once per
     record and shared between them; with no subscriber nothing is decoded."""
 
-    def __init__(self, ring_size: int = 10_000, sink: Callable[[bytes], None] | None = None):
+    def __init__(
+        self,
+        ring_size: int = 10_000,
+        sink: Callable[[bytes], None] | None = None,
+        *,
+        ring_bytes: int = RING_BYTES,
+    ):
         self._subscribers: list[Subscriber] = []
         self._lock = threading.Lock()
         self._ring: deque[bytes] = deque(maxlen=ring_size)
+        self._ring_size = ring_size
+        self._ring_bytes = 0  # the length of the lines the ring holds
+        self.ring_bytes = ring_bytes
         self.recent = RecentEvents(self._ring)
         self.sink = sink
         self.published = 0
@@ -455,7 +481,17 @@ class EventBus:
 
     def publish(self, line: bytes) -> None:
         """Publish one record's line (as :func:`encode_record` makes it)."""
-        self._ring.append(line)
+        # Publishers hold the engine lock (the dispatcher and Engine.emit), so the
+        # byte count and the lines stay in step.
+        ring = self._ring
+        held = self._ring_bytes + len(line)
+        if len(ring) == self._ring_size:  # full: the oldest line goes
+            held -= len(ring[0])
+        ring.append(line)
+        if held > self.ring_bytes:
+            while held > self.ring_bytes and len(ring) > 1:
+                held -= len(ring.popleft())
+        self._ring_bytes = held
         self.published += 1
         if self.sink is not None:
             self.sink(line)
