@@ -53,6 +53,8 @@ SECRET_MEMBERS = frozenset(
         "ImportToken",
     }
 )
+# The longest errorMessage a record keeps (a message may quote a value of the request).
+MAX_ERROR_MESSAGE = 2048
 READ_ONLY_PREFIXES = ("Describe", "List", "Get")
 # KMS's cryptographic operations are read-only to CloudTrail too: their records carry
 # no responseElements (the key material used goes in additionalEventData instead).
@@ -253,7 +255,10 @@ def encode_record(
         body["resources"] = []
     body["epoch"] = event_time
     if error:
-        body["errorCode"], body["errorMessage"] = error
+        code, message = error
+        if len(message) > MAX_ERROR_MESSAGE:  # it may quote a long value of the request
+            message = message[:MAX_ERROR_MESSAGE] + "..."
+        body["errorCode"], body["errorMessage"] = code, message
     if decision:
         body["decision"] = decision.json if decision.__class__ is Encoded else decision
     if extra:
