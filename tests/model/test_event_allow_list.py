@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kmstui import events
+from kmstui.errors import SerializationException, ValidationException
 from kmstui.events import EventBus
 from kmstui.model import load
 from kmstui.model.record import MAX_TEXT, recorded
@@ -39,7 +40,7 @@ def test_nested_unknown_members_are_left_out_too(engine):
 
 def test_secrets_are_never_recorded_even_on_a_refused_request(engine):
     key_id = engine.call("CreateKey")["KeyMetadata"]["KeyId"]
-    with pytest.raises(Exception):
+    with pytest.raises(SerializationException):
         engine.call(
             "Encrypt",
             {
@@ -76,10 +77,10 @@ def _sample(shape):
 
 
 def test_strings_are_cut_to_what_the_model_allows(engine):
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationException):
         engine.call("CreateKey", {"Description": "d" * 100_000})
     assert len(engine.events.recent[-1]["requestParameters"]["description"]) == 8192
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationException):
         engine.call("CreateKey", {"Tags": [{"TagKey": "k" * 1_000_000, "TagValue": "v"}]})
     assert len(engine.events.recent.lines()[-1]) < 4_000  # the key cut to 128, the message to 2 KiB
 
