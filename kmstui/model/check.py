@@ -112,21 +112,20 @@ class RequestChecker:
                 if cls is bytes:
                     continue
             elif kind is MAP and limit is not None and cls is dict and len(item) <= limit[0]:
-                _, key_limit, value_limit = limit
-                for key, text in item.items():
-                    if not (
-                        key.__class__ is str
-                        and text.__class__ is str
-                        and key.isascii()
-                        and text.isascii()
-                        and len(key) <= key_limit
-                        and len(text) <= value_limit
-                    ):
-                        break
-                else:  # kept as it is: shared, not copied, as it is encoded at once
-                    if camel is not None:
-                        kept[camel] = item
-                    continue
+                # Each entry's key and value joined: a TypeError unless both are text;
+                # ASCII and short enough, both are as the check and the record want.
+                entry_limit = limit[1]
+                try:
+                    for key, text in item.items():
+                        joined = key + text
+                        if not joined.isascii() or len(joined) > entry_limit:
+                            break
+                    else:  # kept as it is: shared, not copied, as it is encoded at once
+                        if camel is not None:
+                            kept[camel] = item
+                        continue
+                except TypeError:
+                    pass
             try:
                 checked = self._value(member, item, 1)
             except _Refused as refused:
@@ -283,7 +282,8 @@ def _fields(shape: Shape) -> dict[str, tuple[Shape, str, str | None, Any]]:
     """member name -> (shape, kind, camelCase name or None for a secret, bound): what
     :meth:`RequestChecker.check` needs of each member, at hand. The bound is a
     string's greatest length as a record keeps it, or, for a map of strings to
-    strings, (items, key length, value length)."""
+    strings, (items, the length a key and its value may have together and each be
+    within its own bound)."""
     plan = shape.plan if shape.plan is not None else plan_of(shape)
     fields = {}
     for name, member in shape.members.items():
@@ -294,7 +294,7 @@ def _fields(shape: Shape) -> dict[str, tuple[Shape, str, str | None, Any]]:
             key, value = member.key, member.value
             assert key is not None and value is not None
             if key.kind is STRING and value.kind is STRING:
-                bound = (member.max or MAX_ITEMS, key.max or MAX_TEXT, value.max or MAX_TEXT)
+                bound = (member.max or MAX_ITEMS, min(key.max or MAX_TEXT, value.max or MAX_TEXT))
         entry = plan.get(name)
         fields[name] = (member, member.kind, entry[0] if entry else None, bound)
     shape.fields = fields
