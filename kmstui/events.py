@@ -5,7 +5,9 @@ Every KMS call, allowed or denied, becomes one record shaped like a CloudTrail e
 responseElements, errorCode, resources ...) plus ``decision``: the effect and what
 decided it (a statement Sid or a grant id). Secrets never enter a record: blobs,
 plaintexts and grant tokens are dropped from parameters and responses before the
-record is built.
+record is built. A call's requestParameters come from its operation's input shape
+(kmstui.model.record: only the members the shape defines, each bounded), so a request
+can neither grow a record nor the caches here with members of its own making.
 
 A record is encoded once, as the JSON line the event log stores, and travels in that
 form: the bus's ring keeps lines, and a record becomes a dict only when something reads
@@ -13,7 +15,7 @@ it. So a call pays for one encoding and leaves no long-lived objects behind (tho
 of live record dicts kept the garbage collector busy). Subscribers are called
 synchronously on the publishing thread and must be quick (the console only appends to
 a buffer and redraws on its own timer). The ring of the newest records serves views
-that open late.
+that open late; it is bounded in records and in bytes.
 """
 
 from __future__ import annotations
@@ -105,27 +107,6 @@ def _camel(name: Any) -> str:
     return camel
 
 
-# How scrub() treats each member name it has seen: None (a secret: dropped) or
-# (camelCase name, whether the member is a map). Bounded: names come from requests.
-_PLANS: dict[str, tuple[str, bool] | None] = {}
-_PLANS_MAX = 4096
-
-
-def _plan(name: Any, item: Any) -> tuple[str, bool] | None:
-    if name in SECRET_MEMBERS:
-        plan = None
-    elif not isinstance(name, str) and isinstance(item, _BLOBS):
-        return None  # dropped for its value; the name stays unplanned
-    else:
-        plan = (_camel(name), name in MAP_MEMBERS)
-    if len(_PLANS) < _PLANS_MAX:
-        _PLANS[name] = plan
-    return plan
-
-
-_UNPLANNED = object()
-
-
 class Encoded(dict):
     """A record member shared between many records (a memoised decision): a dict
     that carries its own JSON, so a record writes it without walking it again. Read
@@ -155,28 +136,20 @@ def scrub(value: Any) -> Any:
     encoded as soon as it is made."""
     if isinstance(value, dict):
         out = {}
-        plans = _PLANS
         for name, item in value.items():
-            plan: Any = plans.get(name, _UNPLANNED)
-            if plan is _UNPLANNED:
-                plan = _plan(name, item)
-            if plan is None:
+            if name in SECRET_MEMBERS:
                 continue
             cls = item.__class__
-            if cls is str:
-                out[plan[0]] = item
-            elif cls is dict and plan[1]:
-                out[plan[0]] = item
-            elif cls is int or cls is bool or item is None:
-                out[plan[0]] = item
+            if cls is str or cls is int or cls is bool or item is None:
+                out[_camel(name)] = item
             elif isinstance(item, _BLOBS):
                 continue
-            elif plan[1] and isinstance(item, dict):
-                out[plan[0]] = item
+            elif isinstance(item, dict) and name in MAP_MEMBERS:
+                out[_camel(name)] = item
             elif isinstance(item, (dict, list)):
-                out[plan[0]] = scrub(item)
+                out[_camel(name)] = scrub(item)
             else:
-                out[plan[0]] = item
+                out[_camel(name)] = item
         return out
     if isinstance(value, list):
         return [scrub(v) for v in value if not isinstance(v, _BLOBS)]
