@@ -86,6 +86,8 @@ def shown(text: str, limit: int = 64) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.region is not None and not REGION.fullmatch(args.region):
         return fail(f"--region: not a Region name (such as us-east-1): {shown(args.region)}")
+    if args.principal is not None and shown(args.principal, len(args.principal)) != args.principal:
+        return fail(f"--as: not a principal ARN (it is not valid text): {shown(args.principal)}")
     try:
         request = read_input(args.input)
     except ValueError as exc:

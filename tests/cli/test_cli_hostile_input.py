@@ -121,3 +121,9 @@ def test_no_traceback_from_a_process_either(tmp_path):
     )
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_principal_that_is_not_valid_text_exits_2(capsys, data_dir):
+    principal = "arn:aws:iam::111122223333:user/\udcff"
+    code, out, err = run(capsys, "call", "ListKeys", "--as", principal, "--data-dir", data_dir)
+    assert code == 2 and out == "" and "--as" in err
