@@ -15,7 +15,7 @@ from typing import Any
 
 from kmstui.caller import Caller
 from kmstui.errors import AwsError, UnknownOperationException
-from kmstui.events import encode_record
+from kmstui.events import encode_record, read_only
 from kmstui.model import load as load_model
 from kmstui.model.check import RequestChecker
 from kmstui.model.record import recorded
@@ -105,6 +105,12 @@ def dispatcher(
     model = load_model(service_name)
     checker = RequestChecker(model) if model is not None else None
     inputs = {name: checker.input(name) for name in operations} if checker is not None else {}
+    # The responses a record keeps (CloudTrail keeps none of read-only calls).
+    outputs = {
+        name: model.output(name)
+        for name in operations
+        if model is not None and not read_only(service_name, name)
+    }
 
     def call(name: str, params: dict | None, caller: Caller) -> dict:
         handler = operations.get(name)
@@ -149,6 +155,9 @@ def dispatcher(
                 if public is not None:  # the service hides members of its own
                     request = public(request) if request is not None else None
                     shown = public(response)
+                output = outputs.get(name) if shown else None
+                if output is not None:  # the members its shape defines, minus secrets
+                    shown = recorded(output, shown)  # type: ignore[arg-type]
                 verdicts = ctx.verdicts
                 decision = (
                     verdicts[0].event  # one verdict, the usual case, without a method call
@@ -169,6 +178,7 @@ def dispatcher(
                         decision,
                         ctx.extra or None,
                         request_recorded=shape is not None,
+                        response_recorded=output is not None,
                     )
                 )
         finally:

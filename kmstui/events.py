@@ -197,12 +197,14 @@ def encode_record(
     extra: dict | None,
     *,
     request_recorded: bool = False,
+    response_recorded: bool = False,
 ) -> bytes:
     """One call's record as a JSON line: the form the event stream carries and the
     event log stores (``jsonlines.loads_line`` gives it back as a dict).
 
     ``request`` is the request as the caller sent it, or, with ``request_recorded``,
-    what the record keeps of it already (see :func:`kmstui.model.record.recorded`).
+    what the record keeps of it already (see :func:`kmstui.model.record.recorded`);
+    so is ``response`` with ``response_recorded``.
 
     Members come in CloudTrail's order, then ``epoch`` (eventTime as a number), the
     error, ``decision`` and ``extra``'s members. What depends only on the service, the
@@ -216,7 +218,7 @@ def encode_record(
         body["requestParameters"] = request if request_recorded else scrub(request)
     # CloudTrail leaves out what read-only calls return.
     if response and not template.read_only:
-        body["responseElements"] = scrub(response)
+        body["responseElements"] = response if response_recorded else scrub(response)
     body["requestID"] = body["eventID"] = event_id
     if resources:
         listed = _RESOURCE_LISTS.get(resources_key := tuple(resources))
@@ -264,6 +266,13 @@ _HEAD_MEMBERS = frozenset(
 )
 
 
+def read_only(service: str, operation: str) -> bool:
+    """Whether CloudTrail counts ``operation`` read-only (its record has no response)."""
+    return operation.startswith(READ_ONLY_PREFIXES) or (
+        service == "kms" and operation in READ_ONLY_KMS_OPERATIONS
+    )
+
+
 class _LineTemplate:
     """What a record's line holds for one service, operation and caller: the encoded
     members before eventTime (``head``) and between eventTime and requestParameters
@@ -272,9 +281,7 @@ class _LineTemplate:
     __slots__ = ("head", "middle", "body", "read_only")
 
     def __init__(self, service: str, operation: str, caller: Caller):
-        self.read_only = operation.startswith(READ_ONLY_PREFIXES) or (
-            service == "kms" and operation in READ_ONLY_KMS_OPERATIONS
-        )
+        self.read_only = read_only(service, operation)
         self.head = b'{"eventVersion":"1.08","userIdentity":%s,"eventTime":"' % (
             _value(user_identity(caller)),
         )

@@ -133,3 +133,21 @@ def test_the_ring_still_counts_lines():
     for i in range(20):
         bus.publish(b'{"n":%d}\n' % i)
     assert [r["n"] for r in bus.recent] == [15, 16, 17, 18, 19]
+
+
+def test_responses_are_recorded_by_their_output_shape(engine, monkeypatch):
+    from kmstui.kms import OPERATIONS
+
+    def create_key(service, params, caller, ctx):
+        return {"KeyMetadata": {"KeyId": "made-up", "NotInTheModel": "x"}, "Junk": [1, 2]}
+
+    monkeypatch.setitem(OPERATIONS, "CreateKey", create_key)
+    assert engine.call("CreateKey")["Junk"] == [1, 2]  # the caller gets what it returned
+    assert engine.events.recent[-1]["responseElements"] == {"keyMetadata": {"keyId": "made-up"}}
+
+
+def test_a_secret_in_a_response_is_never_recorded(engine):
+    secret = engine.call("CreateAccessKey")["AccessKey"]["SecretAccessKey"]
+    line = engine.events.recent.lines()[-1]
+    assert secret.encode() not in line
+    assert "accessKeyId" in engine.events.recent[-1]["responseElements"]["accessKey"]
