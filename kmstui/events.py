@@ -447,12 +447,24 @@ class EventBus:
         self._subscribers: list[Subscriber] = []
         self._lock = threading.Lock()
         self._ring: deque[bytes] = deque(maxlen=ring_size)
-        self._ring_size = ring_size
-        self._ring_bytes = 0  # the length of the lines the ring holds
         self.ring_bytes = ring_bytes
+        # The ring's lines are counted up again, and the oldest dropped past the bound,
+        # each time a quarter of the bound has been added: at most 1.25 times the
+        # bound (and one line) is ever held, and a publish only adds a length.
+        self._added = 0
+        self._recount_after = max(ring_bytes // 4, 1)
         self.recent = RecentEvents(self._ring)
         self.sink = sink
         self.published = 0
+
+    def _trim(self) -> int:
+        """Drop the oldest lines while the ring holds more than ``ring_bytes`` (the
+        newest line always stays); 0, the bytes added since."""
+        ring = self._ring
+        held = sum(map(len, ring))
+        while held > self.ring_bytes and len(ring) > 1:
+            held -= len(ring.popleft())
+        return 0
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         with self._lock:
@@ -466,17 +478,11 @@ class EventBus:
 
     def publish(self, line: bytes) -> None:
         """Publish one record's line (as :func:`encode_record` makes it)."""
-        # Publishers hold the engine lock (the dispatcher and Engine.emit), so the
-        # byte count and the lines stay in step.
-        ring = self._ring
-        held = self._ring_bytes + len(line)
-        if len(ring) == self._ring_size:  # full: the oldest line goes
-            held -= len(ring[0])
-        ring.append(line)
-        if held > self.ring_bytes:
-            while held > self.ring_bytes and len(ring) > 1:
-                held -= len(ring.popleft())
-        self._ring_bytes = held
+        self._ring.append(line)
+        added = self._added + len(line)
+        if added > self._recount_after:
+            added = self._trim()
+        self._added = added
         self.published += 1
         if self.sink is not None:
             self.sink(line)
