@@ -143,14 +143,9 @@ def dispatcher(
                 error = (failure.code, failure.message)
                 raise failure from exc
             finally:
-                if request is not None:
-                    pass
-                elif not isinstance(params, dict):
-                    request = None
-                elif shape is not None:  # refused by the check: kept as far as it fits
-                    request = recorded(shape, params)
-                else:
-                    request = params
+                if request is None and isinstance(params, dict):
+                    # Refused by the check (kept as far as it fits), or no shape.
+                    request = recorded(shape, params) if shape is not None else params
                 shown = response
                 if public is not None:  # the service hides members of its own
                     request = public(request) if request is not None else None
