@@ -15,7 +15,10 @@ from typing import Any
 
 from kmstui.caller import Caller
 from kmstui.errors import AwsError, UnknownOperationException
-from kmstui.events import encode_record
+from kmstui.events import encode_record, read_only
+from kmstui.model import load as load_model
+from kmstui.model.check import RequestChecker
+from kmstui.model.record import recorded
 
 Handler = Callable[[Any, dict, Caller, "CallContext"], dict]
 
@@ -97,6 +100,17 @@ def dispatcher(
     event. The engine routes each operation name straight to it."""
     engine = service.engine
     lock = engine.lock
+    # The whole request is checked against the operation's input shape before the
+    # handler runs, and its event keeps only the members that shape defines.
+    model = load_model(service_name)
+    checker = RequestChecker(model) if model is not None else None
+    inputs = {name: checker.input(name) for name in operations} if checker is not None else {}
+    # The responses a record keeps (CloudTrail keeps none of read-only calls).
+    outputs = {
+        name: model.output(name)
+        for name in operations
+        if model is not None and not read_only(service_name, name)
+    }
 
     def call(name: str, params: dict | None, caller: Caller) -> dict:
         handler = operations.get(name)
@@ -113,9 +127,13 @@ def dispatcher(
             if due is not None and now >= due:
                 engine.tick()  # deletions or rotations have come due
             ctx = CallContext(name, now)
+            shape = inputs.get(name)
+            request: dict | None = None  # what the event records of the request
             try:
                 if not isinstance(params, dict):
                     raise errors.bad_request()
+                if shape is not None:
+                    params, request = checker.check(shape, params)  # type: ignore[union-attr]
                 response = handler(service, params, caller, ctx)
             except AwsError as exc:
                 error = (exc.code, exc.message)
@@ -125,11 +143,16 @@ def dispatcher(
                 error = (failure.code, failure.message)
                 raise failure from exc
             finally:
-                request = params if isinstance(params, dict) else None
+                if request is None and isinstance(params, dict):
+                    # Refused by the check (kept as far as it fits), or no shape.
+                    request = recorded(shape, params) if shape is not None else params
                 shown = response
                 if public is not None:  # the service hides members of its own
-                    request = public(params) if request is not None else None
+                    request = public(request) if request is not None else None
                     shown = public(response)
+                output = outputs.get(name) if shown else None
+                if output is not None:  # the members its shape defines, minus secrets
+                    shown = recorded(output, shown)  # type: ignore[arg-type]
                 verdicts = ctx.verdicts
                 decision = (
                     verdicts[0].event  # one verdict, the usual case, without a method call
@@ -149,6 +172,8 @@ def dispatcher(
                         ctx.resources,
                         decision,
                         ctx.extra or None,
+                        request_recorded=shape is not None,
+                        response_recorded=output is not None,
                     )
                 )
         finally:

@@ -126,21 +126,22 @@ class Engine:
     ) -> None:
         """Record one event the engine makes itself (a deletion or rotation that came
         due, a service event), at the engine clock's time. Calls record their own."""
-        self.events.publish(
-            encode_record(
-                service,
-                operation,
-                caller,
-                self.clock.now(),
-                self.entropy.event_id(),
-                request,
-                response,
-                error,
-                resources,
-                decision,
-                extra,
+        with self.lock:  # as every publisher holds it (see EventBus.publish)
+            self.events.publish(
+                encode_record(
+                    service,
+                    operation,
+                    caller,
+                    self.clock.now(),
+                    self.entropy.event_id(),
+                    request,
+                    response,
+                    error,
+                    resources,
+                    decision,
+                    extra,
+                )
             )
-        )
 
     # -- policies ---------------------------------------------------------------------
     def validate_key_policy(self, text: str, caller: Caller, *, bypass: bool = False) -> list:

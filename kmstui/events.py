@@ -5,7 +5,9 @@ Every KMS call, allowed or denied, becomes one record shaped like a CloudTrail e
 responseElements, errorCode, resources ...) plus ``decision``: the effect and what
 decided it (a statement Sid or a grant id). Secrets never enter a record: blobs,
 plaintexts and grant tokens are dropped from parameters and responses before the
-record is built.
+record is built. A call's requestParameters come from its operation's input shape
+(kmstui.model.record: only the members the shape defines, each bounded), so a request
+can neither grow a record nor the caches here with members of its own making.
 
 A record is encoded once, as the JSON line the event log stores, and travels in that
 form: the bus's ring keeps lines, and a record becomes a dict only when something reads
@@ -13,7 +15,7 @@ it. So a call pays for one encoding and leaves no long-lived objects behind (tho
 of live record dicts kept the garbage collector busy). Subscribers are called
 synchronously on the publishing thread and must be quick (the console only appends to
 a buffer and redraws on its own timer). The ring of the newest records serves views
-that open late.
+that open late; it is bounded in records and in bytes.
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ SECRET_MEMBERS = frozenset(
         "SharedSecretCiphertextBlob",
     }
 )
+# The longest errorMessage a record keeps (a message may quote a value of the request).
+MAX_ERROR_MESSAGE = 2048
 READ_ONLY_PREFIXES = ("Describe", "List", "Get")
 # KMS's cryptographic operations are read-only to CloudTrail too: their records carry
 # no responseElements (the key material used goes in additionalEventData instead).
@@ -90,36 +94,22 @@ MAP_MEMBERS = frozenset(
         "EncryptionContextSubset",
     }
 )
+# camelCase member names already made. Bounded: requests an operation's model does
+# not describe (see kmstui.model.record) bring names of their own.
 _CAMEL: dict[str, str] = {}
+_CAMEL_MAX = 4096
 _BLOBS = (bytes, bytearray, memoryview)
 
 
-def _camel(name: str) -> str:
+def _camel(name: Any) -> str:
     camel = _CAMEL.get(name)
     if camel is None:
-        camel = _CAMEL[name] = name[:1].lower() + name[1:]
+        if name.__class__ is not str:
+            name = str(name)
+        camel = name[:1].lower() + name[1:]
+        if len(_CAMEL) < _CAMEL_MAX:
+            _CAMEL[name] = camel
     return camel
-
-
-# How scrub() treats each member name it has seen: None (a secret: dropped) or
-# (camelCase name, whether the member is a map). Bounded: names come from requests.
-_PLANS: dict[str, tuple[str, bool] | None] = {}
-_PLANS_MAX = 4096
-
-
-def _plan(name: Any, item: Any) -> tuple[str, bool] | None:
-    if name in SECRET_MEMBERS:
-        plan = None
-    elif not isinstance(name, str) and isinstance(item, _BLOBS):
-        return None  # dropped for its value; the name stays unplanned
-    else:
-        plan = (_camel(name), name in MAP_MEMBERS)
-    if len(_PLANS) < _PLANS_MAX:
-        _PLANS[name] = plan
-    return plan
-
-
-_UNPLANNED = object()
 
 
 class Encoded(dict):
@@ -151,28 +141,20 @@ def scrub(value: Any) -> Any:
     encoded as soon as it is made."""
     if isinstance(value, dict):
         out = {}
-        plans = _PLANS
         for name, item in value.items():
-            plan: Any = plans.get(name, _UNPLANNED)
-            if plan is _UNPLANNED:
-                plan = _plan(name, item)
-            if plan is None:
+            if name in SECRET_MEMBERS:
                 continue
             cls = item.__class__
-            if cls is str:
-                out[plan[0]] = item
-            elif cls is dict and plan[1]:
-                out[plan[0]] = item
-            elif cls is int or cls is bool or item is None:
-                out[plan[0]] = item
+            if cls is str or cls is int or cls is bool or item is None:
+                out[_camel(name)] = item
             elif isinstance(item, _BLOBS):
                 continue
-            elif plan[1] and isinstance(item, dict):
-                out[plan[0]] = item
+            elif isinstance(item, dict) and name in MAP_MEMBERS:
+                out[_camel(name)] = item
             elif isinstance(item, (dict, list)):
-                out[plan[0]] = scrub(item)
+                out[_camel(name)] = scrub(item)
             else:
-                out[plan[0]] = item
+                out[_camel(name)] = item
         return out
     if isinstance(value, list):
         return [scrub(v) for v in value if not isinstance(v, _BLOBS)]
@@ -218,9 +200,16 @@ def encode_record(
     resources: list[str] | None,
     decision: dict | None,
     extra: dict | None,
+    *,
+    request_recorded: bool = False,
+    response_recorded: bool = False,
 ) -> bytes:
     """One call's record as a JSON line: the form the event stream carries and the
     event log stores (``jsonlines.loads_line`` gives it back as a dict).
+
+    ``request`` is the request as the caller sent it, or, with ``request_recorded``,
+    what the record keeps of it already (see :func:`kmstui.model.record.recorded`);
+    so is ``response`` with ``response_recorded``.
 
     Members come in CloudTrail's order, then ``epoch`` (eventTime as a number), the
     error, ``decision`` and ``extra``'s members. What depends only on the service, the
@@ -231,10 +220,10 @@ def encode_record(
         template = _line_template(service, operation, caller)
     body = template.body.copy()
     if request:
-        body["requestParameters"] = scrub(request)
+        body["requestParameters"] = request if request_recorded else scrub(request)
     # CloudTrail leaves out what read-only calls return.
     if response and not template.read_only:
-        body["responseElements"] = scrub(response)
+        body["responseElements"] = response if response_recorded else scrub(response)
     body["requestID"] = body["eventID"] = event_id
     if resources:
         listed = _RESOURCE_LISTS.get(resources_key := tuple(resources))
@@ -246,7 +235,10 @@ def encode_record(
         body["resources"] = []
     body["epoch"] = event_time
     if error:
-        body["errorCode"], body["errorMessage"] = error
+        code, message = error
+        if len(message) > MAX_ERROR_MESSAGE:  # it may quote a long value of the request
+            message = message[:MAX_ERROR_MESSAGE] + "..."
+        body["errorCode"], body["errorMessage"] = code, message
     if decision:
         body["decision"] = decision.json if decision.__class__ is Encoded else decision
     if extra:
@@ -279,6 +271,13 @@ _HEAD_MEMBERS = frozenset(
 )
 
 
+def read_only(service: str, operation: str) -> bool:
+    """Whether CloudTrail counts ``operation`` read-only (its record has no response)."""
+    return operation.startswith(READ_ONLY_PREFIXES) or (
+        service == "kms" and operation in READ_ONLY_KMS_OPERATIONS
+    )
+
+
 class _LineTemplate:
     """What a record's line holds for one service, operation and caller: the encoded
     members before eventTime (``head``) and between eventTime and requestParameters
@@ -287,9 +286,7 @@ class _LineTemplate:
     __slots__ = ("head", "middle", "body", "read_only")
 
     def __init__(self, service: str, operation: str, caller: Caller):
-        self.read_only = operation.startswith(READ_ONLY_PREFIXES) or (
-            service == "kms" and operation in READ_ONLY_KMS_OPERATIONS
-        )
+        self.read_only = read_only(service, operation)
         self.head = b'{"eventVersion":"1.08","userIdentity":%s,"eventTime":"' % (
             _value(user_identity(caller)),
         )
@@ -433,6 +430,11 @@ class RecentEvents(Sequence):
         return list(self._lines)
 
 
+# The most the ring of recent lines holds, in bytes (it holds at most ring_size lines
+# too): a record is bounded (see kmstui.model.record), but many large ones add up.
+RING_BYTES = 32 * 1024 * 1024
+
+
 class EventBus:
     """Publish records to subscribers, keep the newest in a ring, persist through a sink.
 
@@ -440,13 +442,34 @@ class EventBus:
     the sink gets the line. Subscribers get the record as a dict, decoded once per
     record and shared between them; with no subscriber nothing is decoded."""
 
-    def __init__(self, ring_size: int = 10_000, sink: Callable[[bytes], None] | None = None):
+    def __init__(
+        self,
+        ring_size: int = 10_000,
+        sink: Callable[[bytes], None] | None = None,
+        *,
+        ring_bytes: int = RING_BYTES,
+    ):
         self._subscribers: list[Subscriber] = []
         self._lock = threading.Lock()
         self._ring: deque[bytes] = deque(maxlen=ring_size)
+        self.ring_bytes = ring_bytes
+        # The ring's lines are counted up again, and the oldest dropped past the bound,
+        # each time a quarter of the bound has been added: at most 1.25 times the
+        # bound (and one line) is ever held, and a publish only adds a length.
+        self._added = 0
+        self._recount_after = max(ring_bytes // 4, 1)
         self.recent = RecentEvents(self._ring)
         self.sink = sink
         self.published = 0
+
+    def _trim(self) -> int:
+        """Drop the oldest lines while the ring holds more than ``ring_bytes`` (the
+        newest line always stays); 0, the bytes added since."""
+        ring = self._ring
+        held = sum(map(len, ring))
+        while held > self.ring_bytes and len(ring) > 1:
+            held -= len(ring.popleft())
+        return 0
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         with self._lock:
@@ -461,6 +484,10 @@ class EventBus:
     def publish(self, line: bytes) -> None:
         """Publish one record's line (as :func:`encode_record` makes it)."""
         self._ring.append(line)
+        added = self._added + len(line)
+        if added > self._recount_after:
+            added = self._trim()
+        self._added = added
         self.published += 1
         if self.sink is not None:
             self.sink(line)

@@ -40,11 +40,10 @@ from kmstui.api.wire import (
 from kmstui.errors import (
     AwsError,
     KMSInternalException,
-    SerializationException,
     UnknownOperationException,
 )
 from kmstui.kms import OPERATIONS as KMS_OPERATIONS
-from kmstui.protocol import decode_request, encode_response
+from kmstui.protocol import decode_request, encode_response, parse_request
 
 log = logging.getLogger("kmstui.api")
 
@@ -143,25 +142,7 @@ def operation_of(target: str | None, operations: frozenset[str]) -> str:
 
 
 def parse_body(body: bytes) -> dict:
-    if not body.strip():
-        return {}
-    try:
-        value = json.loads(body)
-    except UnicodeDecodeError:
-        raise SerializationException("The request body is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise SerializationException(
-            f"The request body is not valid JSON: {exc.msg} at line {exc.lineno}, "
-            f"column {exc.colno}"
-        ) from None
-    except RecursionError:
-        raise SerializationException("The request body is nested too deeply") from None
-    if not isinstance(value, dict):
-        raise SerializationException(
-            "Start of structure or map found where not expected: the request body must "
-            "be a JSON object"
-        )
-    return value
+    return parse_request(body)
 
 
 class BodyTooLarge(Exception):

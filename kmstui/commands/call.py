@@ -7,7 +7,7 @@ Exit 0 on success (the response on stdout), 1 on an AWS error (its ``{"__type",
 from __future__ import annotations
 
 import argparse
-import json
+import re
 import sys
 from pathlib import Path
 
@@ -22,8 +22,11 @@ from kmstui.commands.common import (
     open_engine,
     print_json,
 )
-from kmstui.errors import AwsError
-from kmstui.protocol import decode_request, encode_response
+from kmstui.errors import AwsError, SerializationException
+from kmstui.protocol import decode_request, encode_response, parse_request
+
+# What an AWS Region name looks like (us-east-1, eu-central-2, us-gov-west-1 ...).
+REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,29 +61,33 @@ def read_input(text: str | None) -> dict:
     """Parse the request from an argument, stdin or a file; ValueError says why not."""
     if text is None:
         return {}
+    raw: str | bytes
     if text == "-":
-        raw = sys.stdin.read()
+        raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
     elif text.startswith("@"):
         try:
-            raw = Path(text[1:]).read_text(encoding="utf-8")
+            raw = Path(text[1:]).read_bytes()
         except OSError as exc:
             raise ValueError(f"cannot read {text[1:]}: {exc.strerror}") from None
     else:
         raw = text
-    if not raw.strip():
-        return {}
     try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ValueError(
-            f"input is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from None
-    if not isinstance(value, dict):
-        raise ValueError("input must be a JSON object")
-    return value
+        return parse_request(raw, "input")
+    except SerializationException as exc:
+        raise ValueError(exc.message) from None
+
+
+def shown(text: str, limit: int = 64) -> str:
+    """``text`` as a message can print it (lone surrogates escaped, cut short)."""
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.region is not None and not REGION.fullmatch(args.region):
+        return fail(f"--region: not a Region name (such as us-east-1): {shown(args.region)}")
+    if args.principal is not None and shown(args.principal, len(args.principal)) != args.principal:
+        return fail(f"--as: not a principal ARN (it is not valid text): {shown(args.principal)}")
     try:
         request = read_input(args.input)
     except ValueError as exc:

@@ -26,8 +26,15 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
 
 
 def open_engine(args: argparse.Namespace, *, seed: bool = True, command: str | None = None):
-    """The engine on ``--data-dir`` (seeded with sample data on first use)."""
-    return opening.open_engine(getattr(args, "data_dir", None), seed=seed, command=command)
+    """The engine on ``--data-dir`` (seeded with sample data on first use).
+    CannotOpen says why not, an OS error included (a path that names a file ...)."""
+    data_dir = getattr(args, "data_dir", None)
+    try:
+        return opening.open_engine(data_dir, seed=seed, command=command)
+    except OSError as exc:
+        where = exc.filename if exc.filename is not None else data_dir
+        reason = exc.strerror or type(exc).__name__
+        raise CannotOpen(f"cannot open the data directory: {where}: {reason}") from None
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> int:
@@ -36,5 +43,9 @@ def fail(message: str, code: int = EXIT_USAGE) -> int:
 
 
 def print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, indent=2, ensure_ascii=False, default=str)
-    sys.stdout.write("\n")
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    try:
+        text.encode(sys.stdout.encoding or "utf-8")
+    except (UnicodeEncodeError, LookupError):  # a lone surrogate, or a narrow terminal
+        text = json.dumps(value, indent=2, default=str)
+    sys.stdout.write(text + "\n")

@@ -9,12 +9,13 @@ be, 2 when the file cannot be read."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from kmstui import __version__
 from kmstui.commands.common import CannotOpen, add_data_dir, fail, open_engine, print_json
+from kmstui.errors import SerializationException
+from kmstui.protocol import loads
 
 SARIF_LEVELS = {
     "ERROR": "error",
@@ -158,11 +159,11 @@ def run_simulate(args: argparse.Namespace) -> int:
     from kmstui.policy import simulate_case
 
     try:
-        cases = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        return fail(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}")
-    except json.JSONDecodeError as exc:
-        return fail(f"{args.file} is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
+        cases = loads(Path(args.file).read_bytes(), args.file)
+    except OSError as exc:
+        return fail(f"cannot read {args.file}: {exc.strerror or exc}")
+    except SerializationException as exc:  # not JSON, too deep, not Unicode ...
+        return fail(exc.message)
     single = isinstance(cases, dict)
     if single:
         cases = [cases]
