@@ -40,6 +40,7 @@ from kmstui.api.wire import (
 from kmstui.errors import (
     AwsError,
     KMSInternalException,
+    SerializationException,
     UnknownOperationException,
 )
 from kmstui.kms import OPERATIONS as KMS_OPERATIONS
