@@ -21,6 +21,7 @@ COMMANDS = [
     ("kmstui.commands.io", "io"),
     ("kmstui.commands.settings", "settings"),
     ("kmstui.commands.serve", "serve"),
+    ("kmstui.commands.doctor", "doctor"),
     ("kmstui.commands.demo", "demo"),
 ]
 
