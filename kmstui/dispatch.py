@@ -5,10 +5,18 @@ Each call runs under the engine lock after due deletions and rotations have happ
 and emits exactly one CloudTrail-shaped event whether it succeeds, fails with an AWS
 error, or fails unexpectedly (reported as the service's internal error, never as a
 raw exception).
+
+An operation that changes what is stored has its event written to disk (with any
+event a due deletion or rotation made) before the call returns, outside the engine
+lock so that concurrent calls share one write and one fsync. Only the operations in
+``BATCHED_EVENTS``, which read or compute and change nothing, leave their events to
+the event log's next batch (at most its flush interval, half a second, later); an
+operation not listed there is always written first.
 """
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +26,63 @@ from kmstui.errors import AwsError, UnknownOperationException
 from kmstui.events import encode_record
 
 Handler = Callable[[Any, dict, Caller, "CallContext"], dict]
+
+# Per service, the operations whose events may wait for the event log's next batch:
+# reads and cryptographic operations, which change nothing stored.
+BATCHED_EVENTS: dict[str, frozenset[str]] = {
+    "kms": frozenset(
+        {
+            "Decrypt",
+            "DeriveSharedSecret",
+            "DescribeCustomKeyStores",
+            "DescribeKey",
+            "Encrypt",
+            "GenerateDataKey",
+            "GenerateDataKeyPair",
+            "GenerateDataKeyPairWithoutPlaintext",
+            "GenerateDataKeyWithoutPlaintext",
+            "GenerateMac",
+            "GenerateRandom",
+            "GetKeyPolicy",
+            "GetKeyRotationStatus",
+            "GetPublicKey",
+            "ListAliases",
+            "ListGrants",
+            "ListKeyPolicies",
+            "ListKeyRotations",
+            "ListKeys",
+            "ListResourceTags",
+            "ListRetirableGrants",
+            "ReEncrypt",
+            "Sign",
+            "Verify",
+            "VerifyMac",
+        }
+    ),
+    "iam": frozenset(
+        {
+            "GetRole",
+            "GetRolePolicy",
+            "GetUser",
+            "GetUserPolicy",
+            "ListAccessKeys",
+            "ListRolePolicies",
+            "ListRoles",
+            "ListUserPolicies",
+            "ListUsers",
+        }
+    ),
+    "ec2": frozenset(
+        {
+            "DescribeInstances",
+            "DescribeSnapshots",
+            "DescribeVolumes",
+            "GetEbsDefaultKmsKeyId",
+            "GetEbsEncryptionByDefault",
+        }
+    ),
+}
+_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 
 
 class Operations(dict[str, Handler]):
@@ -97,6 +162,7 @@ def dispatcher(
     event. The engine routes each operation name straight to it."""
     engine = service.engine
     lock = engine.lock
+    batched = BATCHED_EVENTS.get(service_name, frozenset())
 
     def call(name: str, params: dict | None, caller: Caller) -> dict:
         handler = operations.get(name)
@@ -106,12 +172,14 @@ def dispatcher(
             params = {}
         error: tuple[str, str] | None = None
         response: dict | None = None
+        durable = name not in batched
         lock.acquire()  # not `with`: its protocol costs twice the lock itself
         try:
             now = engine.clock.now()
             due = engine._next_due
             if due is not None and now >= due:
                 engine.tick()  # deletions or rotations have come due
+                durable = True
             ctx = CallContext(name, now)
             try:
                 if not isinstance(params, dict):
@@ -121,7 +189,7 @@ def dispatcher(
                 error = (exc.code, exc.message)
                 raise
             except Exception as exc:
-                failure = errors.internal(exc)
+                failure = internal_error(errors, exc)
                 error = (failure.code, failure.message)
                 raise failure from exc
             finally:
@@ -153,6 +221,47 @@ def dispatcher(
                 )
         finally:
             lock.release()
+            if durable and engine.event_log is not None:
+                # After a failed call, its error is the answer even if this fails too
+                save_events(engine.event_log, errors, quiet=response is None)
         return response
 
     return call
+
+
+def save_events(log: Any, errors: ServiceErrors, *, quiet: bool = False) -> None:
+    """Write the event log's pending batch now; a failure (a full disk) is the
+    service's internal error saying so, unless ``quiet``. Unwritten events stay queued
+    and are written when the disk lets the event log's flusher write again."""
+    try:
+        log.flush()
+    except OSError as exc:
+        if quiet:
+            return
+        failure = errors.internal(exc)
+        raise type(failure)(
+            f"The request was carried out, but its event could not be saved: "
+            f"{_disk_problem(exc)}. The event is kept and saved once the disk can be "
+            "written again.",
+            code=failure.code,
+            status=failure.status,
+        ) from exc
+
+
+def internal_error(errors: ServiceErrors, exc: Exception) -> AwsError:
+    """The service's internal error for an unexpected exception; one from the disk
+    (full, read-only) says so."""
+    failure = errors.internal(exc)
+    if not isinstance(exc, OSError):
+        return failure
+    return type(failure)(
+        f"The request was not completed: {_disk_problem(exc)}. Retry once the disk can be written.",
+        code=failure.code,
+        status=failure.status,
+    )
+
+
+def _disk_problem(exc: OSError) -> str:
+    if exc.errno in _FULL:
+        return f"the disk holding the data directory is full ({exc.strerror})"
+    return f"the data directory could not be written ({exc.strerror or exc})"
