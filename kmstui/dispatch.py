@@ -231,8 +231,8 @@ def dispatcher(
 
 def save_events(log: Any, errors: ServiceErrors, *, quiet: bool = False) -> None:
     """Write the event log's pending batch now; a failure (a full disk) is the
-    service's internal error saying so, unless ``quiet``. Unwritten events stay queued
-    and are written when the disk lets the event log's flusher write again."""
+    service's internal error saying so, unless ``quiet``. Unwritten events stay queued:
+    the event log's flusher writes them once the disk can be written again."""
     try:
         log.flush()
     except OSError as exc:
@@ -241,8 +241,8 @@ def save_events(log: Any, errors: ServiceErrors, *, quiet: bool = False) -> None
         failure = errors.internal(exc)
         raise type(failure)(
             f"The request was carried out, but its event could not be saved: "
-            f"{_disk_problem(exc)}. The event is kept and saved once the disk can be "
-            "written again.",
+            f"{_disk_problem(exc)}. The event is written if the disk can be written "
+            "again before this process ends.",
             code=failure.code,
             status=failure.status,
         ) from exc

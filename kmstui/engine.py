@@ -284,7 +284,12 @@ class Engine:
             if self.event_log is not None:
                 self.event_log.close()
         except OSError as exc:  # a full disk: say what is lost, and release the directory
-            _log.warning("%s", exc)
+            _log.warning(
+                "%d events could not be saved to %s: %s",
+                self.event_log.pending,
+                self.event_log.directory,
+                exc.strerror or exc,
+            )
         finally:
             self.store.close()
 

@@ -34,6 +34,7 @@ def open_engine(
     first use when ``seed`` is true. ``command`` names the owner in the lock file."""
     from kmstui import paths
     from kmstui.engine import Engine
+    from kmstui.errors import AwsError
     from kmstui.sample import seed_if_new
     from kmstui.store import CorruptDatabaseError, DataDirectoryInUse, RootKeyError
 
@@ -63,6 +64,11 @@ def open_engine(
         except OSError as exc:
             engine.close()
             raise CannotOpen(cannot_use(directory, exc)) from None
+        except AwsError as exc:  # a call of the seeding failed (the disk is full ...)
+            engine.close()
+            raise CannotOpen(
+                f"the new data directory {directory} could not be set up: {exc.message}"
+            ) from None
         except BaseException:
             engine.close()
             raise

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from kmstui.clock import iso8601, parse_duration
-from kmstui.commands.common import CannotOpen, add_data_dir, fail, open_engine
+from kmstui.commands.common import EXIT_AWS_ERROR, CannotOpen, add_data_dir, fail, open_engine
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,6 +41,13 @@ def run_advance(args: argparse.Namespace) -> int:
     except CannotOpen as exc:
         return fail(str(exc))
     with engine:
-        now = engine.advance_clock(seconds)
+        try:
+            now = engine.advance_clock(seconds)
+        except OSError as exc:
+            return fail(
+                f"the engine clock was not moved: {engine.store.storage_path} could not be "
+                f"written ({exc.strerror or exc})",
+                EXIT_AWS_ERROR,
+            )
         print(f"engine clock is now {iso8601(now)} (offset {engine.clock.offset / 86400:.2f} days)")
     return 0

@@ -410,6 +410,12 @@ class EventLog:
         view = self._view()
         return view.segments[0].first if view.segments else 0
 
+    @property
+    def pending(self) -> int:
+        """Events appended but not yet written to disk."""
+        with self._lock:
+            return self._total - self._stored
+
     def __len__(self) -> int:
         if self._readonly:
             return self._view().total
