@@ -23,6 +23,7 @@ COMMANDS = [
     ("kmstui.commands.settings", "settings"),
     ("kmstui.commands.serve", "serve"),
     ("kmstui.commands.nbd", "nbd"),
+    ("kmstui.commands.doctor", "doctor"),
     ("kmstui.commands.demo", "demo"),
 ]
 

@@ -5,10 +5,18 @@ Each call runs under the engine lock after due deletions and rotations have happ
 and emits exactly one CloudTrail-shaped event whether it succeeds, fails with an AWS
 error, or fails unexpectedly (reported as the service's internal error, never as a
 raw exception).
+
+An operation that changes what is stored has its event written to disk (with any
+event a due deletion or rotation made) before the call returns, outside the engine
+lock so that concurrent calls share one write and one fsync. Only the operations
+CloudTrail counts read-only (:func:`kmstui.events.read_only`: reads and the
+cryptographic operations, which change nothing stored) leave their events to the event
+log's next batch (at most its flush interval, half a second, later).
 """
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +29,18 @@ from kmstui.model.check import RequestChecker
 from kmstui.model.record import recorded
 
 Handler = Callable[[Any, dict, Caller, "CallContext"], dict]
+
+# Reads that CloudTrail counts read-only but that change what is stored (a new import
+# token and wrapping key): their events are written before the call returns too.
+STATEFUL_READS = frozenset({"GetParametersForImport"})
+
+
+def may_wait(service: str, operation: str) -> bool:
+    """Whether an operation's event may wait for the event log's next batch."""
+    return read_only(service, operation) and operation not in STATEFUL_READS
+
+
+_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 
 
 class Operations(dict[str, Handler]):
@@ -111,6 +131,8 @@ def dispatcher(
         for name in operations
         if model is not None and not read_only(service_name, name)
     }
+    # The operations whose events may wait for the event log's next batch.
+    batched = frozenset(name for name in operations if may_wait(service_name, name))
 
     def call(name: str, params: dict | None, caller: Caller) -> dict:
         handler = operations.get(name)
@@ -120,12 +142,14 @@ def dispatcher(
             params = {}
         error: tuple[str, str] | None = None
         response: dict | None = None
+        durable = name not in batched
         lock.acquire()  # not `with`: its protocol costs twice the lock itself
         try:
             now = engine.clock.now()
             due = engine._next_due
             if due is not None and now >= due:
                 engine.tick()  # deletions or rotations have come due
+                durable = True
             ctx = CallContext(name, now)
             shape = inputs.get(name)
             request: dict | None = None  # what the event records of the request
@@ -139,7 +163,7 @@ def dispatcher(
                 error = (exc.code, exc.message)
                 raise
             except Exception as exc:
-                failure = errors.internal(exc)
+                failure = internal_error(errors, exc)
                 error = (failure.code, failure.message)
                 raise failure from exc
             finally:
@@ -178,6 +202,47 @@ def dispatcher(
                 )
         finally:
             lock.release()
+            if durable and engine.event_log is not None:
+                # After a failed call, its error is the answer even if this fails too
+                save_events(engine.event_log, errors, quiet=response is None)
         return response
 
     return call
+
+
+def save_events(log: Any, errors: ServiceErrors, *, quiet: bool = False) -> None:
+    """Write the event log's pending batch now; a failure (a full disk) is the
+    service's internal error saying so, unless ``quiet``. Unwritten events stay queued:
+    the event log's flusher writes them once the disk can be written again."""
+    try:
+        log.flush()
+    except OSError as exc:
+        if quiet:
+            return
+        failure = errors.internal(exc)
+        raise type(failure)(
+            f"The request was carried out, but its event could not be saved: "
+            f"{_disk_problem(exc)}. The event is written if the disk can be written "
+            "again before this process ends.",
+            code=failure.code,
+            status=failure.status,
+        ) from exc
+
+
+def internal_error(errors: ServiceErrors, exc: Exception) -> AwsError:
+    """The service's internal error for an unexpected exception; one from the disk
+    (full, read-only) says so."""
+    failure = errors.internal(exc)
+    if not isinstance(exc, OSError):
+        return failure
+    return type(failure)(
+        f"The request was not completed: {_disk_problem(exc)}. Retry once the disk can be written.",
+        code=failure.code,
+        status=failure.status,
+    )
+
+
+def _disk_problem(exc: OSError) -> str:
+    if exc.errno in _FULL:
+        return f"the disk holding the data directory is full ({exc.strerror})"
+    return f"the data directory could not be written ({exc.strerror or exc})"

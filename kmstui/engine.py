@@ -8,6 +8,7 @@ service; the response has AWS's member names; errors are AWS-named exceptions.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,8 @@ from kmstui.kms import OPERATIONS as KMS_OPERATIONS
 from kmstui.kms import KmsService
 from kmstui.kms.authorization import Authorizer, PolicyAuthorizer
 from kmstui.store import Store
+
+_log = logging.getLogger(__name__)
 
 
 class Engine:
@@ -74,6 +77,9 @@ class Engine:
             self._next_due: float | None = None
             self.reschedule()
         except BaseException:
+            self.store.discard_new()  # a new directory stays new
+            if getattr(self, "event_log", None) is not None:
+                self.event_log.close()
             self.store.close()
             raise
 
@@ -346,9 +352,18 @@ class Engine:
         ec2 = getattr(self, "ec2", None)
         if ec2 is not None:
             ec2.close()  # wipes attached volumes' data keys; their events are saved below
-        if self.event_log is not None:
-            self.event_log.close()
-        self.store.close()
+        try:
+            if self.event_log is not None:
+                self.event_log.close()
+        except OSError as exc:  # a full disk: say what is lost, and release the directory
+            _log.warning(
+                "%d events could not be saved to %s: %s",
+                self.event_log.pending,
+                self.event_log.directory,
+                exc.strerror or exc,
+            )
+        finally:
+            self.store.close()
 
     def __enter__(self) -> Engine:
         return self

@@ -79,6 +79,9 @@ READ_ONLY_KMS_OPERATIONS = frozenset(
         "VerifyMac",
         "Sign",
         "Verify",
+        "DeriveSharedSecret",
+        "Encapsulate",
+        "Decapsulate",
     }
 )
 

@@ -5,6 +5,7 @@ directory, so a copy of the data directory alone reveals no key."""
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import platformdirs
@@ -40,3 +41,25 @@ def resource_dir(name: str) -> Path:
     if installed.is_dir():
         return installed
     return package.parent / name
+
+
+def make_private_dir(path: str | os.PathLike) -> Path:
+    """Create the folder ``path`` and any missing parents private to this user (0700)
+    whatever the umask; an existing ``path`` that others can reach is made 0700."""
+    path = Path(path)
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.is_dir():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
+            continue
+        os.chmod(folder, 0o700)  # mkdir's mode is filtered by the umask
+    if stat.S_IMODE(path.stat().st_mode) != 0o700:
+        os.chmod(path, 0o700)
+    return path

@@ -23,10 +23,20 @@ def seed_policy_text() -> str:
 
 
 def seed_if_new(engine) -> bool:
-    """Seed a data directory that has never been seeded and holds no keys."""
-    if engine.store.meta.get("seeded") or engine.kms.all_keys():
+    """Seed a new data directory: one that had no database file when the engine opened
+    it. Never an existing database, whatever it holds.
+
+    All or nothing: the sample is written with the database's first write, so a
+    failure part way leaves the directory as new as it was (the exception is raised)."""
+    store = engine.store
+    if not store.fresh or store.meta.get("seeded"):
         return False
-    seed(engine)
+    try:
+        with store.transaction():
+            seed(engine)
+    except BaseException:
+        store.discard_new()
+        raise
     return True
 
 

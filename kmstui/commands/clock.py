@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from kmstui.clock import LATEST_EPOCH, ClockLimitError, iso8601, parse_duration
-from kmstui.commands.common import CannotOpen, add_data_dir, fail, open_engine
+from kmstui.commands.common import EXIT_AWS_ERROR, CannotOpen, add_data_dir, fail, open_engine
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,6 +58,8 @@ def run_advance(args: argparse.Namespace) -> int:
             now = engine.advance_clock(seconds, args.duration.strip())
         except ClockLimitError as exc:
             return fail(str(exc))
+        except OSError as exc:
+            return not_moved(engine, exc)
         print(f"engine clock is now {iso8601(now)} (offset {engine.clock.offset / 86400:.2f} days)")
     return 0
 
@@ -68,6 +70,19 @@ def run_reset(args: argparse.Namespace) -> int:
     except CannotOpen as exc:
         return fail(str(exc))
     with engine:
-        now = engine.reset_clock()
+        try:
+            now = engine.reset_clock()
+        except OSError as exc:
+            return not_moved(engine, exc)
         print(f"engine clock is now {iso8601(now)} (offset 0.00 days)")
     return 0
+
+
+def not_moved(engine, exc: OSError) -> int:
+    """The answer when the new clock offset could not be saved (a full or read-only
+    disk): the clock stays where it was."""
+    return fail(
+        f"the engine clock was not moved: {engine.store.storage_path} could not be "
+        f"written ({exc.strerror or exc})",
+        EXIT_AWS_ERROR,
+    )

@@ -50,7 +50,6 @@ import json
 import logging
 import mmap
 import os
-import re
 import threading
 import time
 from array import array
@@ -62,16 +61,27 @@ from typing import Any
 
 import filelock
 
-from kmstui.jsonlines import dumps_line, loads_line
+from kmstui.jsonlines import dumps_line
+from kmstui.paths import make_private_dir
+from kmstui.store.segments import (
+    INDEX_FORMAT,
+    INDEX_NAME,
+    Segment,
+    decode,
+    list_segments,
+    open_private,
+    read_index,
+    read_lines,
+    scan,
+    segment_name,
+    stat_stamp,
+    unlink_quietly,
+)
 
 __all__ = ["EventLog", "EventLogBusy", "EventLogError", "INDEX_NAME", "segment_name"]
 
-INDEX_NAME = "index.json"
 LOCK_NAME = ".writer.lock"
-_INDEX_FORMAT = 1
-_SEGMENT_FILE = re.compile(r"^(\d{12})\.jsonl$")
 _OFFSET_CACHE_SEGMENTS = 8  # ~130 KB of line offsets per 16 MiB segment
-_READ_BLOCK = 1 << 20
 _BUFFER_BYTES = 4 << 20  # one buffer of the pending batch (at most a segment)
 _SPARE_BUFFERS = 3  # written buffers kept for reuse
 
@@ -84,19 +94,6 @@ class EventLogError(Exception):
 
 class EventLogBusy(EventLogError):
     """Another EventLog already writes to this directory."""
-
-
-def segment_name(seq: int) -> str:
-    """File name of segment number ``seq`` (numbers start at 1 and only grow)."""
-    return f"{seq:012d}.jsonl"
-
-
-@dataclass(frozen=True, slots=True)
-class _Segment:
-    seq: int
-    first: int  # how many events were ever appended before this segment's first one
-    count: int  # complete records in the file
-    size: int  # bytes holding those records; anything after them is a torn write
 
 
 class _Piece:
@@ -118,7 +115,7 @@ class _Piece:
 class _View:
     """A consistent snapshot: segments on disk (oldest first) plus the pending batch."""
 
-    segments: tuple[_Segment, ...]
+    segments: tuple[Segment, ...]
     starts: tuple[int, ...]  # index of each segment's first record, 0 = oldest retained
     stored: int
     pending: tuple[bytes, ...]
@@ -160,9 +157,9 @@ class EventLog:
         # wakes the flusher. Pages of an anonymous map cost nothing until written.
         self._buffer_bytes = min(_BUFFER_BYTES, segment_bytes)
         self._buffer = mmap.mmap(-1, self._buffer_bytes)
-        self._directory.mkdir(parents=True, exist_ok=True)
+        make_private_dir(self._directory)
         self._lock_file = filelock.FileLock(
-            str(self._directory / LOCK_NAME), timeout=0, thread_local=False
+            str(self._directory / LOCK_NAME), timeout=0, thread_local=False, mode=0o600
         )
         try:
             self._lock_file.acquire()
@@ -200,8 +197,8 @@ class EventLog:
         self._buffer: Any = None  # a writer's mmap of _buffer_bytes (set in __init__)
         self._buffered = 0
         self._spares: list[mmap.mmap] = []
-        self._sealed: list[_Segment] = []
-        self._current: _Segment | None = None
+        self._sealed: list[Segment] = []
+        self._current: Segment | None = None
         self._file: Any = None
         self._total = 0
         self._stored = 0
@@ -213,7 +210,7 @@ class EventLog:
         self._wake = threading.Event()
         self.last_error: BaseException | None = None
         # reader only: what was learnt about segments the index does not cover yet
-        self._index: list[_Segment] = []
+        self._index: list[Segment] = []
         self._index_stamp: tuple[int, int, int] | None = None
         self._scanned: dict[int, tuple[int, int]] = {}
 
@@ -309,7 +306,7 @@ class EventLog:
         current = self._current
         assert current is not None
         if self._file is None:  # a previous failure closed it
-            self._file = open(self._segment_path(current.seq), "ab")
+            self._file = open_private(self._segment_path(current.seq), "ab")
         try:
             for piece, start, end, _lines in spans:
                 with memoryview(piece.data) as view:
@@ -413,6 +410,12 @@ class EventLog:
         view = self._view()
         return view.segments[0].first if view.segments else 0
 
+    @property
+    def pending(self) -> int:
+        """Events appended but not yet written to disk."""
+        with self._lock:
+            return self._total - self._stored
+
     def __len__(self) -> int:
         if self._readonly:
             return self._view().total
@@ -440,8 +443,8 @@ class EventLog:
 
     def _open_for_append(self) -> None:
         """Recover counters from the index and the newest segment(s), then open for append."""
-        index = _read_index(self._directory)
-        seqs = _list_segments(self._directory)
+        index = read_index(self._directory)
+        seqs = list_segments(self._directory)
         present = set(seqs)
         indexed = {segment.seq for segment in index}
         last_indexed = max(indexed, default=0)
@@ -452,22 +455,22 @@ class EventLog:
             path = self._segment_path(segment.seq)
             if os.stat(path).st_size < segment.size:
                 # only possible with sync=False: the index outlived segment data
-                count, size = _scan(path, validate=True)
+                count, size = scan(path, validate=True)
                 segment = replace(segment, count=count, size=size)
             sealed.append(segment)
         # Files older than the index's newest segment but not in it were dropped by
         # retention and not yet deleted when the last writer stopped.
         for seq in seqs:
             if seq not in indexed and seq < last_indexed:
-                _unlink_quietly(self._segment_path(seq))
+                unlink_quietly(self._segment_path(seq))
         next_first = index[-1].first + index[-1].count if index else 0
         current = None
         for seq in (seq for seq in seqs if seq > last_indexed):
             path = self._segment_path(seq)
             if current is not None:
                 sealed.append(current)
-            count, size = _scan(path, validate=True)
-            current = _Segment(seq, next_first, count, size)
+            count, size = scan(path, validate=True)
+            current = Segment(seq, next_first, count, size)
             next_first += count
             if size != os.stat(path).st_size:  # a torn tail: never append after it
                 sealed.append(current)
@@ -481,11 +484,11 @@ class EventLog:
         self._stored = sum(segment.count for segment in sealed)
         if current is None:
             seq = max([*present, *indexed, 0]) + 1
-            current = _Segment(seq, next_first, 0, 0)
-            self._file = open(self._segment_path(seq), "xb")  # held open for appends
+            current = Segment(seq, next_first, 0, 0)
+            self._file = open_private(self._segment_path(seq), "xb")  # held open for appends
             self._sync_directory()
         else:
-            self._file = open(self._segment_path(current.seq), "ab")
+            self._file = open_private(self._segment_path(current.seq), "ab")
         self._current = current
         self._stored += current.count
         self._total = self._stored
@@ -503,10 +506,10 @@ class EventLog:
         self._write_index(sealed)
         with self._lock:
             self._sealed = sealed
-            self._current = _Segment(current.seq + 1, current.first + current.count, 0, 0)
+            self._current = Segment(current.seq + 1, current.first + current.count, 0, 0)
             self._starts = None
         # if this fails, the next write creates the file in append mode
-        self._file = open(self._segment_path(self._current.seq), "xb")
+        self._file = open_private(self._segment_path(self._current.seq), "xb")
         self._sync_directory()
 
     def _apply_retention(self) -> None:
@@ -526,17 +529,17 @@ class EventLog:
             self._total -= sum(segment.count for segment in dropped)
             self._starts = None
         for segment in dropped:
-            _unlink_quietly(self._segment_path(segment.seq))
+            unlink_quietly(self._segment_path(segment.seq))
             with self._offsets_lock:
                 self._offsets.pop(segment.seq, None)
 
-    def _write_index(self, sealed: list[_Segment]) -> None:
+    def _write_index(self, sealed: list[Segment]) -> None:
         body = {
-            "format": _INDEX_FORMAT,
+            "format": INDEX_FORMAT,
             "segments": [[s.seq, s.first, s.count, s.size] for s in sealed],
         }
         temporary = self._directory / (INDEX_NAME + ".tmp")
-        with open(temporary, "wb") as handle:
+        with open_private(temporary, "wb") as handle:
             handle.write(json.dumps(body, separators=(",", ":")).encode("ascii"))
             handle.flush()
             if self.sync:
@@ -579,12 +582,12 @@ class EventLog:
     def iter(self, reverse: bool = False) -> Iterator[dict]:
         """Every retained event, oldest first (or newest first), one segment at a time."""
         view = self._view()
-        pending = _decode(view.pending)
+        pending = decode(view.pending)
         if reverse:
             yield from reversed(pending)
         for segment in reversed(view.segments) if reverse else view.segments:
             try:
-                records = _decode(_read_lines(self._segment_path(segment.seq), segment.size))
+                records = decode(read_lines(self._segment_path(segment.seq), segment.size))
             except FileNotFoundError:  # dropped by retention since the snapshot
                 continue
             yield from reversed(records) if reverse else records
@@ -644,11 +647,11 @@ class EventLog:
                     cut = data.rfind(b"\n") + 1
                     if cut:
                         offset += cut
-                        yield from _decode(data[:cut].split(b"\n")[:-1])
+                        yield from decode(data[:cut].split(b"\n")[:-1])
                         continue
                 # Nothing new here. The writer only ever appends to the newest file, so
                 # once a newer one exists this one is complete (a torn tail stays behind).
-                newer = [s for s in _list_segments(self._directory) if s > seq]
+                newer = [s for s in list_segments(self._directory) if s > seq]
                 if newer:
                     if handle is not None:
                         handle.seek(offset)
@@ -656,7 +659,7 @@ class EventLog:
                         cut = data.rfind(b"\n") + 1
                         handle.close()
                         handle = None
-                        yield from _decode(data[:cut].split(b"\n")[:-1])
+                        yield from decode(data[:cut].split(b"\n")[:-1])
                     seq, offset = newer[0], 0
                     continue
                 if stop is not None:
@@ -693,24 +696,24 @@ class EventLog:
     def _refresh(self) -> None:
         """Reader: bring the view of the directory up to date without writing anything."""
         with self._io_lock:
-            stamp = _stat_stamp(self._directory / INDEX_NAME)
+            stamp = stat_stamp(self._directory / INDEX_NAME)
             if stamp != self._index_stamp:
                 self._index_stamp = stamp
-                self._index = _read_index(self._directory) if stamp else []
-            index: list[_Segment] = self._index
-            seqs = _list_segments(self._directory)
+                self._index = read_index(self._directory) if stamp else []
+            index: list[Segment] = self._index
+            seqs = list_segments(self._directory)
             present = set(seqs)
             last_indexed = index[-1].seq if index else 0
             sealed = [segment for segment in index if segment.seq in present]
             next_first = index[-1].first + index[-1].count if index else 0
-            tail: list[_Segment] = []
+            tail: list[Segment] = []
             scanned: dict[int, tuple[int, int]] = {}
             for seq in (seq for seq in seqs if seq > last_indexed):
                 size, count = self._scanned.get(seq, (0, 0))
-                more_count, more_size = _scan(self._segment_path(seq), start=size)
+                more_count, more_size = scan(self._segment_path(seq), start=size)
                 size, count = size + more_size, count + more_count
                 scanned[seq] = (size, count)
-                tail.append(_Segment(seq, next_first, count, size))
+                tail.append(Segment(seq, next_first, count, size))
                 next_first += count
             self._scanned = scanned
             with self._lock:
@@ -737,9 +740,9 @@ class EventLog:
                 k += 1
         if end > view.stored:
             lines.extend(view.pending[max(start, view.stored) - view.stored : end - view.stored])
-        return _decode(lines)
+        return decode(lines)
 
-    def _segment_lines(self, segment: _Segment, first: int, last: int) -> list[bytes]:
+    def _segment_lines(self, segment: Segment, first: int, last: int) -> list[bytes]:
         """Lines ``first <= j < last`` of a segment, reading just their bytes."""
         path = self._segment_path(segment.seq)
         offsets = self._line_offsets(segment)
@@ -750,7 +753,7 @@ class EventLog:
             data = handle.read(finish - begin)
         return data.split(b"\n")[:-1]
 
-    def _line_offsets(self, segment: _Segment) -> array:
+    def _line_offsets(self, segment: Segment) -> array:
         """Byte offset of every line start, extended incrementally as a segment grows."""
         with self._offsets_lock:
             size, offsets = self._offsets.get(segment.seq, (0, array("q")))
@@ -777,103 +780,3 @@ class EventLog:
 
     def _segment_path(self, seq: int) -> Path:
         return self._directory / segment_name(seq)
-
-
-# ---------------------------------------------------------------------- files
-
-
-def _list_segments(directory: Path) -> list[int]:
-    try:
-        names = os.listdir(directory)
-    except FileNotFoundError:
-        return []
-    return sorted(int(m.group(1)) for m in map(_SEGMENT_FILE.match, names) if m)
-
-
-def _read_index(directory: Path) -> list[_Segment]:
-    """The sealed segments named by ``index.json``; empty if it is missing or unreadable."""
-    try:
-        with open(directory / INDEX_NAME, "rb") as handle:
-            body = json.loads(handle.read())
-        if body.get("format") != _INDEX_FORMAT:
-            raise ValueError(f"unknown index format {body.get('format')!r}")
-        segments = [_Segment(*map(int, entry)) for entry in body["segments"]]
-    except FileNotFoundError:
-        return []
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        # Written atomically, so this means someone edited it; recovery rescans the
-        # segments instead (slower, but nothing is lost).
-        _log.warning("ignoring unreadable %s: %s", directory / INDEX_NAME, exc)
-        return []
-    return sorted(segments, key=lambda segment: segment.seq)
-
-
-def _scan(path: Path, *, validate: bool = False, start: int = 0) -> tuple[int, int]:
-    """Count complete lines from byte ``start``: returns (lines, bytes they take).
-
-    With ``validate`` the count stops at the first line that is not a JSON object,
-    which is how a crash's leftovers (a torn or zero-filled tail) are told apart.
-    """
-    count = size = 0
-    try:
-        handle = open(path, "rb")
-    except FileNotFoundError:
-        return 0, 0
-    with handle:
-        handle.seek(start)
-        carry = b""
-        while block := handle.read(_READ_BLOCK):
-            data = carry + block
-            cut = data.rfind(b"\n") + 1
-            carry = data[cut:]
-            if not cut:
-                continue
-            for line in data[:cut].split(b"\n")[:-1]:
-                if validate and not _is_record(line):
-                    return count, size
-                count += 1
-                size += len(line) + 1
-    return count, size
-
-
-def _is_record(line: bytes) -> bool:
-    if not line.startswith(b"{"):
-        return False
-    try:
-        return isinstance(json.loads(line), dict)
-    except ValueError:
-        return False
-
-
-def _read_lines(path: Path, size: int) -> list[bytes]:
-    with open(path, "rb") as handle:
-        data = handle.read(size)
-    cut = data.rfind(b"\n") + 1
-    return data[:cut].split(b"\n")[:-1]
-
-
-def _decode(lines: list[bytes] | tuple[bytes, ...]) -> list[dict]:
-    records = []
-    for line in lines:
-        try:
-            records.append(loads_line(line))
-        except ValueError:  # a crash's leftovers; never part of the history
-            continue
-    return records
-
-
-def _stat_stamp(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        return None
-    return st.st_ino, st.st_mtime_ns, st.st_size
-
-
-def _unlink_quietly(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-    except OSError as exc:  # e.g. held open on Windows: the next writer removes it
-        _log.warning("could not remove old event segment %s: %s", path.name, exc)

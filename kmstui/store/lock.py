@@ -3,12 +3,14 @@
 The lock is an OS file lock (``filelock``), so it is released when its process dies,
 however it dies: a lock left by a killed process never blocks the next one. Beside it
 an owner file names who holds it (pid, command, endpoint) for the error a second
-process gets.
+process gets. The owner file is a courtesy: when it cannot be written (a full disk)
+the directory is still owned, and a second process is refused without the name.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import time
@@ -20,6 +22,8 @@ from kmstui.store.storage import atomic_write_bytes
 
 LOCK_NAME = ".lock"
 OWNER_NAME = "owner.json"
+
+_log = logging.getLogger(__name__)
 
 
 class DataDirectoryInUse(Exception):
@@ -51,7 +55,7 @@ class DataDirectoryLock:
     def __init__(self, directory: Path, command: str | None = None):
         self.directory = Path(directory)
         self.command = command or " ".join(["kmstui", *sys.argv[1:2]])
-        self._lock = FileLock(str(self.directory / LOCK_NAME), timeout=0)
+        self._lock = FileLock(str(self.directory / LOCK_NAME), timeout=0, mode=0o600)
 
     def acquire(self) -> None:
         try:
@@ -64,7 +68,10 @@ class DataDirectoryLock:
         owner = {"pid": os.getpid(), "command": self.command, "since": time.time()}
         if endpoint:
             owner["endpoint"] = endpoint
-        atomic_write_bytes(self.directory / OWNER_NAME, json.dumps(owner).encode(), 0o644)
+        try:
+            atomic_write_bytes(self.directory / OWNER_NAME, json.dumps(owner).encode(), 0o600)
+        except OSError as exc:
+            _log.debug("cannot write %s: %s", self.directory / OWNER_NAME, exc)
 
     def release(self) -> None:
         if self._lock.is_locked:

@@ -2,10 +2,12 @@
 
 Key material and access-key secrets are stored only wrapped (AES-256-GCM) by a root
 key that lives outside the data directory: a 32-byte key file in the config
-directory, created on first use with mode 0600 (one that group or others can read is
-refused), or a key derived from the ``KMSTUI_PASSPHRASE`` environment variable with
-scrypt. Each wrapped value is bound to its purpose (associated data), so a wrapped
-value cannot be moved to another record and unwrapped there.
+directory, created with mode 0600 along with a new data directory's database (one that
+group or others can read is refused; a missing one is never replaced for an existing
+database, whose secrets only it opens), or a key derived from the
+``KMSTUI_PASSPHRASE`` environment variable with scrypt. Each wrapped value is bound
+to its purpose (associated data), so a wrapped value cannot be moved to another record
+and unwrapped there.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from kmstui.paths import make_private_dir
 from kmstui.store.storage import atomic_write_bytes
 
 KEY_FILE = "root.key"
@@ -50,8 +53,12 @@ class RootKey:
         path = Path(config_dir) / KEY_FILE
         if not path.exists():
             if not create:
-                raise RootKeyError(f"no root key at {path}")
-            path.parent.mkdir(parents=True, exist_ok=True)
+                raise RootKeyError(
+                    f"the root key {path} is missing: this data directory's secrets are "
+                    f"wrapped by it. Put the file back (from a backup), or set "
+                    f"${PASSPHRASE_ENV} if the directory was made with a passphrase"
+                )
+            make_private_dir(path.parent)
             atomic_write_bytes(path, os.urandom(32).hex().encode() + b"\n", 0o600)
         mode = path.stat().st_mode
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
@@ -93,8 +100,10 @@ class RootKey:
             )
 
 
-def load_root_key(config_dir: Path, salt: bytes) -> RootKey:
+def load_root_key(config_dir: Path, salt: bytes, *, create: bool = False) -> RootKey:
+    """The root key: from ``$KMSTUI_PASSPHRASE`` if set, else the key file (made if
+    missing only when ``create``: for a data directory that has no database yet)."""
     passphrase = os.environ.get(PASSPHRASE_ENV)
     if passphrase:
         return RootKey.from_passphrase(passphrase, salt)
-    return RootKey.from_file(config_dir)
+    return RootKey.from_file(config_dir, create=create)

@@ -11,6 +11,11 @@ the cache is coherent) and supports transactions: inside ``transaction()`` write
 only update memory and are committed with one atomic write at the end, or rolled
 back to the last committed state on error — several tables change together or not
 at all.
+
+Before each write replaces the database, the file being replaced is kept as
+``kmstui.json.bak`` (a hard link, so keeping it copies nothing): the last state the
+engine wrote before the current one, from which ``kmstui doctor --restore`` recovers a
+database damaged outside the engine.
 """
 
 from __future__ import annotations
@@ -25,9 +30,80 @@ from typing import Any
 
 from tinydb.storages import Storage
 
+BACKUP_SUFFIX = ".bak"
+
 
 class CorruptDatabaseError(Exception):
     """The database file exists but is not a readable kmstui database."""
+
+
+def backup_path(path: Path) -> Path:
+    """Where the last good copy of the database at ``path`` is kept."""
+    path = Path(path)
+    return path.with_name(path.name + BACKUP_SUFFIX)
+
+
+def read_document(path: Path) -> tuple[dict[str, Any], str]:
+    """The database document at ``path`` and its text, checked to be TinyDB's shape:
+    an object of tables, each an object of records keyed by integer ids, each record
+    an object. Anything else raises CorruptDatabaseError naming the file and the fault."""
+    path = Path(path)
+    raw = path.read_bytes()
+    try:
+        return _parse_document(path, raw)
+    except CorruptDatabaseError as exc:
+        raise CorruptDatabaseError(f"{exc}; it was left untouched") from None
+
+
+def _parse_document(path: Path, raw: bytes) -> tuple[dict[str, Any], str]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorruptDatabaseError(
+            f"{path} is damaged: it is not UTF-8 text (byte {exc.start})"
+        ) from None
+    if not text.strip():
+        raise CorruptDatabaseError(f"{path} is damaged: it is empty")
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        where = (
+            f" (line {exc.lineno}, column {exc.colno})"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
+        raise CorruptDatabaseError(f"{path} is damaged: it is not valid JSON{where}") from None
+    if not isinstance(data, dict):
+        raise CorruptDatabaseError(f"{path} is damaged: it does not hold a JSON object")
+    for table, records in data.items():
+        if not isinstance(records, dict):
+            raise CorruptDatabaseError(f"{path} is damaged: table {table!r} is not an object")
+        for doc_id, record in records.items():
+            if not doc_id.isdigit():
+                raise CorruptDatabaseError(
+                    f"{path} is damaged: table {table!r} has a record id {doc_id!r}"
+                )
+            if not isinstance(record, dict):
+                raise CorruptDatabaseError(
+                    f"{path} is damaged: record {doc_id} of table {table!r} is not an object"
+                )
+    return data, text
+
+
+def keep_last_good(path: Path) -> None:
+    """Keep the file at ``path`` as its last good copy (a hard link, replaced
+    atomically). Best effort: a file system without hard links keeps no copy."""
+    path = Path(path)
+    staging = path.with_name(f".{path.name}{BACKUP_SUFFIX}.tmp")
+    try:
+        try:
+            os.unlink(staging)
+        except FileNotFoundError:
+            pass
+        os.link(path, staging)
+        os.replace(staging, backup_path(path))
+    except OSError:
+        pass
 
 
 def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
@@ -65,19 +141,41 @@ class AtomicJSONStorage(Storage):
         self._dirty = False
         self._committed_text = "{}"
         self._data: dict[str, Any] | None = None
-        if self.path.exists():
-            text = self.path.read_text(encoding="utf-8")
+        # Whether the file exists: a new database is first written by its first commit
+        self.on_disk = self.path.exists()
+        self._discarded = False
+        if self.on_disk:
+            self._data, self._committed_text = read_document(self.path)
+
+    @contextmanager
+    def deferred(self):
+        """Writes inside stay in memory, uncommitted, and become the state a rollback
+        returns to; the next commit writes them with its own. A new database starts
+        this way, so its file first appears holding a complete first state."""
+        with self._lock:
+            self._depth += 1
             try:
-                data = json.loads(text) if text.strip() else {}
-            except json.JSONDecodeError as exc:
-                raise CorruptDatabaseError(
-                    f"{self.path} is not valid JSON (line {exc.lineno}, column {exc.colno}); "
-                    "it was left untouched"
-                ) from exc
-            if not isinstance(data, dict):
-                raise CorruptDatabaseError(f"{self.path} does not hold a kmstui database")
-            self._data = data
-            self._committed_text = text
+                yield
+            finally:
+                self._depth -= 1
+            if self._data is not None:
+                self._committed_text = json.dumps(self._data, separators=(",", ":"))
+
+    def commit_pending(self) -> None:
+        """Write state left uncommitted by :meth:`deferred` (a new database's first
+        state), if any."""
+        with self._lock:
+            unwritten = not self.on_disk and not self._discarded and self._data is not None
+            if (self._dirty or unwritten) and not self._depth:
+                self._commit()
+
+    def discard_pending(self) -> None:
+        """Forget state that is not on disk: a new database whose first state should
+        not be written after all (a failed seeding) stays unwritten."""
+        with self._lock:
+            if not self.on_disk:
+                self._discarded = True
+                self._dirty = False
 
     def read(self) -> dict[str, Any] | None:
         return self._data
@@ -94,12 +192,15 @@ class AtomicJSONStorage(Storage):
         assert self._data is not None
         text = json.dumps(self._data, separators=(",", ":"), sort_keys=True)
         try:
+            if self.on_disk:
+                keep_last_good(self.path)
             atomic_write_bytes(self.path, text.encode("utf-8"))
         except BaseException:
             self._rollback()
             raise
         self._committed_text = text
         self._dirty = False
+        self.on_disk = True
 
     def _rollback(self) -> None:
         self._data = json.loads(self._committed_text) if self._committed_text else {}

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kmstui.paths import make_private_dir
+from kmstui.store.storage import atomic_write_bytes
+
 FILE_NAME = "config.toml"
 
 
@@ -45,10 +48,8 @@ class ConsoleConfig:
         self.raw = {**self.raw, "theme": theme}
         if self.problem:  # never overwrite a file we could not read
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".toml.tmp")
-        tmp.write_text(dumps(self.raw), encoding="utf-8")
-        tmp.replace(self.path)
+        make_private_dir(self.path.parent)
+        atomic_write_bytes(self.path, dumps(self.raw).encode("utf-8"), 0o600)
 
 
 def _value(value: Any) -> str:
