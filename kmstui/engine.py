@@ -218,8 +218,9 @@ class Engine:
         """Recompute when the next deletion, automatic rotation or expiry of imported
         key material is due."""
         from kmstui.kms.imports import expiry_dates
+        from kmstui.kms.multiregion import transition_dates
 
-        due: list[float] = expiry_dates(self.kms)
+        due: list[float] = expiry_dates(self.kms) + transition_dates(self.kms)
         for key in self.kms.all_keys():
             if key["KeyState"] == "PendingDeletion":
                 due.append(key["DeletionDate"])
@@ -236,9 +237,11 @@ class Engine:
             return
         from kmstui.kms.imports import expire_material
         from kmstui.kms.keys import delete_key_now
+        from kmstui.kms.multiregion import finish_transitions
         from kmstui.kms.rotation import due_rotations, rotate_automatically
 
         with self.lock:
+            finish_transitions(self.kms, now)
             kms_service = Caller(
                 principal="kms.amazonaws.com", account=self.account, region=self.region
             )

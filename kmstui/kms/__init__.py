@@ -12,6 +12,7 @@ from kmstui.kms import (  # noqa: F401
     keypolicy,
     keys,
     mac,
+    multiregion,
     rotation,
     signing,
     tags,

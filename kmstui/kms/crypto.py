@@ -69,7 +69,10 @@ def open_blob(
     IncorrectKeyException when KeyId names another key; NotFoundException when the
     blob's key has been deleted."""
     envelope = ciphertext.unpack(blob)
-    key = service.key_by_id(envelope.key_id)
+    if envelope.key_id.startswith("mrk-"):
+        key = _related_key_here(service, envelope.key_id, caller)
+    else:
+        key = service.key_by_id(envelope.key_id)
     if key is None:
         raise InvalidCiphertextException(INVALID_CIPHERTEXT)
     if key["KeyState"] == "Deleted":
@@ -91,6 +94,22 @@ def open_blob(
     except InvalidTag:
         raise InvalidCiphertextException(INVALID_CIPHERTEXT) from None
     return key, plaintext, envelope.key_material_id
+
+
+def _related_key_here(service: KmsService, key_id: str, caller: Caller) -> dict | None:
+    """The caller's Region's copy of the multi-Region key that made a blob: the
+    primary or a replica, whichever lives there."""
+    copies = service.keys_with_id(key_id)
+    if not copies:
+        return None
+    here = [k for k in copies if k["Region"] == caller.region]
+    if not here:
+        owner = copies[0]["AWSAccountId"]
+        raise NotFoundException(
+            f"Key 'arn:aws:kms:{caller.region}:{owner}:key/{key_id}' does not exist"
+        )
+    mine = [k for k in here if k["AWSAccountId"] == caller.account]
+    return (mine or here)[0]
 
 
 @operation("Encrypt")

@@ -123,6 +123,7 @@ def get_parameters_for_import(
     valid_to = service.engine.clock.now() + PARAMETERS_LIFETIME
     payload = {
         "KeyId": key["KeyId"],
+        "Arn": key["Arn"],  # not a related multi-Region key's
         "WrappingAlgorithm": algorithm,
         "WrappingKey": base64.b64encode(keypairs.private_der(wrapping)).decode("ascii"),
         "ValidTo": valid_to,
@@ -141,7 +142,7 @@ def _open_token(service: KmsService, key: dict, token: bytes) -> dict[str, Any]:
         payload = json.loads(service.store.root_key.unwrap(token.decode("ascii"), _TOKEN_PURPOSE))
     except (RootKeyError, ValueError, UnicodeDecodeError):
         raise InvalidImportTokenException("Import token is invalid.") from None
-    if payload.get("KeyId") != key["KeyId"]:
+    if payload.get("KeyId") != key["KeyId"] or payload.get("Arn", key["Arn"]) != key["Arn"]:
         raise InvalidImportTokenException(
             "The import token was not issued for this KMS key: call GetParametersForImport for it."
         )
@@ -227,7 +228,10 @@ def import_key_material(
     payload = _open_token(service, key, token)
     stored, identity, public = _material_for(key, _unwrap(payload, encrypted))
     material_id = material_id_of(key, identity)
-    known = key.get("ImportedKeyMaterialIds") or []
+    # a multi-Region key takes the same material in every Region
+    known = sorted(
+        {m for k in service.related_keys(key) for m in k.get("ImportedKeyMaterialIds") or []}
+    )
     if known and material_id not in known:
         raise IncorrectKeyMaterialException(
             "The key material in the request is not the key material previously imported "

@@ -32,6 +32,12 @@ def _rotatable(
     service.require_customer_managed(key, action.split(":", 1)[1])
     service.require_usable(key)
     _require_rotating_spec(key, action.split(":", 1)[1])
+    if key.get("MultiRegionKeyType") == "REPLICA":
+        # rotation is a shared property: set on the primary, it applies to every replica
+        raise UnsupportedOperationException(
+            f"{key['Arn']} is a multi-Region replica key. Rotation of multi-Region keys is "
+            "managed on their primary key."
+        )
     return key
 
 
@@ -167,6 +173,7 @@ def due_rotations(service: KmsService, now: float) -> list[tuple[dict, float]]:
             and when is not None
             and when <= now
             and key["KeyState"] == ENABLED
+            and key.get("MultiRegionKeyType") != "REPLICA"  # rotated with its primary
         ):
             due.append((key, when))
     return due
