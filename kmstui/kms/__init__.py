@@ -16,6 +16,7 @@ from kmstui.kms import (  # noqa: F401
     rotation,
     signing,
     tags,
+    usage,
 )
 from kmstui.kms.service import OPERATIONS, KmsService
 

@@ -52,6 +52,26 @@ STATE_WORDS = {
     "Unavailable": "unavailable",
 }
 
+# the cryptographic operations GetKeyLastUsage reports (AWS's list)
+TRACKED_OPERATIONS = frozenset(
+    (
+        "Decrypt",
+        "DeriveSharedSecret",
+        "Encrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+        "GenerateDataKeyWithoutPlaintext",
+        "GenerateMac",
+        "ReEncrypt",
+        "Sign",
+        "Verify",
+        "VerifyMac",
+        "Encapsulate",
+        "Decapsulate",
+    )
+)
+
 ERRORS = ServiceErrors(
     bad_request=lambda: ValidationException("The request body must be a JSON object"),
     internal=lambda exc: KMSInternalException(
@@ -71,10 +91,22 @@ class KmsService:
         self._aead: dict[tuple[str, str], AESGCM] = {}
         # unwrapped private keys and HMAC secrets, by (KeyId, KeyMaterialId)
         self._secrets: dict[tuple[str, str], Any] = {}
+        # the last successful cryptographic use of each key, by key ARN: (operation, time,
+        # event id), kept in memory since tracking_since (GetKeyLastUsage)
+        self.last_usage: dict[str, tuple[str, float, str]] = {}
+        self.tracking_since = engine.clock.now()
         # call(operation_name, params, caller): validate, authorize, act, emit the event
-        self.call = dispatcher(self, OPERATIONS, service_name="kms", errors=ERRORS)
+        self.call = dispatcher(
+            self, OPERATIONS, service_name="kms", errors=ERRORS, succeeded=self._track_use
+        )
         self.reload()
         self.store.on_rollback(self.reload)
+
+    def _track_use(self, ctx: CallContext, event_id: str) -> None:
+        if ctx.operation in TRACKED_OPERATIONS:
+            use = (ctx.operation, ctx.now, event_id)
+            for arn in ctx.resources:  # the keys the call used (both for ReEncrypt)
+                self.last_usage[arn] = use
 
     # -- state ------------------------------------------------------------------------
     def reload(self) -> None:
