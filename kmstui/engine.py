@@ -262,7 +262,7 @@ class Engine:
                         resources=[key["Arn"]],
                         decision=None,
                     )
-            for key in expire_material(self.kms, now):
+            for key, material_id in expire_material(self.kms, now):
                 self.emit(
                     service="kms",
                     operation="DeleteExpiredKeyMaterial",
@@ -272,7 +272,7 @@ class Engine:
                     error=None,
                     resources=[key["Arn"]],
                     decision=None,
-                    extra={"keyMaterialId": key["CurrentKeyMaterialId"]},
+                    extra={"keyMaterialId": material_id},
                 )
             for key, _when in due_rotations(self.kms, now):
                 updated = rotate_automatically(self.kms, key, now)

@@ -14,6 +14,7 @@ from kmstui.errors import (
     IncorrectKeyException,
     InvalidCiphertextException,
     InvalidKeyUsageException,
+    KMSInvalidStateException,
     NotFoundException,
     ValidationException,
 )
@@ -88,6 +89,10 @@ def open_blob(
         service.require_usable(key)  # raises as the key's state says
     aead = service.aead(key, envelope.key_material_id)
     if aead is None:
+        if any(m["KeyMaterialId"] == envelope.key_material_id for m in key["Materials"]):
+            raise KMSInvalidStateException(
+                f"Key material {envelope.key_material_id} of {key['Arn']} is pending import."
+            )
         raise InvalidCiphertextException(INVALID_CIPHERTEXT)
     try:
         plaintext = aead.decrypt(envelope.nonce, envelope.sealed, envelope.header + context.aad)

@@ -338,7 +338,12 @@ def cancel_key_deletion(
     }
     # a key without key material (imported material deleted or never imported) goes
     # back to waiting for it
-    updated["KeyState"] = DISABLED if key["CurrentKeyMaterialId"] else PENDING_IMPORT
+    current = next(
+        (m for m in key["Materials"] if m["KeyMaterialId"] == key["CurrentKeyMaterialId"]), None
+    )
+    updated["KeyState"] = (
+        DISABLED if current is not None and "Wrapped" in current else PENDING_IMPORT
+    )
     service.save_key(updated)
     service.engine.reschedule()
     return {"KeyId": key["Arn"]}

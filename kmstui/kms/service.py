@@ -287,8 +287,8 @@ class KmsService:
             material = next(
                 (m for m in key["Materials"] if m["KeyMaterialId"] == material_id), None
             )
-            if material is None:
-                return None
+            if material is None or "Wrapped" not in material:
+                return None  # unknown, or imported material deleted or expired
             secret = self.store.root_key.unwrap(
                 material["Wrapped"], material_purpose(key, material_id)
             )
