@@ -56,6 +56,8 @@ SECRET_MEMBERS = frozenset(
         "PrivateKeyCiphertextBlob",
         "SharedSecret",
         "SharedSecretCiphertextBlob",
+        "KeyStorePassword",
+        "XksProxyAuthenticationCredential",
     }
 )
 READ_ONLY_PREFIXES = ("Describe", "List", "Get")

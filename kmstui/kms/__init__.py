@@ -6,6 +6,7 @@ from kmstui.kms import (  # noqa: F401
     aliases,
     asymmetric,
     crypto,
+    customkeystores,
     encapsulation,
     grants,
     imports,

@@ -319,9 +319,12 @@ def generate_random(service: KmsService, params: dict, caller: Caller, ctx: Call
     count = validation.integer(params, "NumberOfBytes", low=1, high=1024)
     if count is None:
         raise ValidationException("NumberOfBytes is required.")
-    if params.get("CustomKeyStoreId") is not None:
-        from kmstui.errors import UnsupportedOperationException
-
-        raise UnsupportedOperationException("Custom key stores are not supported.")
+    store = params.get("CustomKeyStoreId")
+    if store is not None:
+        store = validation.string(params, "CustomKeyStoreId", max_len=64)
     service.authorize(ctx, caller, "kms:GenerateRandom", None)
+    if store is not None:  # no custom key store exists (see customkeystores)
+        from kmstui.kms.customkeystores import not_found
+
+        raise not_found(store)
     return {"Plaintext": service.engine.entropy.token_bytes(count)}

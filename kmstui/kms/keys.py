@@ -13,7 +13,7 @@ from kmstui.errors import (
     UnsupportedOperationException,
     ValidationException,
 )
-from kmstui.kms import keypairs, keyspecs, multiregion, paging, validation
+from kmstui.kms import customkeystores, keypairs, keyspecs, multiregion, paging, validation
 from kmstui.kms.arns import key_arn
 from kmstui.kms.grants import remove_key_grants
 from kmstui.kms.policies import default_key_policy
@@ -170,9 +170,12 @@ def create_key(service: KmsService, params: dict, caller: Caller, ctx: CallConte
     tags = validate_tags(params.get("Tags"))
     if spec in keyspecs.UNSUPPORTED_SPECS:
         raise UnsupportedOperationException(keyspecs.UNSUPPORTED_SPECS[spec])
-    if origin not in ("AWS_KMS", "EXTERNAL"):
-        raise UnsupportedOperationException(
-            f"Origin {origin} is not supported: custom key stores are not available."
+    custom_store = validation.string(params, "CustomKeyStoreId", optional=True, max_len=64)
+    validation.string(params, "XksKeyId", optional=True, max_len=128)
+    if origin not in ("AWS_KMS", "EXTERNAL") and custom_store is None:
+        raise ValidationException(
+            f"A KMS key with Origin {origin} is created in a custom key store: "
+            "specify its CustomKeyStoreId."
         )
     service.authorize(
         ctx,
@@ -190,6 +193,8 @@ def create_key(service: KmsService, params: dict, caller: Caller, ctx: CallConte
             **{f"aws:RequestTag/{t['TagKey']}": t["TagValue"] for t in tags},
         },
     )
+    if custom_store is not None:  # no custom key store exists (see customkeystores)
+        raise customkeystores.not_found(custom_store)
     if policy is not None:
         service.engine.check_key_policy(policy, caller, bypass=bypass)
     key = new_key(

@@ -77,3 +77,34 @@ def test_rotation_with_new_imported_material(kms):
     with pytest.raises(ClientError) as excinfo:
         kms.rotate_key_on_demand(KeyId=key_id)
     assert client_error(excinfo)[0] == "UnsupportedOperationException"
+
+
+def test_custom_key_stores_as_kms_answers_without_any(kms):
+    assert kms.describe_custom_key_stores()["CustomKeyStores"] == []
+    cases = [
+        (
+            lambda: kms.describe_custom_key_stores(CustomKeyStoreId="cks-0123456789abcdef0"),
+            "CustomKeyStoreNotFoundException",
+        ),
+        (
+            lambda: kms.connect_custom_key_store(CustomKeyStoreId="cks-0123456789abcdef0"),
+            "CustomKeyStoreNotFoundException",
+        ),
+        (
+            lambda: kms.create_key(CustomKeyStoreId="cks-0123456789abcdef0", Origin="AWS_CLOUDHSM"),
+            "CustomKeyStoreNotFoundException",
+        ),
+        (
+            lambda: kms.create_custom_key_store(
+                CustomKeyStoreName="hsm",
+                CloudHsmClusterId="cluster-234567abcdefg",
+                TrustAnchorCertificate="-----BEGIN CERTIFICATE-----",
+                KeyStorePassword="correct horse",
+            ),
+            "CloudHsmClusterNotFoundException",
+        ),
+    ]
+    for call, code in cases:
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert client_error(excinfo)[0] == code
