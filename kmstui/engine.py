@@ -291,6 +291,9 @@ class Engine:
 
     # -- lifecycle --------------------------------------------------------------------
     def close(self) -> None:
+        kms = getattr(self, "kms", None)
+        if kms is not None:
+            kms.close()  # stops the pool of RSA keys generated ahead of need
         ec2 = getattr(self, "ec2", None)
         if ec2 is not None:
             ec2.close()  # wipes attached volumes' data keys; their events are saved below

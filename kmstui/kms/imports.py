@@ -119,7 +119,7 @@ def get_parameters_for_import(
             f"{algorithm} with an RSA_2048 wrapping key cannot wrap ECC_NIST_P521 key "
             "material: use a larger wrapping key or an RSA_AES_KEY_WRAP algorithm."
         )
-    wrapping = keypairs.generate(wrapping_spec, service.engine.entropy)
+    wrapping = keypairs.generate(wrapping_spec, service.engine.entropy, service.rsa_pool)
     valid_to = service.engine.clock.now() + PARAMETERS_LIFETIME
     payload = {
         "KeyId": key["KeyId"],

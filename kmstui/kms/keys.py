@@ -134,7 +134,7 @@ def add_key_material(service: KmsService, key: dict, *, rotation_type: str | Non
     elif spec in keyspecs.HMAC_KEY_BYTES:
         secret = engine.entropy.token_bytes(keyspecs.HMAC_KEY_BYTES[spec])
     else:
-        private = keypairs.generate(spec, engine.entropy)
+        private = keypairs.generate(spec, engine.entropy, service.rsa_pool)
         secret, public = keypairs.private_der(private), keypairs.public_der(private)
         del private
     wrapped = service.store.root_key.wrap(secret, material_purpose(key, material_id))

@@ -31,6 +31,7 @@ from kmstui.kms.arns import KeyReference, is_key_id, key_arn, parse_key_referenc
 from kmstui.kms.authorization import Verdict
 from kmstui.kms.encryption_context import EncryptionContext
 from kmstui.kms.policies import MANAGED_KEY_SERVICES, managed_key_policy
+from kmstui.kms.rsapool import RsaPool
 
 if TYPE_CHECKING:
     from kmstui.engine import Engine
@@ -94,6 +95,8 @@ class KmsService:
         # the last successful cryptographic use of each key, by key ARN: (operation, time,
         # event id), kept in memory since tracking_since (GetKeyLastUsage)
         self.last_usage: dict[str, tuple[str, float, str]] = {}
+        # RSA keys generated ahead of need (memory only; stopped by close())
+        self.rsa_pool = RsaPool()
         self.tracking_since = engine.clock.now()
         # call(operation_name, params, caller): validate, authorize, act, emit the event
         self.call = dispatcher(
@@ -438,6 +441,10 @@ class KmsService:
         """Operations AWS does not allow across accounts."""
         if key["AWSAccountId"] != caller.account:
             raise NotFoundException(f"Key '{key['Arn']}' does not exist")
+
+    def close(self) -> None:
+        """Stop the service's background work (the RSA pool) and drop what it kept."""
+        self.rsa_pool.close()
 
     # -- dispatch ---------------------------------------------------------------------
 
