@@ -150,6 +150,8 @@ def rotation_history(key: dict, include_original: bool = False) -> list[dict]:
         if "RotationType" in material:
             entry["RotationDate"] = material["RotationDate"]
             entry["RotationType"] = material["RotationType"]
+        else:  # not a member of AWS's entry (clients ignore it); the console shows it
+            entry["CreationDate"] = material["CreationDate"]
         if imported:
             entry.update(materials.import_fields(material))
         out.append(entry)
