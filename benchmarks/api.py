@@ -1,5 +1,6 @@
-"""Endpoint benchmark: Decrypt and GenerateDataKey calls per second through boto3,
-against `kmstui serve` and against moto's server, in the same run on the same machine.
+"""Endpoint benchmark: Decrypt, GenerateDataKey, Sign and Verify (ECC_NIST_P256 and
+RSA_2048) and GenerateMac calls per second through boto3, against `kmstui serve` and
+against moto's server, in the same run on the same machine.
 
 Both servers run as subprocesses on free loopback ports; each is driven the same way:
 one boto3 client (fake credentials, no retries), sequential calls, N seconds per
@@ -110,7 +111,7 @@ def measure(url: str, seconds: float) -> dict[str, float]:
     blob = kms.encrypt(KeyId=key_id, Plaintext=b"x" * 32, EncryptionContext={"bench": "api"})[
         "CiphertextBlob"
     ]
-    return {
+    out = {
         "Decrypt": rate(
             lambda: kms.decrypt(CiphertextBlob=blob, EncryptionContext={"bench": "api"}), seconds
         ),
@@ -118,6 +119,27 @@ def measure(url: str, seconds: float) -> dict[str, float]:
             lambda: kms.generate_data_key(KeyId=key_id, KeySpec="AES_256"), seconds
         ),
     }
+    message = b"m" * 64
+    for spec, algorithm in (
+        ("ECC_NIST_P256", "ECDSA_SHA_256"),
+        ("RSA_2048", "RSASSA_PSS_SHA_256"),
+    ):
+        signer = kms.create_key(KeySpec=spec, KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+        signed = dict(KeyId=signer, Message=message, SigningAlgorithm=algorithm)
+        signature = kms.sign(**signed)["Signature"]
+        out[f"Sign {spec}"] = rate(lambda signed=signed: kms.sign(**signed), seconds)
+        out[f"Verify {spec}"] = rate(
+            lambda signed=signed, signature=signature: kms.verify(**signed, Signature=signature),
+            seconds,
+        )
+    mac_key = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]
+    out["GenerateMac"] = rate(
+        lambda: kms.generate_mac(
+            KeyId=mac_key["KeyId"], Message=message, MacAlgorithm="HMAC_SHA_256"
+        ),
+        seconds,
+    )
+    return out
 
 
 def cpu_model() -> str:
@@ -134,7 +156,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="per operation (5)")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} CPUs, {cpu_model()}; Python {platform.python_version()}")
+    print(
+        f"machine: {os.cpu_count()} CPUs, {cpu_model()}; Python {platform.python_version()}; "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as home:
         for name, starter in (
@@ -148,10 +173,10 @@ def main() -> int:
                 results[name] = measure(f"http://127.0.0.1:{port}", args.seconds)
             finally:
                 stop(process)
-    print(f"{'operation':<18}{'kmstui serve':>14}{'moto_server':>14}{'ratio':>8}")
-    for operation in ("Decrypt", "GenerateDataKey"):
+    print(f"{'operation':<22}{'kmstui serve':>14}{'moto_server':>14}{'ratio':>8}")
+    for operation in results["kmstui serve"]:
         ours, theirs = results["kmstui serve"][operation], results["moto_server"][operation]
-        print(f"{operation:<18}{ours:>10.0f}/s {theirs:>10.0f}/s {ours / theirs:>7.2f}x")
+        print(f"{operation:<22}{ours:>10.0f}/s {theirs:>10.0f}/s {ours / theirs:>7.2f}x")
     return 0
 
 

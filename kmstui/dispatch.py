@@ -115,9 +115,12 @@ def dispatcher(
     service_name: str,
     errors: ServiceErrors,
     public: Callable[[Any], Any] | None = None,
+    succeeded: Callable[[CallContext, str], None] | None = None,
 ) -> Callable[[str, dict | None, Caller], dict]:
     """``call(name, params, caller)`` for ``service``: runs one operation and emits its
-    event. The engine routes each operation name straight to it."""
+    event. The engine routes each operation name straight to it. ``succeeded``, when
+    given, hears of each successful call with its event's id (KMS records the last use
+    of its keys)."""
     engine = service.engine
     lock = engine.lock
     # The whole request is checked against the operation's input shape before the
@@ -183,13 +186,14 @@ def dispatcher(
                     if len(verdicts) == 1 and ctx.decision is None
                     else ctx.event_decision()
                 )
+                event_id = engine.entropy.event_id()
                 engine.events.publish(
                     encode_record(
                         service_name,
                         name,
                         caller,
                         now,
-                        engine.entropy.event_id(),
+                        event_id,
                         request,
                         shown,
                         error,
@@ -200,6 +204,8 @@ def dispatcher(
                         response_recorded=output is not None,
                     )
                 )
+                if succeeded is not None and error is None and response is not None:
+                    succeeded(ctx, event_id)
         finally:
             lock.release()
             if durable and engine.event_log is not None:

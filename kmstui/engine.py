@@ -259,13 +259,14 @@ class Engine:
         """Recompute when the next deletion, automatic rotation or expiry of imported
         key material is due."""
         from kmstui.kms.imports import expiry_dates
+        from kmstui.kms.multiregion import transition_dates
 
         if not self.clock.now() <= LATEST_EPOCH:
             # An offset an earlier version saved past what the engine can represent:
             # every call stops in tick() with the remedy.
             self._next_due = 0.0
             return
-        due: list[float] = expiry_dates(self.kms)
+        due: list[float] = expiry_dates(self.kms) + transition_dates(self.kms)
         for key in self.kms.all_keys():
             if key["KeyState"] == "PendingDeletion":
                 due.append(key["DeletionDate"])
@@ -288,6 +289,7 @@ class Engine:
             )
         from kmstui.kms.imports import expire_material
         from kmstui.kms.keys import delete_key_now
+        from kmstui.kms.multiregion import finish_transitions
         from kmstui.kms.rotation import due_rotations, rotate_automatically
 
         with self.lock:
@@ -296,6 +298,7 @@ class Engine:
             # One atomic write for all the work that came due, however many keys: the
             # events follow once it is saved.
             with self.store.transaction():
+                finish_transitions(self.kms, now)
                 for key in list(self.kms.all_keys()):
                     if key["KeyState"] == "PendingDeletion" and key["DeletionDate"] <= now:
                         delete_key_now(self.kms, key)
@@ -321,7 +324,7 @@ class Engine:
             kms_service = Caller(
                 principal="kms.amazonaws.com", account=self.account, region=self.region
             )
-            for key in expired:
+            for key, material_id in expired:
                 self.emit(
                     service="kms",
                     operation="DeleteExpiredKeyMaterial",
@@ -331,7 +334,7 @@ class Engine:
                     error=None,
                     resources=[key["Arn"]],
                     decision=None,
-                    extra={"keyMaterialId": key["CurrentKeyMaterialId"]},
+                    extra={"keyMaterialId": material_id},
                 )
             for key in rotated:
                 self.emit(
@@ -349,6 +352,9 @@ class Engine:
 
     # -- lifecycle --------------------------------------------------------------------
     def close(self) -> None:
+        kms = getattr(self, "kms", None)
+        if kms is not None:
+            kms.close()  # stops the pool of RSA keys generated ahead of need
         ec2 = getattr(self, "ec2", None)
         if ec2 is not None:
             ec2.close()  # wipes attached volumes' data keys; their events are saved below

@@ -37,6 +37,10 @@ def _error(name: str, status: int = 400) -> type[AwsError]:
 # KMS
 AccessDeniedException = _error("AccessDeniedException")
 AlreadyExistsException = _error("AlreadyExistsException")
+CloudHsmClusterNotFoundException = _error("CloudHsmClusterNotFoundException")
+CustomKeyStoreNotFoundException = _error("CustomKeyStoreNotFoundException")
+XksProxyUriUnreachableException = _error("XksProxyUriUnreachableException")
+XksProxyVpcEndpointServiceNotFoundException = _error("XksProxyVpcEndpointServiceNotFoundException")
 DependencyTimeoutException = _error("DependencyTimeoutException", 503)
 DisabledException = _error("DisabledException")
 DryRunOperationException = _error("DryRunOperationException", 412)

@@ -58,6 +58,8 @@ SECRET_MEMBERS = frozenset(
         "PrivateKeyCiphertextBlob",
         "SharedSecret",
         "SharedSecretCiphertextBlob",
+        "KeyStorePassword",
+        "XksProxyAuthenticationCredential",
     }
 )
 # The longest errorMessage a record keeps (a message may quote a value of the request).

@@ -6,15 +6,18 @@ from kmstui.kms import (  # noqa: F401
     aliases,
     asymmetric,
     crypto,
+    customkeystores,
     encapsulation,
     grants,
     imports,
     keypolicy,
     keys,
     mac,
+    multiregion,
     rotation,
     signing,
     tags,
+    usage,
 )
 from kmstui.kms.service import OPERATIONS, KmsService
 

@@ -77,7 +77,7 @@ def update_alias(service: KmsService, params: dict, caller: Caller, ctx: CallCon
     arn = alias_arn(caller.region, caller.account, name)
     if alias is None:
         raise NotFoundException(f"Alias {arn} is not found.")
-    old_key = service.key_by_id(alias["TargetKeyId"])
+    old_key = service.key_in(caller.account, caller.region, alias["TargetKeyId"])
     if old_key is not None:
         service.authorize(ctx, caller, "kms:UpdateAlias", old_key)
     service.authorize(ctx, caller, "kms:UpdateAlias", key)
@@ -97,7 +97,7 @@ def delete_alias(service: KmsService, params: dict, caller: Caller, ctx: CallCon
         raise NotFoundException(
             f"Alias {alias_arn(caller.region, caller.account, name)} is not found."
         )
-    key = service.key_by_id(alias["TargetKeyId"])
+    key = service.key_in(caller.account, caller.region, alias["TargetKeyId"])
     service.authorize(ctx, caller, "kms:DeleteAlias", key)
     service.delete_alias_record(alias)
     return {}
@@ -111,7 +111,7 @@ def list_aliases(service: KmsService, params: dict, caller: Caller, ctx: CallCon
     if key_filter is not None:
         key = service.resolve(key_filter, caller, allow_alias=False)
         service.authorize(ctx, caller, "kms:ListAliases", None)
-        aliases = [_view(a) for a in service.aliases_of(key["KeyId"])]
+        aliases = [_view(a) for a in service.aliases_of_key(key)]
     else:
         service.authorize(ctx, caller, "kms:ListAliases", None)
         existing = {

@@ -105,7 +105,11 @@ def request_context(
         context["kms:KeySpec"] = key["KeySpec"]
         context["kms:KeyUsage"] = key["KeyUsage"]
         context["kms:KeyOrigin"] = key["Origin"]
-        context["kms:MultiRegion"] = False
+        if key.get("MultiRegionKeyType"):
+            context["kms:MultiRegion"] = True
+            context["kms:MultiRegionKeyType"] = key["MultiRegionKeyType"]
+        else:
+            context["kms:MultiRegion"] = False
         context["aws:ResourceAccount"] = key["AWSAccountId"]
         for tag in key.get("Tags", []):
             context[f"aws:ResourceTag/{tag['TagKey']}"] = tag["TagValue"]
@@ -164,7 +168,7 @@ class PolicyAuthorizer:
             key_policy = compile_policy(
                 key_policy_text if key_policy_text is not None else key["Policy"]
             )
-            grants = self.engine.kms.grants_by_key.get(key["KeyId"], [])
+            grants = self.engine.kms.grants_by_key.get(key["Arn"], [])
         request = Request(
             principal=caller.principal,
             action=action,
@@ -200,7 +204,7 @@ class PolicyAuthorizer:
                 )
             key_id = grants = None
         else:
-            key_id = key["KeyId"]
+            key_id = key["Arn"]  # replicas of a multi-Region key share their KeyId
             grants = self.engine.kms.grants_by_key.get(key_id)
         # The memo: by the request's own inputs, valid while the key record and its
         # grants are the same objects and IAM has not changed since.

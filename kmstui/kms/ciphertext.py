@@ -3,6 +3,10 @@ nonce, ciphertext and tag (AES-256-GCM).
 
     version (1) | key id (16, UUID bytes) | key material id (32) | nonce (12) | ct | tag (16)
 
+Version 1 names a single-Region key (its id is a UUID), version 2 a multi-Region key
+(its id is ``mrk-`` and 32 hex digits, the same 16 bytes); any replica of that key
+decrypts a version 2 blob.
+
 The associated data is the header followed by a canonical serialisation of the
 encryption context: pairs sorted by key, each key and value length-prefixed. Unlike a
 plain concatenation, ``{"a": "bc"}`` and ``{"ab": "c"}`` serialise differently, so a
@@ -20,6 +24,7 @@ from typing import NamedTuple
 from kmstui.errors import InvalidCiphertextException
 
 FORMAT_VERSION = 1
+MULTI_REGION_VERSION = 2
 HEADER_LEN = 1 + 16 + 32
 NONCE_LEN = 12
 TAG_LEN = 16
@@ -52,12 +57,20 @@ class Envelope(NamedTuple):
 
 @lru_cache(maxsize=4096)
 def header(key_id: str, key_material_id: str) -> bytes:
+    if key_id.startswith("mrk-"):
+        return (
+            bytes([MULTI_REGION_VERSION])
+            + bytes.fromhex(key_id[4:])
+            + bytes.fromhex(key_material_id)
+        )
     return bytes([FORMAT_VERSION]) + uuid.UUID(key_id).bytes + bytes.fromhex(key_material_id)
 
 
 @lru_cache(maxsize=4096)
 def _read_header(head: bytes) -> tuple[str, str]:
     """The key id and key material id a header names."""
+    if head[0] == MULTI_REGION_VERSION:
+        return "mrk-" + head[1:17].hex(), head[17:HEADER_LEN].hex()
     return str(uuid.UUID(bytes=head[1:17])), head[17:HEADER_LEN].hex()
 
 
@@ -72,7 +85,7 @@ def unpack(blob: bytes) -> Envelope:
         if not isinstance(blob, (bytes, bytearray)):
             raise InvalidCiphertextException(INVALID_CIPHERTEXT)
         blob = bytes(blob)
-    if len(blob) < OVERHEAD + 1 or blob[0] != FORMAT_VERSION:
+    if len(blob) < OVERHEAD + 1 or blob[0] not in _VERSIONS:
         raise InvalidCiphertextException(INVALID_CIPHERTEXT)
     head = blob[:HEADER_LEN]
     key_id, key_material_id = _read_header(head)
@@ -90,3 +103,4 @@ def unpack(blob: bytes) -> Envelope:
 
 
 _new_tuple = tuple.__new__
+_VERSIONS = (FORMAT_VERSION, MULTI_REGION_VERSION)

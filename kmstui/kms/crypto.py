@@ -14,6 +14,7 @@ from kmstui.errors import (
     IncorrectKeyException,
     InvalidCiphertextException,
     InvalidKeyUsageException,
+    KMSInvalidStateException,
     NotFoundException,
     ValidationException,
 )
@@ -69,7 +70,10 @@ def open_blob(
     IncorrectKeyException when KeyId names another key; NotFoundException when the
     blob's key has been deleted."""
     envelope = ciphertext.unpack(blob)
-    key = service.key_by_id(envelope.key_id)
+    if envelope.key_id.startswith("mrk-"):
+        key = _related_key_here(service, envelope.key_id, caller)
+    else:
+        key = service.key_by_id(envelope.key_id)
     if key is None:
         raise InvalidCiphertextException(INVALID_CIPHERTEXT)
     if key["KeyState"] == "Deleted":
@@ -85,12 +89,32 @@ def open_blob(
         service.require_usable(key)  # raises as the key's state says
     aead = service.aead(key, envelope.key_material_id)
     if aead is None:
+        if any(m["KeyMaterialId"] == envelope.key_material_id for m in key["Materials"]):
+            raise KMSInvalidStateException(
+                f"Key material {envelope.key_material_id} of {key['Arn']} is pending import."
+            )
         raise InvalidCiphertextException(INVALID_CIPHERTEXT)
     try:
         plaintext = aead.decrypt(envelope.nonce, envelope.sealed, envelope.header + context.aad)
     except InvalidTag:
         raise InvalidCiphertextException(INVALID_CIPHERTEXT) from None
     return key, plaintext, envelope.key_material_id
+
+
+def _related_key_here(service: KmsService, key_id: str, caller: Caller) -> dict | None:
+    """The caller's Region's copy of the multi-Region key that made a blob: the
+    primary or a replica, whichever lives there."""
+    copies = service.keys_with_id(key_id)
+    if not copies:
+        return None
+    here = [k for k in copies if k["Region"] == caller.region]
+    if not here:
+        owner = copies[0]["AWSAccountId"]
+        raise NotFoundException(
+            f"Key 'arn:aws:kms:{caller.region}:{owner}:key/{key_id}' does not exist"
+        )
+    mine = [k for k in here if k["AWSAccountId"] == caller.account]
+    return (mine or here)[0]
 
 
 @operation("Encrypt")
@@ -295,9 +319,12 @@ def generate_random(service: KmsService, params: dict, caller: Caller, ctx: Call
     count = validation.integer(params, "NumberOfBytes", low=1, high=1024)
     if count is None:
         raise ValidationException("NumberOfBytes is required.")
-    if params.get("CustomKeyStoreId") is not None:
-        from kmstui.errors import UnsupportedOperationException
-
-        raise UnsupportedOperationException("Custom key stores are not supported.")
+    store = params.get("CustomKeyStoreId")
+    if store is not None:
+        store = validation.string(params, "CustomKeyStoreId", max_len=64)
     service.authorize(ctx, caller, "kms:GenerateRandom", None)
+    if store is not None:  # no custom key store exists (see customkeystores)
+        from kmstui.kms.customkeystores import not_found
+
+        raise not_found(store)
     return {"Plaintext": service.engine.entropy.token_bytes(count)}

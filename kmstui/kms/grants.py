@@ -159,9 +159,9 @@ def _principal(params: dict, name: str, *, optional: bool = False) -> str | None
     return value
 
 
-def grants_for_key(service: KmsService, key_id: str) -> list[dict]:
+def grants_for_key(service: KmsService, key_arn: str) -> list[dict]:
     """The key's grants in ListGrants shape, oldest first (the evaluator's input)."""
-    return service.grants_by_key.get(key_id, [])
+    return service.grants_by_key.get(key_arn, [])
 
 
 @operation("CreateGrant")
@@ -228,7 +228,7 @@ def create_grant(service: KmsService, params: dict, caller: Caller, ctx: CallCon
         service.engine.entropy.token_bytes(96)
     ).decode().rstrip("=")
     if name is not None:
-        for existing in grants_for_key(service, key["KeyId"]):
+        for existing in grants_for_key(service, key["Arn"]):
             if (
                 existing.get("Name") == name
                 and existing["GranteePrincipal"] == grantee
@@ -267,7 +267,7 @@ def list_grants(service: KmsService, params: dict, caller: Caller, ctx: CallCont
     service.authorize(ctx, caller, "kms:ListGrants", key)
     grants = [
         g
-        for g in grants_for_key(service, key["KeyId"])
+        for g in grants_for_key(service, key["Arn"])
         if (grant_id is None or g["GrantId"] == grant_id)
         and (grantee is None or g["GranteePrincipal"] == grantee)
     ]
@@ -310,7 +310,7 @@ def _find(service: KmsService, params: dict, caller: Caller) -> dict:
     key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
     grant_id = validation.string(params, "GrantId", max_len=128)
     grant = service.grant_records.get(grant_id)
-    if grant is None or grant["KeyId"] != key["KeyId"]:
+    if grant is None or grant["KeyArn"] != key["Arn"]:
         raise NotFoundException(f"Grant ID {grant_id} not found")
     return grant
 
@@ -320,7 +320,7 @@ def retire_grant(service: KmsService, params: dict, caller: Caller, ctx: CallCon
     """The retiring principal, a grantee whose grant includes RetireGrant, or a
     principal the key policy allows kms:RetireGrant may retire a grant."""
     grant = _find(service, params, caller)
-    key = service.key_by_id(grant["KeyId"])
+    key = service.key_by_arn(grant["KeyArn"])
     service.authorize(ctx, caller, "kms:RetireGrant", key, extra={"kms:GrantId": grant["GrantId"]})
     service.delete_grant(grant["GrantId"])
     ctx.extra["grantId"] = grant["GrantId"]
@@ -333,7 +333,7 @@ def revoke_grant(service: KmsService, params: dict, caller: Caller, ctx: CallCon
     grant_id = validation.string(params, "GrantId", max_len=128)
     service.authorize(ctx, caller, "kms:RevokeGrant", key)
     grant = service.grant_records.get(grant_id)
-    if grant is None or grant["KeyId"] != key["KeyId"]:
+    if grant is None or grant["KeyArn"] != key["Arn"]:
         raise NotFoundException(f"Grant ID {grant_id} not found")
     service.delete_grant(grant_id)
     ctx.extra["grantId"] = grant_id
@@ -341,5 +341,5 @@ def revoke_grant(service: KmsService, params: dict, caller: Caller, ctx: CallCon
 
 
 def remove_key_grants(service: KmsService, key: dict) -> None:
-    for grant in list(grants_for_key(service, key["KeyId"])):
+    for grant in list(grants_for_key(service, key["Arn"])):
         service.delete_grant(grant["GrantId"])

@@ -8,7 +8,9 @@ wrapped with RSAES_OAEP (SHA-1 or SHA-256) or, for material too long for that (R
 private keys), RSA_AES_KEY_WRAP: an AES-256 key under RSAES_OAEP followed by the
 material under AES key wrap with padding (RFC 5649). Material once imported can only
 be imported again, never replaced: its KeyMaterialId, a digest of the key id and the
-material, identifies it."""
+material, identifies it. A symmetric key also takes new material (ImportType
+NEW_KEY_MATERIAL), which waits in PENDING_ROTATION until RotateKeyOnDemand makes it
+current (see ``materials``)."""
 
 from __future__ import annotations
 
@@ -32,12 +34,10 @@ from kmstui.errors import (
     UnsupportedOperationException,
     ValidationException,
 )
-from kmstui.kms import keypairs, keyspecs, validation
+from kmstui.kms import keypairs, keyspecs, materials, validation
 from kmstui.kms.ciphertext import INVALID_CIPHERTEXT
 from kmstui.kms.service import (
-    ENABLED,
     PENDING_DELETION,
-    PENDING_IMPORT,
     CallContext,
     KmsService,
     material_purpose,
@@ -119,10 +119,11 @@ def get_parameters_for_import(
             f"{algorithm} with an RSA_2048 wrapping key cannot wrap ECC_NIST_P521 key "
             "material: use a larger wrapping key or an RSA_AES_KEY_WRAP algorithm."
         )
-    wrapping = keypairs.generate(wrapping_spec, service.engine.entropy)
+    wrapping = keypairs.generate(wrapping_spec, service.engine.entropy, service.rsa_pool)
     valid_to = service.engine.clock.now() + PARAMETERS_LIFETIME
     payload = {
         "KeyId": key["KeyId"],
+        "Arn": key["Arn"],  # not a related multi-Region key's
         "WrappingAlgorithm": algorithm,
         "WrappingKey": base64.b64encode(keypairs.private_der(wrapping)).decode("ascii"),
         "ValidTo": valid_to,
@@ -141,7 +142,7 @@ def _open_token(service: KmsService, key: dict, token: bytes) -> dict[str, Any]:
         payload = json.loads(service.store.root_key.unwrap(token.decode("ascii"), _TOKEN_PURPOSE))
     except (RootKeyError, ValueError, UnicodeDecodeError):
         raise InvalidImportTokenException("Import token is invalid.") from None
-    if payload.get("KeyId") != key["KeyId"]:
+    if payload.get("KeyId") != key["KeyId"] or payload.get("Arn", key["Arn"]) != key["Arn"]:
         raise InvalidImportTokenException(
             "The import token was not issued for this KMS key: call GetParametersForImport for it."
         )
@@ -216,7 +217,9 @@ def import_key_material(
     )
     valid_to = _valid_to(service, params, model)
     import_type = validation.string(params, "ImportType", optional=True, choices=IMPORT_TYPES)
-    validation.string(params, "KeyMaterialDescription", optional=True, max_len=256)
+    description = validation.string(
+        params, "KeyMaterialDescription", optional=True, min_len=0, max_len=256
+    )
     conditions: dict[str, Any] = {"kms:ExpirationModel": model}
     if valid_to is not None:
         conditions["kms:ValidTo"] = iso8601(valid_to)
@@ -227,42 +230,27 @@ def import_key_material(
     payload = _open_token(service, key, token)
     stored, identity, public = _material_for(key, _unwrap(payload, encrypted))
     material_id = material_id_of(key, identity)
-    known = key.get("ImportedKeyMaterialIds") or []
-    if known and material_id not in known:
-        raise IncorrectKeyMaterialException(
-            "The key material in the request is not the key material previously imported "
-            "into this KMS key."
-        )
-    if import_type == "NEW_KEY_MATERIAL" and known:
-        raise UnsupportedOperationException(
-            "Importing new key material into a KMS key that already has key material "
-            "(for on-demand rotation) is not supported."
-        )
+    # a multi-Region key takes the same material in every Region
+    known = [m for k in service.related_keys(key) for m in k.get("ImportedKeyMaterialIds") or []]
+    known = list(dict.fromkeys(known))
+    chosen = materials.import_type(key, import_type, material_id, known)
     requested_id = validation.string(params, "KeyMaterialId", optional=True, max_len=64)
-    if requested_id is not None and requested_id != material_id:
-        raise IncorrectKeyMaterialException(
-            f"The key material does not have the key material ID {requested_id}."
-        )
+    materials.check_key_material_id(requested_id, chosen, material_id)
     now = service.engine.clock.now()
     entry: dict[str, Any] = {
         "KeyMaterialId": material_id,
         "Wrapped": service.store.root_key.wrap(stored, material_purpose(key, material_id)),
         "CreationDate": now,
         "ImportDate": now,
-    }
-    del stored
-    if public is not None:
-        entry["PublicKey"] = base64.b64encode(public).decode("ascii")
-    others = [m for m in key["Materials"] if m["KeyMaterialId"] != material_id]
-    updated = {
-        **key,
-        "Materials": [*others, entry],
-        "CurrentKeyMaterialId": material_id,
-        "ImportedKeyMaterialIds": known or [material_id],
-        "KeyState": ENABLED if key["KeyState"] == PENDING_IMPORT else key["KeyState"],
         "ExpirationModel": model,
         "ValidTo": valid_to,
     }
+    del stored
+    if description is not None:
+        entry["KeyMaterialDescription"] = description
+    if public is not None:
+        entry["PublicKey"] = base64.b64encode(public).decode("ascii")
+    updated = materials.place(key, entry, chosen, known)
     service.forget_key_material(key["KeyId"])
     service.save_key(updated)
     service.engine.reschedule()
@@ -297,51 +285,67 @@ def _valid_to(service: KmsService, params: dict, model: str) -> float | None:
 def delete_imported_key_material(
     service: KmsService, params: dict, caller: Caller, ctx: CallContext
 ) -> dict:
-    """The current key material goes; the key waits in PendingImport for the same
-    material (a key pending deletion stays so)."""
+    """The named key material (the current one by default) goes. Without its current
+    material the key waits in PendingImport for the same material (a key pending
+    deletion stays so); material pending rotation is forgotten entirely."""
     key = _external_key(service, params, caller, ctx, "DeleteImportedKeyMaterial")
     requested = validation.string(params, "KeyMaterialId", optional=True, max_len=64)
     current = key["CurrentKeyMaterialId"]
-    if requested is not None and requested != current:
-        raise ValidationException(f"Key material {requested} is not the key's current material.")
-    updated = remove_material(service, key)
+    target = requested or current
+    entry = materials.entry_of(key, target)
+    if requested is not None and (entry is None or not materials.is_imported(entry)):
+        raise ValidationException(
+            f"Key material {requested} is not key material imported into this KMS key."
+        )
+    updated = materials.remove(key, target)
+    service.forget_key_material(key["KeyId"])
     service.save_key(updated)
     service.engine.reschedule()
     out = {"KeyId": key["Arn"]}
-    if current:
-        out["KeyMaterialId"] = current
+    if target:
+        out["KeyMaterialId"] = target
     return out
 
 
-def remove_material(service: KmsService, key: dict) -> dict:
-    """The key without its current key material (not yet saved)."""
-    current = key["CurrentKeyMaterialId"]
+def remove_material(service: KmsService, key: dict, material_id: str | None = None) -> dict:
+    """The key without the named (by default its current) imported material, not yet
+    saved."""
     service.forget_key_material(key["KeyId"])
-    return {
-        **key,
-        "Materials": [m for m in key["Materials"] if m["KeyMaterialId"] != current],
-        "CurrentKeyMaterialId": None,
-        "KeyState": PENDING_DELETION if key["KeyState"] == PENDING_DELETION else PENDING_IMPORT,
-        "ExpirationModel": None,
-        "ValidTo": None,
-    }
+    return materials.remove(key, material_id or key["CurrentKeyMaterialId"])
+
+
+def _expiring(key: dict):
+    for entry in key["Materials"]:
+        if materials.is_imported(entry):
+            valid_to = entry.get(
+                "ValidTo", key.get("ValidTo") if "ExpirationModel" not in entry else None
+            )
+            if valid_to is not None:
+                yield entry, valid_to
 
 
 def expiry_dates(service: KmsService) -> list[float]:
     """When imported key material expires, for the engine's schedule."""
     return [
-        key["ValidTo"]
+        valid_to
         for key in service.all_keys()
-        if key.get("ValidTo") is not None and key["CurrentKeyMaterialId"]
+        if key["Origin"] == "EXTERNAL"
+        for _entry, valid_to in _expiring(key)
     ]
 
 
-def expire_material(service: KmsService, now: float) -> list[dict]:
-    """Delete imported key material whose ValidTo has passed; the keys it left."""
+def expire_material(service: KmsService, now: float) -> list[tuple[dict, str]]:
+    """Delete imported key material whose ValidTo has passed: (key, key material id)
+    for each."""
     expired = []
     for key in service.all_keys():
-        valid_to = key.get("ValidTo")
-        if valid_to is not None and valid_to <= now and key["CurrentKeyMaterialId"]:
-            service.save_key(remove_material(service, key))
-            expired.append(key)
+        if key["Origin"] != "EXTERNAL":
+            continue
+        updated = key
+        for entry, valid_to in list(_expiring(key)):
+            if valid_to <= now:
+                updated = remove_material(service, updated, entry["KeyMaterialId"])
+                expired.append((key, entry["KeyMaterialId"]))
+        if updated is not key:
+            service.save_key(updated)
     return expired

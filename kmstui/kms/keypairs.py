@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, mldsa, mlkem, rsa
 
 from kmstui.entropy import Entropy
+from kmstui.kms.rsapool import RsaPool
 
 CURVES: dict[str, type[ec.EllipticCurve]] = {
     "ECC_NIST_P256": ec.SECP256R1,
@@ -34,13 +35,15 @@ ML_KEM: dict[str, Any] = {
 RSA_BITS = {"RSA_2048": 2048, "RSA_3072": 3072, "RSA_4096": 4096}
 
 
-def generate(spec: str, entropy: Entropy) -> Any:
-    """A new private key of the spec: real generation, or reproducible when
-    ``entropy`` is seeded."""
+def generate(spec: str, entropy: Entropy, rsa_pool: RsaPool | None = None) -> Any:
+    """A new private key of the spec: real generation (RSA keys from ``rsa_pool``, made
+    ahead of need, when given), or reproducible when ``entropy`` is seeded."""
     seeded = entropy.seeded
     if spec in RSA_BITS:
         if seeded:
             return _rsa_fixture(RSA_BITS[spec], entropy)
+        if rsa_pool is not None:
+            return rsa_pool.take(RSA_BITS[spec])
         return rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS[spec])
     if spec in CURVES:
         curve = CURVES[spec]()

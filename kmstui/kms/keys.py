@@ -13,7 +13,7 @@ from kmstui.errors import (
     UnsupportedOperationException,
     ValidationException,
 )
-from kmstui.kms import keypairs, keyspecs, paging, validation
+from kmstui.kms import customkeystores, keypairs, keyspecs, multiregion, paging, validation
 from kmstui.kms.arns import key_arn
 from kmstui.kms.grants import remove_key_grants
 from kmstui.kms.policies import default_key_policy
@@ -40,8 +40,9 @@ ORIGINS = ("AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE")
 DAY = 86400.0
 
 
-def key_metadata(key: dict) -> dict[str, Any]:
-    """KeyMetadata as DescribeKey returns it."""
+def key_metadata(key: dict, service: KmsService | None = None) -> dict[str, Any]:
+    """KeyMetadata as DescribeKey returns it (a multi-Region key's configuration
+    names its related keys: it needs the service)."""
     meta: dict[str, Any] = {
         "AWSAccountId": key["AWSAccountId"],
         "KeyId": key["KeyId"],
@@ -56,8 +57,10 @@ def key_metadata(key: dict) -> dict[str, Any]:
         "CustomerMasterKeySpec": key["KeySpec"],
         "KeySpec": key["KeySpec"],
         **keyspecs.metadata_algorithms(key["KeySpec"], key["KeyUsage"]),
-        "MultiRegion": False,
+        "MultiRegion": multiregion.is_multi_region(key),
     }
+    if meta["MultiRegion"] and service is not None:
+        meta["MultiRegionConfiguration"] = multiregion.configuration(service, key)
     if key["KeySpec"] == keyspecs.SYMMETRIC and key["CurrentKeyMaterialId"]:
         meta["CurrentKeyMaterialId"] = key["CurrentKeyMaterialId"]
     if key.get("ExpirationModel"):
@@ -66,6 +69,8 @@ def key_metadata(key: dict) -> dict[str, Any]:
             meta["ValidTo"] = key["ValidTo"]
     if key["KeyState"] == PENDING_DELETION:
         meta["DeletionDate"] = key["DeletionDate"]
+        meta["PendingDeletionWindowInDays"] = key["PendingDeletionWindowInDays"]
+    elif key["KeyState"] == multiregion.PENDING_REPLICA_DELETION:
         meta["PendingDeletionWindowInDays"] = key["PendingDeletionWindowInDays"]
     return meta
 
@@ -81,11 +86,12 @@ def new_key(
     spec: str = keyspecs.SYMMETRIC,
     usage: str = "ENCRYPT_DECRYPT",
     origin: str = "AWS_KMS",
+    multi_region: bool = False,
 ) -> dict:
     """A new key record with its first key material (not yet saved); a key of origin
     EXTERNAL waits in PendingImport for material imported into it."""
     engine = service.engine
-    key_id = engine.entropy.uuid4()
+    key_id = "mrk-" + engine.entropy.hex(16) if multi_region else engine.entropy.uuid4()
     now = engine.clock.now()
     key: dict[str, Any] = {
         "KeyId": key_id,
@@ -110,6 +116,8 @@ def new_key(
         "Materials": [],
         "CurrentKeyMaterialId": None,
     }
+    if multi_region:
+        key["MultiRegionKeyType"] = multiregion.PRIMARY
     if origin == "AWS_KMS":
         add_key_material(service, key, rotation_type=None)
     return key
@@ -126,7 +134,7 @@ def add_key_material(service: KmsService, key: dict, *, rotation_type: str | Non
     elif spec in keyspecs.HMAC_KEY_BYTES:
         secret = engine.entropy.token_bytes(keyspecs.HMAC_KEY_BYTES[spec])
     else:
-        private = keypairs.generate(spec, engine.entropy)
+        private = keypairs.generate(spec, engine.entropy, service.rsa_pool)
         secret, public = keypairs.private_der(private), keypairs.public_der(private)
         del private
     wrapped = service.store.root_key.wrap(secret, material_purpose(key, material_id))
@@ -162,12 +170,13 @@ def create_key(service: KmsService, params: dict, caller: Caller, ctx: CallConte
     tags = validate_tags(params.get("Tags"))
     if spec in keyspecs.UNSUPPORTED_SPECS:
         raise UnsupportedOperationException(keyspecs.UNSUPPORTED_SPECS[spec])
-    if origin not in ("AWS_KMS", "EXTERNAL"):
-        raise UnsupportedOperationException(
-            f"Origin {origin} is not supported: custom key stores are not available."
+    custom_store = validation.string(params, "CustomKeyStoreId", optional=True, max_len=64)
+    validation.string(params, "XksKeyId", optional=True, max_len=128)
+    if origin not in ("AWS_KMS", "EXTERNAL") and custom_store is None:
+        raise ValidationException(
+            f"A KMS key with Origin {origin} is created in a custom key store: "
+            "specify its CustomKeyStoreId."
         )
-    if multi_region:
-        raise UnsupportedOperationException("Multi-Region keys are not supported.")
     service.authorize(
         ctx,
         caller,
@@ -177,12 +186,15 @@ def create_key(service: KmsService, params: dict, caller: Caller, ctx: CallConte
             "kms:KeySpec": spec,
             "kms:KeyUsage": usage,
             "kms:KeyOrigin": origin,
-            "kms:MultiRegion": False,
+            "kms:MultiRegion": multi_region,
+            **({"kms:MultiRegionKeyType": multiregion.PRIMARY} if multi_region else {}),
             "kms:BypassPolicyLockoutSafetyCheck": bypass,
             "aws:TagKeys": [t["TagKey"] for t in tags],
             **{f"aws:RequestTag/{t['TagKey']}": t["TagValue"] for t in tags},
         },
     )
+    if custom_store is not None:  # no custom key store exists (see customkeystores)
+        raise customkeystores.not_found(custom_store)
     if policy is not None:
         service.engine.check_key_policy(policy, caller, bypass=bypass)
     key = new_key(
@@ -194,10 +206,11 @@ def create_key(service: KmsService, params: dict, caller: Caller, ctx: CallConte
         spec=spec,
         usage=usage,
         origin=origin,
+        multi_region=multi_region,
     )
     service.save_key(key)
     ctx.resources.append(key["Arn"])
-    return {"KeyMetadata": key_metadata(key)}
+    return {"KeyMetadata": key_metadata(key, service)}
 
 
 def _spec_and_usage(params: dict) -> tuple[str, str]:
@@ -227,7 +240,7 @@ def _spec_and_usage(params: dict) -> tuple[str, str]:
 def describe_key(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
     key = service.resolve(params.get("KeyId"), caller)
     service.authorize(ctx, caller, "kms:DescribeKey", key)
-    return {"KeyMetadata": key_metadata(key)}
+    return {"KeyMetadata": key_metadata(key, service)}
 
 
 @operation("ListKeys")
@@ -253,8 +266,8 @@ def _set_key_state(
     service.require_same_account(key, caller, operation_name)
     service.require_customer_managed(key, operation_name)
     service.require_not_pending_deletion(key)
-    if key["KeyState"] == PENDING_IMPORT:
-        raise KMSInvalidStateException(f"{key['Arn']} is pending import.")
+    if key["KeyState"] not in (ENABLED, DISABLED):
+        service.require_usable(key)  # raises as the key's state says
     if key["KeyState"] != state:
         service.save_key({**key, "KeyState": state})
     return {}
@@ -288,6 +301,15 @@ def schedule_key_deletion(
     service.require_same_account(key, caller, "ScheduleKeyDeletion")
     service.require_customer_managed(key, "ScheduleKeyDeletion")
     service.require_not_pending_deletion(key)
+    if key["KeyState"] in (multiregion.CREATING, multiregion.UPDATING):
+        service.require_usable(key)  # raises as the key's state says
+    waiting = multiregion.schedule_primary_deletion(service, key, days)
+    if waiting is not None:  # its waiting period starts after its replicas are deleted
+        return {
+            "KeyId": key["Arn"],
+            "KeyState": waiting["KeyState"],
+            "PendingWindowInDays": days,
+        }
     deletion_date = service.engine.clock.now() + days * DAY
     service.save_key(
         {
@@ -314,14 +336,19 @@ def cancel_key_deletion(
     key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
     service.authorize(ctx, caller, "kms:CancelKeyDeletion", key)
     service.require_same_account(key, caller, "CancelKeyDeletion")
-    if key["KeyState"] != PENDING_DELETION:
+    if key["KeyState"] not in (PENDING_DELETION, multiregion.PENDING_REPLICA_DELETION):
         raise KMSInvalidStateException(f"{key['Arn']} is not pending deletion.")
     updated = {
         k: v for k, v in key.items() if k not in ("DeletionDate", "PendingDeletionWindowInDays")
     }
     # a key without key material (imported material deleted or never imported) goes
     # back to waiting for it
-    updated["KeyState"] = DISABLED if key["CurrentKeyMaterialId"] else PENDING_IMPORT
+    current = next(
+        (m for m in key["Materials"] if m["KeyMaterialId"] == key["CurrentKeyMaterialId"]), None
+    )
+    updated["KeyState"] = (
+        DISABLED if current is not None and "Wrapped" in current else PENDING_IMPORT
+    )
     service.save_key(updated)
     service.engine.reschedule()
     return {"KeyId": key["Arn"]}
@@ -361,8 +388,10 @@ def delete_key_now(service: KmsService, key: dict) -> None:
         "Tags": [],
     }
     with service.store.transaction():
-        for alias in service.aliases_of(key["KeyId"]):
+        for alias in service.aliases_of_key(key):
             service.delete_alias_record(alias)
         remove_key_grants(service, key)
         service.save_key(tombstone)
-    service.forget_key_material(key["KeyId"])
+        multiregion.after_deletion(service, key, service.engine.clock.now())
+    if len(service.related_keys(key)) <= 1:
+        service.forget_key_material(key["KeyId"])

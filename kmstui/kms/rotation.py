@@ -10,7 +10,7 @@ from typing import Any
 
 from kmstui.caller import Caller
 from kmstui.errors import LimitExceededException, UnsupportedOperationException
-from kmstui.kms import paging, validation
+from kmstui.kms import materials, paging, validation
 from kmstui.kms.keys import DAY, add_key_material
 from kmstui.kms.service import (
     ENABLED,
@@ -32,6 +32,12 @@ def _rotatable(
     service.require_customer_managed(key, action.split(":", 1)[1])
     service.require_usable(key)
     _require_rotating_spec(key, action.split(":", 1)[1])
+    if key.get("MultiRegionKeyType") == "REPLICA":
+        # rotation is a shared property: set on the primary, it applies to every replica
+        raise UnsupportedOperationException(
+            f"{key['Arn']} is a multi-Region replica key. Rotation of multi-Region keys is "
+            "managed on their primary key."
+        )
     return key
 
 
@@ -43,9 +49,12 @@ def _require_rotating_spec(key: dict, operation_name: str) -> None:
             f"{key['Arn']} key spec {key['KeySpec']} is not supported for {operation_name}: "
             "only symmetric encryption KMS keys rotate."
         )
-    if key["Origin"] != "AWS_KMS" and operation_name != "GetKeyRotationStatus":
-        # KMS cannot make imported key material: such keys rotate only with new
-        # imported material, which is not supported here.
+    if key["Origin"] != "AWS_KMS" and operation_name not in (
+        "GetKeyRotationStatus",
+        "RotateKeyOnDemand",
+    ):
+        # KMS cannot make imported key material: such keys rotate only on demand, to
+        # new imported material (see ``materials``)
         raise UnsupportedOperationException(
             f"{key['Arn']} origin is {key['Origin']} which is not valid for this operation."
         )
@@ -115,14 +124,20 @@ def rotate_key_on_demand(
             f"on-demand rotations can be performed for this key: {key['KeyId']}"
         )
     updated = {**key, "Rotation": {**key["Rotation"], "OnDemandCount": count + 1}}
-    material_id = add_key_material(service, updated, rotation_type="ON_DEMAND")
+    if key["Origin"] == "EXTERNAL":
+        updated, material_id = materials.rotate_to_pending(service, updated)
+    else:
+        material_id = add_key_material(service, updated, rotation_type="ON_DEMAND")
     service.save_key(updated)
     ctx.extra["keyMaterialId"] = material_id
     return {"KeyId": key["KeyId"]}
 
 
 def rotation_history(key: dict, include_original: bool = False) -> list[dict]:
-    current = key["CurrentKeyMaterialId"]
+    """ListKeyRotations' entries: the rotations, and with ``include_original`` the first
+    key material and imported material pending rotation too. Symmetric keys with
+    imported material add each material's import state, expiry and description."""
+    imported = key["Origin"] == "EXTERNAL"
     out = []
     for material in key["Materials"]:
         if "RotationType" not in material and not include_original:
@@ -130,15 +145,15 @@ def rotation_history(key: dict, include_original: bool = False) -> list[dict]:
         entry: dict[str, Any] = {
             "KeyId": key["KeyId"],
             "KeyMaterialId": material["KeyMaterialId"],
-            "KeyMaterialState": "CURRENT"
-            if material["KeyMaterialId"] == current
-            else "NON_CURRENT",
+            "KeyMaterialState": materials.state_of(key, material),
         }
         if "RotationType" in material:
             entry["RotationDate"] = material["RotationDate"]
             entry["RotationType"] = material["RotationType"]
-        else:
+        else:  # not a member of AWS's entry (clients ignore it); the console shows it
             entry["CreationDate"] = material["CreationDate"]
+        if imported:
+            entry.update(materials.import_fields(material))
         out.append(entry)
     return out
 
@@ -167,6 +182,7 @@ def due_rotations(service: KmsService, now: float) -> list[tuple[dict, float]]:
             and when is not None
             and when <= now
             and key["KeyState"] == ENABLED
+            and key.get("MultiRegionKeyType") != "REPLICA"  # rotated with its primary
         ):
             due.append((key, when))
     return due

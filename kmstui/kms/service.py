@@ -31,6 +31,7 @@ from kmstui.kms.arns import KeyReference, is_key_id, key_arn, parse_key_referenc
 from kmstui.kms.authorization import Verdict
 from kmstui.kms.encryption_context import EncryptionContext
 from kmstui.kms.policies import MANAGED_KEY_SERVICES, managed_key_policy
+from kmstui.kms.rsapool import RsaPool
 
 if TYPE_CHECKING:
     from kmstui.engine import Engine
@@ -41,6 +42,36 @@ operation = OPERATIONS.operation
 # Key states of the AWS key-state table (each operation checks the ones it accepts).
 ENABLED, DISABLED, PENDING_DELETION = "Enabled", "Disabled", "PendingDeletion"
 PENDING_IMPORT = "PendingImport"
+PENDING_REPLICA_DELETION = "PendingReplicaDeletion"
+# how error messages name the states that refuse an operation
+STATE_WORDS = {
+    PENDING_DELETION: "pending deletion",
+    PENDING_IMPORT: "pending import",
+    PENDING_REPLICA_DELETION: "pending replica deletion",
+    "Creating": "creating",
+    "Updating": "updating",
+    "Unavailable": "unavailable",
+}
+
+# the cryptographic operations GetKeyLastUsage reports (AWS's list)
+TRACKED_OPERATIONS = frozenset(
+    (
+        "Decrypt",
+        "DeriveSharedSecret",
+        "Encrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+        "GenerateDataKeyWithoutPlaintext",
+        "GenerateMac",
+        "ReEncrypt",
+        "Sign",
+        "Verify",
+        "VerifyMac",
+        "Encapsulate",
+        "Decapsulate",
+    )
+)
 
 ERRORS = ServiceErrors(
     bad_request=lambda: ValidationException("The request body must be a JSON object"),
@@ -54,19 +85,38 @@ class KmsService:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.store = engine.store
+        # key records by key ARN: the replicas of a multi-Region key share a KeyId
         self._keys: dict[str, dict] = {}
+        self._arns_by_id: dict[str, list[str]] = {}
         self._aliases: dict[tuple[str, str, str], dict] = {}
         self._aead: dict[tuple[str, str], AESGCM] = {}
         # unwrapped private keys and HMAC secrets, by (KeyId, KeyMaterialId)
         self._secrets: dict[tuple[str, str], Any] = {}
+        # the last successful cryptographic use of each key, by key ARN: (operation, time,
+        # event id), kept in memory since tracking_since (GetKeyLastUsage)
+        self.last_usage: dict[str, tuple[str, float, str]] = {}
+        # RSA keys generated ahead of need (memory only; stopped by close())
+        self.rsa_pool = RsaPool()
+        self.tracking_since = engine.clock.now()
         # call(operation_name, params, caller): validate, authorize, act, emit the event
-        self.call = dispatcher(self, OPERATIONS, service_name="kms", errors=ERRORS)
+        self.call = dispatcher(
+            self, OPERATIONS, service_name="kms", errors=ERRORS, succeeded=self._track_use
+        )
         self.reload()
         self.store.on_rollback(self.reload)
 
+    def _track_use(self, ctx: CallContext, event_id: str) -> None:
+        if ctx.operation in TRACKED_OPERATIONS:
+            use = (ctx.operation, ctx.now, event_id)
+            for arn in ctx.resources:  # the keys the call used (both for ReEncrypt)
+                self.last_usage[arn] = use
+
     # -- state ------------------------------------------------------------------------
     def reload(self) -> None:
-        self._keys = {doc["KeyId"]: dict(doc) for doc in self.store.table("keys").all()}
+        self._keys = {doc["Arn"]: dict(doc) for doc in self.store.table("keys").all()}
+        self._arns_by_id = {}
+        for arn, key in self._keys.items():
+            self._arns_by_id.setdefault(key["KeyId"], []).append(arn)
         self._aliases = {
             (doc["AccountId"], doc["Region"], doc["AliasName"]): dict(doc)
             for doc in self.store.table("aliases").all()
@@ -81,7 +131,7 @@ class KmsService:
         for grant in sorted(
             self.grant_records.values(), key=lambda g: (g["CreationDate"], g["GrantId"])
         ):
-            by_key.setdefault(grant["KeyId"], []).append(grant_view(grant))
+            by_key.setdefault(grant["KeyArn"], []).append(grant_view(grant))
         self.grants_by_key = by_key
 
     def save_grant(self, grant: dict) -> None:
@@ -95,8 +145,25 @@ class KmsService:
         self._index_grants()
 
     def save_key(self, key: dict) -> None:
-        self.store.table("keys").upsert(key, Query().KeyId == key["KeyId"])
-        self._keys[key["KeyId"]] = key
+        """Save a key record; the properties a multi-Region key shares with its related
+        keys (see ``multiregion``) are saved to each of them too."""
+        if key.get("MultiRegionKeyType") and key["KeyState"] != "Deleted":
+            from kmstui.kms.multiregion import share
+
+            with self.store.transaction():
+                self._save_one(key)
+                for related in share(self, key):
+                    self._save_one(related)
+            return
+        self._save_one(key)
+
+    def _save_one(self, key: dict) -> None:
+        self.store.table("keys").upsert(key, Query().Arn == key["Arn"])
+        arn = key["Arn"]
+        if self._keys.setdefault(arn, key) is not key:
+            self._keys[arn] = key
+        else:  # a new record
+            self._arns_by_id.setdefault(key["KeyId"], []).append(arn)
 
     def save_alias(self, alias: dict) -> None:
         q = Query()
@@ -135,17 +202,56 @@ class KmsService:
             key=lambda a: a["AliasName"],
         )
 
-    def aliases_of(self, key_id: str) -> list[dict]:
+    def aliases_of(
+        self, key_id: str, account: str | None = None, region: str | None = None
+    ) -> list[dict]:
+        """The aliases pointing at a key (of one account and Region when given: the
+        replicas of a multi-Region key share their KeyId)."""
         return sorted(
-            (a for a in self._aliases.values() if a.get("TargetKeyId") == key_id),
+            (
+                a
+                for a in self._aliases.values()
+                if a.get("TargetKeyId") == key_id
+                and (account is None or a["AccountId"] == account)
+                and (region is None or a["Region"] == region)
+            ),
             key=lambda a: a["AliasName"],
         )
+
+    def aliases_of_key(self, key: dict) -> list[dict]:
+        return self.aliases_of(key["KeyId"], key["AWSAccountId"], key["Region"])
 
     def all_keys(self) -> list[dict]:
         return [k for k in self._keys.values() if k["KeyState"] != "Deleted"]
 
     def key_by_id(self, key_id: str) -> dict | None:
-        return self._keys.get(key_id)
+        """A key with this KeyId in any account and Region (the first created: a
+        multi-Region key has one record per Region; see ``key_in``)."""
+        arns = self._arns_by_id.get(key_id)
+        return self._keys[arns[0]] if arns else None
+
+    def keys_with_id(self, key_id: str) -> list[dict]:
+        return [self._keys[arn] for arn in self._arns_by_id.get(key_id, ())]
+
+    def key_in(self, account: str, region: str, key_id: str) -> dict | None:
+        return self._keys.get(key_arn(region, account, key_id))
+
+    def key_by_arn(self, arn: str) -> dict | None:
+        return self._keys.get(arn)
+
+    def related_keys(self, key: dict) -> list[dict]:
+        """A multi-Region key's records in every Region (itself included), by Region;
+        just the key for a single-Region key."""
+        if not key.get("MultiRegionKeyType"):
+            return [key]
+        return sorted(
+            (
+                k
+                for k in self.keys_with_id(key["KeyId"])
+                if k["AWSAccountId"] == key["AWSAccountId"] and k["KeyState"] != "Deleted"
+            ),
+            key=lambda k: k["Region"],
+        )
 
     def create_managed_key(self, alias_name: str, caller: Caller) -> dict:
         """AWS managed keys (``alias/aws/ebs``) appear on first use."""
@@ -184,8 +290,8 @@ class KmsService:
             material = next(
                 (m for m in key["Materials"] if m["KeyMaterialId"] == material_id), None
             )
-            if material is None:
-                return None
+            if material is None or "Wrapped" not in material:
+                return None  # unknown, or imported material deleted or expired
             secret = self.store.root_key.unwrap(
                 material["Wrapped"], material_purpose(key, material_id)
             )
@@ -232,6 +338,9 @@ class KmsService:
         ref = parse_key_reference(text, caller.account, caller.region)
         if ref is None:
             raise NotFoundException(f"Invalid arn {text}")
+        if ref.region != caller.region:
+            # an ARN of another Region: KMS answers only for keys of its own Region
+            raise NotFoundException(f"Invalid arn {ref.region}")
         if ref.kind == "alias":
             if not allow_alias:
                 raise NotFoundException(f"Invalid keyId '{text}'")
@@ -244,15 +353,11 @@ class KmsService:
                 alias = self.create_managed_key(ref.value, caller)
             if alias is None or not alias.get("TargetKeyId"):
                 raise NotFoundException(f"Alias {ref.arn} is not found.")
-            key = self._keys.get(alias["TargetKeyId"])
+            key = self._keys.get(key_arn(ref.region, ref.account, alias["TargetKeyId"]))
         else:
             if not is_key_id(ref.value):
                 raise NotFoundException(f"Invalid keyId '{text}'")
-            key = self._keys.get(ref.value)
-            if key is not None and (
-                key["AWSAccountId"] != ref.account or key["Region"] != ref.region
-            ):
-                key = None
+            key = self._keys.get(key_arn(ref.region, ref.account, ref.value))
         if key is None or key["KeyState"] == "Deleted":
             raise NotFoundException(f"Key '{_key_arn_of(ref)}' does not exist")
         return key
@@ -293,9 +398,7 @@ class KmsService:
             return
         if state == DISABLED:
             raise DisabledException(f"{key['Arn']} is disabled.")
-        if state == PENDING_IMPORT:
-            raise KMSInvalidStateException(f"{key['Arn']} is pending import.")
-        raise KMSInvalidStateException(f"{key['Arn']} is pending deletion.")
+        raise KMSInvalidStateException(f"{key['Arn']} is {STATE_WORDS.get(state, state)}.")
 
     @staticmethod
     def require_usage(key: dict, usage: str, operation_name: str) -> None:
@@ -321,8 +424,8 @@ class KmsService:
 
     @staticmethod
     def require_not_pending_deletion(key: dict) -> None:
-        if key["KeyState"] == PENDING_DELETION:
-            raise KMSInvalidStateException(f"{key['Arn']} is pending deletion.")
+        if key["KeyState"] in (PENDING_DELETION, PENDING_REPLICA_DELETION):
+            raise KMSInvalidStateException(f"{key['Arn']} is {STATE_WORDS[key['KeyState']]}.")
 
     @staticmethod
     def require_customer_managed(key: dict, what: str) -> None:
@@ -338,6 +441,10 @@ class KmsService:
         """Operations AWS does not allow across accounts."""
         if key["AWSAccountId"] != caller.account:
             raise NotFoundException(f"Key '{key['Arn']}' does not exist")
+
+    def close(self) -> None:
+        """Stop the service's background work (the RSA pool) and drop what it kept."""
+        self.rsa_pool.close()
 
     # -- dispatch ---------------------------------------------------------------------
 

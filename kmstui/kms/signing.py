@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, utils
 
 from kmstui.caller import Caller
 from kmstui.errors import KMSInvalidSignatureException, ValidationException
 from kmstui.kms import keyspecs, validation
-from kmstui.kms.asymmetric import public_key_bytes, require_algorithm
+from kmstui.kms.asymmetric import require_algorithm
 from kmstui.kms.keyspecs import DIGEST_BYTES, ML_DSA_SPECS, SIGNING_HASHES
 from kmstui.kms.service import CallContext, KmsService, operation
 from kmstui.kms.support import dry_run, grant_tokens
@@ -211,7 +211,8 @@ def verify(service: KmsService, params: dict, caller: Caller, ctx: CallContext) 
     signature = validation.blob(params, "Signature", max_len=6144)
     assert signature is not None
     dry_run(params)
-    public = serialization.load_der_public_key(public_key_bytes(key))
+    # the cached private key's public half: no DER parsing per call
+    public = service.key_secret(key).public_key()
     if not verify_message(public, key["KeySpec"], algorithm, message_type, message, signature):
         raise KMSInvalidSignatureException("")
     return {"KeyId": key["Arn"], "SignatureValid": True, "SigningAlgorithm": algorithm}

@@ -334,3 +334,130 @@ def test_a_policy_on_the_wrapping_algorithm_and_expiration_model_is_enforced(eng
             {**request, "WrappingAlgorithm": "RSAES_OAEP_SHA_256"},
             caller=alice,
         )
+
+
+def _rotations(engine, key_id, include="ALL_KEY_MATERIAL"):
+    return engine.call("ListKeyRotations", {"KeyId": key_id, "IncludeKeyMaterial": include})[
+        "Rotations"
+    ]
+
+
+def test_on_demand_rotation_to_new_imported_material(engine):
+    key_id = _external(engine)["KeyId"]
+    first_material, second_material = os.urandom(32), os.urandom(32)
+    first = _import(engine, key_id, first_material, KeyMaterialDescription="first")
+    old_blob = engine.call("Encrypt", {"KeyId": key_id, "Plaintext": b"old"})["CiphertextBlob"]
+    second = _import(
+        engine,
+        key_id,
+        second_material,
+        ImportType="NEW_KEY_MATERIAL",
+        KeyMaterialDescription="next",
+    )
+    assert second["KeyMaterialId"] != first["KeyMaterialId"]
+    # imported, but not used until the rotation
+    meta = engine.call("DescribeKey", {"KeyId": key_id})["KeyMetadata"]
+    assert meta["CurrentKeyMaterialId"] == first["KeyMaterialId"]
+    assert [
+        (r["KeyMaterialId"], r["KeyMaterialState"], r["ImportState"])
+        for r in _rotations(engine, key_id)
+    ] == [
+        (first["KeyMaterialId"], "CURRENT", "IMPORTED"),
+        (second["KeyMaterialId"], "PENDING_ROTATION", "IMPORTED"),
+    ]
+    assert _rotations(engine, key_id, "ROTATIONS_ONLY") == []
+    engine.call("RotateKeyOnDemand", {"KeyId": key_id})
+    meta = engine.call("DescribeKey", {"KeyId": key_id})["KeyMetadata"]
+    assert meta["CurrentKeyMaterialId"] == second["KeyMaterialId"]
+    rotated = _rotations(engine, key_id, "ROTATIONS_ONLY")
+    assert rotated == [
+        {
+            "KeyId": key_id,
+            "KeyMaterialId": second["KeyMaterialId"],
+            "KeyMaterialState": "CURRENT",
+            "RotationDate": FIXED_TIME,
+            "RotationType": "ON_DEMAND",
+            "ImportState": "IMPORTED",
+            "KeyMaterialDescription": "next",
+            "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE",
+        }
+    ]
+    new_blob = engine.call("Encrypt", {"KeyId": key_id, "Plaintext": b"new"})
+    assert new_blob["KeyId"].endswith(key_id)
+    assert engine.call("Decrypt", {"CiphertextBlob": old_blob})["Plaintext"] == b"old"
+    assert (
+        engine.call("Decrypt", {"CiphertextBlob": new_blob["CiphertextBlob"]})["Plaintext"]
+        == b"new"
+    )
+    status = engine.call("GetKeyRotationStatus", {"KeyId": key_id})
+    assert status["OnDemandRotationCount"] == 1 and status["KeyRotationEnabled"] is False
+    # nothing pending now: another rotation needs new material first
+    with pytest.raises(UnsupportedOperationException, match="NEW_KEY_MATERIAL"):
+        engine.call("RotateKeyOnDemand", {"KeyId": key_id})
+
+
+def test_import_types_and_key_material_ids(engine):
+    key_id = _external(engine)["KeyId"]
+    material = os.urandom(32)
+    first = _import(engine, key_id, material)  # the first import is NEW_KEY_MATERIAL
+    with pytest.raises(IncorrectKeyMaterialException, match="EXISTING_KEY_MATERIAL"):
+        _import(engine, key_id, material, ImportType="NEW_KEY_MATERIAL")
+    with pytest.raises(IncorrectKeyMaterialException):  # EXISTING is the default now
+        _import(engine, key_id, os.urandom(32))
+    with pytest.raises(ValidationException, match="KeyMaterialId"):
+        _import(
+            engine,
+            key_id,
+            os.urandom(32),
+            ImportType="NEW_KEY_MATERIAL",
+            KeyMaterialId=first["KeyMaterialId"],
+        )
+    with pytest.raises(IncorrectKeyMaterialException, match="key material ID"):
+        _import(engine, key_id, material, KeyMaterialId="0" * 64)
+    again = _import(engine, key_id, material, KeyMaterialId=first["KeyMaterialId"])
+    assert again["KeyMaterialId"] == first["KeyMaterialId"]
+    pending = _import(engine, key_id, os.urandom(32), ImportType="NEW_KEY_MATERIAL")
+    with pytest.raises(KMSInvalidStateException, match="pending rotation"):
+        _import(engine, key_id, os.urandom(32), ImportType="NEW_KEY_MATERIAL")
+    # material pending rotation is not part of the key yet: deleting it forgets it
+    engine.call(
+        "DeleteImportedKeyMaterial", {"KeyId": key_id, "KeyMaterialId": pending["KeyMaterialId"]}
+    )
+    assert [r["KeyMaterialId"] for r in _rotations(engine, key_id)] == [first["KeyMaterialId"]]
+    assert engine.call("DescribeKey", {"KeyId": key_id})["KeyMetadata"]["KeyState"] == "Enabled"
+
+
+def test_deleted_and_expired_material_waits_for_reimport(engine):
+    key_id = _external(engine)["KeyId"]
+    first_material = os.urandom(32)
+    first = _import(engine, key_id, first_material)
+    old_blob = engine.call("Encrypt", {"KeyId": key_id, "Plaintext": b"old"})["CiphertextBlob"]
+    second = _import(
+        engine, key_id, os.urandom(32), ImportType="NEW_KEY_MATERIAL", ValidTo=FIXED_TIME + DAY
+    )
+    engine.call("RotateKeyOnDemand", {"KeyId": key_id})
+    # the old, non-current material deleted: the key stays usable, old blobs wait
+    engine.call(
+        "DeleteImportedKeyMaterial", {"KeyId": key_id, "KeyMaterialId": first["KeyMaterialId"]}
+    )
+    assert engine.call("DescribeKey", {"KeyId": key_id})["KeyMetadata"]["KeyState"] == "Enabled"
+    with pytest.raises(KMSInvalidStateException, match="pending import"):
+        engine.call("Decrypt", {"CiphertextBlob": old_blob})
+    states = {r["KeyMaterialId"]: r["ImportState"] for r in _rotations(engine, key_id)}
+    assert states == {first["KeyMaterialId"]: "PENDING_IMPORT", second["KeyMaterialId"]: "IMPORTED"}
+    _import(engine, key_id, first_material, KeyMaterialId=first["KeyMaterialId"])
+    assert engine.call("Decrypt", {"CiphertextBlob": old_blob})["Plaintext"] == b"old"
+    # the current material expires: the key waits for it, the other material stays
+    engine.advance_clock(DAY)
+    meta = engine.call("DescribeKey", {"KeyId": key_id})["KeyMetadata"]
+    assert meta["KeyState"] == "PendingImport"
+    assert meta["CurrentKeyMaterialId"] == second["KeyMaterialId"]
+    expired = [e for e in engine.events.recent if e["eventName"] == "DeleteExpiredKeyMaterial"]
+    assert expired[-1]["keyMaterialId"] == second["KeyMaterialId"]
+
+
+def test_new_material_is_for_symmetric_keys_only(engine):
+    key_id = _external(engine, "HMAC_256", "GENERATE_VERIFY_MAC")["KeyId"]
+    _import(engine, key_id, os.urandom(32))
+    with pytest.raises(UnsupportedOperationException, match="symmetric"):
+        _import(engine, key_id, os.urandom(32), ImportType="NEW_KEY_MATERIAL")
