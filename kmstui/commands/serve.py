@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--allow-any-credentials",
         action="store_true",
-        help="accept any credentials, unchecked, as the account's root user "
+        help="accept any credentials, unchecked, as an account's root user: the "
+        "account an access key id of 12 digits names, else --account-id's "
         "(for test suites with fake keys; never on a shared machine)",
     )
     parser.add_argument("--account-id", metavar="ID", help=ACCOUNT_ID_HELP)
