@@ -350,6 +350,13 @@ class Engine:
                 )
             self.reschedule()
 
+    def reset(self) -> None:
+        """Empty every account: keys, aliases, grants, IAM, EC2, volumes and their
+        files, events (see :mod:`kmstui.resetting`). The root key stays."""
+        from kmstui.resetting import reset
+
+        reset(self)
+
     # -- lifecycle --------------------------------------------------------------------
     def close(self) -> None:
         kms = getattr(self, "kms", None)

@@ -476,6 +476,11 @@ class EventBus:
             held -= len(ring.popleft())
         return 0
 
+    def forget_recent(self) -> None:
+        """Empty the ring of recent records (the engine was reset)."""
+        self._ring.clear()
+        self._added = 0
+
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         with self._lock:
             self._subscribers = [*self._subscribers, subscriber]

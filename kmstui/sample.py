@@ -1,6 +1,10 @@
 """Sample data for a new data directory: the account's principals, the seed key policy
 verbatim on a CMK with an alias, a second key, an instance and an encrypted volume.
 
+The sample files are written for the account and Region ``seed.json`` names; seeding
+writes them into the engine's own account and Region (every ARN in the policies is
+rewritten to name them), so any ``--account-id`` gets a sample it can use.
+
 Seeding goes through ``engine.call`` like any other client, so the sample is only
 ever what the AWS operations could have made. Sections whose service is not in the
 engine are skipped."""
@@ -17,9 +21,35 @@ def sample_dir() -> Path:
     return paths.resource_dir("sample_data")
 
 
-def seed_policy_text() -> str:
-    """The seed key policy, exactly as shipped."""
-    return (sample_dir() / "seed-key-policy.json").read_text(encoding="utf-8")
+def seed_policy_text(account: str | None = None, region: str | None = None) -> str:
+    """The seed key policy: exactly as shipped, or written for ``account`` and
+    ``region`` (those of the sample when not given)."""
+    return _Sample(_spec(), account, region).policy("seed-key-policy.json")
+
+
+def _spec() -> dict:
+    return json.loads((sample_dir() / "seed.json").read_text(encoding="utf-8"))
+
+
+class _Sample:
+    """The sample's files, written for one account and Region."""
+
+    def __init__(self, spec: dict, account: str | None, region: str | None):
+        self.account = spec["account"]
+        self.region = spec["region"]
+        self.to_account = account or self.account
+        self.to_region = region or self.region
+
+    def policy(self, name: str) -> str:
+        text = (sample_dir() / name).read_text(encoding="utf-8")
+        if (self.to_account, self.to_region) == (self.account, self.region):
+            return text  # verbatim
+        # An ARN names the Region and the account together (":us-east-1:111122223333:");
+        # a principal ARN names the account alone (IAM is global).
+        text = text.replace(
+            f":{self.region}:{self.account}:", f":{self.to_region}:{self.to_account}:"
+        )
+        return text.replace(f"::{self.account}:", f"::{self.to_account}:")
 
 
 def seed_if_new(engine) -> bool:
@@ -41,14 +71,15 @@ def seed_if_new(engine) -> bool:
 
 
 def seed(engine) -> None:
-    spec = json.loads((sample_dir() / "seed.json").read_text(encoding="utf-8"))
+    spec = _spec()
+    sample = _Sample(spec, engine.account, engine.region)
     ops = set(engine.operations)
     if "CreateUser" in ops:
-        _seed_iam(engine, spec["iam"])
+        _seed_iam(engine, spec["iam"], sample)
     for key_spec in spec["keys"]:
         params = {"Description": key_spec["Description"], "Tags": key_spec.get("Tags", [])}
         if key_spec.get("policy_file"):
-            params["Policy"] = (sample_dir() / key_spec["policy_file"]).read_text(encoding="utf-8")
+            params["Policy"] = sample.policy(key_spec["policy_file"])
         key_id = engine.call("CreateKey", params)["KeyMetadata"]["KeyId"]
         engine.call("CreateAlias", {"AliasName": key_spec["alias"], "TargetKeyId": key_id})
         if key_spec.get("rotation_days"):
@@ -61,11 +92,7 @@ def seed(engine) -> None:
     engine.store.update_meta(seeded=True)
 
 
-def _policy(name: str) -> str:
-    return (sample_dir() / name).read_text(encoding="utf-8")
-
-
-def _seed_iam(engine, spec: dict) -> None:
+def _seed_iam(engine, spec: dict, sample: _Sample) -> None:
     from kmstui.caller import Caller
 
     def principals(caller, users, roles):
@@ -77,7 +104,7 @@ def _seed_iam(engine, spec: dict) -> None:
                     {
                         "UserName": user["UserName"],
                         "PolicyName": name,
-                        "PolicyDocument": _policy(file),
+                        "PolicyDocument": sample.policy(file),
                     },
                     caller=caller,
                 )
@@ -96,14 +123,14 @@ def _seed_iam(engine, spec: dict) -> None:
                     {
                         "RoleName": role["RoleName"],
                         "PolicyName": name,
-                        "PolicyDocument": _policy(file),
+                        "PolicyDocument": sample.policy(file),
                     },
                     caller=caller,
                 )
 
     principals(engine.root_caller(), spec.get("users", []), spec.get("roles", []))
     second = spec.get("second_account")
-    if second:
+    if second and second["account"] != engine.account:
         principals(
             Caller.root(second["account"], engine.region),
             second.get("users", []),

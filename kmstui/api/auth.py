@@ -3,10 +3,12 @@
 A verified request is made as the access key's owner (a user ARN, or the account's
 root user), in the region of the credential scope, so key policies, IAM policies
 and grants apply to SDK callers exactly as to the console's "acting as" principal.
-With ``allow_any_credentials`` every request is made as the root user of one account,
-whatever it is signed with and whatever session token it carries (for test suites
-that use fake credentials). Otherwise a session token is refused as AWS refuses an
-invalid one: the engine issues only long-term access keys.
+With ``allow_any_credentials`` every request is made, whatever it is signed with and
+whatever session token it carries, as the root user of an account (for test suites
+that use fake credentials): the account an access key id of 12 digits names
+(``000000000002``), or the endpoint's account for any other id. Otherwise a session
+token is refused as AWS refuses an invalid one: the engine issues only long-term
+access keys.
 """
 
 from __future__ import annotations
@@ -115,9 +117,12 @@ class Authenticator:
                 pass
             else:
                 region, access_key_id = auth.region, auth.access_key_id
+        account = self.account_id
+        if access_key_id is not None and len(access_key_id) == 12 and access_key_id.isdigit():
+            account = access_key_id
         return Caller(
-            principal=f"arn:aws:iam::{self.account_id}:root",
-            account=self.account_id,
+            principal=f"arn:aws:iam::{account}:root",
+            account=account,
             region=region,
             source_ip=parts.remote,
             user_agent=parts.user_agent,

@@ -5,6 +5,9 @@ IAM access keys), its JSON decoded (base64 blobs become bytes), the operation ru
 ``engine.call`` and the answer encoded back, or the error returned as
 ``{"__type": ..., "message": ...}`` with AWS's status, which is what botocore parses.
 
+``POST /_kmstui/reset`` (and moto's ``/moto-api/reset``) empties every account when the
+endpoint accepts any credentials (:mod:`kmstui.api.reset`).
+
 Engine calls are synchronous and hold the engine lock, so each request's work runs in
 a small thread pool; the event loop (and a console sharing it) never waits on it.
 
@@ -30,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from aiohttp import web
 
 from kmstui.api.auth import Authenticator, RequestParts
+from kmstui.api.reset import is_reset, reset
 from kmstui.api.wire import (
     INTERNAL_ERROR,
     AwsServer,
@@ -102,6 +106,10 @@ class Endpoint:
         """(status, body, error code or "", operation) for one request."""
         operation = "-"
         try:
+            if is_reset(parts.raw_path):
+                operation = "reset"
+                allowed = self.auth.allow_any_credentials
+                return 200, reset(self.engine, allowed=allowed), "", operation
             check_content_type(parts.header.get("content-type"))
             caller = self.auth.caller_for(parts)
             operation = operation_of(target, self.operations)

@@ -37,10 +37,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--allow-any-credentials",
         action="store_true",
-        help="accept any credentials, unchecked, as the account's root user "
+        help="accept any credentials, unchecked, as an account's root user: the "
+        "account an access key id of 12 digits names, else --account-id's "
         "(for test suites with fake keys; never on a shared machine)",
     )
     parser.add_argument("--account-id", metavar="ID", help=ACCOUNT_ID_HELP)
+    parser.add_argument(
+        "--seed",
+        action="store_true",
+        help="seed a new data directory with the sample data (keys, users, an instance "
+        "and a volume) in --account-id's account; without it a new directory starts "
+        "empty. A directory that has a database is never seeded",
+    )
     parser.add_argument(
         "--verbose",
         "-v",
@@ -61,9 +69,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def open_serving_engine(args: argparse.Namespace):
-    """The engine on --data-dir (in --account-id's account), seeded on first use."""
+    """The engine on --data-dir (in --account-id's account). A new directory starts
+    empty, or seeded with the sample data under --seed."""
     return opening.open_engine(
-        getattr(args, "data_dir", None), command="kmstui serve", account=args.account_id
+        getattr(args, "data_dir", None),
+        seed=bool(getattr(args, "seed", False)),
+        command="kmstui serve",
+        account=args.account_id,
     )
 
 

@@ -326,6 +326,16 @@ class Ec2Service:
         )
 
     # -- lifecycle --------------------------------------------------------------------
+    def forget_live(self) -> None:
+        """Stop every workload and close every attached volume's device, wiping its data
+        key, without recording events: the engine is being reset and its volumes,
+        attachments and events go with it."""
+        self.workloads.stop_all()
+        with self.engine.lock:
+            for attachment in self.live.values():
+                attachment.wipe()
+            self.live.clear()
+
     def close(self) -> None:
         """Stop workloads, close every device and wipe every DEK (a host shutdown).
         Attachments stay recorded; their DEKs are decrypted again when next needed."""

@@ -64,6 +64,10 @@ class EbsSettings:
         doc.update(values)
         self.store.table("settings").upsert(doc, Query().Scope == scope)
 
+    def forget_accounts(self) -> None:
+        """Remove every account's settings; the engine-wide options stay."""
+        self.store.table("settings").remove(Query().Scope != _ENGINE_SCOPE)
+
     @staticmethod
     def _account_scope(account: str, region: str) -> str:
         return f"ec2:{account}:{region}"

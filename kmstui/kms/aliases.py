@@ -7,7 +7,12 @@ and points at one customer managed key."""
 from __future__ import annotations
 
 from kmstui.caller import Caller
-from kmstui.errors import AlreadyExistsException, InvalidAliasNameException, NotFoundException
+from kmstui.errors import (
+    AlreadyExistsException,
+    InvalidAliasNameException,
+    NotFoundException,
+    ValidationException,
+)
 from kmstui.kms import paging, validation
 from kmstui.kms.arns import ALIAS_NAME, alias_arn
 from kmstui.kms.policies import PREDEFINED_AWS_ALIASES
@@ -16,7 +21,7 @@ from kmstui.kms.service import CallContext, KmsService, operation
 
 def check_alias_name(name: str, *, reserved_ok: bool = False) -> None:
     if not name.startswith("alias/"):
-        raise InvalidAliasNameException(
+        raise ValidationException(
             'Alias must start with the prefix "alias/". Please see '
             "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html"
         )

@@ -13,13 +13,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding
 
 from kmstui.caller import Caller
 from kmstui.errors import (
-    InvalidCiphertextException,
     InvalidKeyUsageException,
     UnsupportedOperationException,
     ValidationException,
 )
 from kmstui.kms import keypairs, keyspecs, validation
-from kmstui.kms.ciphertext import INVALID_CIPHERTEXT
+from kmstui.kms.ciphertext import invalid_ciphertext
 from kmstui.kms.encryption_context import encryption_context
 from kmstui.kms.service import CallContext, KmsService, operation
 from kmstui.kms.support import dry_run, grant_tokens
@@ -108,7 +107,7 @@ def rsa_open(service: KmsService, key: dict, blob: bytes, algorithm: str) -> byt
     try:
         return private.decrypt(blob, _oaep(algorithm))
     except ValueError:
-        raise InvalidCiphertextException(INVALID_CIPHERTEXT) from None
+        raise invalid_ciphertext() from None
 
 
 def encrypt(service: KmsService, key: dict, params: dict, caller: Caller, ctx: CallContext) -> dict:
@@ -133,7 +132,7 @@ def decrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext)
     blob = validation.blob(params, "CiphertextBlob")
     grant_tokens(params)
     if params.get("KeyId") is None:
-        raise InvalidCiphertextException(INVALID_CIPHERTEXT)
+        raise invalid_ciphertext()
     key = service.resolve(params.get("KeyId"), caller)
     algorithm = encryption_algorithm(params, "EncryptionAlgorithm")
     service.authorize(ctx, caller, "kms:Decrypt", key, None, {"kms:EncryptionAlgorithm": algorithm})
@@ -156,7 +155,7 @@ def open_source(
     names the RSA key. (key, plaintext, key material id, algorithm)."""
     blob = validation.blob(params, "CiphertextBlob")
     if params.get("SourceKeyId") is None:
-        raise InvalidCiphertextException(INVALID_CIPHERTEXT)
+        raise invalid_ciphertext()
     key = service.resolve(params.get("SourceKeyId"), caller, member="SourceKeyId")
     algorithm = encryption_algorithm(params, "SourceEncryptionAlgorithm")
     service.authorize(

@@ -36,6 +36,15 @@ INVALID_CIPHERTEXT = (
 )
 
 
+def invalid_ciphertext() -> InvalidCiphertextException:
+    """KMS's answer to a ciphertext it cannot decrypt: InvalidCiphertextException with
+    no message, as AWS sends it (whatever the cause, so nothing is revealed). The
+    ``explanation`` is for the console, never sent."""
+    error = InvalidCiphertextException("")
+    error.explanation = INVALID_CIPHERTEXT  # type: ignore[attr-defined]
+    return error
+
+
 def canonical_context(context: Mapping[str, str]) -> bytes:
     """Length-prefixed, key-sorted serialisation of an encryption context (the
     associated data after the header; see ``encryption_context``, which remembers it
@@ -83,10 +92,10 @@ def unpack(blob: bytes) -> Envelope:
     not a blob this engine could have made."""
     if blob.__class__ is not bytes:
         if not isinstance(blob, (bytes, bytearray)):
-            raise InvalidCiphertextException(INVALID_CIPHERTEXT)
+            raise invalid_ciphertext()
         blob = bytes(blob)
     if len(blob) < OVERHEAD + 1 or blob[0] not in _VERSIONS:
-        raise InvalidCiphertextException(INVALID_CIPHERTEXT)
+        raise invalid_ciphertext()
     head = blob[:HEADER_LEN]
     key_id, key_material_id = _read_header(head)
     # Envelope(...) without the generated __new__'s argument handling

@@ -12,14 +12,13 @@ from cryptography.exceptions import InvalidTag
 from kmstui.caller import Caller
 from kmstui.errors import (
     IncorrectKeyException,
-    InvalidCiphertextException,
     InvalidKeyUsageException,
     KMSInvalidStateException,
     NotFoundException,
     ValidationException,
 )
 from kmstui.kms import ciphertext, validation
-from kmstui.kms.ciphertext import INVALID_CIPHERTEXT
+from kmstui.kms.ciphertext import invalid_ciphertext
 from kmstui.kms.encryption_context import EncryptionContext, encryption_context
 from kmstui.kms.service import ENABLED, CallContext, KmsService, operation
 from kmstui.kms.support import dry_run as _dry_run
@@ -75,7 +74,7 @@ def open_blob(
     else:
         key = service.key_by_id(envelope.key_id)
     if key is None:
-        raise InvalidCiphertextException(INVALID_CIPHERTEXT)
+        raise invalid_ciphertext()
     if key["KeyState"] == "Deleted":
         raise NotFoundException(f"Key '{key['Arn']}' does not exist")
     if key_id_param is not None:
@@ -93,11 +92,11 @@ def open_blob(
             raise KMSInvalidStateException(
                 f"Key material {envelope.key_material_id} of {key['Arn']} is pending import."
             )
-        raise InvalidCiphertextException(INVALID_CIPHERTEXT)
+        raise invalid_ciphertext()
     try:
         plaintext = aead.decrypt(envelope.nonce, envelope.sealed, envelope.header + context.aad)
     except InvalidTag:
-        raise InvalidCiphertextException(INVALID_CIPHERTEXT) from None
+        raise invalid_ciphertext() from None
     return key, plaintext, envelope.key_material_id
 
 

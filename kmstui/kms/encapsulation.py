@@ -7,10 +7,9 @@ from __future__ import annotations
 from cryptography.hazmat.primitives import serialization
 
 from kmstui.caller import Caller
-from kmstui.errors import InvalidCiphertextException
 from kmstui.kms import validation
 from kmstui.kms.asymmetric import public_key_bytes, require_algorithm
-from kmstui.kms.ciphertext import INVALID_CIPHERTEXT
+from kmstui.kms.ciphertext import invalid_ciphertext
 from kmstui.kms.service import CallContext, KmsService, operation
 from kmstui.kms.support import dry_run, grant_tokens
 
@@ -59,5 +58,5 @@ def decapsulate(service: KmsService, params: dict, caller: Caller, ctx: CallCont
     try:
         secret = service.key_secret(key).decapsulate(ciphertext)
     except ValueError:
-        raise InvalidCiphertextException(INVALID_CIPHERTEXT) from None
+        raise invalid_ciphertext() from None
     return {"KeyId": key["Arn"], "SharedSecret": secret, "EncapsulationAlgorithm": algorithm}

@@ -28,14 +28,13 @@ from kmstui.clock import iso8601
 from kmstui.errors import (
     ExpiredImportTokenException,
     IncorrectKeyMaterialException,
-    InvalidCiphertextException,
     InvalidImportTokenException,
     KMSInvalidStateException,
     UnsupportedOperationException,
     ValidationException,
 )
 from kmstui.kms import keypairs, keyspecs, materials, validation
-from kmstui.kms.ciphertext import INVALID_CIPHERTEXT
+from kmstui.kms.ciphertext import invalid_ciphertext
 from kmstui.kms.service import (
     PENDING_DELETION,
     CallContext,
@@ -165,7 +164,7 @@ def _unwrap(payload: dict[str, Any], encrypted: bytes) -> bytes:
         aes_key = wrapping.decrypt(encrypted[:size], oaep)
         return aes_key_unwrap_with_padding(aes_key, encrypted[size:])
     except (ValueError, InvalidUnwrap):
-        raise InvalidCiphertextException(INVALID_CIPHERTEXT) from None
+        raise invalid_ciphertext() from None
 
 
 def _material_for(key: dict, material: bytes) -> tuple[bytes, bytes, bytes | None]:

@@ -130,7 +130,7 @@ def rotate_key_on_demand(
         material_id = add_key_material(service, updated, rotation_type="ON_DEMAND")
     service.save_key(updated)
     ctx.extra["keyMaterialId"] = material_id
-    return {"KeyId": key["KeyId"]}
+    return {"KeyId": key["Arn"]}  # AWS answers with the key ARN, whatever KeyId named
 
 
 def rotation_history(key: dict, include_original: bool = False) -> list[dict]:

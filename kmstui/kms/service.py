@@ -124,6 +124,14 @@ class KmsService:
         self.grant_records = {doc["GrantId"]: dict(doc) for doc in self.store.table("grants").all()}
         self._index_grants()
 
+    def forget_memory(self) -> None:
+        """Drop what is held only in memory (unwrapped key material, last uses): the
+        engine was reset and every key is gone."""
+        self._aead.clear()
+        self._secrets.clear()
+        self.last_usage.clear()
+        self.tracking_since = self.engine.clock.now()
+
     def _index_grants(self) -> None:
         from kmstui.kms.grants import grant_view
 

@@ -1,7 +1,9 @@
 """Tags on keys: TagResource, UntagResource, ListResourceTags.
 
 Rules as AWS has them: TagKey 1–128 characters, TagValue 0–256, keys beginning with
-``aws:`` are reserved, at most 50 tags per key."""
+``aws:`` are reserved, at most 50 tags per key. A request's list with a key twice, or
+with more than 50 tags, is a TagException; a length violation names the member's path
+(``tags.2.member.tagKey``)."""
 
 from __future__ import annotations
 
@@ -18,12 +20,18 @@ def validate_tags(tags) -> list[dict]:
         return []
     if not isinstance(tags, list):
         raise SerializationException("Unexpected value type for Tags: expected a list")
+    if not all(isinstance(tag, dict) for tag in tags):
+        raise SerializationException("Unexpected value type for Tags: expected tag objects")
+    keys = [tag["TagKey"] for tag in tags if isinstance(tag.get("TagKey"), str)]
+    if len(set(keys)) < len(keys):
+        raise TagException("Duplicate tag keys")
+    if len(tags) > MAX_TAGS:
+        raise TagException("Too many tags")
     out: list[dict] = []
-    for tag in tags:
-        if not isinstance(tag, dict):
-            raise SerializationException("Unexpected value type for Tags: expected tag objects")
-        key = validation.string(tag, "TagKey", max_len=128)
-        value = validation.string(tag, "TagValue", min_len=0, max_len=256)
+    for position, tag in enumerate(tags, start=1):
+        at = f"tags.{position}.member"
+        key = validation.string(tag, "TagKey", max_len=128, at=f"{at}.tagKey")
+        value = validation.string(tag, "TagValue", min_len=0, max_len=256, at=f"{at}.tagValue")
         if key.lower().startswith("aws:"):
             raise TagException("Tags beginning with aws: are reserved and cannot be set by users")
         out.append({"TagKey": key, "TagValue": value})

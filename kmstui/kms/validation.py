@@ -19,11 +19,22 @@ def _member(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-def violation(name: str, value: Any, constraint: str) -> ValidationException:
-    shown = "null" if value is None else f"'{value}'"
+HIDDEN = object()  # a value AWS does not quote in the message (a blob)
+
+
+def violation(
+    name: str, value: Any, constraint: str, *, at: str | None = None
+) -> ValidationException:
+    """AWS's message for one constraint violation. ``at`` is the member's path when it
+    is not a top-level member (``tags.1.member.tagKey``); a blob's value is not shown
+    (``Value at 'plaintext' failed ...``)."""
+    if value is HIDDEN:
+        shown = ""
+    else:
+        shown = " null" if value is None else f" '{value}'"
     return ValidationException(
-        f"1 validation error detected: Value {shown} at '{_member(name)}' failed to satisfy "
-        f"constraint: {constraint}"
+        f"1 validation error detected: Value{shown} at '{at or _member(name)}' failed to "
+        f"satisfy constraint: {constraint}"
     )
 
 
@@ -42,20 +53,27 @@ def string(
     min_len: int = 1,
     max_len: int = 2048,
     choices: tuple[str, ...] | None = None,
+    at: str | None = None,
 ) -> str | None:
     value = params.get(name)
     if value is None:
         if optional:
             return None
-        raise violation(name, None, "Member must not be null")
+        raise violation(name, None, "Member must not be null", at=at)
     if not isinstance(value, str):
         raise SerializationException(f"Unexpected value type for {name}: expected a string")
     if len(value) < min_len:
-        raise violation(name, value, f"Member must have length greater than or equal to {min_len}")
+        raise violation(
+            name, value, f"Member must have length greater than or equal to {min_len}", at=at
+        )
     if len(value) > max_len:
-        raise violation(name, value, f"Member must have length less than or equal to {max_len}")
+        raise violation(
+            name, value, f"Member must have length less than or equal to {max_len}", at=at
+        )
     if choices is not None and value not in choices:
-        raise violation(name, value, f"Member must satisfy enum value set: [{', '.join(choices)}]")
+        raise violation(
+            name, value, f"Member must satisfy enum value set: [{', '.join(choices)}]", at=at
+        )
     return value
 
 
@@ -105,17 +123,9 @@ def blob(
     if not isinstance(value, bytes):
         raise SerializationException(f"Unexpected value type for {name}: expected a blob")
     if len(value) < min_len:
-        raise violation(
-            name,
-            "java.nio.HeapByteBuffer",
-            f"Member must have length greater than or equal to {min_len}",
-        )
+        raise violation(name, HIDDEN, f"Member must have length greater than or equal to {min_len}")
     if len(value) > max_len:
-        raise violation(
-            name,
-            "java.nio.HeapByteBuffer",
-            f"Member must have length less than or equal to {max_len}",
-        )
+        raise violation(name, HIDDEN, f"Member must have length less than or equal to {max_len}")
     return value
 
 

@@ -175,9 +175,13 @@ GLOBAL_CONDITION_KEYS = _keys(
 _ALL_KEYS = {**KMS_CONDITION_KEYS, **GLOBAL_CONDITION_KEYS}
 _FAMILIES = tuple((name, key) for name, key in _ALL_KEYS.items() if key.family)
 
-# Condition keys KMS refuses in a key policy (PutKeyPolicy answers
-# MalformedPolicyDocumentException): tag-based authorization is IAM-only.
-KEY_POLICY_FORBIDDEN_PREFIXES = {"aws:resourcetag/": "aws:ResourceTag"}
+# Condition keys KMS permits only in IAM policies: a key policy naming one is refused
+# (MalformedPolicyDocumentException). Tag- and alias-based authorization of a key is
+# decided by the caller's IAM policies (lower-case prefix -> the key's name).
+KEY_POLICY_FORBIDDEN_PREFIXES = {
+    "aws:resourcetag/": "aws:ResourceTag",
+    "kms:resourcealiases": "kms:ResourceAliases",
+}
 
 
 def condition_key(name: str) -> ConditionKey | None:

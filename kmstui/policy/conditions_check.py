@@ -128,7 +128,7 @@ def _check_key(validator, operator, key: str, start: int, end: int, items: list[
     lower = key.lower()
     if validator.key_policy:
         for prefix, name in KEY_POLICY_FORBIDDEN_PREFIXES.items():
-            if lower.startswith(prefix):
+            if lower == prefix or (prefix.endswith("/") and lower.startswith(prefix)):
                 report.add(
                     ERROR,
                     "KEY_NOT_PERMITTED_IN_KEY_POLICY",

@@ -224,6 +224,11 @@ class _Validator:
             statements = [statement]
         elif statement.kind == ARRAY:
             statements = statement.value
+            if not statements and self.key_policy:  # KMS refuses a key policy stating nothing
+                report.at(
+                    ERROR, "EMPTY_STATEMENT", "The policy's Statement list is empty.", statement
+                )
+                return
         else:
             report.at(
                 ERROR,

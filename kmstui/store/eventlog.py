@@ -494,6 +494,42 @@ class EventLog:
         self._total = self._stored
         self._apply_retention()
 
+    def clear(self) -> None:
+        """Forget every event, written and pending, as if retention had dropped them
+        all: the index is emptied first (a crash then leaves only orphan files, which
+        the next open deletes), then the segments; numbering goes on after them."""
+        self._check_writable()
+        with self._io_lock:
+            self._write_index([])
+            with self._lock:
+                self._seal_buffer()
+                pieces, self._pieces = self._pieces, []
+                current = self._current
+                assert current is not None
+                ever = self._dropped() + self._total
+                dropped = [*self._sealed, current]
+                self._sealed = []
+                self._current = Segment(current.seq + 1, ever, 0, 0)
+                self._total = self._stored = 0
+                self._starts = None
+            for piece in pieces:
+                if isinstance(piece.data, mmap.mmap):
+                    piece.data.close()
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+            for segment in dropped:
+                unlink_quietly(self._segment_path(segment.seq))
+            with self._offsets_lock:
+                self._offsets.clear()
+            self._file = open_private(self._segment_path(self._current.seq), "xb")
+            self._sync_directory()
+
+    def _dropped(self) -> int:
+        """How many events retention dropped before the oldest kept one (under _lock)."""
+        first = self._sealed[0] if self._sealed else self._current
+        return first.first if first is not None else 0
+
     def _rotate(self) -> None:
         current = self._current
         assert current is not None

@@ -30,7 +30,8 @@ def test_alias_arn_resolves_to_its_key(engine, key_id):
 
 
 def test_alias_must_start_with_alias_prefix(engine, key_id):
-    with pytest.raises(InvalidAliasNameException):
+    # KMS answers a name without the prefix as a ValidationException.
+    with pytest.raises(ValidationException, match='Alias must start with the prefix "alias/"'):
         engine.call("CreateAlias", {"AliasName": "app", "TargetKeyId": key_id})
 
 
@@ -154,3 +155,47 @@ def test_update_key_description(engine, key_id):
     assert (
         engine.call("DescribeKey", {"KeyId": key_id})["KeyMetadata"]["Description"] == "new words"
     )
+
+
+def test_duplicate_tag_keys_are_a_tag_exception(engine, key_id):
+    tags = [{"TagKey": "a", "TagValue": "1"}, {"TagKey": "a", "TagValue": "2"}]
+    for operation, params in (
+        ("TagResource", {"KeyId": key_id, "Tags": tags}),
+        ("CreateKey", {"Tags": tags}),
+    ):
+        with pytest.raises(TagException) as raised:
+            engine.call(operation, params)
+        assert raised.value.message == "Duplicate tag keys"
+    assert engine.call("ListResourceTags", {"KeyId": key_id})["Tags"] == []
+
+
+def test_more_than_50_tags_in_one_request_is_a_tag_exception(engine, key_id):
+    tags = [{"TagKey": f"k{i}", "TagValue": "v"} for i in range(51)]
+    for operation, params in (
+        ("TagResource", {"KeyId": key_id, "Tags": tags}),
+        ("CreateKey", {"Tags": tags}),
+    ):
+        with pytest.raises(TagException) as raised:
+            engine.call(operation, params)
+        assert raised.value.message == "Too many tags"
+
+
+@pytest.mark.parametrize(
+    ("tags", "message"),
+    [
+        (
+            [{"TagKey": "ok", "TagValue": "v"}, {"TagKey": "k" * 129, "TagValue": "v"}],
+            f"1 validation error detected: Value '{'k' * 129}' at 'tags.2.member.tagKey' "
+            "failed to satisfy constraint: Member must have length less than or equal to 128",
+        ),
+        (
+            [{"TagKey": "k", "TagValue": "v" * 257}],
+            f"1 validation error detected: Value '{'v' * 257}' at 'tags.1.member.tagValue' "
+            "failed to satisfy constraint: Member must have length less than or equal to 256",
+        ),
+    ],
+)
+def test_tag_violations_name_the_member_path(engine, key_id, tags, message):
+    with pytest.raises(ValidationException) as raised:
+        engine.call("TagResource", {"KeyId": key_id, "Tags": tags})
+    assert raised.value.message == message

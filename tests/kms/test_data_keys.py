@@ -65,10 +65,21 @@ def test_plaintext_size_bounds_are_accepted(engine, key_id, size):
     engine.call("Encrypt", {"KeyId": key_id, "Plaintext": b"x" * size})
 
 
-@pytest.mark.parametrize("size", [0, 4097])
-def test_plaintext_outside_1_to_4096_bytes_is_rejected(engine, key_id, size):
-    with pytest.raises(ValidationException):
+@pytest.mark.parametrize(
+    ("size", "constraint"),
+    [
+        (0, "Member must have length greater than or equal to 1"),
+        (4097, "Member must have length less than or equal to 4096"),
+    ],
+)
+def test_plaintext_outside_1_to_4096_bytes_is_rejected(engine, key_id, size, constraint):
+    with pytest.raises(ValidationException) as raised:
         engine.call("Encrypt", {"KeyId": key_id, "Plaintext": b"x" * size})
+    # As KMS words it: a blob's value is not quoted.
+    assert raised.value.message == (
+        f"1 validation error detected: Value at 'plaintext' failed to satisfy constraint: "
+        f"{constraint}"
+    )
 
 
 def test_generate_random_returns_the_requested_bytes(engine):

@@ -489,3 +489,26 @@ def test_writer_holds_only_the_current_segment_open(tmp_path):
             if target.startswith(str(tmp_path)) and target.endswith(".jsonl"):
                 open_here.add(Path(target).name)
         assert open_here == {segment_files(tmp_path)[-1]}
+
+
+def test_clear_forgets_written_and_pending_events_and_numbering_goes_on(tmp_path):
+    directory = tmp_path / "events"
+    log = EventLog(directory, segment_bytes=40, flush_interval=60)
+    for n in range(10):
+        log.append({"n": n})
+    log.flush()
+    log.append({"n": "pending"})
+    assert len(log) == 11 and len(os.listdir(directory)) > 3
+    reader = EventLog.open_readonly(directory)
+    assert len(list(reader)) == 10  # what is written
+
+    log.clear()
+
+    assert len(log) == 0 and list(log) == [] and log.pending == 0
+    assert log.dropped == 11  # as if retention had dropped them all
+    assert len(list(reader)) == 0
+    log.append({"n": "after"})
+    log.close()
+    assert [r["n"] for r in reader] == ["after"]
+    with EventLog(directory) as reopened:
+        assert [r["n"] for r in reopened] == ["after"]
