@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Offset
 from textual.strip import Strip
 from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
@@ -90,6 +91,19 @@ class PolicyTextArea(TextArea):
     def select_span(self, span: Span) -> None:
         self.selection = span_to_selection(span)
         self.scroll_cursor_visible(center=True)
+
+    # -- scrolling --------------------------------------------------------------------
+    def scroll_cursor_visible(self, center: bool = False, animate: bool = False) -> Offset:
+        """Scroll the cursor into view, unless it lies past the end of the text.
+
+        Undo shrinks the text before it puts the selection back. When the shrink
+        hides the vertical scrollbar, TextArea scrolls to a cursor that is still on a
+        line the text no longer has, and its wrapped document raises ValueError. The
+        selection that undo restores next scrolls into view itself, so skipping the
+        early scroll loses nothing."""
+        if self.selection.end[0] >= self.document.line_count:
+            return Offset(0, 0)
+        return super().scroll_cursor_visible(center, animate)
 
     # -- rendering --------------------------------------------------------------------
     def get_line(self, line_index: int) -> Text:
