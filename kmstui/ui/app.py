@@ -209,6 +209,26 @@ class KmsConsole(App):
             self.call_after_refresh(self._open)
         elif self.engine is not None:
             self._start_serving()
+        self._on_hangup(self._hung_up)
+
+    def _on_hangup(self, handler: Callable[[], None]) -> None:
+        """Run ``handler`` when the terminal closes (SIGHUP), where the platform has it."""
+        import asyncio
+        import signal
+
+        if not hasattr(signal, "SIGHUP"):
+            return
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, handler)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread, or no signal support in this loop
+
+    def _hung_up(self) -> None:
+        """The terminal is gone: keep unsaved policy edits for next time, then leave."""
+        from kmstui.ui.unsaved import keep_all
+
+        keep_all(self)
+        self.exit(return_code=129)
 
     @work(thread=True, exit_on_error=False, group="open")
     def _open(self) -> None:
@@ -359,6 +379,23 @@ class KmsConsole(App):
         return date(self.engine.clock.now()) if self.engine is not None else ""
 
     # -- app-wide actions -------------------------------------------------------------
+    async def action_quit(self) -> None:
+        """Quit (q, ctrl+q), asking first about unsaved policy edits anywhere."""
+        from kmstui.ui.unsaved import all_screens, leave_after_asking
+
+        leave_after_asking(self, all_screens(self), self.exit)
+
+    async def action_switch_mode(self, mode: str) -> None:
+        self.go_to_section(mode)
+
+    def go_to_section(self, mode: str) -> None:
+        """Show a section, asking first about unsaved policy edits in this one."""
+        from kmstui.ui.unsaved import leave_after_asking
+
+        if mode == self.current_mode:
+            return
+        leave_after_asking(self, self.screen_stack, lambda: self.switch_mode(mode))
+
     def action_help(self) -> None:
         from kmstui.ui.screens.help import HelpScreen
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.geometry import Offset
 from textual.strip import Strip
 from textual.widgets import TextArea
@@ -91,6 +92,14 @@ class PolicyTextArea(TextArea):
     def select_span(self, span: Span) -> None:
         self.selection = span_to_selection(span)
         self.scroll_cursor_visible(center=True)
+
+    # -- keys -------------------------------------------------------------------------
+    async def _on_key(self, event: events.Key) -> None:
+        """A key with Alt held is a shortcut, never text: terminals send Alt+G as the
+        character ``g`` with an Alt prefix, and TextArea would insert the ``g``. The
+        key goes on to the bindings (the key detail's Alt+letter tabs)."""
+        if "alt+" in event.key:
+            event.prevent_default()  # TextArea's own handler (the insert) does not run
 
     # -- scrolling --------------------------------------------------------------------
     def scroll_cursor_visible(self, center: bool = False, animate: bool = False) -> Offset:

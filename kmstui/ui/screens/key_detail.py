@@ -176,6 +176,7 @@ class KeyDetailScreen(Screen):
         self.key_id = key_id
         self.detail: KeyDetail | None = None
         self._panes_mounted = False
+        self._tab = "overview"  # the tab shown, to know which one a switch leaves
 
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -375,8 +376,32 @@ class KeyDetailScreen(Screen):
 
     # -- what applies -----------------------------------------------------------------
     @on(TabbedContent.TabActivated)
-    def _tab_changed(self) -> None:
+    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        left, self._tab = self._tab, event.pane.id or ""
+        if left == "policy" and self._tab != "policy" and self._policy_modified():
+            # A click on another tab: back to the editor, and ask before leaving it.
+            wanted = self._tab
+            self._tab = "policy"
+            self.query_one(TabbedContent).active = "policy"
+            self._leave_policy(lambda: self.action_show_tab(wanted))
         self.refresh_bindings()
+
+    def _policy_modified(self) -> bool:
+        from kmstui.ui.unsaved import modified_editors
+
+        return bool(modified_editors([self]))
+
+    def _leave_policy(self, then) -> None:
+        from kmstui.ui.unsaved import leave_after_asking
+
+        leave_after_asking(self.app, [self], then)
+
+    def reveal_policy_editor(self) -> None:
+        """Show the Policy tab with its editor focused (after "stay")."""
+        self.query_one(TabbedContent).active = "policy"
+        self._tab = "policy"
+        for editor in self.query("#policy-editor"):
+            self.call_after_refresh(editor.focus)
 
     @on(DataTable.RowHighlighted, "#aliases-table")
     def _row_changed(self) -> None:
@@ -407,7 +432,7 @@ class KeyDetailScreen(Screen):
 
     # -- actions ----------------------------------------------------------------------
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self._leave_policy(self.app.pop_screen)
 
     def action_step_tab(self, step: int) -> None:
         tabs = self.query_one(TabbedContent)
@@ -416,6 +441,9 @@ class KeyDetailScreen(Screen):
         self.action_show_tab(names[(index + step) % len(names)])
 
     def action_show_tab(self, tab: str) -> None:
+        if self._tab == "policy" and tab != "policy" and self._policy_modified():
+            self._leave_policy(lambda: self.action_show_tab(tab))
+            return
         # Focus leaves the old tab first: a focused widget that gets hidden hands focus
         # to a sibling in its own tab, and that would switch the tab back.
         self.query_one(Tabs).focus()
@@ -426,6 +454,8 @@ class KeyDetailScreen(Screen):
         """Focus the tab's first table so its keys work at once; the policy editor
         would take "[" and "]" as text, so there the tab strip keeps the focus (Tab
         moves into the editor)."""
+        if self.query_one(TabbedContent).active != tab:
+            return  # another switch came first
         pane = self.query_one(f"#{tab}", TabPane)
         first = next((w for w in pane.query("*") if w.focusable), None)
         if first is None or isinstance(first, TextArea):

@@ -1,0 +1,53 @@
+"""Asked before leaving a policy editor that holds unsaved edits."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Label, Static
+
+from kmstui.ui.actions import Action, bindings
+from kmstui.ui.dialogs.base import Dialog
+from kmstui.ui.format import plain
+
+SAVE, DISCARD, STAY = "save", "discard", "stay"
+
+
+class UnsavedScreen(Dialog[str]):
+    """Dismisses with "save" (review the diff, then save), "discard" or "stay"."""
+
+    BINDINGS = bindings(
+        Action("dialog.save", "s", "choose('save')", "Save", "Review the diff, then save"),
+        Action("dialog.discard", "d", "choose('discard')", "Discard", "Drop the unsaved edits"),
+        Action("dialog.cancel", "escape", "choose('stay')", "Stay", "Keep editing"),
+    )
+
+    def __init__(self, what: str):
+        super().__init__()
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="box"):
+            yield Label("Unsaved policy edits", classes="dialog-title")
+            yield Static(
+                plain(
+                    f"{self.what} has edits that are not saved. Save them, discard them, "
+                    "or stay in the editor?"
+                ),
+                classes="dialog-body",
+            )
+            with Horizontal(classes="buttons"):
+                yield Button("Stay (esc)", id="stay")
+                yield Button("Discard (d)", id="discard", variant="error")
+                yield Button("Save… (s)", id="save", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#stay", Button).focus()
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or STAY)
