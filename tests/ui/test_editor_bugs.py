@@ -181,3 +181,31 @@ async def test_alt_letter_tab_shortcuts_switch_tabs_without_typing(app, engine):
         await press_as_a_terminal_sends(pilot, "alt+r", "r")
         assert app.screen.query_one("TabbedContent").active == "rotation"
         assert editor.text == before
+
+
+async def test_next_finding_then_tab_keeps_the_policy_text(app, engine):
+    async with app.run_test(size=SIZE) as pilot:
+        await open_key(pilot, key_id_by_alias(engine, "alias/ebs-volumes"), tab="policy")
+        editor = app.screen.query_one(PolicyTextArea)
+        editor.focus()
+        await settle(pilot)
+        before = editor.text
+        await pilot.press("f8")
+        await settle(pilot)
+        assert editor.selection.is_empty
+        await pilot.press("tab")
+        await settle(pilot)
+        assert json.loads(editor.text) == json.loads(before)  # an indent, nothing lost
+
+
+async def test_tab_over_a_selection_indents_its_lines(app, engine):
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await open_policy_editor(pilot, engine)
+        before = editor.text.split("\n")
+        editor.selection = ((1, 3), (2, 4))
+        await pilot.press("tab")
+        after = editor.text.split("\n")
+        assert after[1:3] == ["  " + line for line in before[1:3]]
+        assert after[0] == before[0] and after[3:] == before[3:]
+        await pilot.press("ctrl+z")
+        assert editor.text.split("\n") == before

@@ -34,16 +34,10 @@ _GUTTER_STYLES = {
     WARNING: Style(color="#ffd75f", bold=True),
     SUGGESTION: Style(color="#87afd7", bold=True),
 }
+# The finding moved to with F8 or chosen in the table.
+_SHOWN_STYLE = Style(bold=True, bgcolor="#005f5f")
 # Room in the gutter for the letter and a space before the line number.
 _MARK_WIDTH = 2
-
-
-def span_to_selection(span: Span) -> Selection:
-    """The editor selection covering ``span`` with the cursor at its start
-    (positions count from 1, editor locations from 0)."""
-    start = (span.start.line - 1, span.start.column - 1)
-    end = (span.end.line - 1, span.end.column - 1)
-    return Selection(start=end, end=start)
 
 
 class PolicyTextArea(TextArea):
@@ -59,6 +53,8 @@ class PolicyTextArea(TextArea):
         self.indent_width = 2
         self._marks: dict[int, list[tuple[int, int | None, str]]] = {}
         self._line_severity: dict[int, str] = {}
+        # The finding moved to last (start, end), highlighted until the text changes.
+        self.shown_span: tuple[tuple[int, int], tuple[int, int]] | None = None
 
     # -- findings ---------------------------------------------------------------------
     def show_findings(self, findings: Iterable[Finding]) -> None:
@@ -89,17 +85,39 @@ class PolicyTextArea(TextArea):
         severity = self._line_severity.get(row)
         return GUTTER_LETTERS[severity] if severity else None
 
-    def select_span(self, span: Span) -> None:
-        self.selection = span_to_selection(span)
-        self.scroll_cursor_visible(center=True)
+    def show_span(self, span: Span) -> None:
+        """Put the cursor at the span's start and highlight the span, without selecting
+        it (a selection would be replaced by the next key typed)."""
+        start = (span.start.line - 1, span.start.column - 1)
+        end = (span.end.line - 1, span.end.column - 1)
+        self.shown_span = (start, max(start, end))
+        self._line_cache.clear()
+        self.move_cursor(start, center=True)
+        self.refresh()
 
     # -- keys -------------------------------------------------------------------------
     async def _on_key(self, event: events.Key) -> None:
         """A key with Alt held is a shortcut, never text: terminals send Alt+G as the
         character ``g`` with an Alt prefix, and TextArea would insert the ``g``. The
-        key goes on to the bindings (the key detail's Alt+letter tabs)."""
+        key goes on to the bindings (the key detail's Alt+letter tabs).
+
+        Tab with text selected indents the selected lines instead of replacing them."""
         if "alt+" in event.key:
             event.prevent_default()  # TextArea's own handler (the insert) does not run
+        elif event.key == "tab" and not self.selection.is_empty and not self.read_only:
+            event.stop()
+            event.prevent_default()
+            self.indent_selected_lines()
+
+    def indent_selected_lines(self) -> None:
+        """Indent every line the selection touches by one indent, as one undo step."""
+        (first, _), (last, _) = sorted(self.selection)
+        end = (last, len(self.document.get_line(last)))
+        pad = " " * self.indent_width
+        block = self.get_text_range((first, 0), end)
+        indented = "\n".join(pad + line if line else line for line in block.split("\n"))
+        self.replace(indented, (first, 0), end, maintain_selection_offset=False)
+        self.selection = Selection((first, 0), (last, len(self.document.get_line(last))))
 
     # -- scrolling --------------------------------------------------------------------
     def scroll_cursor_visible(self, center: bool = False, animate: bool = False) -> Offset:
@@ -117,6 +135,12 @@ class PolicyTextArea(TextArea):
     # -- rendering --------------------------------------------------------------------
     def get_line(self, line_index: int) -> Text:
         line = super().get_line(line_index)
+        if self.shown_span is not None:
+            (first_row, first_col), (last_row, last_col) = self.shown_span
+            if first_row <= line_index <= last_row:
+                start = first_col if line_index == first_row else 0
+                stop = last_col if line_index == last_row else len(line.plain)
+                line.stylize(_SHOWN_STYLE, start, max(stop, start + 1))
         for start, end, severity in self._marks.get(line_index, ()):
             length = len(line.plain)
             stop = length if end is None else min(end, length)

@@ -20,7 +20,7 @@ class FindingsNavigationMixin:
         self.go_to_finding(message.finding)
 
     def go_to_finding(self, finding: Finding) -> None:
-        self.editor.select_span(finding.span)
+        self.editor.show_span(finding.span)
         self.editor.focus()
         self.findings_table.move_to(finding)
         self._show_detail(finding)

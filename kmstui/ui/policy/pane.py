@@ -331,6 +331,7 @@ class PolicyEditorPane(FindingsNavigationMixin, SavingMixin, FilesMixin, Widget)
     @on(TextArea.Changed, "#policy-editor")
     def _text_changed(self, event: TextArea.Changed) -> None:
         event.stop()
+        self.editor.shown_span = None  # the highlighted finding's place has moved
         self._generation += 1
         self._question_generation += 1
         self._update_status()
