@@ -190,3 +190,22 @@ async def test_volume_detail_lists_the_data_key_lifecycle(console, ec2_engine):
         assert step in steps
     assert steps.index("decrypt") < steps.index("in memory") < steps.index("wiped")
     assert snapshots == 1
+
+
+async def test_the_volumes_table_shows_whole_ids_after_a_resize_and_back(console, ec2_engine):
+    from livetest import make_story
+    from textual.widgets import DataTable
+
+    story = make_story(ec2_engine)
+    async with console.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        for size in [(80, 24), (120, 40)]:
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            table = pilot.app.screen.query_one("#volumes", DataTable)
+            ids = table.get_column("id")
+            assert story["attached"] in [str(cell) for cell in ids]
+            width = table.columns["id"].get_render_width(table) - 2 * table.cell_padding
+            assert width >= len(story["attached"]), size

@@ -183,6 +183,7 @@ class VolumesPane(Vertical):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         self._lay_out(table)
+        self._fill(table, None)
         table.focus()
         self.reload()
         self._tick()
@@ -233,22 +234,22 @@ class VolumesPane(Vertical):
         return self.size.width or self.app.size.width
 
     def _lay_out(self, table: DataTable) -> bool:
-        """Columns for the pane's width; True when they changed."""
+        """Columns for the pane's width; True when they changed (the rows are then
+        filled again, which sets the columns' widths)."""
         columns = volume_columns(self._width())
         if columns == self._layout:
             return False
-        table.clear(columns=True)
-        for key, title in VOLUME_COLUMNS:
-            if key in columns:
-                table.add_column(title, key=key)
         self._layout = columns
         return True
 
     def _fill(self, table: DataTable, selected: str | None) -> None:
-        table.clear()
+        """Columns and rows together. Each column is as wide as its widest cell, set
+        here: DataTable measures new rows only when it is next idle, and after columns
+        are replaced on a resize it kept the old header widths (ids cut to "vol-1…")."""
         alias = self.feed.key_alias if self.feed is not None else (lambda k: k)
         short = self._layout != volume_columns(WIDE_VOLUMES_FROM)
         narrow = self._layout == NARROW_VOLUMES
+        rows = []
         for volume in self.volumes:
             instances = [a.get("InstanceId", "") for a in volume.get("Attachments", [])]
             if narrow:
@@ -262,12 +263,21 @@ class VolumesPane(Vertical):
                 "size": plain(f"{volume.get('Size', '')} GiB"),
                 "type": plain(volume.get("VolumeType", "")),
                 "state": plain(volume.get("State", "")),
-                "enc": "yes" if volume.get("Encrypted") else "no",
+                "enc": Text("yes" if volume.get("Encrypted") else "no"),
                 "key": plain(key_text),
                 "attached": plain(", ".join(instances) or "—"),
                 "rate": Text("—", justify="right"),
             }
-            table.add_row(*(cells[c] for c in self._layout), key=volume["VolumeId"])
+            rows.append((volume["VolumeId"], [cells[c] for c in self._layout]))
+        table.clear(columns=True)
+        for index, (key, title) in enumerate(
+            (key, title) for key, title in VOLUME_COLUMNS if key in self._layout
+        ):
+            widest = max((row[index].cell_len for _id, row in rows), default=0)
+            width = max(len(title), widest)
+            table.add_column(title, key=key, width=width)
+        for volume_id, cells in rows:
+            table.add_row(*cells, key=volume_id)
         if selected is not None and selected in {v["VolumeId"] for v in self.volumes}:
             table.move_cursor(row=table.get_row_index(selected))
         self._rates()
@@ -275,7 +285,7 @@ class VolumesPane(Vertical):
     def on_resize(self) -> None:
         table = self.query_one(DataTable)
         selected = self.selected_id
-        if self._lay_out(table) and self.volumes:
+        if self._lay_out(table):
             self._fill(table, selected)
 
     @property
