@@ -108,6 +108,7 @@ APP_ACTIONS = [
         "Screenshot",
         "Save the screen as an SVG file in the current directory",
         show=False,
+        priority=True,  # over dialogs and help too
     ),
     Action(
         "palette.open",
@@ -403,10 +404,12 @@ class KmsConsole(App):
             return
         self.push_screen(HelpScreen.for_screen(self.screen))
 
-    def action_save_svg(self, directory: str | None = None) -> str:
-        """Save what the screen shows as an SVG (for docs, bug reports, demos)."""
-        path = self.save_screenshot(_screenshot_name(self), directory or os.getcwd())
-        self.notify(f"Saved {path}", markup=False)
+    def action_save_svg(self, directory: str | None = None, name: str | None = None) -> str:
+        """Save what the screen shows as an SVG (for docs, bug reports, demos), under a
+        new name each time unless ``name`` is given."""
+        folder = Path(directory or os.getcwd())
+        path = self.save_screenshot(name or _screenshot_name(self, folder), str(folder))
+        self.notify(f"Saved the screen to {path}", markup=False)
         return path
 
     def action_switch_principal(self) -> None:
@@ -466,6 +469,21 @@ class KmsConsole(App):
             return self.engine.advance_clock(seconds)
 
 
-def _screenshot_name(app: App) -> str:
+def _screenshot_name(app: App, folder: Path) -> str:
+    """A new file name each time: the section, the screen or dialog on top (when it
+    is not the section's own), the time, and a counter if that name is taken."""
+    import re
+    import time
+
     section = getattr(app, "current_mode", "") or "screen"
-    return f"kmstui-{section}.svg"
+    parts = ["kmstui", section]
+    if len(app.screen_stack) > 1:
+        kind = type(app.screen).__name__.removesuffix("Screen").removesuffix("Dialog")
+        parts.append(re.sub(r"(?<!^)(?=[A-Z])", "-", kind).lower() or "dialog")
+    parts.append(time.strftime("%Y%m%d-%H%M%S"))
+    stem = "-".join(parts)
+    name, n = f"{stem}.svg", 1
+    while (folder / name).exists():
+        n += 1
+        name = f"{stem}-{n}.svg"
+    return name
