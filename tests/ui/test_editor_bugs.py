@@ -8,8 +8,8 @@ from consoletest import SIZE, key_id_by_alias, open_key, select_key, settle
 from textual import events
 
 from kmstui.sample import seed_policy_text
-from kmstui.ui.dialogs.unsaved import UnsavedScreen
-from kmstui.ui.policy.dialogs import ConfirmDialog, DiffDialog
+from kmstui.ui.dialogs.unsaved import RecoveryScreen, UnsavedScreen
+from kmstui.ui.policy.dialogs import DiffDialog
 from kmstui.ui.policy.editor import PolicyTextArea
 from kmstui.ui.screens.key_detail import KeyDetailScreen
 
@@ -150,8 +150,8 @@ async def test_a_hangup_keeps_the_edit_and_the_editor_offers_it_next_time(engine
         await select_key(pilot, key_id_by_alias(engine, "alias/app-data"))
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmDialog)
-        await pilot.click("#dialog-confirm")
+        assert isinstance(app.screen, RecoveryScreen)
+        await pilot.press("r")
         await settle(pilot)
         editor = app.screen.query_one(PolicyTextArea)
         assert json.loads(editor.text)["Statement"][0]["Sid"] == "Edited"

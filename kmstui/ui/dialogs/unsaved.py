@@ -51,3 +51,40 @@ class UnsavedScreen(Dialog[str]):
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id or STAY)
+
+
+RESTORE, LATER = "restore", "later"
+
+
+class RecoveryScreen(Dialog[str]):
+    """Offers an edit kept when the terminal closed: "restore", "discard" or "later"
+    (Escape: the file stays and is offered again next time)."""
+
+    BINDINGS = bindings(
+        Action("dialog.restore", "r", "choose('restore')", "Restore", "Put the edit back"),
+        Action("dialog.discard", "d", "choose('discard')", "Discard", "Drop the kept edit"),
+        Action("dialog.cancel", "escape", "choose('later')", "Later", "Ask again next time"),
+    )
+
+    def __init__(self, message: str):
+        super().__init__()
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="box"):
+            yield Label("Restore unsaved policy edits?", classes="dialog-title")
+            yield Static(plain(self.message), classes="dialog-body")
+            with Horizontal(classes="buttons"):
+                yield Button("Later (esc)", id="later")
+                yield Button("Discard (d)", id="discard", variant="error")
+                yield Button("Restore (r)", id="restore", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#restore", Button).focus()
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id or LATER)

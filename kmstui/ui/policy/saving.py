@@ -10,7 +10,7 @@ from kmstui.errors import AwsError
 from kmstui.policy import ERROR
 
 from . import recovery
-from .dialogs import ConfirmDialog, DiffDialog, MessageDialog
+from .dialogs import DiffDialog, MessageDialog
 from .diff import diff_stats, render_diff, unified_diff
 
 
@@ -157,21 +157,21 @@ class SavingMixin:
             return
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(kept.kept_at))
 
-        def chosen(restore: bool | None) -> None:
-            if restore:
+        from kmstui.ui.dialogs.unsaved import DISCARD, RESTORE, RecoveryScreen
+
+        def chosen(choice: str | None) -> None:
+            if choice == RESTORE:
                 editor = self.editor
                 editor.replace(kept.text, (0, 0), editor.document.end)
                 editor.move_cursor((0, 0))
                 self.notify("Restored the unsaved edit. Save it with ctrl+s.")
-            else:
+            elif choice == DISCARD:
                 self._forget_recovery()
 
         self.app.push_screen(
-            ConfirmDialog(
-                "Restore unsaved policy edits?",
+            RecoveryScreen(
                 f"The console closed on {when} with unsaved edits to the policy of "
-                f"{self.key_id}. Restore them into the editor (Cancel discards them)?",
-                confirm="Restore",
+                f"{self.key_id}. Restore them into the editor?"
             ),
             chosen,
         )
