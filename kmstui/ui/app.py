@@ -61,17 +61,18 @@ APP_ACTIONS = [
     *(
         Action(
             f"section.{mode}",
-            str(n),
+            "section",
             f"app.switch_mode('{mode}')",
             title,
             f"Show the {title} section",
             show=False,
+            key=str(n),
         )
         for n, (mode, title) in enumerate(SECTIONS, start=1)
     ),
     Action(
         "help.show",
-        "question_mark,f1",
+        "help",
         "app.help",
         "Help",
         "List the keys of this screen",
@@ -80,14 +81,14 @@ APP_ACTIONS = [
     # ctrl+t as well: in the policy editor A is a letter (and F6/F7 select text).
     Action(
         "acting-as.switch",
-        "A,ctrl+t",
+        "act-as",
         "app.switch_principal",
         "Act as",
         "Choose the principal the console makes requests as",
     ),
     Action(
         "clock.advance",
-        "C",
+        "advance-clock",
         "app.advance_clock",
         "Advance clock",
         "Move the engine clock forward (deletions and rotations fall due)",
@@ -95,7 +96,7 @@ APP_ACTIONS = [
     ),
     Action(
         "theme.choose",
-        "f3",
+        "theme",
         "app.change_theme",
         "Choose theme",
         "Pick a colour theme (saved in config.toml)",
@@ -103,7 +104,7 @@ APP_ACTIONS = [
     ),
     Action(
         "screen.screenshot",
-        "f12",
+        "screenshot",
         "app.save_svg",
         "Screenshot",
         "Save the screen as an SVG file in the current directory",
@@ -112,14 +113,24 @@ APP_ACTIONS = [
     ),
     Action(
         "palette.open",
-        "colon",
+        "palette",
         "app.command_palette",
         "Commands",
-        "Search every command that applies here",
+        "Search every command, from anywhere (ctrl+p too: Textual's own binding)",
         show=False,
         key_display=":",
+        key="colon",
     ),
-    Action("app.quit", "q", "app.quit", "Quit", "Leave the console"),
+    *(
+        Action(f"cursor.{verb}", verb, f"app.move('{target}')", title, tip, key=key, show=False)
+        for verb, key, target, title, tip in (
+            ("down", "j", "down", "Down", "Move down (as the down arrow)"),
+            ("up", "k", "up", "Up", "Move up (as the up arrow)"),
+            ("top", "g", "home", "First", "Move to the first row (as Home)"),
+            ("bottom", "G", "end", "Last", "Move to the last row (as End)"),
+        )
+    ),
+    Action("app.quit", "quit", "app.quit", "Quit", "Leave the console", key="q"),
 ]
 
 
@@ -385,6 +396,11 @@ class KmsConsole(App):
         from kmstui.ui.unsaved import all_screens, leave_after_asking
 
         leave_after_asking(self, all_screens(self), self.exit)
+
+    def action_move(self, key: str) -> None:
+        """j, k, g and G: the arrow, Home or End key for the focused list."""
+        if self.focused is not None:
+            self.simulate_key(key)
 
     async def action_switch_mode(self, mode: str) -> None:
         self.go_to_section(mode)

@@ -52,7 +52,7 @@ async def test_disable_asks_first_then_shows_disabled(app, engine):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await select_key(pilot, key_id)
-        await pilot.press("d")
+        await pilot.press("D")
         assert isinstance(app.screen, ConfirmScreen)
         assert state_of(engine, key_id) == "Enabled"
         await pilot.press("y")
@@ -124,7 +124,7 @@ async def test_rotate_now_adds_key_material_to_the_history(app, engine):
         assert history.row_count == 1
         app.screen.action_show_tab("rotation")
         await settle(pilot)
-        await pilot.press("o")
+        await pilot.press("r")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await settle(pilot)
@@ -139,7 +139,7 @@ async def test_enable_automatic_rotation_checks_the_period(app, engine):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_key(pilot, key_id, tab="rotation")
-        await pilot.press("r")
+        await pilot.press("O")
         dialog = app.screen
         dialog.query_one(Input).value = "30"
         await pilot.press("enter")
@@ -210,7 +210,7 @@ async def test_an_alias_containing_markup_is_reported_not_rendered(app, engine):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_key(pilot, tab="aliases")
-        await pilot.press("a")
+        await pilot.press("L")
         app.screen.query_one(Input).value = "alias/x[/y"
         await pilot.press("enter")
         await settle(pilot)

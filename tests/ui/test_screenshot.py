@@ -32,7 +32,7 @@ async def test_f12_saves_each_screen_state_to_a_new_file_even_over_dialogs(
         await pilot.press("question_mark")  # help is open
         await pilot.pause()
         await pilot.press("f12")
-        await pilot.press("escape", "d")  # a confirm dialog is open
+        await pilot.press("escape", "D")  # a confirm dialog is open
         await pilot.pause()
         assert app.screen.query(Static)
         await pilot.press("f12")

@@ -18,9 +18,23 @@ class UnsavedScreen(Dialog[str]):
     """Dismisses with "save" (review the diff, then save), "discard" or "stay"."""
 
     BINDINGS = bindings(
-        Action("dialog.save", "s", "choose('save')", "Save", "Review the diff, then save"),
-        Action("dialog.discard", "d", "choose('discard')", "Discard", "Drop the unsaved edits"),
-        Action("dialog.cancel", "escape", "choose('stay')", "Stay", "Keep editing"),
+        Action(
+            "dialog.save",
+            "save",
+            "choose('save')",
+            "Save",
+            "Review the diff, then save",
+            dialog=True,
+        ),
+        Action(
+            "dialog.discard",
+            "discard",
+            "choose('discard')",
+            "Discard",
+            "Drop the unsaved edits",
+            dialog=True,
+        ),
+        Action("dialog.cancel", "cancel", "choose('stay')", "Stay", "Keep editing", dialog=True),
     )
 
     def __init__(self, what: str):
@@ -61,9 +75,30 @@ class RecoveryScreen(Dialog[str]):
     (Escape: the file stays and is offered again next time)."""
 
     BINDINGS = bindings(
-        Action("dialog.restore", "r", "choose('restore')", "Restore", "Put the edit back"),
-        Action("dialog.discard", "d", "choose('discard')", "Discard", "Drop the kept edit"),
-        Action("dialog.cancel", "escape", "choose('later')", "Later", "Ask again next time"),
+        Action(
+            "dialog.restore",
+            "restore",
+            "choose('restore')",
+            "Restore",
+            "Put the edit back",
+            dialog=True,
+        ),
+        Action(
+            "dialog.discard",
+            "discard",
+            "choose('discard')",
+            "Discard",
+            "Drop the kept edit",
+            dialog=True,
+        ),
+        Action(
+            "dialog.cancel",
+            "cancel",
+            "choose('later')",
+            "Later",
+            "Ask again next time",
+            dialog=True,
+        ),
     )
 
     def __init__(self, message: str):

@@ -13,12 +13,12 @@ from collections.abc import Callable
 
 from rich.segment import Segment
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from kmstui.ui.actions import Action, bindings
 from kmstui.ui.live.feed import History
 from kmstui.ui.live.records import EventFilter, EventRow, event_row
 from kmstui.ui.live.rows import Matches, PageCache
@@ -111,15 +111,17 @@ class EventList(ScrollView, can_focus=True):
     EventList > .event-list--data-key { color: $accent; }
     EventList > .event-list--dim { color: $text-muted; }
     """
-    BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "first", "Oldest", show=False),
-        Binding("end", "last", "Newest (follow)", show=False),
-        Binding("enter", "open", "Open", show=False),
-    ]
+    BINDINGS = bindings(
+        Action("events.up", "up", "cursor(-1)", "Up", "The newer event", show=False),
+        Action("events.down", "down", "cursor(1)", "Down", "The older event", show=False),
+        Action("events.page-up", "page-up", "page(-1)", "Page up", "A page up", show=False),
+        Action("events.page-down", "page-down", "page(1)", "Page down", "A page down", show=False),
+        Action("events.oldest", "top", "first", "Oldest", "The oldest event", show=False),
+        Action(
+            "events.newest", "bottom", "last", "Newest", "The newest event (follow)", show=False
+        ),
+        Action("events.open", "open", "open", "Open", "The whole record", show=False),
+    )
 
     class Opened(Message):
         """Enter (or a click on the selected row) on an event."""

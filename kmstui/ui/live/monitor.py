@@ -31,14 +31,14 @@ MIN_HZ, MAX_HZ, DEFAULT_HZ = 4, 10, 4
 MONITOR_ACTIONS = [
     Action(
         "monitor.pause",
-        "p",
+        "pause",
         "toggle_pause",
         "Pause",
         "Stop (or resume) adding new events to the list; the history keeps recording",
     ),
     Action(
         "monitor.filter",
-        "slash",
+        "filter",
         "filter",
         "Filter",
         "Show only some events: op:Decrypt key:ebs by:ec2-infrastructure denied",
@@ -46,7 +46,7 @@ MONITOR_ACTIONS = [
     ),
     Action(
         "monitor.open",
-        "enter",
+        "open",
         "open_event",
         "Event",
         "Show the whole CloudTrail-shaped record of the selected event",
@@ -54,7 +54,7 @@ MONITOR_ACTIONS = [
     ),
     Action(
         "monitor.newest",
-        "end",
+        "bottom",
         "newest",
         "Newest",
         "Jump to the newest event and follow new ones",
@@ -62,7 +62,7 @@ MONITOR_ACTIONS = [
     ),
     Action(
         "monitor.faster",
-        "plus,equals_sign",
+        "faster",
         "rate(1)",
         "Faster",
         "Redraw more often (up to 10 times a second)",
@@ -70,15 +70,17 @@ MONITOR_ACTIONS = [
     ),
     Action(
         "monitor.slower",
-        "minus",
+        "slower",
         "rate(-1)",
         "Slower",
         "Redraw less often (down to 4 times a second)",
         key_display="-",
     ),
-    Action("monitor.graphs", "g", "toggle_graphs", "Graphs", "Show or hide the throughput graphs"),
     Action(
-        "monitor.copy", "y", "copy_event", "Copy", "Copy the selected event as JSON", show=False
+        "monitor.graphs", "graphs", "toggle_graphs", "Graphs", "Show or hide the throughput graphs"
+    ),
+    Action(
+        "monitor.copy", "copy", "copy_event", "Copy", "Copy the selected event as JSON", show=False
     ),
 ]
 
@@ -87,8 +89,9 @@ class EventDetailScreen(Dialog[None]):
     """The whole record, as CloudTrail would store it."""
 
     BINDINGS = bindings(
-        Action("dialog.close", "escape,enter,q", "cancel", "Close", "Close the event"),
-        Action("dialog.copy", "y", "copy", "Copy", "Copy the event as JSON"),
+        Action("dialog.close", "cancel", "cancel", "Close", "Close the event", dialog=True),
+        Action("dialog.ok", "ok", "cancel", "OK", "Close the event", dialog=True),
+        Action("dialog.copy", "copy", "copy", "Copy", "Copy the event as JSON", dialog=True),
     )
     DEFAULT_CSS = """
     EventDetailScreen .box { width: 100; height: 90%; }
@@ -278,6 +281,12 @@ class MonitorPane(Vertical):
         box.add_class("-shown")
         box.value = self.event_filter.describe()
         box.focus()
+
+    @on(Input.Changed, "#monitor-filter")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        """The list follows the filter as it is typed, as the key list does."""
+        if event.input.has_class("-shown") and event.value != self.event_filter.describe():
+            self.apply_filter(event.value)
 
     @on(Input.Submitted, "#monitor-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:

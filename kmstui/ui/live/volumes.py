@@ -66,41 +66,41 @@ def volume_columns(width: int) -> tuple[str, ...]:
 LIFECYCLE_SCAN = 200_000  # how far back the detail view looks for a volume's events
 
 VOLUME_ACTIONS = [
-    Action("volume.create", "n", "create", "Create", "Create a volume (encrypted under a CMK)"),
+    Action("volume.create", "new", "create", "Create", "Create a volume (encrypted under a CMK)"),
     Action(
         "volume.attach",
-        "a",
+        "attach",
         "attach",
         "Attach",
         "Attach the volume to an instance: EC2 grants and decrypts its data key",
     ),
     Action(
         "volume.detach",
-        "d",
+        "detach",
         "detach",
         "Detach",
         "Detach the volume: its data key is wiped from memory",
     ),
-    Action("volume.snapshot", "s", "snapshot", "Snapshot", "Snapshot the volume (same DEK)"),
+    Action("volume.snapshot", "snapshot", "snapshot", "Snapshot", "Snapshot the volume (same DEK)"),
     Action(
         "volume.copy-snapshot",
-        "c",
+        "copy-snapshot",
         "copy_snapshot",
         "Copy snapshot",
         "Copy a snapshot of the volume under another key (new DEK)",
         show=False,
     ),
-    Action("volume.delete", "x", "delete", "Delete", "Delete the volume and its data"),
+    Action("volume.delete", "delete", "delete", "Delete", "Delete the volume and its data"),
     Action(
         "volume.workload",
-        "w",
+        "workload",
         "workload",
         "Workload",
         "Start an fio-like I/O workload on the attached volume",
     ),
     Action(
         "volume.stop-workload",
-        "W",
+        "stop",
         "stop_workload",
         "Stop I/O",
         "Stop the volume's workloads",
@@ -108,13 +108,13 @@ VOLUME_ACTIONS = [
     ),
     Action(
         "volume.open",
-        "enter",
+        "open",
         "open",
         "Details",
         "The volume's data-key lifecycle, snapshots and throughput",
         show=False,
     ),
-    Action("volume.refresh", "ctrl+r", "reload", "Refresh", "Read the volumes again", show=False),
+    Action("volume.refresh", "refresh", "reload", "Refresh", "Read the volumes again", show=False),
 ]
 
 
@@ -599,8 +599,8 @@ class VolumeDetailScreen(Screen):
     wiped), its snapshots, and its throughput now."""
 
     BINDINGS = bindings(
-        Action("detail.close", "escape", "close", "Back", "Back to the volumes"),
-        Action("detail.refresh", "ctrl+r", "reload", "Refresh", "Read the events again"),
+        Action("detail.close", "back", "close", "Back", "Back to the volumes"),
+        Action("detail.refresh", "refresh", "reload", "Refresh", "Read the events again"),
     )
     DEFAULT_CSS = """
     VolumeDetailScreen .heading { text-style: bold; padding: 0 1; color: $accent; }

@@ -18,6 +18,7 @@ from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
 
 from kmstui.policy import ERROR, SECURITY_WARNING, SUGGESTION, WARNING, Finding, Span
+from kmstui.ui.actions import Action, bindings
 
 # Most severe first: a line with several findings shows the worst one's letter.
 SEVERITY_RANK = {ERROR: 0, SECURITY_WARNING: 1, WARNING: 2, SUGGESTION: 3}
@@ -41,7 +42,24 @@ _MARK_WIDTH = 2
 
 
 class PolicyTextArea(TextArea):
-    """A JSON code editor that can show validation findings."""
+    """A JSON code editor that can show validation findings.
+
+    The text keys are the ones Textual's TextArea and posting use (ctrl+a selects
+    all here, as it does there; Home goes to the line's start)."""
+
+    BINDINGS = bindings(
+        Action(
+            "text.select-all", "select-all", "select_all", "Select all", "Select the whole text"
+        ),
+        Action("text.undo", "undo", "undo", "Undo", "Undo the last edit", show=False),
+        Action("text.redo", "redo", "redo", "Redo", "Redo what was undone", show=False),
+        Action("text.copy", "copy-text", "copy", "Copy", "Copy the selection", show=False),
+        Action("text.cut", "cut", "cut", "Cut", "Cut the selection", show=False),
+        Action("text.paste", "paste", "paste", "Paste", "Paste", show=False),
+        Action(
+            "text.find", "find", "find", "Find", "Find text (again: the next match)", show=False
+        ),
+    )
 
     def __init__(self, text: str = "", **kwargs) -> None:
         kwargs.setdefault("language", "json")
@@ -55,6 +73,7 @@ class PolicyTextArea(TextArea):
         self._line_severity: dict[int, str] = {}
         # The finding moved to last (start, end), highlighted until the text changes.
         self.shown_span: tuple[tuple[int, int], tuple[int, int]] | None = None
+        self.last_search = ""
 
     # -- findings ---------------------------------------------------------------------
     def show_findings(self, findings: Iterable[Finding]) -> None:
@@ -118,6 +137,38 @@ class PolicyTextArea(TextArea):
         indented = "\n".join(pad + line if line else line for line in block.split("\n"))
         self.replace(indented, (first, 0), end, maintain_selection_offset=False)
         self.selection = Selection((first, 0), (last, len(self.document.get_line(last))))
+
+    # -- find -------------------------------------------------------------------------
+    def action_find(self) -> None:
+        from kmstui.ui.dialogs.prompt import PromptScreen
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self.last_search = text
+                self.find_next(text)
+
+        self.app.push_screen(
+            PromptScreen("Find", "Text to find", self.last_search, confirm="Find"), chosen
+        )
+
+    def find_next(self, text: str) -> bool:
+        """Move to the next ``text`` after the cursor (from the top past the end), and
+        highlight it; False (and a note) when the text has none."""
+        body = self.text
+        start = self.document.get_index_from_location(self.cursor_location)
+        found = body.find(text, start + 1)
+        if found < 0:
+            found = body.find(text)
+        if found < 0:
+            self.notify(f"Not found: {text}", severity="warning", markup=False)
+            return False
+        begin = self.document.get_location_from_index(found)
+        end = self.document.get_location_from_index(found + len(text))
+        self.shown_span = (begin, end)
+        self._line_cache.clear()
+        self.move_cursor(begin, center=True)
+        self.refresh()
+        return True
 
     # -- scrolling --------------------------------------------------------------------
     def scroll_cursor_visible(self, center: bool = False, animate: bool = False) -> Offset:

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
@@ -25,6 +24,7 @@ from textual.worker import get_current_worker
 from kmstui.caller import Caller
 from kmstui.errors import AwsError
 from kmstui.policy import ERROR, IDENTITY_POLICY, KEY_POLICY, Finding, validate_policy
+from kmstui.ui.actions import Action, bindings
 
 from .editor import PolicyTextArea
 from .files import FilesMixin
@@ -114,65 +114,64 @@ class PolicyEditorPane(FindingsNavigationMixin, SavingMixin, FilesMixin, Widget)
     }
     """
 
-    BINDINGS = [
-        Binding(
-            "ctrl+s",
+    BINDINGS = bindings(
+        Action(
+            "policy.save",
+            "save",
             "save",
             "Save",
-            id="policy.save",
-            tooltip="Review the diff, then save as the acting principal (PutKeyPolicy for a key)",
+            "Review the diff, then save as the acting principal (PutKeyPolicy for a key)",
         ),
-        Binding(
-            "ctrl+r",
-            "diff",
-            "Diff",
-            id="policy.diff",
-            tooltip="Show the edited policy against the stored one",
+        Action(
+            "policy.diff", "diff", "diff", "Diff", "Show the edited policy against the stored one"
         ),
-        Binding(
-            "f8",
+        Action(
+            "policy.next_finding",
+            "next-finding",
             "next_finding",
             "Next finding",
-            id="policy.next_finding",
-            tooltip="Move the cursor to the next finding",
+            "Move the cursor to the next finding and highlight it",
         ),
-        Binding(
-            "shift+f8",
+        Action(
+            "policy.previous_finding",
+            "previous-finding",
             "previous_finding",
             "Prev finding",
+            "Move the cursor to the previous finding and highlight it",
             show=False,
-            id="policy.previous_finding",
-            tooltip="Move the cursor to the previous finding",
         ),
-        Binding(
-            "f9",
+        Action(
+            "policy.simulate",
+            "simulate",
             "toggle_simulate",
             "Simulate",
-            id="policy.simulate",
-            tooltip="Show or hide the simulate panel",
+            "Show or hide the simulate panel",
         ),
-        Binding(
-            "ctrl+o",
+        Action(
+            "policy.load",
+            "load",
             "load",
             "Load",
-            id="policy.load",
-            tooltip="Replace the editor text with a policy read from a file",
+            "Replace the editor text with a policy read from a file",
         ),
-        Binding(
-            "f2", "export", "Export", id="policy.export", tooltip="Write the editor text to a file"
+        Action("policy.export", "export", "export", "Export", "Write the editor text to a file"),
+        Action(
+            "policy.copy",
+            "copy",
+            "copy",
+            "Copy",
+            "Copy the whole policy (in the editor: ctrl+a, then ctrl+c)",
+            show=False,
         ),
-        Binding(
-            "f3", "copy", "Copy", id="policy.copy", tooltip="Copy the whole policy to the clipboard"
-        ),
-        Binding(
-            "f4",
+        Action(
+            "policy.format",
+            "format",
             "format",
             "Format",
+            "Lay the policy out with two-space indents",
             show=False,
-            id="policy.format",
-            tooltip="Lay the policy out with two-space indents",
         ),
-    ]
+    )
 
     class Saved(Message):
         """A policy was saved (PutKeyPolicy succeeded, or ``on_save`` returned)."""

@@ -44,7 +44,7 @@ class IdentityPolicyScreen(Screen):
     BINDINGS = bindings(
         Action(
             "identity-policy.back",
-            "escape",
+            "back",
             "back",
             "Back",
             "Back to the principals (asks first when there are unsaved edits)",

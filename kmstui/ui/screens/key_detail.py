@@ -90,10 +90,10 @@ class KeyDetailScreen(Screen):
     # a narrow footer keeps the open tab's own keys before Test encrypt
     FOOTER_DROP_FIRST = ("test_encrypt",)
     BINDINGS = bindings(
-        Action("key.back", "escape", "back", "Back", "Back to the key list"),
+        Action("key.back", "back", "back", "Back", "Back to the key list"),
         Action(
             "tab.previous",
-            "left_square_bracket",
+            "previous-tab",
             "step_tab(-1)",
             "Previous tab",
             "Show the tab to the left",
@@ -102,7 +102,7 @@ class KeyDetailScreen(Screen):
         ),
         Action(
             "tab.next",
-            "right_square_bracket",
+            "next-tab",
             "step_tab(1)",
             "Next tab",
             "Show the tab to the right",
@@ -112,58 +112,63 @@ class KeyDetailScreen(Screen):
         *(
             Action(
                 f"tab.{tab}",
-                TAB_KEYS[tab],
+                "tab",
                 f"show_tab('{tab}')",
                 title,
                 f"Show the {title} tab",
                 show=False,
+                key=TAB_KEYS[tab],
             )
             for tab, title in TABS
         ),
-        Action("key.copy-arn", "y", "copy_arn", "Copy ARN", "Copy the key ARN", show=False),
+        Action("key.copy-arn", "copy", "copy_arn", "Copy ARN", "Copy the key ARN", show=False),
         Action(
             "key.test-encrypt",
-            "t",
+            "test",
             "test_encrypt",
             "Test encrypt",
             "Encrypt and decrypt a sample as the acting-as principal",
         ),
         Action(
             "rotation.toggle",
-            "r",
+            "auto-rotation",
             "toggle_rotation",
             "Auto rotation",
             "Turn automatic rotation on or off (Enable/DisableKeyRotation)",
         ),
         Action(
             "rotation.period",
-            "p",
+            "edit",
             "rotation_period",
             "Period",
             "Set the automatic rotation period, 90–2560 days",
         ),
         Action(
             "rotation.rotate-now",
-            "o",
+            "rotate",
             "rotate_now",
             "Rotate now",
             "New key material now (RotateKeyOnDemand)",
         ),
-        Action("alias.add", "a", "add_alias", "Add alias", "CreateAlias for this key"),
-        Action("tag.add", "g", "add_tag", "Add tag", "TagResource (key=value)"),
+        Action("alias.add", "alias", "add_alias", "Add alias", "CreateAlias for this key"),
+        Action("tag.add", "tag", "add_tag", "Add tag", "TagResource (key=value)"),
         Action(
             "selection.remove",
-            "x",
+            "delete",
             "remove_selected",
             "Remove",
             "Remove the selected alias (DeleteAlias) or tag (UntagResource)",
         ),
         Action(
-            "key.edit-description", "e", "edit_description", "Description", "UpdateKeyDescription"
+            "key.edit-description",
+            "edit",
+            "edit_description",
+            "Description",
+            "UpdateKeyDescription",
         ),
         Action(
             "key.copy-policy",
-            "c",
+            "copy",
             "copy_policy",
             "Copy policy",
             "Copy the key policy JSON",
@@ -418,7 +423,10 @@ class KeyDetailScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         tab = TAB_ACTIONS.get(action)
         if tab is None:
-            if action in ("test_encrypt", "copy_arn", "copy_policy"):
+            if action in ("copy_arn", "copy_policy"):  # y: the policy on its tab
+                on_policy = self.is_mounted and self.query_one(TabbedContent).active == "policy"
+                return self.detail is not None and on_policy == (action == "copy_policy")
+            if action == "test_encrypt":
                 return self.detail is not None
             return True
         if not self.is_mounted or self.query_one(TabbedContent).active != tab:

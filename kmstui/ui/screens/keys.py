@@ -39,30 +39,30 @@ class KeysScreen(ConsoleScreen):
     AUTO_FOCUS = "#keys"
     BINDINGS = bindings(
         # Priority, or the table's own Enter (select) would hide it from the footer.
-        Action("key.open", "enter", "open_key", "Open", "Show the key's details", priority=True),
-        Action("key.create", "n", "create_key", "New", "Create a key (CreateKey)"),
-        Action("key.enable", "e", "enable_key", "Enable", "Enable the key (EnableKey)"),
-        Action("key.disable", "d", "disable_key", "Disable", "Disable the key (DisableKey)"),
+        Action("key.open", "open", "open_key", "Open", "Show the key's details", priority=True),
+        Action("key.create", "new", "create_key", "New", "Create a key (CreateKey)"),
+        Action("key.enable", "enable", "enable_key", "Enable", "Enable the key (EnableKey)"),
+        Action("key.disable", "disable", "disable_key", "Disable", "Disable the key (DisableKey)"),
         Action(
             "key.schedule-deletion",
-            "x",
+            "delete",
             "schedule_deletion",
             "Delete…",
             "Schedule the key's deletion in 7–30 days (ScheduleKeyDeletion)",
         ),
         Action(
             "key.cancel-deletion",
-            "u",
+            "undelete",
             "cancel_deletion",
             "Undelete",
             "Cancel the scheduled deletion (CancelKeyDeletion)",
         ),
         Action(
-            "keys.filter", "slash", "filter", "Filter", "Show only matching keys", key_display="/"
+            "keys.filter", "filter", "filter", "Filter", "Show only matching keys", key_display="/"
         ),
-        Action("keys.sort", "s", "sort", "Sort", "Sort by the next column (or click a header)"),
-        Action("key.copy-arn", "y", "copy_arn", "Copy ARN", "Copy the key ARN", show=False),
-        Action("keys.refresh", "ctrl+r", "refresh", "Refresh", "Read the keys again", show=False),
+        Action("keys.sort", "sort", "sort", "Sort", "Sort by the next column (or click a header)"),
+        Action("key.copy-arn", "copy", "copy_arn", "Copy ARN", "Copy the key ARN", show=False),
+        Action("keys.refresh", "refresh", "refresh", "Refresh", "Read the keys again", show=False),
     )
 
     def __init__(self) -> None:
