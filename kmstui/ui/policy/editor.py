@@ -49,7 +49,12 @@ class PolicyTextArea(TextArea):
 
     BINDINGS = bindings(
         Action(
-            "text.select-all", "select-all", "select_all", "Select all", "Select the whole text"
+            "text.select-all",
+            "select-all",
+            "select_all",
+            "Select all",
+            "Select the whole text",
+            show=False,
         ),
         Action("text.undo", "undo", "undo", "Undo", "Undo the last edit", show=False),
         Action("text.redo", "redo", "redo", "Redo", "Redo what was undone", show=False),
