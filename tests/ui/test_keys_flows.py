@@ -261,3 +261,27 @@ async def test_the_title_names_a_key_by_its_alias_and_id_or_by_its_id_once(app, 
             await settle(pilot)
     assert titles[0].count(bare) == 1 and "Enabled" in titles[0]
     assert titles[1].startswith("alias/named") and titles[1].count(named) == 1
+
+
+async def test_the_key_detail_disables_enables_and_schedules_deletion(app, engine):
+    key_id = key_id_by_alias(engine, "alias/app-data")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_key(pilot, key_id)
+        await pilot.press("D")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert state_of(engine, key_id) == "Disabled"
+        await pilot.press("E")
+        await settle(pilot)
+        assert state_of(engine, key_id) == "Enabled"
+        await pilot.press("x")
+        assert isinstance(app.screen, ScheduleDeletionScreen)
+        app.screen.query_one(Input).value = "7"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert state_of(engine, key_id) == "PendingDeletion"
+        await pilot.press("u")
+        await settle(pilot)
+        assert state_of(engine, key_id) == "Disabled"

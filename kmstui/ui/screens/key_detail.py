@@ -18,13 +18,13 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tabs, Tex
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import date, day, markup, plain, state_markup
+from kmstui.ui.key_state import KEY_STATE_ACTIONS, allowed
 from kmstui.ui.messages import DataChanged
-from kmstui.ui.models import KeyDetail, key_events, read_key_detail, test_encrypt
+from kmstui.ui.models import KeyDetail, key_events, read_key_detail
+from kmstui.ui.screens.key_actions import KeyActionsMixin
 from kmstui.ui.widgets.events import EventTable
 from kmstui.ui.widgets.footer import ConsoleFooter
 from kmstui.ui.widgets.topbar import TopBar
-
-ROTATION_MIN, ROTATION_MAX = 90, 2560
 
 TABS = [
     ("overview", "Overview"),
@@ -78,17 +78,10 @@ def _grants_pane(engine, key_id: str, acting_as_getter):
     return GrantsPane(engine, key_id, acting_as_getter)
 
 
-def period_problem(text: str) -> str | None:
-    text = text.strip()
-    if not text.isdigit() or not ROTATION_MIN <= int(text) <= ROTATION_MAX:
-        return f"The rotation period must be a whole number of days, {ROTATION_MIN}–{ROTATION_MAX}."
-    return None
-
-
-class KeyDetailScreen(Screen):
+class KeyDetailScreen(KeyActionsMixin, Screen):
     HELP_TITLE = "Key detail"
     # a narrow footer keeps the open tab's own keys before Test encrypt
-    FOOTER_DROP_FIRST = ("test_encrypt",)
+    FOOTER_DROP_FIRST = ("enable_key", "disable_key", "cancel_deletion", "test_encrypt")
     BINDINGS = bindings(
         Action("key.back", "back", "back", "Back", "Back to the key list"),
         Action(
@@ -173,6 +166,23 @@ class KeyDetailScreen(Screen):
             "Copy policy",
             "Copy the key policy JSON",
             show=False,
+        ),
+        Action("key.enable", "enable", "enable_key", "Enable", "Enable the key (EnableKey)"),
+        Action("key.disable", "disable", "disable_key", "Disable", "Disable the key (DisableKey)"),
+        Action(
+            "key.schedule-deletion",
+            "delete",
+            "schedule_deletion",
+            "Delete…",
+            "Schedule the key's deletion in 7–30 days (ScheduleKeyDeletion)",
+            show=False,
+        ),
+        Action(
+            "key.cancel-deletion",
+            "undelete",
+            "cancel_deletion",
+            "Undelete",
+            "Cancel the scheduled deletion (CancelKeyDeletion)",
         ),
     )
 
@@ -421,6 +431,11 @@ class KeyDetailScreen(Screen):
         return kind, name
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in KEY_STATE_ACTIONS:
+            if action == "schedule_deletion" and self._on_tab("aliases"):
+                return False  # x removes the selected alias or tag there
+            meta = self.detail.metadata if self.detail else {}
+            return allowed(action, meta.get("KeyState"), meta.get("KeyManager") != "AWS")
         tab = TAB_ACTIONS.get(action)
         if tab is None:
             if action in ("copy_arn", "copy_policy"):  # y: the policy on its tab
@@ -439,6 +454,9 @@ class KeyDetailScreen(Screen):
         return customer
 
     # -- actions ----------------------------------------------------------------------
+    def _on_tab(self, tab: str) -> bool:
+        return self.is_mounted and self.query_one(TabbedContent).active == tab
+
     def action_back(self) -> None:
         self._leave_policy(self.app.pop_screen)
 
@@ -476,182 +494,3 @@ class KeyDetailScreen(Screen):
 
     def _done(self, _result: Any = None) -> None:
         self.reload()
-
-    def action_copy_arn(self) -> None:
-        if self.detail:
-            self.app.copy_to_clipboard(self.detail.metadata["Arn"])
-            self.notify("Key ARN copied", markup=False)
-
-    def action_copy_policy(self) -> None:
-        if self.detail and self.detail.policy:
-            self.app.copy_to_clipboard(self.detail.policy)
-            self.notify("Key policy copied", markup=False)
-
-    def action_test_encrypt(self) -> None:
-        key = self._key()
-        self.app.perform(
-            "Encrypt/Decrypt",
-            lambda call: test_encrypt(call, key),
-            then=lambda text: self.notify(text, title="Test encrypt", markup=False),
-        )
-
-    def action_toggle_rotation(self) -> None:
-        from kmstui.ui.dialogs.confirm import ConfirmScreen
-
-        key = self._key()
-        if self.detail and self.detail.rotation.get("KeyRotationEnabled"):
-
-            def confirmed(yes: bool | None) -> None:
-                if yes:
-                    self.app.submit(
-                        "DisableKeyRotation", {"KeyId": key}, success="Automatic rotation off"
-                    )
-
-            self.app.push_screen(
-                ConfirmScreen(
-                    "Turn automatic rotation off?",
-                    "Existing key material is kept; no new material is added on a schedule.",
-                    confirm="Turn off",
-                ),
-                confirmed,
-            )
-        else:
-            self.action_rotation_period()
-
-    def action_rotation_period(self) -> None:
-        from kmstui.ui.dialogs.prompt import PromptScreen
-
-        key = self._key()
-        current = (self.detail.rotation.get("RotationPeriodInDays") if self.detail else None) or 365
-
-        def chosen(text: str | None) -> None:
-            if text:
-                self.app.submit(
-                    "EnableKeyRotation",
-                    {"KeyId": key, "RotationPeriodInDays": int(text)},
-                    success=f"Automatic rotation every {int(text)} days",
-                )
-
-        self.app.push_screen(
-            PromptScreen(
-                "Automatic rotation",
-                f"Rotation period in days ({ROTATION_MIN}–{ROTATION_MAX})",
-                str(current),
-                period_problem,
-                confirm="Enable",
-            ),
-            chosen,
-        )
-
-    def action_rotate_now(self) -> None:
-        from kmstui.ui.dialogs.confirm import ConfirmScreen
-
-        key = self._key()
-        status = self.detail.rotation if self.detail else {}
-        count, limit = status.get("OnDemandRotationCount", 0), status.get("OnDemandRotationLimit")
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.app.submit(
-                    "RotateKeyOnDemand", {"KeyId": key}, success="New key material is current"
-                )
-
-        self.app.push_screen(
-            ConfirmScreen(
-                "Rotate now?",
-                f"New key material becomes current; older material keeps decrypting. "
-                f"This uses one of the key's on-demand rotations ({count} of {limit} used).",
-                confirm="Rotate",
-                destructive=False,
-            ),
-            confirmed,
-        )
-
-    def action_add_alias(self) -> None:
-        from kmstui.ui.dialogs.prompt import PromptScreen
-
-        key = self._key()
-
-        def chosen(text: str | None) -> None:
-            if text:
-                name = text.strip()
-                name = name if name.startswith("alias/") else f"alias/{name}"
-                self.app.submit(
-                    "CreateAlias",
-                    {"AliasName": name, "TargetKeyId": key},
-                    success=f"Alias {name} added",
-                )
-
-        self.app.push_screen(
-            PromptScreen(
-                "Add alias",
-                "Alias name",
-                "alias/",
-                lambda t: None if t.strip() not in ("", "alias/") else "Enter an alias name.",
-                confirm="Add",
-            ),
-            chosen,
-        )
-
-    def action_add_tag(self) -> None:
-        from kmstui.ui.dialogs.prompt import PromptScreen
-        from kmstui.ui.models import parse_tags
-
-        key = self._key()
-
-        def problem(text: str) -> str | None:
-            try:
-                return None if parse_tags(text) else "Enter key=value."
-            except ValueError as exc:
-                return str(exc)
-
-        def chosen(text: str | None) -> None:
-            if text:
-                self.app.submit(
-                    "TagResource", {"KeyId": key, "Tags": parse_tags(text)}, success="Tags added"
-                )
-
-        self.app.push_screen(
-            PromptScreen("Add tags", "key=value (several: a=1, b=2)", "", problem, confirm="Add"),
-            chosen,
-        )
-
-    def action_remove_selected(self) -> None:
-        from kmstui.ui.dialogs.confirm import ConfirmScreen
-
-        entry = self._selected_entry()
-        if entry is None:
-            return
-        kind, name = entry
-        key = self._key()
-        if kind == "alias":
-            operation, params = "DeleteAlias", {"AliasName": name}
-        else:
-            operation, params = "UntagResource", {"KeyId": key, "TagKeys": [name]}
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.app.submit(operation, params, success=f"Removed {kind} {name}")
-
-        self.app.push_screen(
-            ConfirmScreen(f"Remove {kind} {name}?", f"{operation} {name}", confirm="Remove"),
-            confirmed,
-        )
-
-    def action_edit_description(self) -> None:
-        from kmstui.ui.dialogs.prompt import PromptScreen
-
-        key = self._key()
-        current = self.detail.metadata.get("Description", "") if self.detail else ""
-
-        def chosen(text: str | None) -> None:
-            if text is not None:
-                self.app.submit(
-                    "UpdateKeyDescription",
-                    {"KeyId": key, "Description": text},
-                    success="Description updated",
-                )
-
-        self.app.push_screen(
-            PromptScreen("Edit description", "Description", current, confirm="Save"), chosen
-        )
