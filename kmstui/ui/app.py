@@ -324,9 +324,19 @@ class KmsConsole(App):
 
     # -- the engine -------------------------------------------------------------------
     def call(self, operation: str, params: dict | None = None) -> dict:
-        """Every request the console makes, as the acting-as principal."""
+        """Every request the console makes, as the acting-as principal, marked with the
+        console's user agent (its events say the console made them)."""
         with self.engine.lock:
-            return self.engine.call(operation, params or {}, caller=self.acting_as)
+            return self.engine.call(operation, params or {}, caller=self.console_caller())
+
+    def console_caller(self) -> Caller:
+        """The acting-as principal with the console's user agent: the caller every
+        console request is made as (the panes that call the engine themselves too)."""
+        from dataclasses import replace
+
+        from kmstui.ui.own_calls import CONSOLE_USER_AGENT
+
+        return replace(self.acting_as, user_agent=CONSOLE_USER_AGENT)
 
     def perform(
         self,

@@ -168,7 +168,7 @@ class EventList(ScrollView, can_focus=True):
         """Show only what ``event_filter`` matches (an inactive filter shows all).
         Returns the matches when the older events still need a backward scan."""
         keep = self.index_of_row(self.cursor) if self.row_count else None
-        if not event_filter.active:
+        if not event_filter.narrows:
             self.matches = None
             self.cursor = keep if keep is not None and not self.follow else max(0, self.total - 1)
         else:

@@ -77,6 +77,13 @@ MONITOR_ACTIONS = [
         key_display="-",
     ),
     Action(
+        "monitor.own-reads",
+        "show-own-calls",
+        "toggle_own_reads",
+        "Own reads",
+        "Show or hide the console's own read requests (hidden by default; they stay recorded)",
+    ),
+    Action(
         "monitor.graphs", "graphs", "toggle_graphs", "Graphs", "Show or hide the throughput graphs"
     ),
     Action(
@@ -181,7 +188,11 @@ class MonitorPane(Vertical):
 
     def _start(self) -> None:
         self._stop_feed = self.feed.subscribe()
-        self.query_one(EventList).focus()
+        events = self.query_one(EventList)
+        events.focus()
+        pending = events.set_filter(self.event_filter)  # the console's reads hidden
+        if pending is not None:
+            self._scan_back(pending, events)
         self.tick()
 
     def on_unmount(self) -> None:
@@ -243,7 +254,16 @@ class MonitorPane(Vertical):
         parts = [state, f"{self.hz} Hz", shown]
         if events.matches is not None:
             scanning = "" if events.matches.done_back else " (searching older…)"
-            parts.append(f"filter {self.event_filter.describe()}{scanning}")
+            described = self.event_filter.describe()
+            if described:
+                parts.append(f"filter {described}{scanning}")
+            elif scanning:
+                parts.append(scanning.strip())
+        parts.append(
+            "console reads shown (o hides)"
+            if self.event_filter.own_reads
+            else "console reads hidden (o shows)"
+        )
         status.update(plain(" · ".join(parts)))
         status.set_class(self.paused, "-paused")
 
@@ -301,8 +321,16 @@ class MonitorPane(Vertical):
             self.query_one(EventList).focus()
             event.stop()
 
-    def apply_filter(self, text: str) -> None:
-        self.event_filter = EventFilter.parse(text)
+    def action_toggle_own_reads(self) -> None:
+        self.apply_filter(self.event_filter.describe(), own_reads=not self.event_filter.own_reads)
+
+    def apply_filter(self, text: str, *, own_reads: bool | None = None) -> None:
+        """Filter by ``text``; the console's own reads stay as shown or hidden unless
+        ``own_reads`` says otherwise."""
+        from dataclasses import replace
+
+        keep = self.event_filter.own_reads if own_reads is None else own_reads
+        self.event_filter = replace(EventFilter.parse(text), own_reads=keep)
         events = self.query_one(EventList)
         pending = events.set_filter(self.event_filter)
         if pending is not None:

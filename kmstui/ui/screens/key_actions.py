@@ -19,6 +19,34 @@ def period_problem(text: str) -> str | None:
 class KeyActionsMixin:
     """The actions of :class:`KeyDetailScreen` (``self.detail``, ``self._key()``)."""
 
+    show_own_reads = False  # the console's own reads on the Events tab
+
+    def key_events_shown(self, recent: list[dict]) -> list[dict]:
+        """The Events tab's rows: the key's events, the console's own reads hidden
+        unless asked for; the note above the table counts them."""
+        from kmstui.ui.format import plain
+        from kmstui.ui.models import key_events
+        from kmstui.ui.own_calls import console_read
+
+        arn = (self.detail.metadata.get("Arn") if self.detail else "") or ""
+        records = key_events(recent, arn) if arn else []
+        shown = records if self.show_own_reads else [r for r in records if not console_read(r)]
+        hidden = len(records) - len(shown)
+        note = (
+            f"{len(shown)} event(s) · console reads shown (o hides)"
+            if self.show_own_reads
+            else f"{len(shown)} event(s) · {hidden} console read(s) hidden (o shows)"
+        )
+        for widget in self.query("#events-note"):
+            widget.update(plain(note))
+        return shown
+
+    def action_toggle_own_reads(self) -> None:
+        from kmstui.ui.widgets.events import EventTable
+
+        self.show_own_reads = not self.show_own_reads
+        self.query_one(EventTable).redraw(force=True)
+
     def _label(self) -> str:
         detail = self.detail
         if detail and detail.aliases:

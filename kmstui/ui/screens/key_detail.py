@@ -17,11 +17,12 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tabs, Tex
 
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
-from kmstui.ui.format import date, day, markup, plain, state_markup
+from kmstui.ui.format import date, markup, plain, state_markup
 from kmstui.ui.key_state import KEY_STATE_ACTIONS, allowed
 from kmstui.ui.messages import DataChanged
-from kmstui.ui.models import KeyDetail, key_events, read_key_detail
+from kmstui.ui.models import KeyDetail, read_key_detail
 from kmstui.ui.screens.key_actions import KeyActionsMixin
+from kmstui.ui.screens.key_tabs import KeyTabsMixin
 from kmstui.ui.widgets.events import EventTable
 from kmstui.ui.widgets.footer import ConsoleFooter
 from kmstui.ui.widgets.topbar import TopBar
@@ -53,6 +54,7 @@ TAB_ACTIONS = {
     "add_tag": "aliases",
     "remove_selected": "aliases",
     "edit_description": "aliases",
+    "toggle_own_reads": "events",
 }
 
 
@@ -78,7 +80,7 @@ def _grants_pane(engine, key_id: str, acting_as_getter):
     return GrantsPane(engine, key_id, acting_as_getter)
 
 
-class KeyDetailScreen(KeyActionsMixin, Screen):
+class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
     HELP_TITLE = "Key detail"
     # a narrow footer keeps the open tab's own keys before Test encrypt
     FOOTER_DROP_FIRST = ("enable_key", "disable_key", "cancel_deletion", "test_encrypt")
@@ -113,6 +115,13 @@ class KeyDetailScreen(KeyActionsMixin, Screen):
                 key=TAB_KEYS[tab],
             )
             for tab, title in TABS
+        ),
+        Action(
+            "key.own-reads",
+            "show-own-calls",
+            "toggle_own_reads",
+            "Own reads",
+            "Show or hide the console's own read requests on this key",
         ),
         Action("key.copy-arn", "copy", "copy_arn", "Copy ARN", "Copy the key ARN", show=False),
         Action(
@@ -201,14 +210,14 @@ class KeyDetailScreen(KeyActionsMixin, Screen):
             with TabPane(TAB_TITLES["overview"], id="overview"):
                 yield DataTable(id="overview-table", cursor_type="row", show_header=False)
             with TabPane(TAB_TITLES["policy"], id="policy"):
-                pane = _policy_pane(self.app.engine, self.key_id, lambda: self.app.acting_as)
+                pane = _policy_pane(self.app.engine, self.key_id, self.app.console_caller)
                 if pane is not None:
                     yield pane
                 else:
                     with VerticalScroll(id="policy-scroll"):
                         yield Static("", id="policy-text", classes="code")
             with TabPane(TAB_TITLES["grants"], id="grants"):
-                pane = _grants_pane(self.app.engine, self.key_id, lambda: self.app.acting_as)
+                pane = _grants_pane(self.app.engine, self.key_id, self.app.console_caller)
                 if pane is not None:
                     yield pane
                 else:
@@ -221,12 +230,9 @@ class KeyDetailScreen(KeyActionsMixin, Screen):
                 yield Static("", id="description", classes="summary")
                 yield DataTable(id="aliases-table", cursor_type="row")
             with TabPane(TAB_TITLES["events"], id="events"):
-                yield EventTable(self.app.engine, self._my_events, id="events-table")
+                yield Static("", id="events-note", classes="summary")
+                yield EventTable(self.app.engine, self.key_events_shown, id="events-table")
         yield ConsoleFooter()
-
-    def _my_events(self, recent: list[dict]) -> list[dict]:
-        arn = (self.detail.metadata.get("Arn") if self.detail else "") or ""
-        return key_events(recent, arn) if arn else []
 
     def on_mount(self) -> None:
         self.query_one("#rotations-table", DataTable).add_columns(
@@ -348,47 +354,6 @@ class KeyDetailScreen(KeyActionsMixin, Screen):
                 plain(json.dumps(constraints) if constraints else "—"),
             )
 
-    def _rotation(self, detail: KeyDetail) -> None:
-        status, meta = detail.rotation, detail.metadata
-        if not status:
-            summary = plain(detail.problems.get("rotation", "Rotation status unavailable"))
-        else:
-            on_off = "[b]on[/b]" if status.get("KeyRotationEnabled") else "[b]off[/b]"
-            lines = [f"Automatic rotation: {on_off}"]
-            if status.get("KeyRotationEnabled"):
-                lines[0] += f", every {status.get('RotationPeriodInDays')} days"
-                lines.append(f"Next rotation: {day(status.get('NextRotationDate'))}")
-            lines.append(
-                f"On-demand rotations: {status.get('OnDemandRotationCount', 0)} of "
-                f"{status.get('OnDemandRotationLimit', '?')}"
-            )
-            lines.append(f"Current key material: {meta.get('CurrentKeyMaterialId') or '—'}")
-            summary = markup("\n".join(lines))
-        self.query_one("#rotation-summary", Static).update(summary)
-        table = self.query_one("#rotations-table", DataTable)
-        table.clear()
-        for entry in reversed(detail.rotations):
-            table.add_row(
-                plain(entry.get("KeyMaterialId", "")[:24] + "…"),
-                plain(entry.get("KeyMaterialState", "")),
-                plain(entry.get("RotationType", "ORIGINAL")),
-                plain(date(entry.get("RotationDate") or entry.get("CreationDate"))),
-            )
-
-    def _aliases(self, detail: KeyDetail) -> None:
-        description = detail.metadata.get("Description") or "(none)"
-        self.query_one("#description", Static).update(
-            markup("Description: $text", text=description)
-        )
-        table = self.query_one("#aliases-table", DataTable)
-        table.clear()
-        for alias in detail.aliases:
-            table.add_row("alias", plain(alias["AliasName"]), "", key=f"alias:{alias['AliasName']}")
-        for tag in detail.tags:
-            table.add_row(
-                "tag", plain(tag["TagKey"]), plain(tag["TagValue"]), key=f"tag:{tag['TagKey']}"
-            )
-
     # -- what applies -----------------------------------------------------------------
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
@@ -448,6 +413,8 @@ class KeyDetailScreen(KeyActionsMixin, Screen):
             return False
         if self.detail is None:
             return None
+        if action == "toggle_own_reads":
+            return True
         customer = self.detail.metadata.get("KeyManager") != "AWS"
         if action == "remove_selected":
             return customer and self._selected_entry() is not None
