@@ -25,18 +25,19 @@ from kmstui.ui.live.rows import Matches, PageCache
 
 # Room for a role and an instance id: ``ec2-infrastructure/i-0123456789abcdef0``.
 PRINCIPAL_ROOM = 39
+PRINCIPAL_CUT = 24  # "ec2…/i-6cb2dd6ef23b0b7c3": the role cut, the instance id whole
 
 
 def columns(width: int) -> list[tuple[str, str, int]]:
     """(field, heading, width) of each column for a list ``width`` cells wide. From
     100 cells on, the deciding statement has room for a whole default Sid ("Enable IAM
-    User Permissions"); the principal takes what is left, and the encryption context
-    is shown only once the principal has room for a role and an instance id beside it
-    (the event's detail shows the context whatever the width)."""
+    User Permissions") and the encryption context has a column: the principal keeps at
+    least its instance id ("ec2…/i-…"), and is whole once there is room for it beside
+    the context (the event's detail shows both whatever the width)."""
     if width < 100:
         sizes = {"time": 8, "operation": 16, "key": 11, "outcome": 8, "decided_by": 15}
     else:
-        sizes = {"time": 8, "operation": 17, "key": 12, "outcome": 10, "decided_by": 27}
+        sizes = {"time": 8, "operation": 16, "key": 11, "outcome": 8, "decided_by": 27}
     headings = [
         ("time", "Time"),
         ("operation", "Operation"),
@@ -50,6 +51,9 @@ def columns(width: int) -> list[tuple[str, str, int]]:
     if spare >= PRINCIPAL_ROOM + 1 + 16:
         sizes["principal"] = max(PRINCIPAL_ROOM, (spare - 1) // 2)
         sizes["context"] = spare - 1 - sizes["principal"]
+    elif width >= 100 and spare >= PRINCIPAL_CUT + 1 + 12:
+        sizes["principal"] = PRINCIPAL_CUT
+        sizes["context"] = spare - 1 - PRINCIPAL_CUT
     else:
         headings = [c for c in headings if c[0] != "context"]
         sizes["principal"] = max(8, spare)
@@ -75,10 +79,21 @@ def _path_cell(text: str, width: int) -> str:
     return _cell("…" + tail[-(width - 1) :], width)
 
 
+def _context_cell(text: str, width: int) -> str:
+    """A context too long for its column shows its values only, and keeps their end
+    (where a volume id or an ARN's resource differs) when they are cut."""
+    values = ", ".join(pair.partition("=")[2] or pair for pair in text.split(", "))
+    if len(values) > width:
+        values = "…" + values[-(width - 1) :]
+    return _cell(values, width)
+
+
 def _text(row: EventRow, field: str, width: int) -> str:
     value = getattr(row, field)
     if field == "principal":
         return _path_cell(value, width)
+    if field == "context" and len(value) > width:
+        return _context_cell(value, width)
     if field == "key" and value.startswith("alias/"):
         value = value[len("alias/") :]
     return _cell(str(value), width)

@@ -114,7 +114,11 @@ class EventDetailScreen(Dialog[None]):
             title = f"{self.record.get('eventName', '')} · {self.record.get('eventTime', '')}"
             yield Label(plain(title), classes="dialog-title")
             with VerticalScroll():
-                yield Static(JSON.from_data(self.record, indent=2, default=str), id="record")
+                record = JSON.from_data(self.record, indent=2, default=str)
+                # Long values (an ARN in the encryption context) wrap instead of being cut.
+                record.text.no_wrap = False
+                record.text.overflow = "fold"
+                yield Static(record, id="record")
             yield Static("y copy · Esc close", classes="hint")
 
     def on_mount(self) -> None:
