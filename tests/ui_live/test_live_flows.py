@@ -209,3 +209,38 @@ async def test_the_volumes_table_shows_whole_ids_after_a_resize_and_back(console
             assert story["attached"] in [str(cell) for cell in ids]
             width = table.columns["id"].get_render_width(table) - 2 * table.cell_padding
             assert width >= len(story["attached"]), size
+
+
+async def test_a_workload_refused_after_a_restart_says_the_data_key_must_be_decrypted_again(
+    make_engine, tmp_path
+):
+    from kmstui.ebs import install
+    from kmstui.ui.live.console import LiveConsole
+
+    first = make_engine()
+    ec2 = install(first)
+    story = make_story(first)
+    first.call("DisableKey", {"KeyId": story["key_id"]})  # the attached volume keeps working
+    ec2.close()
+    first.close()
+
+    engine = make_engine()  # a new process: the volume is in-use, its data key not loaded
+    ec2 = install(engine)
+    console = LiveConsole(engine, config_dir=tmp_path / "console-config")
+    try:
+        async with console.run_test(size=SIZE) as pilot:
+            pane = await _volumes(pilot)
+            table = pane.query_one("DataTable")
+            table.move_cursor(row=table.get_row_index(story["attached"]))
+            await pilot.press("w")
+            await settle(pilot)
+            pilot.app.screen.query_one("#runtime").value = "5"
+            pilot.app.screen.query_one("#runtime").focus()
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(pilot.app.screen, ErrorScreen))
+            error = pilot.app.screen
+            assert error.code == "DisabledException"
+            assert "decrypt it again" in error.message
+            assert "detach and attach" in error.message
+    finally:
+        ec2.close()

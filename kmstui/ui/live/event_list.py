@@ -123,7 +123,7 @@ class EventList(ScrollView, can_focus=True):
     }
     EventList > .event-list--denied { color: $error; }
     EventList > .event-list--error { color: $warning; }
-    EventList > .event-list--data-key { color: $accent; }
+    EventList > .event-list--data-key { color: $primary; }  /* news, not a failure */
     EventList > .event-list--dim { color: $text-muted; }
     """
     BINDINGS = bindings(

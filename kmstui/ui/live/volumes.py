@@ -555,12 +555,27 @@ class VolumesPane(Vertical):
             return
         volume_id = volume["VolumeId"]
         engine = self.engine
+        in_memory = self.feed is not None and volume_id in self.feed.attached()
+
+        def job(spec: dict) -> str:
+            try:
+                return engine.ec2.workloads.start(volume_id, spec).job_id
+            except AwsError as exc:
+                if in_memory:
+                    raise
+                raise AwsError(
+                    f"{exc.message} The volume's data key is not in memory in this "
+                    "process (it was attached before), so KMS must decrypt it again and "
+                    "refused. Fix the cause (enable the key, say), then detach and "
+                    "attach the volume, or stop and start its instance.",
+                    code=exc.code,
+                ) from exc
 
         def start(spec: dict | None) -> None:
             if spec:
                 self.request(
                     "workload: start",
-                    lambda _call: engine.ec2.workloads.start(volume_id, spec).job_id,
+                    lambda _call: job(spec),
                     success=f"Workload started on {volume_id}",
                 )
 
