@@ -244,3 +244,26 @@ async def test_a_workload_refused_after_a_restart_says_the_data_key_must_be_decr
             assert "detach and attach" in error.message
     finally:
         ec2.close()
+
+
+async def test_the_palette_offers_other_screens_actions_and_goes_there(console, ec2_engine):
+    from kmstui.ui.jump import elsewhere, go_and_run
+    from kmstui.ui.screens.key_detail import KeyDetailScreen
+
+    make_story(ec2_engine)
+    async with console.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("4")  # the Monitor: no key, no volume on screen
+        await settle(pilot)
+        titles = {c.title: c for c in elsewhere(set())}
+        assert {"rotation: rotate now", "volume: attach", "key: disable"} <= set(titles)
+        go_and_run(pilot.app, titles["rotation: rotate now"])
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), 10)
+        assert "Rotate now" in pilot.app.screen.title_text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, KeyDetailScreen)
+        assert pilot.app.screen.query_one("TabbedContent").active == "rotation"
+        go_and_run(pilot.app, titles["volume: create"])
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, CreateVolumeScreen), 10)
+        assert pilot.app.current_mode == "volumes"
