@@ -41,7 +41,9 @@ class ConsoleCommands(Provider):
             )
         from kmstui.ui.jump import elsewhere, go_and_run
 
-        for command in elsewhere(seen):
+        # Not the actions this screen has but cannot do now (enable on an enabled key).
+        owners = {type(node).__name__ for node in [screen, *screen.query("*")]}
+        for command in elsewhere(seen, owners):
             out.append(
                 PaletteCommand(command.title, command.help, partial(go_and_run, app, command))
             )

@@ -39,12 +39,17 @@ class Elsewhere:
     action: str
 
 
-def elsewhere(here: set[str]) -> list[Elsewhere]:
-    """Commands of the other screens, minus the titles already offered ``here``."""
+def elsewhere(here: set[str], owners: set[str] = frozenset()) -> list[Elsewhere]:
+    """Commands of the other screens, minus the titles already offered ``here`` and
+    every action of the classes on screen (``owners``), which may not apply now."""
     from kmstui.ui.keys import registry
 
-    out, seen = [], set(here)
-    for entry in registry():
+    entries = registry()
+    out = []
+    seen = set(here) | {
+        palette_title(e.binding) for e in entries if e.owner in owners and e.binding.id
+    }
+    for entry in entries:
         binding = entry.binding
         title = palette_title(binding)
         if entry.owner not in PLACES or not title or title in seen:
