@@ -13,7 +13,8 @@ from kmstui.ui.live.dialogs import AttachScreen, CreateVolumeScreen, WorkloadScr
 from kmstui.ui.live.event_list import EventList
 from kmstui.ui.live.graphs import ThroughputPanel
 from kmstui.ui.live.monitor import MonitorPane
-from kmstui.ui.live.volumes import VolumeDetailScreen, VolumesPane
+from kmstui.ui.live.volume_detail import VolumeDetailScreen
+from kmstui.ui.live.volumes import VolumesPane
 
 INFRA = re.compile(r"^arn:aws:sts::111122223333:assumed-role/aws:ec2-infrastructure/i-[0-9a-f]+$")
 SIZE = (120, 40)
@@ -267,3 +268,18 @@ async def test_the_palette_offers_other_screens_actions_and_goes_there(console, 
         go_and_run(pilot.app, titles["volume: create"])
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, CreateVolumeScreen), 10)
         assert pilot.app.current_mode == "volumes"
+
+
+async def test_slash_filters_the_volumes_as_you_type(console, ec2_engine):
+    story = make_story(ec2_engine)
+    async with console.run_test(size=SIZE) as pilot:
+        pane = await _volumes(pilot)
+        table = pane.query_one("DataTable")
+        assert table.row_count == 2
+        await pilot.press("slash", *"avail")
+        await settle(pilot)
+        assert table.row_count == 1
+        assert pane.selected_id == story["spare"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert table.row_count == 2
