@@ -434,7 +434,9 @@ class KmsConsole(App):
         """Save what the screen shows as an SVG (for docs, bug reports, demos), under a
         new name each time unless ``name`` is given."""
         folder = Path(directory or os.getcwd())
-        path = self.save_screenshot(name or _screenshot_name(self, folder), str(folder))
+        from kmstui.ui.screenshot import screenshot_name
+
+        path = self.save_screenshot(name or screenshot_name(self, folder), str(folder))
         self.notify(f"Saved the screen to {path}", markup=False)
         return path
 
@@ -493,23 +495,3 @@ class KmsConsole(App):
     def _advance(self, seconds: float) -> float:
         with self.engine.lock:
             return self.engine.advance_clock(seconds)
-
-
-def _screenshot_name(app: App, folder: Path) -> str:
-    """A new file name each time: the section, the screen or dialog on top (when it
-    is not the section's own), the time, and a counter if that name is taken."""
-    import re
-    import time
-
-    section = getattr(app, "current_mode", "") or "screen"
-    parts = ["kmstui", section]
-    if len(app.screen_stack) > 1:
-        kind = type(app.screen).__name__.removesuffix("Screen").removesuffix("Dialog")
-        parts.append(re.sub(r"(?<!^)(?=[A-Z])", "-", kind).lower() or "dialog")
-    parts.append(time.strftime("%Y%m%d-%H%M%S"))
-    stem = "-".join(parts)
-    name, n = f"{stem}.svg", 1
-    while (folder / name).exists():
-        n += 1
-        name = f"{stem}-{n}.svg"
-    return name
