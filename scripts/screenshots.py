@@ -39,11 +39,11 @@ async def capture(out: Path) -> list[str]:
         try:
             async with app.run_test(size=(120, 40)) as pilot:
                 await pilot.pause(0.5)
-                saved.append(app.action_save_svg(str(out)))
+                saved.append(app.action_save_svg(str(out), "kmstui-keys.svg"))
                 await pilot.press("4")
                 await asyncio.sleep(6)  # a few seconds of throughput on the graphs
                 await pilot.pause()
-                saved.append(app.action_save_svg(str(out)))
+                saved.append(app.action_save_svg(str(out), "kmstui-monitor.svg"))
         finally:
             job.stop()
             engine.close()

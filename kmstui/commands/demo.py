@@ -33,14 +33,41 @@ def run(args: argparse.Namespace) -> int:
         return fail("--speed must be above 0")
     data_dir = getattr(args, "data_dir", None)
     if data_dir is None:
-        with tempfile.TemporaryDirectory(prefix="kmstui-demo-") as scratch:
-            return _play(Path(scratch) / "data", Path(scratch) / "config", args.speed)
+        scratch = Path(tempfile.mkdtemp(prefix="kmstui-demo-"))
+        try:
+            return _play(scratch / "data", scratch / "config", args.speed)
+        finally:
+            remove_in_background(scratch)
     data = Path(data_dir)
     if data.exists() and any(data.iterdir()):
         return fail(f"{data} is not empty: the demo needs a fresh data directory")
     # The default config directory holds the root key, so `kmstui --data-dir DIR`
     # opens what the demo left behind.
     return _play(data, None, args.speed)
+
+
+def remove_in_background(directory: Path) -> None:
+    """Delete the demo's scratch directory without holding up the shell: its sparse
+    volume image can take seconds to delete on some file systems. A detached process
+    removes it after the console has restored the terminal; where one cannot be
+    started, it is removed here, with a word first."""
+    import subprocess
+    import sys
+
+    code = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
+    try:
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(directory)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        import shutil
+
+        print(f"Removing the demo's temporary data in {directory} …", file=sys.stderr)
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _play(data_dir: Path, config_dir: Path | None, speed: float) -> int:

@@ -61,17 +61,18 @@ APP_ACTIONS = [
     *(
         Action(
             f"section.{mode}",
-            str(n),
+            "section",
             f"app.switch_mode('{mode}')",
             title,
             f"Show the {title} section",
             show=False,
+            key=str(n),
         )
         for n, (mode, title) in enumerate(SECTIONS, start=1)
     ),
     Action(
         "help.show",
-        "question_mark,f1",
+        "help",
         "app.help",
         "Help",
         "List the keys of this screen",
@@ -80,14 +81,14 @@ APP_ACTIONS = [
     # ctrl+t as well: in the policy editor A is a letter (and F6/F7 select text).
     Action(
         "acting-as.switch",
-        "A,ctrl+t",
+        "act-as",
         "app.switch_principal",
         "Act as",
         "Choose the principal the console makes requests as",
     ),
     Action(
         "clock.advance",
-        "C",
+        "advance-clock",
         "app.advance_clock",
         "Advance clock",
         "Move the engine clock forward (deletions and rotations fall due)",
@@ -95,7 +96,7 @@ APP_ACTIONS = [
     ),
     Action(
         "theme.choose",
-        "f3",
+        "theme",
         "app.change_theme",
         "Choose theme",
         "Pick a colour theme (saved in config.toml)",
@@ -103,22 +104,33 @@ APP_ACTIONS = [
     ),
     Action(
         "screen.screenshot",
-        "f12",
+        "screenshot",
         "app.save_svg",
         "Screenshot",
         "Save the screen as an SVG file in the current directory",
         show=False,
+        priority=True,  # over dialogs and help too
     ),
     Action(
         "palette.open",
-        "colon",
+        "palette",
         "app.command_palette",
         "Commands",
-        "Search every command that applies here",
+        "Search every command, from anywhere (ctrl+p too: Textual's own binding)",
         show=False,
         key_display=":",
+        key="colon",
     ),
-    Action("app.quit", "q", "app.quit", "Quit", "Leave the console"),
+    *(
+        Action(f"cursor.{verb}", verb, f"app.move('{target}')", title, tip, key=key, show=False)
+        for verb, key, target, title, tip in (
+            ("down", "j", "down", "Down", "Move down (as the down arrow)"),
+            ("up", "k", "up", "Up", "Move up (as the up arrow)"),
+            ("top", "g", "home", "First", "Move to the first row (as Home)"),
+            ("bottom", "G", "end", "Last", "Move to the last row (as End)"),
+        )
+    ),
+    Action("app.quit", "quit", "app.quit", "Quit", "Leave the console", key="q"),
 ]
 
 
@@ -213,6 +225,26 @@ class KmsConsole(App):
             self.call_after_refresh(self._open)
         elif self.engine is not None:
             self._start_serving()
+        self._on_hangup(self._hung_up)
+
+    def _on_hangup(self, handler: Callable[[], None]) -> None:
+        """Run ``handler`` when the terminal closes (SIGHUP), where the platform has it."""
+        import asyncio
+        import signal
+
+        if not hasattr(signal, "SIGHUP"):
+            return
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, handler)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread, or no signal support in this loop
+
+    def _hung_up(self) -> None:
+        """The terminal is gone: keep unsaved policy edits for next time, then leave."""
+        from kmstui.ui.unsaved import keep_all
+
+        keep_all(self)
+        self.exit(return_code=129)
 
     @work(thread=True, exit_on_error=False, group="open")
     def _open(self) -> None:
@@ -325,9 +357,19 @@ class KmsConsole(App):
 
     # -- the engine -------------------------------------------------------------------
     def call(self, operation: str, params: dict | None = None) -> dict:
-        """Every request the console makes, as the acting-as principal."""
+        """Every request the console makes, as the acting-as principal, marked with the
+        console's user agent (its events say the console made them)."""
         with self.engine.lock:
-            return self.engine.call(operation, params or {}, caller=self.acting_as)
+            return self.engine.call(operation, params or {}, caller=self.console_caller())
+
+    def console_caller(self) -> Caller:
+        """The acting-as principal with the console's user agent: the caller every
+        console request is made as (the panes that call the engine themselves too)."""
+        from dataclasses import replace
+
+        from kmstui.ui.own_calls import CONSOLE_USER_AGENT
+
+        return replace(self.acting_as, user_agent=CONSOLE_USER_AGENT)
 
     def perform(
         self,
@@ -392,6 +434,28 @@ class KmsConsole(App):
         return date(self.engine.clock.now()) if self.engine is not None else ""
 
     # -- app-wide actions -------------------------------------------------------------
+    async def action_quit(self) -> None:
+        """Quit (q, ctrl+q), asking first about unsaved policy edits anywhere."""
+        from kmstui.ui.unsaved import all_screens, leave_after_asking
+
+        leave_after_asking(self, all_screens(self), self.exit)
+
+    def action_move(self, key: str) -> None:
+        """j, k, g and G: the arrow, Home or End key for the focused list."""
+        if self.focused is not None:
+            self.simulate_key(key)
+
+    async def action_switch_mode(self, mode: str) -> None:
+        self.go_to_section(mode)
+
+    def go_to_section(self, mode: str) -> None:
+        """Show a section, asking first about unsaved policy edits in this one."""
+        from kmstui.ui.unsaved import leave_after_asking
+
+        if mode == self.current_mode:
+            return
+        leave_after_asking(self, self.screen_stack, lambda: self.switch_mode(mode))
+
     def action_help(self) -> None:
         from kmstui.ui.screens.help import HelpScreen
 
@@ -399,10 +463,14 @@ class KmsConsole(App):
             return
         self.push_screen(HelpScreen.for_screen(self.screen))
 
-    def action_save_svg(self, directory: str | None = None) -> str:
-        """Save what the screen shows as an SVG (for docs, bug reports, demos)."""
-        path = self.save_screenshot(_screenshot_name(self), directory or os.getcwd())
-        self.notify(f"Saved {path}", markup=False)
+    def action_save_svg(self, directory: str | None = None, name: str | None = None) -> str:
+        """Save what the screen shows as an SVG (for docs, bug reports, demos), under a
+        new name each time unless ``name`` is given."""
+        folder = Path(directory or os.getcwd())
+        from kmstui.ui.screenshot import screenshot_name
+
+        path = self.save_screenshot(name or screenshot_name(self, folder), str(folder))
+        self.notify(f"Saved the screen to {path}", markup=False)
         return path
 
     def action_switch_principal(self) -> None:
@@ -460,8 +528,3 @@ class KmsConsole(App):
     def _advance(self, seconds: float, shown: str) -> float:
         with self.engine.lock:
             return self.engine.advance_clock(seconds, shown)
-
-
-def _screenshot_name(app: App) -> str:
-    section = getattr(app, "current_mode", "") or "screen"
-    return f"kmstui-{section}.svg"

@@ -1,8 +1,9 @@
 """The command palette: every action that applies now, named "noun: verb".
 
 Commands come from the bindings active on the screen the palette was opened from
-(so an action disabled there is not offered), plus one command per principal to act
-as and per theme."""
+(so an action disabled there is not offered), then every other screen's actions,
+which go where they live first (:mod:`kmstui.ui.jump`), plus one command per
+principal to act as and per theme."""
 
 from __future__ import annotations
 
@@ -37,6 +38,14 @@ class ConsoleCommands(Provider):
                 PaletteCommand(
                     title, binding.tooltip, partial(active.node.run_action, binding.action)
                 )
+            )
+        from kmstui.ui.jump import elsewhere, go_and_run
+
+        # Not the actions this screen has but cannot do now (enable on an enabled key).
+        owners = {type(node).__name__ for node in [screen, *screen.query("*")]}
+        for command in elsewhere(seen, owners):
+            out.append(
+                PaletteCommand(command.title, command.help, partial(go_and_run, app, command))
             )
         from kmstui.ui.principals import principal_choices
 

@@ -226,7 +226,7 @@ async def test_a_grant_lets_the_auditor_encrypt_and_revoking_it_takes_that_away(
         pane = app.screen.query_one(GrantsPane)
         assert [g["GrantId"] for g in pane.grants] == [grant_id]
         assert pane.table.has_focus
-        await pilot.press("delete")
+        await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.click("#dialog-confirm")

@@ -52,7 +52,7 @@ async def test_disable_asks_first_then_shows_disabled(app, engine):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await select_key(pilot, key_id)
-        await pilot.press("d")
+        await pilot.press("D")
         assert isinstance(app.screen, ConfirmScreen)
         assert state_of(engine, key_id) == "Enabled"
         await pilot.press("y")
@@ -124,7 +124,7 @@ async def test_rotate_now_adds_key_material_to_the_history(app, engine):
         assert history.row_count == 1
         app.screen.action_show_tab("rotation")
         await settle(pilot)
-        await pilot.press("o")
+        await pilot.press("r")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await settle(pilot)
@@ -139,7 +139,7 @@ async def test_enable_automatic_rotation_checks_the_period(app, engine):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_key(pilot, key_id, tab="rotation")
-        await pilot.press("r")
+        await pilot.press("O")
         dialog = app.screen
         dialog.query_one(Input).value = "30"
         await pilot.press("enter")
@@ -210,7 +210,7 @@ async def test_an_alias_containing_markup_is_reported_not_rendered(app, engine):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_key(pilot, tab="aliases")
-        await pilot.press("a")
+        await pilot.press("L")
         app.screen.query_one(Input).value = "alias/x[/y"
         await pilot.press("enter")
         await settle(pilot)
@@ -261,3 +261,27 @@ async def test_the_title_names_a_key_by_its_alias_and_id_or_by_its_id_once(app, 
             await settle(pilot)
     assert titles[0].count(bare) == 1 and "Enabled" in titles[0]
     assert titles[1].startswith("alias/named") and titles[1].count(named) == 1
+
+
+async def test_the_key_detail_disables_enables_and_schedules_deletion(app, engine):
+    key_id = key_id_by_alias(engine, "alias/app-data")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_key(pilot, key_id)
+        await pilot.press("D")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert state_of(engine, key_id) == "Disabled"
+        await pilot.press("E")
+        await settle(pilot)
+        assert state_of(engine, key_id) == "Enabled"
+        await pilot.press("x")
+        assert isinstance(app.screen, ScheduleDeletionScreen)
+        app.screen.query_one(Input).value = "7"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert state_of(engine, key_id) == "PendingDeletion"
+        await pilot.press("u")
+        await settle(pilot)
+        assert state_of(engine, key_id) == "Disabled"

@@ -39,7 +39,7 @@ def user_policy(engine, user: str, name: str) -> dict:
 async def test_editing_a_user_policy_validates_live_and_saves_after_the_diff(app, engine):
     async with app.run_test(size=SIZE) as pilot:
         await open_principals(pilot, "user/auditor")
-        await pilot.press("p")
+        await pilot.press("e")
         await settle(pilot)
         assert isinstance(app.screen, IdentityPolicyScreen)
         pane = app.screen.query_one("#identity-policy")
@@ -68,7 +68,7 @@ async def test_a_save_the_acting_principal_may_not_make_is_refused_and_explained
     before = user_policy(engine, "auditor", "ReadOnlyKms")
     async with app.run_test(size=SIZE) as pilot:
         await open_principals(pilot, "user/auditor")
-        await pilot.press("p")
+        await pilot.press("e")
         await settle(pilot)
         app.act_as(f"arn:aws:iam::{ACCOUNT}:user/auditor")  # may read KMS, not change IAM
         pane = app.screen.query_one("#identity-policy")

@@ -13,7 +13,8 @@ from kmstui.ui.live.dialogs import AttachScreen, CreateVolumeScreen, WorkloadScr
 from kmstui.ui.live.event_list import EventList
 from kmstui.ui.live.graphs import ThroughputPanel
 from kmstui.ui.live.monitor import MonitorPane
-from kmstui.ui.live.volumes import VolumeDetailScreen, VolumesPane
+from kmstui.ui.live.volume_detail import VolumeDetailScreen
+from kmstui.ui.live.volumes import VolumesPane
 
 INFRA = re.compile(r"^arn:aws:sts::111122223333:assumed-role/aws:ec2-infrastructure/i-[0-9a-f]+$")
 SIZE = (120, 40)
@@ -190,3 +191,95 @@ async def test_volume_detail_lists_the_data_key_lifecycle(console, ec2_engine):
         assert step in steps
     assert steps.index("decrypt") < steps.index("in memory") < steps.index("wiped")
     assert snapshots == 1
+
+
+async def test_the_volumes_table_shows_whole_ids_after_a_resize_and_back(console, ec2_engine):
+    from livetest import make_story
+    from textual.widgets import DataTable
+
+    story = make_story(ec2_engine)
+    async with console.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        for size in [(80, 24), (120, 40)]:
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            table = pilot.app.screen.query_one("#volumes", DataTable)
+            ids = table.get_column("id")
+            assert story["attached"] in [str(cell) for cell in ids]
+            width = table.columns["id"].get_render_width(table) - 2 * table.cell_padding
+            assert width >= len(story["attached"]), size
+
+
+async def test_a_workload_refused_after_a_restart_says_the_data_key_must_be_decrypted_again(
+    make_engine, tmp_path
+):
+    from kmstui.ebs import install
+    from kmstui.ui.live.console import LiveConsole
+
+    first = make_engine()
+    ec2 = install(first)
+    story = make_story(first)
+    first.call("DisableKey", {"KeyId": story["key_id"]})  # the attached volume keeps working
+    ec2.close()
+    first.close()
+
+    engine = make_engine()  # a new process: the volume is in-use, its data key not loaded
+    ec2 = install(engine)
+    console = LiveConsole(engine, config_dir=tmp_path / "console-config")
+    try:
+        async with console.run_test(size=SIZE) as pilot:
+            pane = await _volumes(pilot)
+            table = pane.query_one("DataTable")
+            table.move_cursor(row=table.get_row_index(story["attached"]))
+            await pilot.press("w")
+            await settle(pilot)
+            pilot.app.screen.query_one("#runtime").value = "5"
+            pilot.app.screen.query_one("#runtime").focus()
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(pilot.app.screen, ErrorScreen))
+            error = pilot.app.screen
+            assert error.code == "DisabledException"
+            assert "decrypt it again" in error.message
+            assert "detach and attach" in error.message
+    finally:
+        ec2.close()
+
+
+async def test_the_palette_offers_other_screens_actions_and_goes_there(console, ec2_engine):
+    from kmstui.ui.jump import elsewhere, go_and_run
+    from kmstui.ui.screens.key_detail import KeyDetailScreen
+
+    make_story(ec2_engine)
+    async with console.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("4")  # the Monitor: no key, no volume on screen
+        await settle(pilot)
+        titles = {c.title: c for c in elsewhere(set())}
+        assert {"rotation: rotate now", "volume: attach", "key: disable"} <= set(titles)
+        go_and_run(pilot.app, titles["rotation: rotate now"])
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), 10)
+        assert "Rotate now" in pilot.app.screen.title_text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, KeyDetailScreen)
+        assert pilot.app.screen.query_one("TabbedContent").active == "rotation"
+        go_and_run(pilot.app, titles["volume: create"])
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, CreateVolumeScreen), 10)
+        assert pilot.app.current_mode == "volumes"
+
+
+async def test_slash_filters_the_volumes_as_you_type(console, ec2_engine):
+    story = make_story(ec2_engine)
+    async with console.run_test(size=SIZE) as pilot:
+        pane = await _volumes(pilot)
+        table = pane.query_one("DataTable")
+        assert table.row_count == 2
+        await pilot.press("slash", *"avail")
+        await settle(pilot)
+        assert table.row_count == 1
+        assert pane.selected_id == story["spare"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert table.row_count == 2

@@ -155,3 +155,19 @@ async def test_the_volumes_table_fits_without_scrolling_sideways(live_console, s
         assert table.row_count == 2
         assert table.virtual_size.width <= table.scrollable_content_region.width
         assert "rate" in [c.value for c in table.columns]
+
+
+def _resized(number: str):
+    async def run_before(pilot) -> None:
+        await _section(number)(pilot)
+        await pilot.resize_terminal(80, 24)  # from 120x40, as a person narrows the window
+        await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("scene", ["3", "4"], ids=["volumes", "monitor"])
+def test_a_resize_from_120_to_80_columns(snap_compare, live_console, scene):
+    """Volumes re-lays out its table (whole ids); the Monitor drops to its narrow
+    columns. Taken after the resize, at 80x24."""
+    assert snap_compare(live_console, terminal_size=(120, 40), run_before=_resized(scene))

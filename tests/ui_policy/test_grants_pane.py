@@ -157,7 +157,7 @@ async def test_retire_asks_first_and_cancel_keeps_the_grant(seeded, app_key):
     app = grants_host(seeded, app_key)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await pilot.press("r")
+        await pilot.press("R")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
         assert app.screen.message.startswith(f"Retire grant {grant_id[:8]}…?")
@@ -171,7 +171,7 @@ async def test_retire_after_confirmation_removes_the_grant(seeded, app_key):
     app = grants_host(seeded, app_key)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        await pilot.press("r")
+        await pilot.press("R")
         await pilot.pause()
         await pilot.click("#dialog-confirm")
         await pilot.pause()
@@ -188,7 +188,7 @@ async def test_revoke_after_confirmation_removes_the_grant(seeded, app_key):
         pane = app.query_one(GrantsPane)
         names = [g.get("Name") for g in pane.grants]
         pane.table.move_cursor(row=names.index("one"))
-        await pilot.press("delete")
+        await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
         assert app.screen.message.startswith("Revoke grant one (")
@@ -203,7 +203,7 @@ async def test_a_refused_revoke_is_shown_as_code_and_message(seeded, app_key):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         app.acting = Caller.for_arn("arn:aws:iam::111122223333:user/auditor")
-        await pilot.press("delete")
+        await pilot.press("x")
         await pilot.pause()
         await pilot.click("#dialog-confirm")
         await pilot.pause()
@@ -216,7 +216,7 @@ async def test_refresh_shows_grants_made_elsewhere(seeded, app_key):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         add_grant(seeded, app_key)
-        await pilot.press("f5")
+        await pilot.press("ctrl+r")
         await pilot.pause()
         assert app.query_one("#grants-status").render().plain == "1 grant"
 

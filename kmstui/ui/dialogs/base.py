@@ -14,7 +14,14 @@ T = TypeVar("T")
 class Dialog(ModalScreen[T]):
     DEFAULT_CLASSES = "dialog"
     BINDINGS = bindings(
-        Action("dialog.cancel", "escape", "cancel", "Cancel", "Close without doing anything")
+        Action(
+            "dialog.cancel",
+            "cancel",
+            "cancel",
+            "Cancel",
+            "Close without doing anything",
+            dialog=True,
+        )
     )
 
     def action_cancel(self) -> None:

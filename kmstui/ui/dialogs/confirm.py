@@ -16,8 +16,9 @@ class ConfirmScreen(Dialog[bool]):
     """Dismisses with True (confirmed) or False. ``message`` is plain text."""
 
     BINDINGS = bindings(
-        Action("dialog.confirm", "y", "confirm", "Yes", "Go ahead"),
-        Action("dialog.cancel", "n,escape", "cancel", "No", "Do nothing"),
+        Action("dialog.confirm", "yes", "confirm", "Yes", "Go ahead", dialog=True),
+        Action("dialog.no", "no", "cancel", "No", "Do nothing", dialog=True),
+        Action("dialog.cancel", "cancel", "cancel", "Cancel", "Do nothing", dialog=True),
     )
 
     def __init__(

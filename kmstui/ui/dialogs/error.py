@@ -13,8 +13,11 @@ from kmstui.ui.format import markup, plain
 
 class ErrorScreen(Dialog[None]):
     BINDINGS = bindings(
-        Action("dialog.close", "escape,enter", "cancel", "Close", "Close the message"),
-        Action("dialog.copy", "c", "copy", "Copy", "Copy the error to the clipboard"),
+        Action("dialog.close", "cancel", "cancel", "Close", "Close the message", dialog=True),
+        Action("dialog.ok", "ok", "cancel", "OK", "Close the message", dialog=True),
+        Action(
+            "dialog.copy", "copy", "copy", "Copy", "Copy the error to the clipboard", dialog=True
+        ),
     )
 
     def __init__(self, code: str, message: str, operation: str = ""):

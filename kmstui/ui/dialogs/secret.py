@@ -13,8 +13,12 @@ from kmstui.ui.format import plain
 
 class SecretScreen(Dialog[None]):
     BINDINGS = bindings(
-        Action("secret.copy", "c", "copy", "Copy secret", "Copy the secret access key"),
-        Action("dialog.close", "escape", "cancel", "Close", "Close; the secret is gone"),
+        Action(
+            "secret.copy", "copy", "copy", "Copy secret", "Copy the secret access key", dialog=True
+        ),
+        Action(
+            "dialog.close", "cancel", "cancel", "Close", "Close; the secret is gone", dialog=True
+        ),
     )
 
     def __init__(self, user: str, access_key_id: str, secret: str):

@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import (
@@ -23,6 +22,7 @@ from textual.widgets import (
 
 from kmstui.errors import AwsError
 from kmstui.kms.grants import GRANT_OPERATIONS
+from kmstui.ui.actions import bindings, dialog_action
 from kmstui.ui.policy.dialogs import DIALOG_CSS
 from kmstui.ui.policy.simulate import ContextSyntaxError, parse_encryption_context
 
@@ -101,7 +101,9 @@ class CreateGrantDialog(ModalScreen["dict | None"]):
         &.-short .dialog-title { margin-bottom: 0; }
     }"""
     )
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS = bindings(
+        dialog_action("dialog.cancel", "cancel", "cancel", "Cancel", "Close", show=False)
+    )
 
     def __init__(
         self, key_id: str, principals: Sequence[str], create: Callable[[dict], dict]
@@ -239,7 +241,9 @@ class GrantTokenDialog(ModalScreen[None]):
         & .dialog-note { color: $warning; margin-bottom: 1; }
     }"""
     )
-    BINDINGS = [Binding("escape", "close", "Close", show=False)]
+    BINDINGS = bindings(
+        dialog_action("dialog.close", "cancel", "close", "Close", "Close", show=False)
+    )
 
     def __init__(self, grant_id: str, token: str) -> None:
         super().__init__()

@@ -8,13 +8,13 @@ from rich.markup import escape
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from kmstui.caller import Caller
 from kmstui.errors import AwsError
+from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import shorten
 from kmstui.ui.policy.dialogs import ConfirmDialog, MessageDialog
 
@@ -80,36 +80,36 @@ class GrantsPane(Widget):
     }
     """
 
-    BINDINGS = [
-        Binding(
-            "n",
+    BINDINGS = bindings(
+        Action(
+            "grants.create",
+            "new",
             "create",
             "Create grant",
-            id="grants.create",
-            tooltip="Create a grant on this key (CreateGrant)",
+            "Create a grant on this key (CreateGrant)",
         ),
-        Binding(
-            "r",
+        Action(
+            "grants.retire",
+            "retire",
             "retire",
             "Retire",
-            id="grants.retire",
-            tooltip="Retire the selected grant (RetireGrant), after confirmation",
+            "Retire the selected grant (RetireGrant), after confirmation",
         ),
-        Binding(
+        Action(
+            "grants.revoke",
             "delete",
             "revoke",
             "Revoke",
-            id="grants.revoke",
-            tooltip="Revoke the selected grant (RevokeGrant), after confirmation",
+            "Revoke the selected grant (RevokeGrant), after confirmation",
         ),
-        Binding(
-            "f5",
+        Action(
+            "grants.refresh",
+            "refresh",
             "refresh",
             "Refresh",
-            id="grants.refresh",
-            tooltip="List the key's grants again (ListGrants)",
+            "List the key's grants again (ListGrants)",
         ),
-    ]
+    )
 
     class Changed(Message):
         """A grant was created, retired or revoked."""

@@ -25,7 +25,14 @@ NEW_INSTANCE = "__new__"
 
 class _Form(Dialog[dict]):
     BINDINGS = bindings(
-        Action("dialog.cancel", "escape", "cancel", "Cancel", "Close without doing anything")
+        Action(
+            "dialog.cancel",
+            "cancel",
+            "cancel",
+            "Cancel",
+            "Close without doing anything",
+            dialog=True,
+        )
     )
     DEFAULT_CSS = """
     _Form .box { overflow-y: auto; }

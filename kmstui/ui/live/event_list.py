@@ -13,30 +13,31 @@ from collections.abc import Callable
 
 from rich.segment import Segment
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from kmstui.ui.actions import Action, bindings
 from kmstui.ui.live.feed import History
 from kmstui.ui.live.records import EventFilter, EventRow, event_row
 from kmstui.ui.live.rows import Matches, PageCache
 
 # Room for a role and an instance id: ``ec2-infrastructure/i-0123456789abcdef0``.
 PRINCIPAL_ROOM = 39
+PRINCIPAL_CUT = 24  # "ec2…/i-6cb2dd6ef23b0b7c3": the role cut, the instance id whole
 
 
 def columns(width: int) -> list[tuple[str, str, int]]:
     """(field, heading, width) of each column for a list ``width`` cells wide. From
     100 cells on, the deciding statement has room for a whole default Sid ("Enable IAM
-    User Permissions"); the principal takes what is left, and the encryption context
-    is shown only once the principal has room for a role and an instance id beside it
-    (the event's detail shows the context whatever the width)."""
+    User Permissions") and the encryption context has a column: the principal keeps at
+    least its instance id ("ec2…/i-…"), and is whole once there is room for it beside
+    the context (the event's detail shows both whatever the width)."""
     if width < 100:
         sizes = {"time": 8, "operation": 16, "key": 11, "outcome": 8, "decided_by": 15}
     else:
-        sizes = {"time": 8, "operation": 17, "key": 12, "outcome": 10, "decided_by": 27}
+        sizes = {"time": 8, "operation": 16, "key": 11, "outcome": 8, "decided_by": 27}
     headings = [
         ("time", "Time"),
         ("operation", "Operation"),
@@ -50,6 +51,9 @@ def columns(width: int) -> list[tuple[str, str, int]]:
     if spare >= PRINCIPAL_ROOM + 1 + 16:
         sizes["principal"] = max(PRINCIPAL_ROOM, (spare - 1) // 2)
         sizes["context"] = spare - 1 - sizes["principal"]
+    elif width >= 100 and spare >= PRINCIPAL_CUT + 1 + 12:
+        sizes["principal"] = PRINCIPAL_CUT
+        sizes["context"] = spare - 1 - PRINCIPAL_CUT
     else:
         headings = [c for c in headings if c[0] != "context"]
         sizes["principal"] = max(8, spare)
@@ -75,10 +79,21 @@ def _path_cell(text: str, width: int) -> str:
     return _cell("…" + tail[-(width - 1) :], width)
 
 
+def _context_cell(text: str, width: int) -> str:
+    """A context too long for its column shows its values only, and keeps their end
+    (where a volume id or an ARN's resource differs) when they are cut."""
+    values = ", ".join(pair.partition("=")[2] or pair for pair in text.split(", "))
+    if len(values) > width:
+        values = "…" + values[-(width - 1) :]
+    return _cell(values, width)
+
+
 def _text(row: EventRow, field: str, width: int) -> str:
     value = getattr(row, field)
     if field == "principal":
         return _path_cell(value, width)
+    if field == "context" and len(value) > width:
+        return _context_cell(value, width)
     if field == "key" and value.startswith("alias/"):
         value = value[len("alias/") :]
     return _cell(str(value), width)
@@ -108,18 +123,20 @@ class EventList(ScrollView, can_focus=True):
     }
     EventList > .event-list--denied { color: $error; }
     EventList > .event-list--error { color: $warning; }
-    EventList > .event-list--data-key { color: $accent; }
+    EventList > .event-list--data-key { color: $primary; }  /* news, not a failure */
     EventList > .event-list--dim { color: $text-muted; }
     """
-    BINDINGS = [
-        Binding("up,k", "cursor(-1)", "Up", show=False),
-        Binding("down,j", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "first", "Oldest", show=False),
-        Binding("end", "last", "Newest (follow)", show=False),
-        Binding("enter", "open", "Open", show=False),
-    ]
+    BINDINGS = bindings(
+        Action("events.up", "up", "cursor(-1)", "Up", "The newer event", show=False),
+        Action("events.down", "down", "cursor(1)", "Down", "The older event", show=False),
+        Action("events.page-up", "page-up", "page(-1)", "Page up", "A page up", show=False),
+        Action("events.page-down", "page-down", "page(1)", "Page down", "A page down", show=False),
+        Action("events.oldest", "top", "first", "Oldest", "The oldest event", show=False),
+        Action(
+            "events.newest", "bottom", "last", "Newest", "The newest event (follow)", show=False
+        ),
+        Action("events.open", "open", "open", "Open", "The whole record", show=False),
+    )
 
     class Opened(Message):
         """Enter (or a click on the selected row) on an event."""
@@ -166,7 +183,7 @@ class EventList(ScrollView, can_focus=True):
         """Show only what ``event_filter`` matches (an inactive filter shows all).
         Returns the matches when the older events still need a backward scan."""
         keep = self.index_of_row(self.cursor) if self.row_count else None
-        if not event_filter.active:
+        if not event_filter.narrows:
             self.matches = None
             self.cursor = keep if keep is not None and not self.follow else max(0, self.total - 1)
         else:

@@ -111,8 +111,9 @@ class ThroughputPanel(Widget):
         text.append("  read and write MiB/s, IOPS, latency p50/p99/p99.9", style="dim")
         if not self.lines:
             text.append(
-                "\nNo volume is attached in this process: attach one in Volumes, "
-                "then start a workload.",
+                "\nNo volume has its data key in memory in this process: attach one in "
+                "Volumes (an in-use volume from an earlier run needs detaching and "
+                "attaching again), then start a workload.",
                 style="dim",
             )
         for line in self.lines:

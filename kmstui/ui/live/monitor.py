@@ -31,14 +31,14 @@ MIN_HZ, MAX_HZ, DEFAULT_HZ = 4, 10, 4
 MONITOR_ACTIONS = [
     Action(
         "monitor.pause",
-        "p",
+        "pause",
         "toggle_pause",
         "Pause",
         "Stop (or resume) adding new events to the list; the history keeps recording",
     ),
     Action(
         "monitor.filter",
-        "slash",
+        "filter",
         "filter",
         "Filter",
         "Show only some events: op:Decrypt key:ebs by:ec2-infrastructure denied",
@@ -46,7 +46,7 @@ MONITOR_ACTIONS = [
     ),
     Action(
         "monitor.open",
-        "enter",
+        "open",
         "open_event",
         "Event",
         "Show the whole CloudTrail-shaped record of the selected event",
@@ -54,7 +54,7 @@ MONITOR_ACTIONS = [
     ),
     Action(
         "monitor.newest",
-        "end",
+        "bottom",
         "newest",
         "Newest",
         "Jump to the newest event and follow new ones",
@@ -62,7 +62,7 @@ MONITOR_ACTIONS = [
     ),
     Action(
         "monitor.faster",
-        "plus,equals_sign",
+        "faster",
         "rate(1)",
         "Faster",
         "Redraw more often (up to 10 times a second)",
@@ -70,15 +70,24 @@ MONITOR_ACTIONS = [
     ),
     Action(
         "monitor.slower",
-        "minus",
+        "slower",
         "rate(-1)",
         "Slower",
         "Redraw less often (down to 4 times a second)",
         key_display="-",
     ),
-    Action("monitor.graphs", "g", "toggle_graphs", "Graphs", "Show or hide the throughput graphs"),
     Action(
-        "monitor.copy", "y", "copy_event", "Copy", "Copy the selected event as JSON", show=False
+        "monitor.own-reads",
+        "show-own-calls",
+        "toggle_own_reads",
+        "Own reads",
+        "Show or hide the console's own read requests (hidden by default; they stay recorded)",
+    ),
+    Action(
+        "monitor.graphs", "graphs", "toggle_graphs", "Graphs", "Show or hide the throughput graphs"
+    ),
+    Action(
+        "monitor.copy", "copy", "copy_event", "Copy", "Copy the selected event as JSON", show=False
     ),
 ]
 
@@ -87,8 +96,9 @@ class EventDetailScreen(Dialog[None]):
     """The whole record, as CloudTrail would store it."""
 
     BINDINGS = bindings(
-        Action("dialog.close", "escape,enter,q", "cancel", "Close", "Close the event"),
-        Action("dialog.copy", "y", "copy", "Copy", "Copy the event as JSON"),
+        Action("dialog.close", "cancel", "cancel", "Close", "Close the event", dialog=True),
+        Action("dialog.ok", "ok", "cancel", "OK", "Close the event", dialog=True),
+        Action("dialog.copy", "copy", "copy", "Copy", "Copy the event as JSON", dialog=True),
     )
     DEFAULT_CSS = """
     EventDetailScreen .box { width: 100; height: 90%; }
@@ -104,7 +114,11 @@ class EventDetailScreen(Dialog[None]):
             title = f"{self.record.get('eventName', '')} · {self.record.get('eventTime', '')}"
             yield Label(plain(title), classes="dialog-title")
             with VerticalScroll():
-                yield Static(JSON.from_data(self.record, indent=2, default=str), id="record")
+                record = JSON.from_data(self.record, indent=2, default=str)
+                # Long values (an ARN in the encryption context) wrap instead of being cut.
+                record.text.no_wrap = False
+                record.text.overflow = "fold"
+                yield Static(record, id="record")
             yield Static("y copy · Esc close", classes="hint")
 
     def on_mount(self) -> None:
@@ -178,7 +192,11 @@ class MonitorPane(Vertical):
 
     def _start(self) -> None:
         self._stop_feed = self.feed.subscribe()
-        self.query_one(EventList).focus()
+        events = self.query_one(EventList)
+        events.focus()
+        pending = events.set_filter(self.event_filter)  # the console's reads hidden
+        if pending is not None:
+            self._scan_back(pending, events)
         self.tick()
 
     def on_unmount(self) -> None:
@@ -240,7 +258,16 @@ class MonitorPane(Vertical):
         parts = [state, f"{self.hz} Hz", shown]
         if events.matches is not None:
             scanning = "" if events.matches.done_back else " (searching older…)"
-            parts.append(f"filter {self.event_filter.describe()}{scanning}")
+            described = self.event_filter.describe()
+            if described:
+                parts.append(f"filter {described}{scanning}")
+            elif scanning:
+                parts.append(scanning.strip())
+        parts.append(
+            "console reads shown (o hides)"
+            if self.event_filter.own_reads
+            else "console reads hidden (o shows)"
+        )
         status.update(plain(" · ".join(parts)))
         status.set_class(self.paused, "-paused")
 
@@ -279,6 +306,12 @@ class MonitorPane(Vertical):
         box.value = self.event_filter.describe()
         box.focus()
 
+    @on(Input.Changed, "#monitor-filter")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        """The list follows the filter as it is typed, as the key list does."""
+        if event.input.has_class("-shown") and event.value != self.event_filter.describe():
+            self.apply_filter(event.value)
+
     @on(Input.Submitted, "#monitor-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         self.apply_filter(event.value)
@@ -292,8 +325,16 @@ class MonitorPane(Vertical):
             self.query_one(EventList).focus()
             event.stop()
 
-    def apply_filter(self, text: str) -> None:
-        self.event_filter = EventFilter.parse(text)
+    def action_toggle_own_reads(self) -> None:
+        self.apply_filter(self.event_filter.describe(), own_reads=not self.event_filter.own_reads)
+
+    def apply_filter(self, text: str, *, own_reads: bool | None = None) -> None:
+        """Filter by ``text``; the console's own reads stay as shown or hidden unless
+        ``own_reads`` says otherwise."""
+        from dataclasses import replace
+
+        keep = self.event_filter.own_reads if own_reads is None else own_reads
+        self.event_filter = replace(EventFilter.parse(text), own_reads=keep)
         events = self.query_one(EventList)
         pending = events.set_filter(self.event_filter)
         if pending is not None:

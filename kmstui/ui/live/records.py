@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kmstui.ui.own_calls import console_read
+
 GRANT_ID = re.compile(r"^[0-9a-f]{64}$")
 KEY_ARN = re.compile(r"^arn:aws:kms:[^:]*:[^:]*:key/(.+)$")
 
@@ -135,6 +137,7 @@ class EventFilter:
     principal: str = ""
     outcome: str = ""  # "", "allowed", "denied", "error"
     words: tuple[str, ...] = ()
+    own_reads: bool = False  # show the console's own reads (hidden by default)
 
     @classmethod
     def parse(cls, text: str) -> EventFilter:
@@ -161,7 +164,13 @@ class EventFilter:
 
     @property
     def active(self) -> bool:
+        """Whether the person asked for something (the console's reads aside)."""
         return bool(self.operation or self.key or self.principal or self.outcome or self.words)
+
+    @property
+    def narrows(self) -> bool:
+        """Whether some event may be left out (a filter, or the console's reads hidden)."""
+        return self.active or not self.own_reads
 
     def describe(self) -> str:
         parts = [
@@ -174,6 +183,8 @@ class EventFilter:
         return " ".join(p for p in parts if p)
 
     def matches(self, record: dict, alias: Callable[[str], str]) -> bool:
+        if not self.own_reads and console_read(record):
+            return False
         if self.operation and self.operation not in str(record.get("eventName", "")).lower():
             return False
         principal = principal_of(record).lower()

@@ -17,8 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Input, Static
 
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
@@ -33,8 +32,7 @@ from kmstui.ui.live.dialogs import (
     WorkloadScreen,
 )
 from kmstui.ui.live.feed import EngineFeed, LiveFeed
-from kmstui.ui.live.graphs import ThroughputPanel, VolumeLine, rate
-from kmstui.ui.live.records import volume_lifecycle
+from kmstui.ui.live.graphs import rate
 
 Call = Callable[[str, dict], dict]
 REFRESH_HZ = 4
@@ -63,44 +61,42 @@ def volume_columns(width: int) -> tuple[str, ...]:
     return MEDIUM_VOLUMES if width >= MEDIUM_VOLUMES_FROM else NARROW_VOLUMES
 
 
-LIFECYCLE_SCAN = 200_000  # how far back the detail view looks for a volume's events
-
 VOLUME_ACTIONS = [
-    Action("volume.create", "n", "create", "Create", "Create a volume (encrypted under a CMK)"),
+    Action("volume.create", "new", "create", "Create", "Create a volume (encrypted under a CMK)"),
     Action(
         "volume.attach",
-        "a",
+        "attach",
         "attach",
         "Attach",
         "Attach the volume to an instance: EC2 grants and decrypts its data key",
     ),
     Action(
         "volume.detach",
-        "d",
+        "detach",
         "detach",
         "Detach",
         "Detach the volume: its data key is wiped from memory",
     ),
-    Action("volume.snapshot", "s", "snapshot", "Snapshot", "Snapshot the volume (same DEK)"),
+    Action("volume.snapshot", "snapshot", "snapshot", "Snapshot", "Snapshot the volume (same DEK)"),
     Action(
         "volume.copy-snapshot",
-        "c",
+        "copy-snapshot",
         "copy_snapshot",
         "Copy snapshot",
         "Copy a snapshot of the volume under another key (new DEK)",
         show=False,
     ),
-    Action("volume.delete", "x", "delete", "Delete", "Delete the volume and its data"),
+    Action("volume.delete", "delete", "delete", "Delete", "Delete the volume and its data"),
     Action(
         "volume.workload",
-        "w",
+        "workload",
         "workload",
         "Workload",
         "Start an fio-like I/O workload on the attached volume",
     ),
     Action(
         "volume.stop-workload",
-        "W",
+        "stop",
         "stop_workload",
         "Stop I/O",
         "Stop the volume's workloads",
@@ -108,14 +104,30 @@ VOLUME_ACTIONS = [
     ),
     Action(
         "volume.open",
-        "enter",
+        "open",
         "open",
         "Details",
         "The volume's data-key lifecycle, snapshots and throughput",
         show=False,
     ),
-    Action("volume.refresh", "ctrl+r", "reload", "Refresh", "Read the volumes again", show=False),
+    Action(
+        "volume.filter",
+        "filter",
+        "filter",
+        "Filter",
+        "Show only matching volumes (id, state, key, instance)",
+        key_display="/",
+        show=False,
+    ),
+    Action("volume.refresh", "refresh", "reload", "Refresh", "Read the volumes again", show=False),
 ]
+
+
+def volume_text(volume: dict) -> str:
+    """What the filter searches: the id, state, type, key and instances."""
+    instances = " ".join(a.get("InstanceId", "") for a in volume.get("Attachments", []))
+    parts = [volume.get("VolumeId", ""), volume.get("State", ""), volume.get("VolumeType", "")]
+    return " ".join([*parts, str(volume.get("KmsKeyId") or ""), instances]).lower()
 
 
 class VolumesRead(Message):
@@ -160,6 +172,8 @@ class VolumesPane(Vertical):
     VolumesPane { height: 1fr; }
     VolumesPane #volumes-note { height: 1; padding: 0 1; color: $text-muted; }
     VolumesPane DataTable { height: 1fr; }
+    VolumesPane #volumes-filter { display: none; height: 1; border: none; padding: 0 1; }
+    VolumesPane #volumes-filter.-shown { display: block; }
     """
     BINDINGS = bindings(*VOLUME_ACTIONS)
 
@@ -173,16 +187,49 @@ class VolumesPane(Vertical):
             feed if feed is not None else (EngineFeed(engine) if engine is not None else None)
         )
         self.volumes: list[dict] = []
+        self.filter_text = ""
         self._timer = None
         self._layout: tuple[str, ...] = ()
 
+    @property
+    def shown(self) -> list[dict]:
+        """The volumes the filter lets through (all of them without a filter)."""
+        needle = self.filter_text.lower()
+        if not needle:
+            return self.volumes
+        return [v for v in self.volumes if needle in volume_text(v)]
+
+    def action_filter(self) -> None:
+        box = self.query_one("#volumes-filter", Input)
+        box.add_class("-shown")
+        box.focus()
+
+    @on(Input.Changed, "#volumes-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self._fill(self.query_one(DataTable), self.selected_id)
+
+    @on(Input.Submitted, "#volumes-filter")
+    def _filter_done(self) -> None:
+        self.query_one(DataTable).focus()
+
+    def on_key(self, event) -> None:
+        box = self.query_one("#volumes-filter", Input)
+        if event.key == "escape" and box.has_focus:
+            box.value = ""
+            box.remove_class("-shown")
+            self.query_one(DataTable).focus()
+            event.stop()
+
     def compose(self) -> ComposeResult:
         yield Static("", id="volumes-note")
+        yield Input(placeholder="filter: volume id, state, key, instance…", id="volumes-filter")
         yield DataTable(id="volumes", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         self._lay_out(table)
+        self._fill(table, None)
         table.focus()
         self.reload()
         self._tick()
@@ -233,23 +280,23 @@ class VolumesPane(Vertical):
         return self.size.width or self.app.size.width
 
     def _lay_out(self, table: DataTable) -> bool:
-        """Columns for the pane's width; True when they changed."""
+        """Columns for the pane's width; True when they changed (the rows are then
+        filled again, which sets the columns' widths)."""
         columns = volume_columns(self._width())
         if columns == self._layout:
             return False
-        table.clear(columns=True)
-        for key, title in VOLUME_COLUMNS:
-            if key in columns:
-                table.add_column(title, key=key)
         self._layout = columns
         return True
 
     def _fill(self, table: DataTable, selected: str | None) -> None:
-        table.clear()
+        """Columns and rows together. Each column is as wide as its widest cell, set
+        here: DataTable measures new rows only when it is next idle, and after columns
+        are replaced on a resize it kept the old header widths (ids cut to "vol-1…")."""
         alias = self.feed.key_alias if self.feed is not None else (lambda k: k)
         short = self._layout != volume_columns(WIDE_VOLUMES_FROM)
         narrow = self._layout == NARROW_VOLUMES
-        for volume in self.volumes:
+        rows = []
+        for volume in self.shown:
             instances = [a.get("InstanceId", "") for a in volume.get("Attachments", [])]
             if narrow:
                 instances = [shorten(i, 11) for i in instances]
@@ -262,28 +309,38 @@ class VolumesPane(Vertical):
                 "size": plain(f"{volume.get('Size', '')} GiB"),
                 "type": plain(volume.get("VolumeType", "")),
                 "state": plain(volume.get("State", "")),
-                "enc": "yes" if volume.get("Encrypted") else "no",
+                "enc": Text("yes" if volume.get("Encrypted") else "no"),
                 "key": plain(key_text),
                 "attached": plain(", ".join(instances) or "—"),
                 "rate": Text("—", justify="right"),
             }
-            table.add_row(*(cells[c] for c in self._layout), key=volume["VolumeId"])
-        if selected is not None and selected in {v["VolumeId"] for v in self.volumes}:
+            rows.append((volume["VolumeId"], [cells[c] for c in self._layout]))
+        table.clear(columns=True)
+        for index, (key, title) in enumerate(
+            (key, title) for key, title in VOLUME_COLUMNS if key in self._layout
+        ):
+            widest = max((row[index].cell_len for _id, row in rows), default=0)
+            width = max(len(title), widest)
+            table.add_column(title, key=key, width=width)
+        for volume_id, cells in rows:
+            table.add_row(*cells, key=volume_id)
+        if selected is not None and selected in {v["VolumeId"] for v in self.shown}:
             table.move_cursor(row=table.get_row_index(selected))
         self._rates()
 
     def on_resize(self) -> None:
         table = self.query_one(DataTable)
         selected = self.selected_id
-        if self._lay_out(table) and self.volumes:
+        if self._lay_out(table):
             self._fill(table, selected)
 
     @property
     def selected(self) -> dict | None:
         table = self.query_one(DataTable)
-        if not self.volumes or table.cursor_row >= len(self.volumes):
+        shown = self.shown
+        if not shown or table.cursor_row >= len(shown):
             return None
-        return self.volumes[table.cursor_row]
+        return shown[table.cursor_row]
 
     @property
     def selected_id(self) -> str | None:
@@ -303,7 +360,7 @@ class VolumesPane(Vertical):
             return
         table = self.query_one(DataTable)
         attached = self.feed.attached()
-        for volume in self.volumes:
+        for volume in self.shown:
             volume_id = volume["VolumeId"]
             if volume_id not in attached:
                 text = "—"
@@ -545,12 +602,27 @@ class VolumesPane(Vertical):
             return
         volume_id = volume["VolumeId"]
         engine = self.engine
+        in_memory = self.feed is not None and volume_id in self.feed.attached()
+
+        def job(spec: dict) -> str:
+            try:
+                return engine.ec2.workloads.start(volume_id, spec).job_id
+            except AwsError as exc:
+                if in_memory:
+                    raise
+                raise AwsError(
+                    f"{exc.message} The volume's data key is not in memory in this "
+                    "process (it was attached before), so KMS must decrypt it again and "
+                    "refused. Fix the cause (enable the key, say), then detach and "
+                    "attach the volume, or stop and start its instance.",
+                    code=exc.code,
+                ) from exc
 
         def start(spec: dict | None) -> None:
             if spec:
                 self.request(
                     "workload: start",
-                    lambda _call: engine.ec2.workloads.start(volume_id, spec).job_id,
+                    lambda _call: job(spec),
                     success=f"Workload started on {volume_id}",
                 )
 
@@ -571,135 +643,10 @@ class VolumesPane(Vertical):
     def action_open(self) -> None:
         volume = self.selected
         if volume is not None and self.feed is not None:
+            from kmstui.ui.live.volume_detail import VolumeDetailScreen
+
             self.app.push_screen(VolumeDetailScreen(volume, self.feed, self.call))
 
     @on(DataTable.RowSelected)
     def _row_selected(self, _event: DataTable.RowSelected) -> None:
         self.action_open()
-
-
-class DetailRead(Message):
-    def __init__(self, steps: list, snapshots: list[dict] | None, problem: str | None):
-        super().__init__()
-        self.steps, self.snapshots, self.problem = steps, snapshots, problem
-
-
-class VolumeDetailScreen(Screen):
-    """One volume: its data key's life (generated, granted, decrypted on each attach,
-    wiped), its snapshots, and its throughput now."""
-
-    BINDINGS = bindings(
-        Action("detail.close", "escape", "close", "Back", "Back to the volumes"),
-        Action("detail.refresh", "ctrl+r", "reload", "Refresh", "Read the events again"),
-    )
-    DEFAULT_CSS = """
-    VolumeDetailScreen .heading { text-style: bold; padding: 0 1; color: $accent; }
-    VolumeDetailScreen #detail-summary { padding: 0 1; height: auto; }
-    VolumeDetailScreen #lifecycle { height: 1fr; }
-    VolumeDetailScreen #snapshots { height: auto; max-height: 6; }
-    """
-
-    def __init__(self, volume: dict, feed: LiveFeed, call: Call):
-        super().__init__()
-        self.volume, self.feed, self.call = volume, feed, call
-
-    def compose(self) -> ComposeResult:
-        volume = self.volume
-        key = volume.get("KmsKeyId")
-        attached = ", ".join(a["InstanceId"] for a in volume.get("Attachments", [])) or "—"
-        yield Label(
-            plain(
-                f"{volume['VolumeId']} · {volume.get('Size')} GiB "
-                f"{volume.get('VolumeType')} · {volume.get('State')}"
-            ),
-            classes="heading",
-        )
-        yield Static(
-            plain(
-                f"Encrypted: {'yes, under ' + self.feed.key_alias(key) if key else 'no'} · "
-                f"attached to {attached} · context aws:ebs:id={volume['VolumeId']}"
-            ),
-            id="detail-summary",
-        )
-        yield Label("Data-key lifecycle", classes="heading")
-        yield DataTable(id="lifecycle", cursor_type="row", zebra_stripes=True)
-        yield Label("Snapshots", classes="heading")
-        yield DataTable(id="snapshots", cursor_type="row")
-        yield ThroughputPanel(id="detail-graphs")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        lifecycle = self.query_one("#lifecycle", DataTable)
-        lifecycle.add_columns("Time", "Step", "Principal", "Detail")
-        self.query_one("#snapshots", DataTable).add_columns(
-            "Snapshot", "State", "Encrypted", "CMK", "Description"
-        )
-        lifecycle.focus()
-        self.action_reload()
-        self._tick()
-
-    def action_close(self) -> None:
-        self.app.pop_screen()
-
-    def action_reload(self) -> None:
-        self._read()
-
-    @work(thread=True, exclusive=True, group="volume-detail", exit_on_error=False)
-    def _read(self) -> None:
-        volume_id = self.volume["VolumeId"]
-        history = self.feed.history
-        total = len(history)
-        records = history.page(total, min(total, LIFECYCLE_SCAN))
-        steps = volume_lifecycle(records, volume_id, self.feed.key_alias)
-        try:
-            snapshots = self.call(
-                "DescribeSnapshots",
-                {"OwnerIds": ["self"], "Filters": [{"Name": "volume-id", "Values": [volume_id]}]},
-            ).get("Snapshots", [])
-            problem = None
-        except AwsError as exc:
-            snapshots, problem = None, f"{exc.code}: {exc.message}"
-        self.post_message(DetailRead(steps, snapshots, problem))
-
-    @on(DetailRead)
-    def _show(self, message: DetailRead) -> None:
-        lifecycle = self.query_one("#lifecycle", DataTable)
-        lifecycle.clear()
-        for step in message.steps:
-            style = "red" if step.failed else ""
-            lifecycle.add_row(
-                step.time,
-                Text(step.step, style=style),
-                plain(step.principal),
-                Text(step.detail, style=style),
-            )
-        snapshots = self.query_one("#snapshots", DataTable)
-        snapshots.clear()
-        for snap in message.snapshots or []:
-            key = snap.get("KmsKeyId")
-            snapshots.add_row(
-                plain(snap["SnapshotId"]),
-                plain(snap.get("State", "")),
-                "yes" if snap.get("Encrypted") else "no",
-                plain(self.feed.key_alias(key) if key else "—"),
-                plain(snap.get("Description", "")),
-            )
-        if message.problem:
-            snapshots.add_row(plain(f"✕ {message.problem}"), "", "", "", "")
-
-    def _tick(self) -> None:
-        volume_id = self.volume["VolumeId"]
-        attached = self.feed.attached()
-        lines = []
-        if volume_id in attached:
-            lines = [
-                VolumeLine(
-                    volume_id,
-                    attached[volume_id],
-                    self.feed.throughput(volume_id),
-                    self.feed.series(volume_id),
-                )
-            ]
-        self.query_one(ThroughputPanel).show(lines, self.feed.kms_rate())
-        if self.is_attached:
-            self.set_timer(1 / REFRESH_HZ, self._tick)

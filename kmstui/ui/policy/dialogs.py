@@ -9,10 +9,11 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
+
+from kmstui.ui.actions import bindings, dialog_action
 
 DIALOG_CSS = """
     align: center middle;
@@ -55,7 +56,9 @@ class MessageDialog(ModalScreen[None]):
     """A title, some words and an OK button (escape or enter closes it)."""
 
     DEFAULT_CSS = "MessageDialog {" + DIALOG_CSS + "}"
-    BINDINGS = [Binding("escape", "close", "Close", show=False)]
+    BINDINGS = bindings(
+        dialog_action("dialog.close", "cancel", "close", "Close", "Close the message", show=False)
+    )
 
     def __init__(
         self, title: str, message: str | Text, *, severity: str = "information", button: str = "OK"
@@ -84,10 +87,15 @@ class MessageDialog(ModalScreen[None]):
 
 
 class ConfirmDialog(ModalScreen[bool]):
-    """Asks before doing something; returns True only when confirmed."""
+    """Asks before doing something; returns True only when confirmed (y), False for
+    no (n) or Escape."""
 
     DEFAULT_CSS = "ConfirmDialog {" + DIALOG_CSS + "}"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS = bindings(
+        dialog_action("dialog.confirm", "yes", "confirm", "Yes", "Go ahead"),
+        dialog_action("dialog.no", "no", "cancel", "No", "Do nothing"),
+        dialog_action("dialog.cancel", "cancel", "cancel", "Cancel", "Do nothing", show=False),
+    )
 
     def __init__(
         self, title: str, message: str | Text, *, confirm: str = "OK", destructive: bool = False
@@ -105,9 +113,9 @@ class ConfirmDialog(ModalScreen[bool]):
             with VerticalScroll(classes="dialog-body"):
                 yield Static(_plain(self._message), id="dialog-message")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Cancel", id="dialog-cancel")
+                yield Button("Cancel (n)", id="dialog-cancel")
                 yield Button(
-                    self._confirm,
+                    f"{self._confirm} (y)",
                     id="dialog-confirm",
                     variant="error" if self._destructive else "primary",
                 )
@@ -118,7 +126,7 @@ class ConfirmDialog(ModalScreen[bool]):
         self.query_one(target, Button).focus()
 
     @on(Button.Pressed, "#dialog-confirm")
-    def _confirmed(self) -> None:
+    def action_confirm(self) -> None:
         self.dismiss(True)
 
     @on(Button.Pressed, "#dialog-cancel")
@@ -130,7 +138,9 @@ class PathDialog(ModalScreen["str | None"]):
     """Asks for a file path; returns it, or None when cancelled."""
 
     DEFAULT_CSS = "PathDialog {" + DIALOG_CSS + "}"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS = bindings(
+        dialog_action("dialog.cancel", "cancel", "cancel", "Cancel", "Close", show=False)
+    )
 
     def __init__(
         self,
@@ -186,7 +196,9 @@ class DiffDialog(ModalScreen[bool]):
         & .dialog-note.-warning { color: $warning; text-style: bold; }
     }"""
     )
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS = bindings(
+        dialog_action("dialog.cancel", "cancel", "cancel", "Cancel", "Close", show=False)
+    )
 
     def __init__(
         self,

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 
-from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
@@ -27,11 +24,13 @@ from textual.worker import get_current_worker
 from kmstui.caller import Caller
 from kmstui.errors import AwsError
 from kmstui.policy import ERROR, IDENTITY_POLICY, KEY_POLICY, Finding, validate_policy
+from kmstui.ui.actions import Action, bindings
 
-from .dialogs import ConfirmDialog, DiffDialog, MessageDialog, PathDialog
-from .diff import diff_stats, render_diff, unified_diff
 from .editor import PolicyTextArea
-from .findings_table import SEVERITY_LABELS, FindingsTable, position, summarize
+from .files import FilesMixin
+from .findings_table import FindingsTable, summarize
+from .navigation import FindingsNavigationMixin
+from .saving import SavingMixin
 from .simulate import Question, SimulatePanel, describe_decision
 
 DEBOUNCE_SECONDS = 0.2
@@ -73,7 +72,7 @@ def display_text(stored: str) -> tuple[str, bool]:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n", True
 
 
-class PolicyEditorPane(Widget):
+class PolicyEditorPane(FindingsNavigationMixin, SavingMixin, FilesMixin, Widget):
     """Edit a key policy (``key_id`` given) or an identity policy (``initial_text``
     and ``on_save`` given) with live validation."""
 
@@ -115,65 +114,64 @@ class PolicyEditorPane(Widget):
     }
     """
 
-    BINDINGS = [
-        Binding(
-            "ctrl+s",
+    BINDINGS = bindings(
+        Action(
+            "policy.save",
+            "save",
             "save",
             "Save",
-            id="policy.save",
-            tooltip="Review the diff, then save as the acting principal (PutKeyPolicy for a key)",
+            "Review the diff, then save as the acting principal (PutKeyPolicy for a key)",
         ),
-        Binding(
-            "ctrl+r",
-            "diff",
-            "Diff",
-            id="policy.diff",
-            tooltip="Show the edited policy against the stored one",
+        Action(
+            "policy.diff", "diff", "diff", "Diff", "Show the edited policy against the stored one"
         ),
-        Binding(
-            "f8",
+        Action(
+            "policy.next_finding",
+            "next-finding",
             "next_finding",
             "Next finding",
-            id="policy.next_finding",
-            tooltip="Move the cursor to the next finding",
+            "Move the cursor to the next finding and highlight it",
         ),
-        Binding(
-            "shift+f8",
+        Action(
+            "policy.previous_finding",
+            "previous-finding",
             "previous_finding",
             "Prev finding",
+            "Move the cursor to the previous finding and highlight it",
             show=False,
-            id="policy.previous_finding",
-            tooltip="Move the cursor to the previous finding",
         ),
-        Binding(
-            "f9",
+        Action(
+            "policy.simulate",
+            "simulate",
             "toggle_simulate",
             "Simulate",
-            id="policy.simulate",
-            tooltip="Show or hide the simulate panel",
+            "Show or hide the simulate panel",
         ),
-        Binding(
-            "ctrl+o",
+        Action(
+            "policy.load",
+            "load",
             "load",
             "Load",
-            id="policy.load",
-            tooltip="Replace the editor text with a policy read from a file",
+            "Replace the editor text with a policy read from a file",
         ),
-        Binding(
-            "f2", "export", "Export", id="policy.export", tooltip="Write the editor text to a file"
+        Action("policy.export", "export", "export", "Export", "Write the editor text to a file"),
+        Action(
+            "policy.copy",
+            "copy",
+            "copy",
+            "Copy",
+            "Copy the whole policy (in the editor: ctrl+a, then ctrl+c)",
+            show=False,
         ),
-        Binding(
-            "f3", "copy", "Copy", id="policy.copy", tooltip="Copy the whole policy to the clipboard"
-        ),
-        Binding(
-            "f4",
+        Action(
+            "policy.format",
+            "format",
             "format",
             "Format",
+            "Lay the policy out with two-space indents",
             show=False,
-            id="policy.format",
-            tooltip="Lay the policy out with two-space indents",
         ),
-    ]
+    )
 
     class Saved(Message):
         """A policy was saved (PutKeyPolicy succeeded, or ``on_save`` returned)."""
@@ -246,6 +244,7 @@ class PolicyEditorPane(Widget):
         self._update_status()
         self._start_validation()
         self._start_simulation()
+        self.call_after_refresh(self.offer_recovery)
 
     @property
     def editor(self) -> PolicyTextArea:
@@ -331,6 +330,7 @@ class PolicyEditorPane(Widget):
     @on(TextArea.Changed, "#policy-editor")
     def _text_changed(self, event: TextArea.Changed) -> None:
         event.stop()
+        self.editor.shown_span = None  # the highlighted finding's place has moved
         self._generation += 1
         self._question_generation += 1
         self._update_status()
@@ -374,69 +374,18 @@ class PolicyEditorPane(Widget):
         self._show_detail_for_cursor()
         self._update_status()
 
-    # -- findings navigation ----------------------------------------------------------
+    # -- findings navigation (navigation.py) -----------------------------------------
     @on(FindingsTable.Chosen)
     def _finding_chosen(self, message: FindingsTable.Chosen) -> None:
-        message.stop()
-        self.go_to_finding(message.finding)
-
-    def go_to_finding(self, finding: Finding) -> None:
-        self.editor.select_span(finding.span)
-        self.editor.focus()
-        self.findings_table.move_to(finding)
-        self._show_detail(finding)
-
-    def _step_finding(self, forward: bool) -> None:
-        if not self._findings:
-            self.notify("No findings.")
-            return
-        row, column = self.editor.selection.end
-        here = (row + 1, column + 1)
-        ordered = sorted(self._findings, key=lambda f: (f.span.start.line, f.span.start.column))
-        starts = [(f.span.start.line, f.span.start.column) for f in ordered]
-        if forward:
-            target = next((f for f, s in zip(ordered, starts, strict=True) if s > here), ordered[0])
-        else:
-            target = next(
-                (f for f, s in zip(reversed(ordered), reversed(starts), strict=True) if s < here),
-                ordered[-1],
-            )
-        self.go_to_finding(target)
-
-    def action_next_finding(self) -> None:
-        self._step_finding(True)
-
-    def action_previous_finding(self) -> None:
-        self._step_finding(False)
+        self.finding_chosen(message)
 
     @on(DataTable.RowHighlighted, "#policy-findings")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        event.stop()
-        table = self.findings_table
-        if 0 <= event.cursor_row < len(table.findings):
-            self._show_detail(table.findings[event.cursor_row])
+        self.finding_highlighted(event)
 
     @on(TextArea.SelectionChanged, "#policy-editor")
     def _cursor_moved(self, event: TextArea.SelectionChanged) -> None:
-        event.stop()
-        self._show_detail_for_cursor()
-
-    def _show_detail_for_cursor(self) -> None:
-        row = self.editor.selection.end[0] + 1
-        on_line = [f for f in self._findings if f.span.start.line <= row <= f.span.end.line]
-        self._show_detail(on_line[0] if on_line else None)
-
-    def _show_detail(self, finding: Finding | None) -> None:
-        detail = self.query_one("#policy-detail", Static)
-        if finding is None:
-            detail.update("")
-            return
-        detail.update(
-            Text(
-                f"{position(finding)} {SEVERITY_LABELS[finding.severity]} "
-                f"{finding.code}: {finding.message}"
-            )
-        )
+        self.cursor_moved(event)
 
     # -- status -----------------------------------------------------------------------
     def _update_status(self) -> None:
@@ -515,174 +464,3 @@ class PolicyEditorPane(Widget):
         if message.generation != self._question_generation:
             return
         self.query_one(SimulatePanel).show_answer(message.answer)
-
-    # -- save and diff ----------------------------------------------------------------
-    def _diff_lines(self, text: str) -> list[str]:
-        base = self._baseline if self._laid_out else self._stored_text
-        name = f"stored ({self.key_id})" if self.key_id else "stored"
-        return unified_diff(base, text, stored_name=name, edited_name="edited")
-
-    def _diff_notes(self, lines: list[str]) -> list[str]:
-        added, removed = diff_stats(lines)
-        notes = [f"{added} line(s) added, {removed} line(s) removed."]
-        if self._laid_out:
-            notes.append("The stored policy is one line; it is compared in the editor's layout.")
-        return notes
-
-    def action_diff(self) -> None:
-        lines = self._diff_lines(self.editor.text)
-        if not lines:
-            self.notify("The policy is unchanged.")
-            return
-        self.app.push_screen(
-            DiffDialog(
-                "Changes to the policy",
-                render_diff(lines),
-                notes=self._diff_notes(lines),
-                save_label=None,
-            )
-        )
-
-    def action_save(self) -> None:
-        if self.key_id is None and self._on_save is None:
-            self.notify("Nothing to save this policy to.", severity="warning")
-            return
-        text = self.editor.text
-        lines = self._diff_lines(text)
-        if not lines:
-            self.notify("The policy is unchanged; nothing to save.")
-            return
-        errors = sum(1 for f in self._findings if f.severity == ERROR)
-        warning = ""
-        if errors:
-            warning = (
-                f"The validator reports {errors} error{'s' if errors != 1 else ''}; "
-                "KMS is likely to reject this policy."
-            )
-        notes = self._diff_notes(lines)
-        if self._bypass:
-            notes.append("BypassPolicyLockoutSafetyCheck: on.")
-        title = f"Save the key policy of {self.key_id}?" if self.key_id else "Save the policy?"
-
-        def confirmed(save: bool | None) -> None:
-            if save:
-                self._put(text)
-
-        self.app.push_screen(
-            DiffDialog(title, render_diff(lines), notes=notes, warning=warning), confirmed
-        )
-
-    def _put(self, text: str) -> None:
-        operation = "PutKeyPolicy" if self._on_save is None else "Save"
-        try:
-            if self._on_save is not None:
-                self._on_save(text)
-            else:
-                self.engine.call(
-                    "PutKeyPolicy",
-                    {
-                        "KeyId": self.key_id,
-                        "PolicyName": "default",
-                        "Policy": text,
-                        "BypassPolicyLockoutSafetyCheck": self._bypass,
-                    },
-                    caller=self.acting_as(),
-                )
-        except AwsError as exc:
-            self.app.push_screen(
-                MessageDialog(
-                    f"{operation} was rejected", f"{exc.code}: {exc.message}", severity="error"
-                )
-            )
-            return
-        except Exception as exc:
-            self.app.push_screen(
-                MessageDialog(
-                    f"{operation} failed", f"{type(exc).__name__}: {exc}", severity="error"
-                )
-            )
-            return
-        self._stored_text = text
-        self._baseline = text
-        self._laid_out = False
-        self._update_status()
-        self.notify("Key policy saved." if self._on_save is None else "Policy saved.")
-        self.post_message(self.Saved(self.key_id, text))
-
-    # -- files and clipboard ----------------------------------------------------------
-    def action_load(self) -> None:
-        def chosen(path: str | None) -> None:
-            if path:
-                self.load_file(Path(path).expanduser())
-
-        self.app.push_screen(PathDialog("Load a policy from a file", confirm="Load"), chosen)
-
-    def load_file(self, path: Path) -> bool:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            self.app.push_screen(
-                MessageDialog("Could not load the policy", f"{path}: {reason}", severity="error")
-            )
-            return False
-        editor = self.editor
-        editor.replace(text, (0, 0), editor.document.end)
-        editor.move_cursor((0, 0))
-        self.notify(escape(f"Loaded {path}"))
-        return True
-
-    def action_export(self) -> None:
-        default = f"{self.key_id}-policy.json" if self.key_id else "policy.json"
-
-        def chosen(path: str | None) -> None:
-            if not path:
-                return
-            target = Path(path).expanduser()
-            if target.exists():
-                self.app.push_screen(
-                    ConfirmDialog(
-                        "Replace the file?",
-                        f"{target} exists. Replace it?",
-                        confirm="Replace",
-                        destructive=True,
-                    ),
-                    lambda ok: ok and self.export_file(target),
-                )
-            else:
-                self.export_file(target)
-
-        self.app.push_screen(
-            PathDialog("Export the policy to a file", value=default, confirm="Export"), chosen
-        )
-
-    def export_file(self, path: Path) -> bool:
-        try:
-            path.write_text(self.editor.text, encoding="utf-8")
-        except OSError as exc:
-            self.app.push_screen(
-                MessageDialog(
-                    "Could not export the policy",
-                    f"{path}: {exc.strerror or exc}",
-                    severity="error",
-                )
-            )
-            return False
-        self.notify(escape(f"Wrote {path}"))
-        return True
-
-    def action_copy(self) -> None:
-        text = self.editor.text
-        self.app.copy_to_clipboard(text)
-        self.notify(f"Copied the policy ({len(text)} characters).")
-
-    def action_format(self) -> None:
-        try:
-            document = json.loads(self.editor.text)
-        except ValueError as exc:
-            self.notify(escape(f"Cannot format: {exc}"), severity="warning")
-            return
-        editor = self.editor
-        editor.replace(
-            json.dumps(document, indent=2, ensure_ascii=False) + "\n", (0, 0), editor.document.end
-        )

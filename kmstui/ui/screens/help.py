@@ -71,10 +71,35 @@ def help_table(rows: list[tuple[str, str, str, str]], narrow: bool) -> Table:
     return table
 
 
+def verb_table() -> Table:
+    """The console's verbs and their keys, from the one table (kmstui.ui.actions)."""
+    from kmstui.ui.actions import VERBS
+
+    table = Table(box=None, expand=True, show_edge=False, pad_edge=False, padding=(0, 1))
+    table.add_column("Keys", no_wrap=True, style="bold")
+    table.add_column("Verb", ratio=1)
+    names = {
+        "question_mark": "?",
+        "colon": ":",
+        "slash": "/",
+        "left_square_bracket": "[",
+        "right_square_bracket": "]",
+        "plus": "+",
+        "equals_sign": "=",
+        "minus": "-",
+        "escape": "esc",
+    }
+    for verb, (keys, meaning) in VERBS.items():
+        shown = " ".join(names.get(k, k) for k in keys.split(","))
+        table.add_row(shown, f"{verb}: {meaning}")
+    return table
+
+
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CLASSES = "dialog"
     BINDINGS = bindings(
-        Action("help.close", "escape,question_mark,f1,q", "dismiss", "Close", "Close help")
+        Action("help.close", "cancel", "dismiss", "Close", "Close help", dialog=True),
+        Action("help.again", "close-help", "dismiss", "Close", "Close help", dialog=True),
     )
 
     def __init__(self, title: str, rows: list[tuple[str, str, str, str]]):
@@ -104,8 +129,15 @@ class HelpScreen(ModalScreen[None]):
         self._draw()
 
     def _draw(self) -> None:
+        from rich.console import Group
+
         self.query_one("#help-table", Static).update(
-            help_table(self.rows, self.app.size.width < NARROW_BELOW)
+            Group(
+                help_table(self.rows, self.app.size.width < NARROW_BELOW),
+                Text(""),
+                Text("Every key of the console (docs/keys.md): one verb a key", style="bold"),
+                verb_table(),
+            )
         )
 
     async def action_dismiss(self, result=None) -> None:

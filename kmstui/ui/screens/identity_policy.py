@@ -44,7 +44,7 @@ class IdentityPolicyScreen(Screen):
     BINDINGS = bindings(
         Action(
             "identity-policy.back",
-            "escape",
+            "back",
             "back",
             "Back",
             "Back to the principals (asks first when there are unsaved edits)",
@@ -74,7 +74,7 @@ class IdentityPolicyScreen(Screen):
         yield PolicyEditorPane(
             self.app.engine,
             None,
-            lambda: self.app.acting_as,
+            self.app.console_caller,
             policy_type="IDENTITY_POLICY",
             initial_text=self.text or "",
             on_save=self._put,

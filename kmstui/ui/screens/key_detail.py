@@ -17,14 +17,15 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tabs, Tex
 
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
-from kmstui.ui.format import date, day, markup, plain, state_markup
+from kmstui.ui.format import date, markup, plain, state_markup
+from kmstui.ui.key_state import KEY_STATE_ACTIONS, allowed
 from kmstui.ui.messages import DataChanged
-from kmstui.ui.models import KeyDetail, key_events, read_key_detail, test_encrypt
+from kmstui.ui.models import KeyDetail, read_key_detail
+from kmstui.ui.screens.key_actions import KeyActionsMixin
+from kmstui.ui.screens.key_tabs import KeyTabsMixin
 from kmstui.ui.widgets.events import EventTable
 from kmstui.ui.widgets.footer import ConsoleFooter
 from kmstui.ui.widgets.topbar import TopBar
-
-ROTATION_MIN, ROTATION_MAX = 90, 2560
 
 TABS = [
     ("overview", "Overview"),
@@ -53,6 +54,7 @@ TAB_ACTIONS = {
     "add_tag": "aliases",
     "remove_selected": "aliases",
     "edit_description": "aliases",
+    "toggle_own_reads": "events",
 }
 
 
@@ -78,22 +80,15 @@ def _grants_pane(engine, key_id: str, acting_as_getter):
     return GrantsPane(engine, key_id, acting_as_getter)
 
 
-def period_problem(text: str) -> str | None:
-    text = text.strip()
-    if not text.isdigit() or not ROTATION_MIN <= int(text) <= ROTATION_MAX:
-        return f"The rotation period must be a whole number of days, {ROTATION_MIN}–{ROTATION_MAX}."
-    return None
-
-
-class KeyDetailScreen(Screen):
+class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
     HELP_TITLE = "Key detail"
     # a narrow footer keeps the open tab's own keys before Test encrypt
-    FOOTER_DROP_FIRST = ("test_encrypt",)
+    FOOTER_DROP_FIRST = ("enable_key", "disable_key", "cancel_deletion", "test_encrypt")
     BINDINGS = bindings(
-        Action("key.back", "escape", "back", "Back", "Back to the key list"),
+        Action("key.back", "back", "back", "Back", "Back to the key list"),
         Action(
             "tab.previous",
-            "left_square_bracket",
+            "previous-tab",
             "step_tab(-1)",
             "Previous tab",
             "Show the tab to the left",
@@ -102,7 +97,7 @@ class KeyDetailScreen(Screen):
         ),
         Action(
             "tab.next",
-            "right_square_bracket",
+            "next-tab",
             "step_tab(1)",
             "Next tab",
             "Show the tab to the right",
@@ -112,62 +107,91 @@ class KeyDetailScreen(Screen):
         *(
             Action(
                 f"tab.{tab}",
-                TAB_KEYS[tab],
+                "tab",
                 f"show_tab('{tab}')",
                 title,
                 f"Show the {title} tab",
                 show=False,
+                key=TAB_KEYS[tab],
             )
             for tab, title in TABS
         ),
-        Action("key.copy-arn", "y", "copy_arn", "Copy ARN", "Copy the key ARN", show=False),
+        Action(
+            "key.own-reads",
+            "show-own-calls",
+            "toggle_own_reads",
+            "Own reads",
+            "Show or hide the console's own read requests on this key",
+        ),
+        Action("key.copy-arn", "copy", "copy_arn", "Copy ARN", "Copy the key ARN", show=False),
         Action(
             "key.test-encrypt",
-            "t",
+            "test",
             "test_encrypt",
             "Test encrypt",
             "Encrypt and decrypt a sample as the acting-as principal",
         ),
         Action(
             "rotation.toggle",
-            "r",
+            "auto-rotation",
             "toggle_rotation",
             "Auto rotation",
             "Turn automatic rotation on or off (Enable/DisableKeyRotation)",
         ),
         Action(
             "rotation.period",
-            "p",
+            "edit",
             "rotation_period",
             "Period",
             "Set the automatic rotation period, 90–2560 days",
         ),
         Action(
             "rotation.rotate-now",
-            "o",
+            "rotate",
             "rotate_now",
             "Rotate now",
             "New key material now (RotateKeyOnDemand)",
         ),
-        Action("alias.add", "a", "add_alias", "Add alias", "CreateAlias for this key"),
-        Action("tag.add", "g", "add_tag", "Add tag", "TagResource (key=value)"),
+        Action("alias.add", "alias", "add_alias", "Add alias", "CreateAlias for this key"),
+        Action("tag.add", "tag", "add_tag", "Add tag", "TagResource (key=value)"),
         Action(
             "selection.remove",
-            "x",
+            "delete",
             "remove_selected",
             "Remove",
             "Remove the selected alias (DeleteAlias) or tag (UntagResource)",
         ),
         Action(
-            "key.edit-description", "e", "edit_description", "Description", "UpdateKeyDescription"
+            "key.edit-description",
+            "edit",
+            "edit_description",
+            "Description",
+            "UpdateKeyDescription",
         ),
         Action(
             "key.copy-policy",
-            "c",
+            "copy",
             "copy_policy",
             "Copy policy",
             "Copy the key policy JSON",
             show=False,
+        ),
+        Action("key.enable", "enable", "enable_key", "Enable", "Enable the key (EnableKey)"),
+        Action("key.disable", "disable", "disable_key", "Disable", "Disable the key (DisableKey)"),
+        Action(
+            "key.schedule-deletion",
+            "delete",
+            "schedule_deletion",
+            "Delete…",
+            "Schedule the key's deletion in 7–30 days (ScheduleKeyDeletion)",
+            show=False,
+        ),
+        Action(
+            "key.cancel-deletion",
+            "undelete",
+            "cancel_deletion",
+            "Undelete",
+            "Cancel the scheduled deletion (CancelKeyDeletion)",
         ),
     )
 
@@ -176,6 +200,7 @@ class KeyDetailScreen(Screen):
         self.key_id = key_id
         self.detail: KeyDetail | None = None
         self._panes_mounted = False
+        self._tab = "overview"  # the tab shown, to know which one a switch leaves
 
     # -- layout -----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -185,14 +210,14 @@ class KeyDetailScreen(Screen):
             with TabPane(TAB_TITLES["overview"], id="overview"):
                 yield DataTable(id="overview-table", cursor_type="row", show_header=False)
             with TabPane(TAB_TITLES["policy"], id="policy"):
-                pane = _policy_pane(self.app.engine, self.key_id, lambda: self.app.acting_as)
+                pane = _policy_pane(self.app.engine, self.key_id, self.app.console_caller)
                 if pane is not None:
                     yield pane
                 else:
                     with VerticalScroll(id="policy-scroll"):
                         yield Static("", id="policy-text", classes="code")
             with TabPane(TAB_TITLES["grants"], id="grants"):
-                pane = _grants_pane(self.app.engine, self.key_id, lambda: self.app.acting_as)
+                pane = _grants_pane(self.app.engine, self.key_id, self.app.console_caller)
                 if pane is not None:
                     yield pane
                 else:
@@ -205,12 +230,9 @@ class KeyDetailScreen(Screen):
                 yield Static("", id="description", classes="summary")
                 yield DataTable(id="aliases-table", cursor_type="row")
             with TabPane(TAB_TITLES["events"], id="events"):
-                yield EventTable(self.app.engine, self._my_events, id="events-table")
+                yield Static("", id="events-note", classes="summary")
+                yield EventTable(self.app.engine, self.key_events_shown, id="events-table")
         yield ConsoleFooter()
-
-    def _my_events(self, recent: list[dict]) -> list[dict]:
-        arn = (self.detail.metadata.get("Arn") if self.detail else "") or ""
-        return key_events(recent, arn) if arn else []
 
     def on_mount(self) -> None:
         self.query_one("#rotations-table", DataTable).add_columns(
@@ -332,51 +354,34 @@ class KeyDetailScreen(Screen):
                 plain(json.dumps(constraints) if constraints else "—"),
             )
 
-    def _rotation(self, detail: KeyDetail) -> None:
-        status, meta = detail.rotation, detail.metadata
-        if not status:
-            summary = plain(detail.problems.get("rotation", "Rotation status unavailable"))
-        else:
-            on_off = "[b]on[/b]" if status.get("KeyRotationEnabled") else "[b]off[/b]"
-            lines = [f"Automatic rotation: {on_off}"]
-            if status.get("KeyRotationEnabled"):
-                lines[0] += f", every {status.get('RotationPeriodInDays')} days"
-                lines.append(f"Next rotation: {day(status.get('NextRotationDate'))}")
-            lines.append(
-                f"On-demand rotations: {status.get('OnDemandRotationCount', 0)} of "
-                f"{status.get('OnDemandRotationLimit', '?')}"
-            )
-            lines.append(f"Current key material: {meta.get('CurrentKeyMaterialId') or '—'}")
-            summary = markup("\n".join(lines))
-        self.query_one("#rotation-summary", Static).update(summary)
-        table = self.query_one("#rotations-table", DataTable)
-        table.clear()
-        for entry in reversed(detail.rotations):
-            table.add_row(
-                plain(entry.get("KeyMaterialId", "")[:24] + "…"),
-                plain(entry.get("KeyMaterialState", "")),
-                plain(entry.get("RotationType", "ORIGINAL")),
-                plain(date(entry.get("RotationDate") or entry.get("CreationDate"))),
-            )
-
-    def _aliases(self, detail: KeyDetail) -> None:
-        description = detail.metadata.get("Description") or "(none)"
-        self.query_one("#description", Static).update(
-            markup("Description: $text", text=description)
-        )
-        table = self.query_one("#aliases-table", DataTable)
-        table.clear()
-        for alias in detail.aliases:
-            table.add_row("alias", plain(alias["AliasName"]), "", key=f"alias:{alias['AliasName']}")
-        for tag in detail.tags:
-            table.add_row(
-                "tag", plain(tag["TagKey"]), plain(tag["TagValue"]), key=f"tag:{tag['TagKey']}"
-            )
-
     # -- what applies -----------------------------------------------------------------
     @on(TabbedContent.TabActivated)
-    def _tab_changed(self) -> None:
+    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        left, self._tab = self._tab, event.pane.id or ""
+        if left == "policy" and self._tab != "policy" and self._policy_modified():
+            # A click on another tab: back to the editor, and ask before leaving it.
+            wanted = self._tab
+            self._tab = "policy"
+            self.query_one(TabbedContent).active = "policy"
+            self._leave_policy(lambda: self.action_show_tab(wanted))
         self.refresh_bindings()
+
+    def _policy_modified(self) -> bool:
+        from kmstui.ui.unsaved import modified_editors
+
+        return bool(modified_editors([self]))
+
+    def _leave_policy(self, then) -> None:
+        from kmstui.ui.unsaved import leave_after_asking
+
+        leave_after_asking(self.app, [self], then)
+
+    def reveal_policy_editor(self) -> None:
+        """Show the Policy tab with its editor focused (after "stay")."""
+        self.query_one(TabbedContent).active = "policy"
+        self._tab = "policy"
+        for editor in self.query("#policy-editor"):
+            self.call_after_refresh(editor.focus)
 
     @on(DataTable.RowHighlighted, "#aliases-table")
     def _row_changed(self) -> None:
@@ -391,23 +396,36 @@ class KeyDetailScreen(Screen):
         return kind, name
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in KEY_STATE_ACTIONS:
+            if action == "schedule_deletion" and self._on_tab("aliases"):
+                return False  # x removes the selected alias or tag there
+            meta = self.detail.metadata if self.detail else {}
+            return allowed(action, meta.get("KeyState"), meta.get("KeyManager") != "AWS")
         tab = TAB_ACTIONS.get(action)
         if tab is None:
-            if action in ("test_encrypt", "copy_arn", "copy_policy"):
+            if action in ("copy_arn", "copy_policy"):  # y: the policy on its tab
+                on_policy = self.is_mounted and self.query_one(TabbedContent).active == "policy"
+                return self.detail is not None and on_policy == (action == "copy_policy")
+            if action == "test_encrypt":
                 return self.detail is not None
             return True
         if not self.is_mounted or self.query_one(TabbedContent).active != tab:
             return False
         if self.detail is None:
             return None
+        if action == "toggle_own_reads":
+            return True
         customer = self.detail.metadata.get("KeyManager") != "AWS"
         if action == "remove_selected":
             return customer and self._selected_entry() is not None
         return customer
 
     # -- actions ----------------------------------------------------------------------
+    def _on_tab(self, tab: str) -> bool:
+        return self.is_mounted and self.query_one(TabbedContent).active == tab
+
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self._leave_policy(self.app.pop_screen)
 
     def action_step_tab(self, step: int) -> None:
         tabs = self.query_one(TabbedContent)
@@ -416,6 +434,9 @@ class KeyDetailScreen(Screen):
         self.action_show_tab(names[(index + step) % len(names)])
 
     def action_show_tab(self, tab: str) -> None:
+        if self._tab == "policy" and tab != "policy" and self._policy_modified():
+            self._leave_policy(lambda: self.action_show_tab(tab))
+            return
         # Focus leaves the old tab first: a focused widget that gets hidden hands focus
         # to a sibling in its own tab, and that would switch the tab back.
         self.query_one(Tabs).focus()
@@ -426,6 +447,8 @@ class KeyDetailScreen(Screen):
         """Focus the tab's first table so its keys work at once; the policy editor
         would take "[" and "]" as text, so there the tab strip keeps the focus (Tab
         moves into the editor)."""
+        if self.query_one(TabbedContent).active != tab:
+            return  # another switch came first
         pane = self.query_one(f"#{tab}", TabPane)
         first = next((w for w in pane.query("*") if w.focusable), None)
         if first is None or isinstance(first, TextArea):
@@ -438,182 +461,3 @@ class KeyDetailScreen(Screen):
 
     def _done(self, _result: Any = None) -> None:
         self.reload()
-
-    def action_copy_arn(self) -> None:
-        if self.detail:
-            self.app.copy_to_clipboard(self.detail.metadata["Arn"])
-            self.notify("Key ARN copied", markup=False)
-
-    def action_copy_policy(self) -> None:
-        if self.detail and self.detail.policy:
-            self.app.copy_to_clipboard(self.detail.policy)
-            self.notify("Key policy copied", markup=False)
-
-    def action_test_encrypt(self) -> None:
-        key = self._key()
-        self.app.perform(
-            "Encrypt/Decrypt",
-            lambda call: test_encrypt(call, key),
-            then=lambda text: self.notify(text, title="Test encrypt", markup=False),
-        )
-
-    def action_toggle_rotation(self) -> None:
-        from kmstui.ui.dialogs.confirm import ConfirmScreen
-
-        key = self._key()
-        if self.detail and self.detail.rotation.get("KeyRotationEnabled"):
-
-            def confirmed(yes: bool | None) -> None:
-                if yes:
-                    self.app.submit(
-                        "DisableKeyRotation", {"KeyId": key}, success="Automatic rotation off"
-                    )
-
-            self.app.push_screen(
-                ConfirmScreen(
-                    "Turn automatic rotation off?",
-                    "Existing key material is kept; no new material is added on a schedule.",
-                    confirm="Turn off",
-                ),
-                confirmed,
-            )
-        else:
-            self.action_rotation_period()
-
-    def action_rotation_period(self) -> None:
-        from kmstui.ui.dialogs.prompt import PromptScreen
-
-        key = self._key()
-        current = (self.detail.rotation.get("RotationPeriodInDays") if self.detail else None) or 365
-
-        def chosen(text: str | None) -> None:
-            if text:
-                self.app.submit(
-                    "EnableKeyRotation",
-                    {"KeyId": key, "RotationPeriodInDays": int(text)},
-                    success=f"Automatic rotation every {int(text)} days",
-                )
-
-        self.app.push_screen(
-            PromptScreen(
-                "Automatic rotation",
-                f"Rotation period in days ({ROTATION_MIN}–{ROTATION_MAX})",
-                str(current),
-                period_problem,
-                confirm="Enable",
-            ),
-            chosen,
-        )
-
-    def action_rotate_now(self) -> None:
-        from kmstui.ui.dialogs.confirm import ConfirmScreen
-
-        key = self._key()
-        status = self.detail.rotation if self.detail else {}
-        count, limit = status.get("OnDemandRotationCount", 0), status.get("OnDemandRotationLimit")
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.app.submit(
-                    "RotateKeyOnDemand", {"KeyId": key}, success="New key material is current"
-                )
-
-        self.app.push_screen(
-            ConfirmScreen(
-                "Rotate now?",
-                f"New key material becomes current; older material keeps decrypting. "
-                f"This uses one of the key's on-demand rotations ({count} of {limit} used).",
-                confirm="Rotate",
-                destructive=False,
-            ),
-            confirmed,
-        )
-
-    def action_add_alias(self) -> None:
-        from kmstui.ui.dialogs.prompt import PromptScreen
-
-        key = self._key()
-
-        def chosen(text: str | None) -> None:
-            if text:
-                name = text.strip()
-                name = name if name.startswith("alias/") else f"alias/{name}"
-                self.app.submit(
-                    "CreateAlias",
-                    {"AliasName": name, "TargetKeyId": key},
-                    success=f"Alias {name} added",
-                )
-
-        self.app.push_screen(
-            PromptScreen(
-                "Add alias",
-                "Alias name",
-                "alias/",
-                lambda t: None if t.strip() not in ("", "alias/") else "Enter an alias name.",
-                confirm="Add",
-            ),
-            chosen,
-        )
-
-    def action_add_tag(self) -> None:
-        from kmstui.ui.dialogs.prompt import PromptScreen
-        from kmstui.ui.models import parse_tags
-
-        key = self._key()
-
-        def problem(text: str) -> str | None:
-            try:
-                return None if parse_tags(text) else "Enter key=value."
-            except ValueError as exc:
-                return str(exc)
-
-        def chosen(text: str | None) -> None:
-            if text:
-                self.app.submit(
-                    "TagResource", {"KeyId": key, "Tags": parse_tags(text)}, success="Tags added"
-                )
-
-        self.app.push_screen(
-            PromptScreen("Add tags", "key=value (several: a=1, b=2)", "", problem, confirm="Add"),
-            chosen,
-        )
-
-    def action_remove_selected(self) -> None:
-        from kmstui.ui.dialogs.confirm import ConfirmScreen
-
-        entry = self._selected_entry()
-        if entry is None:
-            return
-        kind, name = entry
-        key = self._key()
-        if kind == "alias":
-            operation, params = "DeleteAlias", {"AliasName": name}
-        else:
-            operation, params = "UntagResource", {"KeyId": key, "TagKeys": [name]}
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.app.submit(operation, params, success=f"Removed {kind} {name}")
-
-        self.app.push_screen(
-            ConfirmScreen(f"Remove {kind} {name}?", f"{operation} {name}", confirm="Remove"),
-            confirmed,
-        )
-
-    def action_edit_description(self) -> None:
-        from kmstui.ui.dialogs.prompt import PromptScreen
-
-        key = self._key()
-        current = self.detail.metadata.get("Description", "") if self.detail else ""
-
-        def chosen(text: str | None) -> None:
-            if text is not None:
-                self.app.submit(
-                    "UpdateKeyDescription",
-                    {"KeyId": key, "Description": text},
-                    success="Description updated",
-                )
-
-        self.app.push_screen(
-            PromptScreen("Edit description", "Description", current, confirm="Save"), chosen
-        )

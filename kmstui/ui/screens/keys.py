@@ -9,8 +9,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
 from kmstui.errors import AwsError
+from kmstui.ui import key_state
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import date, plain, state_text
+from kmstui.ui.key_state import KEY_STATE_ACTIONS, allowed
 from kmstui.ui.models import KeyRow, create_key, list_key_rows
 from kmstui.ui.screens.base import ConsoleScreen
 
@@ -39,30 +41,30 @@ class KeysScreen(ConsoleScreen):
     AUTO_FOCUS = "#keys"
     BINDINGS = bindings(
         # Priority, or the table's own Enter (select) would hide it from the footer.
-        Action("key.open", "enter", "open_key", "Open", "Show the key's details", priority=True),
-        Action("key.create", "n", "create_key", "New", "Create a key (CreateKey)"),
-        Action("key.enable", "e", "enable_key", "Enable", "Enable the key (EnableKey)"),
-        Action("key.disable", "d", "disable_key", "Disable", "Disable the key (DisableKey)"),
+        Action("key.open", "open", "open_key", "Open", "Show the key's details", priority=True),
+        Action("key.create", "new", "create_key", "New", "Create a key (CreateKey)"),
+        Action("key.enable", "enable", "enable_key", "Enable", "Enable the key (EnableKey)"),
+        Action("key.disable", "disable", "disable_key", "Disable", "Disable the key (DisableKey)"),
         Action(
             "key.schedule-deletion",
-            "x",
+            "delete",
             "schedule_deletion",
             "Delete…",
             "Schedule the key's deletion in 7–30 days (ScheduleKeyDeletion)",
         ),
         Action(
             "key.cancel-deletion",
-            "u",
+            "undelete",
             "cancel_deletion",
             "Undelete",
             "Cancel the scheduled deletion (CancelKeyDeletion)",
         ),
         Action(
-            "keys.filter", "slash", "filter", "Filter", "Show only matching keys", key_display="/"
+            "keys.filter", "filter", "filter", "Filter", "Show only matching keys", key_display="/"
         ),
-        Action("keys.sort", "s", "sort", "Sort", "Sort by the next column (or click a header)"),
-        Action("key.copy-arn", "y", "copy_arn", "Copy ARN", "Copy the key ARN", show=False),
-        Action("keys.refresh", "ctrl+r", "refresh", "Refresh", "Read the keys again", show=False),
+        Action("keys.sort", "sort", "sort", "Sort", "Sort by the next column (or click a header)"),
+        Action("key.copy-arn", "copy", "copy_arn", "Copy ARN", "Copy the key ARN", show=False),
+        Action("keys.refresh", "refresh", "refresh", "Refresh", "Read the keys again", show=False),
     )
 
     def __init__(self) -> None:
@@ -221,14 +223,8 @@ class KeysScreen(ConsoleScreen):
             return row is not None and not self.query_one("#filter", Input).has_focus
         if action == "copy_arn":
             return row is not None
-        if action == "enable_key":
-            return customer and state == "Disabled"
-        if action == "disable_key":
-            return customer and state == "Enabled"
-        if action == "schedule_deletion":
-            return customer and state in ("Enabled", "Disabled")
-        if action == "cancel_deletion":
-            return customer and state == "PendingDeletion"
+        if action in KEY_STATE_ACTIONS:
+            return allowed(action, state, customer)
         return True
 
     # -- filter and sort --------------------------------------------------------------
@@ -288,57 +284,19 @@ class KeysScreen(ConsoleScreen):
 
         self.app.push_screen(CreateKeyScreen(), created)
 
-    def action_enable_key(self) -> None:
+    def _key_state(self, change) -> None:
         row = self.selected_row()
         if row is not None:
-            self.app.submit(
-                "EnableKey", {"KeyId": row.key_id}, success=f"Enabled {self._label(row)}"
-            )
+            change(self.app, row.key_id, self._label(row))
+
+    def action_enable_key(self) -> None:
+        self._key_state(key_state.enable)
 
     def action_disable_key(self) -> None:
-        row = self.selected_row()
-        if row is None:
-            return
-        from kmstui.ui.dialogs.confirm import ConfirmScreen
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.app.submit(
-                    "DisableKey", {"KeyId": row.key_id}, success=f"Disabled {self._label(row)}"
-                )
-
-        self.app.push_screen(
-            ConfirmScreen(
-                f"Disable {self._label(row)}?",
-                "Encrypt, Decrypt and data key requests with this key will fail with "
-                "DisabledException until it is enabled again. Attached volumes keep working; "
-                "the next attach fails.",
-                confirm="Disable",
-            ),
-            confirmed,
-        )
+        self._key_state(key_state.disable)
 
     def action_schedule_deletion(self) -> None:
-        row = self.selected_row()
-        if row is None:
-            return
-        from kmstui.ui.dialogs.schedule_deletion import ScheduleDeletionScreen
-
-        def chosen(days: str | None) -> None:
-            if days:
-                self.app.submit(
-                    "ScheduleKeyDeletion",
-                    {"KeyId": row.key_id, "PendingWindowInDays": int(days)},
-                    success=f"Deletion of {self._label(row)} scheduled",
-                )
-
-        self.app.push_screen(ScheduleDeletionScreen(self._label(row)), chosen)
+        self._key_state(key_state.schedule_deletion)
 
     def action_cancel_deletion(self) -> None:
-        row = self.selected_row()
-        if row is not None:
-            self.app.submit(
-                "CancelKeyDeletion",
-                {"KeyId": row.key_id},
-                success=f"Deletion of {self._label(row)} cancelled (key is Disabled)",
-            )
+        self._key_state(key_state.cancel_deletion)

@@ -99,54 +99,62 @@ class PrincipalsScreen(ConsoleScreen):
     BINDINGS = bindings(
         Action(
             "principal.act-as",
-            "s",
+            "act-as",
             "act_as",
             "Act as this",
             "Make requests as the selected principal",
+            key="A",
         ),
         Action(
             "policy.edit",
-            "p",
+            "edit",
             "edit_policy",
             "Edit policy",
             "Edit the selected inline policy; saves with PutUserPolicy/PutRolePolicy",
         ),
         Action(
             "policy.add",
-            "n",
+            "new",
             "add_policy",
             "New policy",
             "Add an inline policy to this user or role (asks for its name)",
         ),
         Action(
             "policy.delete",
-            "x",
+            "delete",
             "delete_policy",
             "Delete policy",
             "DeleteUserPolicy/DeleteRolePolicy for the selected policy (asks first)",
         ),
         Action(
             "access-key.create",
-            "k",
+            "new",
             "create_access_key",
             "New access key",
             "CreateAccessKey for this user (the secret is shown once)",
         ),
         Action(
-            "access-key.toggle",
-            "v",
-            "toggle_access_key",
-            "(De)activate",
-            "UpdateAccessKey: Active ⇄ Inactive",
+            "access-key.activate",
+            "enable",
+            "set_access_key('Active')",
+            "Activate",
+            "UpdateAccessKey: Status Active",
+        ),
+        Action(
+            "access-key.deactivate",
+            "disable",
+            "set_access_key('Inactive')",
+            "Deactivate",
+            "UpdateAccessKey: Status Inactive",
         ),
         Action(
             "access-key.delete",
-            "x",
+            "delete",
             "delete_access_key",
             "Delete key",
             "DeleteAccessKey for the selected access key (asks first)",
         ),
-        Action("principals.refresh", "ctrl+r", "refresh", "Refresh", "Read again", show=False),
+        Action("principals.refresh", "refresh", "refresh", "Refresh", "Read again", show=False),
     )
 
     def __init__(self) -> None:
@@ -328,17 +336,20 @@ class PrincipalsScreen(ConsoleScreen):
             and not self.detail.problem
         )
         policies_focused = self.focused is self.query_one("#policy-names")
-        if action == "add_policy":
-            return editable
+        keys_focused = self.focused is self.query_one("#access-keys")
+        if action == "add_policy":  # n: a new policy, unless the access keys have focus
+            return editable and not keys_focused
         if action == "edit_policy":
             return editable and self.selected_policy() is not None
         if action == "delete_policy":
             return editable and policies_focused and self.selected_policy() is not None
-        if action in ("create_access_key", "toggle_access_key", "delete_access_key"):
+        if action in ("set_access_key", "create_access_key", "delete_access_key"):
             if principal is None or principal.kind != "user" or not iam_available(self.app.engine):
                 return False
             if action == "delete_access_key" and policies_focused:
                 return False  # x deletes the policy there
+            if action == "create_access_key" and not keys_focused:
+                return False  # n adds a policy there
             if action != "create_access_key":
                 return self._selected_access_key() is not None
         return True
@@ -425,15 +436,10 @@ class PrincipalsScreen(ConsoleScreen):
 
         self.app.submit("CreateAccessKey", {"UserName": principal.name}, then=show)
 
-    def action_toggle_access_key(self) -> None:
+    def action_set_access_key(self, new: str) -> None:
         principal, key_id = self.selected(), self._selected_access_key()
         if principal is None or key_id is None or self.detail is None:
             return
-        status = next(
-            (k.get("Status") for k in self.detail.access_keys if k.get("AccessKeyId") == key_id),
-            "Active",
-        )
-        new = "Inactive" if status == "Active" else "Active"
         self.app.submit(
             "UpdateAccessKey",
             {"UserName": principal.name, "AccessKeyId": key_id, "Status": new},

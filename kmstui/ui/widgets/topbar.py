@@ -76,4 +76,4 @@ class TopBar(Horizontal):
     def on_click(self, event) -> None:
         widget = event.widget
         if isinstance(widget, Label) and widget.has_class("section") and widget.name:
-            self.app.switch_mode(widget.name)
+            self.app.go_to_section(widget.name)

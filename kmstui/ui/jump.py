@@ -1,0 +1,111 @@
+"""The palette's commands for actions of other screens: each goes where its action
+lives (the section, the selected key's tab) and runs it there."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kmstui.ui.actions import palette_title
+
+# owner class -> (section, key-detail tab or "" for the section's own screen)
+PLACES = {
+    "KeysScreen": ("keys", ""),
+    "PrincipalsScreen": ("principals", ""),
+    "VolumesPane": ("volumes", ""),
+    "MonitorPane": ("monitor", ""),
+    "KeyDetailScreen": ("keys", "overview"),
+    "GrantsPane": ("keys", "grants"),
+    "PolicyEditorPane": ("keys", "policy"),
+}
+# only the actions a person means to do somewhere else (not moves, not copies)
+SKIP_VERBS = {"up", "down", "top", "bottom", "page-up", "page-down", "back", "copy", "open"}
+
+
+def place(owner: str, action: str) -> tuple[str, str]:
+    """(section, key-detail tab or "") where ``owner``'s ``action`` is done."""
+    section, tab = PLACES[owner]
+    if owner == "KeyDetailScreen":
+        from kmstui.ui.screens.key_detail import TAB_ACTIONS
+
+        tab = TAB_ACTIONS.get(action.split("(", 1)[0], tab)
+    return section, tab
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    title: str
+    help: str
+    owner: str
+    action: str
+
+
+def elsewhere(here: set[str], owners: set[str] = frozenset()) -> list[Elsewhere]:
+    """Commands of the other screens, minus the titles already offered ``here`` and
+    every action of the classes on screen (``owners``), which may not apply now."""
+    from kmstui.ui.keys import registry
+
+    entries = registry()
+    out = []
+    seen = set(here) | {
+        palette_title(e.binding) for e in entries if e.owner in owners and e.binding.id
+    }
+    for entry in entries:
+        binding = entry.binding
+        title = palette_title(binding)
+        if entry.owner not in PLACES or not title or title in seen:
+            continue
+        if entry.verb in SKIP_VERBS or binding.action.startswith("app."):
+            continue
+        seen.add(title)
+        section, tab = place(entry.owner, binding.action)
+        where = f"the selected key's {tab} tab" if tab else f"the {section.title()} section"
+        out.append(
+            Elsewhere(title, f"{binding.tooltip} (goes to {where})", entry.owner, binding.action)
+        )
+    return out
+
+
+def go_and_run(app, command: Elsewhere) -> None:
+    """Show the command's section (asking first about unsaved edits, as any switch
+    does), open the selected key's tab if it lives there, then run it."""
+    section, tab = place(command.owner, command.action)
+    tries = iter(range(100))  # up to 5 s for a section, a key list or a tab to show
+
+    def again() -> None:
+        if next(tries, None) is not None:
+            app.set_timer(0.05, run_there)
+
+    def run_there() -> None:
+        if not app.is_running or not app.screen_stack:
+            return
+        screen = app.screen
+        if app.current_mode != section:
+            again()
+            return
+        if tab:
+            from kmstui.ui.screens.key_detail import KeyDetailScreen
+
+            if not isinstance(screen, KeyDetailScreen):
+                if hasattr(screen, "action_open_key") and screen.selected_row() is not None:
+                    screen.action_open_key()  # the key selected in the list
+                again()
+                return
+            if screen.query_one("TabbedContent").active != tab:
+                screen.action_show_tab(tab)
+                again()
+                return
+        node = screen
+        if command.owner not in ("KeysScreen", "PrincipalsScreen", "KeyDetailScreen"):
+            found = screen.query(command.owner)
+            if not found:
+                again()
+                return
+            node = found.first()
+        if not node.check_action(command.action.split("(", 1)[0], ()):
+            again()  # not yet (the key still loading), or not for this key: wait a little
+            return
+        app.call_later(node.run_action, command.action)
+
+    if app.current_mode != section:
+        app.go_to_section(section)
+    app.call_after_refresh(run_there)

@@ -1,0 +1,150 @@
+"""One volume's detail: its data key's life, its snapshots and its throughput."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Static
+
+from kmstui.errors import AwsError
+from kmstui.ui.actions import Action, bindings
+from kmstui.ui.format import plain
+from kmstui.ui.live.feed import LiveFeed
+from kmstui.ui.live.graphs import ThroughputPanel, VolumeLine
+from kmstui.ui.live.records import volume_lifecycle
+
+Call = Callable[[str, dict], dict]
+REFRESH_HZ = 4
+LIFECYCLE_SCAN = 200_000  # how far back the detail view looks for a volume's events
+
+
+class DetailRead(Message):
+    def __init__(self, steps: list, snapshots: list[dict] | None, problem: str | None):
+        super().__init__()
+        self.steps, self.snapshots, self.problem = steps, snapshots, problem
+
+
+class VolumeDetailScreen(Screen):
+    """One volume: its data key's life (generated, granted, decrypted on each attach,
+    wiped), its snapshots, and its throughput now."""
+
+    BINDINGS = bindings(
+        Action("detail.close", "back", "close", "Back", "Back to the volumes"),
+        Action("detail.refresh", "refresh", "reload", "Refresh", "Read the events again"),
+    )
+    DEFAULT_CSS = """
+    VolumeDetailScreen .heading { text-style: bold; padding: 0 1; color: $accent; }
+    VolumeDetailScreen #detail-summary { padding: 0 1; height: auto; }
+    VolumeDetailScreen #lifecycle { height: 1fr; }
+    VolumeDetailScreen #snapshots { height: auto; max-height: 6; }
+    """
+
+    def __init__(self, volume: dict, feed: LiveFeed, call: Call):
+        super().__init__()
+        self.volume, self.feed, self.call = volume, feed, call
+
+    def compose(self) -> ComposeResult:
+        volume = self.volume
+        key = volume.get("KmsKeyId")
+        attached = ", ".join(a["InstanceId"] for a in volume.get("Attachments", [])) or "—"
+        yield Label(
+            plain(
+                f"{volume['VolumeId']} · {volume.get('Size')} GiB "
+                f"{volume.get('VolumeType')} · {volume.get('State')}"
+            ),
+            classes="heading",
+        )
+        yield Static(
+            plain(
+                f"Encrypted: {'yes, under ' + self.feed.key_alias(key) if key else 'no'} · "
+                f"attached to {attached} · context aws:ebs:id={volume['VolumeId']}"
+            ),
+            id="detail-summary",
+        )
+        yield Label("Data-key lifecycle", classes="heading")
+        yield DataTable(id="lifecycle", cursor_type="row", zebra_stripes=True)
+        yield Label("Snapshots", classes="heading")
+        yield DataTable(id="snapshots", cursor_type="row")
+        yield ThroughputPanel(id="detail-graphs")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        lifecycle = self.query_one("#lifecycle", DataTable)
+        lifecycle.add_columns("Time", "Step", "Principal", "Detail")
+        self.query_one("#snapshots", DataTable).add_columns(
+            "Snapshot", "State", "Encrypted", "CMK", "Description"
+        )
+        lifecycle.focus()
+        self.action_reload()
+        self._tick()
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
+
+    def action_reload(self) -> None:
+        self._read()
+
+    @work(thread=True, exclusive=True, group="volume-detail", exit_on_error=False)
+    def _read(self) -> None:
+        volume_id = self.volume["VolumeId"]
+        history = self.feed.history
+        total = len(history)
+        records = history.page(total, min(total, LIFECYCLE_SCAN))
+        steps = volume_lifecycle(records, volume_id, self.feed.key_alias)
+        try:
+            snapshots = self.call(
+                "DescribeSnapshots",
+                {"OwnerIds": ["self"], "Filters": [{"Name": "volume-id", "Values": [volume_id]}]},
+            ).get("Snapshots", [])
+            problem = None
+        except AwsError as exc:
+            snapshots, problem = None, f"{exc.code}: {exc.message}"
+        self.post_message(DetailRead(steps, snapshots, problem))
+
+    @on(DetailRead)
+    def _show(self, message: DetailRead) -> None:
+        lifecycle = self.query_one("#lifecycle", DataTable)
+        lifecycle.clear()
+        for step in message.steps:
+            style = "red" if step.failed else ""
+            lifecycle.add_row(
+                step.time,
+                Text(step.step, style=style),
+                plain(step.principal),
+                Text(step.detail, style=style),
+            )
+        snapshots = self.query_one("#snapshots", DataTable)
+        snapshots.clear()
+        for snap in message.snapshots or []:
+            key = snap.get("KmsKeyId")
+            snapshots.add_row(
+                plain(snap["SnapshotId"]),
+                plain(snap.get("State", "")),
+                "yes" if snap.get("Encrypted") else "no",
+                plain(self.feed.key_alias(key) if key else "—"),
+                plain(snap.get("Description", "")),
+            )
+        if message.problem:
+            snapshots.add_row(plain(f"✕ {message.problem}"), "", "", "", "")
+
+    def _tick(self) -> None:
+        volume_id = self.volume["VolumeId"]
+        attached = self.feed.attached()
+        lines = []
+        if volume_id in attached:
+            lines = [
+                VolumeLine(
+                    volume_id,
+                    attached[volume_id],
+                    self.feed.throughput(volume_id),
+                    self.feed.series(volume_id),
+                )
+            ]
+        self.query_one(ThroughputPanel).show(lines, self.feed.kms_rate())
+        if self.is_attached:
+            self.set_timer(1 / REFRESH_HZ, self._tick)

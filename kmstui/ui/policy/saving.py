@@ -1,0 +1,177 @@
+"""Saving the policy editor's text: the diff review, the save, discarding, and the
+recovery file for edits the terminal closed on."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from kmstui.errors import AwsError
+from kmstui.policy import ERROR
+
+from . import recovery
+from .dialogs import DiffDialog, MessageDialog
+from .diff import diff_stats, render_diff, unified_diff
+
+
+class SavingMixin:
+    """Diff, save, discard and recovery for :class:`PolicyEditorPane`."""
+
+    def _diff_lines(self, text: str) -> list[str]:
+        base = self._baseline if self._laid_out else self._stored_text
+        name = f"stored ({self.key_id})" if self.key_id else "stored"
+        return unified_diff(base, text, stored_name=name, edited_name="edited")
+
+    def _diff_notes(self, lines: list[str]) -> list[str]:
+        added, removed = diff_stats(lines)
+        notes = [f"{added} line(s) added, {removed} line(s) removed."]
+        if self._laid_out:
+            notes.append("The stored policy is one line; it is compared in the editor's layout.")
+        return notes
+
+    def action_diff(self) -> None:
+        lines = self._diff_lines(self.editor.text)
+        if not lines:
+            self.notify("The policy is unchanged.")
+            return
+        self.app.push_screen(
+            DiffDialog(
+                "Changes to the policy",
+                render_diff(lines),
+                notes=self._diff_notes(lines),
+                save_label=None,
+            )
+        )
+
+    def action_save(self) -> None:
+        self.save()
+
+    def save(self, then: Callable[[], None] | None = None) -> None:
+        """Review the diff, then save; ``then`` runs once the policy is saved (not when
+        the review is cancelled or the save rejected)."""
+        if self.key_id is None and self._on_save is None:
+            self.notify("Nothing to save this policy to.", severity="warning")
+            return
+        text = self.editor.text
+        lines = self._diff_lines(text)
+        if not lines:
+            self.notify("The policy is unchanged; nothing to save.")
+            return
+        errors = sum(1 for f in self._findings if f.severity == ERROR)
+        warning = ""
+        if errors:
+            warning = (
+                f"The validator reports {errors} error{'s' if errors != 1 else ''}; "
+                "KMS is likely to reject this policy."
+            )
+        notes = self._diff_notes(lines)
+        if self._bypass:
+            notes.append("BypassPolicyLockoutSafetyCheck: on.")
+        title = f"Save the key policy of {self.key_id}?" if self.key_id else "Save the policy?"
+
+        def confirmed(save: bool | None) -> None:
+            if save and self._put(text) and then is not None:
+                then()
+
+        self.app.push_screen(
+            DiffDialog(title, render_diff(lines), notes=notes, warning=warning), confirmed
+        )
+
+    def _put(self, text: str) -> bool:
+        operation = "PutKeyPolicy" if self._on_save is None else "Save"
+        try:
+            if self._on_save is not None:
+                self._on_save(text)
+            else:
+                self.engine.call(
+                    "PutKeyPolicy",
+                    {
+                        "KeyId": self.key_id,
+                        "PolicyName": "default",
+                        "Policy": text,
+                        "BypassPolicyLockoutSafetyCheck": self._bypass,
+                    },
+                    caller=self.acting_as(),
+                )
+        except AwsError as exc:
+            self.app.push_screen(
+                MessageDialog(
+                    f"{operation} was rejected", f"{exc.code}: {exc.message}", severity="error"
+                )
+            )
+            return False
+        except Exception as exc:
+            self.app.push_screen(
+                MessageDialog(
+                    f"{operation} failed", f"{type(exc).__name__}: {exc}", severity="error"
+                )
+            )
+            return False
+        self._stored_text = text
+        self._baseline = text
+        self._laid_out = False
+        self._update_status()
+        self.notify("Key policy saved." if self._on_save is None else "Policy saved.")
+        self._forget_recovery()
+        self.post_message(self.Saved(self.key_id, text))
+        return True
+
+    def discard(self) -> None:
+        """Drop the unsaved edits: the editor shows the stored policy again."""
+        self.editor.load_text(self._baseline)
+        self._forget_recovery()
+        self._update_status()
+
+    # -- recovery ---------------------------------------------------------------------
+    def _recovery_dir(self):
+        data_dir = getattr(self.engine, "data_dir", None)
+        return data_dir if self.key_id is not None and data_dir is not None else None
+
+    def keep_for_recovery(self) -> str | None:
+        """Write the unsaved edit where the editor will offer it next time; returns
+        the file's path, or None when there is nothing to keep (or nowhere)."""
+        where = self._recovery_dir()
+        if where is None or not self.modified:
+            return None
+        try:
+            return str(recovery.keep(where, self.key_id, self.editor.text))
+        except OSError:
+            return None
+
+    def _forget_recovery(self) -> None:
+        where = self._recovery_dir()
+        if where is not None:
+            try:
+                recovery.forget(where, self.key_id)
+            except OSError:
+                pass
+
+    def offer_recovery(self) -> None:
+        """Offer an edit kept when the terminal last closed on this key's editor."""
+        where = self._recovery_dir()
+        kept = recovery.find(where, self.key_id) if where is not None else None
+        if kept is None:
+            return
+        if kept.text == self._baseline:
+            self._forget_recovery()
+            return
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(kept.kept_at))
+
+        from kmstui.ui.dialogs.unsaved import DISCARD, RESTORE, RecoveryScreen
+
+        def chosen(choice: str | None) -> None:
+            if choice == RESTORE:
+                editor = self.editor
+                editor.replace(kept.text, (0, 0), editor.document.end)
+                editor.move_cursor((0, 0))
+                self.notify("Restored the unsaved edit. Save it with ctrl+s.")
+            elif choice == DISCARD:
+                self._forget_recovery()
+
+        self.app.push_screen(
+            RecoveryScreen(
+                f"The console closed on {when} with unsaved edits to the policy of "
+                f"{self.key_id}. Restore them into the editor?"
+            ),
+            chosen,
+        )
