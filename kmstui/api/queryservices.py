@@ -37,6 +37,7 @@ EC2_AUTH_CODES = {
     "UnrecognizedClientException": ("AuthFailure", 401),
     "MissingAuthenticationTokenException": ("MissingAuthenticationToken", 401),
 }
+EC2_AUTH_FAILURE = "AWS was not able to validate the provided access credentials"
 INTERNAL = ("InternalFailure", "The request processing has failed because of an unknown error.")
 
 
@@ -96,7 +97,8 @@ class QueryServices:
         except AwsError as exc:
             protocol = "ec2" if service == "ec2" else "query"
             code, status = _wire_code(protocol, exc)
-            body = xmlwire.error(protocol, code, exc.message, request_id, sender=status < 500)
+            message = EC2_AUTH_FAILURE if code == "AuthFailure" else exc.message
+            body = xmlwire.error(protocol, code, message, request_id, sender=status < 500)
             return status, body, code, operation
         except Exception:
             log.exception("internal error in %s", operation)

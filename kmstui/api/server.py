@@ -1,4 +1,6 @@
-"""The AWS JSON 1.1 endpoint: ``POST /`` with ``X-Amz-Target: TrentService.<Operation>``.
+"""The endpoint: KMS over AWS JSON 1.1 (``POST /`` with
+``X-Amz-Target: TrentService.<Operation>``), and STS, IAM and EC2 over their Query
+protocols (a form-encoded ``POST /`` with ``Action=``, see :mod:`kmstui.api.queryservices`).
 
 A thin translation layer: the request is authenticated (SigV4 against the engine's
 IAM access keys), its JSON decoded (base64 blobs become bytes), the operation run by
