@@ -26,6 +26,8 @@ from kmstui.model import BOOLEAN, INTEGERS, LIST, MAP, STRUCTURE, ServiceModel, 
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 MAX_FIELDS = 10_000
+MAX_NAME = 512  # longer field names reach no member
+MAX_DEPTH = 16  # nor do names of more dotted parts
 _INDEX = re.compile(r"[1-9][0-9]{0,5}")
 
 
@@ -62,22 +64,28 @@ def decode(model: ServiceModel, operation: str, fields: dict[str, str]) -> dict:
 
 
 class _Names:
-    """The fields, and which names start with which prefix (found once per prefix)."""
+    """The fields, indexed once by prefix: for each dotted prefix (``Tags.member.``),
+    the segments that follow it. Names longer or deeper than any shape reaches are
+    not indexed (no member can read them), which keeps the index linear in the body."""
 
     def __init__(self, fields: dict[str, str]):
         self.fields = fields
+        self.children: dict[str, set[str]] = {}
+        for name in fields:
+            if len(name) > MAX_NAME or name.count(".") > MAX_DEPTH:
+                continue
+            start = 0
+            while (dot := name.find(".", start)) != -1:
+                after = name.find(".", dot + 1)
+                segment = name[dot + 1 :] if after == -1 else name[dot + 1 : after]
+                self.children.setdefault(name[: dot + 1], set()).add(segment)
+                start = dot + 1
 
     def under(self, prefix: str) -> bool:
-        return any(name.startswith(prefix) for name in self.fields)
+        return prefix in self.children
 
     def indices(self, prefix: str) -> list[int]:
-        found = set()
-        for name in self.fields:
-            if name.startswith(prefix):
-                head = name[len(prefix) :].partition(".")[0]
-                if _INDEX.fullmatch(head):
-                    found.add(int(head))
-        return sorted(found)
+        return sorted(int(s) for s in self.children.get(prefix, ()) if _INDEX.fullmatch(s))
 
 
 def _structure(model: ServiceModel, shape: Shape, prefix: str, names: _Names) -> dict:
