@@ -32,9 +32,12 @@ SERVICES: dict[str, str | None] = {
     "kms": None,
     "iam": "kmstui.iam.service",
     "ec2": "kmstui.ebs.service",
-    "sts": "kmstui.sts.service",
+    "sts": "kmstui.api.sts",
 }
-KEPT = ("type", "required", "min", "max", "pattern", "enum", "sensitive", "box")
+KEPT = ("type", "required", "min", "max", "pattern", "enum", "sensitive", "box", "flattened")
+# What the Query protocols' names need, kept per member under "wire": the name a member
+# is sent or answered under, and whether a list is flattened.
+WIRE = ("locationName", "queryName", "flattened")
 LICENSE = (
     "Derived from the AWS service model shipped by botocore {version} "
     "(https://github.com/boto/botocore, Apache License 2.0)."
@@ -55,9 +58,19 @@ def reduce_shape(shape: dict) -> dict:
     out = {name: shape[name] for name in KEPT if name in shape}
     kind = shape["type"]
     if kind == "structure":
-        out["members"] = {name: ref["shape"] for name, ref in shape.get("members", {}).items()}
+        members = shape.get("members", {})
+        out["members"] = {name: ref["shape"] for name, ref in members.items()}
+        wire = {
+            name: {key: ref[key] for key in WIRE if key in ref}
+            for name, ref in members.items()
+            if any(key in ref for key in WIRE)
+        }
+        if wire:
+            out["wire"] = wire
     elif kind == "list":
         out["member"] = shape["member"]["shape"]
+        if "locationName" in shape["member"]:
+            out["memberName"] = shape["member"]["locationName"]
     elif kind == "map":
         out["key"] = shape["key"]["shape"]
         out["value"] = shape["value"]["shape"]
@@ -94,7 +107,10 @@ def extract(service: str, wanted: list[str] | None) -> dict | None:
             "input": op.get("input", {}).get("shape"),
             "output": op.get("output", {}).get("shape"),
         }
-    roots = [shape for op in operations.values() for shape in op.values() if shape]
+        wrapper = op.get("output", {}).get("resultWrapper")
+        if wrapper:
+            operations[name]["resultWrapper"] = wrapper
+    roots = [op[end] for op in operations.values() for end in ("input", "output") if op[end]]
     shapes = {
         name: reduce_shape(model["shapes"][name])
         for name in sorted(reachable(model["shapes"], roots))
@@ -106,15 +122,27 @@ def extract(service: str, wanted: list[str] | None) -> dict | None:
         "botocoreVersion": botocore.__version__,
         "apiVersion": model["metadata"]["apiVersion"],
         "protocol": model["metadata"]["protocol"],
+        "xmlNamespace": namespace(model["metadata"]),
         "operations": operations,
         "shapes": shapes,
     }
 
 
+def namespace(metadata: dict) -> str | None:
+    """The XML namespace of the service's answers (EC2's model gives it without the
+    trailing slash its answers carry)."""
+    value = metadata.get("xmlNamespace")
+    if isinstance(value, dict):
+        value = value.get("uri")
+    if value is not None and not value.endswith("/"):
+        value += "/"
+    return value
+
+
 def write(path: Path, data: dict) -> None:
     """One operation or shape a line, so an upgrade's diff reads well."""
     lines = ["{"]
-    for key in ("source", "botocoreVersion", "apiVersion", "protocol"):
+    for key in ("source", "botocoreVersion", "apiVersion", "protocol", "xmlNamespace"):
         lines.append(f"{json.dumps(key)}:{json.dumps(data[key])},")
     for section in ("operations", "shapes"):
         entries = data[section]

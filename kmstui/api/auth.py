@@ -64,12 +64,13 @@ class Authenticator:
         self.wall_clock = wall_clock
         self.signing_keys = sigv4.KeyCache()
 
-    def caller_for(self, parts: RequestParts) -> Caller:
-        """The request's caller, or an AwsError saying why it is not accepted."""
+    def caller_for(self, parts: RequestParts, service: str = "kms") -> Caller:
+        """The request's caller, or an AwsError saying why it is not accepted.
+        ``service`` is the one the credential scope must name."""
         if self.allow_any_credentials:
-            return self._any(parts)
+            return self._any(parts, service)
         header = sigv4.require_authorization(parts.header.get("authorization"))
-        auth = sigv4.parse_authorization(header)
+        auth = sigv4.parse_authorization(header, service=service)
         timestamp, when = sigv4.request_time(parts.header, auth)
         sigv4.require_signed(auth, parts.header)
         if SECURITY_TOKEN in parts.header:
@@ -107,12 +108,12 @@ class Authenticator:
         with self.engine.lock:
             return iam.lookup_access_key(access_key_id)
 
-    def _any(self, parts: RequestParts) -> Caller:
+    def _any(self, parts: RequestParts, service: str) -> Caller:
         region, access_key_id = self.default_region, None
         header = parts.header.get("authorization")
         if header:
             try:
-                auth = sigv4.parse_authorization(header)
+                auth = sigv4.parse_authorization(header, service=service)
             except AwsError:
                 pass
             else:

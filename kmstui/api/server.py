@@ -1,4 +1,6 @@
-"""The AWS JSON 1.1 endpoint: ``POST /`` with ``X-Amz-Target: TrentService.<Operation>``.
+"""The endpoint: KMS over AWS JSON 1.1 (``POST /`` with
+``X-Amz-Target: TrentService.<Operation>``), and STS, IAM and EC2 over their Query
+protocols (a form-encoded ``POST /`` with ``Action=``, see :mod:`kmstui.api.queryservices`).
 
 A thin translation layer: the request is authenticated (SigV4 against the engine's
 IAM access keys), its JSON decoded (base64 blobs become bytes), the operation run by
@@ -32,7 +34,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
+from kmstui.api import xml as xmlwire
 from kmstui.api.auth import Authenticator, RequestParts
+from kmstui.api.query import is_form
+from kmstui.api.queryservices import QueryServices
 from kmstui.api.reset import is_reset, reset
 from kmstui.api.wire import (
     INTERNAL_ERROR,
@@ -94,6 +99,15 @@ class Endpoint:
         self.max_body = max_body
         self.body_timeout = body_timeout
         self.operations = frozenset(KMS_OPERATIONS)
+        self.query = QueryServices(engine, self.auth)
+
+    def is_query(self, parts: RequestParts, target: str | None) -> bool:
+        """A form-encoded request without X-Amz-Target is for a Query service."""
+        return (
+            target is None
+            and is_form(parts.header.get("content-type"))
+            and not is_reset(parts.raw_path)
+        )
 
     async def close(self) -> None:
         """Shut down the thread pool if it is this endpoint's own (calls under way
@@ -231,6 +245,7 @@ class Handler:
             body=body,
             remote=request.remote or "127.0.0.1",
         )
+        content_type = JSON_CONTENT_TYPES[0]
         if request.method != "POST":
             status, payload, code, operation = (
                 400,
@@ -240,6 +255,12 @@ class Handler:
                 "UnknownOperationException",
                 "-",
             )
+        elif endpoint.is_query(parts, target):
+            loop = asyncio.get_running_loop()
+            status, payload, code, operation = await loop.run_in_executor(
+                endpoint.executor, endpoint.query.process, parts, request_id
+            )
+            content_type = xmlwire.CONTENT_TYPE
         else:
             loop = asyncio.get_running_loop()
             status, payload, code, operation = await loop.run_in_executor(
@@ -254,7 +275,7 @@ class Handler:
                 code or "OK",
                 (time.perf_counter() - started) * 1000,
             )
-        return aws_response(status, payload, code, request_id)
+        return aws_response(status, payload, code, request_id, content_type)
 
 
 def create_server(

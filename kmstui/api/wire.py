@@ -42,13 +42,20 @@ def error_body(code: str, message: str) -> bytes:
     return json.dumps({"__type": code, "message": message}).encode("utf-8")
 
 
-def aws_response(status: int, body: bytes, code: str = "", request_id: str = "") -> web.Response:
+def aws_response(
+    status: int,
+    body: bytes,
+    code: str = "",
+    request_id: str = "",
+    content_type: str = CONTENT_TYPE,
+) -> web.Response:
     """A response as AWS JSON services send it: the request id, and the error code
-    in ``x-amzn-ErrorType`` when there is one."""
+    in ``x-amzn-ErrorType`` when there is one (the XML services send the request id
+    only)."""
     headers = {"x-amzn-RequestId": request_id or str(uuid.uuid4())}
-    if code:
+    if code and content_type == CONTENT_TYPE:
         headers["x-amzn-ErrorType"] = code
-    return web.Response(status=status, body=body, headers=headers, content_type=CONTENT_TYPE)
+    return web.Response(status=status, body=body, headers=headers, content_type=content_type)
 
 
 def aws_error(status: int, code: str, message: str) -> web.Response:

@@ -68,6 +68,8 @@ class ServiceModel:
         self.service = service
         self.protocol: str = data["protocol"]
         self.botocore_version: str = data.get("botocoreVersion", "")
+        self.api_version: str = data.get("apiVersion", "")
+        self.namespace: str | None = data.get("xmlNamespace")
         self._operations: dict[str, dict] = data["operations"]
         self._raw: dict[str, dict] = data["shapes"]
         self._shapes: dict[str, Shape] = {}  # compiled on first use
@@ -97,6 +99,38 @@ class ServiceModel:
         if entry is None or not entry.get("output"):
             return None
         return self.shape(entry["output"])
+
+    # -- the names the Query protocols use on the wire --------------------------------
+    def result_wrapper(self, operation: str) -> str | None:
+        """The element a Query answer's result is wrapped in (``CreateUserResult``)."""
+        entry = self._operations.get(operation)
+        return None if entry is None else entry.get("resultWrapper")
+
+    def _wire(self, shape: str, member: str) -> dict:
+        return self._raw[shape].get("wire", {}).get(member, {})
+
+    def location_name(self, shape: str, member: str) -> str:
+        """The element a member is answered under in XML."""
+        return self._wire(shape, member).get("locationName", member)
+
+    def query_name(self, shape: str, member: str) -> str:
+        """The name an EC2 request sends a member under."""
+        wire = self._wire(shape, member)
+        if "queryName" in wire:
+            return wire["queryName"]
+        location = wire.get("locationName")
+        return location[:1].upper() + location[1:] if location else member
+
+    def flattened(self, shape: str, member: str) -> bool:
+        """Whether a list member is sent and answered without a wrapping element."""
+        member_shape = self._raw[shape]["members"][member]
+        return bool(
+            self._wire(shape, member).get("flattened") or self._raw[member_shape].get("flattened")
+        )
+
+    def item_name(self, shape: str) -> str | None:
+        """The element a list's items are answered in, if the model names one."""
+        return self._raw[shape].get("memberName")
 
     def shape(self, name: str) -> Shape:
         """The compiled shape ``name`` (recursive shapes refer to themselves)."""
