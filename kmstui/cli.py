@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kmstui {__version__}")
     add_data_dir(parser)
     parser.add_argument(
+        "--region",
+        default=argparse.SUPPRESS,
+        help="the engine's default Region (default: AWS_REGION, AWS_DEFAULT_REGION, "
+        "region in config.toml, else us-east-1)",
+    )
+    parser.add_argument(
         "--serve",
         action="store_true",
         help="also serve the AWS JSON endpoint while the console runs",

@@ -6,6 +6,10 @@ says how to recover it (``kmstui doctor``, from the last good copy the store kee
 
 from __future__ import annotations
 
+import os
+import re
+import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,15 +27,53 @@ class CannotOpen(Exception):
         self.endpoint = endpoint
 
 
+# What a Region name looks like (us-east-1, eu-central-2, us-gov-west-1, ap-southeast-4).
+REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
+
+
+def default_region(
+    explicit: str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    config_dir: str | Path | None = None,
+) -> str:
+    """The engine's default Region: ``explicit`` (``--region``), else ``AWS_REGION``,
+    else ``AWS_DEFAULT_REGION``, else ``region`` in ``config.toml``, else us-east-1.
+    ValueError names the source of a value that is not a Region name."""
+    from kmstui import paths
+    from kmstui.caller import DEFAULT_REGION
+
+    env = os.environ if env is None else env
+    candidates = [
+        ("--region", explicit),
+        ("AWS_REGION", env.get("AWS_REGION")),
+        ("AWS_DEFAULT_REGION", env.get("AWS_DEFAULT_REGION")),
+    ]
+    config = paths.config_dir(config_dir) / "config.toml"
+    try:
+        configured = tomllib.loads(config.read_text(encoding="utf-8")).get("region")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        configured = None  # the console reports a bad config file; the engine goes on
+    candidates.append((f"region in {config}", configured))
+    for source, value in candidates:
+        if value:
+            if not isinstance(value, str) or not REGION.fullmatch(value):
+                raise ValueError(f"{source}: not a Region name (such as us-east-1): {value!r}")
+            return value
+    return DEFAULT_REGION
+
+
 def open_engine(
     data_dir: str | Path | None,
     *,
     seed: bool = True,
     command: str | None = None,
     account: str | None = None,
+    region: str | None = None,
 ) -> Engine:
     """The engine on ``data_dir`` (None: the default), seeded with the sample data on
-    first use when ``seed`` is true. ``command`` names the owner in the lock file."""
+    first use when ``seed`` is true. ``command`` names the owner in the lock file;
+    ``region`` is the engine's default Region (see :func:`default_region`)."""
     from kmstui import paths
     from kmstui.engine import Engine
     from kmstui.errors import AwsError
@@ -39,7 +81,12 @@ def open_engine(
     from kmstui.store import CorruptDatabaseError, DataDirectoryInUse, RootKeyError
 
     directory = paths.data_dir(data_dir)
-    options = {"account": account} if account else {}
+    try:
+        options = {"region": default_region(region)}
+    except ValueError as exc:
+        raise CannotOpen(str(exc)) from None
+    if account:
+        options["account"] = account
     try:
         engine = Engine(directory, command=command, **options)
     except DataDirectoryInUse as exc:

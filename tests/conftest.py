@@ -19,6 +19,8 @@ def isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("KMSTUI_HOME", str(home / "data"))
     monkeypatch.setenv("KMSTUI_CONFIG", str(home / "config"))
     monkeypatch.delenv("KMSTUI_PASSPHRASE", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)  # the engine's default Region
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
     return home
 
 

@@ -7,7 +7,6 @@ Exit 0 on success (the response on stdout), 1 on an AWS error (its ``{"__type",
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
@@ -23,10 +22,10 @@ from kmstui.commands.common import (
     print_json,
 )
 from kmstui.errors import AwsError, SerializationException
+from kmstui.opening import REGION
 from kmstui.protocol import decode_request, encode_response, parse_request
 
 # What an AWS Region name looks like (us-east-1, eu-central-2, us-gov-west-1 ...).
-REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,7 +46,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="ARN",
         help="caller principal ARN (default: the account's root user)",
     )
-    parser.add_argument("--region", help="region of the request (default: us-east-1)")
+    parser.add_argument(
+        "--region",
+        help="Region of the request (default: AWS_REGION, AWS_DEFAULT_REGION, region in "
+        "config.toml, else us-east-1)",
+    )
     parser.add_argument(
         "--endpoint-url",
         metavar="URL",

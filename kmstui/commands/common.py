@@ -30,7 +30,9 @@ def open_engine(args: argparse.Namespace, *, seed: bool = True, command: str | N
     CannotOpen says why not, an OS error included (a path that names a file ...)."""
     data_dir = getattr(args, "data_dir", None)
     try:
-        return opening.open_engine(data_dir, seed=seed, command=command)
+        return opening.open_engine(
+            data_dir, seed=seed, command=command, region=getattr(args, "region", None)
+        )
     except OSError as exc:
         where = exc.filename if exc.filename is not None else data_dir
         reason = exc.strerror or type(exc).__name__

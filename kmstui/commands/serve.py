@@ -43,6 +43,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--account-id", metavar="ID", help=ACCOUNT_ID_HELP)
     parser.add_argument(
+        "--region",
+        help="the engine's default Region, for calls that do not name one (default: "
+        "AWS_REGION, AWS_DEFAULT_REGION, region in config.toml, else us-east-1)",
+    )
+    parser.add_argument(
         "--seed",
         action="store_true",
         help="seed a new data directory with the sample data (keys, users, an instance "
@@ -76,6 +81,7 @@ def open_serving_engine(args: argparse.Namespace):
         seed=bool(getattr(args, "seed", False)),
         command="kmstui serve",
         account=args.account_id,
+        region=getattr(args, "region", None),
     )
 
 
