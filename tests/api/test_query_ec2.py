@@ -1,11 +1,12 @@
 """EC2 on the endpoint over its Query protocol: an instance, an encrypted volume made
-with a customer managed key named by alias, attached (the key's Decrypt in the event
-stream) and detached, from boto3 and the aws CLI; VolumeId.N lists, <item> members
-and EC2's <Response><Errors> XML."""
+with a customer managed key (the seed's key policy) named by alias, attached (the key's
+Decrypt in the event stream) and detached, from boto3 and the aws CLI; VolumeId.N lists,
+<item> members and EC2's <Response><Errors> XML."""
 
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
@@ -16,9 +17,14 @@ EC2_NAMESPACE = "http://ec2.amazonaws.com/doc/2016-11-15/"
 ZONE = "us-east-1a"
 
 
+SEED_POLICY = Path(__file__).resolve().parents[2] / "sample_data" / "seed-key-policy.json"
+
+
 def _key_with_alias(api) -> tuple[str, str]:
+    """A customer managed key with the seed's key policy, named by a new alias."""
     kms = client(api, "kms")
-    key = kms.create_key(Description="volumes")["KeyMetadata"]  # the default key policy
+    policy = SEED_POLICY.read_text(encoding="utf-8")
+    key = kms.create_key(Description="volumes", Policy=policy)["KeyMetadata"]
     alias = f"alias/volumes-{uuid.uuid4().hex[:8]}"
     kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
     return key["Arn"], alias
