@@ -59,6 +59,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "snapshot": ("S", "snapshot the selected volume"),
     "copy-snapshot": ("K", "copy a snapshot under another key"),
     "workload": ("w", "run an I/O workload"),
+    "export-nbd": ("N", "serve the volume to block-device tools over NBD (loopback)"),
     "stop": ("W", "stop what runs (a workload, an instance)"),
     "start": ("b", "start (boot) the selected instance"),
     "instances": ("i", "manage instances"),

@@ -278,6 +278,21 @@ class KmsConsole(App):
     async def _export(self) -> None:
         """Serve the ``--nbd`` volumes from the console's own loop, so their I/O shows
         in the Volumes graphs and their data-key events in the Monitor."""
+        for volume_id, port in self.exports:
+            await self.export_volume(volume_id, port, origin="--nbd")
+
+    def exported_at(self, volume_id: str) -> str | None:
+        """The NBD address ``volume_id`` is exported at by this console, if it is."""
+        for server in self.nbd_servers:
+            if server.exports.default.name == volume_id:
+                return server.address
+        return None
+
+    async def export_volume(
+        self, volume_id: str, port: int | None = None, *, origin: str = "export"
+    ) -> None:
+        """Export an attached volume over NBD on loopback (the next free port from
+        10809 unless ``port``), or say why it cannot be."""
         import asyncio
         import logging
 
@@ -285,19 +300,28 @@ class KmsConsole(App):
         from kmstui.nbd.export import volume_export
 
         logging.getLogger("kmstui.nbd").setLevel(logging.ERROR)  # stderr is the screen's
-        for index, (volume_id, port) in enumerate(self.exports):
-            try:
-                export = await asyncio.to_thread(volume_export, self.engine.ec2, volume_id)
-                server = NbdServer([export], port=DEFAULT_PORT + index if port is None else port)
-                await server.start()
-            except (ExportUnavailable, OSError) as exc:
-                from kmstui.ui.dialogs.error import ErrorScreen
+        if (address := self.exported_at(volume_id)) is not None:
+            self.notify(f"{volume_id} is exported at {address}", markup=False)
+            return
+        taken = {server.port for server in self.nbd_servers}
+        if port is None:
+            port = next(p for p in range(DEFAULT_PORT, DEFAULT_PORT + 1000) if p not in taken)
+        try:
+            export = await asyncio.to_thread(volume_export, self.engine.ec2, volume_id)
+            server = NbdServer([export], port=port)
+            await server.start()
+        except (ExportUnavailable, OSError) as exc:
+            from kmstui.ui.dialogs.error import ErrorScreen
 
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-                self.push_screen(ErrorScreen("Cannot export", f"{volume_id}: {reason}", "--nbd"))
-                continue
-            self.nbd_servers.append(server)
-            self.notify(f"Exporting {volume_id} at {server.address}", markup=False)
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self.push_screen(ErrorScreen("Cannot export", f"{volume_id}: {reason}", origin))
+            return
+        self.nbd_servers.append(server)
+        self.notify(
+            f"Exporting {volume_id} at {server.address} (plaintext on loopback; it ends "
+            "when the volume is detached or the console quits)",
+            markup=False,
+        )
 
     async def _serve(self, options: ServeOptions) -> None:
         import logging

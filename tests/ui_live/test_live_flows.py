@@ -283,3 +283,34 @@ async def test_slash_filters_the_volumes_as_you_type(console, ec2_engine):
         await pilot.press("escape")
         await settle(pilot)
         assert table.row_count == 2
+
+
+async def test_volume_detail_exports_the_volume_over_nbd(console, ec2_engine):
+    import asyncio
+
+    from tests.nbd.client import Client
+
+    story = make_story(ec2_engine)
+    volume_id = story["attached"]
+    async with console.run_test(size=SIZE) as pilot:
+        pane = await _volumes(pilot)
+        await _select(pilot, pane, volume_id)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, VolumeDetailScreen)
+        await pilot.press("N")
+        await wait_until(pilot, lambda: pilot.app.nbd_servers, what="the export")
+        server = pilot.app.nbd_servers[0]
+        assert pilot.app.exported_at(volume_id) == server.address
+
+        def write_and_read() -> bytes:
+            with Client((server.host, server.port)) as client:
+                client.connect()
+                assert client.write(8192, b"detail" * 100) == 0
+                return client.read(8192, 600)
+
+        assert await asyncio.to_thread(write_and_read) == b"detail" * 100
+        await pilot.press("N")  # again: the same export, said where
+        await settle(pilot)
+        assert len(pilot.app.nbd_servers) == 1
+    assert pilot.app.nbd_servers == []  # closed with the console

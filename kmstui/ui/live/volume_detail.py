@@ -36,6 +36,13 @@ class VolumeDetailScreen(Screen):
     BINDINGS = bindings(
         Action("detail.close", "back", "close", "Back", "Back to the volumes"),
         Action("detail.refresh", "refresh", "reload", "Refresh", "Read the events again"),
+        Action(
+            "detail.export-nbd",
+            "export-nbd",
+            "export_nbd",
+            "NBD export",
+            "Serve the volume to qemu-img, nbdcopy or fio over NBD on loopback",
+        ),
     )
     DEFAULT_CSS = """
     VolumeDetailScreen .heading { text-style: bold; padding: 0 1; color: $accent; }
@@ -88,6 +95,11 @@ class VolumeDetailScreen(Screen):
 
     def action_reload(self) -> None:
         self._read()
+
+    def action_export_nbd(self) -> None:
+        export = getattr(self.app, "export_volume", None)
+        if export is not None:
+            self.run_worker(export(self.volume["VolumeId"]), group="nbd", exit_on_error=False)
 
     @work(thread=True, exclusive=True, group="volume-detail", exit_on_error=False)
     def _read(self) -> None:
