@@ -11,7 +11,7 @@ from typing import Any
 from kmstui import opening
 from kmstui.opening import CannotOpen
 
-__all__ = ["CannotOpen", "add_data_dir", "fail", "open_engine", "print_json"]
+__all__ = ["CannotOpen", "add_data_dir", "fail", "open_engine", "print_json", "until_stopped"]
 
 EXIT_OK, EXIT_AWS_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -51,3 +51,18 @@ def print_json(value: Any) -> None:
     except (UnicodeEncodeError, LookupError):  # a lone surrogate, or a narrow terminal
         text = json.dumps(value, indent=2, default=str)
     sys.stdout.write(text + "\n")
+
+
+async def until_stopped() -> None:
+    """Wait until the process is asked to stop (Ctrl-C or SIGTERM)."""
+    import asyncio
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - not on Windows
+            pass
+    await stop.wait()

@@ -11,10 +11,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 
-from kmstui.commands.common import CannotOpen, add_data_dir, fail, open_engine
+from kmstui.commands.common import CannotOpen, add_data_dir, fail, open_engine, until_stopped
 
 PLAINTEXT_WARNING = (
     "NBD carries the volume's plaintext unencrypted on the wire: anyone who can reach "
@@ -127,15 +126,8 @@ async def _serve(server, args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # pragma: no cover - not on Windows
-            pass
     try:
-        await stop.wait()
+        await until_stopped()
     finally:
         await server.close()
     return 0

@@ -6,11 +6,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 
 from kmstui import opening
-from kmstui.commands.common import CannotOpen, add_data_dir, fail
+from kmstui.commands.common import CannotOpen, add_data_dir, fail, until_stopped
 from kmstui.commands.nbd import nbd_spec
 
 ACCOUNT_ID_HELP = (
@@ -138,15 +137,8 @@ async def _serve(engine, args: argparse.Namespace) -> int:
     except _CannotExport as exc:
         await server.stop()
         return fail(str(exc), 1)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # pragma: no cover - not on Windows
-            pass
     try:
-        await stop.wait()
+        await until_stopped()
     finally:
         for export in exports:
             await export.close()
