@@ -70,19 +70,26 @@ def registry() -> list[Entry]:
     return entries
 
 
+# How a key is written for people, where Textual's name for it is not the key itself.
+KEY_NAMES = {
+    "question_mark": "?",
+    "colon": ":",
+    "slash": "/",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "plus": "+",
+    "equals_sign": "=",
+    "minus": "-",
+    "escape": "esc",
+}
+
+
+def key_name(key: str) -> str:
+    return KEY_NAMES.get(key, key)
+
+
 def _keys_cell(keys: str) -> str:
-    names = {
-        "question_mark": "?",
-        "colon": ":",
-        "slash": "/",
-        "left_square_bracket": "[",
-        "right_square_bracket": "]",
-        "plus": "+",
-        "equals_sign": "=",
-        "minus": "-",
-        "escape": "esc",
-    }
-    return ", ".join(f"`{names.get(k, k)}`" for k in keys.split(","))
+    return ", ".join(f"`{key_name(k)}`" for k in keys.split(","))
 
 
 def keys_markdown(entries: list[Entry] | None = None) -> str:

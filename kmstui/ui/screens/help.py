@@ -74,23 +74,13 @@ def help_table(rows: list[tuple[str, str, str, str]], narrow: bool) -> Table:
 def verb_table() -> Table:
     """The console's verbs and their keys, from the one table (kmstui.ui.actions)."""
     from kmstui.ui.actions import VERBS
+    from kmstui.ui.keys import key_name
 
     table = Table(box=None, expand=True, show_edge=False, pad_edge=False, padding=(0, 1))
     table.add_column("Keys", no_wrap=True, style="bold")
     table.add_column("Verb", ratio=1)
-    names = {
-        "question_mark": "?",
-        "colon": ":",
-        "slash": "/",
-        "left_square_bracket": "[",
-        "right_square_bracket": "]",
-        "plus": "+",
-        "equals_sign": "=",
-        "minus": "-",
-        "escape": "esc",
-    }
     for verb, (keys, meaning) in VERBS.items():
-        shown = " ".join(names.get(k, k) for k in keys.split(","))
+        shown = " ".join(key_name(k) for k in keys.split(","))
         table.add_row(shown, f"{verb}: {meaning}")
     return table
 
