@@ -26,8 +26,10 @@ from urllib.parse import urlencode, urlsplit
 from kmstui.api import query, sigv4
 from kmstui.api import xml as xmlwire
 from kmstui.commands.common import EXIT_AWS_ERROR, EXIT_OK, fail, print_json
+from kmstui.errors import AwsError
 from kmstui.model import ServiceModel
 from kmstui.model import load as load_model
+from kmstui.model.check import RequestChecker
 
 PLACEHOLDER_ACCESS_KEY = "AKIAKMSTUIANYCREDS00"
 PLACEHOLDER_SECRET = "kmstui-placeholder-secret-for-allow-any-credentials"
@@ -136,6 +138,17 @@ def call_endpoint(url: str, operation: str, request: dict, args: Any) -> int:
         )
     access, secret, token = credentials()
     model = service_of(operation)
+    if model is not None and model.service != "kms":
+        # A Query form cannot carry a value of the wrong kind where a list or a
+        # structure belongs: such a request is refused here, as the endpoint's own
+        # check of the same model refuses it in a local call.
+        shape = model.input(operation)
+        try:
+            if shape is not None:
+                request, _ = RequestChecker(model).check(shape, request)
+        except AwsError as exc:
+            print_json(exc.to_json())
+            return EXIT_AWS_ERROR
     try:
         status, body = send(
             url,

@@ -196,3 +196,17 @@ def test_a_doctype_is_refused_unread():
         xmlwire.read_error(body)
     with pytest.raises(xmlwire.UnsafeXml):
         xmlwire.parse(b"not xml at all")
+
+
+@pytest.mark.parametrize(
+    ("operation", "request_"),
+    [
+        ("DescribeVolumes", {"VolumeIds": "vol-1"}),
+        ("CreateUser", {"UserName": "typed", "Tags": {"Key": "a"}}),
+    ],
+)
+def test_a_value_of_the_wrong_kind_is_refused_as_locally(api, remote, operation, request_):
+    code, out = remote(operation, request_)
+    assert code == 1
+    assert out == local(api, operation, request_)
+    assert sorted(out) == ["__type", "message"]
