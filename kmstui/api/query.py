@@ -14,6 +14,9 @@ lists) by walking the operation's input shape from :mod:`kmstui.model`:
 
 Scalars arrive as text: integers and booleans are converted when they read as one and
 otherwise left as sent, for the engine's request check to refuse by the member's name.
+
+:func:`encode` is the client side: the form fields that send an input, as
+``kmstui call --endpoint-url`` does.
 """
 
 from __future__ import annotations

@@ -11,6 +11,11 @@ from :mod:`kmstui.model`:
 
 Errors: ``<ErrorResponse><Error><Type>Sender</Type><Code>...`` for Query,
 ``<Response><Errors><Error><Code>...</Code>...</Errors><RequestID>`` for EC2.
+
+The client side (``kmstui call --endpoint-url``) reads such answers back:
+:func:`read_response` along the same output shape (numbers and booleans typed, times
+as seconds since the epoch), :func:`read_error` for either error shape. An answer that
+declares a DOCTYPE is refused before it is parsed, so no entity is ever expanded.
 """
 
 from __future__ import annotations
