@@ -14,10 +14,14 @@ lists) by walking the operation's input shape from :mod:`kmstui.model`:
 
 Scalars arrive as text: integers and booleans are converted when they read as one and
 otherwise left as sent, for the engine's request check to refuse by the member's name.
+
+:func:`encode` is the client side: the form fields that send an input, as
+``kmstui call --endpoint-url`` does.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import parse_qsl
 
@@ -147,3 +151,51 @@ def _scalar(shape: Shape, text: str):
             return lowered == "true"
         return text
     return text
+
+
+# -- the client side: an input sent as a Query form ---------------------------------
+def encode(model: ServiceModel, operation: str, params: dict) -> dict[str, str]:
+    """The form fields that send ``params`` as ``operation``'s input (what :func:`decode`
+    reads back): ``Action``, ``Version`` and the members flattened as the protocol does."""
+    fields = {"Action": operation, "Version": model.api_version}
+    shape = model.input(operation)
+    if shape is not None and isinstance(params, dict):
+        _encode_structure(model, shape, "", params, fields)
+    return fields
+
+
+def _encode_structure(model: ServiceModel, shape: Shape, prefix: str, value: dict, out: dict):
+    ec2 = model.protocol == "ec2"
+    for member, member_shape in shape.members.items():
+        if member not in value or value[member] is None:
+            continue
+        wire = model.query_name(shape.name, member) if ec2 else member
+        flat = model.flattened(shape.name, member)
+        _encode_value(model, member_shape, prefix + wire, value[member], out, ec2=ec2, flat=flat)
+
+
+def _encode_value(
+    model: ServiceModel, shape: Shape, name: str, value, out: dict, *, ec2: bool, flat: bool
+):
+    if shape.kind == STRUCTURE and isinstance(value, dict):
+        _encode_structure(model, shape, name + ".", value, out)
+    elif shape.kind == LIST and isinstance(value, list):
+        assert shape.member is not None
+        if not value:
+            out[name] = ""  # an empty list, as botocore sends one
+            return
+        base = name + "." if ec2 or flat else name + ".member."
+        for index, item in enumerate(value, 1):
+            _encode_value(model, shape.member, f"{base}{index}", item, out, ec2=ec2, flat=False)
+    elif shape.kind == MAP and isinstance(value, dict):
+        assert shape.key is not None and shape.value is not None
+        for index, (key, item) in enumerate(value.items(), 1):
+            out[f"{name}.entry.{index}.key"] = str(key)
+            entry = f"{name}.entry.{index}.value"
+            _encode_value(model, shape.value, entry, item, out, ec2=ec2, flat=False)
+    elif isinstance(value, bool):
+        out[name] = "true" if value else "false"
+    else:
+        # A value of the wrong kind is sent as text, for the endpoint's request check
+        # to refuse by the member's name, as it would refuse it locally.
+        out[name] = value if isinstance(value, str) else json.dumps(value)

@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--endpoint-url",
         metavar="URL",
-        help="send KMS operations to a running kmstui server instead",
+        help="send the operation (KMS, STS, IAM or EC2) to a running kmstui server instead",
     )
     add_data_dir(parser)
     parser.set_defaults(handler=run)

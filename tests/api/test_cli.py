@@ -153,6 +153,8 @@ def test_kmstui_call_signs_with_env_credentials(api, capsys, monkeypatch):
     assert code == 1
     assert out["__type"] == "NotFoundException" and out["message"]
     code, out, _ = run_call(capsys, "--endpoint-url", api.url, "DescribeVolumes")
+    assert code == 0 and isinstance(out["Volumes"], list)  # EC2, over its Query protocol
+    code, out, _ = run_call(capsys, "--endpoint-url", api.url, "NoSuchOperation")
     assert (code, out["__type"]) == (1, "UnknownOperationException")
 
 
