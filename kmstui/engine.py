@@ -307,46 +307,22 @@ class Engine:
                 for key, _when in due_rotations(self.kms, now):
                     rotated.append(rotate_automatically(self.kms, key, now))
             for key in deleted:
-                self.emit(
-                    service="kms",
-                    operation="DeleteKey",
-                    caller=Caller(
-                        principal="kms.amazonaws.com",
-                        account=key["AWSAccountId"],
-                        region=key["Region"],
-                    ),
-                    request={"KeyId": key["KeyId"]},
-                    response=None,
-                    error=None,
-                    resources=[key["Arn"]],
-                    decision=None,
+                owner = Caller(
+                    principal="kms.amazonaws.com",
+                    account=key["AWSAccountId"],
+                    region=key["Region"],
                 )
+                self._kms_event("DeleteKey", key, owner)
             kms_service = Caller(
                 principal="kms.amazonaws.com", account=self.account, region=self.region
             )
             for key, material_id in expired:
-                self.emit(
-                    service="kms",
-                    operation="DeleteExpiredKeyMaterial",
-                    caller=kms_service,
-                    request={"KeyId": key["KeyId"]},
-                    response=None,
-                    error=None,
-                    resources=[key["Arn"]],
-                    decision=None,
-                    extra={"keyMaterialId": material_id},
+                self._kms_event(
+                    "DeleteExpiredKeyMaterial", key, kms_service, {"keyMaterialId": material_id}
                 )
             for key in rotated:
-                self.emit(
-                    service="kms",
-                    operation="RotateKey",
-                    caller=kms_service,
-                    request={"KeyId": key["KeyId"]},
-                    response=None,
-                    error=None,
-                    resources=[key["Arn"]],
-                    decision=None,
-                    extra={"keyMaterialId": key["CurrentKeyMaterialId"]},
+                self._kms_event(
+                    "RotateKey", key, kms_service, {"keyMaterialId": key["CurrentKeyMaterialId"]}
                 )
             self.reschedule()
 
@@ -356,6 +332,20 @@ class Engine:
         from kmstui.resetting import reset
 
         reset(self)
+
+    def _kms_event(self, operation: str, key: dict, caller: Caller, extra: dict | None = None):
+        """The event of work KMS did on ``key`` by itself (it came due on the clock)."""
+        self.emit(
+            service="kms",
+            operation=operation,
+            caller=caller,
+            request={"KeyId": key["KeyId"]},
+            response=None,
+            error=None,
+            resources=[key["Arn"]],
+            decision=None,
+            extra=extra,
+        )
 
     # -- lifecycle --------------------------------------------------------------------
     def close(self) -> None:
