@@ -48,16 +48,21 @@ GRANT_OPERATIONS = (
 # The grant operations each type of key supports (AWS refuses the others): every key
 # takes the grant operations themselves and DescribeKey; the rest follow its usage.
 _ANY_KEY = frozenset({"CreateGrant", "RetireGrant", "DescribeKey"})
-SYMMETRIC_GRANT_OPERATIONS = _ANY_KEY | {
-    "Decrypt",
-    "Encrypt",
-    "GenerateDataKey",
-    "GenerateDataKeyWithoutPlaintext",
-    "ReEncryptFrom",
-    "ReEncryptTo",
-    "GenerateDataKeyPair",
-    "GenerateDataKeyPairWithoutPlaintext",
-}
+# Operations that take an encryption context, the only ones a constraint may cover.
+CONTEXT_OPERATIONS = frozenset(
+    {
+        "Decrypt",
+        "Encrypt",
+        "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext",
+        "ReEncryptFrom",
+        "ReEncryptTo",
+        "GenerateDataKeyPair",
+        "GenerateDataKeyPairWithoutPlaintext",
+    }
+)
+# A symmetric key takes exactly the operations that take a context, and the common ones.
+SYMMETRIC_GRANT_OPERATIONS = _ANY_KEY | CONTEXT_OPERATIONS
 _USAGE_GRANT_OPERATIONS = {
     "ENCRYPT_DECRYPT": _ANY_KEY
     | {"Decrypt", "Encrypt", "ReEncryptFrom", "ReEncryptTo", "GetPublicKey"},
@@ -75,19 +80,6 @@ def grant_operations_for(key: dict) -> frozenset[str]:
     return _USAGE_GRANT_OPERATIONS[key["KeyUsage"]]
 
 
-# Operations that take an encryption context, the only ones a constraint may cover.
-CONTEXT_OPERATIONS = frozenset(
-    {
-        "Decrypt",
-        "Encrypt",
-        "GenerateDataKey",
-        "GenerateDataKeyWithoutPlaintext",
-        "ReEncryptFrom",
-        "ReEncryptTo",
-        "GenerateDataKeyPair",
-        "GenerateDataKeyPairWithoutPlaintext",
-    }
-)
 GRANT_NAME = re.compile(r"^[a-zA-Z0-9:/_-]+$")
 _TOKEN_PREFIX = "AQpAM"
 
