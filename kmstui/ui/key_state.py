@@ -3,7 +3,33 @@ requests from the key list and from a key's detail."""
 
 from __future__ import annotations
 
+from kmstui.ui.actions import Action
+
 KEY_STATE_ACTIONS = ("enable_key", "disable_key", "schedule_deletion", "cancel_deletion")
+
+
+def key_state_actions(*, show_delete: bool = True) -> tuple[Action, ...]:
+    """The bindings that change a key's state, the same on the key list and key detail
+    (where the footer has no room for Delete…: ``show_delete`` false)."""
+    return (
+        Action("key.enable", "enable", "enable_key", "Enable", "Enable the key (EnableKey)"),
+        Action("key.disable", "disable", "disable_key", "Disable", "Disable the key (DisableKey)"),
+        Action(
+            "key.schedule-deletion",
+            "delete",
+            "schedule_deletion",
+            "Delete…",
+            "Schedule the key's deletion in 7–30 days (ScheduleKeyDeletion)",
+            show=show_delete,
+        ),
+        Action(
+            "key.cancel-deletion",
+            "undelete",
+            "cancel_deletion",
+            "Undelete",
+            "Cancel the scheduled deletion (CancelKeyDeletion)",
+        ),
+    )
 
 
 def allowed(action: str, state: str | None, customer: bool) -> bool:

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tabs, Tex
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import date, markup, plain, state_markup
-from kmstui.ui.key_state import KEY_STATE_ACTIONS, allowed
+from kmstui.ui.key_state import KEY_STATE_ACTIONS, allowed, key_state_actions
 from kmstui.ui.messages import DataChanged
 from kmstui.ui.models import KeyDetail, read_key_detail
 from kmstui.ui.screens.key_actions import KeyActionsMixin
@@ -176,23 +176,7 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
             "Copy the key policy JSON",
             show=False,
         ),
-        Action("key.enable", "enable", "enable_key", "Enable", "Enable the key (EnableKey)"),
-        Action("key.disable", "disable", "disable_key", "Disable", "Disable the key (DisableKey)"),
-        Action(
-            "key.schedule-deletion",
-            "delete",
-            "schedule_deletion",
-            "Delete…",
-            "Schedule the key's deletion in 7–30 days (ScheduleKeyDeletion)",
-            show=False,
-        ),
-        Action(
-            "key.cancel-deletion",
-            "undelete",
-            "cancel_deletion",
-            "Undelete",
-            "Cancel the scheduled deletion (CancelKeyDeletion)",
-        ),
+        *key_state_actions(show_delete=False),
     )
 
     def __init__(self, key_id: str):

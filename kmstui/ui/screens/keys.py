@@ -12,7 +12,7 @@ from kmstui.errors import AwsError
 from kmstui.ui import key_state
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import date, plain, state_text
-from kmstui.ui.key_state import KEY_STATE_ACTIONS, allowed
+from kmstui.ui.key_state import KEY_STATE_ACTIONS, allowed, key_state_actions
 from kmstui.ui.models import KeyRow, create_key, list_key_rows
 from kmstui.ui.screens.base import ConsoleScreen
 
@@ -43,22 +43,7 @@ class KeysScreen(ConsoleScreen):
         # Priority, or the table's own Enter (select) would hide it from the footer.
         Action("key.open", "open", "open_key", "Open", "Show the key's details", priority=True),
         Action("key.create", "new", "create_key", "New", "Create a key (CreateKey)"),
-        Action("key.enable", "enable", "enable_key", "Enable", "Enable the key (EnableKey)"),
-        Action("key.disable", "disable", "disable_key", "Disable", "Disable the key (DisableKey)"),
-        Action(
-            "key.schedule-deletion",
-            "delete",
-            "schedule_deletion",
-            "Delete…",
-            "Schedule the key's deletion in 7–30 days (ScheduleKeyDeletion)",
-        ),
-        Action(
-            "key.cancel-deletion",
-            "undelete",
-            "cancel_deletion",
-            "Undelete",
-            "Cancel the scheduled deletion (CancelKeyDeletion)",
-        ),
+        *key_state_actions(),
         Action(
             "keys.filter", "filter", "filter", "Filter", "Show only matching keys", key_display="/"
         ),
