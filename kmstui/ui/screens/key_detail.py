@@ -17,11 +17,12 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tabs, Tex
 
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
-from kmstui.ui.format import date, markup, plain, state_markup
+from kmstui.ui.format import markup, plain, state_markup
 from kmstui.ui.key_state import KEY_STATE_ACTIONS, allowed, key_state_actions
 from kmstui.ui.messages import DataChanged
 from kmstui.ui.models import KeyDetail, read_key_detail
 from kmstui.ui.screens.key_actions import KeyActionsMixin
+from kmstui.ui.screens.key_overview import PublicKeyView, fill_overview
 from kmstui.ui.screens.key_tabs import KeyTabsMixin
 from kmstui.ui.widgets.events import EventTable
 from kmstui.ui.widgets.footer import ConsoleFooter
@@ -192,7 +193,9 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
         yield Static("", id="key-title", classes="title")
         with TabbedContent(id="tabs", initial="overview"):
             with TabPane(TAB_TITLES["overview"], id="overview"):
-                yield DataTable(id="overview-table", cursor_type="row", show_header=False)
+                with VerticalScroll(id="overview-scroll", can_focus=False):
+                    yield DataTable(id="overview-table", cursor_type="row", show_header=False)
+                    yield PublicKeyView(id="public-key")
             with TabPane(TAB_TITLES["policy"], id="policy"):
                 pane = _policy_pane(self.app.engine, self.key_id, self.app.console_caller)
                 if pane is not None:
@@ -281,23 +284,14 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
         else:  # the id once
             title = markup("[b]$key_id[/b]  ", key_id=meta["KeyId"])
         self.query_one("#key-title", Static).update(title + state_markup(meta["KeyState"]))
-        self._overview(meta)
+        fill_overview(self.query_one("#overview-table", DataTable), detail)
+        self.query_one(PublicKeyView).show(detail)
         self._policy(detail)
         self._grants(detail)
         self._rotation(detail)
         self._aliases(detail)
         self.query_one(EventTable).redraw(force=True)
         self.refresh_bindings()
-
-    def _overview(self, meta: dict) -> None:
-        table = self.query_one("#overview-table", DataTable)
-        table.clear()
-        for name, value in meta.items():
-            if name.endswith("Date"):
-                value = f"{date(value)} UTC"
-            elif isinstance(value, (list, dict)):
-                value = ", ".join(map(str, value)) if isinstance(value, list) else json.dumps(value)
-            table.add_row(plain(name), plain(value))
 
     def _policy(self, detail: KeyDetail) -> None:
         if not self.query("#policy-text"):
@@ -388,7 +382,7 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
         tab = TAB_ACTIONS.get(action)
         if tab is None:
             if action in ("copy_arn", "copy_policy"):  # y: the policy on its tab
-                on_policy = self.is_mounted and self.query_one(TabbedContent).active == "policy"
+                on_policy = self._on_tab("policy")
                 return self.detail is not None and on_policy == (action == "copy_policy")
             if action == "test_encrypt":
                 return self.detail is not None
