@@ -1,4 +1,5 @@
-"""One key: overview, policy, grants, rotation, aliases and tags, and its events.
+"""One key: overview, policy, grants, rotation, aliases and tags, its events, and
+Try it (the key's own operations).
 
 The screen reads a :class:`KeyDetail` on a worker and hands each tab its part; the
 policy and grants tabs mount the dedicated panes when they are installed."""
@@ -24,6 +25,7 @@ from kmstui.ui.models import KeyDetail, read_key_detail
 from kmstui.ui.screens.key_actions import KeyActionsMixin
 from kmstui.ui.screens.key_overview import PublicKeyView, fill_overview
 from kmstui.ui.screens.key_tabs import KeyTabsMixin
+from kmstui.ui.tryit import TryItPane
 from kmstui.ui.widgets.events import EventTable
 from kmstui.ui.widgets.footer import ConsoleFooter
 from kmstui.ui.widgets.topbar import TopBar
@@ -35,6 +37,7 @@ TABS = [
     ("rotation", "Rotation"),
     ("aliases", "Aliases & Tags"),
     ("events", "Events"),
+    ("tryit", "Try it"),
 ]
 TAB_TITLES = dict(TABS)
 # alt+ the tab's initial; alt+digit is not what many terminals (and tmux) send.
@@ -45,6 +48,7 @@ TAB_KEYS = {
     "rotation": "alt+r",
     "aliases": "alt+a",
     "events": "alt+e",
+    "tryit": "alt+t",
 }
 
 TAB_ACTIONS = {
@@ -219,6 +223,8 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
             with TabPane(TAB_TITLES["events"], id="events"):
                 yield Static("", id="events-note", classes="summary")
                 yield EventTable(self.app.engine, self.key_events_shown, id="events-table")
+            with TabPane(TAB_TITLES["tryit"], id="tryit"):
+                yield TryItPane(self.key_id, id="tryit-pane")
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
@@ -286,6 +292,7 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
         self.query_one("#key-title", Static).update(title + state_markup(meta["KeyState"]))
         fill_overview(self.query_one("#overview-table", DataTable), detail)
         self.query_one(PublicKeyView).show(detail)
+        self.query_one(TryItPane).show_key(meta)
         self._policy(detail)
         self._grants(detail)
         self._rotation(detail)
@@ -382,10 +389,13 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
         tab = TAB_ACTIONS.get(action)
         if tab is None:
             if action in ("copy_arn", "copy_policy"):  # y: the policy on its tab
+                if self._on_tab("tryit"):
+                    return False  # y copies the newest output there
                 on_policy = self._on_tab("policy")
                 return self.detail is not None and on_policy == (action == "copy_policy")
-            if action == "test_encrypt":
-                return self.detail is not None
+            if action == "test_encrypt":  # a symmetric encryption key's round trip
+                meta = self.detail.metadata if self.detail else {}
+                return meta.get("KeySpec") == "SYMMETRIC_DEFAULT"
             return True
         if not self.is_mounted or self.query_one(TabbedContent).active != tab:
             return False
