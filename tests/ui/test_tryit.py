@@ -231,3 +231,63 @@ async def test_only_the_operations_of_the_keys_usage_are_offered(app, engine):
         assert [value for _, value in types._options] == ["RAW", "EXTERNAL_MU"]
         assert not pane.query("#context")
         assert not app.screen.check_action("test_encrypt", ())
+
+
+async def encrypt_hello(pilot, key_id: str) -> TryItPane:
+    pane = await open_try_it(pilot, key_id)
+    await pilot.press("tab", "tab", "tab")
+    await type_text(pilot, "hello")
+    await pilot.press("enter")
+    await settle(pilot)
+    return pane
+
+
+async def test_the_acting_as_principal_makes_the_call_and_its_refusal_is_shown(app, engine):
+    key_id = key_id_by_alias(engine, "alias/app-data")
+    auditor = f"arn:aws:iam::{engine.account}:user/auditor"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.act_as(auditor)
+        pane = await encrypt_hello(pilot, key_id)
+        assert result(pane).startswith(f"✕ AccessDeniedException: User: {auditor} is not")
+    event = [r for r in engine.events.recent if r["eventName"] == "Encrypt"][-1]
+    assert (event["userIdentity"]["arn"], event["errorCode"]) == (auditor, "AccessDeniedException")
+
+
+async def test_a_key_pending_deletion_answers_kms_invalid_state_exception(app, engine):
+    key_id = key_id_by_alias(engine, "alias/app-data")
+    engine.call("ScheduleKeyDeletion", {"KeyId": key_id, "PendingWindowInDays": 7})
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await encrypt_hello(pilot, key_id)
+        assert result(pane).startswith("✕ KMSInvalidStateException: ")
+
+
+async def test_input_that_is_not_base64_is_refused_before_any_call(app, engine):
+    key_id = key_id_by_alias(engine, "alias/app-data")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_try_it(pilot, key_id)
+        before = len(engine.events.recent)
+        await pilot.press("tab", "tab", "enter", "down", "enter")  # input as Base64
+        assert pane.query_one("#encoding", Select).value == "base64"
+        await pilot.press("tab")
+        await type_text(pilot, "not base64!")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert result(pane) == "✕ Plaintext is not valid base64."
+        assert [r["eventName"] for r in engine.events.recent[before:]].count("Encrypt") == 0
+
+
+async def test_y_copies_the_newest_output_and_a_hidden_secret_only_once_shown(app, engine):
+    key_id = key_id_by_alias(engine, "alias/app-data")
+    copied: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        app.copy_to_clipboard = copied.append
+        pane = await encrypt_hello(pilot, key_id)
+        await pilot.press("tab", "y")  # on the Encrypt button
+        assert copied == [field(pane)]
+        await pilot.press("tab", "tab", "enter")  # Decrypt
+        await settle(pilot)
+        await pilot.press("y")
+        assert copied == [field(pane)]  # hidden: not copied
+        await pilot.press("V", "y")
+        assert copied[-1] == base64.b64encode(b"hello").decode()
