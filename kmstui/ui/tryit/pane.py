@@ -58,7 +58,7 @@ class TryItPane(VerticalScroll):
             "copy",
             "copy_output",
             "Copy output",
-            "Copy the newest output as base64 (a hidden secret is revealed first)",
+            "Copy the newest output as base64 (a hidden secret once V shows it)",
         ),
         Action(
             "tryit.reveal",
