@@ -201,6 +201,7 @@ async def test_ml_kem_encapsulates_then_decapsulates_the_same_secret(app, engine
         assert base64.b64encode(sent).decode() not in shown_secret(pane)
         await pilot.press("V")
         assert base64.b64encode(sent).decode() in shown_secret(pane)
+    assert base64.b64encode(sent) not in flushed_event_bytes(engine)
 
 
 async def test_key_agreement_derives_the_secret_the_peer_derives(app, engine):
@@ -219,6 +220,7 @@ async def test_key_agreement_derives_the_secret_the_peer_derives(app, engine):
         der = engine.call("GetPublicKey", {"KeyId": key_id})["PublicKey"]
         theirs = peer.exchange(ec.ECDH(), serialization.load_der_public_key(der))
         assert pane.secret == theirs
+    assert base64.b64encode(theirs) not in flushed_event_bytes(engine)
 
 
 async def test_only_the_operations_of_the_keys_usage_are_offered(app, engine):
