@@ -9,7 +9,7 @@ why" before the user tries. Nothing here imports Textual or a service."""
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Protocol
@@ -155,7 +155,9 @@ class EngineClock(Protocol):
         """ValueError if advancing by ``seconds`` is refused (past the latest time)."""
         ...
 
-    def advance(self, seconds: float, shown: str) -> float: ...
+    def advance(self, seconds: float, shown: str | None = None) -> float:
+        """Move the clock forward (``shown``: the duration as the user wrote it)."""
+        ...
 
 
 class Backend(Protocol):
@@ -220,8 +222,11 @@ class Backend(Protocol):
         ``await server.stop()``."""
         ...
 
-    def nbd_server(self, volume_id: str, port: int) -> Any:
-        """An attached volume served over NBD (``capabilities.nbd_export``), not yet
+    def nbd_server(
+        self, volume_id: str, port: int | None = None, taken: Collection[int] = ()
+    ) -> Any:
+        """An attached volume served over NBD (``capabilities.nbd_export``) on ``port``
+        (None: the first port from NBD's own, 10809, not in ``taken``), not yet
         started: ``await server.start()``, ``.address``, ``.port``, ``await
         server.close()``. Blocks (the data key may be decrypted): run it on a thread.
         Unavailable says why it cannot be."""

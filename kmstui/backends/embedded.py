@@ -4,7 +4,7 @@ EC2 service, and the engine clock is the console's to move."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,8 +106,10 @@ class EmbeddedBackend:
 
         return EndpointServer(self.engine, host, port, allow_any_credentials=allow_any_credentials)
 
-    def nbd_server(self, volume_id: str, port: int) -> Any:
-        from kmstui.nbd import ExportUnavailable, NbdServer
+    def nbd_server(
+        self, volume_id: str, port: int | None = None, taken: Collection[int] = ()
+    ) -> Any:
+        from kmstui.nbd import DEFAULT_PORT, ExportUnavailable, NbdServer
         from kmstui.nbd.export import volume_export
 
         ec2 = getattr(self.engine, "ec2", None)
@@ -117,12 +119,11 @@ class EmbeddedBackend:
             export = volume_export(ec2, volume_id)
         except ExportUnavailable as exc:
             raise Unavailable(str(exc)) from None
+        if port is None:
+            port = next(p for p in range(DEFAULT_PORT, DEFAULT_PORT + 1000) if p not in taken)
         return NbdServer([export], port=port)
 
     def close(self) -> None:
-        ec2 = getattr(self.engine, "ec2", None)
-        if ec2 is not None:
-            ec2.close()
         self.engine.close()
 
 
@@ -211,6 +212,6 @@ class EmbeddedClock:
     def check_advance(self, seconds: float, shown: str) -> None:
         self._engine.clock.check_advance(seconds, shown)
 
-    def advance(self, seconds: float, shown: str) -> float:
+    def advance(self, seconds: float, shown: str | None = None) -> float:
         with self._engine.lock:
             return self._engine.advance_clock(seconds, shown)
