@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from kmstui.backends import EmbeddedBackend
 from kmstui.caller import Caller
 from kmstui.policy import ERROR
 from kmstui.ui.policy import PolicyEditorPane
@@ -391,7 +392,7 @@ async def test_identity_policy_saves_through_its_callback(seeded):
     )
     app = PaneHost(
         lambda host: PolicyEditorPane(
-            seeded,
+            EmbeddedBackend(seeded),
             None,
             host.acting_as,
             policy_type="IDENTITY_POLICY",
