@@ -293,7 +293,9 @@ class WorkloadScreen(_Form):
                 raise ValueError("rate MiB/s must be a number") from None
         if text("size"):
             spec["size"] = text("size")
-        from kmstui.ebs.workloads import WorkloadSpec
+        from kmstui.ui.seam import backend_of
 
-        WorkloadSpec.from_value(spec)  # sizes and names checked here, in its words
+        workloads = getattr(backend_of(self), "workloads", None)
+        if workloads is not None:
+            workloads.check(spec)  # sizes and names checked here, in the backend's words
         return spec
