@@ -173,8 +173,8 @@ class Backend(Protocol):
     data_dir: Path | None  # where the console may keep unsaved edits, if anywhere
 
     def call(self, operation: str, params: dict | None = None, *, caller: Caller) -> dict:
-        """One request by AWS operation name with AWS's members, as ``caller``;
-        AwsError as AWS names it."""
+        """One request by AWS operation name with AWS's members, as ``caller`` (its
+        user agent too, which the events show); AwsError as AWS names it."""
         ...
 
     def root_caller(self) -> Caller:

@@ -5,7 +5,6 @@ EC2 service, and the engine clock is the console's to move."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,24 +25,22 @@ if TYPE_CHECKING:
 NO_EC2 = "this engine has no EC2 service"
 
 
-def open_embedded(open_engine: Callable[[], Engine], **kwargs: Any) -> EmbeddedBackend:
+def open_embedded(open_engine: Callable[[], Engine]) -> EmbeddedBackend:
     """The backend on the engine ``open_engine`` opens; CannotConnect says why not."""
     from kmstui.opening import CannotOpen
 
     try:
-        return EmbeddedBackend(open_engine(), **kwargs)
+        return EmbeddedBackend(open_engine())
     except CannotOpen as exc:
         raise CannotConnect(str(exc)) from None
 
 
 class EmbeddedBackend:
-    """``EmbeddedBackend(engine, user_agent=...)``: every request made through it
-    without a user agent of its own carries ``user_agent`` (the console marks its own
-    requests so)."""
+    """``EmbeddedBackend(engine)``: a request is made as the caller it names, user
+    agent included (the console marks its own requests so)."""
 
-    def __init__(self, engine: Engine, *, user_agent: str | None = None):
+    def __init__(self, engine: Engine):
         self.engine = engine
-        self.user_agent = user_agent
         self.account = engine.account
         self.region = engine.region
         self.data_dir: Path | None = getattr(engine, "data_dir", None)
@@ -71,8 +68,6 @@ class EmbeddedBackend:
 
     # -- requests ---------------------------------------------------------------------
     def call(self, operation: str, params: dict | None = None, *, caller: Caller) -> dict:
-        if self.user_agent and caller.user_agent is None:
-            caller = replace(caller, user_agent=self.user_agent)
         with self.engine.lock:
             return self.engine.call(operation, params or {}, caller=caller)
 

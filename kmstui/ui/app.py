@@ -19,7 +19,6 @@ from kmstui.caller import Caller
 from kmstui.ui.actions import bindings
 from kmstui.ui.app_actions import APP_ACTIONS, SECTIONS, AppActionsMixin
 from kmstui.ui.messages import DataChanged
-from kmstui.ui.own_calls import CONSOLE_USER_AGENT
 from kmstui.ui.seam import RequestsMixin
 from kmstui.ui.serving import ServeOptions, ServingMixin
 
@@ -103,7 +102,7 @@ class KmsConsole(AppActionsMixin, RequestsMixin, ServingMixin, App):
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         if engine is not None:
-            backend = EmbeddedBackend(engine, user_agent=CONSOLE_USER_AGENT)
+            backend = EmbeddedBackend(engine)
         if backend is not None:
             self._backend_ready(backend)
 
@@ -164,7 +163,7 @@ class KmsConsole(AppActionsMixin, RequestsMixin, ServingMixin, App):
     @work(thread=True, exit_on_error=False, group="open")
     def _open(self) -> None:
         try:
-            backend = open_embedded(self._open_engine, user_agent=CONSOLE_USER_AGENT)
+            backend = open_embedded(self._open_engine)
         except CannotConnect as exc:
             self.call_from_thread(self._cannot_open, str(exc))
             return
