@@ -50,7 +50,7 @@ class ConsoleCommands(Provider):
         from kmstui.ui.principals import principal_choices
 
         current = app.acting_as.principal
-        for principal in principal_choices(app.backend):
+        for principal in principal_choices(app.backend) if app.backend is not None else []:
             if principal.arn != current:
                 out.append(
                     PaletteCommand(

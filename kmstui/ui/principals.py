@@ -65,6 +65,13 @@ def principal_choices(backend: Backend) -> list[Principal]:
     return unique
 
 
+def known_arns(backend: Backend, acting: str | None = None) -> list[str]:
+    """The account root, the acting principal, then every principal the backend knows
+    (ARNs, each once): the choices of the grant and simulate principal fields."""
+    arns = [backend.root_caller().principal, *([acting] if acting else [])]
+    return list(dict.fromkeys([*arns, *(backend.principals() or [])]))
+
+
 def _sample_principals(account: str) -> list[Principal]:
     from kmstui.sample import sample_dir
 

@@ -19,6 +19,7 @@ from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import shorten
 from kmstui.ui.policy.dialogs import ConfirmDialog, MessageDialog
+from kmstui.ui.principals import known_arns
 
 from .dialogs import CreateGrantDialog, GrantTokenDialog
 from .format import (
@@ -281,13 +282,11 @@ class GrantsPane(Widget):
 
     # -- create -----------------------------------------------------------------------
     def _known_principals(self) -> list[str]:
-        principals = [self.backend.root_caller().principal]
         try:
-            principals.append(self.acting_as().principal)
+            acting = self.acting_as().principal
         except Exception:
-            pass
-        principals.extend(self.backend.principals() or [])
-        return list(dict.fromkeys(principals))
+            acting = None
+        return known_arns(self.backend, acting)
 
     def _create(self, params: dict) -> dict:
         """CreateGrant; the dialog runs it on a worker."""

@@ -27,6 +27,7 @@ from kmstui.caller import Caller
 from kmstui.errors import AwsError
 from kmstui.policy import ERROR, IDENTITY_POLICY, KEY_POLICY, Finding, validate_policy
 from kmstui.ui.actions import Action, bindings
+from kmstui.ui.principals import known_arns
 
 from .editor import PolicyTextArea
 from .files import FilesMixin
@@ -314,7 +315,7 @@ class PolicyEditorPane(FindingsNavigationMixin, SavingMixin, FilesMixin, Widget)
             self._generation += 1
             self._question_generation += 1
             with self.editor.prevent(TextArea.Changed):
-                self.editor.load_text(self._baseline)
+                self.editor.load_stored(self._baseline)
         self._update_status()
         self._start_validation()
         self._start_simulation()
@@ -331,9 +332,7 @@ class PolicyEditorPane(FindingsNavigationMixin, SavingMixin, FilesMixin, Widget)
             return self.backend.root_caller().principal
 
     def _known_principals(self) -> list[str]:
-        principals = [self.backend.root_caller().principal, self._acting_principal()]
-        principals.extend(self.backend.principals() or [])
-        return list(dict.fromkeys(principals))
+        return known_arns(self.backend, self._acting_principal())
 
     # -- responsive layout ------------------------------------------------------------
     def on_resize(self) -> None:
