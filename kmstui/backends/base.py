@@ -83,9 +83,8 @@ class ListHistory:
         return self._offset() if self._offset else 0
 
     def page(self, before_index: int | None, limit: int) -> list[dict]:
-        records = self._records
-        if isinstance(records, deque):
-            records = list(records)
+        ring = self._records
+        records: Sequence[dict] = list(ring) if isinstance(ring, deque) else ring  # no slices
         end = len(records) if before_index is None else max(0, min(before_index, len(records)))
         return list(records[max(0, end - limit) : end])
 
@@ -163,14 +162,35 @@ class EngineClock(Protocol):
 class Backend(Protocol):
     """What the console manages. Requests block: make them on a worker thread."""
 
-    account: str
-    region: str
-    capabilities: Capabilities
-    events: EventSource
-    volumes: VolumeMetrics
-    workloads: Workloads | None  # None: see capabilities.workloads
-    clock: EngineClock | None  # None: see capabilities.clock
-    data_dir: Path | None  # where the console may keep unsaved edits, if anywhere
+    @property
+    def account(self) -> str: ...
+
+    @property
+    def region(self) -> str: ...
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    @property
+    def events(self) -> EventSource: ...
+
+    @property
+    def volumes(self) -> VolumeMetrics: ...
+
+    @property
+    def workloads(self) -> Workloads | None:
+        """None: see ``capabilities.workloads``."""
+        ...
+
+    @property
+    def clock(self) -> EngineClock | None:
+        """None: see ``capabilities.clock``."""
+        ...
+
+    @property
+    def data_dir(self) -> Path | None:
+        """Where the console may keep unsaved edits, if anywhere."""
+        ...
 
     def call(self, operation: str, params: dict | None = None, *, caller: Caller) -> dict:
         """One request by AWS operation name with AWS's members, as ``caller`` (its

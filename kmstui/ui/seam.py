@@ -1,6 +1,7 @@
 """The console's side of the backend seam: the one place every request goes through
 (:meth:`RequestsMixin.call`, ``submit`` and ``perform``, always on a worker thread),
-and :func:`backend_of`, how screens and widgets reach the backend.
+and :func:`backend_of`, how screens and widgets reach the backend (typed, so mypy
+checks what they ask of it).
 
 Screens never know which backend they have (the embedded engine today): they ask
 :func:`backend_of` and read its capabilities, each with the reason it is missing."""
@@ -22,7 +23,16 @@ if TYPE_CHECKING:
     from kmstui.backends import Backend
 
 
-def backend_of(node: DOMNode) -> Backend | None:
+def backend_of(node: DOMNode) -> Backend:
+    """The backend of the console ``node`` is mounted in. LookupError before it is
+    open: a screen that can show before then asks :func:`backend_if_open`."""
+    backend = backend_if_open(node)
+    if backend is None:
+        raise LookupError("the console's data directory is not open yet")
+    return backend
+
+
+def backend_if_open(node: DOMNode) -> Backend | None:
     """The backend of the console ``node`` is mounted in; None until it is open (or in
     an app that has none)."""
     return getattr(node.app, "backend", None)
@@ -39,6 +49,8 @@ class RequestsMixin:
         """Every request the console makes, as the acting-as principal, marked with the
         console's user agent (its events say the console made them). Blocks: call it
         from a worker (``submit`` and ``perform`` do)."""
+        if self.backend is None:
+            raise LookupError("the console's data directory is not open yet")
         return self.backend.call(operation, params or {}, caller=self.console_caller())
 
     def console_caller(self) -> Caller:

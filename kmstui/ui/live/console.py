@@ -21,7 +21,7 @@ from kmstui.ui.live.feed import LiveFeed
 from kmstui.ui.live.monitor import MonitorPane
 from kmstui.ui.live.story import STEPS, Step, play
 from kmstui.ui.screens.base import ConsoleScreen
-from kmstui.ui.seam import backend_of
+from kmstui.ui.seam import backend_if_open
 
 
 class LiveConsole(KmsConsole):
@@ -54,7 +54,7 @@ class DemoScreen(ConsoleScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Narrator("Starting the demo…", id="narrator")
-        yield MonitorPane(backend_of(self), feed=getattr(self.app, "live_feed", None))
+        yield MonitorPane(backend_if_open(self), feed=getattr(self.app, "live_feed", None))
 
 
 class DemoConsole(LiveConsole):

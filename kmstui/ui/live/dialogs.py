@@ -293,9 +293,9 @@ class WorkloadScreen(_Form):
                 raise ValueError("rate MiB/s must be a number") from None
         if text("size"):
             spec["size"] = text("size")
-        from kmstui.ui.seam import backend_of
+        from kmstui.ui.seam import backend_if_open
 
-        workloads = getattr(backend_of(self), "workloads", None)
-        if workloads is not None:
-            workloads.check(spec)  # sizes and names checked here, in the backend's words
+        backend = backend_if_open(self)
+        if backend is not None and backend.workloads is not None:
+            backend.workloads.check(spec)  # sizes and names checked here, in its words
         return spec

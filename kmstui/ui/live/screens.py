@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from kmstui.ui.live.monitor import MonitorPane
 from kmstui.ui.live.volumes import VolumesPane
 from kmstui.ui.screens.base import ConsoleScreen
-from kmstui.ui.seam import backend_of
+from kmstui.ui.seam import backend_if_open
 
 
 class MonitorScreen(ConsoleScreen):
@@ -25,10 +25,10 @@ class MonitorScreen(ConsoleScreen):
     HELP_TITLE = "Monitor"
 
     def compose_body(self) -> ComposeResult:
-        yield MonitorPane(backend_of(self), feed=getattr(self.app, "live_feed", None))
+        yield MonitorPane(backend_if_open(self), feed=getattr(self.app, "live_feed", None))
 
     def reload(self) -> None:
-        self.query_one(MonitorPane).attach_backend(backend_of(self))
+        self.query_one(MonitorPane).attach_backend(backend_if_open(self))
 
 
 class VolumesScreen(ConsoleScreen):
@@ -37,10 +37,10 @@ class VolumesScreen(ConsoleScreen):
 
     def compose_body(self) -> ComposeResult:
         yield VolumesPane(
-            backend_of(self), self.app.call, feed=getattr(self.app, "live_feed", None)
+            backend_if_open(self), self.app.call, feed=getattr(self.app, "live_feed", None)
         )
 
     def reload(self) -> None:
         pane = self.query_one(VolumesPane)
-        pane.attach_backend(backend_of(self), self.app.call)
+        pane.attach_backend(backend_if_open(self), self.app.call)
         pane.reload()

@@ -9,7 +9,7 @@ from textual.containers import Horizontal
 from textual.widgets import Label, Static
 
 from kmstui.ui.format import markup, short_arn
-from kmstui.ui.seam import backend_of
+from kmstui.ui.seam import backend_if_open
 
 
 class ActingAs(Static):
@@ -19,7 +19,7 @@ class ActingAs(Static):
         self.watch(self.app, "acting_as", self._show)
 
     def _show(self, caller) -> None:
-        backend = backend_of(self)
+        backend = backend_if_open(self)
         if backend is None:
             return
         who = short_arn(caller.principal)
