@@ -46,7 +46,7 @@ def _detail(tab: str):
 
 async def _asymmetric_overview(pilot) -> None:
     """An ECC_NIST_P256 signing key's Overview: its algorithms and public key."""
-    engine = pilot.app.engine
+    engine = pilot.app.backend.engine
     key_id = new_key(engine, "alias/signer", KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")
     await settle(pilot)
     await pilot.press("ctrl+r")
@@ -57,7 +57,7 @@ async def _asymmetric_overview(pilot) -> None:
 async def _try_it(pilot) -> None:
     """Try it on the sample key after Encrypt and Decrypt: the plaintext masked."""
     await settle(pilot)
-    await select_key(pilot, key_id_by_alias(pilot.app.engine, "alias/app-data"))
+    await select_key(pilot, key_id_by_alias(pilot.app.backend.engine, "alias/app-data"))
     await _open_key(pilot, "tryit")
     await pilot.press("tab")
     await pilot.press(*"team=app")
