@@ -1,5 +1,6 @@
 """What every service's operations share: a registry of handlers by AWS operation
-name, the context one call gathers for its event, and the single path a call takes.
+name, the context one call gathers for its event, and the single path a call takes
+(:class:`Dispatcher`, one for each service).
 
 Each call runs under the engine lock after due deletions and rotations have happened,
 and emits exactly one CloudTrail-shaped event whether it succeeds, fails with an AWS
@@ -108,44 +109,64 @@ class ServiceErrors:
     internal: Callable[[Exception], AwsError]
 
 
-def dispatcher(
-    service: Any,
-    operations: Operations,
-    *,
-    service_name: str,
-    errors: ServiceErrors,
-    public: Callable[[Any], Any] | None = None,
-    succeeded: Callable[[CallContext, str], None] | None = None,
-) -> Callable[[str, dict | None, Caller], dict]:
-    """``call(name, params, caller)`` for ``service``: runs one operation and emits its
-    event. The engine routes each operation name straight to it. ``succeeded``, when
-    given, hears of each successful call with its event's id (KMS records the last use
-    of its keys)."""
-    engine = service.engine
-    lock = engine.lock
-    # The whole request is checked against the operation's input shape before the
-    # handler runs, and its event keeps only the members that shape defines.
-    model = load_model(service_name)
-    checker = RequestChecker(model) if model is not None else None
-    inputs = {name: checker.input(name) for name in operations} if checker is not None else {}
-    # The responses a record keeps (CloudTrail keeps none of read-only calls).
-    outputs = {
-        name: model.output(name)
-        for name in operations
-        if model is not None and not read_only(service_name, name)
-    }
-    # The operations whose events may wait for the event log's next batch.
-    batched = frozenset(name for name in operations if may_wait(service_name, name))
+class Dispatcher:
+    """The one path a call to ``service`` takes: ``dispatcher(name, params, caller)``
+    takes the engine lock, carries out work that has come due on the engine clock,
+    checks the request against the operation's input shape, runs the handler and
+    publishes the call's event. The engine routes each of the service's operation names
+    to it.
 
-    def call(name: str, params: dict | None, caller: Caller) -> dict:
-        handler = operations.get(name)
+    ``public``, when given, hides members of the service's own from the event (IAM's
+    secret access keys); ``succeeded`` hears of each successful call with its event's
+    id (KMS records the last use of its keys)."""
+
+    def __init__(
+        self,
+        service: Any,
+        operations: Operations,
+        *,
+        service_name: str,
+        errors: ServiceErrors,
+        public: Callable[[Any], Any] | None = None,
+        succeeded: Callable[[CallContext, str], None] | None = None,
+    ):
+        self.service = service
+        self.operations = operations
+        self.service_name = service_name
+        self.errors = errors
+        self.public = public
+        self.succeeded = succeeded
+        self.engine = service.engine
+        # The whole request is checked against the operation's input shape before the
+        # handler runs, and its event keeps only the members that shape defines.
+        model = load_model(service_name)
+        self.checker = RequestChecker(model) if model is not None else None
+        self.inputs = (
+            {name: self.checker.input(name) for name in operations}
+            if self.checker is not None
+            else {}
+        )
+        # The responses a record keeps (CloudTrail keeps none of read-only calls).
+        self.outputs = {
+            name: model.output(name)
+            for name in operations
+            if model is not None and not read_only(service_name, name)
+        }
+        # The operations whose events may wait for the event log's next batch.
+        self.batched = frozenset(name for name in operations if may_wait(service_name, name))
+
+    def __call__(self, name: str, params: dict | None, caller: Caller) -> dict:
+        handler = self.operations.get(name)
         if handler is None:
             raise UnknownOperationException(f"Unknown operation {name}")
         if params is None:
             params = {}
+        engine = self.engine
+        errors = self.errors
         error: tuple[str, str] | None = None
         response: dict | None = None
-        durable = name not in batched
+        durable = name not in self.batched
+        lock = engine.lock
         lock.acquire()  # not `with`: its protocol costs twice the lock itself
         try:
             now = engine.clock.now()
@@ -154,14 +175,14 @@ def dispatcher(
                 engine.tick()  # deletions or rotations have come due
                 durable = True
             ctx = CallContext(name, now)
-            shape = inputs.get(name)
+            shape = self.inputs.get(name)
             request: dict | None = None  # what the event records of the request
             try:
                 if not isinstance(params, dict):
                     raise errors.bad_request()
                 if shape is not None:
-                    params, request = checker.check(shape, params)  # type: ignore[union-attr]
-                response = handler(service, params, caller, ctx)
+                    params, request = self.checker.check(shape, params)  # type: ignore[union-attr]
+                response = handler(self.service, params, caller, ctx)
             except AwsError as exc:
                 error = (exc.code, exc.message)
                 raise
@@ -170,42 +191,11 @@ def dispatcher(
                 error = (failure.code, failure.message)
                 raise failure from exc
             finally:
-                if request is None and isinstance(params, dict):
-                    # Refused by the check (kept as far as it fits), or no shape.
-                    request = recorded(shape, params) if shape is not None else params
-                shown = response
-                if public is not None:  # the service hides members of its own
-                    request = public(request) if request is not None else None
-                    shown = public(response)
-                output = outputs.get(name) if shown else None
-                if output is not None:  # the members its shape defines, minus secrets
-                    shown = recorded(output, shown)  # type: ignore[arg-type]
-                verdicts = ctx.verdicts
-                decision = (
-                    verdicts[0].event  # one verdict, the usual case, without a method call
-                    if len(verdicts) == 1 and ctx.decision is None
-                    else ctx.event_decision()
+                event_id = self._publish(
+                    name, caller, now, shape, params, request, response, error, ctx
                 )
-                event_id = engine.entropy.event_id()
-                engine.events.publish(
-                    encode_record(
-                        service_name,
-                        name,
-                        caller,
-                        now,
-                        event_id,
-                        request,
-                        shown,
-                        error,
-                        ctx.resources,
-                        decision,
-                        ctx.extra or None,
-                        request_recorded=shape is not None,
-                        response_recorded=output is not None,
-                    )
-                )
-                if succeeded is not None and error is None and response is not None:
-                    succeeded(ctx, event_id)
+                if self.succeeded is not None and error is None and response is not None:
+                    self.succeeded(ctx, event_id)
         finally:
             lock.release()
             if durable and engine.event_log is not None:
@@ -213,7 +203,56 @@ def dispatcher(
                 save_events(engine.event_log, errors, quiet=response is None)
         return response
 
-    return call
+    def _publish(
+        self,
+        name: str,
+        caller: Caller,
+        now: float,
+        shape: Any,
+        params: Any,
+        request: dict | None,
+        response: dict | None,
+        error: tuple[str, str] | None,
+        ctx: CallContext,
+    ) -> str:
+        """Publish the call's one event; its id."""
+        if request is None and isinstance(params, dict):
+            # Refused by the check (kept as far as it fits), or no shape.
+            request = recorded(shape, params) if shape is not None else params
+        shown = response
+        public = self.public
+        if public is not None:  # the service hides members of its own
+            request = public(request) if request is not None else None
+            shown = public(response)
+        output = self.outputs.get(name) if shown else None
+        if output is not None:  # the members its shape defines, minus secrets
+            shown = recorded(output, shown)  # type: ignore[arg-type]
+        verdicts = ctx.verdicts
+        decision = (
+            verdicts[0].event  # one verdict, the usual case, without a method call
+            if len(verdicts) == 1 and ctx.decision is None
+            else ctx.event_decision()
+        )
+        engine = self.engine
+        event_id = engine.entropy.event_id()
+        engine.events.publish(
+            encode_record(
+                self.service_name,
+                name,
+                caller,
+                now,
+                event_id,
+                request,
+                shown,
+                error,
+                ctx.resources,
+                decision,
+                ctx.extra or None,
+                request_recorded=shape is not None,
+                response_recorded=output is not None,
+            )
+        )
+        return event_id
 
 
 def save_events(log: Any, errors: ServiceErrors, *, quiet: bool = False) -> None:

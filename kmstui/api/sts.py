@@ -9,7 +9,7 @@ same stream as KMS, IAM and EC2 calls.
 from __future__ import annotations
 
 from kmstui.caller import Caller
-from kmstui.dispatch import CallContext, Operations, ServiceErrors, dispatcher
+from kmstui.dispatch import CallContext, Dispatcher, Operations, ServiceErrors
 from kmstui.errors import AwsError
 
 OPERATIONS = Operations()
@@ -29,7 +29,7 @@ ERRORS = ServiceErrors(
 class StsService:
     def __init__(self, engine):
         self.engine = engine
-        self.call = dispatcher(self, OPERATIONS, service_name="sts", errors=ERRORS)
+        self.call = Dispatcher(self, OPERATIONS, service_name="sts", errors=ERRORS)
 
     @property
     def operations(self) -> dict:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from tinydb import Query
 
 from kmstui.caller import Caller
-from kmstui.dispatch import ServiceErrors, dispatcher
+from kmstui.dispatch import Dispatcher, ServiceErrors
 from kmstui.ebs import resources
 from kmstui.ebs.attachment import Attachment
 from kmstui.ebs.backing import PlainBlockDevice
@@ -68,7 +68,7 @@ class Ec2Service:
         self.engine = engine
         self.store = engine.store
         # call(operation_name, params, caller): one ec2.amazonaws.com event either way
-        self.call = dispatcher(self, OPERATIONS, service_name="ec2", errors=_ERRORS)
+        self.call = Dispatcher(self, OPERATIONS, service_name="ec2", errors=_ERRORS)
         self.settings = EbsSettings(engine.store)
         self.datakeys = DataKeys(engine, lambda: self.settings.caller_model)
         self.metrics = VolumeMetrics()

@@ -25,7 +25,7 @@ from tinydb import Query
 
 from kmstui.caller import Caller
 from kmstui.clock import iso8601
-from kmstui.dispatch import CallContext, Operations, ServiceErrors, dispatcher
+from kmstui.dispatch import CallContext, Dispatcher, Operations, ServiceErrors
 from kmstui.errors import iam_error
 from kmstui.iam import names
 from kmstui.policy import Request, compile_policy, evaluate
@@ -72,7 +72,7 @@ class IamService:
         self._roles: dict[tuple[str, str], dict] = {}
         self._keys: dict[str, dict] = {}
         self._secrets: dict[str, str] = {}
-        self.call = dispatcher(self, OPERATIONS, service_name="iam", errors=ERRORS, public=_public)
+        self.call = Dispatcher(self, OPERATIONS, service_name="iam", errors=ERRORS, public=_public)
         self.reload()
         self.store.on_rollback(self.reload)
 

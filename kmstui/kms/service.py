@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from tinydb import Query
 
 from kmstui.caller import Caller
-from kmstui.dispatch import CallContext, Operations, ServiceErrors, dispatcher
+from kmstui.dispatch import CallContext, Dispatcher, Operations, ServiceErrors
 from kmstui.errors import (
     AccessDeniedException,
     DisabledException,
@@ -99,7 +99,7 @@ class KmsService:
         self.rsa_pool = RsaPool()
         self.tracking_since = engine.clock.now()
         # call(operation_name, params, caller): validate, authorize, act, emit the event
-        self.call = dispatcher(
+        self.call = Dispatcher(
             self, OPERATIONS, service_name="kms", errors=ERRORS, succeeded=self._track_use
         )
         self.reload()
