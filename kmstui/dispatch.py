@@ -1,6 +1,5 @@
 """What every service's operations share: a registry of handlers by AWS operation
-name, the context one call gathers for its event, and the single path a call takes
-(:class:`Dispatcher`, one for each service).
+name, the context one call gathers for its event, and the single path a call takes.
 
 Each call runs under the engine lock after due deletions and rotations have happened,
 and emits exactly one CloudTrail-shaped event whether it succeeds, fails with an AWS
@@ -20,7 +19,7 @@ from __future__ import annotations
 import errno
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kmstui.caller import Caller
 from kmstui.errors import AwsError, UnknownOperationException
@@ -28,6 +27,9 @@ from kmstui.events import encode_record, read_only
 from kmstui.model import load as load_model
 from kmstui.model.check import RequestChecker
 from kmstui.model.record import recorded
+
+if TYPE_CHECKING:
+    from kmstui.service import Collaborators, Service
 
 Handler = Callable[[Any, dict, Caller, "CallContext"], dict]
 
@@ -116,27 +118,23 @@ class Dispatcher:
     publishes the call's event. The engine routes each of the service's operation names
     to it.
 
-    ``public``, when given, hides members of the service's own from the event (IAM's
-    secret access keys); ``succeeded`` hears of each successful call with its event's
-    id (KMS records the last use of its keys)."""
+    It reads the service's ``name``, ``operations`` and ``errors``, and its two hooks
+    (see :class:`kmstui.service.Service`): ``public`` hides members of the service's own
+    from the event, ``succeeded`` hears of each successful call with its event's id."""
 
-    def __init__(
-        self,
-        service: Any,
-        operations: Operations,
-        *,
-        service_name: str,
-        errors: ServiceErrors,
-        public: Callable[[Any], Any] | None = None,
-        succeeded: Callable[[CallContext, str], None] | None = None,
-    ):
+    def __init__(self, service: Service, collaborators: Collaborators):
         self.service = service
-        self.operations = operations
-        self.service_name = service_name
-        self.errors = errors
-        self.public = public
-        self.succeeded = succeeded
-        self.engine = service.engine
+        self.operations = operations = service.operations
+        self.service_name = service_name = service.name
+        self.errors = service.errors
+        self.public = service.public
+        self.succeeded = service.succeeded
+        self.lock = collaborators.lock
+        self.clock = collaborators.clock
+        self.entropy = collaborators.entropy
+        self.events = collaborators.events
+        self.event_log = collaborators.event_log
+        self.due = collaborators.due
         # The whole request is checked against the operation's input shape before the
         # handler runs, and its event keeps only the members that shape defines.
         model = load_model(service_name)
@@ -161,18 +159,17 @@ class Dispatcher:
             raise UnknownOperationException(f"Unknown operation {name}")
         if params is None:
             params = {}
-        engine = self.engine
         errors = self.errors
         error: tuple[str, str] | None = None
         response: dict | None = None
         durable = name not in self.batched
-        lock = engine.lock
+        lock = self.lock
         lock.acquire()  # not `with`: its protocol costs twice the lock itself
         try:
-            now = engine.clock.now()
-            due = engine._next_due
-            if due is not None and now >= due:
-                engine.tick()  # deletions or rotations have come due
+            now = self.clock.now()
+            due = self.due
+            if due.next is not None and now >= due.next:
+                due.run()  # deletions, rotations or expiries have come due
                 durable = True
             ctx = CallContext(name, now)
             shape = self.inputs.get(name)
@@ -198,9 +195,9 @@ class Dispatcher:
                     self.succeeded(ctx, event_id)
         finally:
             lock.release()
-            if durable and engine.event_log is not None:
+            if durable and self.event_log is not None:
                 # After a failed call, its error is the answer even if this fails too
-                save_events(engine.event_log, errors, quiet=response is None)
+                save_events(self.event_log, errors, quiet=response is None)
         return response
 
     def _publish(
@@ -233,9 +230,8 @@ class Dispatcher:
             if len(verdicts) == 1 and ctx.decision is None
             else ctx.event_decision()
         )
-        engine = self.engine
-        event_id = engine.entropy.event_id()
-        engine.events.publish(
+        event_id = self.entropy.event_id()
+        self.events.publish(
             encode_record(
                 self.service_name,
                 name,

@@ -108,9 +108,9 @@ def run_instances(service, params: dict, caller: Caller, ctx: CallContext) -> di
     tags = resources.tags_from_specifications(
         params, "instance", ("instance", "volume", "network-interface")
     )
-    entropy = service.engine.entropy
+    entropy = service.entropy
     reservation_id = resources.new_id(entropy, "reservation")
-    now = service.engine.clock.now()
+    now = service.clock.now()
     records = []
     for index in range(count):
         instance_id = resources.new_id(entropy, "instance")
@@ -279,7 +279,7 @@ def stop_instances(service, params: dict, caller: Caller, ctx: CallContext) -> d
                     {
                         **record,
                         "State": state("stopped"),
-                        "StateTransitionReason": _transition(ctx.now or service.engine.clock.now()),
+                        "StateTransitionReason": _transition(ctx.now or service.clock.now()),
                         "StateReason": {
                             "Code": "Client.UserInitiatedShutdown",
                             "Message": "Client.UserInitiatedShutdown: User initiated shutdown",

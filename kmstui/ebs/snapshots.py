@@ -74,7 +74,7 @@ def _record(
         "DataKey": dek.to_record() if dek else None,
         "State": "completed",
         "Progress": "100%",
-        "StartTime": service.engine.clock.now(),
+        "StartTime": service.clock.now(),
         "Tags": tags,
         "Lineage": lineage,
     }
@@ -93,7 +93,7 @@ def create_snapshot(service, params: dict, caller: Caller, ctx: CallContext) -> 
         )
     description = resources.string(params, "Description") or ""
     tags = resources.tags_from_specifications(params, "snapshot")
-    snapshot_id = resources.new_id(service.engine.entropy, "snapshot")
+    snapshot_id = resources.new_id(service.entropy, "snapshot")
     ctx.touch(resources.snapshot_arn(caller.region, snapshot_id))
     path = service.snapshot_path(snapshot_id)
     with service.paused_io(volume_id):
@@ -143,7 +143,7 @@ def copy_snapshot(service, params: dict, caller: Caller, ctx: CallContext) -> di
     if description is None:
         description = f"[Copied {source_id} from {source_region}] {source.get('Description', '')}"
     tags = resources.tags_from_specifications(params, "snapshot")
-    snapshot_id = resources.new_id(service.engine.entropy, "snapshot")
+    snapshot_id = resources.new_id(service.entropy, "snapshot")
     ctx.touch(resources.snapshot_arn(caller.region, snapshot_id))
     path = service.snapshot_path(snapshot_id)
     size_bytes = source["VolumeSize"] * GIB

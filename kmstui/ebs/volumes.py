@@ -193,7 +193,7 @@ def create_volume(service, params: dict, caller: Caller, ctx: CallContext) -> di
             "The parameter KmsKeyId requires the parameter Encrypted to be set.",
         )
 
-    volume_id = resources.new_id(service.engine.entropy, "volume")
+    volume_id = resources.new_id(service.entropy, "volume")
     arn = resources.volume_arn(caller.region, caller.account, volume_id)
     ctx.touch(arn)
     path = service.volume_path(volume_id)
@@ -234,7 +234,7 @@ def create_volume(service, params: dict, caller: Caller, ctx: CallContext) -> di
         "Encrypted": encrypted,
         "KmsKeyId": dek.key_arn if dek else None,
         "State": "available",
-        "CreateTime": service.engine.clock.now(),
+        "CreateTime": service.clock.now(),
         "SnapshotId": snapshot_id or "",
         "Tags": tags,
         "DataKey": dek.to_record() if dek else None,
@@ -299,7 +299,7 @@ def prepare_encrypted_copy(
 
 def _same_key(service, caller: Caller, key_ref: str, key_arn: str) -> bool:
     try:
-        return service.engine.kms.resolve(key_ref, caller)["Arn"] == key_arn
+        return service.key_arn(key_ref, caller) == key_arn
     except AwsError:
         return False  # the KMS call that follows reports it
 

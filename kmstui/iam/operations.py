@@ -136,7 +136,7 @@ def create_user(svc: IamService, params: dict, caller: Caller, ctx: CallContext)
         "Path": path,
         "UserId": svc.new_id(names.USER_ID_PREFIX, 17, svc.id_taken),
         "Arn": names.user_arn(account, path, name),
-        "CreateDate": svc.engine.clock.now(),
+        "CreateDate": svc.clock.now(),
         "Tags": tags,
         "Policies": {},
     }
@@ -211,7 +211,7 @@ def create_role(svc: IamService, params: dict, caller: Caller, ctx: CallContext)
         "Path": path,
         "RoleId": svc.new_id(names.ROLE_ID_PREFIX, 17, svc.id_taken),
         "Arn": names.role_arn(account, path, name),
-        "CreateDate": svc.engine.clock.now(),
+        "CreateDate": svc.clock.now(),
         "AssumeRolePolicyDocument": trust,
         "Description": description or "",
         "MaxSessionDuration": duration,
@@ -408,13 +408,13 @@ def create_access_key(svc: IamService, params: dict, caller: Caller, ctx: CallCo
             "LimitExceeded", f"Cannot exceed quota for AccessKeysPerUser: {MAX_ACCESS_KEYS}", 409
         )
     access_key_id = svc.new_id(names.ACCESS_KEY_PREFIX, 16, svc.id_taken)
-    secret = names.secret_access_key(svc.engine.entropy)
+    secret = names.secret_access_key(svc.entropy)
     record = {
         "AccessKeyId": access_key_id,
         "Account": caller.account,
         "UserName": owner,
         "Status": "Active",
-        "CreateDate": svc.engine.clock.now(),
+        "CreateDate": svc.clock.now(),
         "WrappedSecret": svc.store.root_key.wrap(
             secret.encode("ascii"), secret_purpose(access_key_id)
         ),

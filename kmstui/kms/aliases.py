@@ -58,7 +58,7 @@ def create_alias(service: KmsService, params: dict, caller: Caller, ctx: CallCon
     service.require_not_pending_deletion(key)
     if (caller.account, caller.region, name) in service._aliases:
         raise AlreadyExistsException(f"An alias with the name {arn} already exists")
-    now = service.engine.clock.now()
+    now = service.clock.now()
     service.save_alias(
         {
             "AccountId": caller.account,
@@ -88,7 +88,7 @@ def update_alias(service: KmsService, params: dict, caller: Caller, ctx: CallCon
     service.authorize(ctx, caller, "kms:UpdateAlias", key)
     service.require_not_pending_deletion(key)
     service.save_alias(
-        {**alias, "TargetKeyId": key["KeyId"], "LastUpdatedDate": service.engine.clock.now()}
+        {**alias, "TargetKeyId": key["KeyId"], "LastUpdatedDate": service.clock.now()}
     )
     return {}
 

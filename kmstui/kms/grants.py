@@ -217,7 +217,7 @@ def create_grant(service: KmsService, params: dict, caller: Caller, ctx: CallCon
             "The request would have succeeded, but the DryRun option is set."
         )
     token = _TOKEN_PREFIX + base64.urlsafe_b64encode(
-        service.engine.entropy.token_bytes(96)
+        service.entropy.token_bytes(96)
     ).decode().rstrip("=")
     if name is not None:
         for existing in grants_for_key(service, key["Arn"]):
@@ -234,11 +234,11 @@ def create_grant(service: KmsService, params: dict, caller: Caller, ctx: CallCon
                 )
                 return {"GrantToken": token, "GrantId": existing["GrantId"]}
     grant = {
-        "GrantId": service.engine.entropy.hex(32),
+        "GrantId": service.entropy.hex(32),
         "KeyId": key["KeyId"],
         "KeyArn": key["Arn"],
         "Name": name,
-        "CreationDate": service.engine.clock.now(),
+        "CreationDate": service.clock.now(),
         "GranteePrincipal": grantee,
         "RetiringPrincipal": retiring,
         "IssuingAccount": f"arn:aws:iam::{caller.account}:root",

@@ -73,10 +73,10 @@ def enable_key_rotation(
         **key["Rotation"],
         "Enabled": True,
         "PeriodInDays": period,
-        "NextRotationDate": service.engine.clock.now() + period * DAY,
+        "NextRotationDate": service.clock.now() + period * DAY,
     }
     service.save_key({**key, "Rotation": rotation})
-    service.engine.reschedule()
+    service.due.reschedule()
     return {}
 
 
@@ -87,7 +87,7 @@ def disable_key_rotation(
     key = _rotatable(service, params, caller, ctx, "kms:DisableKeyRotation")
     rotation = {**key["Rotation"], "Enabled": False, "NextRotationDate": None}
     service.save_key({**key, "Rotation": rotation})
-    service.engine.reschedule()
+    service.due.reschedule()
     return {}
 
 
@@ -105,7 +105,7 @@ def get_key_rotation_status(
         out["RotationPeriodInDays"] = rotation["PeriodInDays"]
         out["NextRotationDate"] = rotation["NextRotationDate"]
     out["OnDemandRotationCount"] = rotation.get("OnDemandCount", 0)
-    out["OnDemandRotationLimit"] = service.engine.on_demand_rotation_limit
+    out["OnDemandRotationLimit"] = service.on_demand_rotation_limit
     return out
 
 
@@ -117,7 +117,7 @@ def rotate_key_on_demand(
     (default 25) per key."""
     key = _rotatable(service, params, caller, ctx, "kms:RotateKeyOnDemand")
     count = key["Rotation"].get("OnDemandCount", 0)
-    limit = service.engine.on_demand_rotation_limit
+    limit = service.on_demand_rotation_limit
     if count >= limit:
         raise LimitExceededException(
             f"The on-demand rotations limit has been reached for the given keyId. No more "

@@ -47,7 +47,7 @@ def iam_available(engine) -> bool:
 def principal_choices(engine) -> list[Principal]:
     root = Principal(f"arn:aws:iam::{engine.account}:root", "root", "root", engine.account)
     found: list[Principal] = [root]
-    iam = getattr(engine, "iam", None)
+    iam = engine.iam
     if iam is not None and hasattr(iam, "principals"):
         for entry in iam.principals():
             arn = entry if isinstance(entry, str) else (entry.get("Arn") or entry.get("arn"))

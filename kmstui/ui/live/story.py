@@ -240,9 +240,6 @@ def play(
 ) -> StoryState:
     """Play every step: ``narrate(number, step, detail)`` after each, then
     ``wait(step.pause)``."""
-    from kmstui.ebs import install
-
-    install(engine)
     state = StoryState(engine)
     for number, step in enumerate(STEPS, start=1):
         if number > 1:
