@@ -6,7 +6,8 @@ questions about principals (identity policies, whether a principal exists, acces
 lookups).
 """
 
-from kmstui.iam import operations as _operations  # noqa: F401  (registers the operations)
+# Importing the operation modules registers their operations.
+from kmstui.iam import access_keys, policies, roles, users  # noqa: F401
 from kmstui.iam.service import OPERATIONS, AccessKeyIdentity, IamService
 
 __all__ = ["OPERATIONS", "AccessKeyIdentity", "IamService"]
