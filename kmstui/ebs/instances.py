@@ -10,6 +10,7 @@ reason, and the refusal is in the event stream. Terminating one detaches its vol
 
 from __future__ import annotations
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.ebs import resources
 from kmstui.ebs.operations import CallContext, operation
@@ -182,7 +183,15 @@ def describe_instances(service, params: dict, caller: Caller, ctx: CallContext) 
         }
         if resources.matches(fields, record.get("Tags") or [], filters):
             matching.append((record, view))
-    chunk, following = resources.page(params, matching, "InstanceIds", low=5, high=1000)
+    order = service.listing_order("instances", "InstanceId")
+    chunk, following = paging.ec2_page(
+        params,
+        matching,
+        lambda found: order(found[0]),
+        "InstanceIds",
+        low=5,
+        high=1000,
+    )
     reservations: dict[str, dict] = {}
     for record, view in chunk:
         reservation = reservations.setdefault(

@@ -91,6 +91,13 @@ class Ec2Service(Service):
         doc = self.store.table(table).get(Query()[field] == value)
         return dict(doc) if doc is not None else None
 
+    def listing_order(self, table: str, id_field: str) -> Callable[[dict], tuple[int, str]]:
+        """The order a Describe operation lists the records of ``table`` in, as the key
+        its NextToken names: creation order (each record's place in its table), then
+        id."""
+        order = {doc[id_field]: doc.doc_id for doc in self.store.table(table).all()}
+        return lambda record: (order[record[id_field]], record[id_field])
+
     def volume_record(self, volume_id: str) -> dict | None:
         return self._one(VOLUMES, "VolumeId", volume_id)
 

@@ -7,6 +7,7 @@ under another key gets a new DEK and every unit re-encrypted."""
 
 from __future__ import annotations
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.ebs import backing, resources
 from kmstui.ebs.datakeys import WrappedDataKey
@@ -229,7 +230,8 @@ def describe_snapshots(service, params: dict, caller: Caller, ctx: CallContext) 
         }
         if resources.matches(fields, record.get("Tags") or [], filters):
             views.append(view)
-    chunk, following = resources.page(params, views, "SnapshotIds", low=5, high=1000)
+    order = service.listing_order("snapshots", "SnapshotId")
+    chunk, following = paging.ec2_page(params, views, order, "SnapshotIds", low=5, high=1000)
     out: dict = {"Snapshots": chunk}
     if following:
         out["NextToken"] = following

@@ -9,6 +9,7 @@ and removed again if anything after that fails.
 
 from __future__ import annotations
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.ebs import backing, resources
 from kmstui.ebs.datakeys import WrappedDataKey
@@ -323,7 +324,8 @@ def describe_volumes(service, params: dict, caller: Caller, ctx: CallContext) ->
         view = volume_view(record, attachments)
         if resources.matches(_volume_fields(view), record.get("Tags") or [], filters):
             views.append(view)
-    chunk, following = resources.page(params, views, "VolumeIds", low=5, high=500)
+    order = service.listing_order("volumes", "VolumeId")
+    chunk, following = paging.ec2_page(params, views, order, "VolumeIds", low=5, high=500)
     out: dict = {"Volumes": chunk}
     if following:
         out["NextToken"] = following

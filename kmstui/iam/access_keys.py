@@ -7,9 +7,10 @@ wrapped by the root key.
 
 from __future__ import annotations
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.errors import AwsError, iam_error
-from kmstui.iam import names, paging
+from kmstui.iam import names
 from kmstui.iam.service import CallContext, IamService, operation, secret_purpose
 from kmstui.iam.users import require_user, target_user, user_resource
 
@@ -93,7 +94,7 @@ def create_access_key(svc: IamService, params: dict, caller: Caller, ctx: CallCo
 def list_access_keys(svc: IamService, params: dict, caller: Caller, ctx: CallContext) -> dict:
     owner = _key_owner(svc, params, caller, ctx, "ListAccessKeys")
     keys = svc.keys_of(caller.account, owner)
-    chunk, tail = paging.page(params, keys, lambda k: f"{k['CreateDate']:020.6f}{k['AccessKeyId']}")
+    chunk, tail = paging.iam_page(params, keys, lambda k: (k["CreateDate"], k["AccessKeyId"]))
     return {"AccessKeyMetadata": [_key_metadata(k) for k in chunk], **tail}
 
 

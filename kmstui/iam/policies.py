@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.errors import iam_error
-from kmstui.iam import names, paging
+from kmstui.iam import names
 from kmstui.iam.documents import check_policy, policy_document, policy_size
 from kmstui.iam.roles import require_role, role_resource
 from kmstui.iam.service import CallContext, IamService, operation
@@ -108,7 +109,7 @@ def _list(
     svc: IamService, holder: _Holder, params: dict, caller: Caller, ctx: CallContext, action: str
 ) -> dict:
     record = _holder_record(svc, holder, params, caller, ctx, action)
-    chunk, tail = paging.page(params, sorted(record["Policies"]), lambda n: n)
+    chunk, tail = paging.iam_page(params, sorted(record["Policies"]), lambda n: n)
     return {"PolicyNames": chunk, **tail}
 
 

@@ -7,9 +7,10 @@ role's ARN, then acts; writes happen inside a store transaction.
 
 from __future__ import annotations
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.errors import AwsError, iam_error
-from kmstui.iam import names, paging
+from kmstui.iam import names
 from kmstui.iam.documents import check_policy, policy_document, policy_size
 from kmstui.iam.service import CallContext, IamService, operation, role_shape, sorted_roles
 
@@ -104,5 +105,5 @@ def list_roles(svc: IamService, params: dict, caller: Caller, ctx: CallContext) 
     prefix = names.path_prefix(params)
     svc.authorize(ctx, caller, "ListRoles", f"arn:aws:iam::{account}:role/")
     roles = sorted_roles(svc, account, prefix)
-    chunk, tail = paging.page(params, roles, lambda r: r["RoleName"].lower())
+    chunk, tail = paging.iam_page(params, roles, lambda r: r["RoleName"].lower())
     return {"Roles": [role_shape(r) for r in chunk], **tail}

@@ -8,9 +8,10 @@ nothing half done.
 
 from __future__ import annotations
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.errors import AwsError, iam_error
-from kmstui.iam import names, paging
+from kmstui.iam import names
 from kmstui.iam.service import CallContext, IamService, operation, sorted_users, user_shape
 
 
@@ -104,5 +105,5 @@ def list_users(svc: IamService, params: dict, caller: Caller, ctx: CallContext) 
     prefix = names.path_prefix(params)
     svc.authorize(ctx, caller, "ListUsers", f"arn:aws:iam::{account}:user/")
     users = sorted_users(svc, account, prefix)
-    chunk, tail = paging.page(params, users, lambda u: u["UserName"].lower())
+    chunk, tail = paging.iam_page(params, users, lambda u: u["UserName"].lower())
     return {"Users": [user_shape(u) for u in chunk], **tail}

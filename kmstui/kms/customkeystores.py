@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.errors import (
     CloudHsmClusterNotFoundException,
@@ -21,7 +22,7 @@ from kmstui.errors import (
     XksProxyUriUnreachableException,
     XksProxyVpcEndpointServiceNotFoundException,
 )
-from kmstui.kms import paging, validation
+from kmstui.kms import validation
 from kmstui.kms.service import CallContext, KmsService, operation
 
 STORE_TYPES = ("AWS_CLOUDHSM", "EXTERNAL_KEY_STORE")
@@ -69,7 +70,9 @@ def describe_custom_key_stores(
         )
     if store is not None or name is not None:
         raise not_found(store or name or "")
-    chunk, tail = paging.page(params, [], default_limit=1000)
+    chunk, tail = paging.kms_page(
+        params, [], lambda store: store["CustomKeyStoreId"], default_limit=1000
+    )
     return {"CustomKeyStores": chunk, **tail}
 
 

@@ -14,13 +14,14 @@ import hashlib
 import re
 from typing import Any
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.errors import (
     InvalidGrantTokenException,
     NotFoundException,
     ValidationException,
 )
-from kmstui.kms import paging, validation
+from kmstui.kms import validation
 from kmstui.kms.keyspecs import key_kind
 from kmstui.kms.service import CallContext, KmsService, operation
 
@@ -263,7 +264,7 @@ def list_grants(service: KmsService, params: dict, caller: Caller, ctx: CallCont
         if (grant_id is None or g["GrantId"] == grant_id)
         and (grantee is None or g["GranteePrincipal"] == grantee)
     ]
-    chunk, tail = paging.page(params, grants, default_limit=50, max_limit=100)
+    chunk, tail = paging.kms_page(params, grants, _grant_order, default_limit=50, max_limit=100)
     return {"Grants": chunk, **tail}
 
 
@@ -280,10 +281,15 @@ def list_retirable_grants(
             if g.get("RetiringPrincipal") == retiring
             and g["KeyArn"].split(":")[4] == caller.account
         ),
-        key=lambda g: (g["CreationDate"], g["GrantId"]),
+        key=_grant_order,
     )
-    chunk, tail = paging.page(params, grants, default_limit=50, max_limit=100)
+    chunk, tail = paging.kms_page(params, grants, _grant_order, default_limit=50, max_limit=100)
     return {"Grants": chunk, **tail}
+
+
+def _grant_order(grant: dict) -> tuple[float, str]:
+    """How grants are listed: oldest first."""
+    return (grant["CreationDate"], grant["GrantId"])
 
 
 def _find(service: KmsService, params: dict, caller: Caller) -> dict:

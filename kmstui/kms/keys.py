@@ -7,13 +7,14 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.errors import (
     KMSInvalidStateException,
     UnsupportedOperationException,
     ValidationException,
 )
-from kmstui.kms import customkeystores, keypairs, keyspecs, multiregion, paging, validation
+from kmstui.kms import customkeystores, keypairs, keyspecs, multiregion, validation
 from kmstui.kms.arns import key_arn
 from kmstui.kms.grants import remove_key_grants
 from kmstui.kms.keypolicy import check_key_policy
@@ -246,7 +247,9 @@ def describe_key(service: KmsService, params: dict, caller: Caller, ctx: CallCon
 def list_keys(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
     service.authorize(ctx, caller, "kms:ListKeys", None)
     keys = service.keys_in(caller.account, caller.region)
-    chunk, tail = paging.page(params, keys, default_limit=100)
+    chunk, tail = paging.kms_page(
+        params, keys, lambda k: (k["CreationDate"], k["KeyId"]), default_limit=100
+    )
     return {"Keys": [{"KeyId": k["KeyId"], "KeyArn": k["Arn"]} for k in chunk], **tail}
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.errors import LimitExceededException, UnsupportedOperationException
-from kmstui.kms import materials, paging, validation
+from kmstui.kms import materials, validation
 from kmstui.kms.keys import DAY, add_key_material
 from kmstui.kms.service import (
     ENABLED,
@@ -167,7 +168,9 @@ def list_key_rotations(service: KmsService, params: dict, caller: Caller, ctx: C
     service.authorize(ctx, caller, "kms:ListKeyRotations", key)
     service.require_same_account(key, caller, "ListKeyRotations")
     history = rotation_history(key, include_original=include == "ALL_KEY_MATERIAL")
-    chunk, tail = paging.page(params, history, default_limit=100)
+    chunk, tail = paging.kms_page(
+        params, history, lambda entry: entry["KeyMaterialId"], default_limit=100
+    )
     return {"Rotations": chunk, **tail}
 
 
