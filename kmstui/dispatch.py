@@ -1,5 +1,6 @@
 """What every service's operations share: a registry of handlers by AWS operation
-name, the context one call gathers for its event, and the single path a call takes.
+name, the context one call gathers for its event, and the single path a call takes
+(:class:`Dispatcher`, one for each service).
 
 Each call runs under the engine lock after due deletions and rotations have happened,
 and emits exactly one CloudTrail-shaped event whether it succeeds, fails with an AWS

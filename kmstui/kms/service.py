@@ -85,7 +85,7 @@ ERRORS = ServiceErrors(
 
 
 class KmsService(Service):
-    """KMS: keys, aliases, grants and key material in one account's view. It asks
+    """KMS: keys, aliases, grants and key material of every account and Region. It asks
     ``iam`` who exists and what identity policies allow (key policies, authorization)."""
 
     name = "kms"
