@@ -123,6 +123,25 @@ class Dispatcher:
     (see :class:`kmstui.service.Service`): ``public`` hides members of the service's own
     from the event, ``succeeded`` hears of each successful call with its event's id."""
 
+    __slots__ = (
+        "service",
+        "operations",
+        "service_name",
+        "errors",
+        "public",
+        "succeeded",
+        "lock",
+        "clock",
+        "entropy",
+        "events",
+        "event_log",
+        "due",
+        "checker",
+        "inputs",
+        "outputs",
+        "batched",
+    )
+
     def __init__(self, service: Service, collaborators: Collaborators):
         self.service = service
         self.operations = operations = service.operations
@@ -189,67 +208,51 @@ class Dispatcher:
                 error = (failure.code, failure.message)
                 raise failure from exc
             finally:
-                event_id = self._publish(
-                    name, caller, now, shape, params, request, response, error, ctx
+                # The call's one event.
+                if request is None and isinstance(params, dict):
+                    # Refused by the check (kept as far as it fits), or no shape.
+                    request = recorded(shape, params) if shape is not None else params
+                shown = response
+                public = self.public
+                if public is not None:  # the service hides members of its own
+                    request = public(request) if request is not None else None
+                    shown = public(response)
+                output = self.outputs.get(name) if shown else None
+                if output is not None:  # the members its shape defines, minus secrets
+                    shown = recorded(output, shown)  # type: ignore[arg-type]
+                verdicts = ctx.verdicts
+                decision = (
+                    verdicts[0].event  # one verdict, the usual case, without a method call
+                    if len(verdicts) == 1 and ctx.decision is None
+                    else ctx.event_decision()
                 )
-                if self.succeeded is not None and error is None and response is not None:
-                    self.succeeded(ctx, event_id)
+                event_id = self.entropy.event_id()
+                self.events.publish(
+                    encode_record(
+                        self.service_name,
+                        name,
+                        caller,
+                        now,
+                        event_id,
+                        request,
+                        shown,
+                        error,
+                        ctx.resources,
+                        decision,
+                        ctx.extra or None,
+                        request_recorded=shape is not None,
+                        response_recorded=output is not None,
+                    )
+                )
+                succeeded = self.succeeded
+                if succeeded is not None and error is None and response is not None:
+                    succeeded(ctx, event_id)
         finally:
             lock.release()
             if durable and self.event_log is not None:
                 # After a failed call, its error is the answer even if this fails too
                 save_events(self.event_log, errors, quiet=response is None)
         return response
-
-    def _publish(
-        self,
-        name: str,
-        caller: Caller,
-        now: float,
-        shape: Any,
-        params: Any,
-        request: dict | None,
-        response: dict | None,
-        error: tuple[str, str] | None,
-        ctx: CallContext,
-    ) -> str:
-        """Publish the call's one event; its id."""
-        if request is None and isinstance(params, dict):
-            # Refused by the check (kept as far as it fits), or no shape.
-            request = recorded(shape, params) if shape is not None else params
-        shown = response
-        public = self.public
-        if public is not None:  # the service hides members of its own
-            request = public(request) if request is not None else None
-            shown = public(response)
-        output = self.outputs.get(name) if shown else None
-        if output is not None:  # the members its shape defines, minus secrets
-            shown = recorded(output, shown)  # type: ignore[arg-type]
-        verdicts = ctx.verdicts
-        decision = (
-            verdicts[0].event  # one verdict, the usual case, without a method call
-            if len(verdicts) == 1 and ctx.decision is None
-            else ctx.event_decision()
-        )
-        event_id = self.entropy.event_id()
-        self.events.publish(
-            encode_record(
-                self.service_name,
-                name,
-                caller,
-                now,
-                event_id,
-                request,
-                shown,
-                error,
-                ctx.resources,
-                decision,
-                ctx.extra or None,
-                request_recorded=shape is not None,
-                response_recorded=output is not None,
-            )
-        )
-        return event_id
 
 
 def save_events(log: Any, errors: ServiceErrors, *, quiet: bool = False) -> None:

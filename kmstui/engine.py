@@ -121,20 +121,20 @@ class Engine:
         self, operation: str, params: dict | None = None, *, caller: Caller | None = None
     ) -> dict:
         """Run one AWS operation by its AWS name, as ``caller`` (default: the
-        account's root user)."""
+        account's root user), through its service's dispatcher."""
+        route = self._routes.get(operation)
+        if route is None:
+            raise UnknownOperationException(f"Unknown operation {operation}")
         if caller is None:
             caller = self._default_caller
             if caller is None or caller.account != self.account or caller.region != self.region:
                 caller = self._default_caller = self.root_caller()
-        return self.route(operation, params or {}, caller)
+        return route(operation, params or {}, caller)
 
     def route(self, operation: str, params: dict, caller: Caller) -> dict:
-        """Run one operation as ``caller`` through its service's dispatcher: what a
-        service is given to call another (EC2 calls KMS so)."""
-        route = self._routes.get(operation)
-        if route is None:
-            raise UnknownOperationException(f"Unknown operation {operation}")
-        return route(operation, params, caller)
+        """Run one operation as ``caller``: what a service is given to call another
+        (EC2 calls KMS so)."""
+        return self.call(operation, params, caller=caller)
 
     # -- policies ---------------------------------------------------------------------
     def validate_key_policy(self, text: str, caller: Caller, *, bypass: bool = False) -> list:
