@@ -17,11 +17,12 @@ from kmstui.errors import (
     UnsupportedOperationException,
     ValidationException,
 )
-from kmstui.kms import keypairs, keyspecs, validation
+from kmstui.kms import keypairs, validation
 from kmstui.kms.ciphertext import invalid_ciphertext
 from kmstui.kms.encryption_context import encryption_context
 from kmstui.kms.service import CallContext, KmsService, operation
 from kmstui.kms.support import dry_run, grant_tokens
+from kmstui.model import keyspecs
 
 _OAEP_HASHES = {"RSAES_OAEP_SHA_1": hashes.SHA1, "RSAES_OAEP_SHA_256": hashes.SHA256}
 
@@ -95,8 +96,8 @@ def rsa_seal(key: dict, plaintext: bytes, algorithm: str) -> bytes:
     limit = keyspecs.oaep_max_plaintext(key["KeySpec"], algorithm)
     if len(plaintext) > limit:
         raise ValidationException(
-            f"Plaintext is too long for algorithm {algorithm} and key spec "
-            f"{key['KeySpec']}: the limit is {limit} bytes."
+            f"Algorithm {algorithm} and key spec {key['KeySpec']} cannot encrypt data "
+            f"larger than {limit} bytes."
         )
     public = serialization.load_der_public_key(public_key_bytes(key))
     return public.encrypt(plaintext, _oaep(algorithm))  # type: ignore[union-attr]

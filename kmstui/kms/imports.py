@@ -33,7 +33,7 @@ from kmstui.errors import (
     UnsupportedOperationException,
     ValidationException,
 )
-from kmstui.kms import keypairs, keyspecs, materials, validation
+from kmstui.kms import keypairs, materials, validation
 from kmstui.kms.ciphertext import invalid_ciphertext
 from kmstui.kms.service import (
     PENDING_DELETION,
@@ -42,6 +42,7 @@ from kmstui.kms.service import (
     material_purpose,
     operation,
 )
+from kmstui.model import keyspecs
 from kmstui.store.rootkey import RootKeyError
 
 WRAPPING_ALGORITHMS = (
@@ -266,7 +267,7 @@ def _valid_to(service: KmsService, params: dict, model: str) -> float | None:
         return None
     if value is None:
         raise ValidationException(
-            "ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES."
+            "A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES"
         )
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise validation.violation("ValidTo", value, "Member must be a timestamp")

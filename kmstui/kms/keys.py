@@ -14,7 +14,7 @@ from kmstui.errors import (
     UnsupportedOperationException,
     ValidationException,
 )
-from kmstui.kms import customkeystores, keypairs, keyspecs, multiregion, validation
+from kmstui.kms import customkeystores, keypairs, multiregion, validation
 from kmstui.kms.arns import key_arn
 from kmstui.kms.grants import remove_key_grants
 from kmstui.kms.keypolicy import check_key_policy
@@ -30,6 +30,7 @@ from kmstui.kms.service import (
     operation,
 )
 from kmstui.kms.tags import validate_tags
+from kmstui.model import keyspecs
 
 KEY_USAGES = (
     "SIGN_VERIFY",
@@ -229,7 +230,10 @@ def _spec_and_usage(params: dict) -> tuple[str, str]:
     usage = validation.string(params, "KeyUsage", optional=True, choices=KEY_USAGES)
     if usage is None:
         if spec != keyspecs.SYMMETRIC:
-            raise ValidationException(f"You must specify a KeyUsage value when KeySpec is {spec}")
+            raise ValidationException(
+                "You must specify a KeyUsage value for all KMS keys except for symmetric "
+                "encryption keys."
+            )
         usage = "ENCRYPT_DECRYPT"
     if usage not in keyspecs.usages(spec):
         raise ValidationException(f"KeyUsage {usage} is not compatible with KeySpec {spec}")
