@@ -119,8 +119,8 @@ def get_parameters_for_import(
             f"{algorithm} with an RSA_2048 wrapping key cannot wrap ECC_NIST_P521 key "
             "material: use a larger wrapping key or an RSA_AES_KEY_WRAP algorithm."
         )
-    wrapping = keypairs.generate(wrapping_spec, service.engine.entropy, service.rsa_pool)
-    valid_to = service.engine.clock.now() + PARAMETERS_LIFETIME
+    wrapping = keypairs.generate(wrapping_spec, service.entropy, service.rsa_pool)
+    valid_to = service.clock.now() + PARAMETERS_LIFETIME
     payload = {
         "KeyId": key["KeyId"],
         "Arn": key["Arn"],  # not a related multi-Region key's
@@ -146,7 +146,7 @@ def _open_token(service: KmsService, key: dict, token: bytes) -> dict[str, Any]:
         raise InvalidImportTokenException(
             "The import token was not issued for this KMS key: call GetParametersForImport for it."
         )
-    if service.engine.clock.now() >= payload["ValidTo"]:
+    if service.clock.now() >= payload["ValidTo"]:
         raise ExpiredImportTokenException("Import token is expired.")
     return payload
 
@@ -236,7 +236,7 @@ def import_key_material(
     chosen = materials.import_type(key, import_type, material_id, known)
     requested_id = validation.string(params, "KeyMaterialId", optional=True, max_len=64)
     materials.check_key_material_id(requested_id, chosen, material_id)
-    now = service.engine.clock.now()
+    now = service.clock.now()
     entry: dict[str, Any] = {
         "KeyMaterialId": material_id,
         "Wrapped": service.store.root_key.wrap(stored, material_purpose(key, material_id)),
@@ -253,7 +253,7 @@ def import_key_material(
     updated = materials.place(key, entry, chosen, known)
     service.forget_key_material(key["KeyId"])
     service.save_key(updated)
-    service.engine.reschedule()
+    service.due.reschedule()
     return {"KeyId": key["Arn"], "KeyMaterialId": material_id}
 
 
@@ -271,7 +271,7 @@ def _valid_to(service: KmsService, params: dict, model: str) -> float | None:
         )
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise validation.violation("ValidTo", value, "Member must be a timestamp")
-    now = service.engine.clock.now()
+    now = service.clock.now()
     if value <= now:
         raise ValidationException("ValidTo must be a date and time in the future.")
     if value > now + MAX_VALID_DAYS * 86400:
@@ -300,7 +300,7 @@ def delete_imported_key_material(
     updated = materials.remove(key, target)
     service.forget_key_material(key["KeyId"])
     service.save_key(updated)
-    service.engine.reschedule()
+    service.due.reschedule()
     out = {"KeyId": key["Arn"]}
     if target:
         out["KeyMaterialId"] = target
