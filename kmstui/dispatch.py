@@ -23,7 +23,7 @@ from typing import Any
 
 from kmstui.caller import Caller
 from kmstui.errors import AwsError, UnknownOperationException
-from kmstui.events import encode_record, read_only
+from kmstui.events import read_only
 from kmstui.model import load as load_model
 from kmstui.model.check import RequestChecker
 from kmstui.model.record import recorded
@@ -146,7 +146,7 @@ def dispatcher(
         error: tuple[str, str] | None = None
         response: dict | None = None
         durable = name not in batched
-        lock.acquire()  # not `with`: its protocol costs twice the lock itself
+        lock.acquire()  # released in the finally below, after the event is published
         try:
             now = engine.clock.now()
             due = engine._next_due
@@ -188,7 +188,7 @@ def dispatcher(
                 )
                 event_id = engine.entropy.event_id()
                 engine.events.publish(
-                    encode_record(
+                    engine.events.encode_record(
                         service_name,
                         name,
                         caller,

@@ -24,11 +24,12 @@ from kmstui.errors import (
     MalformedPolicyDocumentException,
     UnknownOperationException,
 )
-from kmstui.events import EventBus, encode_record
+from kmstui.events import EventBus
 from kmstui.iam import IamService
 from kmstui.kms import OPERATIONS as KMS_OPERATIONS
 from kmstui.kms import KmsService
 from kmstui.kms.authorization import Authorizer, PolicyAuthorizer
+from kmstui.kms.encryption_context import EncryptionContexts
 from kmstui.store import Store
 
 _log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class Engine:
                 sink=self.event_log.append_line if self.event_log is not None else None
             )
             self.authorizer: Authorizer = authorizer or PolicyAuthorizer(self)
+            self.encryption_contexts = EncryptionContexts()  # the contexts requests sent
             self.kms = KmsService(self)
             self._routes: dict[str, Callable[[str, dict, Caller], dict]] = {
                 name: self.kms.call for name in KMS_OPERATIONS
@@ -134,7 +136,7 @@ class Engine:
         due, a service event), at the engine clock's time. Calls record their own."""
         with self.lock:  # as every publisher holds it (see EventBus.publish)
             self.events.publish(
-                encode_record(
+                self.events.encode_record(
                     service,
                     operation,
                     caller,

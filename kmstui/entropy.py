@@ -51,17 +51,13 @@ class Entropy:
             # call instead of one per request.
             if n > 256:
                 return os.urandom(n)
-            lock = self._lock
-            lock.acquire()  # not `with`: on this path its protocol costs more than the lock
-            try:
+            with self._lock:
                 if len(self._pool) - self._pos < n:
                     self._pool = os.urandom(_POOL_BYTES)
                     self._pos = 0
                 start = self._pos
                 self._pos = start + n
                 return self._pool[start : start + n]
-            finally:
-                lock.release()
         out = bytearray()
         with self._lock:
             while len(out) < n:
