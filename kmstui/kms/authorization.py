@@ -156,8 +156,15 @@ class PolicyAuthorizer:
         key_policy_text: str | None = None,
         identity: tuple[tuple[str, str], ...] | None = None,
     ):
-        """The policy evaluator's Decision for one request (nothing memoised)."""
-        from kmstui.policy import Request, compile_policy, evaluate
+        """The policy evaluator's Decision for one request (nothing memoised). An
+        encryption context given for an action whose requests never carry one (a
+        simulation's) is left out, and named in the decision."""
+        from kmstui.policy import Request, carried_context, compile_policy, evaluate
+
+        ignored: list[str] = []
+        if "kms:EncryptionContextKeys" in context:
+            given = [k for k in context if k.startswith("kms:EncryptionContext")]
+            context, ignored = carried_context(action, context, given)
 
         if identity is None:
             identity = self.identity_policy_texts(caller)
@@ -177,12 +184,14 @@ class PolicyAuthorizer:
             principal_account=caller.account,
             resource_account=key["AWSAccountId"] if key else caller.account,
         )
-        return evaluate(
+        decision = evaluate(
             request,
             key_policy=key_policy,
             identity_policies=[compile_policy(text, name) for name, text in identity],
             grants=grants,
         )
+        decision.ignored = ignored
+        return decision
 
     def check(
         self,
