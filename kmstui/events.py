@@ -24,6 +24,8 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
 
+import orjson
+
 from kmstui.caller import Caller
 from kmstui.clock import iso8601
 from kmstui.jsonlines import dumps_line, loads_line
@@ -166,18 +168,62 @@ def _resource_type(arn: str) -> str:
     return "AWS::Unknown"
 
 
+# The members before requestParameters, in CloudTrail's order: what a record's line
+# begins with.
+HEAD_MEMBERS = (
+    "eventVersion",
+    "userIdentity",
+    "eventTime",
+    "eventSource",
+    "eventName",
+    "awsRegion",
+    "sourceIPAddress",
+    "userAgent",
+)
+
+
+def head_members(service: str, operation: str, caller: Caller, event_time: str) -> dict:
+    """A record's head members, as a dict in CloudTrail's order."""
+    return {
+        "eventVersion": "1.08",
+        "userIdentity": user_identity(caller),
+        "eventTime": event_time,
+        "eventSource": EVENT_SOURCES.get(service) or f"{service}.amazonaws.com",
+        "eventName": operation,
+        "awsRegion": caller.region,
+        "sourceIPAddress": caller.via_service or caller.source_ip,
+        "userAgent": caller.via_service or caller.user_agent,
+    }
+
+
+class _Head:
+    """A record's head as encoded for one service, operation and caller: the JSON
+    before eventTime's value and after it (up to requestParameters)."""
+
+    __slots__ = ("before_time", "after_time", "read_only")
+
+    def __init__(self, service: str, operation: str, caller: Caller) -> None:
+        self.read_only = read_only(service, operation)
+        members = head_members(service, operation, caller, "")
+        first = {name: members.pop(name) for name in ("eventVersion", "userIdentity")}
+        del members["eventTime"]
+        self.before_time = dumps_line(first)[:-2] + b',"eventTime":"'
+        self.after_time = b'",' + dumps_line(members)[1:-2] + b","
+
+
 class RecordEncoder:
     """Encodes one call's record as a JSON line: the form the event stream carries and
     the event log stores (``jsonlines.loads_line`` gives it back as a dict).
 
-    What a record repeats from call to call is remembered (see :mod:`kmstui.memo`):
-    the userIdentity of each caller, the resources of each set of ARNs (both shared
-    between records: read-only), and eventTime for the latest second."""
+    What a record repeats from call to call is encoded once and remembered (see
+    :mod:`kmstui.memo`): the head of the line for each service, operation and caller,
+    the resources of each set of ARNs, and eventTime for the latest second. A call
+    encodes the rest."""
 
     def __init__(self, memo_size: int = 4096) -> None:
-        self._identities = Memo(memo_size)
+        self._heads = Memo(memo_size)
         self._resources = Memo(memo_size)
-        self._stamp: tuple[int, str] = (-1, "")
+        self._stamp: tuple[int, bytes] = (-1, b"")
 
     def encode(
         self,
@@ -202,42 +248,35 @@ class RecordEncoder:
         ``response_recorded``. Members come in CloudTrail's order, then ``epoch``
         (eventTime as a number), the error, ``decision`` and ``extra``'s members (one
         that names a member already there takes its place)."""
-        identity = self._identities.get(caller)
-        if identity is None:
-            identity = self._identities.put(caller, user_identity(caller))
+        head_key = (service, operation, caller)
+        head = self._heads.get(head_key)
+        if head is None:
+            head = self._heads.put(head_key, _Head(service, operation, caller))
         second = int(event_time // 1)
         if self._stamp[0] != second:
-            self._stamp = (second, iso8601(second))
-        listed: list | None = []
+            self._stamp = (second, iso8601(second).encode("ascii"))
+        listed: Any = []
         if resources:
             arns = tuple(resources)
             listed = self._resources.get(arns)
             if listed is None:
-                listed = self._resources.put(arns, [resource(arn) for arn in arns])
-        quiet = read_only(service, operation)  # CloudTrail leaves out what they return
+                # shared between records: encoded once
+                listed = self._resources.put(arns, _Listed(resource(arn) for arn in arns))
         if request:
             request = request if request_recorded else scrub(request)
         else:
             request = None
-        if response and not quiet:
+        if response and not head.read_only:  # CloudTrail leaves out what reads return
             response = response if response_recorded else scrub(response)
         else:
             response = None
-        record: dict[str, Any] = {
-            "eventVersion": "1.08",
-            "userIdentity": identity,
-            "eventTime": self._stamp[1],
-            "eventSource": EVENT_SOURCES.get(service) or f"{service}.amazonaws.com",
-            "eventName": operation,
-            "awsRegion": caller.region,
-            "sourceIPAddress": caller.via_service or caller.source_ip,
-            "userAgent": caller.via_service or caller.user_agent,
+        body: dict[str, Any] = {
             "requestParameters": request,
             "responseElements": response,
             "requestID": event_id,
             "eventID": event_id,
-            "readOnly": quiet,
-            "resources": listed,
+            "readOnly": head.read_only,
+            "resources": listed.json if listed else listed,
             "eventType": "AwsApiCall",
             "managementEvent": True,
             "recipientAccountId": caller.account,
@@ -248,12 +287,33 @@ class RecordEncoder:
             code, message = error
             if len(message) > MAX_ERROR_MESSAGE:  # it may quote a long value of the request
                 message = message[:MAX_ERROR_MESSAGE] + "..."
-            record["errorCode"], record["errorMessage"] = code, message
+            body["errorCode"], body["errorMessage"] = code, message
         if decision:
-            record["decision"] = decision
-        if extra:
+            body["decision"] = decision
+        if extra and not extra.keys().isdisjoint(HEAD_MEMBERS):  # rare: a whole dict
+            record = head_members(service, operation, caller, self._stamp[1].decode())
+            record.update(body, resources=listed)
             record.update(extra)
-        return dumps_line(record)
+            return dumps_line(record)
+        if extra:
+            body.update(extra)
+        try:
+            tail = orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE)
+        except TypeError:  # what only the fallback encoder can write (see jsonlines)
+            body["resources"] = listed
+            tail = dumps_line(body)
+        # the tail's "{" gives way to the head
+        return b"".join((head.before_time, self._stamp[1], head.after_time, tail[1:]))
+
+
+class _Listed(list):
+    """A record's resources, with their JSON (shared between records: read-only)."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, items: Any = ()):
+        super().__init__(items)
+        self.json = orjson.Fragment(dumps_line(self)[:-1])
 
 
 def encode_record(*args: Any, **members: Any) -> bytes:

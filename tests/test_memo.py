@@ -21,7 +21,7 @@ def test_a_memo_finds_an_entry_by_an_equal_key_built_anew():
     assert memo.get((Caller.for_arn("arn:aws:iam::111122223333:user/a"), "kms:Decrypt"))
 
 
-def test_an_encoder_remembers_at_most_its_size_of_identities_and_resources():
+def test_an_encoder_remembers_at_most_its_size_of_heads_and_resources():
     encoder = RecordEncoder(memo_size=8)
     for i in range(50):
         caller = Caller(principal=f"arn:aws:iam::111122223333:user/u{i}")
@@ -32,7 +32,7 @@ def test_an_encoder_remembers_at_most_its_size_of_identities_and_resources():
         record = loads_line(line)
         assert record["userIdentity"]["userName"] == f"u{i}"
         assert record["resources"][0]["ARN"] == arn
-        assert len(encoder._identities) <= 8 and len(encoder._resources) <= 8
+        assert len(encoder._heads) <= 8 and len(encoder._resources) <= 8
 
 
 def test_an_engine_reopened_starts_with_memos_of_its_own(make_engine):
