@@ -32,6 +32,8 @@ _SYMMETRIC_DEFAULT = {"kms:EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}
 
 
 def _algorithm(params: dict, name: str = "EncryptionAlgorithm") -> str:
+    if params.get(name) is None:
+        return "SYMMETRIC_DEFAULT"
     algorithm = validation.string(params, name, optional=True, choices=ALGORITHMS)
     if algorithm not in (None, "SYMMETRIC_DEFAULT"):
         raise InvalidKeyUsageException(
