@@ -389,11 +389,9 @@ class EventBus:
         self.sink = sink
         self.published = 0
         self._encoder = RecordEncoder()
-
-    def encode_record(self, *args: Any, **members: Any) -> bytes:
-        """One call's record as the line :meth:`publish` takes (see
-        :meth:`RecordEncoder.encode`), with what records repeat remembered by this bus."""
-        return self._encoder.encode(*args, **members)
+        #: One call's record as the line :meth:`publish` takes (see
+        #: :meth:`RecordEncoder.encode`), with what records repeat remembered by this bus.
+        self.encode_record = self._encoder.encode
 
     def _trim(self) -> int:
         """Drop the oldest lines while the ring holds more than ``ring_bytes`` (the

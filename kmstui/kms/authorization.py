@@ -220,10 +220,17 @@ class PolicyAuthorizer:
         pairs: Mapping[str, str] | None
         if isinstance(encryption_context, EncryptionContext):
             pairs = encryption_context.mapping
+            context_key: Any = encryption_context  # a value already
         else:
             pairs = encryption_context
-        memo_key = (caller, action, key_id, _frozen(encryption_context), _frozen(extra))
-        hit = self._decisions.get(memo_key)
+            context_key = _frozen(pairs)
+        try:
+            conditions = tuple(extra.items()) if extra else None
+            memo_key = (caller, action, key_id, context_key, conditions)
+            hit = self._decisions.get(memo_key)
+        except TypeError:  # list values (kms:GrantOperations, aws:TagKeys)
+            memo_key = (caller, action, key_id, context_key, _frozen(extra))
+            hit = self._decisions.get(memo_key)
         if hit is not None and hit[0] is key and hit[1] is grants and hit[2] == generation:
             return hit[3]
         identity = self.identity_policy_texts(caller)
@@ -256,11 +263,9 @@ class PolicyAuthorizer:
 _TIME_KEYS = ("aws:currenttime", "aws:epochtime", "aws:tokenissuetime", "aws:multifactorauthage")
 
 
-def _frozen(mapping: Mapping[str, Any] | EncryptionContext | None):
+def _frozen(mapping: Mapping[str, Any] | None):
     """A hashable form of a map of condition values (list values as tuples) for the
-    memo's key. An encryption context is a value already."""
+    memo's key."""
     if not mapping:
         return None
-    if isinstance(mapping, EncryptionContext):
-        return mapping
     return frozenset((k, tuple(v) if isinstance(v, list) else v) for k, v in mapping.items())
