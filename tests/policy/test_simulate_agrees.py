@@ -94,3 +94,14 @@ def test_the_engines_simulator_agrees_for_the_same_case(engine):
     # without a context, nothing is left out and DescribeKey is still not allowed
     plain = engine.simulate(action="kms:DescribeKey", **asked)
     assert not plain.allowed and plain.ignored == []
+
+
+def test_kmstui_policy_simulate_names_what_it_left_out(capsys, tmp_path):
+    from kmstui.cli import main
+
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps({"name": "describe with a context", **CASE}))
+    assert main(["policy", "simulate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "describe with a context: ImplicitDeny"
+    assert "Left out kms:EncryptionContext:app, kms:EncryptionContextKeys" in out
