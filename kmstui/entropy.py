@@ -51,13 +51,17 @@ class Entropy:
             # call instead of one per request.
             if n > 256:
                 return os.urandom(n)
-            with self._lock:
+            lock = self._lock
+            lock.acquire()  # by hand rather than `with`: every call's nonce and id pass here
+            try:
                 if len(self._pool) - self._pos < n:
                     self._pool = os.urandom(_POOL_BYTES)
                     self._pos = 0
                 start = self._pos
                 self._pos = start + n
                 return self._pool[start : start + n]
+            finally:
+                lock.release()
         out = bytearray()
         with self._lock:
             while len(out) < n:

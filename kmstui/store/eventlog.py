@@ -167,9 +167,13 @@ class EventLog(EventReader):
         inside, ending in a newline): what :meth:`append` does after serialising."""
         if self._closed:
             self._check_writable()
-        with self._lock:
+        lock = self._lock
+        lock.acquire()  # by hand rather than `with`: every call's event passes here
+        try:
             filled = self._batch.add(line)
             self._total += 1
+        finally:
+            lock.release()
         if filled and not self._wake.is_set():
             self._wake.set()  # let the flusher run now rather than hold a burst in memory
 
