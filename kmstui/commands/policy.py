@@ -187,5 +187,7 @@ def run_simulate(args: argparse.Namespace) -> int:
             matched = result["explanation"]["matched"]
             by = ", ".join(str(m.get("statement", m.get("grant_id"))) for m in matched)
             print(f"{label}: {result['decision']}" + (f" (matched: {by})" if by else ""))
+            if result["explanation"].get("note"):
+                print(f"  {result['explanation']['note']}")
     sys.stdout.flush()
     return 1 if failed else 0

@@ -61,6 +61,9 @@ class Decision:
     not_matched: list[dict] = field(default_factory=list)
     reason: str | None = None
     decisive: list[dict] = field(default_factory=list, repr=False)
+    #: Condition keys a simulated request was given that its action never carries,
+    #: left out of the request context (see :mod:`.simulate`).
+    ignored: list[str] = field(default_factory=list)
 
     @property
     def allowed(self) -> bool:
@@ -78,10 +81,23 @@ class Decision:
                 out.append(label if isinstance(label, str) else f"#{label}")
         return out
 
+    @property
+    def note(self) -> str | None:
+        """What a person should know about the request as decided: the keys left out."""
+        if not self.ignored:
+            return None
+        return (
+            f"Left out {', '.join(self.ignored)}: requests for this action never carry "
+            "them, so no condition on them can hold."
+        )
+
     def to_json(self) -> dict:
-        explanation = {"matched": self.matched, "not_matched": self.not_matched}
+        explanation: dict = {"matched": self.matched, "not_matched": self.not_matched}
         if self.reason is not None:
             explanation["reason"] = self.reason
+        if self.ignored:
+            explanation["ignored"] = self.ignored
+            explanation["note"] = self.note
         return {"decision": self.effect, "explanation": explanation}
 
 
