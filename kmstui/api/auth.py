@@ -59,7 +59,8 @@ class Authenticator:
     ):
         self.engine = engine
         self.allow_any_credentials = allow_any_credentials
-        self.account_id = account_id or getattr(engine, "account", DEFAULT_ACCOUNT)
+        engine_account: str = getattr(engine, "account", DEFAULT_ACCOUNT)
+        self.account_id = account_id or engine_account
         self.default_region = getattr(engine, "region", DEFAULT_REGION)
         self.wall_clock = wall_clock
         self.signing_keys = sigv4.KeyCache()

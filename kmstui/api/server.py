@@ -137,8 +137,13 @@ class Endpoint:
             return exc.status, error_body(exc.code, exc.message), exc.code, operation
         except Exception:
             log.exception("internal error in %s", operation)
-            exc = KMSInternalException(INTERNAL_ERROR[1])
-            return exc.status, error_body(exc.code, exc.message), exc.code, operation
+            internal = KMSInternalException(INTERNAL_ERROR[1])
+            return (
+                internal.status,
+                error_body(internal.code, internal.message),
+                internal.code,
+                operation,
+            )
 
 
 def check_content_type(value: str | None) -> None:

@@ -90,6 +90,7 @@ def run_instances(service, params: dict, caller: Caller, ctx: CallContext) -> di
     resources.required(params, "MaxCount")
     low = resources.integer(params, "MinCount", low=1)
     high = resources.integer(params, "MaxCount", low=1)
+    assert low is not None and high is not None  # both required above
     if low > high:
         raise ec2_error("InvalidParameterValue", "MinCount must be less than or equal to MaxCount")
     if low > MAX_INSTANCES_PER_CALL:

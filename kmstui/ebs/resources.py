@@ -13,7 +13,7 @@ import binascii
 import fnmatch
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Literal, overload
 
 from kmstui.errors import AwsError, ec2_error
 
@@ -70,6 +70,10 @@ def required(params: dict, name: str) -> Any:
     return value
 
 
+@overload
+def string(params: dict, name: str, *, optional: Literal[False]) -> str: ...
+@overload
+def string(params: dict, name: str, *, optional: bool = True) -> str | None: ...
 def string(params: dict, name: str, *, optional: bool = True) -> str | None:
     value = params.get(name) if optional else required(params, name)
     if value is not None and not isinstance(value, str):

@@ -211,12 +211,12 @@ class PolicyAuthorizer:
         iam = self.engine.iam
         generation = iam.generation if iam is not None else 0
         # (the class test narrows the type as isinstance would, more cheaply; mypy
-        # does not read it as narrowing, hence the two ignores)
+        # narrows only the branch where it holds, hence the ignore in the other)
         pairs: Mapping[str, str] | None
         if encryption_context.__class__ is EncryptionContext:
             # interned: the object stands for its pairs
             context_key: Any = encryption_context
-            pairs = encryption_context.mapping  # type: ignore[union-attr]
+            pairs = encryption_context.mapping
         else:
             pairs = encryption_context  # type: ignore[assignment]
             context_key = tuple(pairs.items()) if pairs else None

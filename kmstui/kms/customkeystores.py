@@ -15,6 +15,7 @@ import re
 
 from kmstui.caller import Caller
 from kmstui.errors import (
+    AwsError,
     CloudHsmClusterNotFoundException,
     CustomKeyStoreNotFoundException,
     ValidationException,
@@ -50,7 +51,7 @@ def store_id(params: dict) -> str:
     return _text(params, "CustomKeyStoreId", 1, 64, None, optional=False) or ""
 
 
-def not_found(store: str) -> CustomKeyStoreNotFoundException:
+def not_found(store: str) -> AwsError:
     return CustomKeyStoreNotFoundException(
         f"Custom key store {store} does not exist in this account and Region."
     )
@@ -69,7 +70,8 @@ def describe_custom_key_stores(
         )
     if store is not None or name is not None:
         raise not_found(store or name or "")
-    chunk, tail = paging.page(params, [], default_limit=1000)
+    stores: list[dict] = []  # none: this KMS has no custom key store
+    chunk, tail = paging.page(params, stores, default_limit=1000)
     return {"CustomKeyStores": chunk, **tail}
 
 

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 from kmstui.nbd import protocol as p
-from kmstui.nbd.export import Export, Exports
+from kmstui.nbd.export import Device, Export, Exports
 from kmstui.nbd.handshake import negotiate
 from kmstui.nbd.transmission import Detached, transmit
 
@@ -58,7 +58,7 @@ class NbdServer:
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="nbd-io")
         self._server: asyncio.AbstractServer | None = None
         self._watcher: asyncio.Task | None = None
-        self._connections: dict[asyncio.StreamWriter, object | None] = {}
+        self._connections: dict[asyncio.StreamWriter, Device | None] = {}
 
     @property
     def address(self) -> str:
@@ -113,7 +113,7 @@ class NbdServer:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, partial(function, *args))
 
-    async def _open_device(self, export: Export):
+    async def _open_device(self, export: Export) -> Device:
         return await self._run_blocking(export.device)
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):

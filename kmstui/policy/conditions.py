@@ -423,10 +423,10 @@ class Condition:
         return f"Condition {op} {self.key}: request value {shown!r} {verb} {wanted}"
 
 
-def compile_block(block, allow_variables: bool) -> list[Condition]:
+def compile_block(block, allow_variables: bool) -> list[Condition | _Never]:
     """Compile a Condition element; unknown operators yield a condition that is
     never true (KMS would have refused the policy, see the validator)."""
-    conditions: list[Condition] = []
+    conditions: list[Condition | _Never] = []
     if not isinstance(block, dict):
         return conditions
     for op_text, keys in block.items():

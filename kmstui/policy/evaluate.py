@@ -79,7 +79,10 @@ class Decision:
         return out
 
     def to_json(self) -> dict:
-        explanation = {"matched": self.matched, "not_matched": self.not_matched}
+        explanation: dict[str, list[dict] | str] = {
+            "matched": self.matched,
+            "not_matched": self.not_matched,
+        }
         if self.reason is not None:
             explanation["reason"] = self.reason
         return {"decision": self.effect, "explanation": explanation}
@@ -89,9 +92,14 @@ class _Context(dict):
     """Request context with lowercased keys; derived keys computed on demand."""
 
     __slots__ = ("request", "caller", "principal_account", "resource_account")
+    request: Request
+    caller: Caller
+    principal_account: str
+    resource_account: str
 
-    def __missing__(self, key: str):
+    def __missing__(self, key: str) -> str | bool | list[str]:
         caller = self.caller
+        value: str | bool | list[str] | None
         if key in ("aws:principalaccount", "kms:calleraccount"):
             value = self.principal_account
         elif key == "aws:resourceaccount":
@@ -153,14 +161,14 @@ def _scan(
     recording the others in ``not_matched``."""
     applicable = policy.for_action(action_lower)
     for st in policy.statements:
-        entry = {"source": source, "statement": st.label}
+        entry: dict[str, object] = {"source": source, "statement": st.label}
         if policy_label is not None:
             entry["policy"] = policy_label
         if st.index not in applicable:
             entry["reason"] = st.action_miss(request.action)
             not_matched.append(entry)
             continue
-        kind = DIRECT
+        kind: str | None = DIRECT
         if check_principal:
             if st.principal is not None and st.not_principal is None:
                 kind = st.principal.match(caller)

@@ -181,7 +181,7 @@ class PrincipalSet:
         return ", ".join(names)
 
 
-def grantee_matches(grantee: str, caller: Caller) -> bool:
+def grantee_matches(grantee: object, caller: Caller) -> bool:
     """Whether a grant's GranteePrincipal (or RetiringPrincipal) is the caller.
 
     A role grantee covers its sessions; the EC2 infrastructure grantee

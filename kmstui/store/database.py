@@ -62,7 +62,7 @@ class Store:
                 self.meta, self.root_key = self._create_meta()
             else:
                 self.meta = self._open_meta()
-                self.root_key: RootKey = self._open_root_key()
+                self.root_key = self._open_root_key()
         except BaseException:
             self.close()
             raise
