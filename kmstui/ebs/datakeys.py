@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kmstui.caller import Caller
+from kmstui.ebs.records import DataKeyRecord
 from kmstui.ebs.resources import volume_arn
 from kmstui.errors import AccessDeniedException, AwsError
 
@@ -78,7 +79,7 @@ class WrappedDataKey:
     encryption_context: dict[str, str]
     caller_model: str
 
-    def to_record(self) -> dict:
+    def to_record(self) -> DataKeyRecord:
         import base64
 
         return {
@@ -90,7 +91,7 @@ class WrappedDataKey:
         }
 
     @classmethod
-    def from_record(cls, record: dict) -> WrappedDataKey:
+    def from_record(cls, record: DataKeyRecord) -> WrappedDataKey:
         import base64
 
         return cls(

@@ -10,9 +10,12 @@ reason, and the refusal is in the event stream. Terminating one detaches its vol
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from kmstui.caller import Caller
 from kmstui.ebs import resources
 from kmstui.ebs.operations import CallContext, operation
+from kmstui.ebs.records import InstanceState
 from kmstui.errors import ec2_error
 
 STATES = {
@@ -37,7 +40,7 @@ INSTANCE_FILTERS = (
 )
 
 
-def state(name: str) -> dict:
+def state(name: str) -> InstanceState:
     return {"Code": STATES[name], "Name": name}
 
 
@@ -287,7 +290,7 @@ def stop_instances(service, params: dict, caller: Caller, ctx: CallContext) -> d
                         },
                     }
                 )
-            current = state("stopping")
+            current: Mapping[str, object] = state("stopping")
         else:
             current = previous
         out.append(
