@@ -9,9 +9,10 @@ from textual.containers import Horizontal
 from textual.widgets import Label, Static
 
 from kmstui.ui.format import markup, short_arn
+from kmstui.ui.host import InConsole
 
 
-class ActingAs(Static):
+class ActingAs(InConsole, Static):
     """Who requests are made as. Clicking opens the switcher."""
 
     def on_mount(self) -> None:
@@ -53,7 +54,7 @@ class EngineDate(Static):
         )
 
 
-class TopBar(Horizontal):
+class TopBar(InConsole, Horizontal):
     def __init__(self, current: str):
         super().__init__()
         self.current = current
