@@ -26,8 +26,8 @@ class ActingAs(InConsole, Static):
         self.update(markup("as [b]$who[/b]", who=who.removesuffix(own)))  # others' accounts shown
         self.tooltip = "Switch principal (A)"
 
-    def on_click(self) -> None:
-        self.app.run_action("app.switch_principal")
+    async def on_click(self) -> None:
+        await self.app.run_action("app.switch_principal")
 
 
 class Serving(Static):
