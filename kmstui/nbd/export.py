@@ -11,7 +11,7 @@ volume's next attachment, or an error saying why there is none.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from kmstui.errors import AwsError
@@ -101,7 +101,7 @@ class Exports:
         self._by_name = {export.name: export for export in exports}
         self.default = exports[0]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Export]:
         return iter(self._by_name.values())
 
     def find(self, name: str) -> Export | None:

@@ -217,7 +217,9 @@ def execute(
     return answers
 
 
-def _run_of(batch, start: int, command: int, size: int, read_only: bool) -> list[Pending]:
+def _run_of(
+    batch: list[Pending], start: int, command: int, size: int, read_only: bool
+) -> list[Pending]:
     run = []
     for item in batch[start:]:
         if item.request.command != command or refusal(item.request, size, read_only):
