@@ -13,12 +13,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kmstui.caller import Caller
 from kmstui.clock import iso8601
 from kmstui.events import Encoded
 from kmstui.kms.encryption_context import EncryptionContext
+
+if TYPE_CHECKING:
+    from kmstui.engine import Engine
+    from kmstui.policy import Decision
 
 
 @dataclass
@@ -67,7 +71,15 @@ class Authorizer(Protocol):
 class AllowAll:
     """Allows every request (used where no policy evaluation is wanted)."""
 
-    def check(self, caller, action, key, encryption_context, extra, now) -> Verdict:
+    def check(
+        self,
+        caller: Caller,
+        action: str,
+        key: dict | None,
+        encryption_context: Mapping[str, str] | EncryptionContext | None,
+        extra: dict[str, Any] | None,
+        now: float,
+    ) -> Verdict:
         return Verdict(action=action, effect="Allow", decided_by=["no policy evaluation"])
 
 
@@ -133,7 +145,7 @@ class PolicyAuthorizer:
     change), and IAM's generation (bumped by every change to a user or role). Policies
     that read the time are never memoised."""
 
-    def __init__(self, engine):
+    def __init__(self, engine: Engine):
         self.engine = engine
         self._cache: dict[tuple, tuple[dict | None, list | None, int, Verdict]] = {}
 
@@ -155,7 +167,7 @@ class PolicyAuthorizer:
         context: dict[str, Any],
         key_policy_text: str | None = None,
         identity: tuple[tuple[str, str], ...] | None = None,
-    ):
+    ) -> Decision:
         """The policy evaluator's Decision for one request (nothing memoised)."""
         from kmstui.policy import Request, compile_policy, evaluate
 
@@ -266,7 +278,7 @@ def _reads_time(policy_text: str) -> bool:
     return any(name in lowered for name in _TIME_KEYS)
 
 
-def _frozen(mapping: Mapping[str, Any] | None):
+def _frozen(mapping: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...] | None:
     """A hashable form of a context map (list values as tuples) for the cache key. The
     pairs keep the map's order: the same pairs in another order only make another cache
     entry."""

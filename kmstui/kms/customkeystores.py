@@ -105,7 +105,7 @@ def update_custom_key_store(
     raise not_found(store)
 
 
-def _store_operation(name: str):
+def _store_operation(name: str) -> None:
     def handler(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
         store = store_id(params)
         service.authorize(ctx, caller, f"kms:{name}", None)
@@ -113,7 +113,7 @@ def _store_operation(name: str):
 
     handler.__name__ = name
     handler.__doc__ = f"{name}: no custom key store exists, so the one named is not found."
-    return operation(name)(handler)
+    operation(name)(handler)
 
 
 for _name in ("ConnectCustomKeyStore", "DisconnectCustomKeyStore", "DeleteCustomKeyStore"):

@@ -16,7 +16,7 @@ from kmstui.kms.service import CallContext, KmsService, operation
 MAX_TAGS = 50
 
 
-def validate_tags(tags) -> list[Tag]:
+def validate_tags(tags: object) -> list[Tag]:
     if tags is None:
         return []
     if not isinstance(tags, list):
