@@ -16,10 +16,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kmstui.api import sigv4
 from kmstui.caller import DEFAULT_ACCOUNT, DEFAULT_REGION, Caller
 from kmstui.errors import AwsError, UnrecognizedClientException
+
+if TYPE_CHECKING:
+    from kmstui.engine import Engine
+    from kmstui.iam.service import AccessKeyIdentity
 
 INVALID_TOKEN = "The security token included in the request is invalid."
 MAX_USER_AGENT = 256
@@ -51,7 +56,7 @@ class RequestParts:
 class Authenticator:
     def __init__(
         self,
-        engine,
+        engine: Engine,
         *,
         allow_any_credentials: bool = False,
         account_id: str | None = None,
@@ -102,7 +107,7 @@ class Authenticator:
             access_key_id=identity.access_key_id,
         )
 
-    def _lookup(self, access_key_id: str):
+    def _lookup(self, access_key_id: str) -> AccessKeyIdentity | None:
         iam = getattr(self.engine, "iam", None)
         if iam is None:
             return None

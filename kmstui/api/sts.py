@@ -8,9 +8,14 @@ same stream as KMS, IAM and EC2 calls.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kmstui.caller import Caller
 from kmstui.dispatch import CallContext, Operations, ServiceErrors, dispatcher
 from kmstui.errors import AwsError
+
+if TYPE_CHECKING:
+    from kmstui.engine import Engine
 
 OPERATIONS = Operations()
 
@@ -27,7 +32,7 @@ ERRORS = ServiceErrors(
 
 
 class StsService:
-    def __init__(self, engine):
+    def __init__(self, engine: Engine):
         self.engine = engine
         self.call = dispatcher(self, OPERATIONS, service_name="sts", errors=ERRORS)
 
@@ -36,7 +41,7 @@ class StsService:
         return {name: self.call for name in OPERATIONS}
 
 
-def attach(engine) -> None:
+def attach(engine: Engine) -> None:
     """Route STS's operations through ``engine`` (once per engine)."""
     if any(name not in engine.operations for name in OPERATIONS):
         engine.register(StsService(engine).operations)
