@@ -12,10 +12,10 @@ account; a caller from another account also needs its own IAM Allow.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .compiled import CompiledPolicy, compile_policy
+from .compiled import CompiledPolicy, CompiledStatement, PolicyDocument, compile_policy
 from .grants import grant_miss
 from .principals import (
     DIRECT,
@@ -24,6 +24,7 @@ from .principals import (
     SESSION,
     USER,
     Caller,
+    PrincipalSet,
     account_of_arn,
     parse_caller,
 )
@@ -94,8 +95,8 @@ class _Context(dict):
     __slots__ = ("request", "caller", "principal_account", "resource_account")
     request: Request
     caller: Caller
-    principal_account: str
-    resource_account: str
+    principal_account: str | None
+    resource_account: str | None
 
     def __missing__(self, key: str) -> str | bool | list[str]:
         caller = self.caller
@@ -132,7 +133,12 @@ class _Context(dict):
         return value
 
 
-def _context(request: Request, caller: Caller, principal_account, resource_account) -> _Context:
+def _context(
+    request: Request,
+    caller: Caller,
+    principal_account: str | None,
+    resource_account: str | None,
+) -> _Context:
     ctx = _Context({k.lower(): v for k, v in request.context.items()})
     ctx.request = request
     ctx.caller = caller
@@ -141,22 +147,22 @@ def _context(request: Request, caller: Caller, principal_account, resource_accou
     return ctx
 
 
-def _as_compiled(policy, name=None) -> CompiledPolicy:
+def _as_compiled(policy: PolicyDocument, name: str | None = None) -> CompiledPolicy:
     return policy if isinstance(policy, CompiledPolicy) else compile_policy(policy, name)
 
 
 def _scan(
     policy: CompiledPolicy,
     source: str,
-    policy_label,
+    policy_label: str | int | None,  # an identity policy's name, else its position
     request: Request,
-    action_lower,
+    action_lower: str,
     caller: Caller,
-    ctx,
+    ctx: _Context,
     check_principal: bool,
-    matched,
-    not_matched,
-):
+    matched: list[dict],
+    not_matched: list[dict],
+) -> Iterator[tuple[CompiledStatement, str | None, dict[str, object]]]:
     """Yield ``(statement, principal match kind)`` for each statement that applies,
     recording the others in ``not_matched``."""
     applicable = policy.for_action(action_lower)
@@ -197,7 +203,7 @@ def _scan(
         yield st, kind, entry
 
 
-def _exempt(not_principal, caller: Caller, deny: bool) -> bool:
+def _exempt(not_principal: PrincipalSet, caller: Caller, deny: bool) -> bool:
     """Whether a NotPrincipal element leaves the caller out.
 
     A Deny with NotPrincipal is also evaluated for the caller's account, so it
@@ -214,7 +220,7 @@ def _exempt(not_principal, caller: Caller, deny: bool) -> bool:
 def evaluate(
     request: Request,
     *,
-    key_policy=None,
+    key_policy: PolicyDocument | None = None,
     identity_policies: Sequence = (),
     grants: Sequence[dict] = (),
 ) -> Decision:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 # The C scanner json itself uses; typeshed does not declare it.
 from json.decoder import scanstring  # type: ignore[attr-defined]
-from typing import cast
+from typing import Any, cast
 
 OBJECT = "object"
 ARRAY = "array"
@@ -49,7 +49,14 @@ class Node:
 
     __slots__ = ("kind", "value", "start", "end", "pairs")
 
-    def __init__(self, kind: str, value, start: int, end: int, pairs=None):
+    def __init__(
+        self,
+        kind: str,
+        value: Any,
+        start: int,
+        end: int,
+        pairs: Any = None,  # (key, key_start, key_end, value) of an object; see above
+    ):
         self.kind = kind
         self.value = value
         self.start = start
@@ -59,7 +66,7 @@ class Node:
     def __repr__(self) -> str:
         return f"Node({self.kind}, {self.value!r}, {self.start}, {self.end})"
 
-    def to_python(self):
+    def to_python(self) -> Any:
         """The plain value, as ``json.loads`` would give it (last duplicate wins)."""
         if self.kind == OBJECT:
             return {k: v.to_python() for k, v in self.value.items()}
