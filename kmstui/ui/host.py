@@ -1,7 +1,7 @@
 """The console's app as its screens, widgets and palette see it.
 
 Textual types ``self.app`` as any :class:`~textual.app.App`; the console's parts call
-what only :class:`~kmstui.ui.app.KmsConsole` has (``engine``, ``call``, ``submit``,
+what only :class:`~kmstui.ui.app.KmsConsole` has (``call``, ``submit``, ``perform``,
 ``acting_as`` ...). Mixing :class:`InConsole` in first says so to the type checker.
 """
 

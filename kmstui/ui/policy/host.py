@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from textual.message import Message
     from textual.widget import Widget
 
+    from kmstui.backends import Backend
     from kmstui.caller import Caller
-    from kmstui.engine import Engine
     from kmstui.policy import Finding
     from kmstui.ui.host import InConsole
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .findings_table import FindingsTable
 
     class PaneHost(InConsole, Widget):
-        engine: Engine
+        backend: Backend
         key_id: str | None
         acting_as: Callable[[], Caller]
         _on_save: Callable[[str], None] | None

@@ -14,6 +14,7 @@ from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import markup
 from kmstui.ui.host import InConsole
 from kmstui.ui.principals import Principal
+from kmstui.ui.seam import backend_of
 from kmstui.ui.widgets.footer import ConsoleFooter
 from kmstui.ui.widgets.topbar import TopBar
 
@@ -73,7 +74,7 @@ class IdentityPolicyScreen(InConsole, Screen):
             id="policy-title",
         )
         yield PolicyEditorPane(
-            self.app.engine,
+            backend_of(self),
             None,
             self.app.console_caller,
             policy_type="IDENTITY_POLICY",
