@@ -66,6 +66,7 @@ def run_validate(args: argparse.Namespace) -> int:
             engine = open_engine(args, seed=False, command="kmstui policy validate")
         except CannotOpen as exc:
             return fail(str(exc))
+        assert engine.iam is not None  # made with the engine
         principal_exists = engine.iam.principal_exists
     try:
         results = {

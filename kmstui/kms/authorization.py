@@ -22,6 +22,9 @@ from kmstui.memo import Memo
 if TYPE_CHECKING:
     from kmstui.kms.service import KmsService
 
+if TYPE_CHECKING:
+    pass
+
 
 @dataclass
 class Verdict:

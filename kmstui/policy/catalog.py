@@ -79,7 +79,7 @@ def expand_action(pattern: str) -> tuple[ActionInfo, ...]:
     return tuple(info for name, info in ACTIONS_BY_LOWER.items() if regex.match(name))
 
 
-def _keys(*specs) -> dict[str, ConditionKey]:
+def _keys(*specs: tuple[str, str] | tuple[str, str, bool]) -> dict[str, ConditionKey]:
     table = {}
     for spec in specs:
         name, type_ = spec[0], spec[1]

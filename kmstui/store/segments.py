@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from kmstui.jsonlines import loads_line
 
@@ -45,7 +45,7 @@ class Segment:
     size: int  # bytes holding those records; anything after them is a torn write
 
 
-def open_private(path: Path, mode: str) -> BinaryIO:
+def open_private(path: Path, mode: Literal["xb", "ab", "wb"]) -> BinaryIO:
     """Open ``path`` for writing (``xb``, ``ab`` or ``wb``); a file it creates is 0600
     whatever the umask."""
     fd = os.open(path, _FLAGS[mode] | getattr(os, "O_CLOEXEC", 0), 0o600)
