@@ -10,10 +10,15 @@ condition).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .catalog import ActionInfo, expand_action
 from .conditions import FOR_ALL, parse_operator
 from .findings import SECURITY_WARNING, WARNING
 from .jsonpos import ARRAY, OBJECT, STRING, Node
+
+if TYPE_CHECKING:
+    from .validate import Validator
 
 SOURCE_KEYS = {"aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths"}
 RESTRICTING_KEYS = {
@@ -71,7 +76,7 @@ def _condition_keys(condition: Node | None) -> tuple[set[str], list[str]]:
     return every, required
 
 
-def statement_advice(validator, st: Node) -> None:
+def statement_advice(validator: Validator, st: Node) -> None:
     report = validator.report
     members = st.value
     effect = members.get("Effect")

@@ -49,8 +49,10 @@ LOCKOUT_MESSAGE = "The new key policy will not allow you to update the key polic
 _IDENTITY_SID = re.compile(r"[A-Za-z0-9]*\Z")
 
 
-class _Validator:
-    def __init__(self, text: str, policy_type: str, principal_exists):
+class Validator:
+    def __init__(
+        self, text: str, policy_type: str, principal_exists: Callable[[str], bool | None] | None
+    ):
         self.text = text
         self.report = Report(text)
         self.key_policy = policy_type != IDENTITY_POLICY
@@ -281,7 +283,7 @@ def validate_policy(
     """Findings for ``text``, sorted by position. Never raises."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    validator = _Validator(text, policy_type, principal_exists)
+    validator = Validator(text, policy_type, principal_exists)
     try:
         parsed = validator.run()
         if (
