@@ -64,7 +64,7 @@ class CallContext:
 
     __slots__ = ("operation", "verdicts", "resources", "extra", "decision", "now")
 
-    def __init__(self, operation: str, now: float | None = None):
+    def __init__(self, operation: str, now: float):
         self.operation = operation
         self.verdicts: list = []
         self.resources: list[str] = []
