@@ -16,6 +16,7 @@ from .catalog import ActionInfo, expand_action
 from .conditions import FOR_ALL, parse_operator
 from .findings import SECURITY_WARNING, WARNING
 from .jsonpos import ARRAY, OBJECT, STRING, Node
+from .report import Report
 
 if TYPE_CHECKING:
     from .validate import Validator
@@ -101,7 +102,7 @@ def statement_advice(validator: Validator, st: Node) -> None:
         _unsatisfiable(report, actions, required)
 
 
-def _principal_advice(report, st: Node, principal: Node, keys: set[str]) -> None:
+def _principal_advice(report: Report, st: Node, principal: Node, keys: set[str]) -> None:
     public = principal.kind == STRING and principal.value == "*"
     services: list[Node] = []
     if principal.kind == OBJECT:
@@ -133,7 +134,7 @@ def _expand(name: str) -> tuple[ActionInfo, ...] | None:
     return expand_action(name) or None
 
 
-def _unsatisfiable(report, actions: Node, required: list[str]) -> None:
+def _unsatisfiable(report: Report, actions: Node, required: list[str]) -> None:
     kms_keys = [k for k in required if k.lower().startswith("kms:")]
     if not kms_keys:
         return

@@ -35,7 +35,7 @@ from .conditions import (
 from .findings import ERROR, WARNING
 from .jsonpos import ARRAY, BOOLEAN, NUMBER, OBJECT, Node
 from .jsonpos import STRING as JSON_STRING
-from .report import did_you_mean
+from .report import Report, did_you_mean
 
 if TYPE_CHECKING:
     from .validate import Validator
@@ -70,7 +70,7 @@ _SCALARS = (JSON_STRING, NUMBER, BOOLEAN)
 _OPERATOR_NAMES = [entry[0] for entry in OPERATORS.values()]
 
 
-def _value_nodes(report, node: Node) -> list[Node]:
+def _value_nodes(report: Report, node: Node) -> list[Node]:
     if node.kind in _SCALARS:
         return [node]
     if node.kind == ARRAY:
