@@ -26,3 +26,37 @@ class InConsole(_Node):
 
     if TYPE_CHECKING:
         app = getters.app(KmsConsole)
+
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from textual.app import App
+
+    from kmstui.backends import Backend
+    from kmstui.caller import Caller
+
+    class AppHost(App[Any]):
+        """What the console app's mixins (requests, serving, app-wide actions) use of
+        one another and of :class:`~kmstui.ui.app.KmsConsole`, declared for the type
+        checker; at run time their base is ``object``."""
+
+        backend: Backend | None
+        acting_as: Caller
+        clock_text: str
+        serve_url: str
+
+        def open_backend(self) -> Backend: ...
+
+        def perform(
+            self,
+            label: str,
+            job: Callable[[Callable[[str, dict], dict]], Any],
+            *,
+            then: Callable[[Any], None] | None = None,
+            success: str | None = None,
+        ) -> None: ...
+
+else:
+    AppHost = object
