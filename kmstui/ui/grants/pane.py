@@ -263,6 +263,15 @@ class GrantsPane(Widget):
     def _create(self, params: dict) -> dict:
         return self.engine.call("CreateGrant", params, caller=self.acting_as())
 
+    def _metadata(self) -> dict | None:
+        """The key's KeySpec and KeyUsage decide which operations a grant may name."""
+        try:
+            return self.engine.call("DescribeKey", {"KeyId": self.key_id}, caller=self.acting_as())[
+                "KeyMetadata"
+            ]
+        except AwsError:
+            return None  # the dialog offers every operation; CreateGrant still checks
+
     def action_create(self) -> None:
         def created_grant(response: dict | None) -> None:
             if not response:
@@ -272,7 +281,10 @@ class GrantsPane(Widget):
             self.app.push_screen(GrantTokenDialog(response["GrantId"], response["GrantToken"]))
 
         self.app.push_screen(
-            CreateGrantDialog(self.key_id, self._known_principals(), self._create), created_grant
+            CreateGrantDialog(
+                self.key_id, self._known_principals(), self._create, self._metadata()
+            ),
+            created_grant,
         )
 
     # -- retire and revoke ------------------------------------------------------------
