@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 from kmstui.caller import Caller
 from kmstui.clock import iso8601
 from kmstui.errors import (
+    AwsError,
     ExpiredImportTokenException,
     IncorrectKeyMaterialException,
     InvalidImportTokenException,
@@ -98,26 +99,9 @@ def get_parameters_for_import(
     )
     service.require_not_pending_deletion(key)
     assert algorithm is not None and wrapping_spec is not None
-    if algorithm == "SM2PKE" or wrapping_spec == "SM2":
-        raise UnsupportedOperationException(
-            "SM2 wrapping keys and SM2PKE are available only in the China Regions."
-        )
-    if algorithm == "RSAES_PKCS1_V1_5":
-        raise ValidationException(
-            "The wrapping algorithm RSAES_PKCS1_V1_5 is no longer supported for importing "
-            "key material. Use an RSAES_OAEP or RSA_AES_KEY_WRAP wrapping algorithm."
-        )
-    spec = key["KeySpec"]
-    if spec in keyspecs.RSA_SPECS and not algorithm.startswith("RSA_AES_KEY_WRAP"):
-        raise ValidationException(
-            f"{algorithm} cannot wrap RSA private key material: import RSA key material "
-            "with RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256."
-        )
-    if spec == "ECC_NIST_P521" and wrapping_spec == "RSA_2048" and algorithm.startswith("RSAES"):
-        raise ValidationException(
-            f"{algorithm} with an RSA_2048 wrapping key cannot wrap ECC_NIST_P521 key "
-            "material: use a larger wrapping key or an RSA_AES_KEY_WRAP algorithm."
-        )
+    refusal = wrapping_refusal(key["KeySpec"], algorithm, wrapping_spec)
+    if refusal is not None:
+        raise refusal
     wrapping = keypairs.generate(wrapping_spec, service.engine.entropy, service.rsa_pool)
     valid_to = service.engine.clock.now() + PARAMETERS_LIFETIME
     payload = {
@@ -134,6 +118,31 @@ def get_parameters_for_import(
         "PublicKey": keypairs.public_der(wrapping),
         "ParametersValidTo": valid_to,
     }
+
+
+def wrapping_refusal(spec: str, algorithm: str, wrapping_spec: str) -> AwsError | None:
+    """Why GetParametersForImport refuses this wrapping algorithm and wrapping key spec
+    for a key of ``spec`` (the error it raises), or None when it takes them."""
+    if algorithm == "SM2PKE" or wrapping_spec == "SM2":
+        return UnsupportedOperationException(
+            "SM2 wrapping keys and SM2PKE are available only in the China Regions."
+        )
+    if algorithm == "RSAES_PKCS1_V1_5":
+        return ValidationException(
+            "The wrapping algorithm RSAES_PKCS1_V1_5 is no longer supported for importing "
+            "key material. Use an RSAES_OAEP or RSA_AES_KEY_WRAP wrapping algorithm."
+        )
+    if spec in keyspecs.RSA_SPECS and not algorithm.startswith("RSA_AES_KEY_WRAP"):
+        return ValidationException(
+            f"{algorithm} cannot wrap RSA private key material: import RSA key material "
+            "with RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256."
+        )
+    if spec == "ECC_NIST_P521" and wrapping_spec == "RSA_2048" and algorithm.startswith("RSAES"):
+        return ValidationException(
+            f"{algorithm} with an RSA_2048 wrapping key cannot wrap ECC_NIST_P521 key "
+            "material: use a larger wrapping key or an RSA_AES_KEY_WRAP algorithm."
+        )
+    return None
 
 
 def _open_token(service: KmsService, key: dict, token: bytes) -> dict[str, Any]:
