@@ -18,6 +18,7 @@ from kmstui.caller import Caller
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.messages import DataChanged, EngineReply
+from kmstui.ui.region import REGION_ACTION, choose_region
 
 if TYPE_CHECKING:
     from kmstui.engine import Engine
@@ -57,6 +58,7 @@ SECTION_SCREENS = {
     "monitor": "kmstui.ui.live.screens",
 }
 
+NEEDS_ENGINE = ("switch_mode", "switch_principal", "switch_region", "advance_clock")
 APP_ACTIONS = [
     *(
         Action(
@@ -86,6 +88,7 @@ APP_ACTIONS = [
         "Act as",
         "Choose the principal the console makes requests as",
     ),
+    REGION_ACTION,
     Action(
         "clock.advance",
         "advance-clock",
@@ -366,7 +369,7 @@ class KmsConsole(App):
         await self.stop_serving()  # before run() closes the engine
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.engine is None and action in ("switch_mode", "switch_principal", "advance_clock"):
+        if self.engine is None and action in NEEDS_ENGINE:
             return False  # nothing to show until the data directory is open
         return True
 
@@ -509,10 +512,13 @@ class KmsConsole(App):
             ActingAsScreen(principal_choices(self.engine), self.acting_as.principal), chosen
         )
 
+    def action_switch_region(self) -> None:
+        choose_region(self)
+
     def act_as(self, arn: str) -> None:
         if arn == self.acting_as.principal:
             return
-        self.acting_as = Caller.for_arn(arn, self.engine.region)
+        self.acting_as = Caller.for_arn(arn, self.acting_as.region)  # the Region stays
         from kmstui.ui.format import short_arn
 
         self.notify(f"Acting as {short_arn(arn)}", markup=False)

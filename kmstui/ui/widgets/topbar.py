@@ -1,6 +1,6 @@
 """The line at the top of every section: the sections with their number keys, the
-endpoint's URL while ``--serve`` serves it, the acting-as principal (click to switch)
-and the engine date."""
+endpoint's URL while ``--serve`` serves it, the acting-as principal and the Region
+(click either to switch) and the engine date."""
 
 from __future__ import annotations
 
@@ -27,6 +27,21 @@ class ActingAs(Static):
 
     def on_click(self) -> None:
         self.app.run_action("app.switch_principal")
+
+
+class RegionShown(Static):
+    """The Region the console works in. Clicking opens the switcher."""
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "acting_as", self._show)
+
+    def _show(self, caller) -> None:
+        if self.app.engine is not None:
+            self.update(caller.region)
+            self.tooltip = "Switch Region (f5)"
+
+    def on_click(self) -> None:
+        self.app.run_action("app.switch_region")
 
 
 class Serving(Static):
@@ -71,6 +86,7 @@ class TopBar(Horizontal):
         yield Serving(id="serving")
         yield Serving(id="serving-short", short=True)
         yield ActingAs(id="acting-as")
+        yield RegionShown(id="region")
         yield EngineDate(id="engine-date")
 
     def on_click(self, event) -> None:
