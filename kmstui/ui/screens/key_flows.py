@@ -75,11 +75,14 @@ class KeyFlowsMixin:
     def _region_maybe_changed(self, caller) -> None:
         if caller.region != self.key_region:
             self._stale = True
-            if self.is_current:
-                self.app.pop_screen()
+            self._close_if_stale()
 
     def on_screen_resume(self) -> None:
-        if self._stale:  # shown again, but of another Region than the console's
+        self._close_if_stale()  # shown again, but of another Region than the console's
+
+    def _close_if_stale(self) -> None:
+        # only from the top: a late resume of a screen already gone must not pop another
+        if self._stale and self.app.screen is self:
             self.app.pop_screen()
 
     def flow_allowed(self, action: str) -> bool | None:
@@ -209,7 +212,7 @@ class KeyFlowsMixin:
         def attempt() -> None:
             if self.detail is not None and self.is_current:
                 if self.check_action(action, ()):
-                    self.run_action(action)
+                    self.app.call_later(self.run_action, action)
             elif next(tries, None) is not None:
                 self.app.set_timer(0.05, attempt)
 
