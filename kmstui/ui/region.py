@@ -63,7 +63,7 @@ REGION_ACTION = Action(
     "region.switch",
     "region",
     "app.switch_region",
-    "Region",
+    "Switch Region",
     "Choose the Region the console works in (its keys are listed)",
     show=False,
 )

@@ -128,3 +128,17 @@ async def test_replicate_then_show_the_replica_in_its_region_and_move_the_primar
         assert isinstance(app.screen, KeysScreen)
         await select_key(pilot, key_id)
         assert key_id in listed(app)
+
+
+async def test_the_palette_offers_the_switch_and_each_other_region(app):
+    from kmstui.ui.commands import ConsoleCommands
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        commands = {c.title: c for c in ConsoleCommands(app.screen)._commands()}
+        assert "region: switch region" in commands
+        assert "region: work in us-east-1" not in commands  # where it works now
+        commands["region: work in ca-central-1"].run()
+        await settle(pilot)
+        assert app.acting_as.region == "ca-central-1"
+        assert topbar_region(app) == "ca-central-1"

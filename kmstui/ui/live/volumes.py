@@ -428,6 +428,10 @@ class VolumesPane(Vertical):
 
     @property
     def aws_region(self) -> str:
+        """The Region the console's requests are made in (its Availability Zones)."""
+        acting = getattr(self.app, "acting_as", None)
+        if acting is not None and not callable(acting):
+            return acting.region
         return getattr(self.engine, "region", "us-east-1")
 
     def action_create(self) -> None:

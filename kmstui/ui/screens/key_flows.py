@@ -44,7 +44,7 @@ def key_flow_actions() -> tuple[Action, ...]:
             "key.related-region",
             "region",
             "related_region",
-            "Region",
+            "Show in Region",
             "Show this multi-Region key in another Region, or switch the console's Region",
             show=False,
         ),
