@@ -25,7 +25,7 @@ USAGE_WORDS = {
     "KEY_AGREEMENT": "agree",
     "ENCAPSULATE_DECAPSULATE": "kem",
 }
-MARKS = {"EXT": "imported key material (Origin EXTERNAL)", "MR": "multi-Region key"}
+MARKS = {"EXT": "imported material", "MR": "multi-Region"}
 
 
 def key_type(spec: str) -> str:
@@ -62,10 +62,13 @@ def short_spec(spec: str) -> str:
 
 def spec_usage(spec: str, usage: str, origin: str = "AWS_KMS", multi_region: bool = False) -> str:
     """The key list's "Spec / usage" cell: ``RSA_2048 sign``, then ``EXT`` for imported
-    material and ``MR`` for a multi-Region key."""
+    material and ``MR`` for a multi-Region key. Where the type implies the usage
+    (symmetric, HMAC, key encapsulation) the spec says it alone: ``HMAC_256``."""
     if not spec:
         return ""
-    parts = [short_spec(spec), USAGE_WORDS.get(usage, usage.lower())]
+    parts = [short_spec(spec)]
+    if key_type(spec) == "asymmetric":
+        parts.append(USAGE_WORDS.get(usage, usage.lower()))
     if origin == "EXTERNAL":
         parts.append("EXT")
     if multi_region:

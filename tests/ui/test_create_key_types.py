@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from consoletest import SIZE, key_id_by_alias, settle
-from keyboard import choose, tab_to, type_into
+from keyboard import choose, type_into
 from textual.widgets import DataTable, Select
 
 from kmstui.kms import keyspecs
@@ -20,7 +20,7 @@ def offered(screen, selector: str) -> list[str]:
     return [value for _, value in select._options if isinstance(value, str)]
 
 
-async def create_through_the_form(pilot, alias: str, choices: list[tuple[str, str]], *extra):
+async def create_through_the_form(pilot, alias: str, choices: list[tuple[str, str]]):
     """n, the choices (select id, value) in Tab order, the alias, then Enter."""
     await settle(pilot)
     await pilot.press("n")
@@ -28,8 +28,6 @@ async def create_through_the_form(pilot, alias: str, choices: list[tuple[str, st
     assert isinstance(pilot.app.screen, CreateKeyScreen)
     for selector, value in choices:
         await choose(pilot, selector, value)
-    for step in extra:
-        await step(pilot)
     await type_into(pilot, "#alias", alias)
     await pilot.press("enter")
     await settle(pilot)
@@ -115,21 +113,17 @@ async def test_create_an_external_key_that_waits_for_its_material(app, engine):
         meta = described(engine, "alias/byok")
         assert (meta["Origin"], meta["KeyState"]) == ("EXTERNAL", "PendingImport")
         table = app.screen.query_one("#keys", DataTable)
-        assert "SYMMETRIC encrypt EXT" in [str(c) for c in table.get_row(meta["KeyId"])]
+        assert "SYMMETRIC EXT" in [str(c) for c in table.get_row(meta["KeyId"])]
 
 
 async def test_create_a_multi_region_key(app, engine):
-    async def tick_multi_region(pilot) -> None:
-        await tab_to(pilot, "#multi")
-        await pilot.press("space")
-
     async with app.run_test(size=SIZE) as pilot:
-        await create_through_the_form(pilot, "global", [], tick_multi_region)
+        await create_through_the_form(pilot, "global", [("#multi", "multi")])
         meta = described(engine, "alias/global")
         assert meta["MultiRegion"] and meta["KeyId"].startswith("mrk-")
         assert meta["MultiRegionConfiguration"]["MultiRegionKeyType"] == "PRIMARY"
         table = app.screen.query_one("#keys", DataTable)
-        assert "SYMMETRIC encrypt MR" in [str(c) for c in table.get_row(meta["KeyId"])]
+        assert "SYMMETRIC MR" in [str(c) for c in table.get_row(meta["KeyId"])]
 
 
 async def test_a_refused_create_key_shows_the_aws_error_over_the_form_it_keeps(app, engine):
@@ -169,3 +163,15 @@ async def test_the_whole_form_fits_and_escape_cancels(app, engine, size):
         await settle(pilot)
         assert not isinstance(app.screen, CreateKeyScreen)
     assert len(engine.call("ListKeys")["Keys"]) == before
+
+
+def test_the_key_lists_spec_usage_names_the_usage_only_where_the_spec_leaves_a_choice():
+    from kmstui.ui.keytypes import spec_usage
+
+    assert spec_usage("RSA_3072", "ENCRYPT_DECRYPT") == "RSA_3072 encrypt"
+    assert spec_usage("ECC_NIST_P256", "KEY_AGREEMENT") == "P256 agree"
+    assert spec_usage("ML_DSA_65", "SIGN_VERIFY") == "ML_DSA_65 sign"
+    assert spec_usage("HMAC_512", "GENERATE_VERIFY_MAC") == "HMAC_512"
+    assert spec_usage("SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT", "EXTERNAL", True) == (
+        "SYMMETRIC EXT MR"
+    )

@@ -17,7 +17,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from kmstui.kms import keyspecs
 from kmstui.ui.dialogs.base import Dialog
@@ -97,7 +97,7 @@ class CreateKeyScreen(Dialog[dict]):
         height: auto;
     }
     CreateKeyScreen #create-form Label { color: $text-muted; }
-    CreateKeyScreen #algorithms { color: $text-muted; height: 1; margin-bottom: 1; }
+    CreateKeyScreen #algorithms { color: $text-muted; height: 1; }
     CreateKeyScreen Select { width: 1fr; }
     """
 
@@ -129,7 +129,15 @@ class CreateKeyScreen(Dialog[dict]):
                     id="origin",
                 )
                 yield Label("Regions")
-                yield Checkbox("Multi-Region (mrk- key, replicable)", compact=True, id="multi")
+                yield Select(
+                    [
+                        ("Single-Region: this Region only", "single"),
+                        ("Multi-Region: an mrk- key to replicate", "multi"),
+                    ],
+                    allow_blank=False,
+                    compact=True,
+                    id="multi",
+                )
                 yield Label("Description")
                 yield Input(id="description", compact=True, placeholder="what this key protects")
                 yield Label("Alias")
@@ -199,7 +207,7 @@ class CreateKeyScreen(Dialog[dict]):
         new = read_form(text("description"), text("alias"), text("policy"), text("tags"))
         new.key_spec, new.key_usage = self._value("spec"), self._value("usage")
         new.origin = self._value("origin")
-        new.multi_region = self.query_one("#multi", Checkbox).value
+        new.multi_region = self._value("multi") == "multi"
         return new
 
     @on(Button.Pressed, "#create")
