@@ -146,3 +146,14 @@ async def test_an_expiring_import_needs_a_valid_to_date(app, engine, tmp_path):
         assert app.screen is dialog
         assert "ValidTo" in str(dialog.query_one("#problem").render())
         assert dialog.query_one("#expiration", Select).value == "KEY_MATERIAL_EXPIRES"
+
+
+def test_valid_to_is_read_as_a_utc_date_or_date_and_time():
+    from datetime import UTC, datetime
+
+    from kmstui.ui.dialogs.import_material import parse_valid_to
+
+    assert parse_valid_to("2027-02-01") == datetime(2027, 2, 1, tzinfo=UTC).timestamp()
+    assert (
+        parse_valid_to(" 2027-02-01 13:30 ") == datetime(2027, 2, 1, 13, 30, tzinfo=UTC).timestamp()
+    )
