@@ -142,3 +142,28 @@ async def test_the_palette_offers_the_switch_and_each_other_region(app):
         await settle(pilot)
         assert app.acting_as.region == "ca-central-1"
         assert topbar_region(app) == "ca-central-1"
+
+
+async def test_a_switch_asks_about_unsaved_policy_edits_then_closes_the_key(app, engine):
+    from test_editor_bugs import edit_policy
+
+    from kmstui.ui.dialogs.unsaved import UnsavedScreen
+
+    async with app.run_test(size=SIZE) as pilot:
+        editor = await edit_policy(pilot, engine)
+        await pilot.press("f5")  # not text in the editor: a single-Region key's f5 switches
+        await settle(pilot)
+        await choose_typed_region(pilot, "eu-west-2")
+        assert isinstance(app.screen, UnsavedScreen)
+        await pilot.press("escape")  # stay
+        await settle(pilot)
+        assert app.acting_as.region == "us-east-1"
+        assert isinstance(app.screen, KeyDetailScreen) and '"Edited"' in editor.text
+        await pilot.press("f5")
+        await settle(pilot)
+        await choose_typed_region(pilot, "eu-west-2")
+        await pilot.press("d")  # discard
+        await settle(pilot)
+        assert app.acting_as.region == "eu-west-2"
+        assert isinstance(app.screen, KeysScreen)  # the key is us-east-1's: it closed
+        assert listed(app) == []
