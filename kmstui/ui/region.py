@@ -80,7 +80,6 @@ class RegionScreen(Dialog[str]):
     type any Region name. Dismisses with the Region."""
 
     DEFAULT_CSS = """
-    RegionScreen #regions { max-height: 12; }
     RegionScreen #other { margin-top: 1; }
     """
 

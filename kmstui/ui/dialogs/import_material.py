@@ -17,7 +17,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from kmstui.kms.imports import (
@@ -87,7 +87,9 @@ class ImportMaterialScreen(Dialog[dict]):
     """Dismisses with ImportKeyMaterial's or DeleteImportedKeyMaterial's response."""
 
     DEFAULT_CSS = """
-    ImportMaterialScreen .box { width: 84; }
+    ImportMaterialScreen #import-form { height: auto; }
+    /* 24 rows: the form scrolls so its buttons stay on screen */
+    ImportMaterialScreen.-short #import-form { height: 14; }
     ImportMaterialScreen Grid {
         layout: grid;
         grid-size: 2;
@@ -114,45 +116,49 @@ class ImportMaterialScreen(Dialog[dict]):
     def compose(self) -> ComposeResult:
         algorithms = wrapping_algorithms(self.spec)
         has_material = self.metadata.get("KeyState") != "PendingImport"
-        with Vertical(classes="box"):
-            yield Label(
-                plain(f"Import key material · {self.key_id} ({self.spec})"), classes="dialog-title"
-            )
-            yield Label("1. Wrapping public key and import token", classes="step")
-            with Grid():
-                yield Label("Wrapping algorithm")
-                yield Select(
-                    [(a, a) for a in algorithms],
-                    allow_blank=False,
-                    compact=True,
-                    id="wrapping-algorithm",
+        with Vertical(classes="box wide"):
+            yield Label(plain(f"Import key material into {self.key_id}"), classes="dialog-title")
+            with VerticalScroll(id="import-form"):
+                yield Label(
+                    plain(f"1. Wrapping public key and import token for {self.spec}"),
+                    classes="step",
                 )
-                yield Label("Wrapping key spec")
-                specs = wrapping_key_specs(self.spec, algorithms[0])
-                yield Select(
-                    [(w, w) for w in specs], allow_blank=False, compact=True, id="wrapping-spec"
-                )
-                yield Label("Save them in")
-                yield Input(str(self.folder), compact=True, id="folder")
-            with Horizontal(classes="download-row"):
-                yield Button("Download", compact=True, id="download")
-            yield Static("Not downloaded yet.", id="downloaded")
-            yield Label("2. Wrapped key material", classes="step")
-            with Grid():
-                yield Label("Material file")
-                yield Input(compact=True, id="material", placeholder="EncryptedKeyMaterial.bin")
-                yield Label("Import token file")
-                yield Input(compact=True, id="token", placeholder="from step 1")
-                yield Label("Expiration")
-                yield Select(
-                    [(m, m) for m in reversed(EXPIRATION_MODELS)],
-                    allow_blank=False,
-                    compact=True,
-                    id="expiration",
-                )
-                yield Label("ValidTo (UTC)")
-                yield Input(date(self.now + 365 * DAY), compact=True, id="valid-to", disabled=True)
-            yield Static("", id="problem", classes="problem")
+                with Grid():
+                    yield Label("Wrapping algorithm")
+                    yield Select(
+                        [(a, a) for a in algorithms],
+                        allow_blank=False,
+                        compact=True,
+                        id="wrapping-algorithm",
+                    )
+                    yield Label("Wrapping key spec")
+                    specs = wrapping_key_specs(self.spec, algorithms[0])
+                    yield Select(
+                        [(w, w) for w in specs], allow_blank=False, compact=True, id="wrapping-spec"
+                    )
+                    yield Label("Save them in")
+                    yield Input(str(self.folder), compact=True, id="folder")
+                with Horizontal(classes="download-row"):
+                    yield Button("Download", compact=True, id="download")
+                yield Static("Not downloaded yet.", id="downloaded")
+                yield Label("2. Wrapped key material", classes="step")
+                with Grid():
+                    yield Label("Material file")
+                    yield Input(compact=True, id="material", placeholder="EncryptedKeyMaterial.bin")
+                    yield Label("Import token file")
+                    yield Input(compact=True, id="token", placeholder="from step 1")
+                    yield Label("Expiration")
+                    yield Select(
+                        [(m, m) for m in reversed(EXPIRATION_MODELS)],
+                        allow_blank=False,
+                        compact=True,
+                        id="expiration",
+                    )
+                    yield Label("ValidTo (UTC)")
+                    yield Input(
+                        date(self.now + 365 * DAY), compact=True, id="valid-to", disabled=True
+                    )
+                yield Static("", id="problem", classes="problem")
             with Horizontal(classes="buttons"):
                 if has_material:
                     yield Button("Delete material", id="delete", variant="error")
