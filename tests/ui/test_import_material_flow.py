@@ -82,12 +82,9 @@ async def test_import_material_end_to_end_then_delete_it(app, engine, tmp_path):
         assert dialog.query_one("#token", Input).value == str(token_path)
 
         # outside kmstui: wrap 256 bits of material with the downloaded public key
-        public = serialization.load_der_public_key(public_path.read_bytes())
-        assert public.key_size == 3072
-        sha256 = hashes.SHA256()
-        oaep = padding.OAEP(mgf=padding.MGF1(sha256), algorithm=sha256, label=None)
+        assert serialization.load_der_public_key(public_path.read_bytes()).key_size == 3072
         material = tmp_path / "EncryptedKeyMaterial.bin"
-        material.write_bytes(public.encrypt(os.urandom(32), oaep))
+        material.write_bytes(wrap_for(public_path, os.urandom(32)))
 
         await type_into(pilot, "#material", str(material))
         await pilot.press("enter")
@@ -105,6 +102,40 @@ async def test_import_material_end_to_end_then_delete_it(app, engine, tmp_path):
         await pilot.press("y")
         await settle(pilot)
         assert state_of(engine, key_id) == "PendingImport"
+
+
+def wrap_for(public_path, material: bytes) -> bytes:
+    """What a person does outside kmstui: RSAES_OAEP_SHA_256 with the downloaded key."""
+    public = serialization.load_der_public_key(public_path.read_bytes())
+    sha256 = hashes.SHA256()
+    return public.encrypt(
+        material, padding.OAEP(mgf=padding.MGF1(sha256), algorithm=sha256, label=None)
+    )
+
+
+async def test_new_material_for_rotation_waits_pending_rotation(app, engine, tmp_path):
+    key_id = external_key(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        for import_type in ("", "NEW_KEY_MATERIAL"):
+            dialog = await open_import(pilot, key_id if not import_type else None)
+            await choose(pilot, "#wrapping-algorithm", "RSAES_OAEP_SHA_256")
+            dialog.query_one("#folder", Input).value = str(tmp_path)
+            dialog.download()
+            await settle(pilot)
+            public_path, _ = parameter_files(tmp_path, key_id)
+            wrapped = tmp_path / f"material{import_type}.bin"
+            wrapped.write_bytes(wrap_for(public_path, os.urandom(32)))
+            dialog.query_one("#material", Input).value = str(wrapped)
+            if import_type:
+                await choose(pilot, "#import-type", import_type)
+            await tab_to(pilot, "#import")
+            await pilot.press("enter")
+            await settle(pilot)
+            assert not isinstance(app.screen, ImportMaterialScreen)
+    rotations = engine.call(
+        "ListKeyRotations", {"KeyId": key_id, "IncludeKeyMaterial": "ALL_KEY_MATERIAL"}
+    )["Rotations"]
+    assert [r["KeyMaterialState"] for r in rotations] == ["CURRENT", "PENDING_ROTATION"]
 
 
 async def test_material_wrapped_for_another_token_is_refused_as_aws_names_it(app, engine, tmp_path):

@@ -31,6 +31,13 @@ from kmstui.ui.dialogs.base import Dialog
 from kmstui.ui.format import date, plain
 
 DAY = 86400.0
+# ImportKeyMaterial's ImportType: left out, KMS takes new material for a key that never
+# had any and the same material again after.
+IMPORT_TYPE_CHOICES = [
+    ("KMS decides: first or the same material", ""),
+    ("NEW_KEY_MATERIAL: rotate to it on demand", "NEW_KEY_MATERIAL"),
+    ("EXISTING_KEY_MATERIAL: the same again", "EXISTING_KEY_MATERIAL"),
+]
 
 
 def wrapping_algorithms(spec: str) -> list[str]:
@@ -112,6 +119,10 @@ class ImportMaterialScreen(Dialog[dict]):
         self.spec = metadata["KeySpec"]
         self.folder = folder
         self.now = now
+        # new material for rotation: single-Region symmetric keys only
+        self.takes_new_material = self.spec == "SYMMETRIC_DEFAULT" and not metadata.get(
+            "MultiRegion"
+        )
 
     def compose(self) -> ComposeResult:
         algorithms = wrapping_algorithms(self.spec)
@@ -147,6 +158,11 @@ class ImportMaterialScreen(Dialog[dict]):
                     yield Input(compact=True, id="material", placeholder="EncryptedKeyMaterial.bin")
                     yield Label("Import token file")
                     yield Input(compact=True, id="token", placeholder="from step 1")
+                    if self.takes_new_material:
+                        yield Label("Import type")
+                        yield Select(
+                            IMPORT_TYPE_CHOICES, allow_blank=False, compact=True, id="import-type"
+                        )
                     yield Label("Expiration")
                     yield Select(
                         [(m, m) for m in reversed(EXPIRATION_MODELS)],
@@ -232,6 +248,8 @@ class ImportMaterialScreen(Dialog[dict]):
         }
         if params["ExpirationModel"] == "KEY_MATERIAL_EXPIRES":
             params["ValidTo"] = parse_valid_to(self._text("valid-to"))
+        if self.takes_new_material and self._select("import-type"):
+            params["ImportType"] = self._select("import-type")
         return params
 
     @on(Button.Pressed, "#import")
