@@ -39,7 +39,11 @@ INTERNAL_ERROR = ("KMSInternalException", "The server encountered an internal er
 
 
 def error_body(code: str, message: str) -> bytes:
-    return json.dumps({"__type": code, "message": message}).encode("utf-8")
+    """The JSON error body. KMS sends an error without words (InvalidCiphertextException,
+    KMSInvalidSignatureException, KMSInvalidMacException) as its type alone, with no
+    ``message`` member, and an SDK shows that absence."""
+    body = {"__type": code, "message": message} if message else {"__type": code}
+    return json.dumps(body).encode("utf-8")
 
 
 def aws_response(

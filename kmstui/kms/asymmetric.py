@@ -95,8 +95,8 @@ def rsa_seal(key: dict, plaintext: bytes, algorithm: str) -> bytes:
     limit = keyspecs.oaep_max_plaintext(key["KeySpec"], algorithm)
     if len(plaintext) > limit:
         raise ValidationException(
-            f"Plaintext is too long for algorithm {algorithm} and key spec "
-            f"{key['KeySpec']}: the limit is {limit} bytes."
+            f"Algorithm {algorithm} and key spec {key['KeySpec']} cannot encrypt data "
+            f"larger than {limit} bytes."
         )
     public = serialization.load_der_public_key(public_key_bytes(key))
     return public.encrypt(plaintext, _oaep(algorithm))  # type: ignore[union-attr]

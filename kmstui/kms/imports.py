@@ -275,7 +275,7 @@ def _valid_to(service: KmsService, params: dict, model: str) -> float | None:
         return None
     if value is None:
         raise ValidationException(
-            "ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES."
+            "A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES"
         )
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise validation.violation("ValidTo", value, "Member must be a timestamp")

@@ -229,7 +229,10 @@ def _spec_and_usage(params: dict) -> tuple[str, str]:
     usage = validation.string(params, "KeyUsage", optional=True, choices=KEY_USAGES)
     if usage is None:
         if spec != keyspecs.SYMMETRIC:
-            raise ValidationException(f"You must specify a KeyUsage value when KeySpec is {spec}")
+            raise ValidationException(
+                "You must specify a KeyUsage value for all KMS keys except for symmetric "
+                "encryption keys."
+            )
         usage = "ENCRYPT_DECRYPT"
     if usage not in keyspecs.usages(spec):
         raise ValidationException(f"KeyUsage {usage} is not compatible with KeySpec {spec}")

@@ -12,7 +12,8 @@ from kmstui.kms.asymmetric import require_algorithm
 from kmstui.kms.service import CallContext, KmsService, operation
 from kmstui.kms.support import dry_run, grant_tokens
 
-MAC_ALGORITHMS = ("HMAC_SHA_224", "HMAC_SHA_256", "HMAC_SHA_384", "HMAC_SHA_512")
+# in the order KMS lists them when it refuses another value (not the model's order)
+MAC_ALGORITHMS = ("HMAC_SHA_384", "HMAC_SHA_256", "HMAC_SHA_224", "HMAC_SHA_512")
 
 
 def _mac(

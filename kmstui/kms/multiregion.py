@@ -194,11 +194,10 @@ def replicate_key(service: KmsService, params: dict, caller: Caller, ctx: CallCo
     ctx.touch(replica["Arn"])
     from kmstui.kms.keys import key_metadata
 
-    return {
-        "ReplicaKeyMetadata": key_metadata(replica, service),
-        "ReplicaPolicy": replica["Policy"],
-        "ReplicaTags": replica["Tags"],
-    }
+    out = {"ReplicaKeyMetadata": key_metadata(replica, service), "ReplicaPolicy": replica["Policy"]}
+    if replica["Tags"]:  # KMS leaves the member out when the replica has no tags
+        out["ReplicaTags"] = replica["Tags"]
+    return out
 
 
 @operation("UpdatePrimaryRegion")

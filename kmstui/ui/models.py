@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kmstui.errors import AwsError
+from kmstui.kms.keyspecs import SYMMETRIC, is_asymmetric
 from kmstui.ui.keytypes import spec_usage
 
 Call = Callable[[str, dict], dict]
@@ -119,6 +120,7 @@ class KeyDetail:
     rotation: dict = field(default_factory=dict)
     rotations: list[dict] = field(default_factory=list)
     grants: list[dict] | None = None
+    public_key: bytes | None = None  # GetPublicKey's DER, for an asymmetric key
     problems: dict[str, str] = field(default_factory=dict)
 
 
@@ -156,6 +158,9 @@ def read_key_detail(call: Call, key_id: str, operations: set[str]) -> KeyDetail:
     def grants() -> None:
         detail.grants = _pages(call, "ListGrants", {"KeyId": key_id}, "Grants")
 
+    def public_key() -> None:
+        detail.public_key = call("GetPublicKey", {"KeyId": key_id})["PublicKey"]
+
     attempt("aliases", aliases)
     attempt("tags", tags)
     attempt("policy", policy)
@@ -163,6 +168,8 @@ def read_key_detail(call: Call, key_id: str, operations: set[str]) -> KeyDetail:
     attempt("rotations", rotations)
     if "ListGrants" in operations:
         attempt("grants", grants)
+    if is_asymmetric(detail.metadata.get("KeySpec", SYMMETRIC)):
+        attempt("public_key", public_key)
     return detail
 
 

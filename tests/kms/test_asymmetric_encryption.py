@@ -56,8 +56,11 @@ def test_plaintext_size_limit_per_key_size(engine, spec, algorithm):
     params = {"KeyId": key_id, "EncryptionAlgorithm": algorithm}
     blob = engine.call("Encrypt", {**params, "Plaintext": b"a" * limit})["CiphertextBlob"]
     assert _decrypt(engine, key_id, blob, algorithm)["Plaintext"] == b"a" * limit
-    with pytest.raises(ValidationException):
+    with pytest.raises(ValidationException) as caught:
         engine.call("Encrypt", {**params, "Plaintext": b"a" * (limit + 1)})
+    assert caught.value.message == (
+        f"Algorithm {algorithm} and key spec {spec} cannot encrypt data larger than {limit} bytes."
+    )
 
 
 def test_an_rsa_key_needs_an_rsa_algorithm(engine):

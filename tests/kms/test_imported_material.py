@@ -259,6 +259,30 @@ def test_valid_to_rules(engine, extra):
         )
 
 
+def test_material_without_an_expiration_model_expires_and_so_needs_valid_to(engine):
+    # ExpirationModel defaults to KEY_MATERIAL_EXPIRES: a request that names neither it
+    # nor ValidTo is refused in KMS's words
+    key_id = _external(engine)["KeyId"]
+    parameters = engine.call(
+        "GetParametersForImport",
+        {"KeyId": key_id, "WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048"},
+    )
+    with pytest.raises(ValidationException) as caught:
+        engine.call(
+            "ImportKeyMaterial",
+            {
+                "KeyId": key_id,
+                "ImportToken": parameters["ImportToken"],
+                "EncryptedKeyMaterial": _wrap(
+                    parameters["PublicKey"], "RSAES_OAEP_SHA_256", b"k" * 32
+                ),
+            },
+        )
+    assert caught.value.message == (
+        "A validTo date must be set if the ExpirationModel is KEY_MATERIAL_EXPIRES"
+    )
+
+
 def test_cancelling_deletion_of_a_key_without_material_returns_it_to_pending_import(engine):
     key_id = _external(engine)["KeyId"]
     engine.call("ScheduleKeyDeletion", {"KeyId": key_id, "PendingWindowInDays": 7})

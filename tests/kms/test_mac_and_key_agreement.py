@@ -120,3 +120,20 @@ def test_a_signing_key_cannot_derive(engine):
             "DeriveSharedSecret",
             {"KeyId": key_id, "KeyAgreementAlgorithm": "ECDH", "PublicKey": _der(peer)},
         )
+
+
+@pytest.mark.parametrize("operation", ["GenerateMac", "VerifyMac"])
+def test_an_unknown_mac_algorithm_is_refused_listing_kms_own_order(engine, operation):
+    key_id = engine.call("CreateKey", {"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC"})[
+        "KeyMetadata"
+    ]["KeyId"]
+    params = {"KeyId": key_id, "Message": b"m", "MacAlgorithm": "INVALID", "Mac": b"x" * 32}
+    if operation == "GenerateMac":
+        del params["Mac"]
+    with pytest.raises(ValidationException) as caught:
+        engine.call(operation, params)
+    assert caught.value.message == (
+        "1 validation error detected: Value 'INVALID' at 'macAlgorithm' failed to satisfy "
+        "constraint: Member must satisfy enum value set: "
+        "[HMAC_SHA_384, HMAC_SHA_256, HMAC_SHA_224, HMAC_SHA_512]"
+    )

@@ -53,6 +53,12 @@ def test_multi_region_key_has_an_mrk_id_and_its_configuration(engine):
     assert single["MultiRegion"] is False and "MultiRegionConfiguration" not in single
 
 
+def test_a_replica_made_without_tags_answers_no_replica_tags(engine):
+    out = _replicate(engine, _primary(engine)["KeyId"])
+    assert "ReplicaTags" not in out
+    assert set(out) == {"ReplicaKeyMetadata", "ReplicaPolicy"}
+
+
 def test_replica_starts_creating_then_is_enabled_on_the_next_call(engine):
     key = _primary(engine, Description="primary")
     out = _replicate(

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from tests.workers import settle, wait_until
 
-__all__ = ["FIXED_TIME", "SIZE", "key_id_by_alias", "make_app", "open_key", "select_key", "settle"]
+__all__ = [
+    "FIXED_TIME",
+    "SIZE",
+    "key_id_by_alias",
+    "make_app",
+    "new_key",
+    "open_key",
+    "select_key",
+    "settle",
+]
 
 FIXED_TIME = 1_800_000_000.0
 SIZE = (120, 40)
@@ -22,6 +31,13 @@ def make_app(engine, tmp_path):
 def key_id_by_alias(engine, alias: str) -> str:
     aliases = engine.call("ListAliases")["Aliases"]
     return next(a["TargetKeyId"] for a in aliases if a["AliasName"] == alias)
+
+
+def new_key(engine, alias: str, **params) -> str:
+    """CreateKey with ``params``, named by ``alias``."""
+    key_id = engine.call("CreateKey", params)["KeyMetadata"]["KeyId"]
+    engine.call("CreateAlias", {"AliasName": alias, "TargetKeyId": key_id})
+    return key_id
 
 
 async def select_key(pilot, key_id: str) -> None:

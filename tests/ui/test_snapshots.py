@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from consoletest import settle
+from consoletest import key_id_by_alias, new_key, select_key, settle
 
 from kmstui.ui.dialogs.acting_as import ActingAsScreen
 from kmstui.ui.dialogs.confirm import ConfirmScreen
@@ -45,6 +45,27 @@ def _detail(tab: str):
         await _open_key(pilot, tab)
 
     return run_before
+
+
+async def _asymmetric_overview(pilot) -> None:
+    """An ECC_NIST_P256 signing key's Overview: its algorithms and public key."""
+    engine = pilot.app.engine
+    key_id = new_key(engine, "alias/signer", KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")
+    await settle(pilot)
+    await pilot.press("ctrl+r")
+    await select_key(pilot, key_id)
+    await _open_key(pilot, "overview")
+
+
+async def _try_it(pilot) -> None:
+    """Try it on the sample key after Encrypt and Decrypt: the plaintext masked."""
+    await settle(pilot)
+    await select_key(pilot, key_id_by_alias(pilot.app.engine, "alias/app-data"))
+    await _open_key(pilot, "tryit")
+    await pilot.press("tab")
+    await pilot.press(*"team=app")
+    await pilot.press("tab", "tab", "h", "i", "enter", "tab", "tab", "enter")
+    await settle(pilot)
 
 
 def _dialog(make):
@@ -146,6 +167,8 @@ SCENES = {
     "detail-rotation": _detail("rotation"),
     "detail-aliases": _detail("aliases"),
     "detail-events": _detail("events"),
+    "detail-asymmetric-overview": _asymmetric_overview,
+    "detail-tryit": _try_it,
     "dialog-create-key": _dialog(lambda app: CreateKeyScreen()),
     "dialog-create-key-problem": _create_key_problem,
     "dialog-create-key-asymmetric": _create_key_asymmetric,

@@ -1,4 +1,5 @@
-"""One key: overview, policy, grants, rotation, aliases and tags, and its events.
+"""One key: overview, policy, grants, rotation, aliases and tags, its events, and
+Try it (the key's own operations).
 
 The screen reads a :class:`KeyDetail` on a worker and hands each tab its part; the
 policy and grants tabs mount the dedicated panes when they are installed."""
@@ -17,13 +18,15 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tabs, Tex
 
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
-from kmstui.ui.format import date, markup, plain, state_markup
+from kmstui.ui.format import markup, plain, state_markup
 from kmstui.ui.key_state import KEY_STATE_ACTIONS, allowed, key_state_actions
 from kmstui.ui.messages import DataChanged
 from kmstui.ui.models import KeyDetail, read_key_detail
 from kmstui.ui.screens.key_actions import KeyActionsMixin
 from kmstui.ui.screens.key_flows import FLOW_ACTIONS, KeyFlowsMixin, key_flow_actions
+from kmstui.ui.screens.key_overview import PublicKeyView, fill_overview
 from kmstui.ui.screens.key_tabs import KeyTabsMixin
+from kmstui.ui.tryit import TryItPane
 from kmstui.ui.widgets.events import EventTable
 from kmstui.ui.widgets.footer import ConsoleFooter
 from kmstui.ui.widgets.topbar import TopBar
@@ -35,6 +38,7 @@ TABS = [
     ("rotation", "Rotation"),
     ("aliases", "Aliases & Tags"),
     ("events", "Events"),
+    ("tryit", "Try it"),
 ]
 TAB_TITLES = dict(TABS)
 # alt+ the tab's initial; alt+digit is not what many terminals (and tmux) send.
@@ -45,6 +49,7 @@ TAB_KEYS = {
     "rotation": "alt+r",
     "aliases": "alt+a",
     "events": "alt+e",
+    "tryit": "alt+t",
 }
 
 TAB_ACTIONS = {
@@ -194,7 +199,9 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, KeyFlowsMixin, Screen):
         yield Static("", id="key-title", classes="title")
         with TabbedContent(id="tabs", initial="overview"):
             with TabPane(TAB_TITLES["overview"], id="overview"):
-                yield DataTable(id="overview-table", cursor_type="row", show_header=False)
+                with VerticalScroll(id="overview-scroll", can_focus=False):
+                    yield DataTable(id="overview-table", cursor_type="row", show_header=False)
+                    yield PublicKeyView(id="public-key")
             with TabPane(TAB_TITLES["policy"], id="policy"):
                 pane = _policy_pane(self.app.engine, self.key_id, self.app.console_caller)
                 if pane is not None:
@@ -218,6 +225,8 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, KeyFlowsMixin, Screen):
             with TabPane(TAB_TITLES["events"], id="events"):
                 yield Static("", id="events-note", classes="summary")
                 yield EventTable(self.app.engine, self.key_events_shown, id="events-table")
+            with TabPane(TAB_TITLES["tryit"], id="tryit"):
+                yield TryItPane(self.key_id, id="tryit-pane")
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
@@ -283,23 +292,15 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, KeyFlowsMixin, Screen):
         else:  # the id once
             title = markup("[b]$key_id[/b]  ", key_id=meta["KeyId"])
         self.query_one("#key-title", Static).update(title + state_markup(meta["KeyState"]))
-        self._overview(meta)
+        fill_overview(self.query_one("#overview-table", DataTable), detail)
+        self.query_one(PublicKeyView).show(detail)
+        self.query_one(TryItPane).show_key(meta)
         self._policy(detail)
         self._grants(detail)
         self._rotation(detail)
         self._aliases(detail)
         self.query_one(EventTable).redraw(force=True)
         self.refresh_bindings()
-
-    def _overview(self, meta: dict) -> None:
-        table = self.query_one("#overview-table", DataTable)
-        table.clear()
-        for name, value in meta.items():
-            if name.endswith("Date"):
-                value = f"{date(value)} UTC"
-            elif isinstance(value, (list, dict)):
-                value = ", ".join(map(str, value)) if isinstance(value, list) else json.dumps(value)
-            table.add_row(plain(name), plain(value))
 
     def _policy(self, detail: KeyDetail) -> None:
         if not self.query("#policy-text"):
@@ -392,10 +393,13 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, KeyFlowsMixin, Screen):
         tab = TAB_ACTIONS.get(action)
         if tab is None:
             if action in ("copy_arn", "copy_policy"):  # y: the policy on its tab
-                on_policy = self.is_mounted and self.query_one(TabbedContent).active == "policy"
+                if self._on_tab("tryit"):
+                    return False  # y copies the newest output there
+                on_policy = self._on_tab("policy")
                 return self.detail is not None and on_policy == (action == "copy_policy")
-            if action == "test_encrypt":
-                return self.detail is not None
+            if action == "test_encrypt":  # a symmetric encryption key's round trip
+                meta = self.detail.metadata if self.detail else {}
+                return meta.get("KeySpec") == "SYMMETRIC_DEFAULT"
             return True
         if not self.is_mounted or self.query_one(TabbedContent).active != tab:
             return False
