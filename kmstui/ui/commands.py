@@ -14,6 +14,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from kmstui.ui.actions import palette_title
+from kmstui.ui.seam import backend_if_open
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class ConsoleCommands(Provider):
         from kmstui.ui.principals import principal_choices
 
         current = app.acting_as.principal
-        for principal in principal_choices(app.engine):
+        backend = backend_if_open(screen)
+        for principal in principal_choices(backend) if backend is not None else []:
             if principal.arn != current:
                 out.append(
                     PaletteCommand(
@@ -61,7 +63,7 @@ class ConsoleCommands(Provider):
                 )
         from kmstui.ui.region import region_choices, switch_region
 
-        for region, _note in region_choices(app) if app.engine is not None else ():
+        for region, _note in region_choices(app) if app.backend is not None else ():
             if region != app.acting_as.region:
                 out.append(
                     PaletteCommand(

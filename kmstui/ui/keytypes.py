@@ -1,10 +1,10 @@
 """How the console groups and writes key types, read from the engine's KeySpec x
-KeyUsage table (:mod:`kmstui.kms.keyspecs`): the four types the create-key form offers,
+KeyUsage table (:mod:`kmstui.model.keyspecs`): the four types the create-key form offers,
 the specs and usages valid for each, and the short "spec usage" label of the key list."""
 
 from __future__ import annotations
 
-from kmstui.kms import keyspecs
+from kmstui.model import keyspecs
 
 # (type, what the form calls it), in the form's order
 KEY_TYPES = (

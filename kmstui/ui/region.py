@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from kmstui.opening import REGION
+from kmstui.caller import REGION
 from kmstui.ui.actions import Action
 from kmstui.ui.dialogs.base import Dialog
 from kmstui.ui.format import plain
@@ -136,7 +136,10 @@ class RegionScreen(Dialog[str]):
 
 def region_choices(app, first: Sequence[tuple[str, str]] = ()) -> list[tuple[str, str]]:
     """``first``, then the engine's default Region, then every AWS Region."""
-    default = app.engine.region if app.engine is not None else AWS_REGIONS[0]
+    from kmstui.ui.seam import backend_if_open
+
+    backend = backend_if_open(app)
+    default = backend.region if backend is not None else AWS_REGIONS[0]
     out = dict(first)
     out.setdefault(default, "the engine's default")
     for region in AWS_REGIONS:

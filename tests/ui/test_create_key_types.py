@@ -9,7 +9,7 @@ from consoletest import SIZE, key_id_by_alias, settle
 from keyboard import choose, type_into
 from textual.widgets import DataTable, Select
 
-from kmstui.kms import keyspecs
+from kmstui.model import keyspecs
 from kmstui.ui.dialogs.create_key import CreateKeyScreen
 from kmstui.ui.dialogs.error import ErrorScreen
 from kmstui.ui.keytypes import KEY_TYPES, key_type, specs_of

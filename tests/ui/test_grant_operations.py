@@ -1,5 +1,5 @@
 """The grant dialog offers only the grant operations AWS accepts for the key's spec
-and usage (the engine's own rule, kms.grants.grant_operations_for)."""
+and usage (the rule CreateGrant applies, model.grantops.grant_operations_for)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from consoletest import SIZE, key_id_by_alias, open_key, settle
 from keyboard import tab_to
 from textual.widgets import SelectionList
 
-from kmstui.kms.grants import GRANT_OPERATIONS
+from kmstui.model.grantops import GRANT_OPERATIONS
 from kmstui.ui.grants.dialogs import CreateGrantDialog, PrincipalField, offered_operations
 
 COMMON = ["CreateGrant", "RetireGrant", "DescribeKey"]

@@ -49,7 +49,7 @@ def _detail(tab: str):
 
 async def _asymmetric_overview(pilot) -> None:
     """An ECC_NIST_P256 signing key's Overview: its algorithms and public key."""
-    engine = pilot.app.engine
+    engine = pilot.app.backend.engine
     key_id = new_key(engine, "alias/signer", KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")
     await settle(pilot)
     await pilot.press("ctrl+r")
@@ -60,7 +60,7 @@ async def _asymmetric_overview(pilot) -> None:
 async def _try_it(pilot) -> None:
     """Try it on the sample key after Encrypt and Decrypt: the plaintext masked."""
     await settle(pilot)
-    await select_key(pilot, key_id_by_alias(pilot.app.engine, "alias/app-data"))
+    await select_key(pilot, key_id_by_alias(pilot.app.backend.engine, "alias/app-data"))
     await _open_key(pilot, "tryit")
     await pilot.press("tab")
     await pilot.press(*"team=app")
@@ -124,16 +124,16 @@ KEY_TYPES = (
 async def _key_types(pilot) -> None:
     await settle(pilot)
     for params in KEY_TYPES:
-        pilot.app.engine.call("CreateKey", params)
+        pilot.app.backend.engine.call("CreateKey", params)
     pilot.app.screen.reload()
     await settle(pilot)
 
 
 def _import_dialog(app):
-    meta = app.engine.call(
+    meta = app.backend.engine.call(
         "CreateKey", {"Origin": "EXTERNAL", "KeySpec": "ECC_NIST_P521", "KeyUsage": "SIGN_VERIFY"}
     )["KeyMetadata"]
-    return ImportMaterialScreen(meta, Path("/srv/keys"), app.engine.clock.now())
+    return ImportMaterialScreen(meta, Path("/srv/keys"), app.backend.engine.clock.now())
 
 
 async def _region_switcher(pilot) -> None:
@@ -193,7 +193,7 @@ SCENES = {
         )
     ),
     "dialog-acting-as": _dialog(
-        lambda app: ActingAsScreen(principal_choices(app.engine), app.acting_as.principal)
+        lambda app: ActingAsScreen(principal_choices(app.backend), app.acting_as.principal)
     ),
     "dialog-secret": _dialog(
         lambda app: SecretScreen(

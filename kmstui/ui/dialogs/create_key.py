@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
-from kmstui.kms import keyspecs
+from kmstui.model import keyspecs
 from kmstui.ui.dialogs.base import Dialog
 from kmstui.ui.format import markup, plain, shorten
 from kmstui.ui.keytypes import KEY_TYPES, ORIGINS, specs_of, usages_of

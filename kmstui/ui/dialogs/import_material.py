@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
-from kmstui.kms.imports import (
+from kmstui.model.wrapping import (
     EXPIRATION_MODELS,
     WRAPPING_ALGORITHMS,
     WRAPPING_KEY_SPECS,

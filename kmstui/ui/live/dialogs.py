@@ -293,7 +293,9 @@ class WorkloadScreen(_Form):
                 raise ValueError("rate MiB/s must be a number") from None
         if text("size"):
             spec["size"] = text("size")
-        from kmstui.ebs.workloads import WorkloadSpec
+        from kmstui.ui.seam import backend_if_open
 
-        WorkloadSpec.from_value(spec)  # sizes and names checked here, in its words
+        backend = backend_if_open(self)
+        if backend is not None and backend.workloads is not None:
+            backend.workloads.check(spec)  # sizes and names checked here, in its words
         return spec

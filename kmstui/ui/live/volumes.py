@@ -31,7 +31,7 @@ from kmstui.ui.live.dialogs import (
     CreateVolumeScreen,
     WorkloadScreen,
 )
-from kmstui.ui.live.feed import EngineFeed, LiveFeed
+from kmstui.ui.live.feed import BackendFeed, LiveFeed
 from kmstui.ui.live.graphs import rate
 
 Call = Callable[[str, dict], dict]
@@ -165,7 +165,7 @@ def key_choices(call: Call, alias: Callable[[str], str]) -> list[tuple[str, str]
 
 
 class VolumesPane(Vertical):
-    """``VolumesPane(engine, call)``: ``call(operation, params)`` makes a request as the
+    """``VolumesPane(backend, call)``: ``call(operation, params)`` makes a request as the
     console's acting-as principal."""
 
     DEFAULT_CSS = """
@@ -178,13 +178,13 @@ class VolumesPane(Vertical):
     BINDINGS = bindings(*VOLUME_ACTIONS)
 
     def __init__(
-        self, engine=None, call: Call | None = None, *, feed: LiveFeed | None = None, **kwargs
+        self, backend=None, call: Call | None = None, *, feed: LiveFeed | None = None, **kwargs
     ):
         super().__init__(**kwargs)
-        self.engine = engine
-        self.call = call or (lambda op, params=None: engine.call(op, params or {}))
+        self.backend = backend
+        self.call = call
         self.feed: LiveFeed | None = (
-            feed if feed is not None else (EngineFeed(engine) if engine is not None else None)
+            feed if feed is not None else (BackendFeed(backend) if backend is not None else None)
         )
         self.volumes: list[dict] = []
         self.filter_text = ""
@@ -234,15 +234,15 @@ class VolumesPane(Vertical):
         self.reload()
         self._tick()
 
-    def attach_engine(self, engine, call: Call) -> None:
-        if self.engine is None and engine is not None:
-            self.engine, self.call = engine, call
+    def attach_backend(self, backend, call: Call) -> None:
+        if self.backend is None and backend is not None:
+            self.backend, self.call = backend, call
             if self.feed is None:
-                self.feed = EngineFeed(engine)
+                self.feed = BackendFeed(backend)
 
     # -- reading ----------------------------------------------------------------------
     def reload(self) -> None:
-        if self.engine is None and self.feed is None:
+        if self.backend is None and self.feed is None:
             self.query_one("#volumes-note", Static).update("Opening the data directory…")
             return
         self._read()
@@ -432,7 +432,7 @@ class VolumesPane(Vertical):
         acting = getattr(self.app, "acting_as", None)
         if acting is not None and not callable(acting):
             return acting.region
-        return getattr(self.engine, "region", "us-east-1")
+        return getattr(self.backend, "region", "us-east-1")
 
     def action_create(self) -> None:
         def ask(keys: list[tuple[str, str]]) -> None:
@@ -602,15 +602,19 @@ class VolumesPane(Vertical):
 
     def action_workload(self) -> None:
         volume = self._need(attached=True)
-        if volume is None or self.engine is None:
+        if volume is None or self.backend is None:
             return
         volume_id = volume["VolumeId"]
-        engine = self.engine
+        workloads = self.backend.workloads
+        if workloads is None:
+            why = self.backend.capabilities.workloads.why_not
+            self.notify(f"Workloads: {why}", severity="warning", markup=False)
+            return
         in_memory = self.feed is not None and volume_id in self.feed.attached()
 
         def job(spec: dict) -> str:
             try:
-                return engine.ec2.workloads.start(volume_id, spec).job_id
+                return workloads.start(volume_id, spec)
             except AwsError as exc:
                 if in_memory:
                     raise
@@ -634,13 +638,13 @@ class VolumesPane(Vertical):
 
     def action_stop_workload(self) -> None:
         volume = self.selected
-        if volume is None or self.engine is None:
+        if volume is None or self.backend is None or self.backend.workloads is None:
             return
         volume_id = volume["VolumeId"]
-        engine = self.engine
+        workloads = self.backend.workloads
         self.request(
             "workload: stop",
-            lambda _call: engine.ec2.workloads.stop_volume(volume_id),
+            lambda _call: workloads.stop(volume_id),
             success=f"Workloads on {volume_id} stopped",
         )
 

@@ -26,6 +26,7 @@ from kmstui.ui.screens.key_actions import KeyActionsMixin
 from kmstui.ui.screens.key_flows import FLOW_ACTIONS, KeyFlowsMixin, key_flow_actions
 from kmstui.ui.screens.key_overview import PublicKeyView, fill_overview
 from kmstui.ui.screens.key_tabs import KeyTabsMixin
+from kmstui.ui.seam import backend_of
 from kmstui.ui.tryit import TryItPane
 from kmstui.ui.widgets.events import EventTable
 from kmstui.ui.widgets.footer import ConsoleFooter
@@ -70,20 +71,20 @@ class DetailLoaded(Message):
         self.detail, self.error = detail, error
 
 
-def _policy_pane(engine, key_id: str, acting_as_getter):
+def _policy_pane(backend, key_id: str, acting_as_getter):
     try:
         from kmstui.ui.policy import PolicyEditorPane
     except ImportError:
         return None
-    return PolicyEditorPane(engine, key_id, acting_as_getter)
+    return PolicyEditorPane(backend, key_id, acting_as_getter)
 
 
-def _grants_pane(engine, key_id: str, acting_as_getter):
+def _grants_pane(backend, key_id: str, acting_as_getter):
     try:
         from kmstui.ui.grants import GrantsPane
     except ImportError:
         return None
-    return GrantsPane(engine, key_id, acting_as_getter)
+    return GrantsPane(backend, key_id, acting_as_getter)
 
 
 class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, KeyFlowsMixin, Screen):
@@ -203,14 +204,14 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, KeyFlowsMixin, Screen):
                     yield DataTable(id="overview-table", cursor_type="row", show_header=False)
                     yield PublicKeyView(id="public-key")
             with TabPane(TAB_TITLES["policy"], id="policy"):
-                pane = _policy_pane(self.app.engine, self.key_id, self.app.console_caller)
+                pane = _policy_pane(backend_of(self), self.key_id, self.app.console_caller)
                 if pane is not None:
                     yield pane
                 else:
                     with VerticalScroll(id="policy-scroll"):
                         yield Static("", id="policy-text", classes="code")
             with TabPane(TAB_TITLES["grants"], id="grants"):
-                pane = _grants_pane(self.app.engine, self.key_id, self.app.console_caller)
+                pane = _grants_pane(backend_of(self), self.key_id, self.app.console_caller)
                 if pane is not None:
                     yield pane
                 else:
@@ -224,7 +225,7 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, KeyFlowsMixin, Screen):
                 yield DataTable(id="aliases-table", cursor_type="row")
             with TabPane(TAB_TITLES["events"], id="events"):
                 yield Static("", id="events-note", classes="summary")
-                yield EventTable(self.app.engine, self.key_events_shown, id="events-table")
+                yield EventTable(backend_of(self).events, self.key_events_shown, id="events-table")
             with TabPane(TAB_TITLES["tryit"], id="tryit"):
                 yield TryItPane(self.key_id, id="tryit-pane")
         yield ConsoleFooter()
@@ -268,7 +269,7 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, KeyFlowsMixin, Screen):
     @work(thread=True, exclusive=True, group="key-detail", exit_on_error=False)
     def _load(self) -> None:
         try:
-            detail = read_key_detail(self.app.call, self.key_id, set(self.app.engine.operations))
+            detail = read_key_detail(self.app.call, self.key_id, backend_of(self).operations())
         except AwsError as exc:
             self.post_message(DetailLoaded(None, exc))
             return

@@ -5,10 +5,12 @@ in: when the console's Region changes it closes (a related key opens in the new 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from kmstui.ui.actions import Action
 from kmstui.ui.region import RegionScreen, region_choices, switch_region
+from kmstui.ui.seam import backend_of
 
 FLOW_ACTIONS = ("import_material", "replicate", "update_primary", "related_region")
 _CRYPTO_STATES_GONE = ("PendingDeletion", "PendingReplicaDeletion")
@@ -110,7 +112,8 @@ class KeyFlowsMixin:
         meta = self._metadata()
         if meta:
             folder = Path.cwd()
-            now = self.app.engine.clock.now()
+            clock = backend_of(self).clock
+            now = clock.now() if clock is not None else time.time()
             self.app.push_screen(ImportMaterialScreen(meta, folder, now), self._done)
 
     # -- multi-Region keys ------------------------------------------------------------
