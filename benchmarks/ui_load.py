@@ -44,9 +44,7 @@ def peak_mib() -> float:
 
 
 def prepare(engine) -> tuple[str, list[str]]:
-    from kmstui.ebs import install
-
-    ec2 = install(engine)
+    ec2 = engine.ec2
     key_id = engine.call("CreateKey", {})["KeyMetadata"]["KeyId"]
     engine.call("CreateAlias", {"AliasName": "alias/load", "TargetKeyId": key_id})
     instance = engine.call(

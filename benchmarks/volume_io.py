@@ -228,12 +228,11 @@ class _Window:
 
 def measure_engine_volume(size: int, seconds: float, queue_depth: int, folder: str) -> list[Result]:
     """The workloads through an attached engine volume (rate limit off)."""
-    from kmstui.ebs import install
     from kmstui.engine import Engine
 
     engine = Engine(Path(folder) / "data", Path(folder) / "config", record_events=False)
     try:
-        ec2 = install(engine)
+        ec2 = engine.ec2
         ec2.settings.rate_limits_enabled = False
         instance = engine.call(
             "RunInstances", {"ImageId": "ami-0bench000", "MinCount": 1, "MaxCount": 1}

@@ -1,5 +1,6 @@
 """What every service's operations share: a registry of handlers by AWS operation
-name, the context one call gathers for its event, and the single path a call takes.
+name, the context one call gathers for its event, and the single path a call takes
+(:class:`Dispatcher`, one for each service).
 
 Each call runs under the engine lock after due deletions and rotations have happened,
 and emits exactly one CloudTrail-shaped event whether it succeeds, fails with an AWS
@@ -19,7 +20,7 @@ from __future__ import annotations
 import errno
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kmstui.caller import Caller
 from kmstui.errors import AwsError, UnknownOperationException
@@ -27,6 +28,9 @@ from kmstui.events import encode_record, read_only
 from kmstui.model import load as load_model
 from kmstui.model.check import RequestChecker
 from kmstui.model.record import recorded
+
+if TYPE_CHECKING:
+    from kmstui.service import Collaborators, Service
 
 Handler = Callable[[Any, dict, Caller, "CallContext"], dict]
 
@@ -108,60 +112,94 @@ class ServiceErrors:
     internal: Callable[[Exception], AwsError]
 
 
-def dispatcher(
-    service: Any,
-    operations: Operations,
-    *,
-    service_name: str,
-    errors: ServiceErrors,
-    public: Callable[[Any], Any] | None = None,
-    succeeded: Callable[[CallContext, str], None] | None = None,
-) -> Callable[[str, dict | None, Caller], dict]:
-    """``call(name, params, caller)`` for ``service``: runs one operation and emits its
-    event. The engine routes each operation name straight to it. ``succeeded``, when
-    given, hears of each successful call with its event's id (KMS records the last use
-    of its keys)."""
-    engine = service.engine
-    lock = engine.lock
-    # The whole request is checked against the operation's input shape before the
-    # handler runs, and its event keeps only the members that shape defines.
-    model = load_model(service_name)
-    checker = RequestChecker(model) if model is not None else None
-    inputs = {name: checker.input(name) for name in operations} if checker is not None else {}
-    # The responses a record keeps (CloudTrail keeps none of read-only calls).
-    outputs = {
-        name: model.output(name)
-        for name in operations
-        if model is not None and not read_only(service_name, name)
-    }
-    # The operations whose events may wait for the event log's next batch.
-    batched = frozenset(name for name in operations if may_wait(service_name, name))
+class Dispatcher:
+    """The one path a call to ``service`` takes: ``dispatcher(name, params, caller)``
+    takes the engine lock, carries out work that has come due on the engine clock,
+    checks the request against the operation's input shape, runs the handler and
+    publishes the call's event. The engine routes each of the service's operation names
+    to it.
 
-    def call(name: str, params: dict | None, caller: Caller) -> dict:
-        handler = operations.get(name)
+    It reads the service's ``name``, ``operations`` and ``errors``, and its two hooks
+    (see :class:`kmstui.service.Service`): ``public`` hides members of the service's own
+    from the event, ``succeeded`` hears of each successful call with its event's id."""
+
+    __slots__ = (
+        "service",
+        "operations",
+        "service_name",
+        "errors",
+        "public",
+        "succeeded",
+        "lock",
+        "clock",
+        "entropy",
+        "events",
+        "event_log",
+        "due",
+        "checker",
+        "inputs",
+        "outputs",
+        "batched",
+    )
+
+    def __init__(self, service: Service, collaborators: Collaborators):
+        self.service = service
+        self.operations = operations = service.operations
+        self.service_name = service_name = service.name
+        self.errors = service.errors
+        self.public = service.public
+        self.succeeded = service.succeeded
+        self.lock = collaborators.lock
+        self.clock = collaborators.clock
+        self.entropy = collaborators.entropy
+        self.events = collaborators.events
+        self.event_log = collaborators.event_log
+        self.due = collaborators.due
+        # The whole request is checked against the operation's input shape before the
+        # handler runs, and its event keeps only the members that shape defines.
+        model = load_model(service_name)
+        self.checker = RequestChecker(model) if model is not None else None
+        self.inputs = (
+            {name: self.checker.input(name) for name in operations}
+            if self.checker is not None
+            else {}
+        )
+        # The responses a record keeps (CloudTrail keeps none of read-only calls).
+        self.outputs = {
+            name: model.output(name)
+            for name in operations
+            if model is not None and not read_only(service_name, name)
+        }
+        # The operations whose events may wait for the event log's next batch.
+        self.batched = frozenset(name for name in operations if may_wait(service_name, name))
+
+    def __call__(self, name: str, params: dict | None, caller: Caller) -> dict:
+        handler = self.operations.get(name)
         if handler is None:
             raise UnknownOperationException(f"Unknown operation {name}")
         if params is None:
             params = {}
+        errors = self.errors
         error: tuple[str, str] | None = None
         response: dict | None = None
-        durable = name not in batched
+        durable = name not in self.batched
+        lock = self.lock
         lock.acquire()  # not `with`: its protocol costs twice the lock itself
         try:
-            now = engine.clock.now()
-            due = engine._next_due
-            if due is not None and now >= due:
-                engine.tick()  # deletions or rotations have come due
+            now = self.clock.now()
+            due = self.due
+            if due.next is not None and now >= due.next:
+                due.run()  # deletions, rotations or expiries have come due
                 durable = True
             ctx = CallContext(name, now)
-            shape = inputs.get(name)
+            shape = self.inputs.get(name)
             request: dict | None = None  # what the event records of the request
             try:
                 if not isinstance(params, dict):
                     raise errors.bad_request()
                 if shape is not None:
-                    params, request = checker.check(shape, params)  # type: ignore[union-attr]
-                response = handler(service, params, caller, ctx)
+                    params, request = self.checker.check(shape, params)  # type: ignore[union-attr]
+                response = handler(self.service, params, caller, ctx)
             except AwsError as exc:
                 error = (exc.code, exc.message)
                 raise
@@ -170,14 +208,16 @@ def dispatcher(
                 error = (failure.code, failure.message)
                 raise failure from exc
             finally:
+                # The call's one event.
                 if request is None and isinstance(params, dict):
                     # Refused by the check (kept as far as it fits), or no shape.
                     request = recorded(shape, params) if shape is not None else params
                 shown = response
+                public = self.public
                 if public is not None:  # the service hides members of its own
                     request = public(request) if request is not None else None
                     shown = public(response)
-                output = outputs.get(name) if shown else None
+                output = self.outputs.get(name) if shown else None
                 if output is not None:  # the members its shape defines, minus secrets
                     shown = recorded(output, shown)  # type: ignore[arg-type]
                 verdicts = ctx.verdicts
@@ -186,10 +226,10 @@ def dispatcher(
                     if len(verdicts) == 1 and ctx.decision is None
                     else ctx.event_decision()
                 )
-                event_id = engine.entropy.event_id()
-                engine.events.publish(
+                event_id = self.entropy.event_id()
+                self.events.publish(
                     encode_record(
-                        service_name,
+                        self.service_name,
                         name,
                         caller,
                         now,
@@ -204,16 +244,15 @@ def dispatcher(
                         response_recorded=output is not None,
                     )
                 )
+                succeeded = self.succeeded
                 if succeeded is not None and error is None and response is not None:
                     succeeded(ctx, event_id)
         finally:
             lock.release()
-            if durable and engine.event_log is not None:
+            if durable and self.event_log is not None:
                 # After a failed call, its error is the answer even if this fails too
-                save_events(engine.event_log, errors, quiet=response is None)
+                save_events(self.event_log, errors, quiet=response is None)
         return response
-
-    return call
 
 
 def save_events(log: Any, errors: ServiceErrors, *, quiet: bool = False) -> None:

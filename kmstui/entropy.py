@@ -126,6 +126,3 @@ class Entropy:
 
     def hex(self, nbytes: int) -> str:
         return self.token_bytes(nbytes).hex()
-
-    def randbelow(self, n: int) -> int:
-        return int.from_bytes(self.token_bytes(8), "big") % n

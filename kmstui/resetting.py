@@ -42,7 +42,7 @@ def reset(engine: Engine) -> None:
         engine.kms.reload()
         engine.kms.forget_memory()
         engine.iam.reload()
-        engine.reschedule()
+        engine.due.reschedule()
         for folder in (engine.ec2.volumes_dir, engine.ec2.snapshots_dir):
             _remove_images(folder)
         if engine.event_log is not None:

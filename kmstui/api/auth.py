@@ -102,11 +102,8 @@ class Authenticator:
         )
 
     def _lookup(self, access_key_id: str):
-        iam = getattr(self.engine, "iam", None)
-        if iam is None:
-            return None
         with self.engine.lock:
-            return iam.lookup_access_key(access_key_id)
+            return self.engine.iam.lookup_access_key(access_key_id)
 
     def _any(self, parts: RequestParts, service: str) -> Caller:
         region, access_key_id = self.default_region, None

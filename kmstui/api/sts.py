@@ -8,9 +8,16 @@ same stream as KMS, IAM and EC2 calls.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kmstui.caller import Caller
-from kmstui.dispatch import CallContext, Operations, ServiceErrors, dispatcher
+from kmstui.dispatch import CallContext, Operations, ServiceErrors
 from kmstui.errors import AwsError
+from kmstui.service import Collaborators, Service
+
+if TYPE_CHECKING:
+    from kmstui.engine import Engine
+    from kmstui.iam import IamService
 
 OPERATIONS = Operations()
 
@@ -26,29 +33,28 @@ ERRORS = ServiceErrors(
 )
 
 
-class StsService:
-    def __init__(self, engine):
-        self.engine = engine
-        self.call = dispatcher(self, OPERATIONS, service_name="sts", errors=ERRORS)
+class StsService(Service):
+    name = "sts"
+    operations = OPERATIONS
+    errors = ERRORS
 
-    @property
-    def operations(self) -> dict:
-        return {name: self.call for name in OPERATIONS}
+    def __init__(self, collaborators: Collaborators, *, iam: IamService):
+        super().__init__(collaborators)
+        self.iam = iam
 
 
-def attach(engine) -> None:
+def attach(engine: Engine) -> None:
     """Route STS's operations through ``engine`` (once per engine)."""
     if any(name not in engine.operations for name in OPERATIONS):
-        engine.register(StsService(engine).operations)
+        engine.register(StsService(engine.collaborators, iam=engine.iam))
 
 
 @OPERATIONS.operation("GetCallerIdentity")
 def get_caller_identity(svc: StsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
     user_id = caller.account  # the root user's id is its account's
-    iam = getattr(svc.engine, "iam", None)
     name = _user_name(caller.principal)
-    if name is not None and iam is not None:
-        user = iam.user(caller.account, name)
+    if name is not None:
+        user = svc.iam.user(caller.account, name)
         if user is not None:
             user_id = user["UserId"]
     return {"UserId": user_id, "Account": caller.account, "Arn": caller.principal}

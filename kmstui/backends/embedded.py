@@ -81,10 +81,7 @@ class EmbeddedBackend:
         return frozenset(self.engine.operations)
 
     def principals(self) -> list[str] | None:
-        iam = getattr(self.engine, "iam", None)
-        if iam is None or "ListUsers" not in self.engine.operations:
-            return None
-        return list(iam.principals())
+        return list(self.engine.iam.principals())
 
     def alias_names(self, key_id: str) -> list[str]:
         return [a["AliasName"] for a in self.engine.kms.aliases_of(key_id)]

@@ -123,10 +123,6 @@ async def _serve(engine, args: argparse.Namespace) -> int:
         url = await server.start()
     except OSError as exc:
         return fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
-    if getattr(engine, "iam", None) is None and not args.allow_any_credentials:
-        logging.getLogger("kmstui.api").warning(
-            "no IAM service in this engine: every signed request will be refused"
-        )
     print(
         f"kmstui: serving KMS at {url} (data directory {engine.data_dir}); Ctrl-C stops",
         file=sys.stderr,

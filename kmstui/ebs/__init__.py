@@ -1,8 +1,10 @@
 """EBS: encrypted volumes, snapshots, instances and attachments (the EC2 service),
 the XTS sector cipher and block device underneath, I/O workloads and metrics.
 
-The engine wires the service with :func:`install` (or the same three lines:
-``Ec2Service(engine)``, ``engine.ec2 = ...``, ``engine.register(....operations)``).
+The operations live in modules named for what they act on (``volumes``,
+``attachments``, ``instances``, ``snapshots``, ``encryption_defaults``) and register
+themselves in ``operations.OPERATIONS``; :class:`~kmstui.ebs.service.Ec2Service` holds
+the records they share.
 """
 
 from __future__ import annotations
@@ -12,20 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from kmstui.ebs.service import Ec2Service
 
-__all__ = ["Ec2Service", "install"]
-
-
-def install(engine) -> Ec2Service:
-    """Create the EC2 service for ``engine``, set ``engine.ec2`` and route its operations."""
-    from kmstui.ebs.service import Ec2Service
-
-    existing = getattr(engine, "ec2", None)
-    if existing is not None:
-        return existing
-    service = Ec2Service(engine)
-    engine.ec2 = service
-    engine.register(service.operations)
-    return service
+__all__ = ["Ec2Service"]
 
 
 def __getattr__(name: str) -> Any:

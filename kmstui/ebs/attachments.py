@@ -84,7 +84,7 @@ def attach_volume(service, params: dict, caller: Caller, ctx: CallContext) -> di
                 "grantRetired": service.datakeys.retire_grant(caller, dek.key_arn, grant_id),
             }
             raise
-    now = service.engine.clock.now()
+    now = service.clock.now()
     record = {
         "VolumeId": volume_id,
         "InstanceId": instance_id,

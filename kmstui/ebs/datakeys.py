@@ -1,5 +1,5 @@
 """The KMS calls behind EBS: how a volume's data key (DEK) is made, granted,
-decrypted and retired. Every call goes through ``engine.kms.call``, so it is
+decrypted and retired. Every call goes through the engine's dispatcher, so it is
 authorized by the key policy, IAM policies and grants and appears in the event
 stream like any other KMS call.
 
@@ -36,14 +36,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from kmstui.caller import Caller
 from kmstui.ebs.resources import volume_arn
 from kmstui.errors import AccessDeniedException, AwsError
-
-if TYPE_CHECKING:
-    from kmstui.engine import Engine
 
 DEK_BYTES = 64
 EC2_SERVICE = "ec2.amazonaws.com"
@@ -105,8 +101,8 @@ class WrappedDataKey:
 class DataKeys:
     """EC2's side of the conversation with KMS."""
 
-    def __init__(self, engine: Engine, caller_model: Callable[[], str]):
-        self.engine = engine
+    def __init__(self, call: Callable[[str, dict, Caller], dict], caller_model: Callable[[], str]):
+        self._call = call  # KMS's operations, through the dispatcher
         self._caller_model = caller_model
 
     # -- who EC2 is when it calls KMS ----------------------------------------------------
@@ -136,7 +132,7 @@ class DataKeys:
         context = self.context_for(
             model, requester.region, requester.account, resource_id, resource
         )
-        response = self.engine.kms.call(
+        response = self._call(
             operation,
             {"KeyId": key_id, "NumberOfBytes": DEK_BYTES, "EncryptionContext": context},
             self.ec2_caller(requester, model),
@@ -178,7 +174,7 @@ class DataKeys:
         context = self.context_for(
             model, requester.region, requester.account, resource_id, resource
         )
-        response = self.engine.kms.call(
+        response = self._call(
             "ReEncrypt",
             {
                 "CiphertextBlob": dek.ciphertext_blob,
@@ -198,7 +194,7 @@ class DataKeys:
 
     def decrypt_for_copy(self, requester: Caller, dek: WrappedDataKey) -> bytearray:
         """Decrypt a DEK so its data can be re-encrypted under another key."""
-        response = self.engine.kms.call(
+        response = self._call(
             "Decrypt",
             {
                 "CiphertextBlob": dek.ciphertext_blob,
@@ -212,7 +208,7 @@ class DataKeys:
         """The grant that lets the instance decrypt this DEK (AWS model only)."""
         if dek.caller_model == "seed":
             return None
-        response = self.engine.kms.call(
+        response = self._call(
             "CreateGrant",
             {
                 "KeyId": dek.key_arn,
@@ -233,7 +229,7 @@ class DataKeys:
             caller = self.ec2_caller(Caller.root(account, region), "seed")
         else:
             caller = infrastructure_caller(account, region, instance_id)
-        response = self.engine.kms.call(
+        response = self._call(
             "Decrypt",
             {
                 "CiphertextBlob": dek.ciphertext_blob,
@@ -251,7 +247,7 @@ class DataKeys:
             return True
         params = {"KeyId": key_arn, "GrantId": grant_id}
         try:
-            self.engine.kms.call("RetireGrant", params, self.ec2_caller(requester, "aws"))
+            self._call("RetireGrant", params, self.ec2_caller(requester, "aws"))
             return True
         except AccessDeniedException:
             if requester.is_root:
@@ -260,7 +256,7 @@ class DataKeys:
             return False
         try:
             account = Caller.root(requester.account, requester.region)
-            self.engine.kms.call("RetireGrant", params, self.ec2_caller(account, "aws"))
+            self._call("RetireGrant", params, self.ec2_caller(account, "aws"))
             return True
         except AwsError:
             return False

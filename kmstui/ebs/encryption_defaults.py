@@ -37,7 +37,7 @@ def modify_key(service, params: dict, caller: Caller, ctx: CallContext) -> dict:
     """The key must exist and be describable by the caller through EC2 (DescribeKey);
     the KMS error is returned otherwise. Stored and returned as the key ARN."""
     key_id = resources.string(params, "KmsKeyId", optional=False)
-    described = service.engine.kms.call(
+    described = service.call_service(
         "DescribeKey", {"KeyId": key_id}, caller.via(via_service(caller.region))
     )
     arn = described["KeyMetadata"]["Arn"]

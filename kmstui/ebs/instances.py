@@ -10,6 +10,7 @@ reason, and the refusal is in the event stream. Terminating one detaches its vol
 
 from __future__ import annotations
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.ebs import resources
 from kmstui.ebs.operations import CallContext, operation
@@ -108,9 +109,9 @@ def run_instances(service, params: dict, caller: Caller, ctx: CallContext) -> di
     tags = resources.tags_from_specifications(
         params, "instance", ("instance", "volume", "network-interface")
     )
-    entropy = service.engine.entropy
+    entropy = service.entropy
     reservation_id = resources.new_id(entropy, "reservation")
-    now = service.engine.clock.now()
+    now = service.clock.now()
     records = []
     for index in range(count):
         instance_id = resources.new_id(entropy, "instance")
@@ -182,7 +183,15 @@ def describe_instances(service, params: dict, caller: Caller, ctx: CallContext) 
         }
         if resources.matches(fields, record.get("Tags") or [], filters):
             matching.append((record, view))
-    chunk, following = resources.page(params, matching, "InstanceIds", low=5, high=1000)
+    order = service.listing_order("instances", "InstanceId")
+    chunk, following = paging.ec2_page(
+        params,
+        matching,
+        lambda found: order(found[0]),
+        "InstanceIds",
+        low=5,
+        high=1000,
+    )
     reservations: dict[str, dict] = {}
     for record, view in chunk:
         reservation = reservations.setdefault(
@@ -279,7 +288,7 @@ def stop_instances(service, params: dict, caller: Caller, ctx: CallContext) -> d
                     {
                         **record,
                         "State": state("stopped"),
-                        "StateTransitionReason": _transition(ctx.now or service.engine.clock.now()),
+                        "StateTransitionReason": _transition(ctx.now or service.clock.now()),
                         "StateReason": {
                             "Code": "Client.UserInitiatedShutdown",
                             "Message": "Client.UserInitiatedShutdown: User initiated shutdown",

@@ -8,8 +8,6 @@ are checked here with EC2's error codes (``MissingParameter``,
 
 from __future__ import annotations
 
-import base64
-import binascii
 import fnmatch
 import re
 from collections.abc import Callable, Iterable
@@ -241,23 +239,3 @@ def check_paging(params: dict, ids_member: str, *, low: int = 5, high: int = 100
             f"Value ( {limit} ) for parameter maxResults is invalid. Expecting a "
             f"value between {low} and {high}.",
         )
-
-
-def page(
-    params: dict, items: list, ids_member: str, *, low: int = 5, high: int = 1000
-) -> tuple[list, str | None]:
-    """EC2 paging: MaxResults (``low``..``high``) and an opaque NextToken."""
-    check_paging(params, ids_member, low=low, high=high)
-    limit = integer(params, "MaxResults")
-    token = string(params, "NextToken")
-    start = 0
-    if token:
-        try:
-            start = int(base64.urlsafe_b64decode(token.encode()).decode())
-        except (binascii.Error, ValueError, UnicodeDecodeError):
-            raise ec2_error("InvalidParameterValue", f"Invalid NextToken: {token}") from None
-    if limit is None:
-        return items[start:], None
-    end = start + limit
-    following = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
-    return items[start:end], following

@@ -4,7 +4,7 @@
 client returns (timestamps as epoch seconds) and raises :class:`AwsError` with EC2's
 error codes. Every call, successful or not, emits one CloudTrail-shaped event
 (``ec2.amazonaws.com``) under the engine lock. The KMS calls behind an operation go
-through ``engine.kms.call`` and have events of their own; when one fails, the EC2
+through the dispatcher (``call_service``) and have events of their own; when one fails, the EC2
 operation fails with that KMS error and leaves nothing half done.
 
 I/O: :meth:`Ec2Service.volume_device` gives an attached volume's device; the first use
@@ -14,17 +14,22 @@ after a restart decrypts its DEK through KMS again. ``workloads`` runs fio-like 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from tinydb import Query
 
 from kmstui.caller import Caller
-from kmstui.dispatch import ServiceErrors, dispatcher
-from kmstui.ebs import resources
+from kmstui.dispatch import ServiceErrors
+from kmstui.ebs import (  # noqa: F401  (importing the operation modules registers them)
+    attachments,
+    encryption_defaults,
+    instances,
+    resources,
+    snapshots,
+    volumes,
+)
 from kmstui.ebs.attachment import Attachment
 from kmstui.ebs.backing import PlainBlockDevice
 from kmstui.ebs.blockdevice import EncryptedBlockDevice
@@ -36,20 +41,11 @@ from kmstui.ebs.ratelimit import RateLimiter
 from kmstui.ebs.settings import MIB, EbsSettings
 from kmstui.ebs.xts import XtsCipher
 from kmstui.errors import AwsError, ec2_error
-
-if TYPE_CHECKING:
-    from kmstui.engine import Engine
-
-# Importing the operation modules registers their operations.
-from kmstui.ebs import attachments as _attachments  # noqa: E402,F401
-from kmstui.ebs import encryption_defaults as _defaults  # noqa: E402,F401
-from kmstui.ebs import instances as _instances  # noqa: E402,F401
-from kmstui.ebs import snapshots as _snapshots  # noqa: E402,F401
-from kmstui.ebs import volumes as _volumes  # noqa: E402,F401
+from kmstui.service import Collaborators, Service
 
 VOLUMES, SNAPSHOTS, INSTANCES, ATTACHMENTS = "volumes", "snapshots", "instances", "attachments"
 
-_ERRORS = ServiceErrors(
+ERRORS = ServiceErrors(
     bad_request=lambda: ec2_error("InvalidParameterValue", "The request must be a JSON object"),
     internal=lambda exc: AwsError(
         f"An internal error has occurred ({type(exc).__name__}); the request was not completed.",
@@ -59,32 +55,31 @@ _ERRORS = ServiceErrors(
 )
 
 
-class Ec2Service:
-    """EC2's volume, snapshot and instance operations over the engine's store and KMS."""
+class Ec2Service(Service):
+    """EC2's volume, snapshot and instance operations. It calls KMS through the
+    dispatcher (``call_service``) and asks ``key_arn`` which key a key reference names,
+    as KMS resolves it, without a call of its own."""
 
-    def __init__(self, engine: Engine):
+    name = "ec2"
+    operations = OPERATIONS
+    errors = ERRORS
+
+    def __init__(self, collaborators: Collaborators, *, key_arn: Callable[[str, Caller], str]):
         from kmstui.ebs.workloads import Workloads
 
-        self.engine = engine
-        self.store = engine.store
-        # call(operation_name, params, caller): one ec2.amazonaws.com event either way
-        self.call = dispatcher(self, OPERATIONS, service_name="ec2", errors=_ERRORS)
-        self.settings = EbsSettings(engine.store)
-        self.datakeys = DataKeys(engine, lambda: self.settings.caller_model)
+        super().__init__(collaborators)
+        self.key_arn = key_arn
+        self.settings = EbsSettings(self.store)
+        self.datakeys = DataKeys(self.call_service, lambda: self.settings.caller_model)
         self.metrics = VolumeMetrics()
         self.workloads = Workloads(self)
         self.live: dict[str, Attachment] = {}
-        self.volumes_dir = Path(engine.data_dir) / "volumes"
-        self.snapshots_dir = Path(engine.data_dir) / "snapshots"
+        self.volumes_dir = Path(collaborators.data_dir) / "volumes"
+        self.snapshots_dir = Path(collaborators.data_dir) / "snapshots"
         for folder in (self.volumes_dir, self.snapshots_dir):
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self._pauses: dict[str, threading.Lock] = {}
         self._closed = False
-        self.operations: dict[str, Callable[[str, dict, Caller], dict]] = {
-            name: self.call for name in OPERATIONS
-        }
 
-    # -- dispatch ---------------------------------------------------------------------
     # -- records ----------------------------------------------------------------------
     def volume_path(self, volume_id: str) -> Path:
         return self.volumes_dir / f"{volume_id}.img"
@@ -95,6 +90,13 @@ class Ec2Service:
     def _one(self, table: str, field: str, value: str) -> dict | None:
         doc = self.store.table(table).get(Query()[field] == value)
         return dict(doc) if doc is not None else None
+
+    def listing_order(self, table: str, id_field: str) -> Callable[[dict], tuple[int, str]]:
+        """The order a Describe operation lists the records of ``table`` in, as the key
+        its NextToken names: creation order (each record's place in its table), then
+        id."""
+        order = {doc[id_field]: doc.doc_id for doc in self.store.table(table).all()}
+        return lambda record: (order[record[id_field]], record[id_field])
 
     def volume_record(self, volume_id: str) -> dict | None:
         return self._one(VOLUMES, "VolumeId", volume_id)
@@ -252,7 +254,7 @@ class Ec2Service:
         infrastructure principal, so a key disabled since then blocks it with the KMS
         error. IncorrectState for a volume that is not attached, IncorrectInstanceState
         while its instance is stopped."""
-        with self.engine.lock:
+        with self.lock:
             live = self.live.get(volume_id)
             if live is not None and live.device is not None and not live.device.closed:
                 return live.device
@@ -305,7 +307,7 @@ class Ec2Service:
                 volume["OwnerId"], volume["Region"], record["InstanceId"]
             )
         arn = resources.volume_arn(volume["Region"], volume["OwnerId"], volume["VolumeId"])
-        self.engine.emit(
+        self.collaborators.emit(
             service="ec2",
             operation=name,
             caller=caller,
@@ -331,7 +333,7 @@ class Ec2Service:
         key, without recording events: the engine is being reset and its volumes,
         attachments and events go with it."""
         self.workloads.stop_all()
-        with self.engine.lock:
+        with self.lock:
             for attachment in self.live.values():
                 attachment.wipe()
             self.live.clear()
@@ -343,7 +345,7 @@ class Ec2Service:
             return
         self._closed = True
         self.workloads.stop_all()
-        with self.engine.lock:
+        with self.lock:
             for volume_id, attachment in list(self.live.items()):
                 volume = self.volume_record(volume_id)
                 records = self.attachment_records(volume_id)

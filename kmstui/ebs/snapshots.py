@@ -7,6 +7,7 @@ under another key gets a new DEK and every unit re-encrypted."""
 
 from __future__ import annotations
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.ebs import backing, resources
 from kmstui.ebs.datakeys import WrappedDataKey
@@ -74,7 +75,7 @@ def _record(
         "DataKey": dek.to_record() if dek else None,
         "State": "completed",
         "Progress": "100%",
-        "StartTime": service.engine.clock.now(),
+        "StartTime": service.clock.now(),
         "Tags": tags,
         "Lineage": lineage,
     }
@@ -93,7 +94,7 @@ def create_snapshot(service, params: dict, caller: Caller, ctx: CallContext) -> 
         )
     description = resources.string(params, "Description") or ""
     tags = resources.tags_from_specifications(params, "snapshot")
-    snapshot_id = resources.new_id(service.engine.entropy, "snapshot")
+    snapshot_id = resources.new_id(service.entropy, "snapshot")
     ctx.touch(resources.snapshot_arn(caller.region, snapshot_id))
     path = service.snapshot_path(snapshot_id)
     with service.paused_io(volume_id):
@@ -143,7 +144,7 @@ def copy_snapshot(service, params: dict, caller: Caller, ctx: CallContext) -> di
     if description is None:
         description = f"[Copied {source_id} from {source_region}] {source.get('Description', '')}"
     tags = resources.tags_from_specifications(params, "snapshot")
-    snapshot_id = resources.new_id(service.engine.entropy, "snapshot")
+    snapshot_id = resources.new_id(service.entropy, "snapshot")
     ctx.touch(resources.snapshot_arn(caller.region, snapshot_id))
     path = service.snapshot_path(snapshot_id)
     size_bytes = source["VolumeSize"] * GIB
@@ -229,7 +230,8 @@ def describe_snapshots(service, params: dict, caller: Caller, ctx: CallContext) 
         }
         if resources.matches(fields, record.get("Tags") or [], filters):
             views.append(view)
-    chunk, following = resources.page(params, views, "SnapshotIds", low=5, high=1000)
+    order = service.listing_order("snapshots", "SnapshotId")
+    chunk, following = paging.ec2_page(params, views, order, "SnapshotIds", low=5, high=1000)
     out: dict = {"Snapshots": chunk}
     if following:
         out["NextToken"] = following

@@ -9,6 +9,7 @@ and removed again if anything after that fails.
 
 from __future__ import annotations
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.ebs import backing, resources
 from kmstui.ebs.datakeys import WrappedDataKey
@@ -193,7 +194,7 @@ def create_volume(service, params: dict, caller: Caller, ctx: CallContext) -> di
             "The parameter KmsKeyId requires the parameter Encrypted to be set.",
         )
 
-    volume_id = resources.new_id(service.engine.entropy, "volume")
+    volume_id = resources.new_id(service.entropy, "volume")
     arn = resources.volume_arn(caller.region, caller.account, volume_id)
     ctx.touch(arn)
     path = service.volume_path(volume_id)
@@ -234,7 +235,7 @@ def create_volume(service, params: dict, caller: Caller, ctx: CallContext) -> di
         "Encrypted": encrypted,
         "KmsKeyId": dek.key_arn if dek else None,
         "State": "available",
-        "CreateTime": service.engine.clock.now(),
+        "CreateTime": service.clock.now(),
         "SnapshotId": snapshot_id or "",
         "Tags": tags,
         "DataKey": dek.to_record() if dek else None,
@@ -299,7 +300,7 @@ def prepare_encrypted_copy(
 
 def _same_key(service, caller: Caller, key_ref: str, key_arn: str) -> bool:
     try:
-        return service.engine.kms.resolve(key_ref, caller)["Arn"] == key_arn
+        return service.key_arn(key_ref, caller) == key_arn
     except AwsError:
         return False  # the KMS call that follows reports it
 
@@ -323,7 +324,8 @@ def describe_volumes(service, params: dict, caller: Caller, ctx: CallContext) ->
         view = volume_view(record, attachments)
         if resources.matches(_volume_fields(view), record.get("Tags") or [], filters):
             views.append(view)
-    chunk, following = resources.page(params, views, "VolumeIds", low=5, high=500)
+    order = service.listing_order("volumes", "VolumeId")
+    chunk, following = paging.ec2_page(params, views, order, "VolumeIds", low=5, high=500)
     out: dict = {"Volumes": chunk}
     if following:
         out["NextToken"] = following

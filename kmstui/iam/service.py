@@ -19,19 +19,17 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tinydb import Query
 
 from kmstui.caller import Caller
 from kmstui.clock import iso8601
-from kmstui.dispatch import CallContext, Operations, ServiceErrors, dispatcher
+from kmstui.dispatch import CallContext, Operations, ServiceErrors
 from kmstui.errors import iam_error
 from kmstui.iam import names
 from kmstui.policy import Request, compile_policy, evaluate
-
-if TYPE_CHECKING:
-    from kmstui.engine import Engine
+from kmstui.service import Collaborators, Service
 
 OPERATIONS = Operations()
 operation = OPERATIONS.operation
@@ -64,22 +62,30 @@ def secret_purpose(access_key_id: str) -> str:
     return f"iam:access-key:{access_key_id}"
 
 
-class IamService:
-    def __init__(self, engine: Engine):
-        self.engine = engine
-        self.store = engine.store
+class IamService(Service):
+    """IAM: users, roles, their inline policies and access keys, of every account."""
+
+    name = "iam"
+    operations = OPERATIONS
+    errors = ERRORS
+
+    def __init__(self, collaborators: Collaborators):
+        super().__init__(collaborators)
         self._users: dict[tuple[str, str], dict] = {}
         self._roles: dict[tuple[str, str], dict] = {}
         self._keys: dict[str, dict] = {}
         self._secrets: dict[str, str] = {}
-        self.call = dispatcher(self, OPERATIONS, service_name="iam", errors=ERRORS, public=_public)
         self.reload()
         self.store.on_rollback(self.reload)
 
-    @property
-    def operations(self) -> dict[str, Callable[[str, dict, Caller], dict]]:
-        """Each IAM operation name -> the callable ``engine.register`` routes it to."""
-        return {name: self.call for name in OPERATIONS}
+    @staticmethod
+    def public(value: Any) -> Any:
+        """A copy without secret access keys (the event scrubber drops them too)."""
+        if isinstance(value, dict):
+            return {k: IamService.public(v) for k, v in value.items() if k != "SecretAccessKey"}
+        if isinstance(value, list):
+            return [IamService.public(v) for v in value]
+        return value
 
     # -- state ------------------------------------------------------------------------
     def reload(self) -> None:
@@ -158,7 +164,7 @@ class IamService:
     def new_id(self, prefix: str, length: int, taken: Callable[[str], bool]) -> str:
         """A fresh id (a seeded random source may replay ids after a restart)."""
         while True:
-            candidate = prefix + names.random_id(self.engine.entropy, length)
+            candidate = prefix + names.random_id(self.entropy, length)
             if not taken(candidate):
                 return candidate
 
@@ -199,7 +205,7 @@ class IamService:
 
     def known_accounts(self) -> set[str]:
         """The engine's account and every account holding users, roles or access keys."""
-        known = {self.engine.account}
+        known = {self.account}
         known.update(account for account, _ in self._users)
         known.update(account for account, _ in self._roles)
         known.update(k["Account"] for k in self._keys.values())
@@ -323,7 +329,7 @@ class IamService:
         return decision.effect, decision.decided_by, reason
 
     def request_context(self, caller: Caller) -> dict[str, Any]:
-        now = self.engine.clock.now()
+        now = self.clock.now()
         context: dict[str, Any] = {
             "aws:CurrentTime": iso8601(now),
             "aws:EpochTime": int(now),
@@ -342,8 +348,6 @@ class IamService:
             if user is not None:
                 context["aws:userid"] = user["UserId"]
         return context
-
-    # -- dispatch ---------------------------------------------------------------------
 
 
 # -- shapes -----------------------------------------------------------------------------
@@ -399,12 +403,3 @@ def sorted_roles(service: IamService, account: str, prefix: str) -> list[dict]:
         ),
         key=lambda r: r["RoleName"].lower(),
     )
-
-
-def _public(value: Any) -> Any:
-    """A copy without secret access keys (the event scrubber drops them too)."""
-    if isinstance(value, dict):
-        return {k: _public(v) for k, v in value.items() if k != "SecretAccessKey"}
-    if isinstance(value, list):
-        return [_public(v) for v in value]
-    return value

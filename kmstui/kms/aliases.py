@@ -6,6 +6,7 @@ and points at one customer managed key."""
 
 from __future__ import annotations
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.errors import (
     AlreadyExistsException,
@@ -13,7 +14,7 @@ from kmstui.errors import (
     NotFoundException,
     ValidationException,
 )
-from kmstui.kms import paging, validation
+from kmstui.kms import validation
 from kmstui.kms.arns import ALIAS_NAME, alias_arn
 from kmstui.kms.policies import PREDEFINED_AWS_ALIASES
 from kmstui.kms.service import CallContext, KmsService, operation
@@ -58,7 +59,7 @@ def create_alias(service: KmsService, params: dict, caller: Caller, ctx: CallCon
     service.require_not_pending_deletion(key)
     if (caller.account, caller.region, name) in service._aliases:
         raise AlreadyExistsException(f"An alias with the name {arn} already exists")
-    now = service.engine.clock.now()
+    now = service.clock.now()
     service.save_alias(
         {
             "AccountId": caller.account,
@@ -88,7 +89,7 @@ def update_alias(service: KmsService, params: dict, caller: Caller, ctx: CallCon
     service.authorize(ctx, caller, "kms:UpdateAlias", key)
     service.require_not_pending_deletion(key)
     service.save_alias(
-        {**alias, "TargetKeyId": key["KeyId"], "LastUpdatedDate": service.engine.clock.now()}
+        {**alias, "TargetKeyId": key["KeyId"], "LastUpdatedDate": service.clock.now()}
     )
     return {}
 
@@ -128,7 +129,9 @@ def list_aliases(service: KmsService, params: dict, caller: Caller, ctx: CallCon
                 {"AliasName": name, "AliasArn": alias_arn(caller.region, caller.account, name)},
             )
         aliases = [existing[name] for name in sorted(existing)]
-    chunk, tail = paging.page(params, aliases, default_limit=50, max_limit=100)
+    chunk, tail = paging.kms_page(
+        params, aliases, lambda a: a["AliasName"], default_limit=50, max_limit=100
+    )
     return {"Aliases": chunk, **tail}
 
 

@@ -259,7 +259,7 @@ def _generate_data_key_pair(
         reason = keyspecs.UNSUPPORTED_SPECS[pair_spec].replace("KeySpec", "KeyPairSpec", 1)
         raise UnsupportedOperationException(reason)
     dry_run(params)
-    pair = keypairs.generate(pair_spec, service.engine.entropy, service.rsa_pool)
+    pair = keypairs.generate(pair_spec, service.entropy, service.rsa_pool)
     private_der = keypairs.private_der(pair)
     blob = seal(service, key, private_der, context)
     ctx.extra["additionalEventData"] = {"keyMaterialId": key["CurrentKeyMaterialId"]}

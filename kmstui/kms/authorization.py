@@ -13,12 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from kmstui.caller import Caller
 from kmstui.clock import iso8601
 from kmstui.events import Encoded
 from kmstui.kms.encryption_context import EncryptionContext
+
+if TYPE_CHECKING:
+    from kmstui.kms.service import KmsService
 
 
 @dataclass
@@ -46,29 +49,6 @@ class Verdict:
         if self.reason:
             event["reason"] = self.reason
         self.event = Encoded(event)
-
-
-class Authorizer(Protocol):
-    """Decides one request. ``encryption_context`` is the request's context as a map,
-    or as the :class:`EncryptionContext` the cryptographic operations read (its
-    ``mapping`` is the map)."""
-
-    def check(
-        self,
-        caller: Caller,
-        action: str,
-        key: dict | None,
-        encryption_context: Mapping[str, str] | EncryptionContext | None,
-        extra: dict[str, Any] | None,
-        now: float,
-    ) -> Verdict: ...
-
-
-class AllowAll:
-    """Allows every request (used where no policy evaluation is wanted)."""
-
-    def check(self, caller, action, key, encryption_context, extra, now) -> Verdict:
-        return Verdict(action=action, effect="Allow", decided_by=["no policy evaluation"])
 
 
 def request_context(
@@ -133,8 +113,8 @@ class PolicyAuthorizer:
     change), and IAM's generation (bumped by every change to a user or role). Policies
     that read the time are never memoised."""
 
-    def __init__(self, engine):
-        self.engine = engine
+    def __init__(self, kms: KmsService):
+        self.kms = kms  # its grants by key, and the IAM service it asks
         self._cache: dict[tuple, tuple[dict | None, list | None, int, Verdict]] = {}
 
     def identity_policy_texts(self, caller: Caller) -> tuple[tuple[str, str], ...]:
@@ -142,10 +122,7 @@ class PolicyAuthorizer:
         # look the root up and find none).
         if caller.is_service or caller.is_root:
             return ()
-        iam = getattr(self.engine, "iam", None)
-        if iam is None:
-            return ()
-        return tuple(iam.identity_policies(caller.principal))
+        return tuple(self.kms.iam.identity_policies(caller.principal))
 
     def decide(
         self,
@@ -168,7 +145,7 @@ class PolicyAuthorizer:
             key_policy = compile_policy(
                 key_policy_text if key_policy_text is not None else key["Policy"]
             )
-            grants = self.engine.kms.grants_by_key.get(key["Arn"], [])
+            grants = self.kms.grants_by_key.get(key["Arn"], [])
         request = Request(
             principal=caller.principal,
             action=action,
@@ -205,11 +182,10 @@ class PolicyAuthorizer:
             key_id = grants = None
         else:
             key_id = key["Arn"]  # replicas of a multi-Region key share their KeyId
-            grants = self.engine.kms.grants_by_key.get(key_id)
+            grants = self.kms.grants_by_key.get(key_id)
         # The memo: by the request's own inputs, valid while the key record and its
         # grants are the same objects and IAM has not changed since.
-        iam = self.engine.iam
-        generation = iam.generation if iam is not None else 0
+        generation = self.kms.iam.generation
         # (the class test narrows the type as isinstance would, more cheaply; mypy
         # does not read it as narrowing, hence the two ignores)
         pairs: Mapping[str, str] | None

@@ -47,7 +47,7 @@ def seal(service: KmsService, key: dict, plaintext: bytes, context: EncryptionCo
     material_id = key["CurrentKeyMaterialId"]
     aead = service.aead(key, material_id)
     head = ciphertext.header(key["KeyId"], material_id)
-    nonce = service.engine.entropy.token_bytes(ciphertext.NONCE_LEN)
+    nonce = service.entropy.token_bytes(ciphertext.NONCE_LEN)
     sealed = aead.encrypt(nonce, plaintext, head + context.aad)
     return ciphertext.pack(head, nonce, sealed)
 
@@ -279,7 +279,7 @@ def _generate_data_key(
         service.require_symmetric(key, action[4:])
     if params.get("DryRun") is not None:
         _dry_run(params)
-    plaintext = service.engine.entropy.token_bytes(size)
+    plaintext = service.entropy.token_bytes(size)
     blob = seal(service, key, plaintext, context)
     ctx.extra["additionalEventData"] = {"keyMaterialId": key["CurrentKeyMaterialId"]}
     return key, plaintext, blob
@@ -326,4 +326,4 @@ def generate_random(service: KmsService, params: dict, caller: Caller, ctx: Call
         from kmstui.kms.customkeystores import not_found
 
         raise not_found(store)
-    return {"Plaintext": service.engine.entropy.token_bytes(count)}
+    return {"Plaintext": service.entropy.token_bytes(count)}

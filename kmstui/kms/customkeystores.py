@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.errors import (
     CloudHsmClusterNotFoundException,
@@ -21,7 +22,7 @@ from kmstui.errors import (
     XksProxyUriUnreachableException,
     XksProxyVpcEndpointServiceNotFoundException,
 )
-from kmstui.kms import paging, validation
+from kmstui.kms import validation
 from kmstui.kms.service import CallContext, KmsService, operation
 
 STORE_TYPES = ("AWS_CLOUDHSM", "EXTERNAL_KEY_STORE")
@@ -69,7 +70,9 @@ def describe_custom_key_stores(
         )
     if store is not None or name is not None:
         raise not_found(store or name or "")
-    chunk, tail = paging.page(params, [], default_limit=1000)
+    chunk, tail = paging.kms_page(
+        params, [], lambda store: store["CustomKeyStoreId"], default_limit=1000
+    )
     return {"CustomKeyStores": chunk, **tail}
 
 
@@ -103,19 +106,32 @@ def update_custom_key_store(
     raise not_found(store)
 
 
-def _store_operation(name: str):
-    def handler(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
-        store = store_id(params)
-        service.authorize(ctx, caller, f"kms:{name}", None)
-        raise not_found(store)
-
-    handler.__name__ = name
-    handler.__doc__ = f"{name}: no custom key store exists, so the one named is not found."
-    return operation(name)(handler)
+def _no_store(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
+    """No custom key store exists, so the one named is not found."""
+    store = store_id(params)
+    service.authorize(ctx, caller, f"kms:{ctx.operation}", None)
+    raise not_found(store)
 
 
-for _name in ("ConnectCustomKeyStore", "DisconnectCustomKeyStore", "DeleteCustomKeyStore"):
-    _store_operation(_name)
+@operation("ConnectCustomKeyStore")
+def connect_custom_key_store(
+    service: KmsService, params: dict, caller: Caller, ctx: CallContext
+) -> dict:
+    return _no_store(service, params, caller, ctx)
+
+
+@operation("DisconnectCustomKeyStore")
+def disconnect_custom_key_store(
+    service: KmsService, params: dict, caller: Caller, ctx: CallContext
+) -> dict:
+    return _no_store(service, params, caller, ctx)
+
+
+@operation("DeleteCustomKeyStore")
+def delete_custom_key_store(
+    service: KmsService, params: dict, caller: Caller, ctx: CallContext
+) -> dict:
+    return _no_store(service, params, caller, ctx)
 
 
 def _required(params: dict, kind: str, names: tuple[str, ...]) -> None:

@@ -14,13 +14,14 @@ import hashlib
 import re
 from typing import Any
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.errors import (
     InvalidGrantTokenException,
     NotFoundException,
     ValidationException,
 )
-from kmstui.kms import paging, validation
+from kmstui.kms import validation
 from kmstui.kms.service import CallContext, KmsService, operation
 from kmstui.model.grantops import CONTEXT_OPERATIONS, GRANT_OPERATIONS, grant_operations_for
 from kmstui.model.keyspecs import key_kind
@@ -162,7 +163,7 @@ def create_grant(service: KmsService, params: dict, caller: Caller, ctx: CallCon
             "The request would have succeeded, but the DryRun option is set."
         )
     token = _TOKEN_PREFIX + base64.urlsafe_b64encode(
-        service.engine.entropy.token_bytes(96)
+        service.entropy.token_bytes(96)
     ).decode().rstrip("=")
     if name is not None:
         for existing in grants_for_key(service, key["Arn"]):
@@ -179,11 +180,11 @@ def create_grant(service: KmsService, params: dict, caller: Caller, ctx: CallCon
                 )
                 return {"GrantToken": token, "GrantId": existing["GrantId"]}
     grant = {
-        "GrantId": service.engine.entropy.hex(32),
+        "GrantId": service.entropy.hex(32),
         "KeyId": key["KeyId"],
         "KeyArn": key["Arn"],
         "Name": name,
-        "CreationDate": service.engine.clock.now(),
+        "CreationDate": service.clock.now(),
         "GranteePrincipal": grantee,
         "RetiringPrincipal": retiring,
         "IssuingAccount": f"arn:aws:iam::{caller.account}:root",
@@ -208,7 +209,7 @@ def list_grants(service: KmsService, params: dict, caller: Caller, ctx: CallCont
         if (grant_id is None or g["GrantId"] == grant_id)
         and (grantee is None or g["GranteePrincipal"] == grantee)
     ]
-    chunk, tail = paging.page(params, grants, default_limit=50, max_limit=100)
+    chunk, tail = paging.kms_page(params, grants, _grant_order, default_limit=50, max_limit=100)
     return {"Grants": chunk, **tail}
 
 
@@ -225,10 +226,15 @@ def list_retirable_grants(
             if g.get("RetiringPrincipal") == retiring
             and g["KeyArn"].split(":")[4] == caller.account
         ),
-        key=lambda g: (g["CreationDate"], g["GrantId"]),
+        key=_grant_order,
     )
-    chunk, tail = paging.page(params, grants, default_limit=50, max_limit=100)
+    chunk, tail = paging.kms_page(params, grants, _grant_order, default_limit=50, max_limit=100)
     return {"Grants": chunk, **tail}
+
+
+def _grant_order(grant: dict) -> tuple[float, str]:
+    """How grants are listed: oldest first."""
+    return (grant["CreationDate"], grant["GrantId"])
 
 
 def _find(service: KmsService, params: dict, caller: Caller) -> dict:

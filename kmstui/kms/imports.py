@@ -98,8 +98,8 @@ def get_parameters_for_import(
     refusal = wrapping_refusal(key["KeySpec"], algorithm, wrapping_spec)
     if refusal is not None:
         raise refusal
-    wrapping = keypairs.generate(wrapping_spec, service.engine.entropy, service.rsa_pool)
-    valid_to = service.engine.clock.now() + PARAMETERS_LIFETIME
+    wrapping = keypairs.generate(wrapping_spec, service.entropy, service.rsa_pool)
+    valid_to = service.clock.now() + PARAMETERS_LIFETIME
     payload = {
         "KeyId": key["KeyId"],
         "Arn": key["Arn"],  # not a related multi-Region key's
@@ -125,7 +125,7 @@ def _open_token(service: KmsService, key: dict, token: bytes) -> dict[str, Any]:
         raise InvalidImportTokenException(
             "The import token was not issued for this KMS key: call GetParametersForImport for it."
         )
-    if service.engine.clock.now() >= payload["ValidTo"]:
+    if service.clock.now() >= payload["ValidTo"]:
         raise ExpiredImportTokenException("Import token is expired.")
     return payload
 
@@ -215,7 +215,7 @@ def import_key_material(
     chosen = materials.import_type(key, import_type, material_id, known)
     requested_id = validation.string(params, "KeyMaterialId", optional=True, max_len=64)
     materials.check_key_material_id(requested_id, chosen, material_id)
-    now = service.engine.clock.now()
+    now = service.clock.now()
     entry: dict[str, Any] = {
         "KeyMaterialId": material_id,
         "Wrapped": service.store.root_key.wrap(stored, material_purpose(key, material_id)),
@@ -232,7 +232,7 @@ def import_key_material(
     updated = materials.place(key, entry, chosen, known)
     service.forget_key_material(key["KeyId"])
     service.save_key(updated)
-    service.engine.reschedule()
+    service.due.reschedule()
     return {"KeyId": key["Arn"], "KeyMaterialId": material_id}
 
 
@@ -250,7 +250,7 @@ def _valid_to(service: KmsService, params: dict, model: str) -> float | None:
         )
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise validation.violation("ValidTo", value, "Member must be a timestamp")
-    now = service.engine.clock.now()
+    now = service.clock.now()
     if value <= now:
         raise ValidationException("ValidTo must be a date and time in the future.")
     if value > now + MAX_VALID_DAYS * 86400:
@@ -279,7 +279,7 @@ def delete_imported_key_material(
     updated = materials.remove(key, target)
     service.forget_key_material(key["KeyId"])
     service.save_key(updated)
-    service.engine.reschedule()
+    service.due.reschedule()
     out = {"KeyId": key["Arn"]}
     if target:
         out["KeyMaterialId"] = target

@@ -8,9 +8,39 @@ unless BypassPolicyLockoutSafetyCheck."""
 from __future__ import annotations
 
 from kmstui.caller import Caller
-from kmstui.errors import NotFoundException
+from kmstui.errors import MalformedPolicyDocumentException, NotFoundException
 from kmstui.kms import validation
 from kmstui.kms.service import CallContext, KmsService, operation
+from kmstui.policy import Finding, kms_rejection, validate_policy
+
+
+def validate_key_policy(
+    service: KmsService, text: str, caller: Caller, *, bypass: bool = False
+) -> list[Finding]:
+    """Findings for a key policy as KMS and Access Analyzer would report them,
+    including the lockout safety check for ``caller`` and principals IAM does not
+    know."""
+    return validate_policy(
+        text,
+        policy_type="KEY_POLICY",
+        caller=None if caller.is_service else caller.principal,
+        bypass_policy_lockout_safety_check=bypass,
+        principal_exists=service.iam.principal_exists,
+    )
+
+
+def check_key_policy(
+    service: KmsService, policy: str, caller: Caller, *, bypass: bool = False
+) -> None:
+    """What KMS checks before accepting a key policy (CreateKey, PutKeyPolicy,
+    ReplicateKey): MalformedPolicyDocumentException with the first rejection, in KMS's
+    words."""
+    rejection = kms_rejection(validate_key_policy(service, policy, caller, bypass=bypass))
+    if rejection is not None:
+        where = rejection.span.start
+        raise MalformedPolicyDocumentException(
+            f"{rejection.message} (line {where.line}, column {where.column})"
+        )
 
 
 def _policy_name(params: dict) -> str:
@@ -42,7 +72,7 @@ def put_key_policy(service: KmsService, params: dict, caller: Caller, ctx: CallC
     )
     service.require_same_account(key, caller, "PutKeyPolicy")
     service.require_customer_managed(key, "PutKeyPolicy")
-    service.engine.check_key_policy(policy, caller, bypass=bypass)
+    check_key_policy(service, policy, caller, bypass=bypass)
     service.save_key({**key, "Policy": policy})
     return {}
 

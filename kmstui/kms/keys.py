@@ -7,15 +7,17 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.errors import (
     KMSInvalidStateException,
     UnsupportedOperationException,
     ValidationException,
 )
-from kmstui.kms import customkeystores, keypairs, multiregion, paging, validation
+from kmstui.kms import customkeystores, keypairs, multiregion, validation
 from kmstui.kms.arns import key_arn
 from kmstui.kms.grants import remove_key_grants
+from kmstui.kms.keypolicy import check_key_policy
 from kmstui.kms.policies import default_key_policy
 from kmstui.kms.service import (
     DISABLED,
@@ -91,9 +93,8 @@ def new_key(
 ) -> dict:
     """A new key record with its first key material (not yet saved); a key of origin
     EXTERNAL waits in PendingImport for material imported into it."""
-    engine = service.engine
-    key_id = "mrk-" + engine.entropy.hex(16) if multi_region else engine.entropy.uuid4()
-    now = engine.clock.now()
+    key_id = "mrk-" + service.entropy.hex(16) if multi_region else service.entropy.uuid4()
+    now = service.clock.now()
     key: dict[str, Any] = {
         "KeyId": key_id,
         "Arn": key_arn(caller.region, caller.account, key_id),
@@ -126,16 +127,15 @@ def new_key(
 
 def add_key_material(service: KmsService, key: dict, *, rotation_type: str | None) -> str:
     """Generate new key material, wrapped by the root key, and make it current."""
-    engine = service.engine
-    material_id = engine.entropy.hex(32)
+    material_id = service.entropy.hex(32)
     spec = key["KeySpec"]
     public: bytes | None = None
     if spec == keyspecs.SYMMETRIC:
-        secret = engine.entropy.token_bytes(32)
+        secret = service.entropy.token_bytes(32)
     elif spec in keyspecs.HMAC_KEY_BYTES:
-        secret = engine.entropy.token_bytes(keyspecs.HMAC_KEY_BYTES[spec])
+        secret = service.entropy.token_bytes(keyspecs.HMAC_KEY_BYTES[spec])
     else:
-        private = keypairs.generate(spec, engine.entropy, service.rsa_pool)
+        private = keypairs.generate(spec, service.entropy, service.rsa_pool)
         secret, public = keypairs.private_der(private), keypairs.public_der(private)
         del private
     wrapped = service.store.root_key.wrap(secret, material_purpose(key, material_id))
@@ -143,12 +143,12 @@ def add_key_material(service: KmsService, key: dict, *, rotation_type: str | Non
     entry: dict[str, Any] = {
         "KeyMaterialId": material_id,
         "Wrapped": wrapped,
-        "CreationDate": engine.clock.now(),
+        "CreationDate": service.clock.now(),
     }
     if public is not None:  # not secret: kept in the clear for GetPublicKey
         entry["PublicKey"] = base64.b64encode(public).decode("ascii")
     if rotation_type:
-        entry["RotationDate"] = engine.clock.now()
+        entry["RotationDate"] = service.clock.now()
         entry["RotationType"] = rotation_type
     key["Materials"] = [*key["Materials"], entry]
     key["CurrentKeyMaterialId"] = material_id
@@ -197,7 +197,7 @@ def create_key(service: KmsService, params: dict, caller: Caller, ctx: CallConte
     if custom_store is not None:  # no custom key store exists (see customkeystores)
         raise customkeystores.not_found(custom_store)
     if policy is not None:
-        service.engine.check_key_policy(policy, caller, bypass=bypass)
+        check_key_policy(service, policy, caller, bypass=bypass)
     key = new_key(
         service,
         caller,
@@ -251,7 +251,9 @@ def describe_key(service: KmsService, params: dict, caller: Caller, ctx: CallCon
 def list_keys(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
     service.authorize(ctx, caller, "kms:ListKeys", None)
     keys = service.keys_in(caller.account, caller.region)
-    chunk, tail = paging.page(params, keys, default_limit=100)
+    chunk, tail = paging.kms_page(
+        params, keys, lambda k: (k["CreationDate"], k["KeyId"]), default_limit=100
+    )
     return {"Keys": [{"KeyId": k["KeyId"], "KeyArn": k["Arn"]} for k in chunk], **tail}
 
 
@@ -314,7 +316,7 @@ def schedule_key_deletion(
             "KeyState": waiting["KeyState"],
             "PendingWindowInDays": days,
         }
-    deletion_date = service.engine.clock.now() + days * DAY
+    deletion_date = service.clock.now() + days * DAY
     service.save_key(
         {
             **key,
@@ -323,7 +325,7 @@ def schedule_key_deletion(
             "PendingDeletionWindowInDays": days,
         }
     )
-    service.engine.reschedule()
+    service.due.reschedule()
     return {
         "KeyId": key["Arn"],
         "DeletionDate": deletion_date,
@@ -354,7 +356,7 @@ def cancel_key_deletion(
         DISABLED if current is not None and "Wrapped" in current else PENDING_IMPORT
     )
     service.save_key(updated)
-    service.engine.reschedule()
+    service.due.reschedule()
     return {"KeyId": key["Arn"]}
 
 
@@ -396,6 +398,6 @@ def delete_key_now(service: KmsService, key: dict) -> None:
             service.delete_alias_record(alias)
         remove_key_grants(service, key)
         service.save_key(tombstone)
-        multiregion.after_deletion(service, key, service.engine.clock.now())
+        multiregion.after_deletion(service, key, service.clock.now())
     if len(service.related_keys(key)) <= 1:
         service.forget_key_material(key["KeyId"])

@@ -158,7 +158,7 @@ def rotate_to_pending(service: KmsService, key: dict) -> tuple[dict, str]:
         raise KMSInvalidStateException(
             f"Key material {pending['KeyMaterialId']} of {key['Arn']} is pending import."
         )
-    now = service.engine.clock.now()
+    now = service.clock.now()
     rotated = {k: v for k, v in pending.items() if k != "PendingRotation"}
     rotated.update(RotationDate=now, RotationType="ON_DEMAND")
     materials = [rotated if m is pending else m for m in key["Materials"]]

@@ -32,6 +32,7 @@ from kmstui.errors import (
 )
 from kmstui.kms import validation
 from kmstui.kms.arns import key_arn
+from kmstui.kms.keypolicy import check_key_policy
 from kmstui.kms.policies import default_key_policy
 from kmstui.kms.service import (
     DISABLED,
@@ -164,8 +165,8 @@ def replicate_key(service: KmsService, params: dict, caller: Caller, ctx: CallCo
             else f"{key['Arn']} is the primary key in {region}"
         )
     if policy is not None:
-        service.engine.check_key_policy(policy, there, bypass=bypass)
-    now = service.engine.clock.now()
+        check_key_policy(service, policy, there, bypass=bypass)
+    now = service.clock.now()
     replica: dict[str, Any] = {
         **{f: key[f] for f in SHARED},
         "KeyId": key["KeyId"],
@@ -190,7 +191,7 @@ def replicate_key(service: KmsService, params: dict, caller: Caller, ctx: CallCo
         # the replica takes only the material imported into its primary
         replica["ImportedKeyMaterialIds"] = list(key["ImportedKeyMaterialIds"])
     service.save_key(replica)
-    service.engine.reschedule()
+    service.due.reschedule()
     ctx.touch(replica["Arn"])
     from kmstui.kms.keys import key_metadata
 
@@ -230,7 +231,7 @@ def update_primary_region(
             raise DisabledException(f"{each['Arn']} is disabled.")
         if each["KeyState"] not in (ENABLED, PENDING_IMPORT):
             raise KMSInvalidStateException(f"{each['Arn']} is {STATE_WORDS[each['KeyState']]}.")
-    now = service.engine.clock.now()
+    now = service.clock.now()
     with service.store.transaction():
         for each, kind in ((key, REPLICA), (replica, PRIMARY)):
             service.save_key(
@@ -241,7 +242,7 @@ def update_primary_region(
                     "Transition": {"Due": now, "Then": each["KeyState"]},
                 }
             )
-    service.engine.reschedule()
+    service.due.reschedule()
     return {}
 
 

@@ -76,3 +76,24 @@ def managed_key_policy(alias_name: str, account: str, region: str) -> str:
         },
         indent=2,
     )
+
+
+def managed_key_to_be(alias_name: str, account: str, region: str) -> dict:
+    """The AWS managed key ``alias_name`` will be once it is first used, as far as an
+    authorization decision reads it (its policy and properties): not a key record (no
+    id, no material), and nothing is saved. Its ARN is the alias's."""
+    _service, description = MANAGED_KEY_SERVICES[alias_name]
+    return {
+        "KeyId": "",
+        "Arn": f"arn:aws:kms:{region}:{account}:{alias_name}",
+        "AWSAccountId": account,
+        "Region": region,
+        "Description": description,
+        "KeyUsage": "ENCRYPT_DECRYPT",
+        "KeySpec": "SYMMETRIC_DEFAULT",
+        "Origin": "AWS_KMS",
+        "KeyManager": "AWS",
+        "KeyState": "Enabled",
+        "Policy": managed_key_policy(alias_name, account, region),
+        "Tags": [],
+    }

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.errors import LimitExceededException, UnsupportedOperationException
-from kmstui.kms import materials, paging, validation
+from kmstui.kms import materials, validation
 from kmstui.kms.keys import DAY, add_key_material
 from kmstui.kms.service import (
     ENABLED,
@@ -73,10 +74,10 @@ def enable_key_rotation(
         **key["Rotation"],
         "Enabled": True,
         "PeriodInDays": period,
-        "NextRotationDate": service.engine.clock.now() + period * DAY,
+        "NextRotationDate": service.clock.now() + period * DAY,
     }
     service.save_key({**key, "Rotation": rotation})
-    service.engine.reschedule()
+    service.due.reschedule()
     return {}
 
 
@@ -87,7 +88,7 @@ def disable_key_rotation(
     key = _rotatable(service, params, caller, ctx, "kms:DisableKeyRotation")
     rotation = {**key["Rotation"], "Enabled": False, "NextRotationDate": None}
     service.save_key({**key, "Rotation": rotation})
-    service.engine.reschedule()
+    service.due.reschedule()
     return {}
 
 
@@ -105,7 +106,7 @@ def get_key_rotation_status(
         out["RotationPeriodInDays"] = rotation["PeriodInDays"]
         out["NextRotationDate"] = rotation["NextRotationDate"]
     out["OnDemandRotationCount"] = rotation.get("OnDemandCount", 0)
-    out["OnDemandRotationLimit"] = service.engine.on_demand_rotation_limit
+    out["OnDemandRotationLimit"] = service.on_demand_rotation_limit
     return out
 
 
@@ -117,7 +118,7 @@ def rotate_key_on_demand(
     (default 25) per key."""
     key = _rotatable(service, params, caller, ctx, "kms:RotateKeyOnDemand")
     count = key["Rotation"].get("OnDemandCount", 0)
-    limit = service.engine.on_demand_rotation_limit
+    limit = service.on_demand_rotation_limit
     if count >= limit:
         raise LimitExceededException(
             f"The on-demand rotations limit has been reached for the given keyId. No more "
@@ -167,7 +168,9 @@ def list_key_rotations(service: KmsService, params: dict, caller: Caller, ctx: C
     service.authorize(ctx, caller, "kms:ListKeyRotations", key)
     service.require_same_account(key, caller, "ListKeyRotations")
     history = rotation_history(key, include_original=include == "ALL_KEY_MATERIAL")
-    chunk, tail = paging.page(params, history, default_limit=100)
+    chunk, tail = paging.kms_page(
+        params, history, lambda entry: entry["KeyMaterialId"], default_limit=100
+    )
     return {"Rotations": chunk, **tail}
 
 

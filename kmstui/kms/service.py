@@ -1,10 +1,12 @@
-"""The KMS service: key records, the dispatcher, and what every operation shares.
+"""The KMS service: key records, and what every operation shares.
 
 ``KmsService.call("Decrypt", {...}, caller)`` validates, authorizes, acts and returns
 the members the AWS API returns; it raises :class:`kmstui.errors.AwsError` named as
 AWS names it. Every call, successful or not, emits one CloudTrail-shaped event.
-Operations live in small modules (``keys``, ``crypto``, ``aliases``, ``tags``,
-``rotation``, ``keypolicy``, ``grants``) and register themselves here.
+Operations live in small modules named for what they act on (``keys``, ``crypto``,
+``aliases``, ``tags``, ``rotation``, ``keypolicy``, ``grants`` ...) and register
+themselves in ``OPERATIONS`` here. The work that comes due on the engine clock
+(deletions, automatic rotations, expiries of imported material) is ``scheduled``'s.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from tinydb import Query
 
 from kmstui.caller import Caller
-from kmstui.dispatch import CallContext, Operations, ServiceErrors, dispatcher
+from kmstui.dispatch import CallContext, Operations, ServiceErrors
 from kmstui.errors import (
     AccessDeniedException,
     DisabledException,
@@ -28,13 +30,14 @@ from kmstui.errors import (
 )
 from kmstui.kms import validation
 from kmstui.kms.arns import KeyReference, is_key_id, key_arn, parse_key_reference
-from kmstui.kms.authorization import Verdict
+from kmstui.kms.authorization import PolicyAuthorizer, Verdict
 from kmstui.kms.encryption_context import EncryptionContext
-from kmstui.kms.policies import MANAGED_KEY_SERVICES, managed_key_policy
+from kmstui.kms.policies import MANAGED_KEY_SERVICES, managed_key_policy, managed_key_to_be
 from kmstui.kms.rsapool import RsaPool
+from kmstui.service import Collaborators, Service
 
 if TYPE_CHECKING:
-    from kmstui.engine import Engine
+    from kmstui.iam import IamService
 
 OPERATIONS = Operations()
 operation = OPERATIONS.operation
@@ -81,10 +84,21 @@ ERRORS = ServiceErrors(
 )
 
 
-class KmsService:
-    def __init__(self, engine: Engine):
-        self.engine = engine
-        self.store = engine.store
+class KmsService(Service):
+    """KMS: keys, aliases, grants and key material of every account and Region. It asks
+    ``iam`` who exists and what identity policies allow (key policies, authorization)."""
+
+    name = "kms"
+    operations = OPERATIONS
+    errors = ERRORS
+
+    def __init__(
+        self, collaborators: Collaborators, *, iam: IamService, on_demand_rotation_limit: int = 25
+    ):
+        super().__init__(collaborators)
+        self.iam = iam
+        self.on_demand_rotation_limit = on_demand_rotation_limit
+        self.authorizer = PolicyAuthorizer(self)
         # key records by key ARN: the replicas of a multi-Region key share a KeyId
         self._keys: dict[str, dict] = {}
         self._arns_by_id: dict[str, list[str]] = {}
@@ -97,15 +111,16 @@ class KmsService:
         self.last_usage: dict[str, tuple[str, float, str]] = {}
         # RSA keys generated ahead of need (memory only; stopped by close())
         self.rsa_pool = RsaPool()
-        self.tracking_since = engine.clock.now()
-        # call(operation_name, params, caller): validate, authorize, act, emit the event
-        self.call = dispatcher(
-            self, OPERATIONS, service_name="kms", errors=ERRORS, succeeded=self._track_use
-        )
+        self.tracking_since = self.clock.now()
         self.reload()
         self.store.on_rollback(self.reload)
+        from kmstui.kms.scheduled import ScheduledWork
 
-    def _track_use(self, ctx: CallContext, event_id: str) -> None:
+        self.scheduled = ScheduledWork(self)  # deletions, rotations, expiries on the clock
+        self.due.add(self.scheduled)
+
+    def succeeded(self, ctx: CallContext, event_id: str) -> None:
+        """Record the last use of the keys a cryptographic call used (GetKeyLastUsage)."""
         if ctx.operation in TRACKED_OPERATIONS:
             use = (ctx.operation, ctx.now, event_id)
             for arn in ctx.resources:  # the keys the call used (both for ReEncrypt)
@@ -130,7 +145,7 @@ class KmsService:
         self._aead.clear()
         self._secrets.clear()
         self.last_usage.clear()
-        self.tracking_since = self.engine.clock.now()
+        self.tracking_since = self.clock.now()
 
     def _index_grants(self) -> None:
         from kmstui.kms.grants import grant_view
@@ -262,7 +277,8 @@ class KmsService:
         )
 
     def create_managed_key(self, alias_name: str, caller: Caller) -> dict:
-        """AWS managed keys (``alias/aws/ebs``) appear on first use."""
+        """AWS managed keys (``alias/aws/ebs``) appear on first use: the key and its
+        alias, saved; the alias."""
         from kmstui.kms.keys import new_key
 
         _service, description = MANAGED_KEY_SERVICES[alias_name]
@@ -274,7 +290,7 @@ class KmsService:
             manager="AWS",
             policy=managed_key_policy(alias_name, caller.account, caller.region),
         )
-        now = self.engine.clock.now()
+        now = self.clock.now()
         alias = {
             "AccountId": caller.account,
             "Region": caller.region,
@@ -287,7 +303,7 @@ class KmsService:
         with self.store.transaction():
             self.save_key(key)
             self.save_alias(alias)
-        self.engine.reschedule()
+        self.due.reschedule()
         return alias
 
     # -- key material -----------------------------------------------------------------
@@ -333,9 +349,17 @@ class KmsService:
 
     # -- resolving KeyId --------------------------------------------------------------
     def resolve(
-        self, key_id_text: Any, caller: Caller, *, member: str = "KeyId", allow_alias: bool = True
+        self,
+        key_id_text: Any,
+        caller: Caller,
+        *,
+        member: str = "KeyId",
+        allow_alias: bool = True,
+        create_managed: bool = True,
     ) -> dict:
-        """The key named by ``KeyId`` (id, key ARN, alias name, alias ARN).
+        """The key named by ``KeyId`` (id, key ARN, alias name, alias ARN). An AWS
+        managed key's alias creates its key on first use; with ``create_managed`` false
+        it answers the key to be instead (:func:`managed_key_to_be`), and saves nothing.
 
         Raises NotFoundException as AWS does for unknown keys, unknown aliases and
         malformed identifiers."""
@@ -358,6 +382,8 @@ class KmsService:
                 and ref.value in MANAGED_KEY_SERVICES
                 and ref.account == caller.account
             ):
+                if not create_managed:
+                    return managed_key_to_be(ref.value, ref.account, ref.region)
                 alias = self.create_managed_key(ref.value, caller)
             if alias is None or not alias.get("TargetKeyId"):
                 raise NotFoundException(f"Alias {ref.arn} is not found.")
@@ -382,8 +408,8 @@ class KmsService:
     ) -> Verdict:
         now = ctx.now
         if now is None:
-            now = self.engine.clock.now()
-        verdict = self.engine.authorizer.check(caller, action, key, encryption_context, extra, now)
+            now = self.clock.now()
+        verdict = self.authorizer.check(caller, action, key, encryption_context, extra, now)
         ctx.verdicts.append(verdict)
         if key is not None:
             arn = key["Arn"]
@@ -453,12 +479,6 @@ class KmsService:
     def close(self) -> None:
         """Stop the service's background work (the RSA pool) and drop what it kept."""
         self.rsa_pool.close()
-
-    # -- dispatch ---------------------------------------------------------------------
-
-    def internal_call(self, operation_name: str, params: dict, caller: Caller) -> dict:
-        """A call made by another service (EC2 on a caller's behalf): same path."""
-        return self.call(operation_name, params, caller)
 
 
 def material_purpose(key: dict, material_id: str) -> str:

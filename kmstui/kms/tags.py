@@ -7,9 +7,10 @@ with more than 50 tags, is a TagException; a length violation names the member's
 
 from __future__ import annotations
 
+from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.errors import LimitExceededException, SerializationException, TagException
-from kmstui.kms import paging, validation
+from kmstui.kms import validation
 from kmstui.kms.service import CallContext, KmsService, operation
 
 MAX_TAGS = 50
@@ -90,5 +91,7 @@ def list_resource_tags(service: KmsService, params: dict, caller: Caller, ctx: C
     key = service.resolve(params.get("KeyId"), caller, allow_alias=False)
     service.authorize(ctx, caller, "kms:ListResourceTags", key)
     service.require_same_account(key, caller, "ListResourceTags")
-    chunk, tail = paging.page(params, key.get("Tags", []), default_limit=50, max_limit=50)
+    chunk, tail = paging.kms_page(
+        params, key.get("Tags", []), lambda t: t["TagKey"], default_limit=50, max_limit=50
+    )
     return {"Tags": chunk, **tail}

@@ -23,9 +23,9 @@ from .principals import (
     SERVICE,
     SESSION,
     USER,
-    Caller,
+    ParsedPrincipal,
     account_of_arn,
-    parse_caller,
+    parse_principal,
 )
 
 ALLOW = "Allow"
@@ -124,7 +124,9 @@ class _Context(dict):
         return value
 
 
-def _context(request: Request, caller: Caller, principal_account, resource_account) -> _Context:
+def _context(
+    request: Request, caller: ParsedPrincipal, principal_account, resource_account
+) -> _Context:
     ctx = _Context({k.lower(): v for k, v in request.context.items()})
     ctx.request = request
     ctx.caller = caller
@@ -143,7 +145,7 @@ def _scan(
     policy_label,
     request: Request,
     action_lower,
-    caller: Caller,
+    caller: ParsedPrincipal,
     ctx,
     check_principal: bool,
     matched,
@@ -189,7 +191,7 @@ def _scan(
         yield st, kind, entry
 
 
-def _exempt(not_principal, caller: Caller, deny: bool) -> bool:
+def _exempt(not_principal, caller: ParsedPrincipal, deny: bool) -> bool:
     """Whether a NotPrincipal element leaves the caller out.
 
     A Deny with NotPrincipal is also evaluated for the caller's account, so it
@@ -215,7 +217,7 @@ def evaluate(
     Policies may be compiled, text or dicts (text and dicts are compiled and
     cached by content); unparseable policy text raises ``ValueError``.
     """
-    caller = parse_caller(request.principal)
+    caller = parse_principal(request.principal)
     action_lower = request.action.lower()
     principal_account = request.principal_account or caller.account
     resource_account = request.resource_account or account_of_arn(request.resource)

@@ -9,7 +9,7 @@ may also retire the grant.
 
 from __future__ import annotations
 
-from .principals import Caller, grantee_matches
+from .principals import ParsedPrincipal, grantee_matches
 
 _EC_PREFIX = "kms:encryptioncontext:"
 
@@ -22,7 +22,7 @@ def encryption_context(context: dict) -> dict[str, str]:
     }
 
 
-def grant_miss(grant: dict, caller: Caller, action: str, context: dict) -> str | None:
+def grant_miss(grant: dict, caller: ParsedPrincipal, action: str, context: dict) -> str | None:
     """``None`` when ``grant`` allows ``action`` for ``caller``, else why not."""
     if not isinstance(grant, dict):
         return "the grant is not a grant object"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .compiled import compile_policy
 from .evaluate import ALLOW, Request, evaluate
-from .principals import account_of_arn, parse_caller
+from .principals import account_of_arn, parse_principal
 
 _ALLOW_ALL = compile_policy(
     '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
@@ -25,7 +25,7 @@ def lockout_safety_check(policy, caller: str, key_arn: str | None = None) -> boo
     caller's account counts. Raises ``ValueError`` for unparseable text.
     """
     compiled = compile_policy(policy)
-    who = parse_caller(caller)
+    who = parse_principal(caller)
     resource = key_arn or "*"
     request = Request(
         principal=caller,

@@ -32,8 +32,9 @@ _INFRA_GRANTEE = re.compile(r"(\d{12}):aws:ec2-infrastructure:(.+)\Z", re.DOTALL
 
 
 @dataclass(frozen=True)
-class Caller:
-    """A request's principal, taken apart once."""
+class ParsedPrincipal:
+    """A principal ARN (a request's, a policy's, a grantee), taken apart once: not
+    :class:`kmstui.caller.Caller`, which is who makes a request."""
 
     arn: str
     kind: str
@@ -60,36 +61,36 @@ def is_service_principal(text: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def parse_caller(principal: str) -> Caller:
+def parse_principal(principal: str) -> ParsedPrincipal:
     if principal in ("*", "", "anonymous"):
-        return Caller(principal, ANONYMOUS, None)
+        return ParsedPrincipal(principal, ANONYMOUS, None)
     if is_account_id(principal):
-        return Caller(f"arn:aws:iam::{principal}:root", ROOT, principal)
+        return ParsedPrincipal(f"arn:aws:iam::{principal}:root", ROOT, principal)
     m = _IAM_ARN.match(principal)
     if m:
         _partition, service, account, rest = m.groups()
         if service == "iam":
             if rest == "root":
-                return Caller(principal, ROOT, account)
+                return ParsedPrincipal(principal, ROOT, account)
             head, _, tail = rest.partition("/")
             name = tail.rsplit("/", 1)[-1] if tail else None
             if head == "user":
-                return Caller(principal, USER, account, name)
+                return ParsedPrincipal(principal, USER, account, name)
             if head == "role":
-                return Caller(principal, ROLE, account, name)
-            return Caller(principal, OTHER, account, name)
+                return ParsedPrincipal(principal, ROLE, account, name)
+            return ParsedPrincipal(principal, OTHER, account, name)
         head, _, tail = rest.partition("/")
         if head == "assumed-role" and "/" in tail:
             role, session = tail.rsplit("/", 1) if tail.count("/") > 1 else tail.split("/", 1)
-            return Caller(principal, SESSION, account, role, session)
+            return ParsedPrincipal(principal, SESSION, account, role, session)
         if head == "federated-user":
-            return Caller(principal, FEDERATED, account, tail)
-        return Caller(principal, OTHER, account)
+            return ParsedPrincipal(principal, FEDERATED, account, tail)
+        return ParsedPrincipal(principal, OTHER, account)
     if is_service_principal(principal):
-        return Caller(principal, SERVICE, None, principal.lower())
+        return ParsedPrincipal(principal, SERVICE, None, principal.lower())
     parts = principal.split(":")
     account = parts[4] if len(parts) > 5 and is_account_id(parts[4]) else None
-    return Caller(principal, OTHER, account)
+    return ParsedPrincipal(principal, OTHER, account)
 
 
 def account_of_arn(arn: str) -> str | None:
@@ -148,7 +149,7 @@ class PrincipalSet:
         if is_account_id(value):
             accounts.add(value)
             return
-        caller = parse_caller(value)
+        caller = parse_principal(value)
         if caller.kind == ROOT:
             accounts.add(caller.account)
         elif caller.kind == ROLE:
@@ -157,7 +158,7 @@ class PrincipalSet:
         else:
             arns.add(value)
 
-    def match(self, caller: Caller) -> str | None:
+    def match(self, caller: ParsedPrincipal) -> str | None:
         """``DIRECT`` when the element names the caller, ``ACCOUNT`` when it names
         the caller's account (delegation), else ``None``."""
         if self.wildcard:
@@ -181,7 +182,7 @@ class PrincipalSet:
         return ", ".join(names)
 
 
-def grantee_matches(grantee: str, caller: Caller) -> bool:
+def grantee_matches(grantee: str, caller: ParsedPrincipal) -> bool:
     """Whether a grant's GranteePrincipal (or RetiringPrincipal) is the caller.
 
     A role grantee covers its sessions; the EC2 infrastructure grantee
@@ -202,7 +203,7 @@ def grantee_matches(grantee: str, caller: Caller) -> bool:
                 and caller.name == "aws:ec2-infrastructure"
                 and caller.session == m.group(2)
             )
-        target = parse_caller(grantee)
+        target = parse_principal(grantee)
         return target.kind == ROLE and (target.account, target.name) == (
             caller.account,
             caller.name,

@@ -19,23 +19,6 @@ ACCOUNT = "111122223333"
 REGION = "us-east-1"
 
 
-def attach_iam(engine: Engine) -> bool:
-    """Wire the IAM service into an engine that does not wire it itself."""
-    if hasattr(engine, "iam"):
-        return True
-    try:
-        from kmstui.iam import IamService
-    except ImportError:
-        try:
-            from kmstui.iam.service import IamService
-        except ImportError:
-            return False
-    iam = IamService(engine)
-    engine.iam = iam
-    engine.register(iam.operations)
-    return True
-
-
 @dataclass
 class Keys:
     access_key_id: str
@@ -89,9 +72,6 @@ def start_server(engine: Engine, **options) -> ServerThread:
 def api(tmp_path_factory):
     base = tmp_path_factory.mktemp("api")
     engine = Engine(base / "data", base / "config", command="kmstui serve (tests)")
-    if not attach_iam(engine):
-        engine.close()
-        pytest.skip("the IAM service is not available yet")
     root = _new_keys(engine, None)
     users = {}
     for name in ("alice", "bob", "carol"):

@@ -13,11 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from kmstui.cli import main
 
-from .conftest import Keys, attach_iam
+from .conftest import Keys
 
 
 def _clean_env(tmp: Path, **extra: str) -> dict[str, str]:
@@ -208,8 +206,6 @@ def test_kmstui_serve_process(tmp_path, capsys):
 
     data, config = tmp_path / "data", tmp_path / "config"
     with Engine(data, config) as engine:  # an access key to sign with, made beforehand
-        if not attach_iam(engine):
-            pytest.skip("the IAM service is not available yet")
         made = engine.call("CreateAccessKey", {})["AccessKey"]
     env = _clean_env(
         tmp_path,

@@ -8,7 +8,6 @@ import json
 
 import pytest
 
-from kmstui.ebs import install
 from kmstui.entropy import Entropy
 from kmstui.errors import AwsError
 
@@ -28,7 +27,6 @@ class Ebs:
 
     def open(self, **kwargs):
         self.engine = self._opener(**kwargs)
-        install(self.engine)
         self.events = []
         self.engine.events.subscribe(self.events.append)
         return self.engine

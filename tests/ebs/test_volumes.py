@@ -240,3 +240,22 @@ def test_a_failed_record_write_removes_the_new_backing_file(ebs, monkeypatch):
     monkeypatch.setattr(ebs.ec2, "save_volume", failing)
     assert error_of(lambda: ebs.volume()).code == "InternalError"
     assert list((ebs.engine.data_dir / "volumes").iterdir()) == []
+
+
+def test_describe_volumes_pages_neither_repeat_nor_skip_when_volumes_come_and_go(ebs):
+    created = [ebs.volume(Encrypted=False) for _ in range(7)]
+    first = ebs.call("DescribeVolumes", {"MaxResults": 5})
+    ebs.call("DeleteVolume", {"VolumeId": created[0]})
+    ebs.call("DeleteVolume", {"VolumeId": created[4]})  # the last one returned
+    ebs.engine.advance_clock(1)  # a later creation time: it sorts after the others
+    later = ebs.volume(Encrypted=False)
+    second = ebs.call("DescribeVolumes", {"MaxResults": 5, "NextToken": first["NextToken"]})
+    assert [v["VolumeId"] for v in first["Volumes"]] == created[:5]
+    assert [v["VolumeId"] for v in second["Volumes"]] == [*created[5:], later]
+
+
+@pytest.mark.parametrize("token", ["not-a-token", "Mg=="])  # "Mg==": a position, 2
+def test_describe_volumes_refuses_a_token_it_did_not_make(ebs, token):
+    ebs.volume(Encrypted=False)
+    error = error_of(lambda: ebs.call("DescribeVolumes", {"MaxResults": 5, "NextToken": token}))
+    assert error.code == "InvalidParameterValue"

@@ -8,26 +8,6 @@ import json
 import pytest
 
 from kmstui import cli
-from kmstui.ebs import install
-from kmstui.engine import Engine
-
-
-@pytest.fixture(autouse=True)
-def engine_with_ec2(monkeypatch):
-    """Every engine the CLI opens gets the EC2 service, closed before the engine
-    (until the engine wires it so itself)."""
-    original_init, original_close = Engine.__init__, Engine.close
-
-    def init(self, *args, **kwargs):
-        original_init(self, *args, **kwargs)
-        install(self)
-
-    def close(self):
-        self.ec2.close()
-        original_close(self)
-
-    monkeypatch.setattr(Engine, "__init__", init)
-    monkeypatch.setattr(Engine, "close", close)
 
 
 def kmstui(capsys, *argv) -> tuple[int, str]:

@@ -27,9 +27,7 @@ def open_engine(tmp_path, seed: int = 7) -> tuple[Engine, IamService]:
     engine = Engine(
         tmp_path / "data", tmp_path / "config", clock=Clock(fixed=NOW), entropy=Entropy(seed)
     )
-    iam = IamService(engine)
-    engine.register(iam.operations)
-    return engine, iam
+    return engine, engine.iam
 
 
 def user_caller(name: str, account: str = ACCOUNT) -> Caller:

@@ -99,3 +99,25 @@ def test_a_marker_that_was_never_issued_is_validation_error(engine):
     with pytest.raises(AwsError) as err:
         engine.call("ListUsers", {"Marker": "not-a-marker"})
     assert err.value.code == "ValidationError"
+
+
+def test_a_user_created_between_pages_is_listed_once_and_none_is_skipped(engine):
+    for name in ["a", "c", "e"]:
+        engine.call("CreateUser", {"UserName": name})
+    first = engine.call("ListUsers", {"MaxItems": 2})
+    engine.call("CreateUser", {"UserName": "b"})  # sorts before the marker: not listed again
+    engine.call("CreateUser", {"UserName": "d"})
+    engine.call("DeleteUser", {"UserName": "c"})
+    second = engine.call("ListUsers", {"MaxItems": 5, "Marker": first["Marker"]})
+    assert [u["UserName"] for u in first["Users"]] == ["a", "c"]
+    assert [u["UserName"] for u in second["Users"]] == ["d", "e"]
+
+
+def test_a_marker_of_another_listing_is_validation_error(engine):
+    engine.call("CreateUser", {"UserName": "a"})
+    engine.call("CreateAccessKey", {})
+    engine.call("CreateAccessKey", {})
+    keys = engine.call("ListAccessKeys", {"MaxItems": 1})
+    with pytest.raises(AwsError) as err:
+        engine.call("ListUsers", {"Marker": keys["Marker"]})
+    assert err.value.code == "ValidationError"

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from kmstui.ebs import install
-
 
 @pytest.fixture(autouse=True)
 def _quiet_terminal(monkeypatch):
@@ -20,7 +18,7 @@ def _quiet_terminal(monkeypatch):
 @pytest.fixture
 def ec2_engine(engine):
     """The shared engine (Clock(fixed=...), Entropy(7)) with the EC2 service."""
-    ec2 = install(engine)
+    ec2 = engine.ec2
     yield engine
     ec2.close()
 

@@ -215,18 +215,17 @@ async def test_the_volumes_table_shows_whole_ids_after_a_resize_and_back(console
 async def test_a_workload_refused_after_a_restart_says_the_data_key_must_be_decrypted_again(
     make_engine, tmp_path
 ):
-    from kmstui.ebs import install
     from kmstui.ui.live.console import LiveConsole
 
     first = make_engine()
-    ec2 = install(first)
+    ec2 = first.ec2
     story = make_story(first)
     first.call("DisableKey", {"KeyId": story["key_id"]})  # the attached volume keeps working
     ec2.close()
     first.close()
 
     engine = make_engine()  # a new process: the volume is in-use, its data key not loaded
-    ec2 = install(engine)
+    ec2 = engine.ec2
     console = LiveConsole(engine, config_dir=tmp_path / "console-config")
     try:
         async with console.run_test(size=SIZE) as pilot:
