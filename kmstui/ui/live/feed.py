@@ -143,6 +143,12 @@ class EventWatch:
         return [self._decode(line) for line in lines[len(lines) - count :]] if count > 0 else []
 
 
+def engine_watch(engine) -> EventWatch:
+    """An :class:`EventWatch` over a running engine's event bus."""
+    events = engine.events
+    return EventWatch(events.recent.lines, lambda: events.published, loads_line)
+
+
 class RateCounter:
     """Events per second over the last minute, from drained batches (UI thread)."""
 
@@ -232,8 +238,7 @@ class EngineFeed:
         return self.kms_calls.series()
 
     def watch(self) -> EventWatch:
-        events = self.engine.events
-        return EventWatch(events.recent.lines, lambda: events.published, loads_line)
+        return engine_watch(self.engine)
 
     # -- names ------------------------------------------------------------------------
     def key_alias(self, key: str) -> str:
