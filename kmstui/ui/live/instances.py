@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable, Static
 
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
@@ -176,10 +176,7 @@ class InstancesScreen(ConsoleScreen):
         self._fill()
         running = sum(1 for i in self.instances if i["State"]["Name"] == "running")
         note.update(
-            plain(
-                f"{len(self.instances)} instance(s), {running} running · n run · W stop · "
-                "b start · x terminate · Enter volumes"
-            )
+            plain(f"{len(self.instances)} instance(s), {running} running · Enter: its volumes")
         )
 
     def _fill(self) -> None:
@@ -314,7 +311,6 @@ class InstanceVolumesScreen(ConsoleScreen):
         self.instance_id, self.feed = instance_id, feed
 
     def compose_body(self) -> ComposeResult:
-        yield Label(plain(f"Volumes of {self.instance_id}"), classes="heading")
         yield VolumesPane(
             self.app.engine, self.app.call, feed=self.feed, instance_id=self.instance_id
         )

@@ -149,6 +149,12 @@ class VolumesPane(VolumeActions, Vertical):
         self._layout: tuple[str, ...] = ()
         self._watch: EventWatch | None = self.feed.watch() if self.feed is not None else None
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # An instance's volumes: what is made or switched for the account is not here.
+        if self.instance_id is not None and action in ("create", "instances", "caller_model"):
+            return False
+        return True
+
     @property
     def shown(self) -> list[dict]:
         """The volumes the filter lets through (all of them without a filter)."""
@@ -234,13 +240,12 @@ class VolumesPane(VolumeActions, Vertical):
         selected = self.selected_id
         self.volumes = message.volumes
         self._fill(selected)
-        where = f" attached to {self.instance_id}" if self.instance_id else ""
         hints = (
-            "d detach · w workload"
+            f" attached to {self.instance_id}"
             if self.instance_id
-            else "n create · i instances · m caller model"
+            else " · n create · i instances · m caller model"
         )
-        note.update(plain(f"{len(message.volumes)} volume(s){where} · {hints} · Enter details"))
+        note.update(plain(f"{len(message.volumes)} volume(s){hints} · Enter details"))
         if message.caller_model:
             self.caller_model = message.caller_model
             self.query_one("#caller-model", Static).update(
