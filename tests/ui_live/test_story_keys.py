@@ -17,6 +17,7 @@ from textual.widgets import DataTable
 from kmstui.sample import seed
 
 AUDITOR = "arn:aws:iam::111122223333:user/auditor"
+APP_ROLE = "arn:aws:iam::111122223333:role/app-role"
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
 
@@ -72,6 +73,16 @@ def screen_text(pilot) -> str:
     return "\n".join(parts)
 
 
+def table_rows(pilot) -> list[str]:
+    """The rows of every table in view."""
+    return [
+        row
+        for table in pilot.app.screen.query(DataTable)
+        if on_screen(table)
+        for row in rows(table)
+    ]
+
+
 def ids_on_screen(pilot) -> set[str]:
     return {w.id for w in pilot.app.screen.query("*") if w.id and on_screen(w)}
 
@@ -120,4 +131,35 @@ async def test_the_ebs_story_from_the_keyboard(first_run, size):
         await settle(pilot)
         await wait_until(pilot, lambda: "modified" not in screen_text(pilot), what="saved")
         assert "MISSING_VERSION" in screen_text(pilot)
+
+        # -- a grant: the app role may decrypt ---------------------------------------
+        await pilot.press("alt+g")
+        await tab_to(pilot, "grants-table")
+        await see(pilot, "1 grant", "EC2's grant for the sample's attached volume")
+        await pilot.press("n")
+        await settle(pilot)
+        await write(pilot, APP_ROLE)
+        await tab_to(pilot, "grant-operations")
+        await pilot.press("space")  # the first operation: Decrypt
+        await see(pilot, "Chosen: Decrypt")
+        await tab_to(pilot, "dialog-confirm")
+        await pilot.press("enter")
+        await settle(pilot)
+        await see(pilot, "GrantToken (shown once", "the grant's token")
+        await tab_to(pilot, "dialog-ok")
+        await pilot.press("enter")
+        await settle(pilot)
+        await see(pilot, "2 grants", "the new grant")
+        assert any("app-role" in row and "Decrypt" in row for row in table_rows(pilot))
+
+        # -- a rotation, on demand ----------------------------------------------------
+        await pilot.press("alt+r")
+        await settle(pilot)
+        await see(pilot, "On-demand rotations: 0 of 25")
+        await pilot.press("r")
+        await settle(pilot)
+        await see(pilot, "Rotate now?")
+        await pilot.press("y")
+        await see(pilot, "On-demand rotations: 1 of 25", "the rotation")
+        assert any("ON_DEMAND" in row for row in table_rows(pilot))
         print(screen_text(pilot))
