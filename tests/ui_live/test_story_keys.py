@@ -83,6 +83,38 @@ def table_rows(pilot) -> list[str]:
     ]
 
 
+def last_row(pilot) -> list[str]:
+    """The cells of the focused table's last row."""
+    table = pilot.app.focused
+    assert isinstance(table, DataTable), f"{table} is not a table"
+    return [str(c) for c in table.get_row_at(table.row_count - 1)]
+
+
+def selected_row(pilot) -> list[str]:
+    """The cells of the focused table's selected row."""
+    table = pilot.app.focused
+    assert isinstance(table, DataTable), f"{table} is not a table"
+    return [str(c) for c in table.get_row_at(table.cursor_row)]
+
+
+def mib_per_s(row: list[str]) -> float:
+    return float(row[-1].lstrip("● ") or 0)
+
+
+def drawn(widget) -> str:
+    """The lines a widget draws, as text (what a person reads, wrapped as shown)."""
+    from textual.geometry import Region
+
+    width, height = widget.size
+    return "\n".join(
+        strip.text.rstrip() for strip in widget.render_lines(Region(0, 0, width, height))
+    )
+
+
+def title(pilot):
+    return pilot.app.screen.query_one("#key-title")
+
+
 def ids_on_screen(pilot) -> set[str]:
     return {w.id for w in pilot.app.screen.query("*") if w.id and on_screen(w)}
 
@@ -162,4 +194,103 @@ async def test_the_ebs_story_from_the_keyboard(first_run, size):
         await pilot.press("y")
         await see(pilot, "On-demand rotations: 1 of 25", "the rotation")
         assert any("ON_DEMAND" in row for row in table_rows(pilot))
-        print(screen_text(pilot))
+
+        # -- an instance run ----------------------------------------------------------
+        await pilot.press("3")
+        await see(pilot, "1 volume(s)", "the sample's volume")
+        await see(pilot, "EBS caller model aws")
+        await pilot.press("i")
+        await see(pilot, "1 instance(s), 1 running")
+        await pilot.press("n")
+        await settle(pilot)
+        await see(pilot, "Run instance")
+        await write(pilot, "story-1")
+        await pilot.press("enter")
+        await see(pilot, "2 instance(s), 2 running", "the new instance")
+        instance = last_row(pilot)[0]
+        assert instance.startswith("i-") and "running" in last_row(pilot)
+
+        # -- a volume created under the CMK, attached to the new instance -------------
+        await pilot.press("escape")
+        await see(pilot, "1 volume(s)")
+        await pilot.press("n")
+        await settle(pilot)
+        await see(pilot, "Create volume")
+        await tab_to(pilot, "key")
+        await pilot.press("enter", "down", "down", "enter")  # alias/ebs-volumes
+        await see(pilot, "alias/ebs-volumes")
+        await tab_to(pilot, "size", "shift+tab")
+        await pilot.press("enter")
+        await see(pilot, "2 volume(s)", "the new volume")
+        await pilot.press("G")  # the newest is the last
+        await settle(pilot)
+        volume = last_row(pilot)[0]
+        assert selected_row(pilot)[0] == volume
+        assert volume.startswith("vol-") and "available" in last_row(pilot)
+        assert "ebs-volumes" in " ".join(last_row(pilot))
+        await pilot.press("a")
+        await settle(pilot)
+        await see(pilot, "Attach volume")
+        await tab_to(pilot, "instance")
+        await pilot.press("enter", "down", "enter")  # the instance just run
+        await tab_to(pilot, "device")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "in-use" in last_row(pilot), what="attached")
+        assert instance[:10] in " ".join(last_row(pilot))
+
+        # -- a workload's I/O ---------------------------------------------------------
+        await pilot.press("w")
+        await settle(pilot)
+        await see(pilot, "Start I/O workload")
+        await tab_to(pilot, "ok")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "●" in " ".join(last_row(pilot)), what="the I/O")
+        await wait_until(pilot, lambda: mib_per_s(last_row(pilot)) > 0, what="throughput")
+
+        # -- the attach's Decrypt on the Monitor, with its encryption context ---------
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("slash", "end", "ctrl+u")
+        await write(pilot, "op:Decrypt")
+        await pilot.press("enter", "G", "enter")  # the newest Decrypt, opened
+        await settle(pilot)
+        record = drawn(pilot.app.screen.query_one("#record"))
+        assert '"eventName": "Decrypt"' in record
+        assert f'"aws:ebs:id": "{volume}"' in record  # the volume's encryption context
+        unwrapped = record.replace("\n", "")  # long values fold across lines
+        assert f"assumed-role/aws:ec2-infrastructure/{instance}" in unwrapped
+        await pilot.press("escape")
+        await settle(pilot)
+
+        # -- the key disabled: the attached volume keeps working ----------------------
+        await pilot.press("1")
+        await settle(pilot)
+        await wait_until(
+            pilot, lambda: "alias/ebs-volumes" in drawn(title(pilot)), what="the key again"
+        )
+        assert "Enabled" in drawn(title(pilot))
+        await pilot.press("D")
+        await settle(pilot)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: "Disabled" in drawn(title(pilot)), what="Disabled")
+
+        # -- re-attach refused: detach, then attach again -----------------------------
+        await pilot.press("3")
+        await settle(pilot)
+        await wait_until(pilot, lambda: "●" in " ".join(last_row(pilot)), what="I/O goes on")
+        assert selected_row(pilot)[0] == volume
+        await pilot.press("d")
+        await settle(pilot)
+        await see(pilot, "Detach volume")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: "available" in last_row(pilot), what="detached")
+        await pilot.press("a")
+        await settle(pilot)
+        await see(pilot, "Attach volume")
+        await tab_to(pilot, "device")
+        await pilot.press("enter")
+        await see(pilot, "DisabledException", "KMS's refusal")
+        await see(pilot, "is disabled")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "available" in last_row(pilot)
