@@ -296,12 +296,16 @@ def volume_lifecycle(
 
 def changed_elsewhere(record: dict, source: str | None = None) -> bool:
     """A change (not a read, not refused) the console did not make itself: another
-    client's call over the endpoint, the demo, work that came due; only ``source``'s
-    (``ec2.amazonaws.com``) if given. The console reads its screens again after its
-    own changes already."""
+    client's call over the endpoint, the demo, work that came due. With ``source``
+    (``ec2.amazonaws.com``), that service's calls only: its service events (a data key
+    loaded or wiped) come with the call that caused them. The console reads its
+    screens again after its own changes already."""
+    if source is not None and (
+        record.get("eventSource") != source or record.get("eventType") != "AwsApiCall"
+    ):
+        return False
     return (
-        (source is None or record.get("eventSource") == source)
-        and not record.get("readOnly")
+        not record.get("readOnly")
         and not record.get("errorCode")
         and record.get("userAgent") != CONSOLE_USER_AGENT
     )

@@ -149,7 +149,6 @@ class VolumeDetailScreen(VolumeActions, Screen):
         if message.volume is not None:
             self.volume = message.volume
         self._show_volume(message.problem)
-        self.refresh_bindings()
         lifecycle = self.query_one("#lifecycle", DataTable)
         lifecycle.clear()
         for step in message.steps:
