@@ -91,8 +91,7 @@ class VolumeDetailScreen(VolumeActions, Screen):
         )
         self._show_volume()
         lifecycle.focus()
-        self.action_reload()
-        self._tick()
+        self._tick()  # the first read comes with ScreenResume, as after each dialog
 
     def _show_volume(self, problem: str | None = None) -> None:
         volume = self.volume
