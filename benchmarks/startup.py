@@ -86,8 +86,8 @@ async def main():
             await app.workers.wait_for_complete()
         await pilot.pause()
         print(first[0], time.perf_counter() - t0)
-    if app.engine is not None:
-        app.engine.close()
+    if app.backend is not None:
+        app.backend.close()
 
 asyncio.run(main())
 """

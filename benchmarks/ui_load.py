@@ -111,6 +111,7 @@ async def drive(seconds: float, warmup: float) -> dict:
     from textual.app import App, ComposeResult
     from textual.widgets import Footer
 
+    from kmstui.backends import EmbeddedBackend
     from kmstui.engine import Engine
     from kmstui.ui.live.event_list import EventList
     from kmstui.ui.live.monitor import MonitorPane
@@ -121,7 +122,7 @@ async def drive(seconds: float, warmup: float) -> dict:
 
     class Host(App):
         def compose(self) -> ComposeResult:
-            yield MonitorPane(engine)
+            yield MonitorPane(EmbeddedBackend(engine))
             yield Footer()
 
     stop = threading.Event()

@@ -27,8 +27,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         app.run()
     finally:
-        if app.engine is not None:
-            app.engine.close()
+        if app.backend is not None:
+            app.backend.close()
     if app.open_error:
         return fail(app.open_error, 2)
     return app.return_code or 0

@@ -17,11 +17,12 @@ from kmstui.errors import (
     UnsupportedOperationException,
     ValidationException,
 )
-from kmstui.kms import keypairs, keyspecs, validation
+from kmstui.kms import keypairs, validation
 from kmstui.kms.ciphertext import invalid_ciphertext
 from kmstui.kms.encryption_context import encryption_context
 from kmstui.kms.service import CallContext, KmsService, operation
 from kmstui.kms.support import dry_run, grant_tokens
+from kmstui.model import keyspecs
 
 _OAEP_HASHES = {"RSAES_OAEP_SHA_1": hashes.SHA1, "RSAES_OAEP_SHA_256": hashes.SHA256}
 

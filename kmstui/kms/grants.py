@@ -21,8 +21,8 @@ from kmstui.errors import (
     ValidationException,
 )
 from kmstui.kms import paging, validation
-from kmstui.kms.keyspecs import key_kind
 from kmstui.kms.service import CallContext, KmsService, operation
+from kmstui.model.keyspecs import key_kind
 
 GRANT_OPERATIONS = (
     "Decrypt",

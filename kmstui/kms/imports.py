@@ -33,7 +33,7 @@ from kmstui.errors import (
     UnsupportedOperationException,
     ValidationException,
 )
-from kmstui.kms import keypairs, keyspecs, materials, validation
+from kmstui.kms import keypairs, materials, validation
 from kmstui.kms.ciphertext import invalid_ciphertext
 from kmstui.kms.service import (
     PENDING_DELETION,
@@ -42,6 +42,7 @@ from kmstui.kms.service import (
     material_purpose,
     operation,
 )
+from kmstui.model import keyspecs
 from kmstui.store.rootkey import RootKeyError
 
 WRAPPING_ALGORITHMS = (

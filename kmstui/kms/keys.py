@@ -13,7 +13,7 @@ from kmstui.errors import (
     UnsupportedOperationException,
     ValidationException,
 )
-from kmstui.kms import customkeystores, keypairs, keyspecs, multiregion, paging, validation
+from kmstui.kms import customkeystores, keypairs, multiregion, paging, validation
 from kmstui.kms.arns import key_arn
 from kmstui.kms.grants import remove_key_grants
 from kmstui.kms.policies import default_key_policy
@@ -28,6 +28,7 @@ from kmstui.kms.service import (
     operation,
 )
 from kmstui.kms.tags import validate_tags
+from kmstui.model import keyspecs
 
 KEY_USAGES = (
     "SIGN_VERIFY",

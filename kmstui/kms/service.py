@@ -311,7 +311,7 @@ class KmsService:
         """The unwrapped secret of an asymmetric or HMAC key's material (the current
         one unless named): a private key object, or the HMAC key's bytes."""
         from kmstui.kms.keypairs import load_private
-        from kmstui.kms.keyspecs import HMAC_SPECS
+        from kmstui.model.keyspecs import HMAC_SPECS
 
         material_id = material_id or key["CurrentKeyMaterialId"]
         cache_key = (key["KeyId"], material_id)

@@ -16,11 +16,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, util
 
 from kmstui.caller import Caller
 from kmstui.errors import KMSInvalidSignatureException, ValidationException
-from kmstui.kms import keyspecs, validation
+from kmstui.kms import validation
 from kmstui.kms.asymmetric import require_algorithm
-from kmstui.kms.keyspecs import DIGEST_BYTES, ML_DSA_SPECS, SIGNING_HASHES
 from kmstui.kms.service import CallContext, KmsService, operation
 from kmstui.kms.support import dry_run, grant_tokens
+from kmstui.model import keyspecs
+from kmstui.model.keyspecs import DIGEST_BYTES, ML_DSA_SPECS, SIGNING_HASHES
 
 SIGNING_ALGORITHMS = (
     "RSASSA_PSS_SHA_256",

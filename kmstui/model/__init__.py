@@ -132,6 +132,10 @@ class ServiceModel:
         """The element a list's items are answered in, if the model names one."""
         return self._raw[shape].get("memberName")
 
+    def enum(self, shape: str) -> list[str]:
+        """The values a string shape allows, in the model's order ([] if any)."""
+        return list(self._raw[shape].get("enum", []))
+
     def shape(self, name: str) -> Shape:
         """The compiled shape ``name`` (recursive shapes refer to themselves)."""
         shape = self._shapes.get(name)

@@ -14,6 +14,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from kmstui.ui.actions import palette_title
+from kmstui.ui.seam import backend_if_open
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class ConsoleCommands(Provider):
         from kmstui.ui.principals import principal_choices
 
         current = app.acting_as.principal
-        for principal in principal_choices(app.engine):
+        backend = backend_if_open(screen)
+        for principal in principal_choices(backend) if backend is not None else []:
             if principal.arn != current:
                 out.append(
                     PaletteCommand(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kmstui.errors import AwsError
-from kmstui.kms.keyspecs import SYMMETRIC, is_asymmetric
+from kmstui.model.keyspecs import SYMMETRIC, is_asymmetric
 
 Call = Callable[[str, dict], dict]
 

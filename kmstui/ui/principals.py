@@ -1,15 +1,18 @@
 """Who the console can act as: the account root and every IAM user and role.
 
-Reads ``engine.iam.principals()`` when the IAM service is present; without it, the
-root user and the sample principals (so the switcher still shows what the sample
-policies are about)."""
+Reads the backend's principals when it has IAM; without it, the root user and the
+sample principals (so the switcher still shows what the sample policies are about)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kmstui.caller import Caller
+
+if TYPE_CHECKING:
+    from kmstui.backends import Backend
 
 
 @dataclass(frozen=True)
@@ -40,21 +43,19 @@ def from_arn(arn: str) -> Principal:
     return Principal(arn, kind, name.rsplit("/", 1)[-1], account)
 
 
-def iam_available(engine) -> bool:
-    return hasattr(engine, "iam") and "ListUsers" in set(engine.operations)
+def iam_available(backend: Backend) -> bool:
+    return backend.principals() is not None
 
 
-def principal_choices(engine) -> list[Principal]:
-    root = Principal(f"arn:aws:iam::{engine.account}:root", "root", "root", engine.account)
+def principal_choices(backend: Backend) -> list[Principal]:
+    account = backend.account
+    root = Principal(f"arn:aws:iam::{account}:root", "root", "root", account)
     found: list[Principal] = [root]
-    iam = getattr(engine, "iam", None)
-    if iam is not None and hasattr(iam, "principals"):
-        for entry in iam.principals():
-            arn = entry if isinstance(entry, str) else (entry.get("Arn") or entry.get("arn"))
-            if arn and arn.startswith("arn:"):
-                found.append(from_arn(arn))
+    known = backend.principals()
+    if known is not None:
+        found += [from_arn(arn) for arn in known if arn.startswith("arn:")]
     else:
-        found += _sample_principals(engine.account)
+        found += _sample_principals(account)
     seen: set[str] = set()
     unique = []
     for p in found:
@@ -62,6 +63,13 @@ def principal_choices(engine) -> list[Principal]:
             seen.add(p.arn)
             unique.append(p)
     return unique
+
+
+def known_arns(backend: Backend, acting: str | None = None) -> list[str]:
+    """The account root, the acting principal, then every principal the backend knows
+    (ARNs, each once): the choices of the grant and simulate principal fields."""
+    arns = [backend.root_caller().principal, *([acting] if acting else [])]
+    return list(dict.fromkeys([*arns, *(backend.principals() or [])]))
 
 
 def _sample_principals(account: str) -> list[Principal]:

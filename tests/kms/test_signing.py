@@ -15,7 +15,7 @@ from kmstui.errors import (
     KMSInvalidSignatureException,
     ValidationException,
 )
-from kmstui.kms import keyspecs
+from kmstui.model import keyspecs
 from tests.kms.openssl_check import needs_openssl, verify
 
 MESSAGE = b"The quick brown fox jumps over the lazy dog"

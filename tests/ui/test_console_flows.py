@@ -186,7 +186,7 @@ async def create_grant_for_auditor(pilot, operations: list[str], name: str) -> s
     dialog.query_one("#grant-name", Input).focus()
     await pilot.press(*name)
     await pilot.click("#dialog-confirm")
-    await pilot.pause()
+    await settle(pilot)  # CreateGrant runs on a worker
     token_dialog = pilot.app.screen
     assert isinstance(token_dialog, GrantTokenDialog)
     grant_id = token_dialog.grant_id

@@ -1,13 +1,14 @@
 """The key detail's event table decodes only the records that arrived since its last
 redraw, and stays in step with the engine's ring as old records leave it."""
 
+from kmstui.backends import EmbeddedBackend
 from kmstui.events import EventBus
 from kmstui.ui.widgets.events import EventTable
 
 
 def test_the_table_decodes_only_new_records_and_follows_the_ring(engine, monkeypatch):
     engine.events = EventBus(ring_size=5)
-    table = EventTable(engine)
+    table = EventTable(EmbeddedBackend(engine).events)
     decoded = []
     import kmstui.ui.widgets.events as module
 

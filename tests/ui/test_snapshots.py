@@ -143,7 +143,7 @@ SCENES = {
         )
     ),
     "dialog-acting-as": _dialog(
-        lambda app: ActingAsScreen(principal_choices(app.engine), app.acting_as.principal)
+        lambda app: ActingAsScreen(principal_choices(app.backend), app.acting_as.principal)
     ),
     "dialog-secret": _dialog(
         lambda app: SecretScreen(

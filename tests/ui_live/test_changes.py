@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from livetest import make_story
 
-from kmstui.ui.live.feed import EventWatch, engine_watch
+from kmstui.backends import EmbeddedBackend
+from kmstui.ui.live.feed import EventWatch, backend_watch
 from kmstui.ui.live.records import EC2_SOURCE, changed_elsewhere
 from kmstui.ui.own_calls import CONSOLE_USER_AGENT
 
@@ -59,8 +60,8 @@ def test_more_than_the_ring_holds_hands_out_what_the_ring_still_has():
     assert seen.new() == [{"n": 7}, {"n": 8}, {"n": 9}]
 
 
-def test_the_engine_watch_decodes_the_bus_lines(ec2_engine):
-    seen = engine_watch(ec2_engine)
+def test_the_backend_watch_decodes_the_event_lines(ec2_engine):
+    seen = backend_watch(EmbeddedBackend(ec2_engine))
     make_story(ec2_engine)
     names = [r["eventName"] for r in seen.new()]
     assert names[:2] == ["CreateKey", "CreateAlias"]

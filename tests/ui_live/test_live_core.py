@@ -189,6 +189,7 @@ def test_a_volume_lifecycle_from_the_engine_events(ec2_engine):
 
 
 def _played(make_engine, tmp_path, name):
+    from kmstui.backends import EmbeddedBackend
     from kmstui.clock import Clock
     from kmstui.engine import Engine
     from kmstui.entropy import Entropy
@@ -202,7 +203,9 @@ def _played(make_engine, tmp_path, name):
     )
     told: list[tuple[int, str]] = []
     try:
-        state = play(engine, narrate=lambda n, step, detail: told.append((n, detail)))
+        state = play(
+            EmbeddedBackend(engine), narrate=lambda n, step, detail: told.append((n, detail))
+        )
         events = [
             (
                 r["eventName"],

@@ -102,6 +102,7 @@ def test_live_scene(snap_compare, live_console, scene, size):
 @pytest.fixture(scope="module")
 def demo_frames(tmp_path_factory):
     """The demo played once headless: the events after each step and what was said."""
+    from kmstui.backends import EmbeddedBackend
     from kmstui.clock import Clock
     from kmstui.engine import Engine
     from kmstui.entropy import Entropy
@@ -113,7 +114,7 @@ def demo_frames(tmp_path_factory):
     frames: dict[int, tuple[str, list[dict]]] = {}
     try:
         state = play(
-            engine,
+            EmbeddedBackend(engine),
             narrate=lambda n, step, detail: frames.__setitem__(
                 n, (detail, list(engine.events.recent))
             ),

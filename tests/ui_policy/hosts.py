@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.widgets import Footer, Input, TextArea
 
+from kmstui.backends import EmbeddedBackend
 from kmstui.caller import Caller
 from kmstui.ui.grants import GrantsPane
 from kmstui.ui.policy import PolicyEditorPane
@@ -41,9 +42,13 @@ class PaneHost(App):
 
 def policy_host(engine, key_id: str, **kwargs) -> PaneHost:
     return PaneHost(
-        lambda app: PolicyEditorPane(engine, key_id, app.acting_as, id="pane", **kwargs)
+        lambda app: PolicyEditorPane(
+            EmbeddedBackend(engine), key_id, app.acting_as, id="pane", **kwargs
+        )
     )
 
 
 def grants_host(engine, key_id: str) -> PaneHost:
-    return PaneHost(lambda app: GrantsPane(engine, key_id, app.acting_as, id="pane"))
+    return PaneHost(
+        lambda app: GrantsPane(EmbeddedBackend(engine), key_id, app.acting_as, id="pane")
+    )

@@ -9,6 +9,7 @@ from kmstui.ui.grants import GrantsPane
 from kmstui.ui.grants.dialogs import CreateGrantDialog, GrantTokenDialog, PrincipalField
 from kmstui.ui.grants.pane import COLUMNS, fitting_columns
 from kmstui.ui.policy.dialogs import ConfirmDialog, MessageDialog
+from tests.workers import settle
 
 from .hosts import grants_host
 
@@ -35,7 +36,7 @@ async def test_grants_are_listed_with_short_principals_and_constraints(seeded, a
     )
     app = grants_host(seeded, app_key)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         table = app.query_one("#grants-table", DataTable)
         row = [cell.plain for cell in table.get_row_at(0)]
         assert row[0] == "app-decrypt"
@@ -48,13 +49,13 @@ async def test_grants_are_listed_with_short_principals_and_constraints(seeded, a
 async def test_a_key_without_grants_says_so(seeded, app_key):
     app = grants_host(seeded, app_key)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         assert app.query_one("#grants-status").render().plain.startswith("No grants on this key.")
 
 
 async def open_create_dialog(pilot) -> CreateGrantDialog:
     await pilot.press("n")
-    await pilot.pause()
+    await settle(pilot)
     dialog = pilot.app.screen
     assert isinstance(dialog, CreateGrantDialog)
     return dialog
@@ -63,18 +64,18 @@ async def open_create_dialog(pilot) -> CreateGrantDialog:
 async def test_creating_a_grant_shows_its_token_once(seeded, app_key):
     app = grants_host(seeded, app_key)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         dialog = await open_create_dialog(pilot)
         dialog.query_one("#grant-grantee", PrincipalField).value = APP_ROLE
         operations = dialog.query_one("#grant-operations", SelectionList)
         operations.select("Decrypt")
         operations.select("GenerateDataKey")
-        await pilot.pause()
+        await settle(pilot)
         assert dialog.query_one("#grant-operations-chosen").render().plain == (
             "Chosen: Decrypt, GenerateDataKey"
         )
         await pilot.click("#dialog-confirm")
-        await pilot.pause()
+        await settle(pilot)
         token_dialog = app.screen
         assert isinstance(token_dialog, GrantTokenDialog)
         assert token_dialog.grant_id in grant_ids(seeded, app_key)
@@ -83,7 +84,7 @@ async def test_creating_a_grant_shows_its_token_once(seeded, app_key):
         await pilot.click("#token-copy")
         assert app.clipboard == token
         await pilot.click("#dialog-ok")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen.query_one(GrantsPane), GrantsPane)
         grant = seeded.call("ListGrants", {"KeyId": app_key})["Grants"][0]
         assert grant["Operations"] == ["Decrypt", "GenerateDataKey"]
@@ -95,17 +96,17 @@ async def test_creating_a_grant_shows_its_token_once(seeded, app_key):
 async def test_creating_a_grant_with_a_constraint(seeded, app_key):
     app = grants_host(seeded, app_key)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         dialog = await open_create_dialog(pilot)
         dialog.query_one("#grant-grantee", PrincipalField).value = APP_ROLE
         dialog.query_one("#grant-retiring", PrincipalField).value = ADMIN
         dialog.query_one("#grant-name").value = "web-data"
         dialog.query_one("#grant-operations", SelectionList).select("Decrypt")
         await pilot.click("#grant-constraint-kind RadioButton:last-of-type")
-        await pilot.pause()
+        await settle(pilot)
         dialog.query_one("#grant-context").value = "app=web, tier=front"
         await pilot.click("#dialog-confirm")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, GrantTokenDialog)
     grant = seeded.call("ListGrants", {"KeyId": app_key})["Grants"][0]
     assert grant["Name"] == "web-data"
@@ -116,17 +117,17 @@ async def test_creating_a_grant_with_a_constraint(seeded, app_key):
 async def test_the_dialog_says_what_is_missing(seeded, app_key):
     app = grants_host(seeded, app_key)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         dialog = await open_create_dialog(pilot)
         await pilot.click("#dialog-confirm")
-        await pilot.pause()
+        await settle(pilot)
         assert dialog.query_one("#grant-problem").render().plain == (
             "Choose or type a grantee principal."
         )
         dialog.query_one("#grant-grantee", PrincipalField).value = APP_ROLE
         # A click within the button's press effect is ignored; press it directly.
         dialog.query_one("#dialog-confirm").press()
-        await pilot.pause()
+        await settle(pilot)
         assert dialog.query_one("#grant-problem").render().plain == (
             "Choose at least one operation."
         )
@@ -135,12 +136,12 @@ async def test_the_dialog_says_what_is_missing(seeded, app_key):
 async def test_kms_refusal_is_shown_in_the_dialog_as_code_and_message(seeded, app_key):
     app = grants_host(seeded, app_key)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         dialog = await open_create_dialog(pilot)
         dialog.query_one("#grant-grantee", PrincipalField).value = "bob"
         dialog.query_one("#grant-operations", SelectionList).select("Decrypt")
         await pilot.click("#dialog-confirm")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is dialog
         assert (
             dialog.query_one("#grant-problem")
@@ -156,13 +157,13 @@ async def test_retire_asks_first_and_cancel_keeps_the_grant(seeded, app_key):
     grant_id = add_grant(seeded, app_key)["GrantId"]
     app = grants_host(seeded, app_key)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("R")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
         assert app.screen.message.startswith(f"Retire grant {grant_id[:8]}…?")
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert grant_ids(seeded, app_key) == [grant_id]
 
 
@@ -170,11 +171,11 @@ async def test_retire_after_confirmation_removes_the_grant(seeded, app_key):
     add_grant(seeded, app_key)
     app = grants_host(seeded, app_key)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("R")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.click("#dialog-confirm")
-        await pilot.pause()
+        await settle(pilot)
         assert grant_ids(seeded, app_key) == []
         assert app.query_one("#grants-status").render().plain.startswith("No grants")
 
@@ -184,16 +185,16 @@ async def test_revoke_after_confirmation_removes_the_grant(seeded, app_key):
     keep = add_grant(seeded, app_key, Name="two")["GrantId"]
     app = grants_host(seeded, app_key)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         pane = app.query_one(GrantsPane)
         names = [g.get("Name") for g in pane.grants]
         pane.table.move_cursor(row=names.index("one"))
         await pilot.press("x")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
         assert app.screen.message.startswith("Revoke grant one (")
         await pilot.click("#dialog-confirm")
-        await pilot.pause()
+        await settle(pilot)
         assert grant_ids(seeded, app_key) == [keep]
 
 
@@ -201,12 +202,12 @@ async def test_a_refused_revoke_is_shown_as_code_and_message(seeded, app_key):
     add_grant(seeded, app_key)
     app = grants_host(seeded, app_key)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         app.acting = Caller.for_arn("arn:aws:iam::111122223333:user/auditor")
         await pilot.press("x")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.click("#dialog-confirm")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, MessageDialog)
         assert app.screen.message.startswith("AccessDeniedException: ")
 
@@ -214,10 +215,10 @@ async def test_a_refused_revoke_is_shown_as_code_and_message(seeded, app_key):
 async def test_refresh_shows_grants_made_elsewhere(seeded, app_key):
     app = grants_host(seeded, app_key)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         add_grant(seeded, app_key)
         await pilot.press("ctrl+r")
-        await pilot.pause()
+        await settle(pilot)
         assert app.query_one("#grants-status").render().plain == "1 grant"
 
 
@@ -246,13 +247,13 @@ async def test_the_table_never_scrolls_sideways_and_follows_the_width(seeded, ap
     add_grant(seeded, app_key, Name="app-decrypt", RetiringPrincipal=ADMIN)
     app = grants_host(seeded, app_key)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         table = app.query_one("#grants-table", DataTable)
         assert table.virtual_size.width <= table.size.width
         narrow = [str(column.label) for column in table.columns.values()]
         assert "Retiring" not in narrow
         await pilot.resize_terminal(160, 40)
-        await pilot.pause()
+        await settle(pilot)
         wide = [str(column.label) for column in table.columns.values()]
         assert wide == [label for label, _ in COLUMNS]
         assert table.virtual_size.width <= table.size.width

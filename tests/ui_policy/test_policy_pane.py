@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from kmstui.backends import EmbeddedBackend
 from kmstui.caller import Caller
 from kmstui.policy import ERROR
 from kmstui.ui.policy import PolicyEditorPane
@@ -190,7 +191,7 @@ async def test_saving_a_policy_that_locks_the_caller_out_shows_kms_rejection(see
         assert isinstance(app.screen, DiffDialog)
         assert "validator reports 1 error" in app.screen._warning
         await pilot.click("#dialog-confirm")
-        await pilot.pause()
+        await settle(pilot)  # the save runs on a worker
         assert isinstance(app.screen, MessageDialog)
         assert app.screen.message.startswith(
             "MalformedPolicyDocumentException: The new key policy will not allow you to "
@@ -212,7 +213,7 @@ async def test_bypassing_the_lockout_check_lets_the_policy_through(seeded, ebs_k
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.click("#dialog-confirm")
-        await pilot.pause()
+        await settle(pilot)  # the save runs on a worker
         # The root user is locked out now; the admin the policy names can read it.
         assert (
             seeded.call("GetKeyPolicy", {"KeyId": ebs_key}, caller=Caller.for_arn(ADMIN))["Policy"]
@@ -237,7 +238,7 @@ async def test_save_shows_the_diff_then_puts_the_policy_as_the_acting_principal(
         assert '-      "Sid": "Enable IAM User Permissions",' in dialog.diff_text
         assert '+      "Sid": "Enable IAM policies",' in dialog.diff_text
         await pilot.click("#dialog-confirm")
-        await pilot.pause()
+        await settle(pilot)  # the save runs on a worker
         assert not isinstance(app.screen, (DiffDialog, MessageDialog))
         assert seeded.call("GetKeyPolicy", {"KeyId": ebs_key})["Policy"] == edited
         assert not pane.modified
@@ -269,7 +270,7 @@ async def test_a_principal_that_cannot_put_the_policy_is_told_why(seeded, ebs_ke
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.click("#dialog-confirm")
-        await pilot.pause()
+        await settle(pilot)  # the save runs on a worker
         assert isinstance(app.screen, MessageDialog)
         assert app.screen.message.startswith("AccessDeniedException: ")
 
@@ -343,7 +344,7 @@ async def test_load_from_a_missing_file_says_so_in_a_dialog(seeded, ebs_key, tmp
         assert isinstance(app.screen, PathDialog)
         app.screen.query_one("#dialog-path").value = str(tmp_path / "missing.json")
         await pilot.click("#dialog-confirm")
-        await pilot.pause()
+        await settle(pilot)  # the save runs on a worker
         assert isinstance(app.screen, MessageDialog)
         assert app.screen.message == f"{tmp_path / 'missing.json'}: No such file or directory"
 
@@ -391,7 +392,7 @@ async def test_identity_policy_saves_through_its_callback(seeded):
     )
     app = PaneHost(
         lambda host: PolicyEditorPane(
-            seeded,
+            EmbeddedBackend(seeded),
             None,
             host.acting_as,
             policy_type="IDENTITY_POLICY",
@@ -411,7 +412,7 @@ async def test_identity_policy_saves_through_its_callback(seeded):
         await pilot.press("ctrl+s")
         await pilot.pause()
         await pilot.click("#dialog-confirm")
-        await pilot.pause()
+        await settle(pilot)  # the save runs on a worker
     assert saved == [text.replace("kms:Decrypt", "kms:Decrpyt")]
 
 

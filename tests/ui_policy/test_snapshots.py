@@ -9,6 +9,7 @@ import pytest
 from textual.widgets import SelectionList
 
 from kmstui.ui.grants.dialogs import PrincipalField
+from tests.workers import settle as settle_workers
 
 from .hosts import freeze_cursors, grants_host, policy_host
 from .test_policy_pane import settle
@@ -91,10 +92,11 @@ def _with_grants(engine, key_id: str) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_grants_pane(snap_compare, seeded, app_key, size):
     _with_grants(seeded, app_key)
-    assert snap_compare(grants_host(seeded, app_key), terminal_size=size)
+    assert snap_compare(grants_host(seeded, app_key), terminal_size=size, run_before=settle_workers)
 
 
 async def _fill_create_dialog(pilot) -> None:
+    await settle_workers(pilot)  # ListGrants runs on a worker
     await pilot.press("n")
     await pilot.pause()
     dialog = pilot.app.screen
@@ -119,7 +121,6 @@ def test_grant_token_dialog(snap_compare, seeded, app_key, size):
     async def run_before(pilot) -> None:
         await _fill_create_dialog(pilot)
         pilot.app.screen.query_one("#dialog-confirm").press()
-        await pilot.pause()
-        await pilot.pause()
+        await settle_workers(pilot)  # CreateGrant runs on a worker
 
     assert snap_compare(grants_host(seeded, app_key), terminal_size=size, run_before=run_before)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
@@ -21,12 +22,17 @@ from textual.widgets import (
 )
 
 from kmstui.errors import AwsError
-from kmstui.kms.grants import GRANT_OPERATIONS
+from kmstui.model import load as load_model
 from kmstui.ui.actions import bindings, dialog_action
 from kmstui.ui.policy.dialogs import DIALOG_CSS
 from kmstui.ui.policy.simulate import ContextSyntaxError, parse_encryption_context
 
 CONSTRAINT_KINDS = ("none", "EncryptionContextEquals", "EncryptionContextSubset")
+
+
+def grant_operations() -> list[str]:
+    """The operations a grant may allow, in AWS's order (the GrantOperation enum)."""
+    return load_model("kms").enum("GrantOperation")
 
 
 class PrincipalField(Vertical):
@@ -73,6 +79,12 @@ class PrincipalField(Vertical):
         event.stop()
         if isinstance(event.value, str):
             self.value = event.value
+
+
+class CreateAnswered(Message):
+    def __init__(self, response: dict | None, error: AwsError | None = None) -> None:
+        self.response, self.error = response, error
+        super().__init__()
 
 
 class CreateGrantDialog(ModalScreen["dict | None"]):
@@ -146,7 +158,7 @@ class CreateGrantDialog(ModalScreen["dict | None"]):
                     with Vertical(id="grant-right"):
                         yield Label("Operations")
                         yield SelectionList(
-                            *((op, op) for op in GRANT_OPERATIONS),
+                            *((op, op) for op in grant_operations()),
                             id="grant-operations",
                             compact=True,
                         )
@@ -218,12 +230,23 @@ class CreateGrantDialog(ModalScreen["dict | None"]):
         except ValueError as exc:
             problem.update(Text(str(exc)))
             return
+        self._submit_create(params)
+
+    @work(thread=True, exclusive=True, group="create-grant", exit_on_error=False)
+    def _submit_create(self, params: dict) -> None:
+        """CreateGrant on a worker: the answer closes the dialog, a refusal shows in it."""
         try:
-            response = self._create(params)
+            self.post_message(CreateAnswered(self._create(params)))
         except AwsError as exc:
-            problem.update(Text(f"{exc.code}: {exc.message}"))
+            self.post_message(CreateAnswered(None, exc))
+
+    @on(CreateAnswered)
+    def _answered(self, message: CreateAnswered) -> None:
+        exc = message.error
+        if exc is None:
+            self.dismiss(message.response)
             return
-        self.dismiss(response)
+        self.query_one("#grant-problem", Static).update(Text(f"{exc.code}: {exc.message}"))
 
     @on(Button.Pressed, "#dialog-cancel")
     def action_cancel(self) -> None:

@@ -1,12 +1,14 @@
-"""The grants pane: a key's grants as a table, with create, retire and revoke."""
+"""The grants pane: a key's grants as a table, with create, retire and revoke. Every
+request runs on a worker; its answer comes back as a message."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widget import Widget
@@ -17,6 +19,7 @@ from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import shorten
 from kmstui.ui.policy.dialogs import ConfirmDialog, MessageDialog
+from kmstui.ui.principals import known_arns
 
 from .dialogs import CreateGrantDialog, GrantTokenDialog
 from .format import (
@@ -27,6 +30,9 @@ from .format import (
     short_id,
     short_principal,
 )
+
+if TYPE_CHECKING:
+    from kmstui.backends import Backend
 
 COLUMNS = (
     ("Name", "name"),
@@ -60,6 +66,22 @@ def fitting_columns(rows: list[tuple[str, ...]], width: int) -> tuple[tuple[str,
             return tuple(keys), widths["operations"] - CELL_PADDING
     others = sum(widths[key] for key in keys if key != "operations")
     return tuple(keys), max(MIN_OPERATIONS, width - others - CELL_PADDING)
+
+
+class GrantsRead(Message):
+    """ListGrants answered: every grant, or the error."""
+
+    def __init__(self, grants: list[dict], error: AwsError | None = None) -> None:
+        self.grants, self.error = grants, error
+        super().__init__()
+
+
+class GrantEnded(Message):
+    """RetireGrant or RevokeGrant answered (``error`` None: it went through)."""
+
+    def __init__(self, operation: str, verb: str, grant: dict, error: AwsError | None) -> None:
+        self.operation, self.verb, self.grant, self.error = operation, verb, grant, error
+        super().__init__()
 
 
 class GrantsPane(Widget):
@@ -119,10 +141,10 @@ class GrantsPane(Widget):
             super().__init__()
 
     def __init__(
-        self, engine, key_id: str, acting_as: Callable[[], Caller], id: str | None = None
+        self, backend: Backend, key_id: str, acting_as: Callable[[], Caller], id: str | None = None
     ) -> None:
         super().__init__(id=id)
-        self.engine = engine
+        self.backend = backend
         self.key_id = key_id
         self.acting_as = acting_as
         self.grants: list[dict] = []
@@ -160,23 +182,36 @@ class GrantsPane(Widget):
         grants: list[dict] = []
         params: dict = {"KeyId": self.key_id, "Limit": 100}
         while True:
-            page = self.engine.call("ListGrants", params, caller=self.acting_as())
+            page = self.backend.call("ListGrants", params, caller=self.acting_as())
             grants.extend(page.get("Grants", []))
             if not page.get("Truncated"):
                 return grants
             params = {**params, "Marker": page["NextMarker"]}
 
     def refresh_grants(self) -> None:
+        """List the grants again (on a worker)."""
+        self._read_grants()
+
+    @work(thread=True, exclusive=True, group="grants-read", exit_on_error=False)
+    def _read_grants(self) -> None:
+        try:
+            self.post_message(GrantsRead(self._list_grants()))
+        except AwsError as exc:
+            self.post_message(GrantsRead([], exc))
+
+    @on(GrantsRead)
+    def _grants_read(self, message: GrantsRead) -> None:
+        message.stop()
         table = self.table
         selected = self.selected_grant()
-        try:
-            self.grants = self._list_grants()
-        except AwsError as exc:
+        if message.error is not None:
+            exc = message.error
             self.grants, self._rows = [], []
             table.clear()
             self._status(f"ListGrants: {exc.code}: {exc.message}", problem=True)
             return
-        account = self.engine.account
+        self.grants = message.grants
+        account = self.backend.account
         self._rows = [
             (
                 grant.get("Name") or "—",
@@ -247,21 +282,15 @@ class GrantsPane(Widget):
 
     # -- create -----------------------------------------------------------------------
     def _known_principals(self) -> list[str]:
-        principals = [self.engine.root_caller().principal]
         try:
-            principals.append(self.acting_as().principal)
+            acting = self.acting_as().principal
         except Exception:
-            pass
-        listing = getattr(getattr(self.engine, "iam", None), "principals", None)
-        if callable(listing):
-            try:
-                principals.extend(listing())
-            except Exception:
-                pass
-        return list(dict.fromkeys(principals))
+            acting = None
+        return known_arns(self.backend, acting)
 
     def _create(self, params: dict) -> dict:
-        return self.engine.call("CreateGrant", params, caller=self.acting_as())
+        """CreateGrant; the dialog runs it on a worker."""
+        return self.backend.call("CreateGrant", params, caller=self.acting_as())
 
     def action_create(self) -> None:
         def created_grant(response: dict | None) -> None:
@@ -312,14 +341,24 @@ class GrantsPane(Widget):
             ConfirmDialog(f"{verb} grant?", message, confirm=verb, destructive=True), confirmed
         )
 
+    @work(thread=True, group="grants-end", exit_on_error=False)
     def _call_end(self, operation: str, verb: str, grant: dict) -> None:
         try:
-            self.engine.call(
+            self.backend.call(
                 operation,
                 {"KeyId": self.key_id, "GrantId": grant["GrantId"]},
                 caller=self.acting_as(),
             )
         except AwsError as exc:
+            self.post_message(GrantEnded(operation, verb, grant, exc))
+            return
+        self.post_message(GrantEnded(operation, verb, grant, None))
+
+    @on(GrantEnded)
+    def _grant_ended(self, message: GrantEnded) -> None:
+        message.stop()
+        operation, verb, grant, exc = message.operation, message.verb, message.grant, message.error
+        if exc is not None:
             self.app.push_screen(
                 MessageDialog(f"{operation} failed", f"{exc.code}: {exc.message}", severity="error")
             )

@@ -1,9 +1,9 @@
 """The console with the live sections mounted, and the demo that plays in it.
 
 :class:`LiveConsole` is the console whose Volumes and Monitor sections are the live
-screens (and whose engine has the EC2 service). :class:`DemoConsole` opens on the
-demo screen: a narrator line over the monitor while a worker plays the story
-(:mod:`kmstui.ui.live.story`) through the engine; the UI only renders. When the
+screens. :class:`DemoConsole` opens on the demo screen: a narrator line over the
+monitor while a worker plays the story (:mod:`kmstui.ui.live.story`) through the
+backend; the UI only renders. When the
 story ends the sections unlock and the console is the user's.
 """
 
@@ -21,11 +21,12 @@ from kmstui.ui.live.feed import LiveFeed
 from kmstui.ui.live.monitor import MonitorPane
 from kmstui.ui.live.story import STEPS, Step, play
 from kmstui.ui.screens.base import ConsoleScreen
+from kmstui.ui.seam import backend_if_open
 
 
 class LiveConsole(KmsConsole):
     """``KmsConsole`` whose live sections read ``live_feed`` (a fixed stream of events
-    and metrics, for tests and snapshots) instead of the engine's."""
+    and metrics, for tests and snapshots) instead of the backend's."""
 
     def __init__(self, engine=None, *, live_feed: LiveFeed | None = None, **kwargs):
         self.live_feed = live_feed
@@ -53,9 +54,7 @@ class DemoScreen(ConsoleScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Narrator("Starting the demo…", id="narrator")
-        yield MonitorPane(
-            getattr(self.app, "engine", None), feed=getattr(self.app, "live_feed", None)
-        )
+        yield MonitorPane(backend_if_open(self), feed=getattr(self.app, "live_feed", None))
 
 
 class DemoConsole(LiveConsole):
@@ -73,7 +72,7 @@ class DemoConsole(LiveConsole):
         self._stop = threading.Event()
 
     def on_mount(self) -> None:
-        if self.autoplay and self.engine is not None:
+        if self.autoplay and self.backend is not None:
             self.playing = True
             self.call_after_refresh(self._play)
 
@@ -91,7 +90,7 @@ class DemoConsole(LiveConsole):
 
         try:
             play(
-                self.engine,
+                self.backend,
                 narrate=narrate,
                 wait=lambda seconds: self._stop.wait(seconds / self.speed),
             )

@@ -209,9 +209,9 @@ class RunInstanceScreen(_Form):
     TITLE_TEXT = "Run instance"
     CONFIRM = "Run"
 
-    def __init__(self, zones: list[str], instance_type: str):
+    def __init__(self, zone: str, instance_type: str):
         super().__init__()
-        self.zones, self.instance_type = zones, instance_type
+        self.zone, self.instance_type = zone, instance_type
 
     def fields(self) -> ComposeResult:
         yield Label("Name (a tag; may be blank)", classes="caption")
@@ -219,9 +219,7 @@ class RunInstanceScreen(_Form):
         yield Label("Instance type", classes="caption")
         yield Input(self.instance_type, id="instance-type")
         yield Label("Availability zone", classes="caption")
-        yield Select(
-            [(z, z) for z in self.zones], value=self.zones[0], allow_blank=False, id="zone"
-        )
+        yield Input(self.zone, id="zone")
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
@@ -229,10 +227,11 @@ class RunInstanceScreen(_Form):
     def result(self) -> dict:
         """``{"Zone", "InstanceType", "Name"}`` (the Name may be blank)."""
         instance_type = self.query_one("#instance-type", Input).value.strip()
-        if not instance_type:
-            raise ValueError("Instance type is required, e.g. t3.micro")
+        zone = self.query_one("#zone", Input).value.strip()
+        if not instance_type or not zone:
+            raise ValueError("Instance type and zone are required, e.g. t3.micro, us-east-1a")
         return {
-            "Zone": self.query_one("#zone", Select).value,
+            "Zone": zone,
             "InstanceType": instance_type,
             "Name": self.query_one("#name", Input).value.strip(),
         }
@@ -329,7 +328,9 @@ class WorkloadScreen(_Form):
                 raise ValueError("rate MiB/s must be a number") from None
         if text("size"):
             spec["size"] = text("size")
-        from kmstui.ebs.workloads import WorkloadSpec
+        from kmstui.ui.seam import backend_if_open
 
-        WorkloadSpec.from_value(spec)  # sizes and names checked here, in its words
+        backend = backend_if_open(self)
+        if backend is not None and backend.workloads is not None:
+            backend.workloads.check(spec)  # sizes and names checked here, in its words
         return spec

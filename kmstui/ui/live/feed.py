@@ -1,11 +1,11 @@
 """Where the live views get their data: events, event history, throughput.
 
-A :class:`LiveFeed` is all a monitor or volume view needs. :class:`EngineFeed` reads a
-running engine (its event bus, event log, KMS aliases and the EC2 service's metrics);
+A :class:`LiveFeed` is all a monitor or volume view needs. :class:`BackendFeed` reads
+the console's backend (its events, history, aliases and volume metrics);
 :class:`FixedFeed` replays a fixed list of events and throughput samples, so snapshot
 tests and the demo's key frames show the same thing on every run.
 
-Events reach the UI through an :class:`EventBuffer`: the engine's subscriber (on
+Events reach the UI through an :class:`EventBuffer`: the backend's subscriber (on
 whatever thread made the call) appends, which is O(1) and thread-safe; the UI drains
 it on its own timer. A burst of a thousand events is one redraw, not a thousand.
 """
@@ -16,10 +16,26 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from kmstui.backends import History, ListHistory
 from kmstui.jsonlines import loads_line
 from kmstui.ui.live.records import key_id_of
+
+if TYPE_CHECKING:
+    from kmstui.backends import Backend
+
+__all__ = [
+    "BackendFeed",
+    "EventBuffer",
+    "FixedFeed",
+    "History",
+    "ListHistory",
+    "LiveFeed",
+    "RateCounter",
+    "ThroughputSample",
+    "VolumeSeries",
+]
 
 MINUTE = 60
 
@@ -65,36 +81,6 @@ class VolumeSeries:
     read_mibps: Sequence[float] = ()
     write_mibps: Sequence[float] = ()
     iops: Sequence[float] = ()
-
-
-class History(Protocol):
-    """The persisted event log's reading side (``kmstui.store.eventlog.EventLog``)."""
-
-    def __len__(self) -> int: ...
-
-    def page(self, before_index: int | None, limit: int) -> list[dict]: ...
-
-
-class ListHistory:
-    """A history over a list (fixed streams) or the engine's recent ring."""
-
-    def __init__(self, records: Sequence[dict] | deque, offset: Callable[[], int] | None = None):
-        self._records = records
-        self._offset = offset
-
-    def __len__(self) -> int:
-        return len(self._records)
-
-    @property
-    def dropped(self) -> int:
-        return self._offset() if self._offset else 0
-
-    def page(self, before_index: int | None, limit: int) -> list[dict]:
-        records = self._records
-        if isinstance(records, deque):
-            records = list(records)
-        end = len(records) if before_index is None else max(0, min(before_index, len(records)))
-        return list(records[max(0, end - limit) : end])
 
 
 class EventBuffer:
@@ -143,10 +129,10 @@ class EventWatch:
         return [self._decode(line) for line in lines[len(lines) - count :]] if count > 0 else []
 
 
-def engine_watch(engine) -> EventWatch:
-    """An :class:`EventWatch` over a running engine's event bus."""
-    events = engine.events
-    return EventWatch(events.recent.lines, lambda: events.published, loads_line)
+def backend_watch(backend: Backend) -> EventWatch:
+    """An :class:`EventWatch` over the backend's events."""
+    events = backend.events
+    return EventWatch(events.recent_lines, lambda: events.published, loads_line)
 
 
 class RateCounter:
@@ -197,12 +183,12 @@ class LiveFeed(Protocol):
     def watch(self) -> EventWatch: ...
 
 
-class EngineFeed:
-    """A running engine. ``subscribe()`` starts buffering events; call the function it
-    returns to stop. Metrics come from ``engine.ec2`` when the EC2 service is there."""
+class BackendFeed:
+    """The console's backend. ``subscribe()`` starts buffering events; call the function
+    it returns to stop."""
 
-    def __init__(self, engine, *, buffer_limit: int = 50_000):
-        self.engine = engine
+    def __init__(self, backend: Backend, *, buffer_limit: int = 50_000):
+        self.backend = backend
         self.buffer = EventBuffer(buffer_limit)
         self.kms_calls = RateCounter()
         self._aliases: dict[str, str] = {}
@@ -212,7 +198,7 @@ class EngineFeed:
     # -- events -----------------------------------------------------------------------
     def subscribe(self) -> Callable[[], None]:
         if self._unsubscribe is None:
-            self._unsubscribe = self.engine.events.subscribe(self.buffer.append)
+            self._unsubscribe = self.backend.events.subscribe(self.buffer.append)
 
         def stop() -> None:
             if self._unsubscribe is not None:
@@ -228,22 +214,18 @@ class EngineFeed:
 
     @property
     def history(self) -> History:
-        log = getattr(self.engine, "event_log", None)
-        if log is not None:
-            return log
-        events = self.engine.events
-        return ListHistory(events.recent, lambda: events.published - len(events.recent))
+        return self.backend.events.history
 
     def kms_rate(self) -> list[float]:
         return self.kms_calls.series()
 
     def watch(self) -> EventWatch:
-        return engine_watch(self.engine)
+        return backend_watch(self.backend)
 
     # -- names ------------------------------------------------------------------------
     def key_alias(self, key: str) -> str:
-        """The first alias of a key (ARN or id), else a short key id. Read from the KMS
-        service's memory, so looking it up makes no request and no event."""
+        """The first alias of a key (ARN or id), else a short key id. The backend knows
+        them without a request, so looking one up makes no event."""
         key_id = key_id_of(key)
         now = time.monotonic()
         if now - self._aliases_at > 1.0:
@@ -252,41 +234,23 @@ class EngineFeed:
         alias = self._aliases.get(key_id)
         if alias is None:
             try:
-                aliases = self.engine.kms.aliases_of(key_id)
+                aliases = self.backend.alias_names(key_id)
             except Exception:  # noqa: BLE001 - a name is only a nicety
                 aliases = []
-            alias = aliases[0]["AliasName"] if aliases else key_id[:8]
+            alias = aliases[0] if aliases else key_id[:8]
             self._aliases[key_id] = alias
         return alias
 
     # -- volumes ----------------------------------------------------------------------
-    @property
-    def ec2(self):
-        return getattr(self.engine, "ec2", None)
-
     def attached(self) -> dict[str, str]:
-        """Volumes attached in this process: volume id -> instance id (from memory)."""
-        ec2 = self.ec2
-        if ec2 is None:
-            return {}
-        for _attempt in range(3):
-            try:
-                return {vid: a.instance_id for vid, a in sorted(ec2.live.items())}
-            except RuntimeError:  # changed while we read it; read again
-                continue
-        return {}
+        """Volumes attached now: volume id -> instance id (read without a request)."""
+        return self.backend.volumes.attached()
 
     def throughput(self, volume_id: str) -> ThroughputSample:
-        ec2 = self.ec2
-        if ec2 is None:
-            return ThroughputSample()
-        return ThroughputSample.from_metrics(ec2.metrics.snapshot(volume_id))
+        return ThroughputSample.from_metrics(self.backend.volumes.snapshot(volume_id))
 
     def series(self, volume_id: str) -> VolumeSeries:
-        ec2 = self.ec2
-        if ec2 is None:
-            return VolumeSeries()
-        points = ec2.metrics.series(volume_id, MINUTE)
+        points = self.backend.volumes.series(volume_id, MINUTE)
         return VolumeSeries(
             [p["ReadMiBps"] for p in points],
             [p["WriteMiBps"] for p in points],
@@ -294,10 +258,8 @@ class EngineFeed:
         )
 
     def jobs(self, volume_id: str) -> list[Any]:
-        ec2 = self.ec2
-        if ec2 is None:
-            return []
-        return [j for j in ec2.workloads.jobs(volume_id) if j.running]
+        workloads = self.backend.workloads
+        return workloads.running(volume_id) if workloads is not None else []
 
 
 @dataclass

@@ -31,6 +31,7 @@ from kmstui.ui.live.volume_actions import (
 )
 from kmstui.ui.live.volumes import VolumesPane
 from kmstui.ui.screens.base import ConsoleScreen
+from kmstui.ui.seam import backend_of
 
 CHANGES_HZ = 4
 
@@ -215,8 +216,6 @@ class InstancesScreen(ConsoleScreen):
 
     # -- actions ----------------------------------------------------------------------
     def action_run(self) -> None:
-        from kmstui.ebs.resources import zones
-
         def run(choice: dict | None) -> None:
             if choice:
                 self.app.perform(
@@ -227,8 +226,8 @@ class InstancesScreen(ConsoleScreen):
                     success="Instance running",
                 )
 
-        region = self.app.engine.region
-        self.app.push_screen(RunInstanceScreen(zones(region), DEFAULT_INSTANCE_TYPE), run)
+        zone = f"{backend_of(self).region}a"
+        self.app.push_screen(RunInstanceScreen(zone, DEFAULT_INSTANCE_TYPE), run)
 
     def action_stop(self) -> None:
         instance_id = self._need("pending", "running")
@@ -312,7 +311,7 @@ class InstanceVolumesScreen(ConsoleScreen):
 
     def compose_body(self) -> ComposeResult:
         yield VolumesPane(
-            self.app.engine, self.app.call, feed=self.feed, instance_id=self.instance_id
+            backend_of(self), self.app.call, feed=self.feed, instance_id=self.instance_id
         )
 
     def reload(self) -> None:

@@ -21,7 +21,7 @@ from kmstui.ui.actions import Action, bindings
 from kmstui.ui.dialogs.base import Dialog
 from kmstui.ui.format import plain
 from kmstui.ui.live.event_list import EventList, header_text
-from kmstui.ui.live.feed import EngineFeed, LiveFeed
+from kmstui.ui.live.feed import BackendFeed, LiveFeed
 from kmstui.ui.live.graphs import ThroughputPanel, VolumeLine
 from kmstui.ui.live.records import EventFilter
 from kmstui.ui.live.rows import Matches
@@ -130,7 +130,7 @@ class EventDetailScreen(Dialog[None]):
 
 
 class MonitorPane(Vertical):
-    """The monitor, mountable anywhere: ``MonitorPane(engine)``, or with a ``feed``
+    """The monitor, mountable anywhere: ``MonitorPane(backend)``, or with a ``feed``
     (tests and the demo's frames pass a :class:`~kmstui.ui.live.feed.FixedFeed`)."""
 
     DEFAULT_CSS = """
@@ -147,11 +147,11 @@ class MonitorPane(Vertical):
     BINDINGS = bindings(*MONITOR_ACTIONS)
 
     def __init__(
-        self, engine=None, *, feed: LiveFeed | None = None, hz: int = DEFAULT_HZ, **kwargs
+        self, backend=None, *, feed: LiveFeed | None = None, hz: int = DEFAULT_HZ, **kwargs
     ):
         super().__init__(**kwargs)
         self.feed: LiveFeed | None = (
-            feed if feed is not None else (EngineFeed(engine) if engine is not None else None)
+            feed if feed is not None else (BackendFeed(backend) if backend is not None else None)
         )
         self.hz = max(MIN_HZ, min(MAX_HZ, hz))
         self.paused = False
@@ -179,11 +179,11 @@ class MonitorPane(Vertical):
         else:
             self.query_one("#monitor-status", Static).update("Opening the data directory…")
 
-    def attach_engine(self, engine) -> None:
-        """The engine opened after the pane was mounted (the console opens it late)."""
-        if self.feed is not None or engine is None:
+    def attach_backend(self, backend) -> None:
+        """The backend opened after the pane was mounted (the console opens it late)."""
+        if self.feed is not None or backend is None:
             return
-        self.feed = EngineFeed(engine)
+        self.feed = BackendFeed(backend)
         self.mount(
             EventList(self.feed.history, self.feed.key_alias, id="monitor-events"),
             before=self.query_one(ThroughputPanel),

@@ -5,9 +5,9 @@ The console mounts them as modes::
     from kmstui.ui.live.screens import MonitorScreen, VolumesScreen
     MODES = {..., "volumes": VolumesScreen, "monitor": MonitorScreen}
 
-Each screen builds its pane from ``app.engine`` (and ``app.call``, the acting-as
-entry point); an app may instead offer ``app.live_feed`` (a fixed stream, for
-snapshots and the demo's frames).
+Each screen builds its pane from the console's backend (and ``app.call``, the
+acting-as entry point); an app may instead offer ``app.live_feed`` (a fixed stream,
+for snapshots and the demo's frames).
 """
 
 from __future__ import annotations
@@ -17,13 +17,7 @@ from textual.app import ComposeResult
 from kmstui.ui.live.monitor import MonitorPane
 from kmstui.ui.live.volumes import VolumesPane
 from kmstui.ui.screens.base import ConsoleScreen
-
-
-def _call(app):
-    call = getattr(app, "call", None)
-    if call is not None:
-        return call
-    return lambda operation, params=None: app.engine.call(operation, params or {})
+from kmstui.ui.seam import backend_if_open
 
 
 class MonitorScreen(ConsoleScreen):
@@ -31,12 +25,10 @@ class MonitorScreen(ConsoleScreen):
     HELP_TITLE = "Monitor"
 
     def compose_body(self) -> ComposeResult:
-        yield MonitorPane(
-            getattr(self.app, "engine", None), feed=getattr(self.app, "live_feed", None)
-        )
+        yield MonitorPane(backend_if_open(self), feed=getattr(self.app, "live_feed", None))
 
     def reload(self) -> None:
-        self.query_one(MonitorPane).attach_engine(getattr(self.app, "engine", None))
+        self.query_one(MonitorPane).attach_backend(backend_if_open(self))
 
 
 class VolumesScreen(ConsoleScreen):
@@ -45,12 +37,10 @@ class VolumesScreen(ConsoleScreen):
 
     def compose_body(self) -> ComposeResult:
         yield VolumesPane(
-            getattr(self.app, "engine", None),
-            _call(self.app),
-            feed=getattr(self.app, "live_feed", None),
+            backend_if_open(self), self.app.call, feed=getattr(self.app, "live_feed", None)
         )
 
     def reload(self) -> None:
         pane = self.query_one(VolumesPane)
-        pane.attach_engine(getattr(self.app, "engine", None), _call(self.app))
+        pane.attach_backend(backend_if_open(self), self.app.call)
         pane.reload()

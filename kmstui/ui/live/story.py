@@ -1,4 +1,4 @@
-"""The story ``kmstui demo`` tells, step by step, through the engine only.
+"""The story ``kmstui demo`` tells, step by step, through the console's backend only.
 
 A CMK with the seed key policy and what the validator says about it; an encrypted
 volume (EC2 asks KMS for a data key); attach (a grant, then Decrypt as the
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kmstui.errors import AwsError
+from kmstui.jsonlines import loads_line
 
 DEMO_TIME = 1_800_000_000.0  # 2027-01-15T08:00:00Z, as in the tests
 DEMO_SEED = "kmstui-demo"
@@ -35,12 +36,16 @@ WORKLOAD = {
 
 @dataclass
 class StoryState:
-    engine: Any
+    backend: Any  # a kmstui.backends.Backend with EC2, workloads and a clock
     key_id: str = ""
     instance_id: str = ""
     volume_id: str = ""
     job: Any = None
     notes: dict[str, Any] = field(default_factory=dict)
+
+    def call(self, operation: str, params: dict | None = None) -> dict:
+        """A request as the account's root user."""
+        return self.backend.call(operation, params, caller=self.backend.root_caller())
 
 
 @dataclass(frozen=True)
@@ -54,20 +59,19 @@ class Step:
 def _create_key(state: StoryState) -> str:
     from kmstui.sample import seed_policy_text
 
-    engine = state.engine
-    meta = engine.call(
+    meta = state.call(
         "CreateKey", {"Policy": seed_policy_text(), "Description": "CMK for EBS volume encryption"}
     )
     state.key_id = meta["KeyMetadata"]["KeyId"]
-    engine.call("CreateAlias", {"AliasName": ALIAS, "TargetKeyId": state.key_id})
+    state.call("CreateAlias", {"AliasName": ALIAS, "TargetKeyId": state.key_id})
     return f"CreateKey made {state.key_id}; CreateAlias named it {ALIAS}."
 
 
 def _findings(state: StoryState) -> str:
     from kmstui.sample import seed_policy_text
 
-    engine = state.engine
-    findings = engine.validate_key_policy(seed_policy_text(), engine.root_caller())
+    backend = state.backend
+    findings = backend.validate_key_policy(seed_policy_text(), backend.root_caller())
     state.notes["findings"] = findings
     lines = [
         f"{f.span.start.line}:{f.span.start.column} {f.severity} {f.code}: {f.message}"
@@ -77,27 +81,26 @@ def _findings(state: StoryState) -> str:
 
 
 def _create_volume(state: StoryState) -> str:
-    engine = state.engine
-    reservation = engine.call(
+    reservation = state.call(
         "RunInstances",
         {
             "ImageId": "ami-0kmstui00000000",
             "InstanceType": "t3.micro",
             "MinCount": 1,
             "MaxCount": 1,
-            "Placement": {"AvailabilityZone": f"{engine.region}a"},
+            "Placement": {"AvailabilityZone": f"{state.backend.region}a"},
             "TagSpecifications": [
                 {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web-1"}]}
             ],
         },
     )
     state.instance_id = reservation["Instances"][0]["InstanceId"]
-    volume = engine.call(
+    volume = state.call(
         "CreateVolume",
         {
             "Size": 8,
             "VolumeType": "gp3",
-            "AvailabilityZone": f"{engine.region}a",
+            "AvailabilityZone": f"{state.backend.region}a",
             "Encrypted": True,
             "KmsKeyId": ALIAS,
         },
@@ -110,14 +113,12 @@ def _create_volume(state: StoryState) -> str:
 
 
 def _attach(state: StoryState) -> str:
-    engine = state.engine
-    engine.call(
+    state.call(
         "AttachVolume",
         {"VolumeId": state.volume_id, "InstanceId": state.instance_id, "Device": "/dev/sdf"},
     )
-    decrypt = next(
-        (r for r in reversed(engine.events.recent) if r.get("eventName") == "Decrypt"), None
-    )
+    recent = map(loads_line, reversed(state.backend.events.recent_lines()))
+    decrypt = next((r for r in recent if r.get("eventName") == "Decrypt"), None)
     decided = ", ".join((decrypt or {}).get("decision", {}).get("decidedBy") or []) or "?"
     state.notes["grant"] = decided
     return (
@@ -127,8 +128,7 @@ def _attach(state: StoryState) -> str:
 
 
 def _run_io(state: StoryState) -> str:
-    ec2 = state.engine.ec2
-    state.job = ec2.workloads.start(state.volume_id, dict(WORKLOAD))
+    state.job = state.backend.workloads.start(state.volume_id, dict(WORKLOAD))
     return (
         "database 4k random: randrw, bs 4k, iodepth 32, 1,000 IOPS. "
         "Watch the throughput move while KMS calls stay at zero."
@@ -136,7 +136,7 @@ def _run_io(state: StoryState) -> str:
 
 
 def _rotate(state: StoryState) -> str:
-    response = state.engine.call("RotateKeyOnDemand", {"KeyId": state.key_id})
+    response = state.call("RotateKeyOnDemand", {"KeyId": state.key_id})
     return (
         f"RotateKeyOnDemand on {response.get('KeyId', state.key_id)[:8]}…: new key "
         "material for new data keys. The volume's DEK was not touched; I/O goes on."
@@ -144,7 +144,7 @@ def _rotate(state: StoryState) -> str:
 
 
 def _disable(state: StoryState) -> str:
-    state.engine.call("DisableKey", {"KeyId": state.key_id})
+    state.call("DisableKey", {"KeyId": state.key_id})
     return (
         "DisableKey: the key refuses every cryptographic call now. The attached volume "
         "keeps its DEK in memory, so its I/O goes on."
@@ -152,12 +152,11 @@ def _disable(state: StoryState) -> str:
 
 
 def _reattach(state: StoryState) -> str:
-    engine = state.engine
     if state.job is not None:
-        state.job.stop()
-    engine.call("DetachVolume", {"VolumeId": state.volume_id})
+        state.backend.workloads.stop(state.volume_id)
+    state.call("DetachVolume", {"VolumeId": state.volume_id})
     try:
-        engine.call(
+        state.call(
             "AttachVolume",
             {"VolumeId": state.volume_id, "InstanceId": state.instance_id, "Device": "/dev/sdf"},
         )
@@ -229,21 +228,19 @@ STEPS = [
 
 def advance(state: StoryState) -> None:
     """The engine clock moves on a fixed amount per step, so times repeat every run."""
-    state.engine.advance_clock(STEP_SECONDS)
+    state.backend.clock.advance(STEP_SECONDS)
 
 
 def play(
-    engine,
+    backend,
     *,
     narrate: Callable[[int, Step, str], None] | None = None,
     wait: Callable[[float], None] | None = None,
 ) -> StoryState:
     """Play every step: ``narrate(number, step, detail)`` after each, then
-    ``wait(step.pause)``."""
-    from kmstui.ebs import install
-
-    install(engine)
-    state = StoryState(engine)
+    ``wait(step.pause)``. ``backend`` has workloads and a clock (the embedded
+    engine's)."""
+    state = StoryState(backend)
     for number, step in enumerate(STEPS, start=1):
         if number > 1:
             advance(state)

@@ -16,6 +16,7 @@ from kmstui.errors import AwsError
 from kmstui.ui.actions import Action
 from kmstui.ui.dialogs.confirm import ConfirmScreen
 from kmstui.ui.live.dialogs import NEW_INSTANCE, AttachScreen, CopySnapshotScreen, WorkloadScreen
+from kmstui.ui.seam import backend_of
 
 Call = Callable[[str, dict], dict]
 
@@ -151,7 +152,7 @@ class VolumeActions:
 
     @property
     def aws_region(self) -> str:
-        return getattr(self.app.engine, "region", "us-east-1")
+        return backend_of(self).region
 
     def _need(self, attached: bool | None = None) -> dict | None:
         volume = self.selected
@@ -254,15 +255,20 @@ class VolumeActions:
 
     def action_workload(self) -> None:
         volume = self._need(attached=True)
-        engine = self.app.engine
-        if volume is None or engine is None:
+        if volume is None:
+            return
+        backend = backend_of(self)
+        workloads = backend.workloads
+        if workloads is None:
+            why = backend.capabilities.workloads.why_not
+            self.notify(f"Workloads: {why}", severity="warning", markup=False)
             return
         volume_id = volume["VolumeId"]
         in_memory = self.feed is not None and volume_id in self.feed.attached()
 
         def job(spec: dict) -> str:
             try:
-                return engine.ec2.workloads.start(volume_id, spec).job_id
+                return workloads.start(volume_id, spec)
             except AwsError as exc:
                 if in_memory:
                     raise
@@ -286,12 +292,12 @@ class VolumeActions:
 
     def action_stop_workload(self) -> None:
         volume = self.selected
-        engine = self.app.engine
-        if volume is None or engine is None:
+        workloads = backend_of(self).workloads
+        if volume is None or workloads is None:
             return
         volume_id = volume["VolumeId"]
         self.app.perform(
             "workload: stop",
-            lambda _call: engine.ec2.workloads.stop_volume(volume_id),
+            lambda _call: workloads.stop(volume_id),
             success=f"Workloads on {volume_id} stopped",
         )

@@ -25,7 +25,7 @@ from kmstui.ui.actions import Action, bindings
 from kmstui.ui.dialogs.confirm import ConfirmScreen
 from kmstui.ui.format import plain
 from kmstui.ui.live.dialogs import CreateVolumeScreen
-from kmstui.ui.live.feed import EngineFeed, EventWatch, LiveFeed
+from kmstui.ui.live.feed import BackendFeed, EventWatch, LiveFeed
 from kmstui.ui.live.graphs import rate
 from kmstui.ui.live.records import EC2_SOURCE, changed_elsewhere
 from kmstui.ui.live.tables import fill
@@ -114,7 +114,7 @@ class VolumesRead(Message):
 
 
 class VolumesPane(VolumeActions, Vertical):
-    """``VolumesPane(engine, call)``: ``call(operation, params)`` reads as the console's
+    """``VolumesPane(backend, call)``: ``call(operation, params)`` reads as the console's
     acting-as principal. ``instance_id``: only the volumes attached to that instance."""
 
     DEFAULT_CSS = """
@@ -129,7 +129,7 @@ class VolumesPane(VolumeActions, Vertical):
 
     def __init__(
         self,
-        engine=None,
+        backend=None,
         call: Call | None = None,
         *,
         feed: LiveFeed | None = None,
@@ -137,10 +137,10 @@ class VolumesPane(VolumeActions, Vertical):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.engine = engine
-        self.call = call or (lambda op, params=None: engine.call(op, params or {}))
+        self.backend = backend
+        self.call = call
         self.feed: LiveFeed | None = (
-            feed if feed is not None else (EngineFeed(engine) if engine is not None else None)
+            feed if feed is not None else (BackendFeed(backend) if backend is not None else None)
         )
         self.instance_id = instance_id
         self.volumes: list[dict] = []
@@ -200,16 +200,16 @@ class VolumesPane(VolumeActions, Vertical):
         self.reload()
         self._tick()
 
-    def attach_engine(self, engine, call: Call) -> None:
-        if self.engine is None and engine is not None:
-            self.engine, self.call = engine, call
+    def attach_backend(self, backend, call: Call) -> None:
+        if self.backend is None and backend is not None:
+            self.backend, self.call = backend, call
             if self.feed is None:
-                self.feed = EngineFeed(engine)
+                self.feed = BackendFeed(backend)
                 self._watch = self.feed.watch()
 
     # -- reading ----------------------------------------------------------------------
     def reload(self) -> None:
-        if self.engine is None and self.feed is None:
+        if self.backend is None and self.feed is None:
             self.query_one("#volumes-note", Static).update("Opening the data directory…")
             return
         self._read()
@@ -222,13 +222,15 @@ class VolumesPane(VolumeActions, Vertical):
         params = {}
         if self.instance_id is not None:
             params = {"Filters": [{"Name": "attachment.instance-id", "Values": [self.instance_id]}]}
-        ec2 = getattr(self.engine, "ec2", None)
+        backend = self.backend
         try:
             volumes = self.call("DescribeVolumes", params).get("Volumes", [])
         except AwsError as exc:
             self.post_message(VolumesRead(None, f"{exc.code}: {exc.message}"))
             return
-        model = ec2.caller_model if ec2 is not None and self.instance_id is None else ""
+        model = ""
+        if backend is not None and backend.capabilities.caller_model and not self.instance_id:
+            model = backend.caller_model()
         self.post_message(VolumesRead(volumes, caller_model=model))
 
     @on(VolumesRead)
@@ -375,8 +377,8 @@ class VolumesPane(VolumeActions, Vertical):
             self.app.push_screen(InstancesScreen(self.feed))
 
     def action_caller_model(self) -> None:
-        engine = self.app.engine
-        if engine is None or not self.caller_model:
+        backend = self.backend
+        if backend is None or not self.caller_model:
             return
         new = "seed" if self.caller_model == "aws" else "aws"
 
@@ -384,7 +386,7 @@ class VolumesPane(VolumeActions, Vertical):
             if yes:
                 self.app.perform(
                     "settings: EBS caller model",
-                    lambda _call: engine.ec2.set_caller_model(new),
+                    lambda _call: backend.set_caller_model(new),
                     success=f"EBS caller model: {new}",
                 )
 

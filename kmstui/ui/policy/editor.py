@@ -80,6 +80,13 @@ class PolicyTextArea(TextArea):
         self.shown_span: tuple[tuple[int, int], tuple[int, int]] | None = None
         self.last_search = ""
 
+    def load_stored(self, text: str) -> None:
+        """Show a policy read after mounting as one given when the editor was made: the
+        cursor at the start, no edit history, and no bracket matched until the cursor
+        moves (moving it to the start while mounted would match the opening brace)."""
+        self.load_text(text)
+        self._matching_bracket_location = None  # TextArea's own, set by that move
+
     # -- findings ---------------------------------------------------------------------
     def show_findings(self, findings: Iterable[Finding]) -> None:
         marks: dict[int, list[tuple[int, int | None, str]]] = {}

@@ -1,15 +1,17 @@
 """The policy editor pane: a key policy (or an identity policy) edited with live
 validation, a findings list, a live simulator, and a reviewed save.
 
-Validation and simulation run in thread workers, debounced after the last
-keystroke; each result carries the generation of the text it was computed for,
-and a result for text that has since changed is dropped.
+Reading the stored policy, validation and simulation run in thread workers (validation
+and simulation debounced after the last keystroke); each result carries the generation
+of the text it was computed for, and a result for text that has since changed is
+dropped.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -25,6 +27,7 @@ from kmstui.caller import Caller
 from kmstui.errors import AwsError
 from kmstui.policy import ERROR, IDENTITY_POLICY, KEY_POLICY, Finding, validate_policy
 from kmstui.ui.actions import Action, bindings
+from kmstui.ui.principals import known_arns
 
 from .editor import PolicyTextArea
 from .files import FilesMixin
@@ -32,6 +35,9 @@ from .findings_table import FindingsTable, summarize
 from .navigation import FindingsNavigationMixin
 from .saving import SavingMixin
 from .simulate import Question, SimulatePanel, describe_decision
+
+if TYPE_CHECKING:
+    from kmstui.backends import Backend
 
 DEBOUNCE_SECONDS = 0.2
 NARROW_WIDTH = 100
@@ -49,6 +55,14 @@ class ValidationDone(Message):
     def __init__(self, generation: int, findings: list[Finding]) -> None:
         self.generation = generation
         self.findings = findings
+        super().__init__()
+
+
+class StoredRead(Message):
+    """GetKeyPolicy answered: the stored text, or why it could not be read."""
+
+    def __init__(self, text: str | None, problem: str | None = None) -> None:
+        self.text, self.problem = text, problem
         super().__init__()
 
 
@@ -183,7 +197,7 @@ class PolicyEditorPane(FindingsNavigationMixin, SavingMixin, FilesMixin, Widget)
 
     def __init__(
         self,
-        engine,
+        backend: Backend,
         key_id: str | None,
         acting_as: Callable[[], Caller],
         *,
@@ -193,7 +207,7 @@ class PolicyEditorPane(FindingsNavigationMixin, SavingMixin, FilesMixin, Widget)
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
-        self.engine = engine
+        self.backend = backend
         self.key_id = key_id
         self.acting_as = acting_as
         self.policy_type = policy_type
@@ -217,8 +231,14 @@ class PolicyEditorPane(FindingsNavigationMixin, SavingMixin, FilesMixin, Widget)
         """The simulator needs a key (its grants and the principal's access to it)."""
         return self.key_id is not None and self.policy_type == KEY_POLICY
 
+    @property
+    def reads_stored(self) -> bool:
+        """A key's stored policy, read with GetKeyPolicy (not given as text)."""
+        return self.key_id is not None and self._initial_text is None
+
     def compose(self) -> ComposeResult:
-        self._load_stored()
+        if not self.reads_stored:
+            self._stored_text = self._baseline = self._initial_text or ""
         with Horizontal(id="policy-main"):
             with Vertical(id="policy-left"):
                 yield PolicyTextArea(self._baseline, id="policy-editor")
@@ -242,6 +262,9 @@ class PolicyEditorPane(FindingsNavigationMixin, SavingMixin, FilesMixin, Widget)
     def on_mount(self) -> None:
         self.editor.focus()
         self._update_status()
+        if self.reads_stored:
+            self._read_stored()  # then validates, simulates and offers a recovery
+            return
         self._start_validation()
         self._start_simulation()
         self.call_after_refresh(self.offer_recovery)
@@ -267,46 +290,49 @@ class PolicyEditorPane(FindingsNavigationMixin, SavingMixin, FilesMixin, Widget)
     def modified(self) -> bool:
         return self.editor.text != self._baseline
 
-    def _load_stored(self) -> None:
-        if self.key_id is None or self._initial_text is not None:
-            self._stored_text = self._initial_text or ""
-            self._baseline = self._stored_text
-            return
+    @work(thread=True, exclusive=True, group="policy-read", exit_on_error=False)
+    def _read_stored(self) -> None:
         try:
-            response = self.engine.call(
+            response = self.backend.call(
                 "GetKeyPolicy",
                 {"KeyId": self.key_id, "PolicyName": "default"},
                 caller=self.acting_as(),
             )
         except AwsError as exc:
-            self._load_problem = f"GetKeyPolicy failed: {exc.code}: {exc.message}"
+            self.post_message(StoredRead(None, f"GetKeyPolicy failed: {exc.code}: {exc.message}"))
             return
-        self._stored_text = response["Policy"]
-        self._baseline, self._laid_out = display_text(self._stored_text)
+        self.post_message(StoredRead(response["Policy"]))
+
+    @on(StoredRead)
+    def _stored_read(self, message: StoredRead) -> None:
+        message.stop()
+        self._load_problem = message.problem
+        if message.text is not None:
+            self._stored_text = message.text
+            self._baseline, self._laid_out = display_text(self._stored_text)
+            # The stored text is no edit: what was computed for the text before is not
+            # for this one, and nothing waits for a debounce.
+            self._generation += 1
+            self._question_generation += 1
+            with self.editor.prevent(TextArea.Changed):
+                self.editor.load_stored(self._baseline)
+        self._update_status()
+        self._start_validation()
+        self._start_simulation()
+        self.call_after_refresh(self.offer_recovery)
 
     def reload(self) -> None:
         """Read the stored policy again, dropping unsaved edits."""
-        self._load_problem = None
-        self._load_stored()
-        self.editor.load_text(self._baseline)
-        self._update_status()
+        self._read_stored()
 
     def _acting_principal(self) -> str:
         try:
             return self.acting_as().principal
         except Exception:  # the shell's callback should not break the editor
-            return self.engine.root_caller().principal
+            return self.backend.root_caller().principal
 
     def _known_principals(self) -> list[str]:
-        principals = [self.engine.root_caller().principal, self._acting_principal()]
-        iam = getattr(self.engine, "iam", None)
-        listing = getattr(iam, "principals", None)
-        if callable(listing):
-            try:
-                principals.extend(listing())
-            except Exception:
-                pass
-        return list(dict.fromkeys(principals))
+        return known_arns(self.backend, self._acting_principal())
 
     # -- responsive layout ------------------------------------------------------------
     def on_resize(self) -> None:
@@ -351,13 +377,13 @@ class PolicyEditorPane(FindingsNavigationMixin, SavingMixin, FilesMixin, Widget)
             try:
                 caller = self.acting_as()
             except Exception:
-                caller = self.engine.root_caller()
+                caller = self.backend.root_caller()
         self._validate(self._generation, self.editor.text, caller, self._bypass)
 
     @work(thread=True, exclusive=True, group="validate", exit_on_error=False)
     def _validate(self, generation: int, text: str, caller: Caller | None, bypass: bool) -> None:
         if caller is not None and self.policy_type == KEY_POLICY:
-            findings = self.engine.validate_key_policy(text, caller, bypass=bypass)
+            findings = self.backend.validate_key_policy(text, caller, bypass=bypass)
         else:
             findings = validate_policy(text, policy_type=self.policy_type or IDENTITY_POLICY)
         if not get_current_worker().is_cancelled:
@@ -442,7 +468,7 @@ class PolicyEditorPane(FindingsNavigationMixin, SavingMixin, FilesMixin, Widget)
     @work(thread=True, exclusive=True, group="simulate", exit_on_error=False)
     def _simulate(self, generation: int, text: str, question: Question) -> None:
         try:
-            decision = self.engine.simulate(
+            decision = self.backend.simulate(
                 policy_text=text,
                 principal=question.principal,
                 action=question.action,

@@ -1,10 +1,13 @@
-"""Saving the policy editor's text: the diff review, the save, discarding, and the
-recovery file for edits the terminal closed on."""
+"""Saving the policy editor's text: the diff review, the save (on a worker), discarding,
+and the recovery file for edits the terminal closed on."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+
+from textual import work
+from textual.message import Message
 
 from kmstui.errors import AwsError
 from kmstui.policy import ERROR
@@ -12,6 +15,16 @@ from kmstui.policy import ERROR
 from . import recovery
 from .dialogs import DiffDialog, MessageDialog
 from .diff import diff_stats, render_diff, unified_diff
+
+
+class SaveDone(Message):
+    """The save answered: ``problem`` is (title, text) when it did not go through."""
+
+    def __init__(
+        self, text: str, then: Callable[[], None] | None, problem: tuple[str, str] | None
+    ) -> None:
+        self.text, self.then, self.problem = text, then, problem
+        super().__init__()
 
 
 class SavingMixin:
@@ -70,20 +83,23 @@ class SavingMixin:
         title = f"Save the key policy of {self.key_id}?" if self.key_id else "Save the policy?"
 
         def confirmed(save: bool | None) -> None:
-            if save and self._put(text) and then is not None:
-                then()
+            if save:
+                self._put(text, then)
 
         self.app.push_screen(
             DiffDialog(title, render_diff(lines), notes=notes, warning=warning), confirmed
         )
 
-    def _put(self, text: str) -> bool:
+    @work(thread=True, exclusive=True, group="policy-save", exit_on_error=False)
+    def _put(self, text: str, then: Callable[[], None] | None) -> None:
+        """PutKeyPolicy (or the ``on_save`` callback) on a worker; ``then`` runs once
+        it went through."""
         operation = "PutKeyPolicy" if self._on_save is None else "Save"
         try:
             if self._on_save is not None:
                 self._on_save(text)
             else:
-                self.engine.call(
+                self.backend.call(
                     "PutKeyPolicy",
                     {
                         "KeyId": self.key_id,
@@ -94,19 +110,20 @@ class SavingMixin:
                     caller=self.acting_as(),
                 )
         except AwsError as exc:
-            self.app.push_screen(
-                MessageDialog(
-                    f"{operation} was rejected", f"{exc.code}: {exc.message}", severity="error"
-                )
-            )
-            return False
+            problem = (f"{operation} was rejected", f"{exc.code}: {exc.message}")
         except Exception as exc:
-            self.app.push_screen(
-                MessageDialog(
-                    f"{operation} failed", f"{type(exc).__name__}: {exc}", severity="error"
-                )
-            )
-            return False
+            problem = (f"{operation} failed", f"{type(exc).__name__}: {exc}")
+        else:
+            problem = None
+        self.post_message(SaveDone(text, then, problem))
+
+    def on_save_done(self, message: SaveDone) -> None:  # by name: @on needs a widget class
+        message.stop()
+        if message.problem is not None:
+            title, text = message.problem
+            self.app.push_screen(MessageDialog(title, text, severity="error"))
+            return
+        text = message.text
         self._stored_text = text
         self._baseline = text
         self._laid_out = False
@@ -114,7 +131,8 @@ class SavingMixin:
         self.notify("Key policy saved." if self._on_save is None else "Policy saved.")
         self._forget_recovery()
         self.post_message(self.Saved(self.key_id, text))
-        return True
+        if message.then is not None:
+            message.then()
 
     def discard(self) -> None:
         """Drop the unsaved edits: the editor shows the stored policy again."""
@@ -124,7 +142,7 @@ class SavingMixin:
 
     # -- recovery ---------------------------------------------------------------------
     def _recovery_dir(self):
-        data_dir = getattr(self.engine, "data_dir", None)
+        data_dir = self.backend.data_dir
         return data_dir if self.key_id is not None and data_dir is not None else None
 
     def keep_for_recovery(self) -> str | None:

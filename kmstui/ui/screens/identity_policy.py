@@ -13,6 +13,7 @@ from textual.widgets import Static
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import markup
 from kmstui.ui.principals import Principal
+from kmstui.ui.seam import backend_of
 from kmstui.ui.widgets.footer import ConsoleFooter
 from kmstui.ui.widgets.topbar import TopBar
 
@@ -72,7 +73,7 @@ class IdentityPolicyScreen(Screen):
             id="policy-title",
         )
         yield PolicyEditorPane(
-            self.app.engine,
+            backend_of(self),
             None,
             self.app.console_caller,
             policy_type="IDENTITY_POLICY",

@@ -20,13 +20,14 @@ from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import markup, plain, state_markup
 from kmstui.ui.key_state import KEY_STATE_ACTIONS, allowed, key_state_actions
-from kmstui.ui.live.feed import engine_watch
+from kmstui.ui.live.feed import backend_watch
 from kmstui.ui.live.records import changed_elsewhere
 from kmstui.ui.messages import DataChanged
 from kmstui.ui.models import KeyDetail, key_events, read_key_detail
 from kmstui.ui.screens.key_actions import KeyActionsMixin
 from kmstui.ui.screens.key_overview import PublicKeyView, fill_overview
 from kmstui.ui.screens.key_tabs import KeyTabsMixin
+from kmstui.ui.seam import backend_of
 from kmstui.ui.tryit import TryItPane
 from kmstui.ui.widgets.events import EventTable
 from kmstui.ui.widgets.footer import ConsoleFooter
@@ -72,20 +73,20 @@ class DetailLoaded(Message):
         self.detail, self.error = detail, error
 
 
-def _policy_pane(engine, key_id: str, acting_as_getter):
+def _policy_pane(backend, key_id: str, acting_as_getter):
     try:
         from kmstui.ui.policy import PolicyEditorPane
     except ImportError:
         return None
-    return PolicyEditorPane(engine, key_id, acting_as_getter)
+    return PolicyEditorPane(backend, key_id, acting_as_getter)
 
 
-def _grants_pane(engine, key_id: str, acting_as_getter):
+def _grants_pane(backend, key_id: str, acting_as_getter):
     try:
         from kmstui.ui.grants import GrantsPane
     except ImportError:
         return None
-    return GrantsPane(engine, key_id, acting_as_getter)
+    return GrantsPane(backend, key_id, acting_as_getter)
 
 
 class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
@@ -204,14 +205,14 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
                     yield DataTable(id="overview-table", cursor_type="row", show_header=False)
                     yield PublicKeyView(id="public-key")
             with TabPane(TAB_TITLES["policy"], id="policy"):
-                pane = _policy_pane(self.app.engine, self.key_id, self.app.console_caller)
+                pane = _policy_pane(backend_of(self), self.key_id, self.app.console_caller)
                 if pane is not None:
                     yield pane
                 else:
                     with VerticalScroll(id="policy-scroll"):
                         yield Static("", id="policy-text", classes="code")
             with TabPane(TAB_TITLES["grants"], id="grants"):
-                pane = _grants_pane(self.app.engine, self.key_id, self.app.console_caller)
+                pane = _grants_pane(backend_of(self), self.key_id, self.app.console_caller)
                 if pane is not None:
                     yield pane
                 else:
@@ -225,7 +226,7 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
                 yield DataTable(id="aliases-table", cursor_type="row")
             with TabPane(TAB_TITLES["events"], id="events"):
                 yield Static("", id="events-note", classes="summary")
-                yield EventTable(self.app.engine, self.key_events_shown, id="events-table")
+                yield EventTable(backend_of(self).events, self.key_events_shown, id="events-table")
             with TabPane(TAB_TITLES["tryit"], id="tryit"):
                 yield TryItPane(self.key_id, id="tryit-pane")
         yield ConsoleFooter()
@@ -242,7 +243,7 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
         self.query_one("#overview-table", DataTable).add_columns("Field", "Value")
         self.watch(self.app, "acting_as", self._acting_as_changed, init=False)
         self.call_after_refresh(self._show_overview)
-        self._changes = engine_watch(self.app.engine)
+        self._changes = backend_watch(backend_of(self))
         self.set_interval(1 / CHANGES_HZ, self._changed_elsewhere)
 
     def _changed_elsewhere(self) -> None:
@@ -279,7 +280,7 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
     @work(thread=True, exclusive=True, group="key-detail", exit_on_error=False)
     def _load(self) -> None:
         try:
-            detail = read_key_detail(self.app.call, self.key_id, set(self.app.engine.operations))
+            detail = read_key_detail(self.app.call, self.key_id, backend_of(self).operations())
         except AwsError as exc:
             self.post_message(DetailLoaded(None, exc))
             return

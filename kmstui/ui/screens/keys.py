@@ -15,6 +15,7 @@ from kmstui.ui.format import date, plain, state_text
 from kmstui.ui.key_state import KEY_STATE_ACTIONS, allowed, key_state_actions
 from kmstui.ui.models import KeyRow, create_key, list_key_rows
 from kmstui.ui.screens.base import ConsoleScreen
+from kmstui.ui.seam import backend_if_open
 
 COLUMNS = [
     ("alias", "Alias"),
@@ -66,7 +67,7 @@ class KeysScreen(ConsoleScreen):
 
     # -- reading ----------------------------------------------------------------------
     def reload(self) -> None:
-        if self.app.engine is None:
+        if backend_if_open(self) is None:
             self.query_one("#status", Static).update("Opening the data directory…")
             return
         self._load()

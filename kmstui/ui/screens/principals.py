@@ -19,6 +19,7 @@ from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import date, plain, short_arn
 from kmstui.ui.principals import Principal, from_arn, iam_available, principal_choices
 from kmstui.ui.screens.base import ConsoleScreen
+from kmstui.ui.seam import backend_of
 
 
 @dataclass
@@ -59,8 +60,8 @@ def statement_count(document: str) -> str:
     return str(len(statements) if isinstance(statements, list) else 1)
 
 
-def list_principals(engine, call) -> list[Principal]:
-    found = {p.arn: p for p in principal_choices(engine)}
+def list_principals(backend, call) -> list[Principal]:
+    found = {p.arn: p for p in principal_choices(backend)}
     for user in call("ListUsers", {}).get("Users", []):
         found.setdefault(user["Arn"], from_arn(user["Arn"]))
     for role in call("ListRoles", {}).get("Roles", []):
@@ -180,13 +181,13 @@ class PrincipalsScreen(ConsoleScreen):
         self.query_one("#policy-names", DataTable).add_columns("Policy", "Statements")
 
     def reload(self) -> None:
-        if not iam_available(self.app.engine):
+        if not iam_available(backend_of(self)):
             self.query_one("#principals-note", Static).update(
                 "IAM not available: this engine has no IAM service yet, so users, roles, "
                 "identity policies and access keys cannot be listed. You can still act as "
                 "the sample principals (A)."
             )
-            self._fill([from_arn(p.arn) for p in principal_choices(self.app.engine)])
+            self._fill([from_arn(p.arn) for p in principal_choices(backend_of(self))])
             return
         self._load()
 
@@ -196,10 +197,10 @@ class PrincipalsScreen(ConsoleScreen):
     @work(thread=True, exclusive=True, group="principals", exit_on_error=False)
     def _load(self) -> None:
         try:
-            found = list_principals(self.app.engine, self.app.call)
+            found = list_principals(backend_of(self), self.app.call)
         except AwsError as exc:
             # Still list who the console can act as; their details say what is denied.
-            known = [from_arn(p.arn) for p in principal_choices(self.app.engine)]
+            known = [from_arn(p.arn) for p in principal_choices(backend_of(self))]
             self.post_message(PrincipalsLoaded(known, f"{exc.code}: {exc.message}"))
             return
         self.post_message(PrincipalsLoaded(found))
@@ -241,7 +242,7 @@ class PrincipalsScreen(ConsoleScreen):
 
     def _read_selected(self) -> None:
         principal = self.selected()
-        if principal is not None and iam_available(self.app.engine):
+        if principal is not None and iam_available(backend_of(self)):
             self._load_detail(principal)
         self.refresh_bindings()
 
@@ -330,7 +331,7 @@ class PrincipalsScreen(ConsoleScreen):
         editable = (
             principal is not None
             and principal.kind in ("user", "role")
-            and iam_available(self.app.engine)
+            and iam_available(backend_of(self))
             and self.detail is not None
             and self.detail.principal == principal
             and not self.detail.problem
@@ -344,7 +345,7 @@ class PrincipalsScreen(ConsoleScreen):
         if action == "delete_policy":
             return editable and policies_focused and self.selected_policy() is not None
         if action in ("set_access_key", "create_access_key", "delete_access_key"):
-            if principal is None or principal.kind != "user" or not iam_available(self.app.engine):
+            if principal is None or principal.kind != "user" or not iam_available(backend_of(self)):
                 return False
             if action == "delete_access_key" and policies_focused:
                 return False  # x deletes the policy there

@@ -13,7 +13,7 @@ import binascii
 from dataclasses import dataclass
 
 from kmstui.errors import AwsError
-from kmstui.kms.keyspecs import ML_DSA_SPECS, SYMMETRIC
+from kmstui.model.keyspecs import ML_DSA_SPECS, SYMMETRIC
 from kmstui.ui.models import Call
 from kmstui.ui.policy.simulate import ContextSyntaxError, parse_encryption_context
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.widgets import DataTable
 
@@ -12,6 +13,9 @@ from kmstui.jsonlines import loads_line
 from kmstui.ui.format import plain
 from kmstui.ui.live.records import decided_by_text, principal_of, short_principal
 from kmstui.ui.models import event_outcome
+
+if TYPE_CHECKING:
+    from kmstui.backends import EventSource
 
 REFRESH_HZ = 5
 
@@ -21,13 +25,13 @@ class EventTable(DataTable):
 
     def __init__(
         self,
-        engine,
+        events: EventSource,
         select: Callable[[list[dict]], list[dict]] | None = None,
         limit: int = 500,
         **kwargs,
     ):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
-        self.engine = engine
+        self.events = events
         self.select = select
         self.limit = limit
         self._seen = -1
@@ -47,7 +51,7 @@ class EventTable(DataTable):
         """The ring's records, decoding only the lines that arrived since last time
         (found by identity from the newest end; all of them once the last one seen has
         left the ring)."""
-        lines = self.engine.events.recent.lines()
+        lines = self.events.recent_lines()
         start = 0
         if self._last_line is not None:
             for index in range(len(lines) - 1, -1, -1):
@@ -65,7 +69,7 @@ class EventTable(DataTable):
         return self._records
 
     def redraw(self, force: bool = False) -> None:
-        published = self.engine.events.published
+        published = self.events.published
         if published == self._seen and not force:
             return
         self._seen = published

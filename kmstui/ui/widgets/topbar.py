@@ -9,6 +9,7 @@ from textual.containers import Horizontal
 from textual.widgets import Label, Static
 
 from kmstui.ui.format import markup, short_arn
+from kmstui.ui.seam import backend_if_open
 
 
 class ActingAs(Static):
@@ -18,10 +19,11 @@ class ActingAs(Static):
         self.watch(self.app, "acting_as", self._show)
 
     def _show(self, caller) -> None:
-        if self.app.engine is None:
+        backend = backend_if_open(self)
+        if backend is None:
             return
         who = short_arn(caller.principal)
-        own = f" ({self.app.engine.account})"
+        own = f" ({backend.account})"
         self.update(markup("as [b]$who[/b]", who=who.removesuffix(own)))  # others' accounts shown
         self.tooltip = "Switch principal (A)"
 

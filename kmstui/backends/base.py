@@ -1,0 +1,265 @@
+"""What the console needs from whatever it manages, and what each backend can do.
+
+A :class:`Backend` answers requests by AWS operation name with AWS's members, feeds
+CloudTrail-shaped events, reports volume throughput and, where it has them, an engine
+clock and block I/O workloads. :class:`Capabilities` says which of the optional parts
+a backend has, each with the reason when it has not, so a screen says "unavailable:
+why" before the user tries. Nothing here imports Textual or a service."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Protocol
+
+from kmstui.caller import Caller
+
+
+class CannotConnect(Exception):
+    """The backend cannot be reached or opened; the message says why, for people."""
+
+
+class Unavailable(Exception):
+    """The backend cannot do this (now); the message says why, for people."""
+
+
+@dataclass(frozen=True)
+class Capability:
+    """One thing a backend may or may not do; ``reason`` says why not."""
+
+    available: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.available
+
+    @property
+    def why_not(self) -> str:
+        """``unavailable: <reason>``, or "" when available."""
+        return "" if self.available else f"unavailable: {self.reason}"
+
+
+YES = Capability(True)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do beyond requests and events."""
+
+    workloads: Capability  # block I/O workloads on attached volumes
+    clock: Capability  # an engine clock the console can move forward
+    act_as_any: Capability  # requests as any principal, without its credentials
+    caller_model: Capability  # choosing how EC2 calls KMS for a volume's data key
+    nbd_export: Capability  # serving an attached volume over NBD
+    endpoint: Capability  # serving the AWS endpoint for SDKs and the aws CLI
+
+    def names(self) -> list[str]:
+        return [f.name for f in fields(self)]
+
+
+class History(Protocol):
+    """The persisted event log's reading side (``kmstui.store.eventlog.EventLog``)."""
+
+    def __len__(self) -> int: ...
+
+    def page(self, before_index: int | None, limit: int) -> list[dict]: ...
+
+
+class ListHistory:
+    """A history over a list (fixed streams) or the engine's ring of recent records;
+    ``dropped``: how many records went before the oldest one held."""
+
+    def __init__(self, records: Sequence[dict] | deque, offset: Callable[[], int] | None = None):
+        self._records = records
+        self._offset = offset
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @property
+    def dropped(self) -> int:
+        return self._offset() if self._offset else 0
+
+    def page(self, before_index: int | None, limit: int) -> list[dict]:
+        ring = self._records
+        records: Sequence[dict] = list(ring) if isinstance(ring, deque) else ring  # no slices
+        end = len(records) if before_index is None else max(0, min(before_index, len(records)))
+        return list(records[max(0, end - limit) : end])
+
+
+class EventSource(Protocol):
+    """The Monitor's feed: every request's CloudTrail-shaped record as it happens."""
+
+    def subscribe(self, subscriber: Callable[[dict], None]) -> Callable[[], None]:
+        """Call ``subscriber(record)`` (on any thread) for each new record; returns
+        the function that stops it."""
+        ...
+
+    @property
+    def history(self) -> History:
+        """Every retained record, oldest first, read a page at a time."""
+        ...
+
+    @property
+    def published(self) -> int:
+        """How many records have been published (grows by one a record)."""
+        ...
+
+    def recent_lines(self) -> list[bytes]:
+        """The newest records as encoded lines, oldest first (each line its own
+        object, so a reader finds where it left off by identity)."""
+        ...
+
+
+class VolumeMetrics(Protocol):
+    """Attached volumes and their throughput, read without a request."""
+
+    def attached(self) -> dict[str, str]:
+        """Volumes attached now: volume id -> instance id."""
+        ...
+
+    def snapshot(self, volume_id: str) -> dict:
+        """Rates now: ReadMiBps, WriteMiBps, ReadIops, WriteIops, LatencyUs."""
+        ...
+
+    def series(self, volume_id: str, seconds: int) -> list[dict]:
+        """The last ``seconds``, oldest first: ReadMiBps, WriteMiBps, Iops."""
+        ...
+
+
+class Workloads(Protocol):
+    """Block I/O workloads (fio-like jobs) on attached volumes."""
+
+    def check(self, spec: dict) -> None:
+        """ValueError in the workload's own words if ``spec`` is not one."""
+        ...
+
+    def start(self, volume_id: str, spec: dict) -> str:
+        """Start a workload; returns its job id (AwsError if the volume cannot)."""
+        ...
+
+    def stop(self, volume_id: str) -> None: ...
+
+    def running(self, volume_id: str) -> list[Any]: ...
+
+
+class EngineClock(Protocol):
+    """A clock the console may move forward (deletions and rotations fall due)."""
+
+    def now(self) -> float: ...
+
+    def check_advance(self, seconds: float, shown: str) -> None:
+        """ValueError if advancing by ``seconds`` is refused (past the latest time)."""
+        ...
+
+    def advance(self, seconds: float, shown: str | None = None) -> float:
+        """Move the clock forward (``shown``: the duration as the user wrote it)."""
+        ...
+
+
+class Backend(Protocol):
+    """What the console manages. Requests block: make them on a worker thread."""
+
+    @property
+    def account(self) -> str: ...
+
+    @property
+    def region(self) -> str: ...
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    @property
+    def events(self) -> EventSource: ...
+
+    @property
+    def volumes(self) -> VolumeMetrics: ...
+
+    @property
+    def workloads(self) -> Workloads | None:
+        """None: see ``capabilities.workloads``."""
+        ...
+
+    @property
+    def clock(self) -> EngineClock | None:
+        """None: see ``capabilities.clock``."""
+        ...
+
+    @property
+    def data_dir(self) -> Path | None:
+        """Where the console may keep unsaved edits, if anywhere."""
+        ...
+
+    def call(self, operation: str, params: dict | None = None, *, caller: Caller) -> dict:
+        """One request by AWS operation name with AWS's members, as ``caller`` (its
+        user agent too, which the events show); AwsError as AWS names it."""
+        ...
+
+    def root_caller(self) -> Caller:
+        """The account's root user in the backend's Region."""
+        ...
+
+    def caller_for(self, arn: str) -> Caller:
+        """The caller for ``arn`` in the backend's Region (ValueError if not an ARN)."""
+        ...
+
+    def operations(self) -> frozenset[str]:
+        """The operation names the backend answers."""
+        ...
+
+    def principals(self) -> list[str] | None:
+        """The IAM users' and roles' ARNs known without a request, or None when the
+        backend has no IAM."""
+        ...
+
+    def alias_names(self, key_id: str) -> list[str]:
+        """A key's alias names, known without a request (no event)."""
+        ...
+
+    def caller_model(self) -> str:
+        """How EC2 calls KMS for volumes created from now on (``capabilities
+        .caller_model``): ``aws`` or ``seed``. Blocks: run it on a worker."""
+        ...
+
+    def set_caller_model(self, model: str) -> str:
+        """Switch the caller model (ValueError for another value); existing volumes
+        keep theirs. Blocks: run it on a worker."""
+        ...
+
+    def validate_key_policy(self, text: str, caller: Caller, *, bypass: bool = False) -> list:
+        """The policy's findings, with the lockout check for ``caller``."""
+        ...
+
+    def simulate(
+        self,
+        *,
+        policy_text: str | None,
+        principal: str,
+        action: str,
+        key_id: str,
+        encryption_context: dict | None = None,
+        via_service: str | None = None,
+    ) -> Any:
+        """Whether ``principal`` may do ``action`` on the key with ``policy_text`` in
+        place of the stored policy; nothing changes."""
+        ...
+
+    def endpoint_server(self, host: str, port: int, *, allow_any_credentials: bool) -> Any:
+        """The AWS endpoint for SDKs and the aws CLI (``capabilities.endpoint``), not
+        yet started: ``url = await server.start()`` (OSError if it cannot listen),
+        ``await server.stop()``."""
+        ...
+
+    def nbd_server(
+        self, volume_id: str, port: int | None = None, taken: Collection[int] = ()
+    ) -> Any:
+        """An attached volume served over NBD (``capabilities.nbd_export``) on ``port``
+        (None: the first port from NBD's own, 10809, not in ``taken``), not yet
+        started: ``await server.start()``, ``.address``, ``.port``, ``await
+        server.close()``. Blocks (the data key may be decrypted): run it on a thread.
+        Unavailable says why it cannot be."""
+        ...
+
+    def close(self) -> None: ...
