@@ -378,8 +378,14 @@ class VolumesPane(VolumeActions, Vertical):
 
     def action_caller_model(self) -> None:
         backend = self.backend
-        if backend is None or not self.caller_model:
+        if backend is None:
             return
+        if not backend.capabilities.caller_model:
+            why = backend.capabilities.caller_model.why_not
+            self.notify(f"Caller model: {why}", severity="warning", markup=False)
+            return
+        if not self.caller_model:
+            return  # not read yet
         new = "seed" if self.caller_model == "aws" else "aws"
 
         def switch(yes: bool | None) -> None:
