@@ -2,10 +2,12 @@
 RSA_2048) and GenerateMac calls per second through boto3, against `kmstui serve` and
 against moto's server, in the same run on the same machine.
 
-Both servers run as subprocesses on free loopback ports; each is driven the same way:
-one boto3 client (fake credentials, no retries), sequential calls, N seconds per
-operation after a short warm-up. `kmstui serve` runs with --allow-any-credentials,
-because moto does not check signatures either.
+Both servers run as subprocesses on free loopback ports, at the same time; each is
+driven the same way: one boto3 client (fake credentials, no retries), sequential calls,
+N seconds per operation after a short warm-up. The two sides alternate in one-second
+windows and the ratio is the median of adjacent windows' ratios, so a change in the
+shared machine's load falls on both alike. `kmstui serve` runs with
+--allow-any-credentials, because moto does not check signatures either.
 
     python benchmarks/api.py [--seconds 5]
 """
@@ -18,6 +20,7 @@ import platform
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,9 +87,7 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def rate(call, seconds: float) -> float:
-    warm_until = time.perf_counter() + min(1.0, seconds / 5)
-    while time.perf_counter() < warm_until:
-        call()
+    """Calls per second of ``call`` over one window of about ``seconds``."""
     count = 0
     started = time.perf_counter()
     deadline = started + seconds
@@ -98,7 +99,21 @@ def rate(call, seconds: float) -> float:
             return count / (now - started)
 
 
-def measure(url: str, seconds: float) -> dict[str, float]:
+def compare(ours, theirs, seconds: float, window: float = 1.0) -> tuple[float, float, float]:
+    """Median rates of both sides and the median ratio of adjacent windows."""
+    for call in (ours, theirs):  # warm up
+        rate(call, min(1.0, seconds / 5))
+    a_rates, b_rates, ratios = [], [], []
+    for _ in range(max(1, round(seconds / window))):
+        a, b = rate(ours, window), rate(theirs, window)
+        a_rates.append(a)
+        b_rates.append(b)
+        ratios.append(a / b)
+    return statistics.median(a_rates), statistics.median(b_rates), statistics.median(ratios)
+
+
+def operations(url: str) -> dict:
+    """The benchmark's calls against the server at ``url``, each ready to repeat."""
     kms = boto3.client(
         "kms",
         endpoint_url=url,
@@ -112,12 +127,8 @@ def measure(url: str, seconds: float) -> dict[str, float]:
         "CiphertextBlob"
     ]
     out = {
-        "Decrypt": rate(
-            lambda: kms.decrypt(CiphertextBlob=blob, EncryptionContext={"bench": "api"}), seconds
-        ),
-        "GenerateDataKey": rate(
-            lambda: kms.generate_data_key(KeyId=key_id, KeySpec="AES_256"), seconds
-        ),
+        "Decrypt": lambda: kms.decrypt(CiphertextBlob=blob, EncryptionContext={"bench": "api"}),
+        "GenerateDataKey": lambda: kms.generate_data_key(KeyId=key_id, KeySpec="AES_256"),
     }
     message = b"m" * 64
     for spec, algorithm in (
@@ -127,17 +138,13 @@ def measure(url: str, seconds: float) -> dict[str, float]:
         signer = kms.create_key(KeySpec=spec, KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
         signed = dict(KeyId=signer, Message=message, SigningAlgorithm=algorithm)
         signature = kms.sign(**signed)["Signature"]
-        out[f"Sign {spec}"] = rate(lambda signed=signed: kms.sign(**signed), seconds)
-        out[f"Verify {spec}"] = rate(
-            lambda signed=signed, signature=signature: kms.verify(**signed, Signature=signature),
-            seconds,
+        out[f"Sign {spec}"] = lambda signed=signed: kms.sign(**signed)
+        out[f"Verify {spec}"] = lambda signed=signed, signature=signature: kms.verify(
+            **signed, Signature=signature
         )
     mac_key = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]
-    out["GenerateMac"] = rate(
-        lambda: kms.generate_mac(
-            KeyId=mac_key["KeyId"], Message=message, MacAlgorithm="HMAC_SHA_256"
-        ),
-        seconds,
+    out["GenerateMac"] = lambda: kms.generate_mac(
+        KeyId=mac_key["KeyId"], Message=message, MacAlgorithm="HMAC_SHA_256"
     )
     return out
 
@@ -160,23 +167,21 @@ def main() -> int:
         f"machine: {os.cpu_count()} CPUs, {cpu_model()}; Python {platform.python_version()}; "
         f"load average {os.getloadavg()[0]:.2f}"
     )
-    results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as home:
-        for name, starter in (
-            ("kmstui serve", lambda p: start_kmstui(p, Path(home))),
-            ("moto_server", start_moto),
-        ):
-            port = free_port()
-            process = starter(port)
-            try:
+        ours_port, theirs_port = free_port(), free_port()
+        servers = [start_kmstui(ours_port, Path(home)), start_moto(theirs_port)]
+        try:
+            for port, process in zip((ours_port, theirs_port), servers, strict=True):
                 wait_listening(port, process)
-                results[name] = measure(f"http://127.0.0.1:{port}", args.seconds)
-            finally:
+            ours = operations(f"http://127.0.0.1:{ours_port}")
+            theirs = operations(f"http://127.0.0.1:{theirs_port}")
+            print(f"{'operation':<22}{'kmstui serve':>14}{'moto_server':>14}{'ratio':>8}")
+            for name in ours:
+                a, b, ratio = compare(ours[name], theirs[name], args.seconds)
+                print(f"{name:<22}{a:>10.0f}/s {b:>10.0f}/s {ratio:>7.2f}x")
+        finally:
+            for process in servers:
                 stop(process)
-    print(f"{'operation':<22}{'kmstui serve':>14}{'moto_server':>14}{'ratio':>8}")
-    for operation in results["kmstui serve"]:
-        ours, theirs = results["kmstui serve"][operation], results["moto_server"][operation]
-        print(f"{operation:<22}{ours:>10.0f}/s {theirs:>10.0f}/s {ours / theirs:>7.2f}x")
     return 0
 
 

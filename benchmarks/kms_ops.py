@@ -10,6 +10,12 @@ event log. moto's backend is called directly (no policy, no event).
 The two sides alternate in one-second windows; the ratio is the median of the ratios
 of adjacent windows.
 
+The rows above repeat one request, so the engine answers from its memos (the
+authorization's decision, the interned encryption context, the record's encoded
+head). The cold-cache row ("Decrypt, cold") gives every call its own encryption
+context, caller and ciphertext: the policy evaluator decides each call inside the
+timed loop, and moto decrypts a distinct ciphertext under a distinct context too.
+
 CreateKey RSA_4096 is timed per call (p50, p90) against cryptography's own RSA-4096
 generation in the same run: "occasional" calls find the engine's pool of keys made
 ahead of need refilled (one call each time the pool is full again, as keys are
@@ -19,6 +25,7 @@ created by people and deployments), "back to back" calls drain it.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import statistics
@@ -85,6 +92,75 @@ def engine_ops(workdir: str):
         ),
     }
     return engine, ops
+
+
+COLD_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "Enable IAM User Permissions",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "Any caller of the account, for its own context",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {"kms:CallerAccount": "111122223333"},
+                "StringLike": {"kms:EncryptionContext:request": "r-*"},
+            },
+        },
+    ],
+}
+
+
+# More distinct calls than any memo of the engine holds (the authorization's holds
+# 20,000 decisions), taken in turn: by the time a call comes round again, the memos
+# have forgotten it.
+COLD_CALLS = 50_000
+
+
+def _in_turn(calls: list) -> Callable[[], object]:
+    """A call that makes the next of ``calls`` each time, round and round."""
+    taken = itertools.cycle(calls)
+    return lambda: next(taken)()
+
+
+def cold_decrypts(engine, count: int) -> list[Callable[[], object]]:
+    """``count`` Decrypt calls, each with its own caller, encryption context and
+    ciphertext, so no memo of the engine answers any of them."""
+    import json
+
+    from kmstui.caller import Caller
+
+    key_id = engine.call("CreateKey", {"Policy": json.dumps(COLD_POLICY)})["KeyMetadata"]["KeyId"]
+    calls = []
+    for i in range(count):
+        context = {"app": "bench", "request": f"r-{i}"}
+        params = {"KeyId": key_id, "Plaintext": b"x" * 64, "EncryptionContext": context}
+        blob = engine.call("Encrypt", params)["CiphertextBlob"]
+        caller = Caller(principal=f"arn:aws:iam::111122223333:user/bench-{i}")
+        request = {"CiphertextBlob": blob, "EncryptionContext": context}
+        calls.append(lambda r=request, c=caller: engine.call("Decrypt", r, caller=c))
+    return calls
+
+
+def moto_cold_decrypts(count: int) -> list[Callable[[], object]]:
+    from moto.kms.models import kms_backends
+
+    backend = kms_backends["123456789012"]["us-east-1"]
+    key = backend.create_key(None, "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT", "cold", None)
+    calls = []
+    for i in range(count):
+        context = {"app": "bench", "request": f"r-{i}"}
+        blob, _ = backend.encrypt(key.id, b"x" * 64, context)
+        calls.append(lambda b=blob, c=context: backend.decrypt(b, c))
+    return calls
 
 
 def moto_ops():
@@ -167,6 +243,12 @@ def main() -> None:
             for name in ours:
                 a, b, ratio = compare(ours[name], theirs[name], args.seconds)
                 print(f"{name:<18}{a:>14,.0f}{b:>14,.0f}{ratio:>7.2f}x")
+            a, b, ratio = compare(
+                _in_turn(cold_decrypts(engine, COLD_CALLS)),
+                _in_turn(moto_cold_decrypts(COLD_CALLS)),
+                args.seconds,
+            )
+            print(f"{'Decrypt, cold':<18}{a:>14,.0f}{b:>14,.0f}{ratio:>7.2f}x")
         finally:
             engine.close()
 

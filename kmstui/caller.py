@@ -4,9 +4,7 @@ acting on its behalf (``kms:ViaService``), if any."""
 from __future__ import annotations
 
 import re
-import threading
-import weakref
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 
 DEFAULT_ACCOUNT = "111122223333"
 DEFAULT_REGION = "us-east-1"
@@ -16,59 +14,36 @@ REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 _ASSUMED_ROLE = re.compile(r"^arn:aws:sts::(\d{12}):assumed-role/([^/]+)/(.+)$")
 
 
-# Every live caller, by its fields (see Caller.__new__). Weak: a caller lives only as
-# long as something (a request, a memo) holds it.
-_INTERNED: weakref.WeakValueDictionary[tuple, Caller] = weakref.WeakValueDictionary()
-_INTERNING = threading.Lock()
-
-
-@dataclass(frozen=True, init=False, eq=False)
+@dataclass(frozen=True, slots=True)
 class Caller:
     """A request's caller. ``principal`` is an ARN (``arn:aws:iam::ACCOUNT:root``,
     a user, a role session) or a service principal (``ec2.amazonaws.com``).
 
-    Callers are interned: building one with the same fields as a live caller gives
-    that caller. So two callers are equal exactly when they are the same object, and
-    the engine's memos (records, decisions), which a caller keys on every request,
-    hash and compare it by identity, without a Python-level ``__hash__``."""
+    A value: two callers with the same fields are equal and hash alike. The engine's
+    memos key on a caller every request, so its hash is computed once, when it is
+    made."""
 
     principal: str
-    account: str
-    region: str
-    via_service: str | None
-    source_ip: str
-    user_agent: str
-    access_key_id: str | None
-    # answered once, when the caller is made (see __new__)
+    account: str = DEFAULT_ACCOUNT
+    region: str = DEFAULT_REGION
+    via_service: str | None = None
+    source_ip: str = "127.0.0.1"
+    user_agent: str = "kmstui"
+    access_key_id: str | None = None
+    # answered once, when the caller is made (see __post_init__)
     _is_service: bool = field(init=False, repr=False, compare=False)
     _is_root: bool = field(init=False, repr=False, compare=False)
+    _hash: int = field(init=False, repr=False, compare=False)
 
-    def __new__(
-        cls,
-        principal: str,
-        account: str = DEFAULT_ACCOUNT,
-        region: str = DEFAULT_REGION,
-        via_service: str | None = None,
-        source_ip: str = "127.0.0.1",
-        user_agent: str = "kmstui",
-        access_key_id: str | None = None,
-    ) -> Caller:
-        values = (principal, account, region, via_service, source_ip, user_agent, access_key_id)
-        with _INTERNING:  # complete before it is found: no thread sees a half-made one
-            caller = _INTERNED.get((cls, values))
-            if caller is None:
-                caller = object.__new__(cls)
-                for name, value in zip(_FIELDS, values, strict=True):
-                    object.__setattr__(caller, name, value)
-                # the questions every request asks, answered without formatting strings
-                object.__setattr__(caller, "_is_service", not principal.startswith("arn:"))
-                object.__setattr__(caller, "_is_root", principal == f"arn:aws:iam::{account}:root")
-                _INTERNED[(cls, values)] = caller
-        return caller
+    def __post_init__(self) -> None:
+        principal, account = self.principal, self.account
+        object.__setattr__(self, "_is_service", not principal.startswith("arn:"))
+        object.__setattr__(self, "_is_root", principal == f"arn:aws:iam::{account}:root")
+        values = (principal, account, self.region, self.via_service, self.source_ip)
+        object.__setattr__(self, "_hash", hash((*values, self.user_agent, self.access_key_id)))
 
-    def __reduce__(self):
-        # rebuilt through __new__, so an unpickled or copied caller is the live one
-        return (self.__class__, tuple(getattr(self, name) for name in _FIELDS))
+    def __hash__(self) -> int:
+        return self._hash
 
     @classmethod
     def root(cls, account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION) -> Caller:
@@ -124,7 +99,3 @@ class Caller:
         if ":user/" in self.principal:
             return self.principal.rsplit("/", 1)[1]
         return None
-
-
-# the fields a caller is built from, in __new__'s order
-_FIELDS = tuple(f.name for f in fields(Caller) if f.init)

@@ -91,17 +91,6 @@ class Clock:
         return datetime.fromtimestamp(self.now(), UTC)
 
 
-_last_formatted: tuple[int, str] = (-1, "")
-
-
 def iso8601(epoch: float) -> str:
-    """CloudTrail's eventTime format: ``2026-11-28T12:00:00Z`` (cached per second:
-    every request formats the current time at least once)."""
-    global _last_formatted
-    second = int(epoch // 1)
-    cached = _last_formatted
-    if cached[0] == second:
-        return cached[1]
-    text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    _last_formatted = (second, text)
-    return text
+    """CloudTrail's eventTime format: ``2026-11-28T12:00:00Z`` (whole seconds)."""
+    return datetime.fromtimestamp(int(epoch // 1), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

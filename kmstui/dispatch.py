@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from kmstui.caller import Caller
 from kmstui.errors import AwsError, UnknownOperationException
-from kmstui.events import encode_record, read_only
+from kmstui.events import read_only
 from kmstui.model import load as load_model
 from kmstui.model.check import RequestChecker
 from kmstui.model.record import recorded
@@ -184,7 +184,7 @@ class Dispatcher:
         response: dict | None = None
         durable = name not in self.batched
         lock = self.lock
-        lock.acquire()  # not `with`: its protocol costs twice the lock itself
+        lock.acquire()  # released in the finally below, after the event is published
         try:
             now = self.clock.now()
             due = self.due
@@ -228,7 +228,7 @@ class Dispatcher:
                 )
                 event_id = self.entropy.event_id()
                 self.events.publish(
-                    encode_record(
+                    self.events.encode_record(
                         self.service_name,
                         name,
                         caller,

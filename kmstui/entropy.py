@@ -52,7 +52,7 @@ class Entropy:
             if n > 256:
                 return os.urandom(n)
             lock = self._lock
-            lock.acquire()  # not `with`: on this path its protocol costs more than the lock
+            lock.acquire()  # by hand rather than `with`: every call's nonce and id pass here
             try:
                 if len(self._pool) - self._pos < n:
                     self._pool = os.urandom(_POOL_BYTES)

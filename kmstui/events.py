@@ -7,15 +7,14 @@ decided it (a statement Sid or a grant id). Secrets never enter a record: blobs,
 plaintexts and grant tokens are dropped from parameters and responses before the
 record is built. A call's requestParameters come from its operation's input shape
 (kmstui.model.record: only the members the shape defines, each bounded), so a request
-can neither grow a record nor the caches here with members of its own making.
+cannot grow a record with members of its own making.
 
 A record is encoded once, as the JSON line the event log stores, and travels in that
 form: the bus's ring keeps lines, and a record becomes a dict only when something reads
-it. So a call pays for one encoding and leaves no long-lived objects behind (thousands
-of live record dicts kept the garbage collector busy). Subscribers are called
-synchronously on the publishing thread and must be quick (the console only appends to
-a buffer and redraws on its own timer). The ring of the newest records serves views
-that open late; it is bounded in records and in bytes.
+it, so calls leave no long-lived objects for the garbage collector. Subscribers are
+called synchronously on the publishing thread and must be quick (the console only
+appends to a buffer and redraws on its own timer). The ring of the newest records
+serves views that open late; it is bounded in records and in bytes.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from functools import lru_cache
 from typing import Any, overload
 
 import orjson
@@ -31,9 +29,7 @@ import orjson
 from kmstui.caller import Caller
 from kmstui.clock import iso8601
 from kmstui.jsonlines import dumps_line, loads_line
-
-_dumps = orjson.dumps
-_NEWLINE = orjson.OPT_APPEND_NEWLINE
+from kmstui.memo import Memo
 
 EVENT_SOURCES = {"kms": "kms.amazonaws.com", "ec2": "ec2.amazonaws.com", "iam": "iam.amazonaws.com"}
 
@@ -99,45 +95,12 @@ MAP_MEMBERS = frozenset(
         "EncryptionContextSubset",
     }
 )
-# camelCase member names already made. Bounded: requests an operation's model does
-# not describe (see kmstui.model.record) bring names of their own.
-_CAMEL: dict[str, str] = {}
-_CAMEL_MAX = 4096
 _BLOBS = (bytes, bytearray, memoryview)
 
 
 def _camel(name: Any) -> str:
-    camel = _CAMEL.get(name)
-    if camel is None:
-        if name.__class__ is not str:
-            name = str(name)
-        camel = name[:1].lower() + name[1:]
-        if len(_CAMEL) < _CAMEL_MAX:
-            _CAMEL[name] = camel
-    return camel
-
-
-class Encoded(dict):
-    """A record member shared between many records (a memoised decision): a dict
-    that carries its own JSON, so a record writes it without walking it again. Read
-    only: ``json`` is made once, when it is built."""
-
-    __slots__ = ("json",)
-
-    def __init__(self, *args: Any, **members: Any):
-        super().__init__(*args, **members)
-        self.json = orjson.Fragment(dumps_line(self)[:-1])  # never fails (see jsonlines)
-
-
-class EncodedList(list):
-    """A list member shared between records (a set of resources), with its JSON, as
-    :class:`Encoded`."""
-
-    __slots__ = ("json",)
-
-    def __init__(self, items: Any = ()):
-        super().__init__(items)
-        self.json = orjson.Fragment(dumps_line(self)[:-1])
+    name = str(name)
+    return name[:1].lower() + name[1:]
 
 
 def scrub(value: Any) -> Any:
@@ -147,14 +110,9 @@ def scrub(value: Any) -> Any:
     if isinstance(value, dict):
         out = {}
         for name, item in value.items():
-            if name in SECRET_MEMBERS:
+            if name in SECRET_MEMBERS or isinstance(item, _BLOBS):
                 continue
-            cls = item.__class__
-            if cls is str or cls is int or cls is bool or item is None:
-                out[_camel(name)] = item
-            elif isinstance(item, _BLOBS):
-                continue
-            elif isinstance(item, dict) and name in MAP_MEMBERS:
+            if isinstance(item, dict) and name in MAP_MEMBERS:
                 out[_camel(name)] = item
             elif isinstance(item, (dict, list)):
                 out[_camel(name)] = scrub(item)
@@ -166,13 +124,8 @@ def scrub(value: Any) -> Any:
     return value
 
 
-@lru_cache(maxsize=1024)
 def user_identity(caller: Caller) -> dict[str, Any]:
-    """CloudTrail's userIdentity (shared between records: treat as read-only)."""
-    return _user_identity(caller)
-
-
-def _user_identity(caller: Caller) -> dict[str, Any]:
+    """CloudTrail's userIdentity."""
     if caller.is_service:
         return {"type": "AWSService", "invokedBy": caller.principal}
     identity: dict[str, Any] = {
@@ -193,89 +146,6 @@ def _user_identity(caller: Caller) -> dict[str, Any]:
     return identity
 
 
-def encode_record(
-    service: str,
-    operation: str,
-    caller: Caller,
-    event_time: float,
-    event_id: str,
-    request: dict | None,
-    response: dict | None,
-    error: tuple[str, str] | None,
-    resources: list[str] | None,
-    decision: dict | None,
-    extra: dict | None,
-    *,
-    request_recorded: bool = False,
-    response_recorded: bool = False,
-) -> bytes:
-    """One call's record as a JSON line: the form the event stream carries and the
-    event log stores (``jsonlines.loads_line`` gives it back as a dict).
-
-    ``request`` is the request as the caller sent it, or, with ``request_recorded``,
-    what the record keeps of it already (see :func:`kmstui.model.record.recorded`);
-    so is ``response`` with ``response_recorded``.
-
-    Members come in CloudTrail's order, then ``epoch`` (eventTime as a number), the
-    error, ``decision`` and ``extra``'s members. What depends only on the service, the
-    operation and the caller is encoded once (see :class:`_LineTemplate`); a call
-    encodes the rest."""
-    template = _LINE_TEMPLATES.get((service, operation, caller))
-    if template is None:
-        template = _line_template(service, operation, caller)
-    body = template.body.copy()
-    if request:
-        body["requestParameters"] = request if request_recorded else scrub(request)
-    # CloudTrail leaves out what read-only calls return.
-    if response and not template.read_only:
-        body["responseElements"] = response if response_recorded else scrub(response)
-    body["requestID"] = body["eventID"] = event_id
-    if resources:
-        listed = _RESOURCE_LISTS.get(resources_key := tuple(resources))
-        if listed is None:
-            listed = _resource_list(resources_key)
-        body["resources"] = listed.json
-    else:
-        listed = None
-        body["resources"] = []
-    body["epoch"] = event_time
-    if error:
-        code, message = error
-        if len(message) > MAX_ERROR_MESSAGE:  # it may quote a long value of the request
-            message = message[:MAX_ERROR_MESSAGE] + "..."
-        body["errorCode"], body["errorMessage"] = code, message
-    if decision:
-        body["decision"] = decision.json if decision.__class__ is Encoded else decision
-    if extra:
-        if not _HEAD_MEMBERS.isdisjoint(extra):
-            return _encode_whole(template, event_time, _plain(body, listed, decision), extra)
-        body.update(extra)
-    try:  # '{"requestParameters":...}\n': its "{" gives way to the head
-        tail = _dumps(body, option=_NEWLINE)
-    except TypeError:  # what orjson cannot write (see jsonlines)
-        tail = dumps_line(_plain(body, listed, decision))
-    second = event_time // 1
-    stamp = _last_stamp
-    if stamp[0] != second:
-        stamp = _stamp(second)
-    return b"".join((template.head, stamp[1], template.middle, tail[1:]))
-
-
-# The members before requestParameters: the head of every line.
-_HEAD_MEMBERS = frozenset(
-    {
-        "eventVersion",
-        "userIdentity",
-        "eventTime",
-        "eventSource",
-        "eventName",
-        "awsRegion",
-        "sourceIPAddress",
-        "userAgent",
-    }
-)
-
-
 def read_only(service: str, operation: str) -> bool:
     """Whether CloudTrail counts ``operation`` read-only (its record has no response)."""
     return operation.startswith(READ_ONLY_PREFIXES) or (
@@ -283,109 +153,8 @@ def read_only(service: str, operation: str) -> bool:
     )
 
 
-class _LineTemplate:
-    """What a record's line holds for one service, operation and caller: the encoded
-    members before eventTime (``head``) and between eventTime and requestParameters
-    (``middle``, ending in a comma), and the rest as a dict to fill in (``body``)."""
-
-    __slots__ = ("head", "middle", "body", "read_only")
-
-    def __init__(self, service: str, operation: str, caller: Caller):
-        self.read_only = read_only(service, operation)
-        self.head = b'{"eventVersion":"1.08","userIdentity":%s,"eventTime":"' % (
-            _value(user_identity(caller)),
-        )
-        self.middle = b'","eventSource":%s,"eventName":%s,"awsRegion":%s,' % (
-            _value(EVENT_SOURCES.get(service, f"{service}.amazonaws.com")),
-            _value(operation),
-            _value(caller.region),
-        ) + b'"sourceIPAddress":%s,"userAgent":%s,' % (
-            _value(caller.via_service or caller.source_ip),
-            _value(caller.via_service or caller.user_agent),
-        )
-        self.body: dict[str, Any] = {
-            "requestParameters": None,
-            "responseElements": None,
-            "requestID": None,
-            "eventID": None,
-            "readOnly": self.read_only,
-            "resources": None,
-            "eventType": "AwsApiCall",
-            "managementEvent": True,
-            "recipientAccountId": caller.account,
-            "eventCategory": "Management",
-            "epoch": None,
-        }
-
-    def head_members(self, event_time: float) -> dict[str, Any]:
-        """The members the head and middle encode, as a dict."""
-        stamp = _stamp(event_time // 1)[1]
-        return loads_line(self.head + stamp + self.middle[:-1] + b"}")
-
-
-def _value(value: Any) -> bytes:
-    return dumps_line(value)[:-1]
-
-
-_LINE_TEMPLATES: dict[tuple[str, str, Caller], _LineTemplate] = {}
-_LINE_TEMPLATES_MAX = 4096
-
-
-def _line_template(service: str, operation: str, caller: Caller) -> _LineTemplate:
-    template = _LineTemplate(service, operation, caller)
-    if len(_LINE_TEMPLATES) >= _LINE_TEMPLATES_MAX:
-        _LINE_TEMPLATES.clear()
-    _LINE_TEMPLATES[(service, operation, caller)] = template
-    return template
-
-
-def _plain(body: dict[str, Any], resources: list | None, decision: dict | None) -> dict:
-    """``body`` with its members as values again, where it holds their JSON (what
-    only orjson can write)."""
-    if resources is not None:
-        body["resources"] = resources
-    if decision:
-        body["decision"] = decision
-    return body
-
-
-def _encode_whole(
-    template: _LineTemplate, event_time: float, body: dict[str, Any], extra: dict
-) -> bytes:
-    """The line for a record whose ``extra`` replaces a member of the head (rare): the
-    whole record as one dict, each member where CloudTrail puts it."""
-    record = template.head_members(event_time)
-    record.update(body)
-    record.update(extra)
-    return dumps_line(record)
-
-
-# eventTime as encoded, for the latest whole second seen: (second, b"2026-...Z").
-_last_stamp: tuple[float, bytes] = (float("nan"), b"")
-
-
-def _stamp(second: float) -> tuple[float, bytes]:
-    global _last_stamp
-    stamp = (second, iso8601(second).encode("ascii"))
-    _last_stamp = stamp
-    return stamp
-
-
-# A record's resources, by their ARNs (shared between records: read-only); made on a
-# miss, so this is the only cache of them. Bounded: ARNs come from requests.
-_RESOURCE_LISTS: dict[tuple[str, ...], EncodedList] = {}
-_RESOURCE_LISTS_MAX = 4096
-
-
-def _resource_list(arns: tuple[str, ...]) -> EncodedList:
-    listed = EncodedList(_resource(arn) for arn in arns)
-    if len(_RESOURCE_LISTS) >= _RESOURCE_LISTS_MAX:
-        _RESOURCE_LISTS.clear()
-    _RESOURCE_LISTS[arns] = listed
-    return listed
-
-
-def _resource(arn: str) -> dict[str, str]:
+def resource(arn: str) -> dict[str, str]:
+    """One member of a record's ``resources``."""
     return {"accountId": arn.split(":")[4], "type": _resource_type(arn), "ARN": arn}
 
 
@@ -397,6 +166,159 @@ def _resource_type(arn: str) -> str:
     if ":instance/" in arn:
         return "AWS::EC2::Instance"
     return "AWS::Unknown"
+
+
+# The members before requestParameters, in CloudTrail's order: what a record's line
+# begins with.
+HEAD_MEMBERS = (
+    "eventVersion",
+    "userIdentity",
+    "eventTime",
+    "eventSource",
+    "eventName",
+    "awsRegion",
+    "sourceIPAddress",
+    "userAgent",
+)
+
+
+def head_members(service: str, operation: str, caller: Caller, event_time: str) -> dict:
+    """A record's head members, as a dict in CloudTrail's order."""
+    return {
+        "eventVersion": "1.08",
+        "userIdentity": user_identity(caller),
+        "eventTime": event_time,
+        "eventSource": EVENT_SOURCES.get(service) or f"{service}.amazonaws.com",
+        "eventName": operation,
+        "awsRegion": caller.region,
+        "sourceIPAddress": caller.via_service or caller.source_ip,
+        "userAgent": caller.via_service or caller.user_agent,
+    }
+
+
+class _Head:
+    """A record's head as encoded for one service, operation and caller: the JSON
+    before eventTime's value and after it (up to requestParameters)."""
+
+    __slots__ = ("before_time", "after_time", "read_only")
+
+    def __init__(self, service: str, operation: str, caller: Caller) -> None:
+        self.read_only = read_only(service, operation)
+        members = head_members(service, operation, caller, "")
+        first = {name: members.pop(name) for name in ("eventVersion", "userIdentity")}
+        del members["eventTime"]
+        self.before_time = dumps_line(first)[:-2] + b',"eventTime":"'
+        self.after_time = b'",' + dumps_line(members)[1:-2] + b","
+
+
+class RecordEncoder:
+    """Encodes one call's record as a JSON line: the form the event stream carries and
+    the event log stores (``jsonlines.loads_line`` gives it back as a dict).
+
+    What a record repeats from call to call is encoded once and remembered (see
+    :mod:`kmstui.memo`): the head of the line for each service, operation and caller,
+    the resources of each set of ARNs, and eventTime for the latest second. A call
+    encodes the rest."""
+
+    def __init__(self, memo_size: int = 4096) -> None:
+        self._heads = Memo(memo_size)
+        self._resources = Memo(memo_size)
+        self._stamp: tuple[int, bytes] = (-1, b"")
+
+    def encode(
+        self,
+        service: str,
+        operation: str,
+        caller: Caller,
+        event_time: float,
+        event_id: str,
+        request: dict | None,
+        response: dict | None,
+        error: tuple[str, str] | None,
+        resources: list[str] | None,
+        decision: dict | None,
+        extra: dict | None,
+        *,
+        request_recorded: bool = False,
+        response_recorded: bool = False,
+    ) -> bytes:
+        """The record's line. ``request`` is the request as the caller sent it, or,
+        with ``request_recorded``, what the record keeps of it already (see
+        :func:`kmstui.model.record.recorded`); so is ``response`` with
+        ``response_recorded``. Members come in CloudTrail's order, then ``epoch``
+        (eventTime as a number), the error, ``decision`` and ``extra``'s members (one
+        that names a member already there takes its place)."""
+        head_key = (service, operation, caller)
+        head = self._heads.get(head_key)
+        if head is None:
+            head = self._heads.put(head_key, _Head(service, operation, caller))
+        second = int(event_time // 1)
+        if self._stamp[0] != second:
+            self._stamp = (second, iso8601(second).encode("ascii"))
+        listed: Any = []
+        if resources:
+            arns = tuple(resources)
+            listed = self._resources.get(arns)
+            if listed is None:
+                # shared between records: encoded once
+                listed = self._resources.put(arns, _Listed(resource(arn) for arn in arns))
+        if request:
+            request = request if request_recorded else scrub(request)
+        else:
+            request = None
+        if response and not head.read_only:  # CloudTrail leaves out what reads return
+            response = response if response_recorded else scrub(response)
+        else:
+            response = None
+        body: dict[str, Any] = {
+            "requestParameters": request,
+            "responseElements": response,
+            "requestID": event_id,
+            "eventID": event_id,
+            "readOnly": head.read_only,
+            "resources": listed.json if listed else listed,
+            "eventType": "AwsApiCall",
+            "managementEvent": True,
+            "recipientAccountId": caller.account,
+            "eventCategory": "Management",
+            "epoch": event_time,
+        }
+        if error:
+            code, message = error
+            if len(message) > MAX_ERROR_MESSAGE:  # it may quote a long value of the request
+                message = message[:MAX_ERROR_MESSAGE] + "..."
+            body["errorCode"], body["errorMessage"] = code, message
+        if decision:
+            body["decision"] = decision
+        if extra and not extra.keys().isdisjoint(HEAD_MEMBERS):  # rare: a whole dict
+            record = head_members(service, operation, caller, self._stamp[1].decode())
+            record.update(body, resources=listed)
+            record.update(extra)
+            return dumps_line(record)
+        if extra:
+            body.update(extra)
+        try:
+            tail = orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE)
+        except TypeError:  # what only the fallback encoder can write (see jsonlines)
+            body["resources"] = listed
+            tail = dumps_line(body)
+        # the tail's "{" gives way to the head
+        return b"".join((head.before_time, self._stamp[1], head.after_time, tail[1:]))
+
+
+class _Listed(list):
+    """A record's resources, with their JSON (shared between records: read-only)."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, items: Any = ()):
+        super().__init__(items)
+        self.json = orjson.Fragment(dumps_line(self)[:-1])
+
+
+def encode_record(*args: Any, **members: Any) -> bytes:
+    """One record's line, remembering nothing (see :meth:`RecordEncoder.encode`)."""
+    return RecordEncoder(memo_size=1).encode(*args, **members)
 
 
 Subscriber = Callable[[dict[str, Any]], None]
@@ -443,7 +365,7 @@ RING_BYTES = 32 * 1024 * 1024
 class EventBus:
     """Publish records to subscribers, keep the newest in a ring, persist through a sink.
 
-    A record travels as its JSON line (:func:`encode_record`): the ring keeps lines and
+    A record travels as its JSON line (:meth:`encode_record`): the ring keeps lines and
     the sink gets the line. Subscribers get the record as a dict, decoded once per
     record and shared between them; with no subscriber nothing is decoded."""
 
@@ -466,6 +388,10 @@ class EventBus:
         self.recent = RecentEvents(self._ring)
         self.sink = sink
         self.published = 0
+        self._encoder = RecordEncoder()
+        #: One call's record as the line :meth:`publish` takes (see
+        #: :meth:`RecordEncoder.encode`), with what records repeat remembered by this bus.
+        self.encode_record = self._encoder.encode
 
     def _trim(self) -> int:
         """Drop the oldest lines while the ring holds more than ``ring_bytes`` (the
@@ -492,7 +418,7 @@ class EventBus:
         return unsubscribe
 
     def publish(self, line: bytes) -> None:
-        """Publish one record's line (as :func:`encode_record` makes it)."""
+        """Publish one record's line (as :meth:`encode_record` makes it)."""
         self._ring.append(line)
         added = self._added + len(line)
         if added > self._recount_after:

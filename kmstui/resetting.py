@@ -41,6 +41,7 @@ def reset(engine: Engine) -> None:
             engine.ec2.settings.forget_accounts()
         engine.kms.reload()
         engine.kms.forget_memory()
+        assert engine.iam is not None  # made with the engine
         engine.iam.reload()
         engine.due.reschedule()
         for folder in (engine.ec2.volumes_dir, engine.ec2.snapshots_dir):

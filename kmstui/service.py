@@ -23,7 +23,7 @@ from kmstui.clock import Clock
 from kmstui.dispatch import CallContext, Dispatcher, Operations, ServiceErrors
 from kmstui.due import DueWork
 from kmstui.entropy import Entropy
-from kmstui.events import EventBus, encode_record
+from kmstui.events import EventBus
 
 if TYPE_CHECKING:
     from kmstui.store import Store
@@ -66,7 +66,7 @@ class Collaborators:
         event), at the engine clock's time. Calls record their own (the dispatcher)."""
         with self.lock:  # as every publisher holds it (see EventBus.publish)
             self.events.publish(
-                encode_record(
+                self.events.encode_record(
                     service,
                     operation,
                     caller,

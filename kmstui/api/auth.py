@@ -16,10 +16,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kmstui.api import sigv4
 from kmstui.caller import DEFAULT_ACCOUNT, DEFAULT_REGION, Caller
 from kmstui.errors import AwsError, UnrecognizedClientException
+
+if TYPE_CHECKING:
+    from kmstui.engine import Engine
 
 INVALID_TOKEN = "The security token included in the request is invalid."
 MAX_USER_AGENT = 256
@@ -51,7 +55,7 @@ class RequestParts:
 class Authenticator:
     def __init__(
         self,
-        engine,
+        engine: Engine,
         *,
         allow_any_credentials: bool = False,
         account_id: str | None = None,
@@ -59,7 +63,8 @@ class Authenticator:
     ):
         self.engine = engine
         self.allow_any_credentials = allow_any_credentials
-        self.account_id = account_id or getattr(engine, "account", DEFAULT_ACCOUNT)
+        engine_account: str = getattr(engine, "account", DEFAULT_ACCOUNT)
+        self.account_id = account_id or engine_account
         self.default_region = getattr(engine, "region", DEFAULT_REGION)
         self.wall_clock = wall_clock
         self.signing_keys = sigv4.KeyCache()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 from urllib.parse import parse_qsl
 
 from kmstui.errors import AwsError
@@ -106,7 +107,7 @@ def _structure(model: ServiceModel, shape: Shape, prefix: str, names: _Names) ->
 
 def _value(
     model: ServiceModel, shape: Shape, name: str, names: _Names, *, ec2: bool, flattened: bool
-):
+) -> Any:
     fields = names.fields
     if shape.kind == STRUCTURE:
         if not names.under(name + "."):
@@ -139,7 +140,7 @@ def _value(
     return _scalar(shape, fields[name])
 
 
-def _scalar(shape: Shape, text: str):
+def _scalar(shape: Shape, text: str) -> int | bool | str:
     if shape.kind in INTEGERS:
         try:
             return int(text)
@@ -164,7 +165,9 @@ def encode(model: ServiceModel, operation: str, params: dict) -> dict[str, str]:
     return fields
 
 
-def _encode_structure(model: ServiceModel, shape: Shape, prefix: str, value: dict, out: dict):
+def _encode_structure(
+    model: ServiceModel, shape: Shape, prefix: str, value: dict, out: dict[str, str]
+) -> None:
     ec2 = model.protocol == "ec2"
     for member, member_shape in shape.members.items():
         if member not in value or value[member] is None:
@@ -175,8 +178,15 @@ def _encode_structure(model: ServiceModel, shape: Shape, prefix: str, value: dic
 
 
 def _encode_value(
-    model: ServiceModel, shape: Shape, name: str, value, out: dict, *, ec2: bool, flat: bool
-):
+    model: ServiceModel,
+    shape: Shape,
+    name: str,
+    value: object,
+    out: dict[str, str],
+    *,
+    ec2: bool,
+    flat: bool,
+) -> None:
     if shape.kind == STRUCTURE and isinstance(value, dict):
         _encode_structure(model, shape, name + ".", value, out)
     elif shape.kind == LIST and isinstance(value, list):

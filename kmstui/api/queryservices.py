@@ -11,6 +11,7 @@ decoded along the operation's input shape (:mod:`kmstui.api.query`), run by
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from kmstui.api import sts
 from kmstui.api import xml as xmlwire
@@ -19,6 +20,9 @@ from kmstui.api.query import decode, parse_form
 from kmstui.errors import AwsError
 from kmstui.model import ServiceModel
 from kmstui.model import load as load_model
+
+if TYPE_CHECKING:
+    from kmstui.engine import Engine
 
 log = logging.getLogger("kmstui.api")
 
@@ -57,7 +61,7 @@ def scope_service(header: str | None) -> str | None:
 class QueryServices:
     """The Query services one endpoint serves, over one engine."""
 
-    def __init__(self, engine, auth: Authenticator):
+    def __init__(self, engine: Engine, auth: Authenticator):
         self.engine = engine
         self.auth = auth
         sts.attach(engine)

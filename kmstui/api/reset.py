@@ -8,8 +8,12 @@ refuses a caller it does not allow (AccessDeniedException), and nothing changes.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from kmstui.errors import AwsError
+
+if TYPE_CHECKING:
+    from kmstui.engine import Engine
 
 RESET_PATHS = frozenset({"/_kmstui/reset", "/moto-api/reset"})
 REFUSED = (
@@ -22,7 +26,7 @@ def is_reset(raw_path: str) -> bool:
     return raw_path.rstrip("/") in RESET_PATHS
 
 
-def reset(engine, *, allowed: bool) -> bytes:
+def reset(engine: Engine, *, allowed: bool) -> bytes:
     """Empty every account of ``engine`` if ``allowed``; the response body."""
     if not allowed:
         raise AwsError(REFUSED, code="AccessDeniedException", status=403)

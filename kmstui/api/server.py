@@ -31,6 +31,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -55,6 +56,9 @@ from kmstui.errors import (
 from kmstui.kms import OPERATIONS as KMS_OPERATIONS
 from kmstui.protocol import decode_request, encode_response, parse_request
 
+if TYPE_CHECKING:
+    from kmstui.engine import Engine
+
 log = logging.getLogger("kmstui.api")
 
 DEFAULT_HOST = "127.0.0.1"
@@ -78,7 +82,7 @@ class Endpoint:
 
     def __init__(
         self,
-        engine,
+        engine: Engine,
         *,
         allow_any_credentials: bool,
         account_id: str | None,
@@ -137,8 +141,13 @@ class Endpoint:
             return exc.status, error_body(exc.code, exc.message), exc.code, operation
         except Exception:
             log.exception("internal error in %s", operation)
-            exc = KMSInternalException(INTERNAL_ERROR[1])
-            return exc.status, error_body(exc.code, exc.message), exc.code, operation
+            internal = KMSInternalException(INTERNAL_ERROR[1])
+            return (
+                internal.status,
+                error_body(internal.code, internal.message),
+                internal.code,
+                operation,
+            )
 
 
 def check_content_type(value: str | None) -> None:
@@ -279,7 +288,7 @@ class Handler:
 
 
 def create_server(
-    engine,
+    engine: Engine,
     *,
     allow_any_credentials: bool = False,
     account_id: str | None = None,
@@ -331,7 +340,7 @@ class EndpointServer:
 
     def __init__(
         self,
-        engine,
+        engine: Engine,
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         *,
@@ -418,7 +427,7 @@ class ServerThread:
     """An :class:`EndpointServer` on an event loop in a daemon thread. ``start()``
     returns once it listens (with its URL); ``stop()`` shuts it down."""
 
-    def __init__(self, engine, host: str = DEFAULT_HOST, port: int = 0, **options):
+    def __init__(self, engine: Engine, host: str = DEFAULT_HOST, port: int = 0, **options: Any):
         self.server = EndpointServer(engine, host, port, **options)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -467,5 +476,5 @@ class ServerThread:
         self.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from kmstui.engine import Engine
     from kmstui.iam import IamService
 
+if TYPE_CHECKING:
+    from kmstui.engine import Engine
+
 OPERATIONS = Operations()
 
 ERRORS = ServiceErrors(

@@ -17,9 +17,11 @@ of the request.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -160,7 +162,13 @@ class AwsServer(web.Server):
     """aiohttp's low-level server with :class:`AwsRequestHandler` as its protocol.
     ``options`` are the protocol's (keep-alive and lingering times, limits)."""
 
-    def __init__(self, handler, *, loop, **options: Any) -> None:
+    def __init__(
+        self,
+        handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]],
+        *,
+        loop: asyncio.AbstractEventLoop,
+        **options: Any,
+    ) -> None:
         super().__init__(handler, loop=loop, **options)
         self._protocol_loop = loop
         self._protocol_options = options

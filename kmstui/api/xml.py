@@ -81,7 +81,9 @@ def error(protocol: str, code: str, message: str, request_id: str, *, sender: bo
     return DECLARATION + ET.tostring(root, encoding="utf-8", xml_declaration=False)
 
 
-def _members(model: ServiceModel, parent: ET.Element, shape: Shape, value: dict, *, ec2: bool):
+def _members(
+    model: ServiceModel, parent: ET.Element, shape: Shape, value: dict, *, ec2: bool
+) -> None:
     for member, member_shape in shape.members.items():
         if member not in value or value[member] is None:
             continue
@@ -94,7 +96,9 @@ def _members(model: ServiceModel, parent: ET.Element, shape: Shape, value: dict,
         _value(model, ET.SubElement(parent, name), member_shape, value[member], ec2=ec2)
 
 
-def _value(model: ServiceModel, element: ET.Element, shape: Shape | None, value: Any, *, ec2: bool):
+def _value(
+    model: ServiceModel, element: ET.Element, shape: Shape | None, value: Any, *, ec2: bool
+) -> None:
     assert shape is not None
     kind = shape.kind
     if kind == STRUCTURE:
@@ -205,7 +209,7 @@ def _read_members(model: ServiceModel, parent: ET.Element, shape: Shape, *, ec2:
     return out
 
 
-def _read_value(model: ServiceModel, element: ET.Element, shape: Shape | None, *, ec2: bool):
+def _read_value(model: ServiceModel, element: ET.Element, shape: Shape | None, *, ec2: bool) -> Any:
     assert shape is not None
     kind = shape.kind
     if kind == STRUCTURE:
@@ -229,7 +233,7 @@ def _read_value(model: ServiceModel, element: ET.Element, shape: Shape | None, *
     return _read_scalar(kind, element.text or "")
 
 
-def _read_scalar(kind: str, text: str):
+def _read_scalar(kind: str, text: str) -> int | float | bool | str:
     try:
         if kind in INTEGERS:
             return int(text)

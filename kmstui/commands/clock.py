@@ -4,9 +4,13 @@ the engine clock, which deletion windows and automatic rotation run on."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from kmstui.clock import LATEST_EPOCH, ClockLimitError, iso8601, parse_duration
 from kmstui.commands.common import EXIT_AWS_ERROR, CannotOpen, add_data_dir, fail, open_engine
+
+if TYPE_CHECKING:
+    from kmstui.engine import Engine
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -78,7 +82,7 @@ def run_reset(args: argparse.Namespace) -> int:
     return 0
 
 
-def not_moved(engine, exc: OSError) -> int:
+def not_moved(engine: Engine, exc: OSError) -> int:
     """The answer when the new clock offset could not be saved (a full or read-only
     disk): the clock stays where it was."""
     return fail(

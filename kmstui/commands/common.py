@@ -6,10 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kmstui import opening
 from kmstui.opening import CannotOpen
+
+if TYPE_CHECKING:
+    from kmstui.engine import Engine
 
 __all__ = ["CannotOpen", "add_data_dir", "fail", "open_engine", "print_json", "until_stopped"]
 
@@ -25,7 +28,9 @@ def add_data_dir(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def open_engine(args: argparse.Namespace, *, seed: bool = True, command: str | None = None):
+def open_engine(
+    args: argparse.Namespace, *, seed: bool = True, command: str | None = None
+) -> Engine:
     """The engine on ``--data-dir`` (seeded with sample data on first use).
     CannotOpen says why not, an OS error included (a path that names a file ...)."""
     data_dir = getattr(args, "data_dir", None)

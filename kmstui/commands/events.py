@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 
 from kmstui import paths
 from kmstui.commands.common import add_data_dir
@@ -67,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
     directory = paths.data_dir(getattr(args, "data_dir", None)) / "events"
     log = EventLog.open_readonly(directory)
+    records: Iterable[dict]
     if args.tail is not None:
         records = log.tail(max(0, args.tail))
     else:

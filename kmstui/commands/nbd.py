@@ -12,8 +12,12 @@ import argparse
 import asyncio
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from kmstui.commands.common import CannotOpen, add_data_dir, fail, open_engine, until_stopped
+
+if TYPE_CHECKING:
+    from kmstui.nbd import Export, NbdServer
 
 PLAINTEXT_WARNING = (
     "NBD carries the volume's plaintext unencrypted on the wire: anyone who can reach "
@@ -79,7 +83,7 @@ def check_listen_arguments(args: argparse.Namespace) -> str | None:
     return None
 
 
-def make_server(args: argparse.Namespace, exports: list):
+def make_server(args: argparse.Namespace, exports: list[Export]) -> NbdServer:
     from kmstui.nbd import DEFAULT_PORT, NbdServer
 
     if args.socket is not None:
@@ -113,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         engine.close()
 
 
-async def _serve(server, args: argparse.Namespace) -> int:
+async def _serve(server: NbdServer, args: argparse.Namespace) -> int:
     try:
         await server.start()
     except OSError as exc:

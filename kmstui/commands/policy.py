@@ -66,6 +66,7 @@ def run_validate(args: argparse.Namespace) -> int:
             engine = open_engine(args, seed=False, command="kmstui policy validate")
         except CannotOpen as exc:
             return fail(str(exc))
+        assert engine.iam is not None  # made with the engine
         principal_exists = engine.iam.principal_exists
     try:
         results = {
@@ -187,5 +188,7 @@ def run_simulate(args: argparse.Namespace) -> int:
             matched = result["explanation"]["matched"]
             by = ", ".join(str(m.get("statement", m.get("grant_id"))) for m in matched)
             print(f"{label}: {result['decision']}" + (f" (matched: {by})" if by else ""))
+            if result["explanation"].get("note"):
+                print(f"  {result['explanation']['note']}")
     sys.stdout.flush()
     return 1 if failed else 0

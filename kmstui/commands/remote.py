@@ -20,6 +20,7 @@ import json
 import os
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -37,7 +38,7 @@ TIMEOUT = 60.0
 SERVICES = ("kms", "sts", "iam", "ec2")  # the order an operation's service is looked up
 
 
-def credentials(env: dict[str, str] | None = None) -> tuple[str, str, str | None]:
+def credentials(env: Mapping[str, str] | None = None) -> tuple[str, str, str | None]:
     env = os.environ if env is None else env
     access, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
     if access and secret:
@@ -45,7 +46,7 @@ def credentials(env: dict[str, str] | None = None) -> tuple[str, str, str | None
     return PLACEHOLDER_ACCESS_KEY, PLACEHOLDER_SECRET, None
 
 
-def region_of(args: Any, env: dict[str, str] | None = None) -> str:
+def region_of(args: Any, env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     return (
         getattr(args, "region", None)

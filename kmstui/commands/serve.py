@@ -7,10 +7,15 @@ import argparse
 import asyncio
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 from kmstui import opening
 from kmstui.commands.common import CannotOpen, add_data_dir, fail, until_stopped
 from kmstui.commands.nbd import nbd_spec
+
+if TYPE_CHECKING:
+    from kmstui.engine import Engine
+    from kmstui.nbd import NbdServer
 
 ACCOUNT_ID_HELP = (
     "account whose root user --allow-any-credentials requests are made as "
@@ -72,7 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def open_serving_engine(args: argparse.Namespace):
+def open_serving_engine(args: argparse.Namespace) -> Engine:
     """The engine on --data-dir (in --account-id's account). A new directory starts
     empty, or seeded with the sample data under --seed."""
     return opening.open_engine(
@@ -109,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         engine.close()
 
 
-async def _serve(engine, args: argparse.Namespace) -> int:
+async def _serve(engine: Engine, args: argparse.Namespace) -> int:
     from kmstui.api.server import EndpointServer
 
     server = EndpointServer(
@@ -146,7 +151,7 @@ class _CannotExport(Exception):
     pass
 
 
-async def _start_exports(engine, specs: list[tuple[str, int | None]]) -> list:
+async def _start_exports(engine: Engine, specs: list[tuple[str, int | None]]) -> list[NbdServer]:
     """An NBD server on loopback for each ``--nbd`` volume, started."""
     from kmstui.nbd import DEFAULT_PORT, ExportUnavailable, NbdServer
     from kmstui.nbd.export import volume_export

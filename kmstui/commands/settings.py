@@ -4,8 +4,12 @@ kept in the data directory (the EBS caller model, EBS rate limits)."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from kmstui.commands.common import CannotOpen, add_data_dir, fail, open_engine
+
+if TYPE_CHECKING:
+    from kmstui.engine import Engine
 
 SETTINGS = {
     "ebs.caller-model": "how EC2 calls KMS for volumes: aws (default) or seed",
@@ -30,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     change.set_defaults(handler=run_set)
 
 
-def _values(engine) -> dict[str, str]:
+def _values(engine: Engine) -> dict[str, str]:
     settings = engine.ec2.settings
     return {
         "ebs.caller-model": settings.caller_model,

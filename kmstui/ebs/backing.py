@@ -119,7 +119,7 @@ def copy_file(
                     data += bytes(length - len(data))
                 if data.count(0) == len(data):  # a hole, or never-written units
                     continue
-                if plain is None:
+                if plain is None or out is None:  # both or neither
                     os.pwrite(writer.fileno(), data, offset)
                     continue
                 _transform(data, offset, length, decrypt, encrypt, plain, out)

@@ -38,6 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kmstui.caller import Caller
+from kmstui.ebs.records import DataKeyRecord
 from kmstui.ebs.resources import volume_arn
 from kmstui.errors import AccessDeniedException, AwsError
 
@@ -74,7 +75,7 @@ class WrappedDataKey:
     encryption_context: dict[str, str]
     caller_model: str
 
-    def to_record(self) -> dict:
+    def to_record(self) -> DataKeyRecord:
         import base64
 
         return {
@@ -86,7 +87,7 @@ class WrappedDataKey:
         }
 
     @classmethod
-    def from_record(cls, record: dict) -> WrappedDataKey:
+    def from_record(cls, record: DataKeyRecord) -> WrappedDataKey:
         import base64
 
         return cls(

@@ -10,10 +10,13 @@ reason, and the refusal is in the event stream. Terminating one detaches its vol
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.ebs import resources
 from kmstui.ebs.operations import CallContext, operation
+from kmstui.ebs.records import InstanceState
 from kmstui.errors import ec2_error
 
 STATES = {
@@ -38,7 +41,7 @@ INSTANCE_FILTERS = (
 )
 
 
-def state(name: str) -> dict:
+def state(name: str) -> InstanceState:
     return {"Code": STATES[name], "Name": name}
 
 
@@ -91,6 +94,7 @@ def run_instances(service, params: dict, caller: Caller, ctx: CallContext) -> di
     resources.required(params, "MaxCount")
     low = resources.integer(params, "MinCount", low=1)
     high = resources.integer(params, "MaxCount", low=1)
+    assert low is not None and high is not None  # both required above
     if low > high:
         raise ec2_error("InvalidParameterValue", "MinCount must be less than or equal to MaxCount")
     if low > MAX_INSTANCES_PER_CALL:
@@ -295,7 +299,7 @@ def stop_instances(service, params: dict, caller: Caller, ctx: CallContext) -> d
                         },
                     }
                 )
-            current = state("stopping")
+            current: Mapping[str, object] = state("stopping")
         else:
             current = previous
         out.append(

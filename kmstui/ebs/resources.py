@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Literal, overload
 
 from kmstui.errors import AwsError, ec2_error
 
@@ -68,6 +68,10 @@ def required(params: dict, name: str) -> Any:
     return value
 
 
+@overload
+def string(params: dict, name: str, *, optional: Literal[False]) -> str: ...
+@overload
+def string(params: dict, name: str, *, optional: bool = True) -> str | None: ...
 def string(params: dict, name: str, *, optional: bool = True) -> str | None:
     value = params.get(name) if optional else required(params, name)
     if value is not None and not isinstance(value, str):

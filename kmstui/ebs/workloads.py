@@ -206,6 +206,7 @@ class Job:
     def _loop(self, spec: WorkloadSpec) -> None:
         rng = random.Random(spec.seed)
         bs, depth = spec.bs, spec.iodepth
+        assert spec.size is not None  # checked() filled it in
         blocks = spec.size // bs
         payload = memoryview(os.urandom(bs * depth))
         chunks = [payload[i * bs : (i + 1) * bs] for i in range(depth)]

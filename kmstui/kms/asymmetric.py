@@ -19,7 +19,6 @@ from kmstui.errors import (
 )
 from kmstui.kms import keypairs, validation
 from kmstui.kms.ciphertext import invalid_ciphertext
-from kmstui.kms.encryption_context import encryption_context
 from kmstui.kms.service import CallContext, KmsService, operation
 from kmstui.kms.support import dry_run, grant_tokens
 from kmstui.model import keyspecs
@@ -240,7 +239,7 @@ def _generate_data_key_pair(
 
     key = service.resolve(params.get("KeyId"), caller)
     pair_spec = validation.string(params, "KeyPairSpec", choices=keyspecs.DATA_KEY_PAIR_SPEC_ENUM)
-    context = encryption_context(params)
+    context = service.encryption_contexts.read(params)
     grant_tokens(params)
     if params.get("Recipient") is not None:
         raise ValidationException("Recipient (attested enclaves) is not supported.")

@@ -12,27 +12,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from kmstui.caller import Caller
 from kmstui.clock import iso8601
-from kmstui.events import Encoded
 from kmstui.kms.encryption_context import EncryptionContext
+from kmstui.memo import Memo
 
 if TYPE_CHECKING:
     from kmstui.kms.service import KmsService
+
+if TYPE_CHECKING:
+    pass
 
 
 @dataclass
 class Verdict:
     """The outcome of one authorization: ``effect`` is Allow, ExplicitDeny or
     ImplicitDeny; ``decided_by`` names the statements (Sid or index) or grants.
-    ``event`` is its form in an event record's ``decision``, encoded once with it
-    (:class:`~kmstui.events.Encoded`).
+    ``event`` is its form in an event record's ``decision``.
 
-    Verdicts are memoised and shared between calls: treat them, and ``event`` (shared
-    by every record of a memoised decision), as read-only.
+    Verdicts are memoised and shared between calls: treat them, and ``event``, as
+    read-only.
     """
 
     action: str
@@ -48,7 +49,7 @@ class Verdict:
         event = {"action": self.action, "effect": self.effect, "decidedBy": list(self.decided_by)}
         if self.reason:
             event["reason"] = self.reason
-        self.event = Encoded(event)
+        self.event = event
 
 
 def request_context(
@@ -107,15 +108,17 @@ class PolicyAuthorizer:
     (ExplicitDeny > Allow > ImplicitDeny), as KMS does.
 
     Policies are compiled once per distinct text (the policy package caches by
-    content). Decisions are pure functions of their inputs, so they are memoised on
-    everything they depend on: the request's caller, action, key, context pairs, the
-    key record and its grants by identity (both are replaced, never mutated, when they
-    change), and IAM's generation (bumped by every change to a user or role). Policies
-    that read the time are never memoised."""
+    content). A decision is a pure function of its inputs, so it is memoised on the
+    request's values (caller, action, key, encryption context, other condition keys)
+    together with what else it depends on: the key record and the key's grants, and
+    IAM's generation (bumped by every change to a user or role). A record and a list
+    of grants are replaced, never changed in place, so the one the decision read
+    stands for its version. Policies that read the time are never memoised."""
 
-    def __init__(self, kms: KmsService):
+    def __init__(self, kms: KmsService, memo_size: int = 20_000):
         self.kms = kms  # its grants by key, and the IAM service it asks
-        self._cache: dict[tuple, tuple[dict | None, list | None, int, Verdict]] = {}
+        self._decisions = Memo(memo_size)
+        self._reads_time = Memo(4096)  # by policy text
 
     def identity_policy_texts(self, caller: Caller) -> tuple[tuple[str, str], ...]:
         # Services and the account root user have no identity policies (IAM would
@@ -133,8 +136,15 @@ class PolicyAuthorizer:
         key_policy_text: str | None = None,
         identity: tuple[tuple[str, str], ...] | None = None,
     ):
-        """The policy evaluator's Decision for one request (nothing memoised)."""
-        from kmstui.policy import Request, compile_policy, evaluate
+        """The policy evaluator's Decision for one request (nothing memoised). An
+        encryption context given for an action whose requests never carry one (a
+        simulation's) is left out, and named in the decision."""
+        from kmstui.policy import Request, carried_context, compile_policy, evaluate
+
+        ignored: list[str] = []
+        if "kms:EncryptionContextKeys" in context:
+            given = [k for k in context if k.startswith("kms:EncryptionContext")]
+            context, ignored = carried_context(action, context, given)
 
         if identity is None:
             identity = self.identity_policy_texts(caller)
@@ -154,12 +164,14 @@ class PolicyAuthorizer:
             principal_account=caller.account,
             resource_account=key["AWSAccountId"] if key else caller.account,
         )
-        return evaluate(
+        decision = evaluate(
             request,
             key_policy=key_policy,
             identity_policies=[compile_policy(text, name) for name, text in identity],
             grants=grants,
         )
+        decision.ignored = ignored
+        return decision
 
     def check(
         self,
@@ -183,37 +195,27 @@ class PolicyAuthorizer:
         else:
             key_id = key["Arn"]  # replicas of a multi-Region key share their KeyId
             grants = self.kms.grants_by_key.get(key_id)
-        # The memo: by the request's own inputs, valid while the key record and its
-        # grants are the same objects and IAM has not changed since.
         generation = self.kms.iam.generation
-        # (the class test narrows the type as isinstance would, more cheaply; mypy
-        # does not read it as narrowing, hence the two ignores)
         pairs: Mapping[str, str] | None
-        if encryption_context.__class__ is EncryptionContext:
-            # interned: the object stands for its pairs
-            context_key: Any = encryption_context
-            pairs = encryption_context.mapping  # type: ignore[union-attr]
+        if isinstance(encryption_context, EncryptionContext):
+            pairs = encryption_context.mapping
+            context_key: Any = encryption_context  # a value already
         else:
-            pairs = encryption_context  # type: ignore[assignment]
-            context_key = tuple(pairs.items()) if pairs else None
+            pairs = encryption_context
+            context_key = _frozen(pairs)
         try:
-            memo_key = (
-                caller,
-                action,
-                key_id,
-                context_key,
-                tuple(extra.items()) if extra else None,
-            )
-            hit = self._cache.get(memo_key)
+            conditions = tuple(extra.items()) if extra else None
+            memo_key = (caller, action, key_id, context_key, conditions)
+            hit = self._decisions.get(memo_key)
         except TypeError:  # list values (kms:GrantOperations, aws:TagKeys)
-            memo_key = (caller, action, key_id, _frozen(pairs), _frozen(extra))
-            hit = self._cache.get(memo_key)
+            memo_key = (caller, action, key_id, context_key, _frozen(extra))
+            hit = self._decisions.get(memo_key)
         if hit is not None and hit[0] is key and hit[1] is grants and hit[2] == generation:
             return hit[3]
         identity = self.identity_policy_texts(caller)
-        reads_time = key is not None and _reads_time(key["Policy"])
+        reads_time = key is not None and self._policy_reads_time(key["Policy"])
         for _name, text in identity:
-            reads_time = reads_time or _reads_time(text)
+            reads_time = reads_time or self._policy_reads_time(text)
         context = request_context(caller, now, key, pairs, extra)
         decision = self.decide(caller, action, key, context, identity=identity)
         decided_by = decision.decided_by
@@ -226,26 +228,23 @@ class PolicyAuthorizer:
             action=action, effect=decision.effect, decided_by=decided_by, reason=reason
         )
         if not reads_time:  # a policy that reads the time decides anew every call
-            if len(self._cache) >= _CACHE_SIZE:
-                self._cache.clear()
-            self._cache[memo_key] = (key, grants, generation, verdict)
+            self._decisions.put(memo_key, (key, grants, generation, verdict))
         return verdict
 
+    def _policy_reads_time(self, policy_text: str) -> bool:
+        reads = self._reads_time.get(policy_text)
+        if reads is None:
+            lowered = policy_text.lower()
+            reads = self._reads_time.put(policy_text, any(k in lowered for k in _TIME_KEYS))
+        return reads
 
-_CACHE_SIZE = 20_000
+
 _TIME_KEYS = ("aws:currenttime", "aws:epochtime", "aws:tokenissuetime", "aws:multifactorauthage")
 
 
-@lru_cache(maxsize=4096)
-def _reads_time(policy_text: str) -> bool:
-    lowered = policy_text.lower()
-    return any(name in lowered for name in _TIME_KEYS)
-
-
 def _frozen(mapping: Mapping[str, Any] | None):
-    """A hashable form of a context map (list values as tuples) for the cache key. The
-    pairs keep the map's order: the same pairs in another order only make another cache
-    entry."""
+    """A hashable form of a map of condition values (list values as tuples) for the
+    memo's key."""
     if not mapping:
         return None
-    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in mapping.items())
+    return frozenset((k, tuple(v) if isinstance(v, list) else v) for k, v in mapping.items())

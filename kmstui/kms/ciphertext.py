@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import NamedTuple
 
-from kmstui.errors import InvalidCiphertextException
+from kmstui.errors import AwsError, InvalidCiphertextException
 
 FORMAT_VERSION = 1
 MULTI_REGION_VERSION = 2
@@ -36,7 +36,7 @@ INVALID_CIPHERTEXT = (
 )
 
 
-def invalid_ciphertext() -> InvalidCiphertextException:
+def invalid_ciphertext() -> AwsError:
     """KMS's answer to a ciphertext it cannot decrypt: InvalidCiphertextException with
     no message, as AWS sends it (whatever the cause, so nothing is revealed). The
     ``explanation`` is for the console, never sent."""

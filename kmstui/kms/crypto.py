@@ -19,20 +19,20 @@ from kmstui.errors import (
 )
 from kmstui.kms import ciphertext, validation
 from kmstui.kms.ciphertext import invalid_ciphertext
-from kmstui.kms.encryption_context import EncryptionContext, encryption_context
-from kmstui.kms.service import ENABLED, CallContext, KmsService, operation
+from kmstui.kms.encryption_context import EncryptionContext
+from kmstui.kms.service import CallContext, KmsService, operation
 from kmstui.kms.support import dry_run as _dry_run
 from kmstui.kms.support import grant_tokens as _grant_tokens
 
 ALGORITHMS = ("SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE")
 DATA_KEY_SPECS = {"AES_256": 32, "AES_128": 16}
 # The request's algorithm condition key: symmetric keys only take SYMMETRIC_DEFAULT
-# (_algorithm says so), so every Encrypt and Decrypt shares one read-only map.
+# (_algorithm says so).
 _SYMMETRIC_DEFAULT = {"kms:EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}
 
 
 def _algorithm(params: dict, name: str = "EncryptionAlgorithm") -> str:
-    if params.get(name) is None:  # the usual case: nothing to check
+    if params.get(name) is None:
         return "SYMMETRIC_DEFAULT"
     algorithm = validation.string(params, name, optional=True, choices=ALGORITHMS)
     if algorithm not in (None, "SYMMETRIC_DEFAULT"):
@@ -84,8 +84,7 @@ def open_blob(
                 "The key ID in the request does not identify a CMK that can perform this operation."
             )
     service.authorize(ctx, caller, action, key, context, extra_context)
-    if key["KeyState"] != ENABLED:
-        service.require_usable(key)  # raises as the key's state says
+    service.require_usable(key)
     aead = service.aead(key, envelope.key_material_id)
     if aead is None:
         if any(m["KeyMaterialId"] == envelope.key_material_id for m in key["Materials"]):
@@ -125,16 +124,12 @@ def encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext)
 
         return asymmetric.encrypt(service, key, params, caller, ctx)
     plaintext = validation.blob(params, "Plaintext", max_len=4096)
-    context = encryption_context(params)
-    get = params.get  # absent optional members skip their checks
-    algorithm = "SYMMETRIC_DEFAULT" if get("EncryptionAlgorithm") is None else _algorithm(params)
-    if get("GrantTokens") is not None:
-        _grant_tokens(params)
+    context = service.encryption_contexts.read(params)
+    algorithm = _algorithm(params)
+    _grant_tokens(params)
     service.authorize(ctx, caller, "kms:Encrypt", key, context, _SYMMETRIC_DEFAULT)
-    if key["KeyState"] != ENABLED:
-        service.require_usable(key)  # raises as the key's state says
-    if get("DryRun") is not None:
-        _dry_run(params)
+    service.require_usable(key)
+    _dry_run(params)
     blob = seal(service, key, plaintext, context)
     ctx.extra["additionalEventData"] = {"keyMaterialId": key["CurrentKeyMaterialId"]}
     return {"CiphertextBlob": blob, "KeyId": key["Arn"], "EncryptionAlgorithm": algorithm}
@@ -142,30 +137,27 @@ def encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext)
 
 @operation("Decrypt")
 def decrypt(service: KmsService, params: dict, caller: Caller, ctx: CallContext) -> dict:
-    get = params.get  # absent optional members skip their checks
-    if get("EncryptionAlgorithm") not in (None, "SYMMETRIC_DEFAULT"):
+    if params.get("EncryptionAlgorithm") not in (None, "SYMMETRIC_DEFAULT"):
         from kmstui.kms import asymmetric
 
         return asymmetric.decrypt(service, params, caller, ctx)
     blob = validation.blob(params, "CiphertextBlob")
-    context = encryption_context(params)
-    algorithm = "SYMMETRIC_DEFAULT" if get("EncryptionAlgorithm") is None else _algorithm(params)
-    if get("GrantTokens") is not None:
-        _grant_tokens(params)
-    if get("Recipient") is not None:
+    context = service.encryption_contexts.read(params)
+    algorithm = _algorithm(params)
+    _grant_tokens(params)
+    if params.get("Recipient") is not None:
         raise ValidationException("Recipient (attested enclaves) is not supported.")
     key, plaintext, material_id = open_blob(
         service,
         blob,
         caller,
         ctx,
-        key_id_param=get("KeyId"),
+        key_id_param=params.get("KeyId"),
         context=context,
         action="kms:Decrypt",
         extra_context=_SYMMETRIC_DEFAULT,
     )
-    if get("DryRun") is not None:
-        _dry_run(params)
+    _dry_run(params)
     ctx.extra["additionalEventData"] = {"keyMaterialId": material_id}
     return {
         "KeyId": key["Arn"],
@@ -183,8 +175,8 @@ def re_encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallConte
     from kmstui.kms import asymmetric
 
     blob = validation.blob(params, "CiphertextBlob")
-    source_context = encryption_context(params, "SourceEncryptionContext")
-    destination_context = encryption_context(params, "DestinationEncryptionContext")
+    source_context = service.encryption_contexts.read(params, "SourceEncryptionContext")
+    destination_context = service.encryption_contexts.read(params, "DestinationEncryptionContext")
     rsa_source = params.get("SourceEncryptionAlgorithm") not in (None, "SYMMETRIC_DEFAULT")
     source_algorithm = (
         "SYMMETRIC_DEFAULT" if rsa_source else _algorithm(params, "SourceEncryptionAlgorithm")
@@ -252,9 +244,6 @@ def re_encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallConte
 
 
 def _data_key_size(params: dict) -> int:
-    spec = params.get("KeySpec")
-    if spec.__class__ is str and spec in DATA_KEY_SPECS and params.get("NumberOfBytes") is None:
-        return DATA_KEY_SPECS[spec]  # the usual case: a valid KeySpec alone
     spec = validation.string(params, "KeySpec", optional=True, choices=tuple(DATA_KEY_SPECS))
     count = validation.integer(params, "NumberOfBytes", low=1, high=1024)
     if spec is None and count is None:
@@ -269,16 +258,12 @@ def _generate_data_key(
 ) -> tuple[dict, bytes, bytes]:
     key = service.resolve(params.get("KeyId"), caller)
     size = _data_key_size(params)
-    context = encryption_context(params)
-    if params.get("GrantTokens") is not None:
-        _grant_tokens(params)
+    context = service.encryption_contexts.read(params)
+    _grant_tokens(params)
     service.authorize(ctx, caller, action, key, context)
-    if key["KeyState"] != ENABLED:
-        service.require_usable(key)  # raises as the key's state says
-    if key["KeySpec"] != "SYMMETRIC_DEFAULT":
-        service.require_symmetric(key, action[4:])
-    if params.get("DryRun") is not None:
-        _dry_run(params)
+    service.require_usable(key)
+    service.require_symmetric(key, action[4:])
+    _dry_run(params)
     plaintext = service.entropy.token_bytes(size)
     blob = seal(service, key, plaintext, context)
     ctx.extra["additionalEventData"] = {"keyMaterialId": key["CurrentKeyMaterialId"]}

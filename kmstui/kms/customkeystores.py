@@ -16,6 +16,7 @@ import re
 from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.errors import (
+    AwsError,
     CloudHsmClusterNotFoundException,
     CustomKeyStoreNotFoundException,
     ValidationException,
@@ -51,7 +52,7 @@ def store_id(params: dict) -> str:
     return _text(params, "CustomKeyStoreId", 1, 64, None, optional=False) or ""
 
 
-def not_found(store: str) -> CustomKeyStoreNotFoundException:
+def not_found(store: str) -> AwsError:
     return CustomKeyStoreNotFoundException(
         f"Custom key store {store} does not exist in this account and Region."
     )

@@ -22,6 +22,7 @@ from kmstui.errors import (
     ValidationException,
 )
 from kmstui.kms import validation
+from kmstui.kms.records import GrantConstraints
 from kmstui.kms.service import CallContext, KmsService, operation
 from kmstui.model.grantops import CONTEXT_OPERATIONS, GRANT_OPERATIONS, grant_operations_for
 from kmstui.model.keyspecs import key_kind
@@ -61,7 +62,7 @@ def check_grant_tokens(tokens: list[str]) -> None:
             raise InvalidGrantTokenException("The grant token is not valid.")
 
 
-def _constraints(params: dict) -> dict | None:
+def _constraints(params: dict) -> GrantConstraints | None:
     value = params.get("Constraints")
     if value is None:
         return None
@@ -72,10 +73,11 @@ def _constraints(params: dict) -> dict | None:
         raise ValidationException(
             "Constraints may contain EncryptionContextEquals or EncryptionContextSubset."
         )
-    out = {}
-    for name in ("EncryptionContextEquals", "EncryptionContextSubset"):
-        if value.get(name) is not None:
-            out[name] = validation.string_map(value, name)
+    out: GrantConstraints = {}
+    if value.get("EncryptionContextEquals") is not None:
+        out["EncryptionContextEquals"] = validation.string_map(value, "EncryptionContextEquals")
+    if value.get("EncryptionContextSubset") is not None:
+        out["EncryptionContextSubset"] = validation.string_map(value, "EncryptionContextSubset")
     if len(out) > 1:
         raise ValidationException(
             "A grant can have an EncryptionContextEquals or an "
@@ -153,7 +155,11 @@ def create_grant(service: KmsService, params: dict, caller: Caller, ctx: CallCon
         extra["kms:RetiringPrincipal"] = retiring
     if constraints:
         extra["kms:GrantConstraintType"] = next(iter(constraints))
-    constraint_context = next(iter(constraints.values())) if constraints else None
+    constraint_context = (  # a grant has one constraint at most
+        constraints.get("EncryptionContextEquals", constraints.get("EncryptionContextSubset"))
+        if constraints
+        else None
+    )
     service.authorize(ctx, caller, "kms:CreateGrant", key, constraint_context, extra)
     service.require_usable(key)
     if validation.boolean(params, "DryRun"):

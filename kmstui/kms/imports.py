@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
@@ -293,7 +294,7 @@ def remove_material(service: KmsService, key: dict, material_id: str | None = No
     return materials.remove(key, material_id or key["CurrentKeyMaterialId"])
 
 
-def _expiring(key: dict):
+def _expiring(key: dict) -> Iterator[tuple[dict, float]]:
     for entry in key["Materials"]:
         if materials.is_imported(entry):
             valid_to = entry.get(

@@ -115,7 +115,7 @@ def spec_of(private: Any) -> str | None:
     if isinstance(private, rsa.RSAPrivateKey):
         return f"RSA_{private.key_size}" if private.key_size in (2048, 3072, 4096) else None
     if isinstance(private, ec.EllipticCurvePrivateKey):
-        return next((s for s, c in CURVES.items() if c.name == private.curve.name), None)
+        return next((s for s, c in CURVES.items() if isinstance(private.curve, c)), None)
     if isinstance(private, ed25519.Ed25519PrivateKey):
         return "ECC_NIST_EDWARDS25519"
     for table in (ML_DSA, ML_KEM):

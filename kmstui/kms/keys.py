@@ -19,6 +19,7 @@ from kmstui.kms.arns import key_arn
 from kmstui.kms.grants import remove_key_grants
 from kmstui.kms.keypolicy import check_key_policy
 from kmstui.kms.policies import default_key_policy
+from kmstui.kms.records import KeyMaterial, Rotation, Tag
 from kmstui.kms.service import (
     DISABLED,
     ENABLED,
@@ -84,7 +85,7 @@ def new_key(
     *,
     description: str = "",
     policy: str | None = None,
-    tags: list[dict] | None = None,
+    tags: list[Tag] | None = None,
     manager: str = "CUSTOMER",
     spec: str = keyspecs.SYMMETRIC,
     usage: str = "ENCRYPT_DECRYPT",
@@ -109,12 +110,12 @@ def new_key(
         "KeyState": ENABLED if origin == "AWS_KMS" else PENDING_IMPORT,
         "Policy": policy if policy is not None else default_key_policy(caller.account),
         "Tags": list(tags or []),
-        "Rotation": {
-            "Enabled": manager == "AWS",
-            "PeriodInDays": 365,
-            "NextRotationDate": now + 365 * DAY if manager == "AWS" else None,
-            "OnDemandCount": 0,
-        },
+        "Rotation": Rotation(
+            Enabled=manager == "AWS",
+            PeriodInDays=365,
+            NextRotationDate=now + 365 * DAY if manager == "AWS" else None,
+            OnDemandCount=0,
+        ),
         "Materials": [],
         "CurrentKeyMaterialId": None,
     }
@@ -140,7 +141,7 @@ def add_key_material(service: KmsService, key: dict, *, rotation_type: str | Non
         del private
     wrapped = service.store.root_key.wrap(secret, material_purpose(key, material_id))
     del secret
-    entry: dict[str, Any] = {
+    entry: KeyMaterial = {
         "KeyMaterialId": material_id,
         "Wrapped": wrapped,
         "CreationDate": service.clock.now(),

@@ -31,7 +31,7 @@ from kmstui.errors import (
 from kmstui.kms import validation
 from kmstui.kms.arns import KeyReference, is_key_id, key_arn, parse_key_reference
 from kmstui.kms.authorization import PolicyAuthorizer, Verdict
-from kmstui.kms.encryption_context import EncryptionContext
+from kmstui.kms.encryption_context import EncryptionContext, EncryptionContexts
 from kmstui.kms.policies import MANAGED_KEY_SERVICES, managed_key_policy, managed_key_to_be
 from kmstui.kms.rsapool import RsaPool
 from kmstui.service import Collaborators, Service
@@ -99,6 +99,7 @@ class KmsService(Service):
         self.iam = iam
         self.on_demand_rotation_limit = on_demand_rotation_limit
         self.authorizer = PolicyAuthorizer(self)
+        self.encryption_contexts = EncryptionContexts()  # the contexts requests sent
         # key records by key ARN: the replicas of a multi-Region key share a KeyId
         self._keys: dict[str, dict] = {}
         self._arns_by_id: dict[str, list[str]] = {}

@@ -11,12 +11,13 @@ from kmstui import paging
 from kmstui.caller import Caller
 from kmstui.errors import LimitExceededException, SerializationException, TagException
 from kmstui.kms import validation
+from kmstui.kms.records import Tag
 from kmstui.kms.service import CallContext, KmsService, operation
 
 MAX_TAGS = 50
 
 
-def validate_tags(tags) -> list[dict]:
+def validate_tags(tags: object) -> list[Tag]:
     if tags is None:
         return []
     if not isinstance(tags, list):
@@ -28,7 +29,7 @@ def validate_tags(tags) -> list[dict]:
         raise TagException("Duplicate tag keys")
     if len(tags) > MAX_TAGS:
         raise TagException("Too many tags")
-    out: list[dict] = []
+    out: list[Tag] = []
     for position, tag in enumerate(tags, start=1):
         at = f"tags.{position}.member"
         key = validation.string(tag, "TagKey", max_len=128, at=f"{at}.tagKey")
@@ -39,7 +40,7 @@ def validate_tags(tags) -> list[dict]:
     return out
 
 
-def merge_tags(existing: list[dict], new: list[dict]) -> list[dict]:
+def merge_tags(existing: list[Tag], new: list[Tag]) -> list[Tag]:
     merged = {t["TagKey"]: t["TagValue"] for t in existing}
     for tag in new:
         merged[tag["TagKey"]] = tag["TagValue"]

@@ -8,9 +8,9 @@ wire are ``SerializationException``. Member names in messages are camelCase.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
-from kmstui.errors import SerializationException, ValidationException
+from kmstui.errors import AwsError, SerializationException, ValidationException
 
 _MISSING = object()
 
@@ -22,9 +22,7 @@ def _member(name: str) -> str:
 HIDDEN = object()  # a value AWS does not quote in the message (a blob)
 
 
-def violation(
-    name: str, value: Any, constraint: str, *, at: str | None = None
-) -> ValidationException:
+def violation(name: str, value: Any, constraint: str, *, at: str | None = None) -> AwsError:
     """AWS's message for one constraint violation. ``at`` is the member's path when it
     is not a top-level member (``tags.1.member.tagKey``); a blob's value is not shown
     (``Value at 'plaintext' failed ...``)."""
@@ -45,6 +43,30 @@ def required(params: dict, name: str) -> Any:
     return value
 
 
+# A required member is never None, so the checks say so to the type checker: optional=False
+# (the default of string and blob) returns the value, optional=True may return None.
+@overload
+def string(
+    params: dict,
+    name: str,
+    *,
+    optional: Literal[False] = False,
+    min_len: int = 1,
+    max_len: int = 2048,
+    choices: tuple[str, ...] | None = None,
+    at: str | None = None,
+) -> str: ...
+@overload
+def string(
+    params: dict,
+    name: str,
+    *,
+    optional: bool,
+    min_len: int = 1,
+    max_len: int = 2048,
+    choices: tuple[str, ...] | None = None,
+    at: str | None = None,
+) -> str | None: ...
 def string(
     params: dict,
     name: str,
@@ -77,6 +99,24 @@ def string(
     return value
 
 
+@overload
+def integer(
+    params: dict,
+    name: str,
+    *,
+    optional: Literal[False],
+    low: int | None = None,
+    high: int | None = None,
+) -> int: ...
+@overload
+def integer(
+    params: dict,
+    name: str,
+    *,
+    optional: bool = True,
+    low: int | None = None,
+    high: int | None = None,
+) -> int | None: ...
 def integer(
     params: dict,
     name: str,
@@ -108,6 +148,19 @@ def boolean(params: dict, name: str, default: bool = False) -> bool:
     return value
 
 
+@overload
+def blob(
+    params: dict,
+    name: str,
+    *,
+    optional: Literal[False] = False,
+    min_len: int = 1,
+    max_len: int = 6144,
+) -> bytes: ...
+@overload
+def blob(
+    params: dict, name: str, *, optional: bool, min_len: int = 1, max_len: int = 6144
+) -> bytes | None: ...
 def blob(
     params: dict, name: str, *, optional: bool = False, min_len: int = 1, max_len: int = 6144
 ) -> bytes | None:

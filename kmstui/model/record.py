@@ -111,7 +111,7 @@ def record_value(shape: Shape, value: Any, depth: int) -> Any:
         if not isinstance(value, dict) or depth >= MAX_DEPTH or value_shape.secret:
             return _LEFT_OUT
         limit = shape.max or MAX_ITEMS
-        out = {}
+        out: dict[Any, Any] = {}
         for key, item in value.items():
             if len(out) >= limit:
                 break

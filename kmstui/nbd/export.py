@@ -11,11 +11,37 @@ volume's next attachment, or an error saying why there is none.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from kmstui.errors import AwsError
 from kmstui.nbd import protocol as p
+
+if TYPE_CHECKING:
+    from kmstui.ebs.service import Ec2Service
+
+
+class Device(Protocol):
+    """What the server asks of an export's device (a volume's
+    :class:`~kmstui.ebs.device.VolumeDevice`)."""
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def closed(self) -> bool: ...
+
+    def readv(self, requests: Sequence[tuple[int, int]]) -> list[bytes]: ...
+
+    def writev(self, requests: Sequence[tuple[int, bytes]]) -> None: ...
+
+    def write(self, offset: int, data: bytes) -> None: ...
+
+    def trim(self, offset: int, length: int) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def allocation(self, offset: int, length: int) -> list[tuple[int, bool]]: ...
 
 
 class ExportUnavailable(Exception):
@@ -28,7 +54,7 @@ class Export:
     def __init__(
         self,
         volume_id: str,
-        open_device: Callable[[], Any],
+        open_device: Callable[[], Device],
         *,
         read_only: bool = False,
         description: str = "",
@@ -37,10 +63,10 @@ class Export:
         self.read_only = read_only
         self.description = description or f"kmstui encrypted volume {volume_id}"
         self._open_device = open_device
-        self._device: Any = None
+        self._device: Device | None = None
         self._lock = threading.Lock()
 
-    def device(self):
+    def device(self) -> Device:
         """The volume's open device, opened again if the last one closed (blocking:
         it may take the engine lock and call KMS). ExportUnavailable if it cannot be."""
         with self._lock:
@@ -75,7 +101,7 @@ class Exports:
         self._by_name = {export.name: export for export in exports}
         self.default = exports[0]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Export]:
         return iter(self._by_name.values())
 
     def find(self, name: str) -> Export | None:
@@ -84,7 +110,7 @@ class Exports:
         return self._by_name.get(name)
 
 
-def volume_export(ec2: Any, volume_id: str, *, read_only: bool = False) -> Export:
+def volume_export(ec2: Ec2Service, volume_id: str, *, read_only: bool = False) -> Export:
     """The export of an attached volume of ``ec2`` (the engine's EC2 service). Opening
     its device now checks that the volume is attached and its data key can be had:
     ExportUnavailable with the EC2 or KMS error otherwise."""

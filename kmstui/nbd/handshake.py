@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from kmstui.nbd import protocol as p
-from kmstui.nbd.export import Export, Exports, ExportUnavailable
+from kmstui.nbd.export import Device, Export, Exports, ExportUnavailable
 
 
 @dataclass
@@ -17,7 +17,7 @@ class Negotiated:
     """What the handshake settled: the export, its device, and the reply form."""
 
     export: Export
-    device: object
+    device: Device
     structured_replies: bool
     block_status: bool = False  # base:allocation was chosen for this export
 
@@ -26,7 +26,7 @@ async def negotiate(
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
     exports: Exports,
-    open_device: Callable[[Export], Awaitable[object]],
+    open_device: Callable[[Export], Awaitable[Device]],
 ) -> Negotiated | None:
     """Run the handshake; None when the client aborted or ended it (the caller closes).
     ProtocolError when the client broke the protocol."""
@@ -126,15 +126,15 @@ async def negotiate(
                 reply(option, p.REP_ACK)
 
         elif option in (p.OPT_LIST_META_CONTEXT, p.OPT_SET_META_CONTEXT):
-            request = _parse_meta_request(data)
-            if request is None:
+            meta_request = _parse_meta_request(data)
+            if meta_request is None:
                 refuse(option, p.REP_ERR_INVALID, "malformed meta context request")
             elif option == p.OPT_SET_META_CONTEXT and not structured:
                 refuse(option, p.REP_ERR_INVALID, "negotiate structured replies first")
-            elif (export := exports.find(request[0])) is None:
-                refuse(option, p.REP_ERR_UNKNOWN, f"no export named {request[0]!r}")
+            elif (export := exports.find(meta_request[0])) is None:
+                refuse(option, p.REP_ERR_UNKNOWN, f"no export named {meta_request[0]!r}")
             else:
-                queries = request[1]
+                queries = meta_request[1]
                 chosen = _base_allocation_matches(
                     queries, listing=option == p.OPT_LIST_META_CONTEXT
                 )

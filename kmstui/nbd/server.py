@@ -15,13 +15,17 @@ import ipaddress
 import logging
 import os
 import socket
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from typing import Any, TypeVar
 
 from kmstui.nbd import protocol as p
-from kmstui.nbd.export import Export, Exports
+from kmstui.nbd.export import Device, Export, Exports
 from kmstui.nbd.handshake import negotiate
 from kmstui.nbd.transmission import Detached, transmit
+
+T = TypeVar("T")
 
 log = logging.getLogger("kmstui.nbd")
 
@@ -58,7 +62,7 @@ class NbdServer:
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="nbd-io")
         self._server: asyncio.AbstractServer | None = None
         self._watcher: asyncio.Task | None = None
-        self._connections: dict[asyncio.StreamWriter, object | None] = {}
+        self._connections: dict[asyncio.StreamWriter, Device | None] = {}
 
     @property
     def address(self) -> str:
@@ -109,14 +113,14 @@ class NbdServer:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.socket_path)
 
-    async def _run_blocking(self, function, *args):
+    async def _run_blocking(self, function: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, partial(function, *args))
 
-    async def _open_device(self, export: Export):
+    async def _open_device(self, export: Export) -> Device:
         return await self._run_blocking(export.device)
 
-    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if len(self._connections) >= MAX_CONNECTIONS:
             writer.transport.abort()
             return

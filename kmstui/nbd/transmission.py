@@ -22,6 +22,7 @@ from typing import Any
 
 from kmstui.errors import AwsError
 from kmstui.nbd import protocol as p
+from kmstui.nbd.export import Device
 
 # Bytes of requests read but not yet answered, per connection: enough for a deep queue
 # of large requests, bounded so that a client cannot make the server hold more.
@@ -78,7 +79,7 @@ class ByteBudget:
 async def transmit(
     reader: asyncio.StreamReader,
     writer: asyncio.StreamWriter,
-    device: Any,
+    device: Device,
     *,
     read_only: bool,
     structured: bool,
@@ -193,7 +194,7 @@ def refusal(
 
 
 def execute(
-    device: Any, batch: list[Pending], read_only: bool, block_status: bool = False
+    device: Device, batch: list[Pending], read_only: bool, block_status: bool = False
 ) -> list[Answer]:
     """Run a batch in order: runs of reads and runs of writes each go to the device as
     one vectored call. Raises Detached when the device has closed."""
@@ -216,7 +217,9 @@ def execute(
     return answers
 
 
-def _run_of(batch, start: int, command: int, size: int, read_only: bool) -> list[Pending]:
+def _run_of(
+    batch: list[Pending], start: int, command: int, size: int, read_only: bool
+) -> list[Pending]:
     run = []
     for item in batch[start:]:
         if item.request.command != command or refusal(item.request, size, read_only):
@@ -225,13 +228,13 @@ def _run_of(batch, start: int, command: int, size: int, read_only: bool) -> list
     return run
 
 
-def _vectored(device, run: list[Pending]) -> list[Answer]:
+def _vectored(device: Device, run: list[Pending]) -> list[Answer]:
     first = run[0].request
     if first.command == p.CMD_READ:
         wanted = [(i.request.offset, i.request.length) for i in run if i.request.length]
         datas = iter(device.readv(wanted) if wanted else [])
         return [Answer(i.request, data=next(datas) if i.request.length else b"") for i in run]
-    writes = [(i.request.offset, i.data) for i in run if i.request.length]
+    writes = [(i.request.offset, i.data) for i in run if i.request.length and i.data is not None]
     if writes:
         device.writev(writes)
     if any(i.request.flags & p.CMD_FLAG_FUA for i in run):
@@ -239,7 +242,7 @@ def _vectored(device, run: list[Pending]) -> list[Answer]:
     return [Answer(i.request) for i in run]
 
 
-def _single(device, item: Pending) -> list[Answer]:
+def _single(device: Device, item: Pending) -> list[Answer]:
     request = item.request
     command = request.command
     if command == p.CMD_BLOCK_STATUS:
@@ -273,7 +276,7 @@ def _clip32(runs: list[tuple[int, bool]]) -> list[tuple[int, bool]]:
     return out
 
 
-def _write_zeros(device, offset: int, length: int) -> None:
+def _write_zeros(device: Device, offset: int, length: int) -> None:
     """Encrypted zeros, written in bounded chunks (a request may name 4 GiB)."""
     end = offset + length
     while offset < end:
@@ -282,7 +285,7 @@ def _write_zeros(device, offset: int, length: int) -> None:
         offset += step
 
 
-def _guarded(device, action, *args) -> list[Answer]:
+def _guarded(device: Device, action: Callable[..., list[Answer]], *args: Any) -> list[Answer]:
     run = args[-1]
     items = run if isinstance(run, list) else [run]
     try:

@@ -19,7 +19,7 @@ from .findings import ERROR, SECURITY_WARNING, SUGGESTION, WARNING, Finding, Pos
 from .jsonpos import Node, ParseResult
 from .jsonpos import parse as parse_policy
 from .lockout import lockout_safety_check
-from .simulate import simulate_case
+from .simulate import carried_context, simulate_case
 from .validate import IDENTITY_POLICY, KEY_POLICY, kms_rejection, validate_policy
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "Position",
     "Request",
     "Span",
+    "carried_context",
     "compile_policy",
     "condition_key",
     "evaluate",

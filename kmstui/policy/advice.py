@@ -10,7 +10,7 @@ condition).
 
 from __future__ import annotations
 
-from .catalog import expand_action
+from .catalog import ActionInfo, expand_action
 from .conditions import FOR_ALL, parse_operator
 from .findings import SECURITY_WARNING, WARNING
 from .jsonpos import ARRAY, OBJECT, STRING, Node
@@ -122,7 +122,7 @@ def _principal_advice(report, st: Node, principal: Node, keys: set[str]) -> None
         )
 
 
-def _expand(name: str):
+def _expand(name: str) -> tuple[ActionInfo, ...] | None:
     if not name[:4].lower() == "kms:":
         return None
     return expand_action(name) or None

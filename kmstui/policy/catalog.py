@@ -79,7 +79,7 @@ def expand_action(pattern: str) -> tuple[ActionInfo, ...]:
     return tuple(info for name, info in ACTIONS_BY_LOWER.items() if regex.match(name))
 
 
-def _keys(*specs) -> dict[str, ConditionKey]:
+def _keys(*specs: tuple[str, str] | tuple[str, str, bool]) -> dict[str, ConditionKey]:
     table = {}
     for spec in specs:
         name, type_ = spec[0], spec[1]
@@ -206,6 +206,17 @@ def _catalog_name(key: str) -> str:
     lower = key.lower()
     cut = lower.find("${")
     return lower[:cut] if cut >= 0 else lower
+
+
+def uncarried_keys(action: str, keys) -> list[str]:
+    """The kms: condition keys among ``keys`` that no request for ``action`` carries:
+    a condition on one of them can never hold for that action (the validator's
+    UNSATISFIABLE_CONDITION), and a simulated request leaves them out. None for an
+    action the catalogue does not know."""
+    info = ACTIONS_BY_LOWER.get(action.lower())
+    if info is None:
+        return []
+    return [key for key in keys if not info.supports_key(key)]
 
 
 _SUPPORTED: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}

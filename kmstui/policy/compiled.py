@@ -11,7 +11,9 @@ where malformations are reported).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import TypeAlias
 
 from . import variables
 from .conditions import compile_block
@@ -21,8 +23,11 @@ from .wildcard import compile_glob, has_wildcard
 VERSION_2012 = "2012-10-17"
 VERSION_2008 = "2008-10-17"
 
+# A policy as text (JSON), parsed, or compiled.
+PolicyDocument: TypeAlias = "str | bytes | dict | CompiledPolicy"
 
-def _strings(value) -> list[str] | None:
+
+def _strings(value: object) -> list[str] | None:
     """A string-or-list element as a list of strings; ``None`` if malformed."""
     if isinstance(value, str):
         return [value]
@@ -58,7 +63,7 @@ class _NameMatcher:
         self.patterns = tuple(regexes)
         self.templates = tuple(templates)
 
-    def match(self, name: str, ctx=None) -> bool:
+    def match(self, name: str, ctx: Mapping[str, object] | None = None) -> bool:
         if self.everything:
             return True
         if self.ignore_case:
@@ -109,7 +114,9 @@ class CompiledStatement:
         self.conditions = compile_block(raw.get("Condition"), allow_variables)
 
     @staticmethod
-    def _matcher(raw, element, ignore_case, allow_variables):
+    def _matcher(
+        raw: dict, element: str, ignore_case: bool, allow_variables: bool
+    ) -> _NameMatcher | None:
         if element not in raw:
             return None
         values = _strings(raw[element])
@@ -140,7 +147,7 @@ class CompiledStatement:
             return f"Action does not include {action}"
         return f"NotAction excludes {action}"
 
-    def resource_miss(self, resource: str, ctx) -> str | None:
+    def resource_miss(self, resource: str, ctx: Mapping[str, object]) -> str | None:
         """``None`` when the resource element covers ``resource``, else why not."""
         if self.resources is not None and self.not_resources is None:
             if resource == "*" or self.resources.match(resource, ctx):
@@ -154,7 +161,7 @@ class CompiledStatement:
             return "no Resource or NotResource element"
         return "both Resource and NotResource present"
 
-    def condition_miss(self, ctx) -> str | None:
+    def condition_miss(self, ctx: Mapping[str, object]) -> str | None:
         for condition in self.conditions:
             if not condition.evaluate(ctx):
                 return condition.explain(ctx)
@@ -208,7 +215,7 @@ def _compile_text(text: str, name: str | None) -> CompiledPolicy:
     return CompiledPolicy(document, name)
 
 
-def compile_policy(policy, name: str | None = None) -> CompiledPolicy:
+def compile_policy(policy: PolicyDocument, name: str | None = None) -> CompiledPolicy:
     """Compile policy text or a parsed dict. Text is cached by content.
 
     Raises ``ValueError`` for text that is not a JSON object.

@@ -13,25 +13,29 @@ import base64
 import binascii
 import ipaddress
 import re
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
 from . import variables
 from .wildcard import compile_glob, glob_to_regex
 
 ABSENT = object()
+# A request's context: lowercased condition keys to their values.
+Context = Mapping[str, object]
 
 FOR_ANY = "ForAnyValue"
 FOR_ALL = "ForAllValues"
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else str(value)
 
 
-def _number(value) -> float | None:
+def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     try:
@@ -40,7 +44,7 @@ def _number(value) -> float | None:
         return None
 
 
-def parse_date(value) -> float | None:
+def parse_date(value: object) -> float | None:
     """Epoch seconds from ISO 8601 text, epoch numbers or a datetime."""
     if isinstance(value, datetime):
         dt = value
@@ -66,21 +70,21 @@ def parse_date(value) -> float | None:
         return None
 
 
-def _ip_network(value):
+def _ip_network(value: object) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     try:
         return ipaddress.ip_network(_text(value).strip(), strict=False)
     except ValueError:
         return None
 
 
-def _ip_address(value):
+def _ip_address(value: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(_text(value).strip())
     except ValueError:
         return None
 
 
-def _binary(value):
+def _binary(value: object) -> bytes | str:
     text = _text(value)
     try:
         return base64.b64decode(text, validate=True)
@@ -93,7 +97,7 @@ def _regex(source: str, ignore_case: bool = False) -> re.Pattern:
     return re.compile(source + r"\Z", re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
-def _arn_parts(pattern: str):
+def _arn_parts(pattern: str) -> tuple[re.Pattern[str], ...] | None:
     parts = pattern.split(":", 5)
     if len(parts) != 6:
         return None
@@ -106,52 +110,52 @@ class Family:
     name = ""
     value_kind = "String"
 
-    def prepare(self, value: str):
+    def prepare(self, value: str) -> Any:
         return value
 
-    def prepare_template(self, parts, ctx):
+    def prepare_template(self, parts: list[tuple], ctx: Context) -> Any:
         text = variables.resolve(parts, ctx)
         return None if text is None else self.prepare(text)
 
-    def test(self, request_value, prepared) -> bool:  # pragma: no cover - abstract
+    def test(self, request_value: object, prepared: Any) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
 
 
 class StringEquals(Family):
-    def test(self, rv, pv):
+    def test(self, rv: object, pv: str) -> bool:
         return _text(rv) == pv
 
 
 class StringEqualsIgnoreCase(Family):
-    def prepare(self, value):
+    def prepare(self, value: str) -> str:
         return value.casefold()
 
-    def test(self, rv, pv):
+    def test(self, rv: object, pv: str) -> bool:
         return _text(rv).casefold() == pv
 
 
 class StringLike(Family):
-    def prepare(self, value):
+    def prepare(self, value: str) -> re.Pattern[str]:
         return compile_glob(value)
 
-    def prepare_template(self, parts, ctx):
+    def prepare_template(self, parts: list[tuple], ctx: Context) -> re.Pattern[str] | None:
         source = variables.resolve(parts, ctx, glob_to_regex, re.escape, re.escape)
         return None if source is None else _regex(source)
 
-    def test(self, rv, pv):
+    def test(self, rv: object, pv: re.Pattern[str]) -> bool:
         return pv.match(_text(rv)) is not None
 
 
 class Numeric(Family):
     value_kind = "Numeric"
 
-    def __init__(self, compare):
+    def __init__(self, compare: Callable[[float, float], bool]):
         self.compare = compare
 
-    def prepare(self, value):
+    def prepare(self, value: str) -> float | None:
         return _number(value)
 
-    def test(self, rv, pv):
+    def test(self, rv: object, pv: float | None) -> bool:
         number = _number(rv)
         return number is not None and pv is not None and self.compare(number, pv)
 
@@ -159,10 +163,10 @@ class Numeric(Family):
 class Date(Numeric):
     value_kind = "Date"
 
-    def prepare(self, value):
+    def prepare(self, value: str) -> float | None:
         return parse_date(value)
 
-    def test(self, rv, pv):
+    def test(self, rv: object, pv: float | None) -> bool:
         when = parse_date(rv)
         return when is not None and pv is not None and self.compare(when, pv)
 
@@ -170,30 +174,30 @@ class Date(Numeric):
 class Bool(Family):
     value_kind = "Bool"
 
-    def prepare(self, value):
+    def prepare(self, value: str) -> str:
         return _text(value).lower()
 
-    def test(self, rv, pv):
+    def test(self, rv: object, pv: str) -> bool:
         return _text(rv).lower() == pv
 
 
 class Binary(Family):
     value_kind = "Binary"
 
-    def prepare(self, value):
+    def prepare(self, value: str) -> bytes | str:
         return _binary(value)
 
-    def test(self, rv, pv):
+    def test(self, rv: object, pv: bytes | str) -> bool:
         return _binary(rv) == pv
 
 
 class IpAddress(Family):
     value_kind = "IPAddress"
 
-    def prepare(self, value):
+    def prepare(self, value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
         return _ip_network(value)
 
-    def test(self, rv, pv):
+    def test(self, rv: object, pv: ipaddress.IPv4Network | ipaddress.IPv6Network | None) -> bool:
         address = _ip_address(rv)
         return address is not None and pv is not None and address in pv
 
@@ -201,10 +205,10 @@ class IpAddress(Family):
 class Arn(Family):
     value_kind = "ARN"
 
-    def prepare(self, value):
+    def prepare(self, value: str) -> tuple[re.Pattern[str], ...] | None:
         return _arn_parts(value)
 
-    def test(self, rv, pv):
+    def test(self, rv: object, pv: tuple[re.Pattern[str], ...] | None) -> bool:
         if pv is None:
             return False
         parts = _text(rv).split(":", 5)
@@ -213,23 +217,23 @@ class Arn(Family):
         return all(p.match(v) is not None for p, v in zip(pv, parts, strict=True))
 
 
-def _eq(a, b):
+def _eq(a: float, b: float) -> bool:
     return a == b
 
 
-def _lt(a, b):
+def _lt(a: float, b: float) -> bool:
     return a < b
 
 
-def _le(a, b):
+def _le(a: float, b: float) -> bool:
     return a <= b
 
 
-def _gt(a, b):
+def _gt(a: float, b: float) -> bool:
     return a > b
 
 
-def _ge(a, b):
+def _ge(a: float, b: float) -> bool:
     return a >= b
 
 
@@ -287,7 +291,16 @@ class OperatorName:
 
     __slots__ = ("text", "qualifier", "base", "if_exists", "canonical", "family", "negated")
 
-    def __init__(self, text: str, qualifier, base, if_exists, canonical, family, negated):
+    def __init__(
+        self,
+        text: str,
+        qualifier: str | None,
+        base: str,
+        if_exists: bool,
+        canonical: str,
+        family: Family | None,
+        negated: bool,
+    ):
         self.text = text
         self.qualifier = qualifier
         self.base = base
@@ -325,7 +338,7 @@ def parse_operator(text: str) -> OperatorName | None:
     return OperatorName(text, qualifier, lower, if_exists, canonical, family, negated)
 
 
-def _as_values(value) -> list:
+def _as_values(value: object) -> list:
     return value if isinstance(value, list) else [value]
 
 
@@ -334,7 +347,7 @@ class Condition:
 
     __slots__ = ("operator", "key", "key_lower", "raw_values", "_prepared", "_templates")
 
-    def __init__(self, operator: OperatorName, key: str, values, allow_variables: bool):
+    def __init__(self, operator: OperatorName, key: str, values: object, allow_variables: bool):
         self.operator = operator
         self.key = key
         self.key_lower = key.lower()
@@ -352,10 +365,10 @@ class Condition:
         self._prepared = prepared
         self._templates = templates
 
-    def _values(self, ctx) -> list:
-        if not self._templates:
-            return self._prepared
+    def _values(self, ctx: Context) -> list:
         family = self.operator.family
+        if not self._templates or family is None:  # only a family's values have templates
+            return self._prepared
         values = list(self._prepared)
         for parts in self._templates:
             value = family.prepare_template(parts, ctx)
@@ -363,7 +376,7 @@ class Condition:
                 values.append(value)
         return values
 
-    def evaluate(self, ctx) -> bool:
+    def evaluate(self, ctx: Context) -> bool:
         op = self.operator
         try:
             value = ctx[self.key_lower]
@@ -388,7 +401,7 @@ class Condition:
         pvs = self._values(ctx)
         rvs = value if isinstance(value, list) else (value,)
 
-        def hit(rv) -> bool:
+        def hit(rv: object) -> bool:
             for pv in pvs:
                 if test(rv, pv):
                     return True
@@ -405,7 +418,7 @@ class Condition:
         matched = any(hit(rv) for rv in rvs)
         return not matched if op.negated else matched
 
-    def explain(self, ctx) -> str:
+    def explain(self, ctx: Context) -> str:
         """Why this condition failed, in words."""
         op = self.operator.text
         try:
@@ -423,10 +436,10 @@ class Condition:
         return f"Condition {op} {self.key}: request value {shown!r} {verb} {wanted}"
 
 
-def compile_block(block, allow_variables: bool) -> list[Condition]:
+def compile_block(block: object, allow_variables: bool) -> list[Condition | _Never]:
     """Compile a Condition element; unknown operators yield a condition that is
     never true (KMS would have refused the policy, see the validator)."""
-    conditions: list[Condition] = []
+    conditions: list[Condition | _Never] = []
     if not isinstance(block, dict):
         return conditions
     for op_text, keys in block.items():
@@ -447,11 +460,11 @@ class _Never:
 
     __slots__ = ("text",)
 
-    def __init__(self, text):
+    def __init__(self, text: str):
         self.text = text
 
-    def evaluate(self, ctx) -> bool:
+    def evaluate(self, ctx: Context) -> bool:
         return False
 
-    def explain(self, ctx) -> str:
+    def explain(self, ctx: Context) -> str:
         return f"Condition operator {self.text!r} is not understood"

@@ -27,6 +27,7 @@ from .conditions import FOR_ALL, OPERATORS, _ip_network, parse_date, parse_opera
 from .findings import ERROR, WARNING
 from .jsonpos import ARRAY, BOOLEAN, NUMBER, OBJECT, Node
 from .jsonpos import STRING as JSON_STRING
+from .report import did_you_mean
 
 # String keys accept ARN operators: many (kms:EncryptionContext:aws:ec2:arn,
 # aws:SourceArn in older docs) hold ARNs, and IAM compares them per component.
@@ -90,7 +91,6 @@ def _text(node: Node) -> str:
 
 
 def check_condition_block(validator, node: Node) -> None:
-    from .validate import did_you_mean
 
     report = validator.report
     if node.kind != OBJECT:
@@ -122,7 +122,6 @@ def check_condition_block(validator, node: Node) -> None:
 
 
 def _check_key(validator, operator, key: str, start: int, end: int, items: list[Node]) -> None:
-    from .validate import did_you_mean
 
     report = validator.report
     lower = key.lower()

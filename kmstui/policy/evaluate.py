@@ -12,10 +12,10 @@ account; a caller from another account also needs its own IAM Allow.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .compiled import CompiledPolicy, compile_policy
+from .compiled import CompiledPolicy, CompiledStatement, PolicyDocument, compile_policy
 from .grants import grant_miss
 from .principals import (
     DIRECT,
@@ -24,6 +24,7 @@ from .principals import (
     SESSION,
     USER,
     ParsedPrincipal,
+    PrincipalSet,
     account_of_arn,
     parse_principal,
 )
@@ -61,6 +62,9 @@ class Decision:
     not_matched: list[dict] = field(default_factory=list)
     reason: str | None = None
     decisive: list[dict] = field(default_factory=list, repr=False)
+    #: Condition keys a simulated request was given that its action never carries,
+    #: left out of the request context (see :mod:`.simulate`).
+    ignored: list[str] = field(default_factory=list)
 
     @property
     def allowed(self) -> bool:
@@ -78,10 +82,26 @@ class Decision:
                 out.append(label if isinstance(label, str) else f"#{label}")
         return out
 
+    @property
+    def note(self) -> str | None:
+        """What a person should know about the request as decided: the keys left out."""
+        if not self.ignored:
+            return None
+        return (
+            f"Left out {', '.join(self.ignored)}: requests for this action never carry "
+            "them, so no condition on them can hold."
+        )
+
     def to_json(self) -> dict:
-        explanation = {"matched": self.matched, "not_matched": self.not_matched}
+        explanation: dict[str, list[dict] | str] = {
+            "matched": self.matched,
+            "not_matched": self.not_matched,
+        }
         if self.reason is not None:
             explanation["reason"] = self.reason
+        if self.ignored:
+            explanation["ignored"] = self.ignored
+            explanation["note"] = self.note
         return {"decision": self.effect, "explanation": explanation}
 
 
@@ -89,9 +109,14 @@ class _Context(dict):
     """Request context with lowercased keys; derived keys computed on demand."""
 
     __slots__ = ("request", "caller", "principal_account", "resource_account")
+    request: Request
+    caller: ParsedPrincipal
+    principal_account: str | None
+    resource_account: str | None
 
-    def __missing__(self, key: str):
+    def __missing__(self, key: str) -> str | bool | list[str]:
         caller = self.caller
+        value: str | bool | list[str] | None
         if key in ("aws:principalaccount", "kms:calleraccount"):
             value = self.principal_account
         elif key == "aws:resourceaccount":
@@ -125,7 +150,10 @@ class _Context(dict):
 
 
 def _context(
-    request: Request, caller: ParsedPrincipal, principal_account, resource_account
+    request: Request,
+    caller: ParsedPrincipal,
+    principal_account: str | None,
+    resource_account: str | None,
 ) -> _Context:
     ctx = _Context({k.lower(): v for k, v in request.context.items()})
     ctx.request = request
@@ -135,34 +163,34 @@ def _context(
     return ctx
 
 
-def _as_compiled(policy, name=None) -> CompiledPolicy:
+def _as_compiled(policy: PolicyDocument, name: str | None = None) -> CompiledPolicy:
     return policy if isinstance(policy, CompiledPolicy) else compile_policy(policy, name)
 
 
 def _scan(
     policy: CompiledPolicy,
     source: str,
-    policy_label,
+    policy_label: str | int | None,  # an identity policy's name, else its position
     request: Request,
-    action_lower,
+    action_lower: str,
     caller: ParsedPrincipal,
-    ctx,
+    ctx: _Context,
     check_principal: bool,
-    matched,
-    not_matched,
-):
+    matched: list[dict],
+    not_matched: list[dict],
+) -> Iterator[tuple[CompiledStatement, str | None, dict[str, object]]]:
     """Yield ``(statement, principal match kind)`` for each statement that applies,
     recording the others in ``not_matched``."""
     applicable = policy.for_action(action_lower)
     for st in policy.statements:
-        entry = {"source": source, "statement": st.label}
+        entry: dict[str, object] = {"source": source, "statement": st.label}
         if policy_label is not None:
             entry["policy"] = policy_label
         if st.index not in applicable:
             entry["reason"] = st.action_miss(request.action)
             not_matched.append(entry)
             continue
-        kind = DIRECT
+        kind: str | None = DIRECT
         if check_principal:
             if st.principal is not None and st.not_principal is None:
                 kind = st.principal.match(caller)
@@ -191,7 +219,7 @@ def _scan(
         yield st, kind, entry
 
 
-def _exempt(not_principal, caller: ParsedPrincipal, deny: bool) -> bool:
+def _exempt(not_principal: PrincipalSet, caller: ParsedPrincipal, deny: bool) -> bool:
     """Whether a NotPrincipal element leaves the caller out.
 
     A Deny with NotPrincipal is also evaluated for the caller's account, so it
@@ -208,7 +236,7 @@ def _exempt(not_principal, caller: ParsedPrincipal, deny: bool) -> bool:
 def evaluate(
     request: Request,
     *,
-    key_policy=None,
+    key_policy: PolicyDocument | None = None,
     identity_policies: Sequence = (),
     grants: Sequence[dict] = (),
 ) -> Decision:

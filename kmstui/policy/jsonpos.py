@@ -16,8 +16,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from json.decoder import scanstring
+
+# The C scanner json itself uses; typeshed does not declare it.
+from json.decoder import scanstring  # type: ignore[attr-defined]
+from typing import Any, cast
 
 OBJECT = "object"
 ARRAY = "array"
@@ -29,6 +33,8 @@ NULL = "null"
 MAX_DEPTH = 200  # deeper than any policy; keeps recursion far from Python's limit
 
 _WS = re.compile(r"[ \t\n\r]*")
+# The pattern matches the empty string too, so its match is never None.
+_skip_ws = cast("Callable[[str, int], re.Match[str]]", _WS.match)
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _PLAIN_STRING = re.compile(r'"([^"\\\x00-\x1f]*)"')
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|-Infinity")
@@ -43,7 +49,14 @@ class Node:
 
     __slots__ = ("kind", "value", "start", "end", "pairs")
 
-    def __init__(self, kind: str, value, start: int, end: int, pairs=None):
+    def __init__(
+        self,
+        kind: str,
+        value: Any,
+        start: int,
+        end: int,
+        pairs: Any = None,  # (key, key_start, key_end, value) of an object; see above
+    ):
         self.kind = kind
         self.value = value
         self.start = start
@@ -53,7 +66,7 @@ class Node:
     def __repr__(self) -> str:
         return f"Node({self.kind}, {self.value!r}, {self.start}, {self.end})"
 
-    def to_python(self):
+    def to_python(self) -> Any:
         """The plain value, as ``json.loads`` would give it (last duplicate wins)."""
         if self.kind == OBJECT:
             return {k: v.to_python() for k, v in self.value.items()}
@@ -154,10 +167,10 @@ class _Parser:
         if depth > MAX_DEPTH:
             raise _Failure("Nesting too deep", start)
         text = self.text
-        ws = _WS.match
+        ws = _skip_ws
         members: dict[str, Node] = {}
         first: dict[str, int] = {}
-        pairs = []
+        pairs: list[tuple[str, int, int, Node]] = []
         pos = ws(text, start + 1).end()
         if text[pos : pos + 1] == "}":
             return Node(OBJECT, members, start, pos + 1, pairs)
@@ -204,7 +217,7 @@ class _Parser:
         if depth > MAX_DEPTH:
             raise _Failure("Nesting too deep", start)
         text = self.text
-        ws = _WS.match
+        ws = _skip_ws
         items: list[Node] = []
         pos = ws(text, start + 1).end()
         if text[pos : pos + 1] == "]":
@@ -243,12 +256,12 @@ def parse(text: str) -> ParseResult:
     if not isinstance(text, str):
         return ParseResult(None, "The policy must be text", 0)
     parser = _Parser(text)
-    pos = _WS.match(text).end()
+    pos = _skip_ws(text, 0).end()
     if pos >= len(text):
         return ParseResult(None, "The policy is empty", pos)
     try:
         root = parser.value(pos, 0)
-        end = _WS.match(text, root.end).end()
+        end = _skip_ws(text, root.end).end()
         if end < len(text):
             raise _Failure("Extra data after the end of the policy document", end)
     except _Failure as failure:

@@ -9,7 +9,7 @@ policy that allows everything — only the key policy can then refuse.
 
 from __future__ import annotations
 
-from .compiled import compile_policy
+from .compiled import PolicyDocument, compile_policy
 from .evaluate import ALLOW, Request, evaluate
 from .principals import account_of_arn, parse_principal
 
@@ -18,7 +18,7 @@ _ALLOW_ALL = compile_policy(
 )
 
 
-def lockout_safety_check(policy, caller: str, key_arn: str | None = None) -> bool:
+def lockout_safety_check(policy: PolicyDocument, caller: str, key_arn: str | None = None) -> bool:
     """True when ``policy`` still lets ``caller`` call kms:PutKeyPolicy.
 
     ``key_arn`` is the key the policy is for; without it any key of the

@@ -100,7 +100,7 @@ def account_of_arn(arn: str) -> str | None:
     return None
 
 
-def _as_list(value) -> list:
+def _as_list(value: object) -> list:
     if isinstance(value, list):
         return value
     return [value]
@@ -115,11 +115,11 @@ class PrincipalSet:
 
     __slots__ = ("wildcard", "arns", "accounts", "roles", "services", "others", "empty")
 
-    def __init__(self, element):
+    def __init__(self, element: object):
         self.wildcard = False
         arns: set[str] = set()
         accounts: set[str] = set()
-        roles: set[tuple[str, str]] = set()
+        roles: set[tuple[str | None, str | None]] = set()
         services: set[str] = set()
         others: set[str] = set()
         if element == "*":
@@ -142,7 +142,13 @@ class PrincipalSet:
         self.others = frozenset(others)
         self.empty = not (self.wildcard or arns or accounts or roles or services or others)
 
-    def _add_aws(self, value, arns, accounts, roles) -> None:
+    def _add_aws(
+        self,
+        value: str,
+        arns: set[str],
+        accounts: set[str],
+        roles: set[tuple[str | None, str | None]],
+    ) -> None:
         if value == "*":
             self.wildcard = True
             return
@@ -151,8 +157,9 @@ class PrincipalSet:
             return
         caller = parse_principal(value)
         if caller.kind == ROOT:
+            assert caller.account is not None  # a root ARN always names its account
             accounts.add(caller.account)
-        elif caller.kind == ROLE:
+        elif caller.kind == ROLE:  # ("role" without a name: an entry nothing matches)
             arns.add(value)
             roles.add((caller.account, caller.name))
         else:
@@ -182,7 +189,7 @@ class PrincipalSet:
         return ", ".join(names)
 
 
-def grantee_matches(grantee: str, caller: ParsedPrincipal) -> bool:
+def grantee_matches(grantee: object, caller: ParsedPrincipal) -> bool:
     """Whether a grant's GranteePrincipal (or RetiringPrincipal) is the caller.
 
     A role grantee covers its sessions; the EC2 infrastructure grantee

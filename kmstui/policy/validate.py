@@ -6,22 +6,26 @@ elements, keys KMS does not permit in key policies, invalid principals, size,
 the lockout safety check). Everything else is Access-Analyzer-style advice:
 security warnings, warnings and suggestions. Every finding carries the line
 and column of the text it is about. :func:`validate_policy` never raises.
+
+This module walks the document and its statements; each element has its own
+checks: principals (:mod:`.principals_check`), actions (:mod:`.actions_check`),
+conditions (:mod:`.conditions_check`) and the advice that needs a whole statement
+(:mod:`.advice`). Findings are collected by :class:`.report.Report`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from difflib import get_close_matches
 
 from . import jsonpos
+from .actions_check import check_actions
 from .advice import statement_advice
-from .catalog import ACTIONS_BY_LOWER, expand_action
 from .conditions_check import check_condition_block
-from .findings import ERROR, SUGGESTION, WARNING, Finding, LineIndex, sort_key
+from .findings import ERROR, WARNING, Finding, sort_key
 from .jsonpos import ARRAY, OBJECT, STRING, Node
-from .principals import is_account_id
-from .wildcard import has_wildcard
+from .principals_check import check_principals
+from .report import Report, did_you_mean, string_items, type_name
 
 KEY_POLICY = "KEY_POLICY"
 IDENTITY_POLICY = "IDENTITY_POLICY"
@@ -40,85 +44,9 @@ STATEMENT_ELEMENTS = (
     "NotResource",
     "Condition",
 )
-PRINCIPAL_KEYS = ("AWS", "Service", "Federated", "CanonicalUser")
 LOCKOUT_MESSAGE = "The new key policy will not allow you to update the key policy in the future."
 
-_AWS_PRINCIPAL = re.compile(
-    r"arn:aws(?:-cn|-us-gov|-iso|-iso-b)?:(?:iam::\d{12}:(?:root|user/.+|role/.+|"
-    r"federated-user/.+)|sts::\d{12}:(?:assumed-role/[^/]+/.+|federated-user/.+))\Z",
-    re.DOTALL,
-)
-_SERVICE_PRINCIPAL = re.compile(r"[a-z0-9][a-z0-9.-]*\.(?:amazonaws\.com(?:\.cn)?|amazon\.com)\Z")
 _IDENTITY_SID = re.compile(r"[A-Za-z0-9]*\Z")
-
-
-def did_you_mean(word: str, choices, *, fold=str.lower) -> str:
-    """`` Did you mean X?`` for the closest of ``choices``, or ``""``."""
-    folded = {fold(c): c for c in choices}
-    close = get_close_matches(fold(word), list(folded), n=1, cutoff=0.6)
-    return f" Did you mean {folded[close[0]]}?" if close else ""
-
-
-class Report:
-    """Collects findings; turns offsets into spans only for what it reports."""
-
-    def __init__(self, text: str):
-        self.lines = LineIndex(text)
-        self.findings: list[Finding] = []
-
-    def add(self, severity: str, code: str, message: str, start: int, end: int) -> None:
-        self.findings.append(Finding(severity, code, message, self.lines.span(start, end)))
-
-    def at(self, severity: str, code: str, message: str, node: Node) -> None:
-        self.add(severity, code, message, node.start, node.end)
-
-    def at_key(self, severity: str, code: str, message: str, obj: Node, key: str) -> None:
-        for name, start, end, _value in obj.pairs:
-            if name == key:
-                self.add(severity, code, message, start, end)
-                return
-        self.add(severity, code, message, obj.start, obj.start + 1)
-
-    @property
-    def has_error(self) -> bool:
-        return any(f.severity == ERROR for f in self.findings)
-
-
-def _type_name(node: Node) -> str:
-    return {
-        "object": "an object",
-        "array": "an array",
-        "string": "a string",
-        "number": "a number",
-        "boolean": "a boolean",
-        "null": "null",
-    }[node.kind]
-
-
-def string_items(report: Report, node: Node, element: str) -> list[Node]:
-    """The string nodes of a string-or-array element, reporting wrong types."""
-    if node.kind == STRING:
-        return [node]
-    if node.kind == ARRAY:
-        items = []
-        for item in node.value:
-            if item.kind == STRING:
-                items.append(item)
-            else:
-                report.at(
-                    ERROR,
-                    "DATA_TYPE_MISMATCH",
-                    f"Each {element} entry must be a string, not {_type_name(item)}.",
-                    item,
-                )
-        return items
-    report.at(
-        ERROR,
-        "DATA_TYPE_MISMATCH",
-        f"{element} must be a string or an array of strings, not {_type_name(node)}.",
-        node,
-    )
-    return []
 
 
 class _Validator:
@@ -173,7 +101,7 @@ class _Validator:
             report.at(
                 ERROR,
                 "DATA_TYPE_MISMATCH",
-                f"A policy must be a JSON object, not {_type_name(root)}.",
+                f"A policy must be a JSON object, not {type_name(root)}.",
                 root,
             )
             return
@@ -242,7 +170,7 @@ class _Validator:
                 report.at(
                     ERROR,
                     "DATA_TYPE_MISMATCH",
-                    f"Each statement must be an object, not {_type_name(node)}.",
+                    f"Each statement must be an object, not {type_name(node)}.",
                     node,
                 )
                 continue
@@ -282,11 +210,11 @@ class _Validator:
                 st.start + 1,
             )
         elif effect.kind != STRING or effect.value not in ("Allow", "Deny"):
-            shown = effect.value if effect.kind == STRING else _type_name(effect)
+            shown = effect.value if effect.kind == STRING else type_name(effect)
             report.at(
                 ERROR, "INVALID_EFFECT", f'Effect must be "Allow" or "Deny", not {shown!r}.', effect
             )
-        self.principals(st)
+        check_principals(self, st)
         actions = self.pair(
             st,
             "Action",
@@ -302,7 +230,7 @@ class _Validator:
             "The statement has no Resource or NotResource, so it never applies.",
         )
         if actions is not None:
-            self.actions(*actions)
+            check_actions(self, *actions)
         for element in ("Resource", "NotResource"):
             node = members.get(element)
             if node is not None:
@@ -340,183 +268,6 @@ class _Validator:
             return negative, members[negative]
         self.report.add(WARNING, missing_code, missing, st.start, st.start + 1)
         return None
-
-    def principals(self, st: Node) -> None:
-        report = self.report
-        members = st.value
-        has_p = "Principal" in members
-        has_np = "NotPrincipal" in members
-        if not self.key_policy:
-            for element in ("Principal", "NotPrincipal"):
-                if element in members:
-                    report.at_key(
-                        ERROR,
-                        "UNSUPPORTED_PRINCIPAL",
-                        f"An identity policy cannot have a {element} element; it "
-                        "applies to the identity it is attached to.",
-                        st,
-                        element,
-                    )
-            return
-        if has_p and has_np:
-            report.at_key(
-                ERROR,
-                "UNSUPPORTED_ELEMENT_COMBINATION",
-                "Principal and NotPrincipal cannot be used in the same statement.",
-                st,
-                "NotPrincipal",
-            )
-            return
-        if not (has_p or has_np):
-            report.add(
-                ERROR,
-                "MISSING_PRINCIPAL",
-                "Statement has no Principal: each statement of a key policy must name "
-                "one or more principals.",
-                st.start,
-                st.start + 1,
-            )
-            return
-        element = "Principal" if has_p else "NotPrincipal"
-        self.principal_value(members[element], element)
-
-    def principal_value(self, node: Node, element: str) -> None:
-        report = self.report
-        if node.kind == STRING:
-            if node.value != "*":
-                report.at(
-                    ERROR,
-                    "INVALID_PRINCIPAL_FORMAT",
-                    f'{element} must be "*" or an object such as '
-                    '{"AWS": "arn:aws:iam::111122223333:root"}.',
-                    node,
-                )
-            return
-        if node.kind != OBJECT:
-            report.at(
-                ERROR,
-                "DATA_TYPE_MISMATCH",
-                f'{element} must be "*" or an object, not {_type_name(node)}.',
-                node,
-            )
-            return
-        if not node.pairs:
-            report.at(ERROR, "INVALID_PRINCIPAL_FORMAT", f"{element} names no principal.", node)
-        for kind, start, end, value in node.pairs:
-            if kind not in PRINCIPAL_KEYS:
-                report.add(
-                    ERROR,
-                    "INVALID_PRINCIPAL_KEY",
-                    f'"{kind}" is not a principal type (AWS, Service, Federated, '
-                    "CanonicalUser)." + did_you_mean(kind, PRINCIPAL_KEYS),
-                    start,
-                    end,
-                )
-                continue
-            for item in string_items(report, value, f"{element} {kind}"):
-                if kind == "AWS":
-                    self.aws_principal(item)
-                elif (
-                    kind == "Service"
-                    and item.value != "*"
-                    and not _SERVICE_PRINCIPAL.match(item.value)
-                ):
-                    report.at(
-                        WARNING,
-                        "INVALID_SERVICE_PRINCIPAL_FORMAT",
-                        f'"{item.value}" does not look like a service principal '
-                        "(e.g. ec2.amazonaws.com).",
-                        item,
-                    )
-
-    def aws_principal(self, node: Node) -> None:
-        report = self.report
-        value = node.value
-        if value == "*" or is_account_id(value):
-            return
-        if not _AWS_PRINCIPAL.match(value):
-            report.at(
-                ERROR,
-                "INVALID_PRINCIPAL_FORMAT",
-                f'"{value}" is not a valid AWS principal: use an account ID, '
-                "arn:aws:iam::ACCOUNT:root, or a user, role or session ARN.",
-                node,
-            )
-            return
-        if has_wildcard(value):
-            report.at(
-                ERROR,
-                "UNSUPPORTED_WILDCARD_IN_PRINCIPAL",
-                f'"{value}": wildcards are not allowed in principal ARNs; use "*" '
-                "with an aws:PrincipalArn condition instead.",
-                node,
-            )
-            return
-        if self.principal_exists is not None and not value.endswith(":root"):
-            try:
-                exists = self.principal_exists(value)
-            except Exception:  # a broken lookup must not break the editor
-                exists = None
-            if exists is False:
-                report.at(
-                    ERROR,
-                    "INVALID_PRINCIPAL",
-                    f"Policy contains a statement with one or more invalid principals: "
-                    f'"{value}" does not exist.',
-                    node,
-                )
-
-    def actions(self, element: str, node: Node) -> None:
-        report = self.report
-        for item in string_items(report, node, element):
-            name = item.value
-            if name == "*":
-                continue
-            service, sep, operation = name.partition(":")
-            if not sep or not service or not operation:
-                report.at(
-                    WARNING,
-                    "INVALID_ACTION",
-                    f'"{name}" is not an action: use service:Operation, e.g. '
-                    "kms:Decrypt." + self.action_hint(name),
-                    item,
-                )
-                continue
-            if service.lower() != "kms":
-                if self.key_policy:
-                    report.at(
-                        SUGGESTION,
-                        "ACTION_NOT_FOR_KMS",
-                        f'"{name}" is not a KMS action; in a key policy it has no effect.',
-                        item,
-                    )
-                continue
-            lower = name.lower()
-            if has_wildcard(name):
-                if not expand_action(lower):
-                    report.at(WARNING, "INVALID_ACTION", f'"{name}" matches no KMS action.', item)
-                continue
-            info = ACTIONS_BY_LOWER.get(lower)
-            if info is None:
-                report.at(
-                    WARNING,
-                    "INVALID_ACTION",
-                    f'"{name}" is not a KMS action.' + self.action_hint(name),
-                    item,
-                )
-            elif self.key_policy and element == "Action" and info.iam_only:
-                report.at(
-                    WARNING,
-                    "IAM_ONLY_ACTION_IN_KEY_POLICY",
-                    f"{info.name} does not act on a key, so a key policy cannot allow "
-                    "it; grant it in an IAM policy.",
-                    item,
-                )
-
-    @staticmethod
-    def action_hint(name: str) -> str:
-        candidate = name if ":" in name else f"kms:{name}"
-        return did_you_mean(candidate, [a.name for a in ACTIONS_BY_LOWER.values()])
 
 
 def validate_policy(

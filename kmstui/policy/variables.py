@@ -8,6 +8,7 @@ literal characters, so a pattern can match a real asterisk.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 
 LITERAL = "lit"
 VARIABLE = "var"
@@ -41,7 +42,7 @@ def variable_names(text: str) -> list[str]:
     return [p[1] for p in split(text) if p[0] == VARIABLE]
 
 
-def lookup(ctx, key_lower: str, default: str | None) -> str | None:
+def lookup(ctx: Mapping[str, object], key_lower: str, default: str | None) -> str | None:
     """The string a variable stands for in this request, or ``None`` when the
     request has no single value for it and the policy gives no default."""
     try:
@@ -55,7 +56,13 @@ def lookup(ctx, key_lower: str, default: str | None) -> str | None:
     return default
 
 
-def resolve(parts: list[tuple], ctx, literal=None, escape=None, value=None) -> str | None:
+def resolve(
+    parts: list[tuple],
+    ctx: Mapping[str, object],
+    literal: Callable[[str], str] | None = None,
+    escape: Callable[[str], str] | None = None,
+    value: Callable[[str], str] | None = None,
+) -> str | None:
     """Join ``parts`` for this request. ``literal``/``escape``/``value`` transform
     each kind of piece (e.g. to build a regex). ``None`` if a variable is unset."""
     out = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,7 @@ class Store:
                 self.meta, self.root_key = self._create_meta()
             else:
                 self.meta = self._open_meta()
-                self.root_key: RootKey = self._open_root_key()
+                self.root_key = self._open_root_key()
         except BaseException:
             self.close()
             raise
@@ -105,7 +105,7 @@ class Store:
         return self.db.table(name, cache_size=0)
 
     @contextmanager
-    def transaction(self):
+    def transaction(self) -> Iterator[None]:
         """Writes inside happen together, atomically, or not at all."""
         try:
             with self._storage.transaction():

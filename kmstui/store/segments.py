@@ -1,5 +1,6 @@
 """The event history's files: segment names, the index, scanning a segment for its
-complete records, and opening files private to this user whatever the umask."""
+complete records, the line offsets that find a record by its number, and opening
+files private to this user whatever the umask."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ import json
 import logging
 import os
 import re
+import threading
+from array import array
+from collections import OrderedDict
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from kmstui.jsonlines import loads_line
 
@@ -17,6 +22,7 @@ INDEX_NAME = "index.json"
 INDEX_FORMAT = 1
 _SEGMENT_FILE = re.compile(r"^(\d{12})\.jsonl$")
 _READ_BLOCK = 1 << 20
+_OFFSET_CACHE_SEGMENTS = 8  # ~130 KB of line offsets per 16 MiB segment
 _FLAGS = {
     "xb": os.O_WRONLY | os.O_CREAT | os.O_EXCL,
     "ab": os.O_WRONLY | os.O_CREAT | os.O_APPEND,
@@ -39,7 +45,7 @@ class Segment:
     size: int  # bytes holding those records; anything after them is a torn write
 
 
-def open_private(path: Path, mode: str) -> BinaryIO:
+def open_private(path: Path, mode: Literal["xb", "ab", "wb"]) -> BinaryIO:
     """Open ``path`` for writing (``xb``, ``ab`` or ``wb``); a file it creates is 0600
     whatever the umask."""
     fd = os.open(path, _FLAGS[mode] | getattr(os, "O_CLOEXEC", 0), 0o600)
@@ -141,3 +147,51 @@ def unlink_quietly(path: Path) -> None:
         pass
     except OSError as exc:  # e.g. held open on Windows: the next writer removes it
         _log.warning("could not remove old event segment %s: %s", path.name, exc)
+
+
+class LineOffsets:
+    """The byte offset of every line start of the segments read most recently (at most
+    ``segments`` of them), each extended as its segment grows. Safe across threads."""
+
+    def __init__(self, segments: int = _OFFSET_CACHE_SEGMENTS) -> None:
+        self._segments = segments
+        self._offsets: OrderedDict[int, tuple[int, array]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, path: Path, segment: Segment) -> array:
+        """Offsets of ``segment``'s complete lines, from ``path``."""
+        with self._lock:
+            size, offsets = self._offsets.get(segment.seq, (0, array("q")))
+        if size < segment.size:
+            with open(path, "rb") as handle:
+                handle.seek(size)
+                data = handle.read(segment.size - size)
+            offsets = array("q", offsets)
+            position = data.find(b"\n")
+            line_start = 0
+            while position >= 0:
+                offsets.append(size + line_start)
+                line_start = position + 1
+                position = data.find(b"\n", line_start)
+            size += line_start
+            with self._lock:
+                self._offsets[segment.seq] = (size, offsets)
+        with self._lock:
+            if segment.seq in self._offsets:
+                self._offsets.move_to_end(segment.seq)
+            while len(self._offsets) > self._segments:
+                self._offsets.popitem(last=False)
+        return offsets
+
+    def forget(self, seq: int) -> None:
+        with self._lock:
+            self._offsets.pop(seq, None)
+
+    def keep_only(self, seqs: Container[int]) -> None:
+        with self._lock:
+            for seq in [seq for seq in self._offsets if seq not in seqs]:
+                del self._offsets[seq]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._offsets.clear()

@@ -24,6 +24,7 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -148,7 +149,7 @@ class AtomicJSONStorage(Storage):
             self._data, self._committed_text = read_document(self.path)
 
     @contextmanager
-    def deferred(self):
+    def deferred(self) -> Iterator[None]:
         """Writes inside stay in memory, uncommitted, and become the state a rollback
         returns to; the next commit writes them with its own. A new database starts
         this way, so its file first appears holding a complete first state."""
@@ -207,7 +208,7 @@ class AtomicJSONStorage(Storage):
         self._dirty = False
 
     @contextmanager
-    def transaction(self):
+    def transaction(self) -> Iterator[None]:
         """Group writes: one atomic write at the end, or none at all on error."""
         with self._lock:
             self._depth += 1

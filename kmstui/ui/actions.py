@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 # verb: (its keys, what it means). Keys as Textual names them, comma-separated.
 VERBS: dict[str, tuple[str, str]] = {
@@ -169,7 +169,8 @@ def dialog_action(id: str, verb: str, action: str, description: str, tooltip: st
     return Action(id, verb, action, description, tooltip, dialog=True, **kw)
 
 
-def bindings(*actions: Action) -> list[Binding]:
+def bindings(*actions: Action) -> list[BindingType]:
+    """A class's ``BINDINGS``, typed as Textual types them."""
     return [a.binding() for a in actions]
 
 

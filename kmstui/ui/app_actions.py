@@ -105,7 +105,12 @@ class AppActionsMixin:
         leave_after_asking(self, all_screens(self), self.exit)
 
     def action_move(self, key: str) -> None:
-        """j, k, g and G: the arrow, Home or End key for the focused list."""
+        """j, k, g and G: the arrow, Home or End key for the focused list (in a table,
+        ctrl+Home or ctrl+End: its Home and End move across the columns)."""
+        from textual.widgets import DataTable
+
+        if isinstance(self.focused, DataTable) and key in ("home", "end"):
+            key = f"ctrl+{key}"
         if self.focused is not None:
             self.simulate_key(key)
 

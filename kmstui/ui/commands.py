@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from kmstui.ui.actions import palette_title
 from kmstui.ui.seam import backend_if_open
+
+if TYPE_CHECKING:
+    from kmstui.ui.app import KmsConsole
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,12 @@ class PaletteCommand:
 
 
 class ConsoleCommands(Provider):
+    # ``self.app`` is the console's (a Provider is no MessagePump: InConsole does not fit)
+    if TYPE_CHECKING:
+
+        @property
+        def app(self) -> KmsConsole: ...
+
     def _commands(self) -> list[PaletteCommand]:
         app, screen = self.app, self.screen
         out: list[PaletteCommand] = []
@@ -37,7 +47,7 @@ class ConsoleCommands(Provider):
             seen.add(title)
             out.append(
                 PaletteCommand(
-                    title, binding.tooltip, partial(active.node.run_action, binding.action)
+                    title, binding.tooltip, partial(app.run_action, binding.action, active.node)
                 )
             )
         from kmstui.ui.jump import elsewhere, go_and_run

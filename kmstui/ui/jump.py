@@ -3,6 +3,7 @@ lives (the section, the selected key's tab) and runs it there."""
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 
 from kmstui.ui.actions import palette_title
@@ -39,7 +40,7 @@ class Elsewhere:
     action: str
 
 
-def elsewhere(here: set[str], owners: set[str] = frozenset()) -> list[Elsewhere]:
+def elsewhere(here: Set[str], owners: Set[str] = frozenset()) -> list[Elsewhere]:
     """Commands of the other screens, minus the titles already offered ``here`` and
     every action of the classes on screen (``owners``), which may not apply now."""
     from kmstui.ui.keys import registry
@@ -90,7 +91,9 @@ def go_and_run(app, command: Elsewhere) -> None:
                     screen.action_open_key()  # the key selected in the list
                 again()
                 return
-            if screen.query_one("TabbedContent").active != tab:
+            from textual.widgets import TabbedContent
+
+            if screen.query_one("TabbedContent", TabbedContent).active != tab:
                 screen.action_show_tab(tab)
                 again()
                 return

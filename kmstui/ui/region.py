@@ -134,6 +134,16 @@ class RegionScreen(Dialog[str]):
         self.dismiss(event.value.strip())
 
 
+def console_region(node) -> str:
+    """The Region the console works in (its requests' Region), for ``node`` of it."""
+    acting = getattr(node.app, "acting_as", None)
+    if acting is not None and not callable(acting):  # a pane host may hold a getter
+        return acting.region
+    from kmstui.ui.seam import backend_of
+
+    return backend_of(node).region
+
+
 def region_choices(app, first: Sequence[tuple[str, str]] = ()) -> list[tuple[str, str]]:
     """``first``, then the engine's default Region, then every AWS Region."""
     from kmstui.ui.seam import backend_if_open

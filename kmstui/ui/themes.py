@@ -7,6 +7,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from textual.theme import Theme
 
@@ -52,12 +53,13 @@ def theme_from_toml(path: Path) -> Theme:
     variables = data.get("variables", {})
     if not isinstance(variables, dict):
         raise ValueError("'variables' must be a table")
+    options: dict[str, Any] = {c: data[c] for c in _COLOURS if c in data}
+    options.update({k: float(data[k]) for k in ("luminosity_spread", "text_alpha") if k in data})
     theme = Theme(
         name=name,
         dark=bool(data.get("dark", True)),
         variables={str(k): str(v) for k, v in variables.items()},
-        **{c: data[c] for c in _COLOURS if c in data},
-        **{k: float(data[k]) for k in ("luminosity_spread", "text_alpha") if k in data},
+        **options,
     )
     theme.to_color_system()  # raises on colours Textual cannot parse
     return theme

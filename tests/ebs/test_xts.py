@@ -10,7 +10,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kmstui.ebs.xts import CipherWipedError, XtsCipher, _block_tweaks, _times_x
+from kmstui.ebs.xts import CipherWipedError, XtsCipher
+from kmstui.ebs.xts_numpy import block_tweaks, times_x
 
 UNIT = XtsCipher.UNIT
 KEY = bytes(range(64))
@@ -29,14 +30,14 @@ def reference(key: bytes, units, data: bytes, *, encrypt: bool = True) -> bytes:
 def batched(key: bytes = KEY) -> XtsCipher:
     """The numpy path for every batch (no libcrypto)."""
     cipher = XtsCipher(key, libcrypto=False)
-    cipher.PER_UNIT_MAX = 0
+    cipher.backend.per_unit_max = 0
     return cipher
 
 
 def per_unit(key: bytes = KEY) -> XtsCipher:
     """cryptography's XTS per unit (no libcrypto)."""
     cipher = XtsCipher(key, libcrypto=False)
-    cipher.PER_UNIT_MAX = 1 << 30
+    cipher.backend.per_unit_max = 1 << 30
     return cipher
 
 
@@ -137,12 +138,12 @@ def test_read_only_or_short_output_is_refused(make):
 
 
 def test_libcrypto_self_test_guards_its_use(monkeypatch):
-    from kmstui.ebs.xts import _Libcrypto
+    from kmstui.ebs.xts_openssl import Libcrypto
 
-    monkeypatch.setattr(_Libcrypto, "_loaded", False)
-    monkeypatch.setattr(_Libcrypto, "_instance", None)
-    monkeypatch.setattr(_Libcrypto, "_self_test", lambda self: False)
-    assert _Libcrypto.get() is None
+    monkeypatch.setattr(Libcrypto, "_loaded", False)
+    monkeypatch.setattr(Libcrypto, "_instance", None)
+    monkeypatch.setattr(Libcrypto, "_self_test", lambda self: False)
+    assert Libcrypto.get() is None
     cipher = XtsCipher(KEY)
     assert not cipher.uses_libcrypto
     data = os.urandom(3 * UNIT)
@@ -152,12 +153,12 @@ def test_libcrypto_self_test_guards_its_use(monkeypatch):
 def test_block_tweaks_are_successive_multiples_by_alpha():
     first = np.frombuffer(os.urandom(3 * 16), "<u8").reshape(3, 2).copy()
     out = np.zeros(3 * 512, "<u8")
-    tweaks = _block_tweaks(first, 256, out)
+    tweaks = block_tweaks(first, 256, out)
     for row, (lo, hi) in zip(tweaks, first, strict=True):
         value = int(lo) | int(hi) << 64
         for j in range(256):
             assert int(row[2 * j]) | int(row[2 * j + 1]) << 64 == value, j
-            value = _times_x(value)
+            value = times_x(value)
 
 
 def test_key_with_equal_halves_is_rejected():
@@ -189,7 +190,7 @@ def test_wipe_zeroes_the_key_and_refuses_further_use(make):
     assert held == bytes(64)
     assert cipher.wiped
     if cipher.uses_libcrypto:
-        assert cipher._contexts == []  # freed: OpenSSL clears the key schedules
+        assert cipher.backend.contexts == []  # freed: OpenSSL clears the key schedules
     for call in (
         lambda: cipher.encrypt(bytes(UNIT), 0),
         lambda: cipher.decrypt(bytes(2 * UNIT), 0),

@@ -1,38 +1,53 @@
-"""Reading a request's encryption context: validated and serialised once per content."""
+"""Reading a request's encryption context: a value, validated and serialised once per
+content by the engine's memo of the contexts it has read."""
 
 import pytest
 
 from kmstui.errors import SerializationException
-from kmstui.kms import encryption_context as module
 from kmstui.kms.ciphertext import canonical_context
-from kmstui.kms.encryption_context import EMPTY, encryption_context
+from kmstui.kms.encryption_context import EMPTY, EncryptionContexts, encryption_context
 
 
-def test_the_same_pairs_give_the_same_object():
+def test_the_same_pairs_give_equal_contexts():
     first = encryption_context({"EncryptionContext": {"app": "orders", "tenant": "t-1"}})
     again = encryption_context({"EncryptionContext": {"app": "orders", "tenant": "t-1"}})
-    assert again is first
+    assert again == first and hash(again) == hash(first)
     assert dict(first.mapping) == {"app": "orders", "tenant": "t-1"}
 
 
-def test_other_pairs_give_another_object():
+def test_other_pairs_give_another_context():
     one = encryption_context({"EncryptionContext": {"app": "orders"}})
     other = encryption_context({"EncryptionContext": {"app": "billing"}})
-    assert one is not other
+    assert one != other
     assert one.aad != other.aad
 
 
-def test_the_same_pairs_in_another_order_serialise_alike():
+def test_the_same_pairs_in_another_order_are_the_same_context():
     ab = encryption_context({"EncryptionContext": {"a": "1", "b": "2"}})
     ba = encryption_context({"EncryptionContext": {"b": "2", "a": "1"}})
+    assert ab == ba and hash(ab) == hash(ba)
     assert ab.aad == ba.aad == canonical_context({"a": "1", "b": "2"})
+
+
+def test_pairs_that_run_together_alike_are_different_contexts():
+    assert encryption_context({"EncryptionContext": {"a": "bc"}}) != encryption_context(
+        {"EncryptionContext": {"ab": "c"}}
+    )
 
 
 def test_an_absent_or_null_member_is_the_empty_context():
     assert encryption_context({}) is EMPTY
     assert encryption_context({"EncryptionContext": None}) is EMPTY
-    assert encryption_context({"EncryptionContext": {}}) is EMPTY
+    assert encryption_context({"EncryptionContext": {}}) == EMPTY
     assert EMPTY.aad == b"\x00\x00\x00\x00"
+
+
+def test_the_engines_memo_gives_what_reading_anew_gives():
+    contexts = EncryptionContexts()
+    params = {"EncryptionContext": {"app": "orders"}}
+    assert contexts.read(params) == encryption_context(params)
+    assert contexts.read(params) is contexts.read(params)  # the second from memory
+    assert contexts.read({}) is EMPTY
 
 
 @pytest.mark.parametrize(
@@ -46,10 +61,11 @@ def test_anything_but_a_string_map_is_a_serialization_error(value):
 
 
 def test_a_rejected_context_is_not_remembered():
-    before = dict(module._INTERNED)
-    with pytest.raises(SerializationException):
-        encryption_context({"EncryptionContext": {"a": 1}})
-    assert module._INTERNED == before
+    contexts = EncryptionContexts()
+    for _ in range(2):
+        with pytest.raises(SerializationException):
+            contexts.read({"EncryptionContext": {"a": 1}})
+    assert len(contexts._read) == 0
 
 
 def test_the_remembered_map_cannot_be_changed_and_is_not_the_callers():
@@ -61,13 +77,12 @@ def test_the_remembered_map_cannot_be_changed_and_is_not_the_callers():
         context.mapping["app"] = "changed"  # type: ignore[index]
 
 
-def test_the_memory_is_bounded(monkeypatch):
-    monkeypatch.setattr(module, "_INTERNED", {(): EMPTY})
-    monkeypatch.setattr(module, "_INTERNED_MAX", 8)
+def test_the_memory_is_bounded():
+    contexts = EncryptionContexts(size=8)
     for i in range(20):
-        encryption_context({"EncryptionContext": {"n": str(i)}})
-        assert len(module._INTERNED) <= 8
-    assert encryption_context({}) is EMPTY
+        assert dict(contexts.read({"EncryptionContext": {"n": str(i)}}).mapping) == {"n": str(i)}
+        assert len(contexts._read) <= 8
+    assert contexts.read({}) is EMPTY
 
 
 def test_a_string_that_is_not_valid_unicode_is_a_serialization_error():

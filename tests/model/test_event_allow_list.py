@@ -98,17 +98,6 @@ def test_unbounded_members_are_bounded_too(engine):
     assert len(engine.events.recent[-1]["requestParameters"]["encryptionContext"]["k"]) == MAX_TEXT
 
 
-def test_the_camel_case_name_cache_is_finite(engine, monkeypatch):
-    monkeypatch.setattr(events, "_CAMEL", {})
-    key_id = engine.call("CreateKey")["KeyMetadata"]["KeyId"]
-    for i in range(200):
-        engine.call("Encrypt", {"KeyId": key_id, "Plaintext": b"x", f"Unknown{i}": 1})
-    assert not any(name.startswith("Unknown") for name in events._CAMEL)
-    for i in range(events._CAMEL_MAX + 100):  # names that come some other way
-        events._camel(f"Name{i}")
-    assert len(events._CAMEL) <= events._CAMEL_MAX
-
-
 def test_the_ring_is_bounded_in_bytes():
     bus = EventBus(ring_size=1000, ring_bytes=10_000)
     for i in range(500):

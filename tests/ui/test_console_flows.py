@@ -296,6 +296,14 @@ async def test_ctrl_t_chooses_who_to_act_as_from_inside_the_policy_editor(app, e
         assert pane.editor.text == before
 
 
+async def test_clicking_the_acting_as_principal_opens_the_switcher(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.click("#acting-as")
+        await pilot.pause()
+        assert isinstance(app.screen, ActingAsScreen)
+
+
 async def test_the_top_bar_follows_the_engine_clock_moved_from_elsewhere(app, engine):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

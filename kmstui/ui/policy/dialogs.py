@@ -6,6 +6,8 @@ policy, a path or an error message cannot inject styles or break rendering.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -205,7 +207,7 @@ class DiffDialog(ModalScreen[bool]):
         title: str,
         diff: Text,
         *,
-        notes: list[str] = (),
+        notes: Sequence[str] = (),
         warning: str = "",
         save_label: str | None = "Save",
     ) -> None:

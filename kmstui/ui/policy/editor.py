@@ -15,7 +15,7 @@ from textual import events
 from textual.geometry import Offset
 from textual.strip import Strip
 from textual.widgets import TextArea
-from textual.widgets.text_area import Selection
+from textual.widgets.text_area import Document, Selection
 
 from kmstui.policy import ERROR, SECURITY_WARNING, SUGGESTION, WARNING, Finding, Span
 from kmstui.ui.actions import Action, bindings
@@ -80,6 +80,13 @@ class PolicyTextArea(TextArea):
         self.shown_span: tuple[tuple[int, int], tuple[int, int]] | None = None
         self.last_search = ""
 
+    @property
+    def _text_document(self) -> Document:
+        """The document, as the text it is (a TextArea's document is always one)."""
+        document = self.document
+        assert isinstance(document, Document)
+        return document
+
     def load_stored(self, text: str) -> None:
         """Show a policy read after mounting as one given when the editor was made: the
         cursor at the start, no edit history, and no bracket matched until the cursor
@@ -103,7 +110,7 @@ class PolicyTextArea(TextArea):
                 if end is not None and end <= start:
                     end = start + 1  # an empty span still marks one character
                 marks.setdefault(row, []).append((start, end, finding.severity))
-            if SEVERITY_RANK[finding.severity] < SEVERITY_RANK.get(worst.get(first), 9):
+            if SEVERITY_RANK[finding.severity] < SEVERITY_RANK.get(worst.get(first, ""), 9):
                 worst[first] = finding.severity
         self._marks = marks
         self._line_severity = worst
@@ -167,15 +174,15 @@ class PolicyTextArea(TextArea):
         """Move to the next ``text`` after the cursor (from the top past the end), and
         highlight it; False (and a note) when the text has none."""
         body = self.text
-        start = self.document.get_index_from_location(self.cursor_location)
+        start = self._text_document.get_index_from_location(self.cursor_location)
         found = body.find(text, start + 1)
         if found < 0:
             found = body.find(text)
         if found < 0:
             self.notify(f"Not found: {text}", severity="warning", markup=False)
             return False
-        begin = self.document.get_location_from_index(found)
-        end = self.document.get_location_from_index(found + len(text))
+        begin = self._text_document.get_location_from_index(found)
+        end = self._text_document.get_location_from_index(found + len(text))
         self.shown_span = (begin, end)
         self._line_cache.clear()
         self.move_cursor(begin, center=True)

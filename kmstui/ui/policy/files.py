@@ -8,9 +8,10 @@ from pathlib import Path
 from rich.markup import escape
 
 from .dialogs import ConfirmDialog, MessageDialog, PathDialog
+from .host import PaneHost
 
 
-class FilesMixin:
+class FilesMixin(PaneHost):
     """Load, export, copy and format for :class:`PolicyEditorPane`."""
 
     def action_load(self) -> None:
@@ -42,6 +43,11 @@ class FilesMixin:
             if not path:
                 return
             target = Path(path).expanduser()
+
+            def replace(yes: bool | None) -> None:
+                if yes:
+                    self.export_file(target)
+
             if target.exists():
                 self.app.push_screen(
                     ConfirmDialog(
@@ -50,7 +56,7 @@ class FilesMixin:
                         confirm="Replace",
                         destructive=True,
                     ),
-                    lambda ok: ok and self.export_file(target),
+                    replace,
                 )
             else:
                 self.export_file(target)

@@ -8,9 +8,10 @@ from textual.widgets import DataTable, Static, TextArea
 from kmstui.policy import Finding
 
 from .findings_table import SEVERITY_LABELS, FindingsTable, position
+from .host import PaneHost
 
 
-class FindingsNavigationMixin:
+class FindingsNavigationMixin(PaneHost):
     """Finding navigation for :class:`PolicyEditorPane`."""
 
     # The pane routes the messages here: Textual finds @on handlers on widget

@@ -15,6 +15,7 @@ from kmstui.policy import ERROR
 from . import recovery
 from .dialogs import DiffDialog, MessageDialog
 from .diff import diff_stats, render_diff, unified_diff
+from .host import PaneHost
 
 
 class SaveDone(Message):
@@ -27,7 +28,7 @@ class SaveDone(Message):
         super().__init__()
 
 
-class SavingMixin:
+class SavingMixin(PaneHost):
     """Diff, save, discard and recovery for :class:`PolicyEditorPane`."""
 
     def _diff_lines(self, text: str) -> list[str]:
@@ -95,6 +96,7 @@ class SavingMixin:
         """PutKeyPolicy (or the ``on_save`` callback) on a worker; ``then`` runs once
         it went through."""
         operation = "PutKeyPolicy" if self._on_save is None else "Save"
+        problem: tuple[str, str] | None
         try:
             if self._on_save is not None:
                 self._on_save(text)
@@ -149,7 +151,7 @@ class SavingMixin:
         """Write the unsaved edit where the editor will offer it next time; returns
         the file's path, or None when there is nothing to keep (or nowhere)."""
         where = self._recovery_dir()
-        if where is None or not self.modified:
+        if where is None or self.key_id is None or not self.modified:
             return None
         try:
             return str(recovery.keep(where, self.key_id, self.editor.text))
@@ -158,7 +160,7 @@ class SavingMixin:
 
     def _forget_recovery(self) -> None:
         where = self._recovery_dir()
-        if where is not None:
+        if where is not None and self.key_id is not None:
             try:
                 recovery.forget(where, self.key_id)
             except OSError:
@@ -167,7 +169,11 @@ class SavingMixin:
     def offer_recovery(self) -> None:
         """Offer an edit kept when the terminal last closed on this key's editor."""
         where = self._recovery_dir()
-        kept = recovery.find(where, self.key_id) if where is not None else None
+        kept = (
+            recovery.find(where, self.key_id)
+            if where is not None and self.key_id is not None
+            else None
+        )
         if kept is None:
             return
         if kept.text == self._baseline:

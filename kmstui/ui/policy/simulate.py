@@ -86,6 +86,8 @@ def describe_decision(decision) -> Text:
             text.append(f"\n  {entry_label(entry)}")
     if decision.reason:
         text.append(f"\nWhy: {decision.reason}")
+    if getattr(decision, "note", None):
+        text.append(f"\nNote: {decision.note}")
     others = [e for e in decision.matched if e not in decisive]
     if others:
         text.append("\nAlso matched:", style="bold")

@@ -6,12 +6,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.screen import Screen
 
+from kmstui.ui.host import InConsole
 from kmstui.ui.messages import DataChanged
 from kmstui.ui.widgets.footer import ConsoleFooter
 from kmstui.ui.widgets.topbar import TopBar
 
 
-class ConsoleScreen(Screen):
+class ConsoleScreen(InConsole, Screen):
     SECTION = ""
     HELP_TITLE = ""
 

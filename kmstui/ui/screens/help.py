@@ -41,8 +41,9 @@ def help_rows(screen: Screen) -> list[tuple[str, str, str, str]]:
 def screen_title(screen: Screen) -> str:
     """The name people call a screen: its HELP_TITLE, its section's title, or its class
     name in words ("CreateKeyScreen" -> "Create key")."""
-    if getattr(screen, "HELP_TITLE", ""):
-        return screen.HELP_TITLE
+    title: str = getattr(screen, "HELP_TITLE", "")
+    if title:
+        return title
     from kmstui.ui.app import SECTIONS
 
     section = dict(SECTIONS).get(getattr(screen, "SECTION", ""))

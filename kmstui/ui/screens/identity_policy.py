@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import markup
+from kmstui.ui.host import InConsole
 from kmstui.ui.principals import Principal
 from kmstui.ui.seam import backend_of
 from kmstui.ui.widgets.footer import ConsoleFooter
@@ -37,7 +38,7 @@ def put_operation(principal: Principal) -> tuple[str, dict]:
     return f"Put{noun}Policy", {f"{noun}Name": principal.name}
 
 
-class IdentityPolicyScreen(Screen):
+class IdentityPolicyScreen(InConsole, Screen):
     """``text`` is the stored document, or None for a new policy (the editor starts
     from a small example, and the diff shows every line as added)."""
 
@@ -85,7 +86,9 @@ class IdentityPolicyScreen(Screen):
 
     def on_mount(self) -> None:
         if self.text is None:
-            editor = self.query_one("#identity-policy").editor
+            from kmstui.ui.policy import PolicyEditorPane
+
+            editor = self.query_one("#identity-policy", PolicyEditorPane).editor
             editor.replace(NEW_POLICY, (0, 0), editor.document.end)
             editor.move_cursor((0, 0))
 
@@ -96,7 +99,9 @@ class IdentityPolicyScreen(Screen):
         self.saved = True
 
     def action_back(self) -> None:
-        pane = self.query_one("#identity-policy")
+        from kmstui.ui.policy import PolicyEditorPane
+
+        pane = self.query_one("#identity-policy", PolicyEditorPane)
         if not pane.modified:
             self.dismiss(self.saved)
             return

@@ -3,8 +3,30 @@ the description, and the key's state (enable, disable, deletion)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from textual.widgets import Static
+
 from kmstui.ui import key_state
 from kmstui.ui.models import parse_tags, test_encrypt
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from kmstui.ui.host import InConsole
+    from kmstui.ui.models import KeyDetail
+
+    class _KeyScreen(InConsole, Screen):
+        """What the mixin uses of the key detail screen it is mixed into."""
+
+        detail: KeyDetail | None
+
+        def _key(self) -> str: ...
+
+        def _selected_entry(self) -> tuple[str, str] | None: ...
+
+else:
+    _KeyScreen = object
 
 ROTATION_MIN, ROTATION_MAX = 90, 2560
 
@@ -16,7 +38,7 @@ def period_problem(text: str) -> str | None:
     return None
 
 
-class KeyActionsMixin:
+class KeyActionsMixin(_KeyScreen):
     """The actions of :class:`KeyDetailScreen` (``self.detail``, ``self._key()``)."""
 
     show_own_reads = False  # the console's own reads on the Events tab
@@ -37,7 +59,7 @@ class KeyActionsMixin:
             if self.show_own_reads
             else f"{len(shown)} event(s) · {hidden} console read(s) hidden (o shows)"
         )
-        for widget in self.query("#events-note"):
+        for widget in self.query("#events-note").results(Static):
             widget.update(plain(note))
         return shown
 
@@ -211,6 +233,7 @@ class KeyActionsMixin:
             return
         kind, name = entry
         key = self._key()
+        params: dict[str, object]
         if kind == "alias":
             operation, params = "DeleteAlias", {"AliasName": name}
         else:

@@ -20,8 +20,10 @@ from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import markup, plain, state_markup
 from kmstui.ui.key_state import KEY_STATE_ACTIONS, allowed, key_state_actions
+from kmstui.ui.live.feed import backend_watch
+from kmstui.ui.live.records import changed_elsewhere
 from kmstui.ui.messages import DataChanged
-from kmstui.ui.models import KeyDetail, read_key_detail
+from kmstui.ui.models import KeyDetail, key_events, read_key_detail
 from kmstui.ui.screens.key_actions import KeyActionsMixin
 from kmstui.ui.screens.key_flows import FLOW_ACTIONS, KeyFlowsMixin, key_flow_actions
 from kmstui.ui.screens.key_overview import PublicKeyView, fill_overview
@@ -42,6 +44,7 @@ TABS = [
     ("tryit", "Try it"),
 ]
 TAB_TITLES = dict(TABS)
+CHANGES_HZ = 4  # how often the screen looks for changes made elsewhere (no request)
 # alt+ the tab's initial; alt+digit is not what many terminals (and tmux) send.
 TAB_KEYS = {
     "overview": "alt+o",
@@ -242,6 +245,16 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, KeyFlowsMixin, Screen):
         self.query_one("#overview-table", DataTable).add_columns("Field", "Value")
         self.watch(self.app, "acting_as", self._acting_as_changed, init=False)
         self.call_after_refresh(self._show_overview)
+        self._changes = backend_watch(backend_of(self))
+        self.set_interval(1 / CHANGES_HZ, self._changed_elsewhere)
+
+    def _changed_elsewhere(self) -> None:
+        """Read the key again when a change made elsewhere names it (over the endpoint,
+        by the demo, come due on the clock); the console's own come with DataChanged."""
+        arn = self.detail.metadata.get("Arn") if self.detail else None
+        changes = [r for r in self._changes.new() if changed_elsewhere(r)]
+        if arn and key_events(changes, arn):
+            self.reload()
 
     def _acting_as_changed(self) -> None:
         """The panes ask the engine as the acting-as principal: ask again as the new

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Label, Static
 
@@ -233,7 +234,7 @@ class PrincipalsScreen(ConsoleScreen):
         table = self.query_one("#principals", DataTable)
         if not table.row_count:
             return None
-        arn = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        arn = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         return next((p for p in self.principals if p.arn == arn), None)
 
     @on(DataTable.RowHighlighted, "#principals")
@@ -290,7 +291,7 @@ class PrincipalsScreen(ConsoleScreen):
         table = self.query_one("#policy-names", DataTable)
         if not table.row_count:
             return None
-        return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
 
     def _show_policy(self) -> None:
         detail = self.detail
@@ -320,7 +321,7 @@ class PrincipalsScreen(ConsoleScreen):
         table = self.query_one("#access-keys", DataTable)
         if not table.row_count:
             return None
-        return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:

@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, Select, Static, TextArea
 
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import plain
+from kmstui.ui.host import InConsole
 from kmstui.ui.tryit.forms import (
     BASE64,
     TEXT,
@@ -38,7 +39,7 @@ def _row(label: str, *widgets: Widget) -> Horizontal:
     return Horizontal(Label(label, classes="tryit-label"), *widgets, classes="tryit-row")
 
 
-class TryItPane(VerticalScroll):
+class TryItPane(InConsole, VerticalScroll):
     """One key's Try it form; :meth:`show_key` builds it from DescribeKey's answer."""
 
     DEFAULT_CSS = """

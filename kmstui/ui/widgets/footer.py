@@ -13,6 +13,8 @@ always stays."""
 
 from __future__ import annotations
 
+from rich.text import Text
+from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey, FooterLabel
@@ -88,7 +90,11 @@ def _cells(widget: Widget) -> int:
     """The width ``widget`` takes in the footer's row, margins included."""
     if isinstance(widget, (FooterKey, FooterLabel)):
         rendered = widget.render()  # rich Text for a key, Textual Content for a label
-        content = rendered.cell_len if hasattr(rendered, "cell_len") else rendered.cell_length
+        if isinstance(rendered, Text):
+            content = rendered.cell_len
+        else:
+            assert isinstance(rendered, Content)
+            content = rendered.cell_length
     else:  # a group of keys
         content = sum(_cells(child) for child in widget.children if child.display)
     return content + widget.styles.padding.width + widget.styles.margin.width

@@ -9,10 +9,11 @@ from textual.containers import Horizontal
 from textual.widgets import Label, Static
 
 from kmstui.ui.format import markup, short_arn
+from kmstui.ui.host import InConsole
 from kmstui.ui.seam import backend_if_open
 
 
-class ActingAs(Static):
+class ActingAs(InConsole, Static):
     """Who requests are made as. Clicking opens the switcher."""
 
     def on_mount(self) -> None:
@@ -27,8 +28,8 @@ class ActingAs(Static):
         self.update(markup("as [b]$who[/b]", who=who.removesuffix(own)))  # others' accounts shown
         self.tooltip = "Switch principal (A)"
 
-    def on_click(self) -> None:
-        self.app.run_action("app.switch_principal")
+    async def on_click(self) -> None:
+        await self.app.run_action("app.switch_principal")
 
 
 class RegionShown(Static):
@@ -70,7 +71,7 @@ class EngineDate(Static):
         )
 
 
-class TopBar(Horizontal):
+class TopBar(InConsole, Horizontal):
     def __init__(self, current: str):
         super().__init__()
         self.current = current

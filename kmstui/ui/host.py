@@ -1,0 +1,28 @@
+"""The console's app as its screens, widgets and palette see it.
+
+Textual types ``self.app`` as any :class:`~textual.app.App`; the console's parts call
+what only :class:`~kmstui.ui.app.KmsConsole` has (``call``, ``submit``, ``perform``,
+``acting_as`` ...). Mixing :class:`InConsole` in first says so to the type checker.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from textual import getters
+    from textual.message_pump import MessagePump
+
+    from kmstui.ui.app import KmsConsole
+
+    _Node = MessagePump
+else:
+    _Node = object
+
+
+class InConsole(_Node):
+    """A part of the console: ``self.app`` is the console's app. At run time this adds
+    nothing (not even a check: a test may mount a part in an app of its own)."""
+
+    if TYPE_CHECKING:
+        app = getters.app(KmsConsole)
