@@ -1,5 +1,5 @@
-"""The console's app-wide actions: sections, help, the acting-as principal, the
-engine clock, themes, screenshots, cursor keys and quitting."""
+"""The console's app-wide actions: sections, help, the acting-as principal and its
+Region, the engine clock, themes, screenshots, cursor keys and quitting."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 from kmstui.ui.actions import Action
 from kmstui.ui.messages import DataChanged
+from kmstui.ui.region import REGION_ACTION, choose_region
 
 SECTIONS = [
     ("keys", "Keys"),
@@ -45,6 +46,7 @@ APP_ACTIONS = [
         "Act as",
         "Choose the principal the console makes requests as",
     ),
+    REGION_ACTION,
     Action(
         "clock.advance",
         "advance-clock",
@@ -157,10 +159,13 @@ class AppActionsMixin:
             ActingAsScreen(principal_choices(self.backend), self.acting_as.principal), chosen
         )
 
+    def action_switch_region(self) -> None:
+        choose_region(self)
+
     def act_as(self, arn: str) -> None:
         if arn == self.acting_as.principal:
             return
-        self.acting_as = self.backend.caller_for(arn)
+        self.acting_as = self.backend.caller_for(arn).in_region(self.acting_as.region)
         from kmstui.ui.format import short_arn
 
         self.notify(f"Acting as {short_arn(arn)}", markup=False)

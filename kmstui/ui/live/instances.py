@@ -226,7 +226,9 @@ class InstancesScreen(ConsoleScreen):
                     success="Instance running",
                 )
 
-        zone = f"{backend_of(self).region}a"
+        from kmstui.ui.region import console_region
+
+        zone = f"{console_region(self)}a"
         self.app.push_screen(RunInstanceScreen(zone, DEFAULT_INSTANCE_TYPE), run)
 
     def action_stop(self) -> None:

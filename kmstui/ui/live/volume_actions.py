@@ -152,7 +152,10 @@ class VolumeActions:
 
     @property
     def aws_region(self) -> str:
-        return backend_of(self).region
+        """The Region the console's requests are made in (its Availability Zones)."""
+        from kmstui.ui.region import console_region
+
+        return console_region(self)
 
     def _need(self, attached: bool | None = None) -> dict | None:
         volume = self.selected

@@ -25,6 +25,7 @@ from kmstui.ui.live.records import changed_elsewhere
 from kmstui.ui.messages import DataChanged
 from kmstui.ui.models import KeyDetail, key_events, read_key_detail
 from kmstui.ui.screens.key_actions import KeyActionsMixin
+from kmstui.ui.screens.key_flows import FLOW_ACTIONS, KeyFlowsMixin, key_flow_actions
 from kmstui.ui.screens.key_overview import PublicKeyView, fill_overview
 from kmstui.ui.screens.key_tabs import KeyTabsMixin
 from kmstui.ui.seam import backend_of
@@ -89,7 +90,7 @@ def _grants_pane(backend, key_id: str, acting_as_getter):
     return GrantsPane(backend, key_id, acting_as_getter)
 
 
-class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
+class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, KeyFlowsMixin, Screen):
     HELP_TITLE = "Key detail"
     # a narrow footer keeps the open tab's own keys before Test encrypt
     FOOTER_DROP_FIRST = ("enable_key", "disable_key", "cancel_deletion", "test_encrypt")
@@ -186,6 +187,7 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
             show=False,
         ),
         *key_state_actions(show_delete=False),
+        *key_flow_actions(),
     )
 
     def __init__(self, key_id: str):
@@ -395,6 +397,8 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
         return kind, name
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in FLOW_ACTIONS:
+            return self.flow_allowed(action)
         if action in KEY_STATE_ACTIONS:
             if action == "schedule_deletion" and self._on_tab("aliases"):
                 return False  # x removes the selected alias or tag there
