@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 
 DEFAULT_ACCOUNT = "111122223333"
 DEFAULT_REGION = "us-east-1"
+# What a Region name looks like (us-east-1, eu-central-2, us-gov-west-1, ap-southeast-4).
+REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 
 _ASSUMED_ROLE = re.compile(r"^arn:aws:sts::(\d{12}):assumed-role/([^/]+)/(.+)$")
 

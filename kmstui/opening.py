@@ -7,11 +7,12 @@ says how to recover it (``kmstui doctor``, from the last good copy the store kee
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from kmstui.caller import REGION  # what a Region name looks like
 
 if TYPE_CHECKING:
     from kmstui.engine import Engine
@@ -25,10 +26,6 @@ class CannotOpen(Exception):
     def __init__(self, message: str, endpoint: str | None = None):
         super().__init__(message)
         self.endpoint = endpoint
-
-
-# What a Region name looks like (us-east-1, eu-central-2, us-gov-west-1, ap-southeast-4).
-REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]{1,2}")
 
 
 def default_region(

@@ -218,6 +218,16 @@ class Backend(Protocol):
         """A key's alias names, known without a request (no event)."""
         ...
 
+    def caller_model(self) -> str:
+        """How EC2 calls KMS for volumes created from now on (``capabilities
+        .caller_model``): ``aws`` or ``seed``. Blocks: run it on a worker."""
+        ...
+
+    def set_caller_model(self, model: str) -> str:
+        """Switch the caller model (ValueError for another value); existing volumes
+        keep theirs. Blocks: run it on a worker."""
+        ...
+
     def validate_key_policy(self, text: str, caller: Caller, *, bypass: bool = False) -> list:
         """The policy's findings, with the lockout check for ``caller``."""
         ...

@@ -86,6 +86,12 @@ class EmbeddedBackend:
     def alias_names(self, key_id: str) -> list[str]:
         return [a["AliasName"] for a in self.engine.kms.aliases_of(key_id)]
 
+    def caller_model(self) -> str:
+        return self.engine.ec2.caller_model
+
+    def set_caller_model(self, model: str) -> str:
+        return self.engine.ec2.set_caller_model(model)
+
     def validate_key_policy(self, text: str, caller: Caller, *, bypass: bool = False) -> list:
         return self.engine.validate_key_policy(text, caller, bypass=bypass)
 

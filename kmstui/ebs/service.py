@@ -80,6 +80,23 @@ class Ec2Service(Service):
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._closed = False
 
+    # -- settings ---------------------------------------------------------------------
+    @property
+    def caller_model(self) -> str:
+        """Who decrypts the data keys of volumes created from now on: ``aws`` (each
+        instance's EC2 infrastructure session, under a grant) or ``seed`` (the service
+        principal ``ec2.amazonaws.com``); see :mod:`kmstui.ebs.datakeys`."""
+        with self.lock:
+            return self.settings.caller_model
+
+    def set_caller_model(self, model: str) -> str:
+        """Switch the caller model (under the engine lock, as a call would); volumes
+        made before keep the model their data key was made with. ValueError names
+        the models for any other value."""
+        with self.lock:
+            self.settings.caller_model = model
+            return self.settings.caller_model
+
     # -- records ----------------------------------------------------------------------
     def volume_path(self, volume_id: str) -> Path:
         return self.volumes_dir / f"{volume_id}.img"

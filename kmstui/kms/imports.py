@@ -44,18 +44,14 @@ from kmstui.kms.service import (
     operation,
 )
 from kmstui.model import keyspecs
+from kmstui.model.wrapping import (
+    EXPIRATION_MODELS,
+    WRAPPING_ALGORITHMS,
+    WRAPPING_KEY_SPECS,
+    wrapping_refusal,
+)
 from kmstui.store.rootkey import RootKeyError
 
-WRAPPING_ALGORITHMS = (
-    "RSAES_PKCS1_V1_5",
-    "RSAES_OAEP_SHA_1",
-    "RSAES_OAEP_SHA_256",
-    "RSA_AES_KEY_WRAP_SHA_1",
-    "RSA_AES_KEY_WRAP_SHA_256",
-    "SM2PKE",
-)
-WRAPPING_KEY_SPECS = ("RSA_2048", "RSA_3072", "RSA_4096", "SM2")
-EXPIRATION_MODELS = ("KEY_MATERIAL_EXPIRES", "KEY_MATERIAL_DOES_NOT_EXPIRE")
 IMPORT_TYPES = ("NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL")
 PARAMETERS_LIFETIME = 86400.0  # the wrapping key and token: 24 hours
 MAX_VALID_DAYS = 365
@@ -100,26 +96,9 @@ def get_parameters_for_import(
     )
     service.require_not_pending_deletion(key)
     assert algorithm is not None and wrapping_spec is not None
-    if algorithm == "SM2PKE" or wrapping_spec == "SM2":
-        raise UnsupportedOperationException(
-            "SM2 wrapping keys and SM2PKE are available only in the China Regions."
-        )
-    if algorithm == "RSAES_PKCS1_V1_5":
-        raise ValidationException(
-            "The wrapping algorithm RSAES_PKCS1_V1_5 is no longer supported for importing "
-            "key material. Use an RSAES_OAEP or RSA_AES_KEY_WRAP wrapping algorithm."
-        )
-    spec = key["KeySpec"]
-    if spec in keyspecs.RSA_SPECS and not algorithm.startswith("RSA_AES_KEY_WRAP"):
-        raise ValidationException(
-            f"{algorithm} cannot wrap RSA private key material: import RSA key material "
-            "with RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256."
-        )
-    if spec == "ECC_NIST_P521" and wrapping_spec == "RSA_2048" and algorithm.startswith("RSAES"):
-        raise ValidationException(
-            f"{algorithm} with an RSA_2048 wrapping key cannot wrap ECC_NIST_P521 key "
-            "material: use a larger wrapping key or an RSA_AES_KEY_WRAP algorithm."
-        )
+    refusal = wrapping_refusal(key["KeySpec"], algorithm, wrapping_spec)
+    if refusal is not None:
+        raise refusal
     wrapping = keypairs.generate(wrapping_spec, service.entropy, service.rsa_pool)
     valid_to = service.clock.now() + PARAMETERS_LIFETIME
     payload = {

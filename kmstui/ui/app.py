@@ -191,7 +191,12 @@ class KmsConsole(AppActionsMixin, RequestsMixin, ServingMixin, App):
         await self.stop_serving()  # before run() closes the engine
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.backend is None and action in ("switch_mode", "switch_principal", "advance_clock"):
+        if self.backend is None and action in (
+            "switch_mode",
+            "switch_principal",
+            "switch_region",
+            "advance_clock",
+        ):
             return False  # nothing to show until the data directory is open
         return True
 

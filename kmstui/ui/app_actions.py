@@ -1,5 +1,5 @@
-"""The console's app-wide actions: sections, help, the acting-as principal, the
-engine clock, themes, screenshots, cursor keys and quitting."""
+"""The console's app-wide actions: sections, help, the acting-as principal and its
+Region, the engine clock, themes, screenshots, cursor keys and quitting."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 from kmstui.ui.actions import Action
 from kmstui.ui.host import AppHost
 from kmstui.ui.messages import DataChanged
+from kmstui.ui.region import REGION_ACTION, choose_region
 
 SECTIONS = [
     ("keys", "Keys"),
@@ -46,6 +47,7 @@ APP_ACTIONS = [
         "Act as",
         "Choose the principal the console makes requests as",
     ),
+    REGION_ACTION,
     Action(
         "clock.advance",
         "advance-clock",
@@ -104,7 +106,12 @@ class AppActionsMixin(AppHost):
         leave_after_asking(self, all_screens(self), self.exit)
 
     def action_move(self, key: str) -> None:
-        """j, k, g and G: the arrow, Home or End key for the focused list."""
+        """j, k, g and G: the arrow, Home or End key for the focused list (in a table,
+        ctrl+Home or ctrl+End: its Home and End move across the columns)."""
+        from textual.widgets import DataTable
+
+        if isinstance(self.focused, DataTable) and key in ("home", "end"):
+            key = f"ctrl+{key}"
         if self.focused is not None:
             self.simulate_key(key)
 
@@ -154,10 +161,13 @@ class AppActionsMixin(AppHost):
             ActingAsScreen(principal_choices(backend), self.acting_as.principal), chosen
         )
 
+    def action_switch_region(self) -> None:
+        choose_region(self)
+
     def act_as(self, arn: str) -> None:
         if arn == self.acting_as.principal:
             return
-        self.acting_as = self.open_backend().caller_for(arn)
+        self.acting_as = self.open_backend().caller_for(arn).in_region(self.acting_as.region)
         from kmstui.ui.format import short_arn
 
         self.notify(f"Acting as {short_arn(arn)}", markup=False)

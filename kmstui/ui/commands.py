@@ -3,7 +3,7 @@
 Commands come from the bindings active on the screen the palette was opened from
 (so an action disabled there is not offered), then every other screen's actions,
 which go where they live first (:mod:`kmstui.ui.jump`), plus one command per
-principal to act as and per theme."""
+principal to act as, per Region to work in and per theme."""
 
 from __future__ import annotations
 
@@ -71,6 +71,17 @@ class ConsoleCommands(Provider):
                         partial(app.act_as, principal.arn),
                     )
                 )
+        from kmstui.ui.region import region_choices, switch_region
+
+        for region, _note in region_choices(app) if app.backend is not None else ():
+            if region != app.acting_as.region:
+                out.append(
+                    PaletteCommand(
+                        f"region: work in {region}",
+                        f"List and act on the keys of {region}",
+                        partial(switch_region, app, region),
+                    )
+                )
         for name in sorted(app.available_themes):
             if name != app.theme:
                 out.append(
@@ -84,7 +95,7 @@ class ConsoleCommands(Provider):
 
     async def discover(self) -> Hits:
         for command in self._commands():
-            if command.title.startswith(("theme:", "acting as:")):
+            if command.title.startswith(("theme:", "acting as:", "region: work in")):
                 continue
             yield DiscoveryHit(command.title, command.run, help=command.help)
 

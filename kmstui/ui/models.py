@@ -14,6 +14,7 @@ from typing import Any
 
 from kmstui.errors import AwsError
 from kmstui.model.keyspecs import SYMMETRIC, is_asymmetric
+from kmstui.ui.keytypes import spec_usage
 
 Call = Callable[[str, dict], dict]
 
@@ -36,6 +37,9 @@ class KeyRow:
     aliases: list[str] = field(default_factory=list)
     state: str = "Unavailable"
     spec: str = ""
+    usage: str = ""
+    origin: str = ""
+    multi_region: bool = False
     manager: str = ""
     rotation: str = "—"
     description: str = ""
@@ -46,12 +50,16 @@ class KeyRow:
     def alias(self) -> str:
         return ", ".join(self.aliases)
 
+    @property
+    def spec_usage(self) -> str:
+        return spec_usage(self.spec, self.usage, self.origin, self.multi_region)
+
     def sort_value(self, column: str) -> Any:
         return {
             "alias": self.alias or "~",
             "id": self.key_id,
             "state": self.state,
-            "spec": self.spec,
+            "spec": self.spec_usage,
             "rotation": self.rotation,
             "description": self.description,
             "created": self.created or 0.0,
@@ -88,6 +96,8 @@ def list_key_rows(call: Call) -> list[KeyRow]:
             rows.append(row)
             continue
         row.state, row.spec = meta["KeyState"], meta.get("KeySpec", "")
+        row.usage, row.origin = meta.get("KeyUsage", ""), meta.get("Origin", "")
+        row.multi_region = bool(meta.get("MultiRegion"))
         row.manager, row.description = meta.get("KeyManager", ""), meta.get("Description", "")
         row.created = meta.get("CreationDate")
         try:
@@ -196,15 +206,17 @@ def parse_tags(text: str) -> list[dict]:
     return tags
 
 
-def create_key(call: Call, new) -> dict:
-    """CreateKey, then CreateAlias when the form named one."""
-    params: dict[str, Any] = {"Description": new.description, "Tags": new.tags}
-    if new.policy is not None:
-        params["Policy"] = new.policy
-    meta = call("CreateKey", params)["KeyMetadata"]
+def create_key(call: Call, new) -> tuple[dict, AwsError | None]:
+    """CreateKey with the form's request, then CreateAlias when the form named one:
+    the new key's KeyMetadata, and CreateAlias's refusal if it was refused (the key
+    exists then all the same)."""
+    meta = call("CreateKey", new.create_key_params())["KeyMetadata"]
     if new.alias:
-        call("CreateAlias", {"AliasName": new.alias, "TargetKeyId": meta["KeyId"]})
-    return meta
+        try:
+            call("CreateAlias", {"AliasName": new.alias, "TargetKeyId": meta["KeyId"]})
+        except AwsError as exc:
+            return meta, exc
+    return meta, None
 
 
 def test_encrypt(call: Call, key_id: str) -> str:

@@ -7,7 +7,11 @@ from kmstui.ui.widgets.events import EventTable
 
 
 def test_the_table_decodes_only_new_records_and_follows_the_ring(engine, monkeypatch):
-    engine.events = EventBus(ring_size=5)
+    # a ring of five: every line the engine publishes goes on to it, and the console
+    # reads the engine's events from it
+    small = EventBus(ring_size=5)
+    engine.events.sink = small.publish
+    engine.events = small
     table = EventTable(EmbeddedBackend(engine).events)
     decoded = []
     import kmstui.ui.widgets.events as module

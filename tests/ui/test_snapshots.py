@@ -5,6 +5,8 @@ every run."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from consoletest import key_id_by_alias, new_key, select_key, settle
 
@@ -12,6 +14,7 @@ from kmstui.ui.dialogs.acting_as import ActingAsScreen
 from kmstui.ui.dialogs.confirm import ConfirmScreen
 from kmstui.ui.dialogs.create_key import CreateKeyScreen
 from kmstui.ui.dialogs.error import ErrorScreen
+from kmstui.ui.dialogs.import_material import ImportMaterialScreen
 from kmstui.ui.dialogs.secret import SecretScreen
 from kmstui.ui.principals import principal_choices
 
@@ -96,6 +99,49 @@ async def _create_key_problem(pilot) -> None:
     await settle(pilot)
 
 
+async def _create_key_asymmetric(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("n")
+    await settle(pilot)
+    pilot.app.screen.query_one("#key-type").value = "asymmetric"
+    await settle(pilot)
+    pilot.app.screen.query_one("#spec").value = "ECC_NIST_P384"
+    await settle(pilot)
+    pilot.app.screen.query_one("#multi").value = "multi"
+    await settle(pilot)
+
+
+KEY_TYPES = (
+    {"KeySpec": "RSA_2048", "KeyUsage": "SIGN_VERIFY", "Description": "release signing"},
+    {"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC", "Description": "webhook MACs"},
+    {"KeySpec": "ML_KEM_768", "KeyUsage": "ENCAPSULATE_DECAPSULATE", "Description": "KEM"},
+    {"KeySpec": "ECC_NIST_P256", "KeyUsage": "KEY_AGREEMENT", "Description": "ECDH"},
+    {"Origin": "EXTERNAL", "Description": "bring your own key"},
+    {"MultiRegion": True, "Description": "global data"},
+)
+
+
+async def _key_types(pilot) -> None:
+    await settle(pilot)
+    for params in KEY_TYPES:
+        pilot.app.backend.engine.call("CreateKey", params)
+    pilot.app.screen.reload()
+    await settle(pilot)
+
+
+def _import_dialog(app):
+    meta = app.backend.engine.call(
+        "CreateKey", {"Origin": "EXTERNAL", "KeySpec": "ECC_NIST_P521", "KeyUsage": "SIGN_VERIFY"}
+    )["KeyMetadata"]
+    return ImportMaterialScreen(meta, Path("/srv/keys"), app.backend.engine.clock.now())
+
+
+async def _region_switcher(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("f5")
+    await settle(pilot)
+
+
 async def _filtered(pilot) -> None:
     await settle(pilot)
     await pilot.press("slash", "a", "p", "p")
@@ -125,6 +171,10 @@ SCENES = {
     "detail-tryit": _try_it,
     "dialog-create-key": _dialog(lambda app: CreateKeyScreen()),
     "dialog-create-key-problem": _create_key_problem,
+    "dialog-create-key-asymmetric": _create_key_asymmetric,
+    "keys-types": _key_types,
+    "dialog-import-material": _dialog(_import_dialog),
+    "dialog-region": _region_switcher,
     "dialog-confirm": _dialog(
         lambda app: ConfirmScreen(
             "Disable alias/app-data?",

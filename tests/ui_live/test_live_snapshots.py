@@ -46,6 +46,18 @@ async def _detail(pilot) -> None:
     await settle(pilot)
 
 
+async def _instances(pilot) -> None:
+    await _section("3")(pilot)
+    await pilot.press("i")
+    await settle(pilot)
+
+
+async def _instance_volumes(pilot) -> None:
+    await _instances(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def _workload(pilot) -> None:
     await _section("3")(pilot)
     pilot.app.push_screen(WorkloadScreen("vol-0123456789abcdef0"))
@@ -72,6 +84,8 @@ async def _filtered(pilot) -> None:
 SCENES = {
     "volumes": _section("3"),
     "volume-detail": _detail,
+    "instances": _instances,
+    "instance-volumes": _instance_volumes,
     "workload-dialog": _workload,
     "monitor": _section("4"),
     "monitor-filtered": _filtered,

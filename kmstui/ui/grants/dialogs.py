@@ -23,6 +23,7 @@ from textual.widgets import (
 
 from kmstui.errors import AwsError
 from kmstui.model import load as load_model
+from kmstui.model.grantops import grant_operations_for
 from kmstui.ui.actions import bindings, dialog_action
 from kmstui.ui.policy.dialogs import DIALOG_CSS
 from kmstui.ui.policy.simulate import ContextSyntaxError, parse_encryption_context
@@ -33,6 +34,15 @@ CONSTRAINT_KINDS = ("none", "EncryptionContextEquals", "EncryptionContextSubset"
 def grant_operations() -> list[str]:
     """The operations a grant may allow, in AWS's order (the GrantOperation enum)."""
     return load_model("kms").enum("GrantOperation")
+
+
+def offered_operations(metadata: dict | None) -> list[str]:
+    """The grant operations AWS accepts for a key of this KeySpec and KeyUsage, in
+    AWS's order; every one when the key's metadata could not be read."""
+    if not metadata or "KeySpec" not in metadata:
+        return grant_operations()
+    valid = grant_operations_for(metadata)
+    return [op for op in grant_operations() if op in valid]
 
 
 class PrincipalField(Vertical):
@@ -89,7 +99,8 @@ class CreateAnswered(Message):
 
 class CreateGrantDialog(ModalScreen["dict | None"]):
     """Builds CreateGrant parameters and runs ``create`` with them. KMS's refusal
-    is shown in the dialog, which stays open; success returns the response."""
+    is shown in the dialog, which stays open; success returns the response. Only the
+    operations valid for the key (its ``metadata``: KeySpec and KeyUsage) are offered."""
 
     DEFAULT_CSS = (
         "CreateGrantDialog {"
@@ -118,12 +129,17 @@ class CreateGrantDialog(ModalScreen["dict | None"]):
     )
 
     def __init__(
-        self, key_id: str, principals: Sequence[str], create: Callable[[dict], dict]
+        self,
+        key_id: str,
+        principals: Sequence[str],
+        create: Callable[[dict], dict],
+        metadata: dict | None = None,
     ) -> None:
         super().__init__()
         self._key_id = key_id
         self._principals = principals
         self._create = create
+        self.operations = offered_operations(metadata)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -158,7 +174,7 @@ class CreateGrantDialog(ModalScreen["dict | None"]):
                     with Vertical(id="grant-right"):
                         yield Label("Operations")
                         yield SelectionList(
-                            *((op, op) for op in grant_operations()),
+                            *((op, op) for op in self.operations),
                             id="grant-operations",
                             compact=True,
                         )

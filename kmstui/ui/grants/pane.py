@@ -84,6 +84,14 @@ class GrantEnded(Message):
         super().__init__()
 
 
+class KeyDescribed(Message):
+    """The key's metadata (None: DescribeKey was refused), for the create dialog."""
+
+    def __init__(self, metadata: dict | None) -> None:
+        self.metadata = metadata
+        super().__init__()
+
+
 class GrantsPane(Widget):
     """The grants of one key, listed with ListGrants as the acting principal."""
 
@@ -293,6 +301,22 @@ class GrantsPane(Widget):
         return self.backend.call("CreateGrant", params, caller=self.acting_as())
 
     def action_create(self) -> None:
+        """The dialog, once DescribeKey (on a worker) says which operations the key's
+        spec and usage take."""
+        self._describe_for_dialog()
+
+    @work(thread=True, exclusive=True, group="grants-describe", exit_on_error=False)
+    def _describe_for_dialog(self) -> None:
+        try:
+            meta = self.backend.call(
+                "DescribeKey", {"KeyId": self.key_id}, caller=self.acting_as()
+            )["KeyMetadata"]
+        except AwsError:
+            meta = None  # the dialog offers every operation; CreateGrant still checks
+        self.post_message(KeyDescribed(meta))
+
+    @on(KeyDescribed)
+    def _open_create_dialog(self, message: KeyDescribed) -> None:
         def created_grant(response: dict | None) -> None:
             if not response:
                 return
@@ -301,7 +325,10 @@ class GrantsPane(Widget):
             self.app.push_screen(GrantTokenDialog(response["GrantId"], response["GrantToken"]))
 
         self.app.push_screen(
-            CreateGrantDialog(self.key_id, self._known_principals(), self._create), created_grant
+            CreateGrantDialog(
+                self.key_id, self._known_principals(), self._create, message.metadata
+            ),
+            created_grant,
         )
 
     # -- retire and revoke ------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Dialogs of the Volumes section: create a volume, attach it, copy a snapshot to
-another key, and start an I/O workload (fio-like settings with presets).
+another key, start an I/O workload (fio-like settings with presets), and run an
+instance.
 
 Each dismisses with the request's parameters (or None); the pane makes the request.
 Values are checked before the dialog closes and problems are said in words.
@@ -200,6 +201,40 @@ class CopySnapshotScreen(_Form):
         if key:
             params["KmsKeyId"] = key
         return params
+
+
+class RunInstanceScreen(_Form):
+    """RunInstances: a Name tag, the instance type and the availability zone."""
+
+    TITLE_TEXT = "Run instance"
+    CONFIRM = "Run"
+
+    def __init__(self, zone: str, instance_type: str):
+        super().__init__()
+        self.zone, self.instance_type = zone, instance_type
+
+    def fields(self) -> ComposeResult:
+        yield Label("Name (a tag; may be blank)", classes="caption")
+        yield Input("", id="name")
+        yield Label("Instance type", classes="caption")
+        yield Input(self.instance_type, id="instance-type")
+        yield Label("Availability zone", classes="caption")
+        yield Input(self.zone, id="zone")
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    def result(self) -> dict:
+        """``{"Zone", "InstanceType", "Name"}`` (the Name may be blank)."""
+        instance_type = self.query_one("#instance-type", Input).value.strip()
+        zone = self.query_one("#zone", Input).value.strip()
+        if not instance_type or not zone:
+            raise ValueError("Instance type and zone are required, e.g. t3.micro, us-east-1a")
+        return {
+            "Zone": zone,
+            "InstanceType": instance_type,
+            "Name": self.query_one("#name", Input).value.strip(),
+        }
 
 
 @dataclass(frozen=True)

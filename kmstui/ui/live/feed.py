@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kmstui.backends import History, ListHistory
+from kmstui.jsonlines import loads_line
 from kmstui.ui.live.records import key_id_of
 
 if TYPE_CHECKING:
@@ -100,6 +101,40 @@ class EventBuffer:
         return [records.popleft() for _ in range(len(records))]
 
 
+class EventWatch:
+    """The events published since it last asked, read back from the recent ring by
+    count: asking costs one integer comparison while nothing happens, so a view can
+    ask on its redraw timer and read the engine again only when something changed.
+
+    ``lines()`` is the ring (oldest first), ``published()`` how many were ever
+    published, ``decode`` turns a ring entry into a record. The ring is read before
+    the count, so a record published in between is seen twice rather than missed."""
+
+    def __init__(
+        self,
+        lines: Callable[[], Sequence[Any]],
+        published: Callable[[], int],
+        decode: Callable[[Any], dict] = lambda record: record,
+    ):
+        self._lines, self._published, self._decode = lines, published, decode
+        self._seen = published()
+
+    def new(self) -> list[dict]:
+        if self._published() == self._seen:
+            return []
+        lines = self._lines()
+        published = self._published()
+        count = min(published - self._seen, len(lines))
+        self._seen = published
+        return [self._decode(line) for line in lines[len(lines) - count :]] if count > 0 else []
+
+
+def backend_watch(backend: Backend) -> EventWatch:
+    """An :class:`EventWatch` over the backend's events."""
+    events = backend.events
+    return EventWatch(events.recent_lines, lambda: events.published, loads_line)
+
+
 class RateCounter:
     """Events per second over the last minute, from drained batches (UI thread)."""
 
@@ -145,6 +180,8 @@ class LiveFeed(Protocol):
 
     def kms_rate(self) -> list[float]: ...
 
+    def watch(self) -> EventWatch: ...
+
 
 class BackendFeed:
     """The console's backend. ``subscribe()`` starts buffering events; call the function
@@ -181,6 +218,9 @@ class BackendFeed:
 
     def kms_rate(self) -> list[float]:
         return self.kms_calls.series()
+
+    def watch(self) -> EventWatch:
+        return backend_watch(self.backend)
 
     # -- names ------------------------------------------------------------------------
     def key_alias(self, key: str) -> str:
@@ -266,6 +306,11 @@ class FixedFeed:
 
     def kms_rate(self) -> list[float]:
         return list(self.kms_series)
+
+    def watch(self) -> EventWatch:
+        return EventWatch(
+            lambda: [*self.events, *self.pending], lambda: len(self.events) + len(self.pending)
+        )
 
     def jobs(self, volume_id: str) -> list[Any]:
         return list(self.running_jobs.get(volume_id, ()))

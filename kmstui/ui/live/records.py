@@ -12,13 +12,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kmstui.ui.own_calls import console_read
+from kmstui.ui.own_calls import CONSOLE_USER_AGENT, console_read
 
 GRANT_ID = re.compile(r"^[0-9a-f]{64}$")
 KEY_ARN = re.compile(r"^arn:aws:kms:[^:]*:[^:]*:key/(.+)$")
 
 # Events EC2 emits for a volume's data key; the monitor marks them like KMS calls.
 DATA_KEY_EVENTS = ("DataKeyLoaded", "DataKeyWiped")
+EC2_SOURCE = "ec2.amazonaws.com"
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,3 +292,20 @@ def volume_lifecycle(
             )
         )
     return steps
+
+
+def changed_elsewhere(record: dict, source: str | None = None) -> bool:
+    """A change (not a read, not refused) the console did not make itself: another
+    client's call over the endpoint, the demo, work that came due. With ``source``
+    (``ec2.amazonaws.com``), that service's calls only: its service events (a data key
+    loaded or wiped) come with the call that caused them. The console reads its
+    screens again after its own changes already."""
+    if source is not None and (
+        record.get("eventSource") != source or record.get("eventType") != "AwsApiCall"
+    ):
+        return False
+    return (
+        not record.get("readOnly")
+        and not record.get("errorCode")
+        and record.get("userAgent") != CONSOLE_USER_AGENT
+    )

@@ -1,4 +1,5 @@
-"""One volume's detail: its data key's life, its snapshots and its throughput."""
+"""One volume's detail: its data key's life, its snapshots and its throughput, and
+what can be done to it (the same actions as in the Volumes list)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import plain
 from kmstui.ui.live.feed import LiveFeed
 from kmstui.ui.live.graphs import ThroughputPanel, VolumeLine
-from kmstui.ui.live.records import volume_lifecycle
+from kmstui.ui.live.records import changed_elsewhere, volume_lifecycle
+from kmstui.ui.live.volume_actions import VolumeActions, snapshots_of
+from kmstui.ui.live.volume_table import attached_to
+from kmstui.ui.messages import DataChanged
+from kmstui.ui.widgets.footer import ConsoleFooter
 
 Call = Callable[[str, dict], dict]
 REFRESH_HZ = 4
@@ -24,18 +29,26 @@ LIFECYCLE_SCAN = 200_000  # how far back the detail view looks for a volume's ev
 
 
 class DetailRead(Message):
-    def __init__(self, steps: list, snapshots: list[dict] | None, problem: str | None):
+    def __init__(
+        self,
+        volume: dict | None,
+        steps: list,
+        snapshots: list[dict] | None,
+        problem: str | None,
+    ):
         super().__init__()
-        self.steps, self.snapshots, self.problem = steps, snapshots, problem
+        self.volume, self.steps, self.snapshots, self.problem = volume, steps, snapshots, problem
 
 
-class VolumeDetailScreen(Screen):
+class VolumeDetailScreen(VolumeActions, Screen):
     """One volume: its data key's life (generated, granted, decrypted on each attach,
-    wiped), its snapshots, and its throughput now."""
+    wiped), its snapshots, and its throughput now; attach, detach, snapshot and
+    workloads from here as from the list."""
 
     BINDINGS = bindings(
         Action("detail.close", "back", "close", "Back", "Back to the volumes"),
-        Action("detail.refresh", "refresh", "reload", "Refresh", "Read the events again"),
+        *VolumeActions.ONE_VOLUME_ACTIONS,
+        Action("detail.refresh", "refresh", "reload", "Refresh", "Read the volume again"),
         Action(
             "detail.export-nbd",
             "export-nbd",
@@ -54,31 +67,21 @@ class VolumeDetailScreen(Screen):
     def __init__(self, volume: dict, feed: LiveFeed, call: Call):
         super().__init__()
         self.volume, self.feed, self.call = volume, feed, call
+        self._watch = feed.watch()
+
+    @property
+    def selected(self) -> dict | None:
+        return self.volume
 
     def compose(self) -> ComposeResult:
-        volume = self.volume
-        key = volume.get("KmsKeyId")
-        attached = ", ".join(a["InstanceId"] for a in volume.get("Attachments", [])) or "—"
-        yield Label(
-            plain(
-                f"{volume['VolumeId']} · {volume.get('Size')} GiB "
-                f"{volume.get('VolumeType')} · {volume.get('State')}"
-            ),
-            classes="heading",
-        )
-        yield Static(
-            plain(
-                f"Encrypted: {'yes, under ' + self.feed.key_alias(key) if key else 'no'} · "
-                f"attached to {attached} · context aws:ebs:id={volume['VolumeId']}"
-            ),
-            id="detail-summary",
-        )
+        yield Label("", id="detail-title", classes="heading")
+        yield Static("", id="detail-summary")
         yield Label("Data-key lifecycle", classes="heading")
         yield DataTable(id="lifecycle", cursor_type="row", zebra_stripes=True)
         yield Label("Snapshots", classes="heading")
         yield DataTable(id="snapshots", cursor_type="row")
         yield ThroughputPanel(id="detail-graphs")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         lifecycle = self.query_one("#lifecycle", DataTable)
@@ -86,15 +89,39 @@ class VolumeDetailScreen(Screen):
         self.query_one("#snapshots", DataTable).add_columns(
             "Snapshot", "State", "Encrypted", "CMK", "Description"
         )
+        self._show_volume()
         lifecycle.focus()
-        self.action_reload()
-        self._tick()
+        self._tick()  # the first read comes with ScreenResume, as after each dialog
+
+    def _show_volume(self, problem: str | None = None) -> None:
+        volume = self.volume
+        key = volume.get("KmsKeyId")
+        attached = ", ".join(attached_to(volume)) or "—"
+        self.query_one("#detail-title", Label).update(
+            plain(
+                f"{volume['VolumeId']} · {volume.get('Size')} GiB "
+                f"{volume.get('VolumeType')} · {volume.get('State')}"
+            )
+        )
+        summary = (
+            f"Encrypted: {'yes, under ' + self.feed.key_alias(key) if key else 'no'} · "
+            f"attached to {attached} · context aws:ebs:id={volume['VolumeId']}"
+        )
+        self.query_one("#detail-summary", Static).update(
+            plain(f"✕ {problem}\n{summary}" if problem else summary)
+        )
 
     def action_close(self) -> None:
         self.app.pop_screen()
 
     def action_reload(self) -> None:
         self._read()
+
+    def on_data_changed(self, _message: DataChanged) -> None:
+        self.action_reload()
+
+    def on_screen_resume(self) -> None:
+        self.action_reload()
 
     def action_export_nbd(self) -> None:
         export = getattr(self.app, "export_volume", None)
@@ -109,17 +136,18 @@ class VolumeDetailScreen(Screen):
         records = history.page(total, min(total, LIFECYCLE_SCAN))
         steps = volume_lifecycle(records, volume_id, self.feed.key_alias)
         try:
-            snapshots = self.call(
-                "DescribeSnapshots",
-                {"OwnerIds": ["self"], "Filters": [{"Name": "volume-id", "Values": [volume_id]}]},
-            ).get("Snapshots", [])
-            problem = None
+            found = self.call("DescribeVolumes", {"VolumeIds": [volume_id]}).get("Volumes", [])
+            snapshots = snapshots_of(self.call, volume_id)
         except AwsError as exc:
-            snapshots, problem = None, f"{exc.code}: {exc.message}"
-        self.post_message(DetailRead(steps, snapshots, problem))
+            self.post_message(DetailRead(None, steps, None, f"{exc.code}: {exc.message}"))
+            return
+        self.post_message(DetailRead(found[0] if found else None, steps, snapshots, None))
 
     @on(DetailRead)
     def _show(self, message: DetailRead) -> None:
+        if message.volume is not None:
+            self.volume = message.volume
+        self._show_volume(message.problem)
         lifecycle = self.query_one("#lifecycle", DataTable)
         lifecycle.clear()
         for step in message.steps:
@@ -141,8 +169,6 @@ class VolumeDetailScreen(Screen):
                 plain(self.feed.key_alias(key) if key else "—"),
                 plain(snap.get("Description", "")),
             )
-        if message.problem:
-            snapshots.add_row(plain(f"✕ {message.problem}"), "", "", "", "")
 
     def _tick(self) -> None:
         volume_id = self.volume["VolumeId"]
@@ -158,5 +184,7 @@ class VolumeDetailScreen(Screen):
                 )
             ]
         self.query_one(ThroughputPanel).show(lines, self.feed.kms_rate())
+        if any(changed_elsewhere(r) for r in self._watch.new()):
+            self.action_reload()
         if self.is_attached:
             self.set_timer(1 / REFRESH_HZ, self._tick)

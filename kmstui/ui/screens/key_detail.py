@@ -20,9 +20,12 @@ from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import markup, plain, state_markup
 from kmstui.ui.key_state import KEY_STATE_ACTIONS, allowed, key_state_actions
+from kmstui.ui.live.feed import backend_watch
+from kmstui.ui.live.records import changed_elsewhere
 from kmstui.ui.messages import DataChanged
-from kmstui.ui.models import KeyDetail, read_key_detail
+from kmstui.ui.models import KeyDetail, key_events, read_key_detail
 from kmstui.ui.screens.key_actions import KeyActionsMixin
+from kmstui.ui.screens.key_flows import FLOW_ACTIONS, KeyFlowsMixin, key_flow_actions
 from kmstui.ui.screens.key_overview import PublicKeyView, fill_overview
 from kmstui.ui.screens.key_tabs import KeyTabsMixin
 from kmstui.ui.seam import backend_of
@@ -41,6 +44,7 @@ TABS = [
     ("tryit", "Try it"),
 ]
 TAB_TITLES = dict(TABS)
+CHANGES_HZ = 4  # how often the screen looks for changes made elsewhere (no request)
 # alt+ the tab's initial; alt+digit is not what many terminals (and tmux) send.
 TAB_KEYS = {
     "overview": "alt+o",
@@ -86,7 +90,7 @@ def _grants_pane(backend, key_id: str, acting_as_getter):
     return GrantsPane(backend, key_id, acting_as_getter)
 
 
-class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
+class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, KeyFlowsMixin, Screen):
     HELP_TITLE = "Key detail"
     # a narrow footer keeps the open tab's own keys before Test encrypt
     FOOTER_DROP_FIRST = ("enable_key", "disable_key", "cancel_deletion", "test_encrypt")
@@ -183,6 +187,7 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
             show=False,
         ),
         *key_state_actions(show_delete=False),
+        *key_flow_actions(),
     )
 
     def __init__(self, key_id: str):
@@ -240,6 +245,16 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
         self.query_one("#overview-table", DataTable).add_columns("Field", "Value")
         self.watch(self.app, "acting_as", self._acting_as_changed, init=False)
         self.call_after_refresh(self._show_overview)
+        self._changes = backend_watch(backend_of(self))
+        self.set_interval(1 / CHANGES_HZ, self._changed_elsewhere)
+
+    def _changed_elsewhere(self) -> None:
+        """Read the key again when a change made elsewhere names it (over the endpoint,
+        by the demo, come due on the clock); the console's own come with DataChanged."""
+        arn = self.detail.metadata.get("Arn") if self.detail else None
+        changes = [r for r in self._changes.new() if changed_elsewhere(r)]
+        if arn and key_events(changes, arn):
+            self.reload()
 
     def _acting_as_changed(self) -> None:
         """The panes ask the engine as the acting-as principal: ask again as the new
@@ -382,6 +397,8 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, Screen):
         return kind, name
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in FLOW_ACTIONS:
+            return self.flow_allowed(action)
         if action in KEY_STATE_ACTIONS:
             if action == "schedule_deletion" and self._on_tab("aliases"):
                 return False  # x removes the selected alias or tag there

@@ -1,5 +1,6 @@
-"""Keys: every KMS key of the account with its aliases, state and rotation; filter,
-sort, create, enable, disable, schedule and cancel deletion; Enter opens a key."""
+"""Keys: every KMS key of the account in the console's Region with its aliases, state,
+spec and usage, and rotation; filter, sort, create, enable, disable, schedule and cancel
+deletion; Enter opens a key."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from kmstui.ui import key_state
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import date, plain, state_text
 from kmstui.ui.key_state import KEY_STATE_ACTIONS, allowed, key_state_actions
-from kmstui.ui.models import KeyRow, create_key, list_key_rows
+from kmstui.ui.keytypes import MARKS
+from kmstui.ui.models import KeyRow, list_key_rows
 from kmstui.ui.screens.base import ConsoleScreen
 from kmstui.ui.seam import backend_if_open
 
@@ -21,13 +23,13 @@ COLUMNS = [
     ("alias", "Alias"),
     ("id", "Key ID"),
     ("state", "State"),
-    ("spec", "Spec"),
+    ("spec", "Spec / usage"),
     ("rotation", "Rotation"),
     ("description", "Description"),
     ("created", "Created"),
 ]
-NARROW = ("alias", "id", "state", "rotation", "description")
-MEDIUM = ("alias", "id", "state", "rotation", "description", "created")
+NARROW = ("alias", "id", "state", "spec", "description")
+MEDIUM = ("alias", "id", "state", "spec", "rotation", "description")
 MEDIUM_FROM, WIDE_FROM, FULL_ID_FROM = 100, 140, 150
 
 
@@ -102,7 +104,7 @@ class KeysScreen(ConsoleScreen):
             r
             for r in self.rows
             if not needle
-            or needle in " ".join([r.alias, r.key_id, r.state, r.description, r.spec]).lower()
+            or needle in " ".join([r.alias, r.key_id, r.state, r.description, r.spec_usage]).lower()
         ]
         return sorted(rows, key=lambda r: r.sort_value(self.sort_column), reverse=self.sort_reverse)
 
@@ -121,13 +123,14 @@ class KeysScreen(ConsoleScreen):
             self.call_after_refresh(self._show, problem)
         table.clear()
         rows = self._visible_rows()
+        shown_marks = {m for r in rows if "spec" in columns for m in r.spec_usage.split()}
         room = self._description_room(rows, columns, full_id)
         for row in rows:
             cells = {
                 "alias": plain(row.alias or "—"),
                 "id": plain(row.key_id if full_id else row.key_id[:8] + "…"),
                 "state": state_text(row.state),
-                "spec": plain(row.spec),
+                "spec": plain(row.spec_usage),
                 "rotation": plain(row.rotation),
                 "description": plain(
                     row.description
@@ -146,6 +149,9 @@ class KeysScreen(ConsoleScreen):
         )
         if self.filter_text:
             status += f" · filter “{self.filter_text}”"
+        marks = [f"{mark} {meaning}" for mark, meaning in MARKS.items() if mark in shown_marks]
+        if marks and problem is None:
+            status += " · " + " · ".join(marks)
         self.query_one("#status", Static).update(plain(status))
         self.refresh_bindings()
 
@@ -161,7 +167,7 @@ class KeysScreen(ConsoleScreen):
                 "alias": [r.alias or "—" for r in rows],
                 "id": [r.key_id if full_id else r.key_id[:9] for r in rows],
                 "state": [r.state for r in rows],
-                "spec": [r.spec for r in rows],
+                "spec": [r.spec_usage for r in rows],
                 "rotation": [r.rotation for r in rows],
                 "created": ["2000-01-01 00:00"],
             }[column]
@@ -262,11 +268,9 @@ class KeysScreen(ConsoleScreen):
     def action_create_key(self) -> None:
         from kmstui.ui.dialogs.create_key import CreateKeyScreen
 
-        def created(new) -> None:
-            if new is not None:
-                self.app.perform(
-                    "CreateKey", lambda call: create_key(call, new), success="Key created"
-                )
+        def created(meta: dict | None) -> None:
+            if meta is not None:
+                self.notify(f"Key {meta['KeyId']} created ({meta['KeyState']})", markup=False)
 
         self.app.push_screen(CreateKeyScreen(), created)
 

@@ -1,6 +1,6 @@
 """The line at the top of every section: the sections with their number keys, the
-endpoint's URL while ``--serve`` serves it, the acting-as principal (click to switch)
-and the engine date."""
+endpoint's URL while ``--serve`` serves it, the acting-as principal and the Region
+(click either to switch) and the engine date."""
 
 from __future__ import annotations
 
@@ -30,6 +30,21 @@ class ActingAs(InConsole, Static):
 
     async def on_click(self) -> None:
         await self.app.run_action("app.switch_principal")
+
+
+class RegionShown(Static):
+    """The Region the console works in. Clicking opens the switcher."""
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "acting_as", self._show)
+
+    def _show(self, caller) -> None:
+        if backend_if_open(self) is not None:
+            self.update(caller.region)
+            self.tooltip = "Switch Region (f5)"
+
+    def on_click(self) -> None:
+        self.app.run_action("app.switch_region")
 
 
 class Serving(Static):
@@ -74,6 +89,7 @@ class TopBar(InConsole, Horizontal):
         yield Serving(id="serving")
         yield Serving(id="serving-short", short=True)
         yield ActingAs(id="acting-as")
+        yield RegionShown(id="region")
         yield EngineDate(id="engine-date")
 
     def on_click(self, event) -> None:
