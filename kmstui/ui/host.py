@@ -54,7 +54,7 @@ if TYPE_CHECKING:
             label: str,
             job: Callable[[Callable[[str, dict], dict]], Any],
             *,
-            then: Callable[[Any], object] | None = None,
+            then: Callable[[Any], None] | None = None,
             success: str | None = None,
         ) -> None: ...
 

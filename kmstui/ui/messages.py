@@ -18,7 +18,7 @@ class EngineReply(Message):
         label: str,
         result: Any = None,
         error: AwsError | None = None,
-        then: Callable[[Any], object] | None = None,
+        then: Callable[[Any], None] | None = None,
         success: str | None = None,
     ):
         super().__init__()

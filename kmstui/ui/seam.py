@@ -70,7 +70,7 @@ class RequestsMixin(AppHost):
         label: str,
         job: Callable[[Callable[[str, dict], dict]], Any],
         *,
-        then: Callable[[Any], object] | None = None,
+        then: Callable[[Any], None] | None = None,
         success: str | None = None,
     ) -> None:
         """Run ``job(call)`` on a worker thread; errors come back as a dialog."""
@@ -81,7 +81,7 @@ class RequestsMixin(AppHost):
         operation: str,
         params: dict,
         *,
-        then: Callable[[Any], object] | None = None,
+        then: Callable[[Any], None] | None = None,
         success: str | None = None,
     ) -> None:
         self._perform(operation, lambda call: call(operation, params), then, success)

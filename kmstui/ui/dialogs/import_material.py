@@ -29,7 +29,6 @@ from kmstui.model.wrapping import (
 from kmstui.store.storage import atomic_write_bytes
 from kmstui.ui.dialogs.base import Dialog
 from kmstui.ui.format import date, plain
-from kmstui.ui.host import InConsole
 
 DAY = 86400.0
 # ImportKeyMaterial's ImportType: left out, KMS takes new material for a key that never
@@ -91,7 +90,7 @@ def read_file(label: str, text: str) -> bytes:
         raise ValueError(f"{label}: cannot read {path}: {exc.strerror or exc}") from None
 
 
-class ImportMaterialScreen(InConsole, Dialog[dict]):
+class ImportMaterialScreen(Dialog[dict]):
     """Dismisses with ImportKeyMaterial's or DeleteImportedKeyMaterial's response."""
 
     DEFAULT_CSS = """

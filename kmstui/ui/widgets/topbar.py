@@ -43,8 +43,8 @@ class RegionShown(Static):
             self.update(caller.region)
             self.tooltip = "Switch Region (f5)"
 
-    async def on_click(self) -> None:
-        await self.app.run_action("app.switch_region")
+    def on_click(self) -> None:
+        self.app.run_action("app.switch_region")
 
 
 class Serving(Static):
