@@ -456,23 +456,24 @@ class PolicyEditorPane(FindingsNavigationMixin, SavingMixin, FilesMixin, Widget)
 
     def _start_simulation(self) -> None:
         self._simulate_timer = None
-        if not self.simulates:
+        key_id = self.key_id
+        if key_id is None or not self.simulates:
             return
         panel = self.query_one(SimulatePanel)
         question = panel.question()
         if question is None:
             panel.show_answer("")
             return
-        self._simulate(self._question_generation, self.editor.text, question)
+        self._simulate(self._question_generation, self.editor.text, question, key_id)
 
     @work(thread=True, exclusive=True, group="simulate", exit_on_error=False)
-    def _simulate(self, generation: int, text: str, question: Question) -> None:
+    def _simulate(self, generation: int, text: str, question: Question, key_id: str) -> None:
         try:
             decision = self.backend.simulate(
                 policy_text=text,
                 principal=question.principal,
                 action=question.action,
-                key_id=self.key_id,
+                key_id=key_id,
                 encryption_context=question.encryption_context or None,
                 via_service=question.via_service,
             )
