@@ -2,17 +2,23 @@
 
 Textual types ``self.app`` as any :class:`~textual.app.App`; the console's parts call
 what only :class:`~kmstui.ui.app.KmsConsole` has (``call``, ``submit``, ``perform``,
-``acting_as`` ...). Mixing :class:`InConsole` in first says so to the type checker.
+``acting_as`` ...). Mixing :class:`InConsole` in first says so to the type checker;
+the app's own mixins (requests, serving, app-wide actions) derive from :class:`AppHost`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from textual import getters
+    from textual.app import App
     from textual.message_pump import MessagePump
 
+    from kmstui.backends import Backend
+    from kmstui.caller import Caller
     from kmstui.ui.app import KmsConsole
 
     _Node = MessagePump
@@ -29,13 +35,6 @@ class InConsole(_Node):
 
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from typing import Any
-
-    from textual.app import App
-
-    from kmstui.backends import Backend
-    from kmstui.caller import Caller
 
     class AppHost(App[Any]):
         """What the console app's mixins (requests, serving, app-wide actions) use of
