@@ -101,7 +101,7 @@ def _guarded(where: Where, call: str, action: Callable[[], T], *, absent: bool =
         botocore.exceptions.ConnectTimeoutError,
         botocore.exceptions.ReadTimeoutError,
     ) as exc:
-        target = where.endpoint_url or f"KMS in {where.region}"
+        target = where.endpoint_url or (f"KMS in {where.region}" if where.region else "KMS")
         raise AccountError(f"{call}: cannot reach {target}: {exc}") from None
     except botocore.exceptions.ProfileNotFound:
         raise AccountError(

@@ -42,7 +42,9 @@ def register(actions: argparse._SubParsersAction) -> None:
         metavar="URL",
         help=f"audit the account behind this endpoint (default: {DEFAULT_ENDPOINT})",
     )
-    audit.add_argument("--profile", metavar="NAME", help="the AWS profile to use")
+    audit.add_argument(
+        "--profile", metavar="NAME", help="the AWS profile to use (with --aws or --endpoint-url)"
+    )
     audit.add_argument(
         "--region",
         default=argparse.SUPPRESS,
@@ -83,7 +85,7 @@ def run_audit(args: argparse.Namespace) -> int:
             raise
         return fail(f"kmstui policy audit reads the account through boto3: {INSTALL}")
     if args.profile and not args.aws and not args.endpoint_url:
-        args.aws = True  # a profile names AWS credentials: audit AWS with them
+        return fail("--profile needs --aws (or --endpoint-url): which account to audit?")
     endpoint = None if args.aws else (args.endpoint_url or DEFAULT_ENDPOINT)
     region = getattr(args, "region", None)
     if endpoint is not None and region is None:
@@ -184,7 +186,8 @@ def print_text(
     account: Account, results: dict[str, list[Finding]], fail_on: str, failed: bool
 ) -> None:
     where = " ".join(part for part in (_account_id(account), account.region) if part)
-    print(f"Key policies of {len(account.keys)} customer managed keys in {where}")
+    count = len(account.keys)
+    print(f"Key policies of {count} customer managed key{'' if count == 1 else 's'} in {where}")
     for key in account.keys:
         aliases = f" ({', '.join(key.aliases)})" if key.aliases else ""
         found = results[key.arn]

@@ -329,6 +329,11 @@ def test_expired_credentials_stop_the_audit_and_say_how_to_log_in_again(monkeypa
     assert "aws sso login --profile dev" in str(raised.value)
 
 
+def test_a_profile_without_saying_which_account_is_a_usage_error(capsys):
+    code = main(["policy", "audit", "--profile", "dev"])
+    assert code == 2 and "--profile needs --aws" in capsys.readouterr().err
+
+
 def test_without_boto3_the_command_says_how_to_install_it(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "boto3", None)
     monkeypatch.delitem(sys.modules, "kmstui.aws.keypolicies", raising=False)
