@@ -127,6 +127,13 @@ def _account_id(account: Account) -> str | None:
     return None
 
 
+def _skipped(account: Account) -> list[dict]:
+    return [
+        {"keyId": k.key_id, "keyArn": k.arn, "aliases": list(k.aliases), "reason": k.reason}
+        for k in account.skipped
+    ]
+
+
 def _counts(results: dict[str, list[Finding]]) -> dict[str, int]:
     counts = dict.fromkeys(SEVERITIES, 0)
     for found in results.values():
@@ -151,10 +158,7 @@ def document(
             }
             for key in account.keys
         ],
-        "skipped": [
-            {"keyId": k.key_id, "keyArn": k.arn, "aliases": list(k.aliases), "reason": k.reason}
-            for k in account.skipped
-        ],
+        "skipped": _skipped(account),
         "summary": _counts(results),
         "failOn": fail_on.upper(),
         "failed": failed,
@@ -177,7 +181,7 @@ def sarif_log(account: Account, results: dict[str, list[Finding]]) -> dict:
     run["properties"] = {
         "account": _account_id(account),
         "region": account.region,
-        "skipped": document(account, results, "error", False)["skipped"],
+        "skipped": _skipped(account),
     }
     return log
 

@@ -215,15 +215,21 @@ def test_sarif_has_a_rule_per_code_and_a_result_per_finding_at_the_key_arn(capsy
     url, keys = account
     code, out, _ = audit(capsys, url, "--format", "sarif")
     log = json.loads(out)
+    # The members SARIF 2.1.0's schema requires (sarifLog: version and runs, run: tool,
+    # tool: driver, toolComponent: name, reportingDescriptor: id, result: message), and
+    # only the members it defines on the log and the run.
     assert code == 1 and log["version"] == "2.1.0" and len(log["runs"]) == 1
+    assert set(log) <= {"$schema", "version", "runs", "inlineExternalProperties", "properties"}
     run = log["runs"][0]
+    assert set(run) == {"tool", "results", "properties"}
     driver = run["tool"]["driver"]
     assert driver["name"] == "kmstui"
+    assert all(rule["id"] for rule in driver["rules"])
     rule_ids = [rule["id"] for rule in driver["rules"]]
     assert len(rule_ids) == len(set(rule_ids))
     results = run["results"]
     assert {r["ruleId"] for r in results} == set(rule_ids)
-    for result in results:  # the members SARIF 2.1.0 requires
+    for result in results:
         assert result["message"]["text"]
         assert result["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
     broken_arn = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{keys['broken']}"
