@@ -15,7 +15,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from kmstui.commands.common import EXIT_AWS_ERROR, EXIT_OK, fail, print_json
-from kmstui.commands.remote import credentials
+from kmstui.commands.remote import credentials, region_of
 from kmstui.policy import KEY_POLICY, Finding, validate_policy
 from kmstui.policy.findings import SEVERITIES
 
@@ -89,8 +89,6 @@ def run_audit(args: argparse.Namespace) -> int:
     endpoint = None if args.aws else (args.endpoint_url or DEFAULT_ENDPOINT)
     region = getattr(args, "region", None)
     if endpoint is not None and region is None:
-        from kmstui.commands.remote import region_of
-
         region = region_of(args)
     access, secret, _ = credentials()
     where = Where(
