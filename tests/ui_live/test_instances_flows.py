@@ -165,7 +165,7 @@ async def test_the_caller_model_is_shown_and_switched(console, ec2_engine):
     async with console.run_test(size=SIZE) as pilot:
         pane = await _volumes(pilot)
         line = pane.query_one("#caller-model", Static)
-        assert text(line).startswith("EBS caller model aws: an instance's EC2 infrastructure")
+        assert text(line).startswith("EBS caller model aws: data keys decrypted by each instance's EC2")
         await pilot.press("m")
         await settle(pilot)
         confirm = pilot.app.screen
@@ -173,7 +173,7 @@ async def test_the_caller_model_is_shown_and_switched(console, ec2_engine):
         assert "ec2.amazonaws.com" in confirm.message
         await pilot.press("y")
         await wait_until(pilot, lambda: "model seed" in text(line), what="the seed model")
-        assert "ec2.amazonaws.com decrypts" in text(line)
+        assert "decrypted by ec2.amazonaws.com" in text(line)
         assert ec2_engine.ec2.caller_model == "seed"
         await pilot.press("m", "y")
         await wait_until(pilot, lambda: "model aws" in text(line), what="the aws model")

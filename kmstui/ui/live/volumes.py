@@ -47,8 +47,8 @@ REFRESH_HZ = 4
 # What each EBS caller model means: one line for the pane, and the whole of it for
 # the question before switching (kmstui.ebs.datakeys has the detail).
 CALLER_MODEL_TEXT = {
-    "aws": "an instance's EC2 infrastructure session decrypts",
-    "seed": "ec2.amazonaws.com decrypts as the seed policy expects",
+    "aws": "data keys decrypted by each instance's EC2 session",
+    "seed": "data keys decrypted by ec2.amazonaws.com (seed policy)",
 }
 CALLER_MODEL_DETAIL = {
     "aws": "on attach, EC2 grants the instance's infrastructure principal Decrypt on the "
