@@ -463,16 +463,17 @@ class PolicyEditorPane(FindingsNavigationMixin, SavingMixin, FilesMixin, Widget)
         if question is None:
             panel.show_answer("")
             return
-        self._simulate(self._question_generation, self.editor.text, question)
+        if self.key_id is not None:  # a key's policy: ``simulates`` says so
+            self._simulate(self._question_generation, self.key_id, self.editor.text, question)
 
     @work(thread=True, exclusive=True, group="simulate", exit_on_error=False)
-    def _simulate(self, generation: int, text: str, question: Question) -> None:
+    def _simulate(self, generation: int, key_id: str, text: str, question: Question) -> None:
         try:
             decision = self.backend.simulate(
                 policy_text=text,
                 principal=question.principal,
                 action=question.action,
-                key_id=self.key_id,
+                key_id=key_id,
                 encryption_context=question.encryption_context or None,
                 via_service=question.via_service,
             )
