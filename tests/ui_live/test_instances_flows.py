@@ -170,7 +170,7 @@ async def test_the_caller_model_is_shown_and_switched(console, ec2_engine):
     async with console.run_test(size=SIZE) as pilot:
         pane = await _volumes(pilot)
         line = pane.query_one("#caller-model", Static)
-        assert text(line).startswith("EBS caller model aws: data keys decrypted by each instance's EC2")
+        assert text(line).startswith("EBS caller model aws: data keys decrypted by each")
         await pilot.press("m")
         await settle(pilot)
         confirm = pilot.app.screen
