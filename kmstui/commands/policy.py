@@ -3,6 +3,7 @@ simulator for CI pipelines, without opening a data directory unless asked to.
 
 validate: text (``FILE:LINE:COLUMN: SEVERITY CODE message``), JSON or SARIF 2.1.0;
 exit 0 without an ERROR, 1 with one, 2 when a file cannot be read or usage is wrong.
+audit (:mod:`kmstui.commands.audit`): every key policy of an account, for CI.
 simulate: one case or a list; exit 0 when every case was evaluated, 1 when one could not
 be, 2 when the file cannot be read."""
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from kmstui import __version__
@@ -48,6 +50,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     simulate.add_argument("file", metavar="FILE")
     simulate.add_argument("--format", choices=("text", "json"), default="text")
     simulate.set_defaults(handler=run_simulate)
+
+    from kmstui.commands import audit
+
+    audit.register(actions)
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -102,8 +108,9 @@ def run_validate(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
-def sarif(results: dict) -> dict:
-    """SARIF 2.1.0, as code-scanning tools read it."""
+def sarif(results: dict, properties: Callable[[str], dict] | None = None) -> dict:
+    """SARIF 2.1.0, as code-scanning tools read it: a result per finding, located at
+    its artifact (a file, or a key ARN), with ``properties(artifact)`` added to it."""
     rules: dict[str, dict] = {}
     out = []
     for name, findings in results.items():
@@ -122,7 +129,10 @@ def sarif(results: dict) -> dict:
                     "ruleId": f.code,
                     "level": SARIF_LEVELS.get(f.severity, "warning"),
                     "message": {"text": f.message},
-                    "properties": {"severity": f.severity},
+                    "properties": {
+                        "severity": f.severity,
+                        **(properties(name) if properties else {}),
+                    },
                     "locations": [
                         {
                             "physicalLocation": {

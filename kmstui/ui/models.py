@@ -8,7 +8,7 @@ key.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,7 +124,7 @@ class KeyDetail:
     problems: dict[str, str] = field(default_factory=dict)
 
 
-def read_key_detail(call: Call, key_id: str, operations: set[str]) -> KeyDetail:
+def read_key_detail(call: Call, key_id: str, operations: Set[str]) -> KeyDetail:
     detail = KeyDetail(key_id=key_id)
     detail.metadata = call("DescribeKey", {"KeyId": key_id})["KeyMetadata"]
     key_id = detail.metadata["KeyId"]

@@ -167,3 +167,11 @@ async def test_a_switch_asks_about_unsaved_policy_edits_then_closes_the_key(app,
         assert app.acting_as.region == "eu-west-2"
         assert isinstance(app.screen, KeysScreen)  # the key is us-east-1's: it closed
         assert listed(app) == []
+
+
+async def test_clicking_the_region_in_the_top_bar_opens_the_switcher(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.click("#region")
+        await settle(pilot)
+        assert isinstance(app.screen, RegionScreen)

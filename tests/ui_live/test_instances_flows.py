@@ -8,7 +8,12 @@ from livetest import make_story, settle, wait_until
 from textual.widgets import DataTable, Input, Static
 
 from kmstui.ui.dialogs.confirm import ConfirmScreen
-from kmstui.ui.live.dialogs import AttachScreen, RunInstanceScreen, WorkloadScreen
+from kmstui.ui.live.dialogs import (
+    AttachScreen,
+    CopySnapshotScreen,
+    RunInstanceScreen,
+    WorkloadScreen,
+)
 from kmstui.ui.live.instances import InstancesScreen, InstanceVolumesScreen
 from kmstui.ui.live.volume_detail import VolumeDetailScreen
 from kmstui.ui.live.volumes import VolumesPane
@@ -165,7 +170,7 @@ async def test_the_caller_model_is_shown_and_switched(console, ec2_engine):
     async with console.run_test(size=SIZE) as pilot:
         pane = await _volumes(pilot)
         line = pane.query_one("#caller-model", Static)
-        assert text(line).startswith("EBS caller model aws: an instance's EC2 infrastructure")
+        assert text(line).startswith("EBS caller model aws: data keys decrypted by each")
         await pilot.press("m")
         await settle(pilot)
         confirm = pilot.app.screen
@@ -173,7 +178,7 @@ async def test_the_caller_model_is_shown_and_switched(console, ec2_engine):
         assert "ec2.amazonaws.com" in confirm.message
         await pilot.press("y")
         await wait_until(pilot, lambda: "model seed" in text(line), what="the seed model")
-        assert "ec2.amazonaws.com decrypts" in text(line)
+        assert "decrypted by ec2.amazonaws.com" in text(line)
         assert ec2_engine.ec2.caller_model == "seed"
         await pilot.press("m", "y")
         await wait_until(pilot, lambda: "model aws" in text(line), what="the aws model")
@@ -219,6 +224,35 @@ async def test_the_volume_detail_detaches_attaches_and_snapshots(console, ec2_en
         await pilot.press("escape")
         await settle(pilot)
         assert pilot.app.screen.query_one(VolumesPane) is pane
+
+
+async def test_the_volume_detail_copies_a_snapshot_in_the_consoles_region(console, ec2_engine):
+    story = make_story(ec2_engine)
+    volume = story["attached"]
+
+    def snapshot_ids() -> list[str]:
+        snaps = ec2_engine.call("DescribeSnapshots", {"OwnerIds": ["self"]})["Snapshots"]
+        return [s["SnapshotId"] for s in snaps]
+
+    async with console.run_test(size=SIZE) as pilot:
+        pane = await _volumes(pilot)
+        await _select(pilot, pane.query_one(DataTable), volume)
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = pilot.app.screen
+        assert isinstance(detail, VolumeDetailScreen)
+        before = snapshot_ids()
+        await pilot.press("S")
+        snapshots = detail.query_one("#snapshots", DataTable)
+        await wait_until(pilot, lambda: snapshots.row_count == 1, what="the snapshot")
+
+        await pilot.press("K")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, CopySnapshotScreen)
+        assert dialog.result()["SourceRegion"] == ec2_engine.region
+        await pilot.click("#ok")
+        await wait_until(pilot, lambda: len(snapshot_ids()) == len(before) + 2, what="the copy")
 
 
 async def test_the_volumes_are_read_again_on_a_change_made_elsewhere_only(console, ec2_engine):

@@ -26,3 +26,7 @@ class Dialog(ModalScreen[T]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def closed(self, result: T | None) -> None:
+        """Dismiss with ``result``: a request's ``then`` (which waits on nothing)."""
+        self.dismiss(result)

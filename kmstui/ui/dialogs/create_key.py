@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from kmstui.model import keyspecs
 from kmstui.ui.dialogs.base import Dialog
 from kmstui.ui.format import markup, plain, shorten
+from kmstui.ui.host import InConsole
 from kmstui.ui.keytypes import KEY_TYPES, ORIGINS, specs_of, usages_of
 from kmstui.ui.models import create_key, parse_tags
 
@@ -86,7 +87,7 @@ def algorithms_hint(spec: str, usage: str, width: int = 66) -> str:
     return shorten(f"{member}: {', '.join(names)}", width)
 
 
-class CreateKeyScreen(Dialog[dict]):
+class CreateKeyScreen(InConsole, Dialog[dict]):
     DEFAULT_CSS = """
     CreateKeyScreen #create-form {
         layout: grid;

@@ -29,6 +29,7 @@ from kmstui.model.wrapping import (
 from kmstui.store.storage import atomic_write_bytes
 from kmstui.ui.dialogs.base import Dialog
 from kmstui.ui.format import date, plain
+from kmstui.ui.host import InConsole
 
 DAY = 86400.0
 # ImportKeyMaterial's ImportType: left out, KMS takes new material for a key that never
@@ -90,7 +91,7 @@ def read_file(label: str, text: str) -> bytes:
         raise ValueError(f"{label}: cannot read {path}: {exc.strerror or exc}") from None
 
 
-class ImportMaterialScreen(Dialog[dict]):
+class ImportMaterialScreen(InConsole, Dialog[dict]):
     """Dismisses with ImportKeyMaterial's or DeleteImportedKeyMaterial's response."""
 
     DEFAULT_CSS = """
@@ -264,7 +265,7 @@ class ImportMaterialScreen(Dialog[dict]):
         self.app.perform(
             "ImportKeyMaterial",
             lambda call: call("ImportKeyMaterial", params),
-            then=self.dismiss,
+            then=self.closed,
             success=f"Key material imported into {self.key_id}",
         )
 
@@ -281,7 +282,7 @@ class ImportMaterialScreen(Dialog[dict]):
                 self.app.submit(
                     "DeleteImportedKeyMaterial",
                     {"KeyId": self.key_id},
-                    then=self.dismiss,
+                    then=self.closed,
                     success=f"Imported key material deleted from {self.key_id}",
                 )
 

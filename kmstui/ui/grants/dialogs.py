@@ -22,8 +22,7 @@ from textual.widgets import (
 )
 
 from kmstui.errors import AwsError
-from kmstui.model import load as load_model
-from kmstui.model.grantops import grant_operations_for
+from kmstui.model.grantops import GRANT_OPERATIONS, grant_operations_for
 from kmstui.ui.actions import bindings, dialog_action
 from kmstui.ui.policy.dialogs import DIALOG_CSS
 from kmstui.ui.policy.simulate import ContextSyntaxError, parse_encryption_context
@@ -33,7 +32,7 @@ CONSTRAINT_KINDS = ("none", "EncryptionContextEquals", "EncryptionContextSubset"
 
 def grant_operations() -> list[str]:
     """The operations a grant may allow, in AWS's order (the GrantOperation enum)."""
-    return load_model("kms").enum("GrantOperation")
+    return list(GRANT_OPERATIONS)
 
 
 def offered_operations(metadata: dict | None) -> list[str]:

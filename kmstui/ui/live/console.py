@@ -108,5 +108,5 @@ class DemoConsole(LiveConsole):
         self.finished.set()
         self.refresh_bindings()
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         self._stop.set()

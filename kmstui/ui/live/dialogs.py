@@ -178,7 +178,7 @@ class CopySnapshotScreen(_Form):
 
     def __init__(self, snapshots: list[tuple[str, str]], keys: list[tuple[str, str]], region: str):
         super().__init__()
-        self.snapshots, self.keys, self.region = snapshots, keys, region
+        self.snapshots, self.keys, self.source_region = snapshots, keys, region
 
     def fields(self) -> ComposeResult:
         yield Label("Snapshot", classes="caption")
@@ -194,7 +194,7 @@ class CopySnapshotScreen(_Form):
     def result(self) -> dict:
         params = {
             "SourceSnapshotId": self.query_one("#snapshot", Select).value,
-            "SourceRegion": self.region,
+            "SourceRegion": self.source_region,
             "Encrypted": True,
         }
         key = self.query_one("#key", Select).value

@@ -66,7 +66,7 @@ def instance_rows(
     instances: list[dict], layout: tuple[str, ...]
 ) -> tuple[list[tuple[str, str]], list[Row]]:
     narrow = layout == NARROW_INSTANCES
-    rows = []
+    rows: list[Row] = []
     for instance in instances:
         state = instance.get("State", {}).get("Name", "")
         reason = (instance.get("StateReason") or {}).get("Code", "")

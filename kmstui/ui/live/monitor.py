@@ -10,11 +10,13 @@ finished, so a slow frame delays the next one instead of piling up behind it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from rich.json import JSON
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
 from kmstui.ui.actions import Action, bindings
@@ -158,8 +160,8 @@ class MonitorPane(Vertical):
         self.waiting = 0  # events that arrived while paused
         self.event_filter = EventFilter()
         self.ticks = 0
-        self._stop_feed = None
-        self._timer = None
+        self._stop_feed: Callable[[], None] | None = None
+        self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="monitor-status")
@@ -191,6 +193,8 @@ class MonitorPane(Vertical):
         self.call_after_refresh(self._start)
 
     def _start(self) -> None:
+        if self.feed is None:  # both callers set it first
+            return
         self._stop_feed = self.feed.subscribe()
         events = self.query_one(EventList)
         events.focus()

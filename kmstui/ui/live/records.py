@@ -161,7 +161,13 @@ class EventFilter:
                 )
             else:
                 words.append(token.lower())
-        return cls(words=tuple(words), **values)
+        return cls(
+            operation=values["operation"],
+            key=values["key"],
+            principal=values["principal"],
+            outcome=values["outcome"],
+            words=tuple(words),
+        )
 
     @property
     def active(self) -> bool:

@@ -235,7 +235,7 @@ def play(
     backend,
     *,
     narrate: Callable[[int, Step, str], None] | None = None,
-    wait: Callable[[float], None] | None = None,
+    wait: Callable[[float], object] | None = None,
 ) -> StoryState:
     """Play every step: ``narrate(number, step, detail)`` after each, then
     ``wait(step.pause)``. ``backend`` has workloads and a clock (the embedded

@@ -11,12 +11,28 @@ screen read again afterwards).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action
 from kmstui.ui.dialogs.confirm import ConfirmScreen
 from kmstui.ui.live.dialogs import NEW_INSTANCE, AttachScreen, CopySnapshotScreen, WorkloadScreen
 from kmstui.ui.seam import backend_of
+
+if TYPE_CHECKING:
+    from textual.widget import Widget
+
+    from kmstui.ui.host import InConsole
+    from kmstui.ui.live.feed import LiveFeed
+
+    class _VolumeHost(InConsole, Widget):
+        """What the mixin uses of the widget or screen it is mixed into."""
+
+        @property
+        def feed(self) -> LiveFeed | None: ...
+
+else:
+    _VolumeHost = object
 
 Call = Callable[[str, dict], dict]
 
@@ -140,7 +156,7 @@ def snapshots_of(call: Call, volume_id: str) -> list[dict]:
     ).get("Snapshots", [])
 
 
-class VolumeActions:
+class VolumeActions(_VolumeHost):
     """Attach, detach, snapshot, copy a snapshot, start and stop workloads on
     ``self.selected``."""
 

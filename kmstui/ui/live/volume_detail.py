@@ -66,7 +66,8 @@ class VolumeDetailScreen(VolumeActions, Screen):
 
     def __init__(self, volume: dict, feed: LiveFeed, call: Call):
         super().__init__()
-        self.volume, self.feed, self.call = volume, feed, call
+        self.volume, self.call = volume, call
+        self.feed: LiveFeed = feed
         self._watch = feed.watch()
 
     @property

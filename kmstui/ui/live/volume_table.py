@@ -55,7 +55,7 @@ def volume_rows(
     draws it from the metrics)."""
     short = layout != WIDE_VOLUMES
     narrow = layout == NARROW_VOLUMES
-    rows = []
+    rows: list[Row] = []
     for volume in volumes:
         instances = attached_to(volume)
         if narrow:

@@ -47,8 +47,8 @@ REFRESH_HZ = 4
 # What each EBS caller model means: one line for the pane, and the whole of it for
 # the question before switching (kmstui.ebs.datakeys has the detail).
 CALLER_MODEL_TEXT = {
-    "aws": "an instance's EC2 infrastructure session decrypts",
-    "seed": "ec2.amazonaws.com decrypts as the seed policy expects",
+    "aws": "data keys decrypted by each instance's EC2 session",
+    "seed": "data keys decrypted by ec2.amazonaws.com (seed policy)",
 }
 CALLER_MODEL_DETAIL = {
     "aws": "on attach, EC2 grants the instance's infrastructure principal Decrypt on the "
@@ -222,9 +222,11 @@ class VolumesPane(VolumeActions, Vertical):
         params = {}
         if self.instance_id is not None:
             params = {"Filters": [{"Name": "attachment.instance-id", "Values": [self.instance_id]}]}
-        backend = self.backend
+        backend, call = self.backend, self.call
+        if call is None:  # nothing to read with until the console is open
+            return
         try:
-            volumes = self.call("DescribeVolumes", params).get("Volumes", [])
+            volumes = call("DescribeVolumes", params).get("Volumes", [])
         except AwsError as exc:
             self.post_message(VolumesRead(None, f"{exc.code}: {exc.message}"))
             return
@@ -361,7 +363,7 @@ class VolumesPane(VolumeActions, Vertical):
 
     def action_open(self) -> None:
         volume = self.selected
-        if volume is not None and self.feed is not None:
+        if volume is not None and self.feed is not None and self.call is not None:
             from kmstui.ui.live.volume_detail import VolumeDetailScreen
 
             self.app.push_screen(VolumeDetailScreen(volume, self.feed, self.call))

@@ -456,18 +456,18 @@ class PolicyEditorPane(FindingsNavigationMixin, SavingMixin, FilesMixin, Widget)
 
     def _start_simulation(self) -> None:
         self._simulate_timer = None
-        key_id = self.key_id
-        if key_id is None or not self.simulates:
+        if not self.simulates:
             return
         panel = self.query_one(SimulatePanel)
         question = panel.question()
         if question is None:
             panel.show_answer("")
             return
-        self._simulate(self._question_generation, self.editor.text, question, key_id)
+        if self.key_id is not None:  # a key's policy: ``simulates`` says so
+            self._simulate(self._question_generation, self.key_id, self.editor.text, question)
 
     @work(thread=True, exclusive=True, group="simulate", exit_on_error=False)
-    def _simulate(self, generation: int, text: str, question: Question, key_id: str) -> None:
+    def _simulate(self, generation: int, key_id: str, text: str, question: Question) -> None:
         try:
             decision = self.backend.simulate(
                 policy_text=text,

@@ -12,6 +12,7 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tabs, TextArea
@@ -259,10 +260,13 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, KeyFlowsMixin, Screen):
     def _acting_as_changed(self) -> None:
         """The panes ask the engine as the acting-as principal: ask again as the new
         one (the lockout check depends on who saves; ListGrants on who lists)."""
-        for pane in self.query("PolicyEditorPane"):
-            pane.revalidate()
-        for pane in self.query("GrantsPane"):
-            pane.refresh_grants()
+        from kmstui.ui.grants import GrantsPane
+        from kmstui.ui.policy import PolicyEditorPane
+
+        for policy_pane in self.query(PolicyEditorPane):
+            policy_pane.revalidate()
+        for grants_pane in self.query(GrantsPane):
+            grants_pane.refresh_grants()
 
     def _show_overview(self) -> None:
         # Panes that focus themselves on mount would otherwise open their own tab.
@@ -392,7 +396,7 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, KeyFlowsMixin, Screen):
         table = self.query_one("#aliases-table", DataTable)
         if not table.row_count:
             return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value or ""
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value or ""
         kind, _, name = key.partition(":")
         return kind, name
 

@@ -7,10 +7,23 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kmstui.ui.actions import Action
 from kmstui.ui.region import RegionScreen, region_choices, switch_region
 from kmstui.ui.seam import backend_of
+
+if TYPE_CHECKING:
+    from kmstui.caller import Caller
+    from kmstui.ui.screens.key_actions import _KeyScreen as _KeyActionsScreen
+
+    class _KeyScreen(_KeyActionsScreen):
+        """What the mixin uses of the key detail screen it is mixed into."""
+
+        def _done(self, _result: Any = None) -> None: ...
+
+else:
+    _KeyScreen = object
 
 FLOW_ACTIONS = ("import_material", "replicate", "update_primary", "related_region")
 _CRYPTO_STATES_GONE = ("PendingDeletion", "PendingReplicaDeletion")
@@ -64,7 +77,7 @@ def related_regions(metadata: dict) -> dict[str, str]:
     return out
 
 
-class KeyFlowsMixin:
+class KeyFlowsMixin(_KeyScreen):
     """Of :class:`KeyDetailScreen` (``self.detail``, ``self._key()``)."""
 
     key_region = ""  # the Region the key is shown in
@@ -74,7 +87,7 @@ class KeyFlowsMixin:
         self.key_region = self.app.acting_as.region
         self.watch(self.app, "acting_as", self._region_maybe_changed, init=False)
 
-    def _region_maybe_changed(self, caller) -> None:
+    def _region_maybe_changed(self, caller: Caller) -> None:
         if caller.region != self.key_region:
             self._stale = True
             self._close_if_stale()

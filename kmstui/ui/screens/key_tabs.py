@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.widgets import DataTable, Static
 
 from kmstui.ui.format import date, day, markup, plain
 from kmstui.ui.models import KeyDetail
 
+if TYPE_CHECKING:
+    from rich.text import Text
+    from textual.content import Content
+    from textual.screen import Screen
 
-class KeyTabsMixin:
+    _KeyScreen = Screen
+else:
+    _KeyScreen = object
+
+
+class KeyTabsMixin(_KeyScreen):
     """The Rotation and Aliases & Tags tabs of :class:`KeyDetailScreen`."""
 
     def _rotation(self, detail: KeyDetail) -> None:
         status, meta = detail.rotation, detail.metadata
+        summary: Text | Content
         if not status:
             summary = plain(detail.problems.get("rotation", "Rotation status unavailable"))
         else:

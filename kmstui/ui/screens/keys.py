@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
@@ -185,7 +186,7 @@ class KeysScreen(ConsoleScreen):
         if not table.row_count:
             return None
         try:
-            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+            key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         except Exception:  # noqa: BLE001 - no row under the cursor
             return None
         return next((r for r in self.rows if r.key_id == key), None)

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, Static
 
+from kmstui.caller import Caller
 from kmstui.ui.format import markup, short_arn
 from kmstui.ui.host import InConsole
 from kmstui.ui.seam import backend_if_open
@@ -19,7 +20,7 @@ class ActingAs(InConsole, Static):
     def on_mount(self) -> None:
         self.watch(self.app, "acting_as", self._show)
 
-    def _show(self, caller) -> None:
+    def _show(self, caller: Caller) -> None:
         backend = backend_if_open(self)
         if backend is None:
             return
@@ -38,13 +39,13 @@ class RegionShown(Static):
     def on_mount(self) -> None:
         self.watch(self.app, "acting_as", self._show)
 
-    def _show(self, caller) -> None:
+    def _show(self, caller: Caller) -> None:
         if backend_if_open(self) is not None:
             self.update(caller.region)
             self.tooltip = "Switch Region (f5)"
 
-    def on_click(self) -> None:
-        self.app.run_action("app.switch_region")
+    async def on_click(self) -> None:
+        await self.app.run_action("app.switch_region")
 
 
 class Serving(Static):
