@@ -64,7 +64,7 @@ class CallContext:
 
     __slots__ = ("operation", "verdicts", "resources", "extra", "decision", "now")
 
-    def __init__(self, operation: str, now: float | None = None):
+    def __init__(self, operation: str, now: float):
         self.operation = operation
         self.verdicts: list = []
         self.resources: list[str] = []
@@ -197,7 +197,7 @@ class Dispatcher:
             try:
                 if not isinstance(params, dict):
                     raise errors.bad_request()
-                if shape is not None:
+                if shape is not None:  # the checker's own: there is a checker
                     params, request = self.checker.check(shape, params)  # type: ignore[union-attr]
                 response = handler(self.service, params, caller, ctx)
             except AwsError as exc:
@@ -219,6 +219,7 @@ class Dispatcher:
                     shown = public(response)
                 output = self.outputs.get(name) if shown else None
                 if output is not None:  # the members its shape defines, minus secrets
+                    # (output is only looked up for a response: shown is not None)
                     shown = recorded(output, shown)  # type: ignore[arg-type]
                 verdicts = ctx.verdicts
                 decision = (

@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kmstui import paths
 from kmstui.caller import DEFAULT_ACCOUNT, DEFAULT_REGION, Caller
@@ -30,6 +30,9 @@ from kmstui.kms.keypolicy import validate_key_policy
 from kmstui.kms.simulation import simulate
 from kmstui.service import Collaborators, Service
 from kmstui.store import Store
+
+if TYPE_CHECKING:
+    from kmstui.store.eventlog import EventLog
 
 _log = logging.getLogger(__name__)
 
@@ -91,12 +94,13 @@ class Engine:
                 self.register(service)
         except BaseException:
             self.store.discard_new()  # a new directory stays new
-            if getattr(self, "event_log", None) is not None:
-                self.event_log.close()
+            event_log: EventLog | None = getattr(self, "event_log", None)
+            if event_log is not None:
+                event_log.close()
             self.store.close()
             raise
 
-    def _open_event_log(self):
+    def _open_event_log(self) -> EventLog:
         from kmstui.store.eventlog import EventLog
 
         log = EventLog(self.data_dir / "events")
@@ -221,14 +225,16 @@ class Engine:
         ec2 = getattr(self, "ec2", None)
         if ec2 is not None:
             ec2.close()  # wipes attached volumes' data keys; their events are saved below
+        event_log = self.event_log
         try:
-            if self.event_log is not None:
-                self.event_log.close()
+            if event_log is not None:
+                event_log.close()
         except OSError as exc:  # a full disk: say what is lost, and release the directory
+            assert event_log is not None  # only its close raises OSError here
             _log.warning(
                 "%d events could not be saved to %s: %s",
-                self.event_log.pending,
-                self.event_log.directory,
+                event_log.pending,
+                event_log.directory,
                 exc.strerror or exc,
             )
         finally:

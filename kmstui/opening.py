@@ -72,6 +72,7 @@ def open_engine(
     first use when ``seed`` is true. ``command`` names the owner in the lock file;
     ``region`` is the engine's default Region (see :func:`default_region`)."""
     from kmstui import paths
+    from kmstui.caller import DEFAULT_ACCOUNT
     from kmstui.engine import Engine
     from kmstui.errors import AwsError
     from kmstui.sample import seed_if_new
@@ -79,13 +80,13 @@ def open_engine(
 
     directory = paths.data_dir(data_dir)
     try:
-        options = {"region": default_region(region)}
+        engine_region = default_region(region)
     except ValueError as exc:
         raise CannotOpen(str(exc)) from None
-    if account:
-        options["account"] = account
     try:
-        engine = Engine(directory, command=command, **options)
+        engine = Engine(
+            directory, command=command, account=account or DEFAULT_ACCOUNT, region=engine_region
+        )
     except DataDirectoryInUse as exc:
         raise CannotOpen(str(exc), exc.endpoint) from None
     except CorruptDatabaseError as exc:

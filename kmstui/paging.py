@@ -89,8 +89,12 @@ def _resume(items: Sequence[T], key: Callable[[T], SortKey], after: SortKey) -> 
     for index, value in enumerate(keys):
         if value == after:
             return index + 1
-    # The last item returned is gone: the first that sorts after it.
-    return next((i for i, value in enumerate(keys) if value > after), len(keys))
+    # The last item returned is gone: the first that sorts after it. The keys are of
+    # the marker's type (checked above), which mypy cannot narrow a union to.
+    return next(
+        (i for i, value in enumerate(keys) if value > after),  # type: ignore[operator]
+        len(keys),
+    )
 
 
 # -- the services' members -----------------------------------------------------------------

@@ -93,7 +93,7 @@ class Service:
     # members of the service's own from the event (IAM's secret access keys);
     # ``succeeded(ctx, event_id)`` hears of each successful call (KMS records the last
     # use of its keys).
-    public: ClassVar[Callable[[Any], Any] | None] = None
+    public: ClassVar[staticmethod[[Any], Any] | None] = None
     succeeded: Callable[[CallContext, str], None] | None = None
 
     def __init__(self, collaborators: Collaborators):

@@ -24,6 +24,7 @@ from kmstui.errors import AwsError, UnrecognizedClientException
 
 if TYPE_CHECKING:
     from kmstui.engine import Engine
+    from kmstui.iam import AccessKeyIdentity
 
 INVALID_TOKEN = "The security token included in the request is invalid."
 MAX_USER_AGENT = 256
@@ -106,7 +107,7 @@ class Authenticator:
             access_key_id=identity.access_key_id,
         )
 
-    def _lookup(self, access_key_id: str):
+    def _lookup(self, access_key_id: str) -> AccessKeyIdentity | None:
         with self.engine.lock:
             return self.engine.iam.lookup_access_key(access_key_id)
 

@@ -19,9 +19,9 @@ class Attachment:
     volume_id: str
     instance_id: str
     device_name: str
+    device: VolumeDevice
     data_key: bytearray | None = field(default=None, repr=False)
     cipher: XtsCipher | None = field(default=None, repr=False)
-    device: VolumeDevice | None = None
 
     @property
     def key_loaded(self) -> bool:
@@ -31,8 +31,7 @@ class Attachment:
         """Close the device (waiting for I/O in flight), then zero the data key and the
         cipher's key. True when there was a key to wipe."""
         had_key = self.data_key is not None and any(self.data_key)
-        if self.device is not None:
-            self.device.close()
+        self.device.close()
         if self.cipher is not None:
             self.cipher.wipe()
         if self.data_key is not None:

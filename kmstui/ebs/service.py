@@ -214,6 +214,7 @@ class Ec2Service(Service):
     ) -> Attachment:
         """The device of an attached volume over its backing file, with its DEK."""
         cipher = None
+        block: EncryptedBlockDevice | PlainBlockDevice
         try:
             path = self.volume_path(volume["VolumeId"])
             size = volume["Size"] * 1024**3
@@ -240,9 +241,9 @@ class Ec2Service(Service):
             volume["VolumeId"],
             record["InstanceId"],
             record["Device"],
+            device,
             data_key=plaintext,
             cipher=cipher,
-            device=device,
         )
 
     def load_attachment(self, volume: dict, record: dict) -> Attachment:
@@ -273,7 +274,7 @@ class Ec2Service(Service):
         while its instance is stopped."""
         with self.lock:
             live = self.live.get(volume_id)
-            if live is not None and live.device is not None and not live.device.closed:
+            if live is not None and not live.device.closed:
                 return live.device
             volume = self.volume_record(resources.check_id(volume_id, "volume"))
             if volume is None:
@@ -305,7 +306,7 @@ class Ec2Service(Service):
     def paused_io(self, volume_id: str):
         """Hold an attached volume's I/O (for a consistent snapshot)."""
         live = self.live.get(volume_id)
-        if live is None or live.device is None:
+        if live is None:
             yield
             return
         with live.device.paused():

@@ -286,8 +286,7 @@ def prepare_encrypted_copy(
     try:
         dek, new_key = datakeys.generate_with_plaintext(caller, key_ref, resource_id, resource)
         old_cipher = XtsCipher(old_key) if old_key is not None else None
-        # The key stays a bytearray so that it can be wiped; XtsCipher reads any buffer.
-        new_cipher = XtsCipher(new_key)  # type: ignore[arg-type]
+        new_cipher = XtsCipher(new_key)  # a bytearray, so that it can be wiped
         ciphers = [c for c in (old_cipher, new_cipher) if c is not None]
         backing.copy_file(source, path, size_bytes, decrypt=old_cipher, encrypt=new_cipher)
         return dek

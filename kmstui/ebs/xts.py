@@ -69,7 +69,7 @@ class XtsCipher:
 
     UNIT = 4096
 
-    def __init__(self, key: bytes, *, libcrypto: bool = True) -> None:
+    def __init__(self, key: bytes | bytearray, *, libcrypto: bool = True) -> None:
         """``libcrypto=False`` keeps to ``cryptography`` and numpy; otherwise OpenSSL's
         libcrypto is used where it loads."""
         if len(key) != KEY_BYTES:

@@ -150,8 +150,7 @@ class NumpyXts:
         """Zero the key halves and the scratch buffers; drop the ciphers."""
         for half in self._halves:
             half[:] = bytes(len(half))
-        self._aes = None
-        self._data_encryptor = self._data_decryptor = self._tweak_encryptor = None
+        del self._aes, self._data_encryptor, self._data_decryptor, self._tweak_encryptor
         if self._capacity:
             self._work[:] = 0
             self._crypted[:] = bytes(len(self._crypted))
@@ -167,8 +166,8 @@ class NumpyXts:
     def _run_per_unit(self, tweaks, source: memoryview, out: memoryview, encrypt: bool) -> None:
         tweaks = bytes(tweaks)
         for i in range(len(tweaks) // BLOCK):
-            context = Cipher(self._aes, modes.XTS(tweaks[i * BLOCK : (i + 1) * BLOCK]))
-            context = context.encryptor() if encrypt else context.decryptor()
+            cipher = Cipher(self._aes, modes.XTS(tweaks[i * BLOCK : (i + 1) * BLOCK]))
+            context = cipher.encryptor() if encrypt else cipher.decryptor()
             out[i * UNIT : (i + 1) * UNIT] = context.update(source[i * UNIT : (i + 1) * UNIT])
 
     def _run_batch(self, tweak_inputs, source, out_view, unit_bytes: int, encrypt: bool) -> None:
@@ -179,6 +178,6 @@ class NumpyXts:
         work = self._work[:words].reshape(count, -1)
         np.bitwise_xor(np.frombuffer(source, _U64).reshape(count, -1), tweaks, out=work)
         aes = self._data_encryptor if encrypt else self._data_decryptor
-        aes.update_into(memoryview(work).cast("B"), self._crypted)
+        aes.update_into(work.data.cast("B"), self._crypted)
         crypted = self._crypted_words[:words].reshape(count, -1)
         np.bitwise_xor(crypted, tweaks, out=np.frombuffer(out_view, _U64).reshape(count, -1))

@@ -99,6 +99,7 @@ def rsa_seal(key: dict, plaintext: bytes, algorithm: str) -> bytes:
             f"larger than {limit} bytes."
         )
     public = serialization.load_der_public_key(public_key_bytes(key))
+    # RSAES_OAEP's key is an RSA key; the loader's type is every kind of public key.
     return public.encrypt(plaintext, _oaep(algorithm))  # type: ignore[union-attr]
 
 

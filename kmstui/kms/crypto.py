@@ -11,6 +11,7 @@ from cryptography.exceptions import InvalidTag
 
 from kmstui.caller import Caller
 from kmstui.errors import (
+    AwsError,
     IncorrectKeyException,
     InvalidKeyUsageException,
     KMSInvalidStateException,
@@ -46,10 +47,18 @@ def _algorithm(params: dict, name: str = "EncryptionAlgorithm") -> str:
 def seal(service: KmsService, key: dict, plaintext: bytes, context: EncryptionContext) -> bytes:
     material_id = key["CurrentKeyMaterialId"]
     aead = service.aead(key, material_id)
+    if aead is None:  # the key is usable only while its current material is imported
+        raise _pending_import(key, material_id)
     head = ciphertext.header(key["KeyId"], material_id)
     nonce = service.entropy.token_bytes(ciphertext.NONCE_LEN)
     sealed = aead.encrypt(nonce, plaintext, head + context.aad)
     return ciphertext.pack(head, nonce, sealed)
+
+
+def _pending_import(key: dict, material_id: str) -> AwsError:
+    return KMSInvalidStateException(
+        f"Key material {material_id} of {key['Arn']} is pending import."
+    )
 
 
 def open_blob(
@@ -88,9 +97,7 @@ def open_blob(
     aead = service.aead(key, envelope.key_material_id)
     if aead is None:
         if any(m["KeyMaterialId"] == envelope.key_material_id for m in key["Materials"]):
-            raise KMSInvalidStateException(
-                f"Key material {envelope.key_material_id} of {key['Arn']} is pending import."
-            )
+            raise _pending_import(key, envelope.key_material_id)
         raise invalid_ciphertext()
     try:
         plaintext = aead.decrypt(envelope.nonce, envelope.sealed, envelope.header + context.aad)
@@ -246,11 +253,13 @@ def re_encrypt(service: KmsService, params: dict, caller: Caller, ctx: CallConte
 def _data_key_size(params: dict) -> int:
     spec = validation.string(params, "KeySpec", optional=True, choices=tuple(DATA_KEY_SPECS))
     count = validation.integer(params, "NumberOfBytes", low=1, high=1024)
-    if spec is None and count is None:
-        raise ValidationException("Please specify either number of bytes or key spec.")
-    if spec is not None and count is not None:
+    if spec is None:
+        if count is None:
+            raise ValidationException("Please specify either number of bytes or key spec.")
+        return count
+    if count is not None:
         raise ValidationException("Please specify either number of bytes or key spec, not both.")
-    return DATA_KEY_SPECS[spec] if spec else count
+    return DATA_KEY_SPECS[spec]
 
 
 def _generate_data_key(

@@ -71,8 +71,9 @@ def describe_custom_key_stores(
         )
     if store is not None or name is not None:
         raise not_found(store or name or "")
+    stores: list[dict] = []  # the emulation keeps no custom key stores
     chunk, tail = paging.kms_page(
-        params, [], lambda store: store["CustomKeyStoreId"], default_limit=1000
+        params, stores, lambda store: store["CustomKeyStoreId"], default_limit=1000
     )
     return {"CustomKeyStores": chunk, **tail}
 

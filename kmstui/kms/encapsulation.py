@@ -37,6 +37,8 @@ def encapsulate(service: KmsService, params: dict, caller: Caller, ctx: CallCont
     key, algorithm = _key(service, params, caller, ctx, "Encapsulate")
     dry_run(params)
     public = serialization.load_der_public_key(public_key_bytes(key))
+    # A key of usage ENCAPSULATE_DECAPSULATE is an ML-KEM key; the loader's type is
+    # every kind of public key.
     secret, ciphertext = public.encapsulate()  # type: ignore[union-attr]
     return {
         "KeyId": key["Arn"],

@@ -407,10 +407,7 @@ class KmsService(Service):
         encryption_context: Mapping[str, str] | EncryptionContext | None = None,
         extra: dict[str, Any] | None = None,
     ) -> Verdict:
-        now = ctx.now
-        if now is None:
-            now = self.clock.now()
-        verdict = self.authorizer.check(caller, action, key, encryption_context, extra, now)
+        verdict = self.authorizer.check(caller, action, key, encryption_context, extra, ctx.now)
         ctx.verdicts.append(verdict)
         if key is not None:
             arn = key["Arn"]

@@ -4,14 +4,19 @@ services, and IAM-only actions a key policy cannot allow."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .catalog import ACTIONS_BY_LOWER, expand_action
 from .findings import SUGGESTION, WARNING
 from .jsonpos import Node
 from .report import did_you_mean, string_items
 from .wildcard import has_wildcard
 
+if TYPE_CHECKING:
+    from .validate import Validator
 
-def check_actions(validator, element: str, node: Node) -> None:
+
+def check_actions(validator: Validator, element: str, node: Node) -> None:
     """The Action or NotAction of a statement: each a KMS action, or said why not."""
     report = validator.report
     for item in string_items(report, node, element):

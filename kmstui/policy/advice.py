@@ -10,10 +10,16 @@ condition).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .catalog import ActionInfo, expand_action
 from .conditions import FOR_ALL, parse_operator
 from .findings import SECURITY_WARNING, WARNING
 from .jsonpos import ARRAY, OBJECT, STRING, Node
+from .report import Report
+
+if TYPE_CHECKING:
+    from .validate import Validator
 
 SOURCE_KEYS = {"aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths"}
 RESTRICTING_KEYS = {
@@ -71,7 +77,7 @@ def _condition_keys(condition: Node | None) -> tuple[set[str], list[str]]:
     return every, required
 
 
-def statement_advice(validator, st: Node) -> None:
+def statement_advice(validator: Validator, st: Node) -> None:
     report = validator.report
     members = st.value
     effect = members.get("Effect")
@@ -96,7 +102,7 @@ def statement_advice(validator, st: Node) -> None:
         _unsatisfiable(report, actions, required)
 
 
-def _principal_advice(report, st: Node, principal: Node, keys: set[str]) -> None:
+def _principal_advice(report: Report, st: Node, principal: Node, keys: set[str]) -> None:
     public = principal.kind == STRING and principal.value == "*"
     services: list[Node] = []
     if principal.kind == OBJECT:
@@ -128,7 +134,7 @@ def _expand(name: str) -> tuple[ActionInfo, ...] | None:
     return expand_action(name) or None
 
 
-def _unsatisfiable(report, actions: Node, required: list[str]) -> None:
+def _unsatisfiable(report: Report, actions: Node, required: list[str]) -> None:
     kms_keys = [k for k in required if k.lower().startswith("kms:")]
     if not kms_keys:
         return

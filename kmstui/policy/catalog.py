@@ -10,6 +10,7 @@ one and the evaluator knows which keys hold sets.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -208,7 +209,7 @@ def _catalog_name(key: str) -> str:
     return lower[:cut] if cut >= 0 else lower
 
 
-def uncarried_keys(action: str, keys) -> list[str]:
+def uncarried_keys(action: str, keys: Iterable[str]) -> list[str]:
     """The kms: condition keys among ``keys`` that no request for ``action`` carries:
     a condition on one of them can never hold for that action (the validator's
     UNSATISFIABLE_CONDITION), and a simulated request leaves them out. None for an

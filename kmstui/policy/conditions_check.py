@@ -9,6 +9,7 @@ keys want a set qualifier, and values should parse as the operator expects.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from . import variables
 from .catalog import (
@@ -23,11 +24,21 @@ from .catalog import (
     STRING,
     condition_key,
 )
-from .conditions import FOR_ALL, OPERATORS, _ip_network, parse_date, parse_operator
+from .conditions import (
+    FOR_ALL,
+    OPERATORS,
+    OperatorName,
+    _ip_network,
+    parse_date,
+    parse_operator,
+)
 from .findings import ERROR, WARNING
 from .jsonpos import ARRAY, BOOLEAN, NUMBER, OBJECT, Node
 from .jsonpos import STRING as JSON_STRING
-from .report import did_you_mean
+from .report import Report, did_you_mean
+
+if TYPE_CHECKING:
+    from .validate import Validator
 
 # String keys accept ARN operators: many (kms:EncryptionContext:aws:ec2:arn,
 # aws:SourceArn in older docs) hold ARNs, and IAM compares them per component.
@@ -59,7 +70,7 @@ _SCALARS = (JSON_STRING, NUMBER, BOOLEAN)
 _OPERATOR_NAMES = [entry[0] for entry in OPERATORS.values()]
 
 
-def _value_nodes(report, node: Node) -> list[Node]:
+def _value_nodes(report: Report, node: Node) -> list[Node]:
     if node.kind in _SCALARS:
         return [node]
     if node.kind == ARRAY:
@@ -90,7 +101,7 @@ def _text(node: Node) -> str:
     return node.value if node.kind == JSON_STRING else str(node.value)
 
 
-def check_condition_block(validator, node: Node) -> None:
+def check_condition_block(validator: Validator, node: Node) -> None:
 
     report = validator.report
     if node.kind != OBJECT:
@@ -121,7 +132,9 @@ def check_condition_block(validator, node: Node) -> None:
                 _check_key(validator, operator, key, kstart, kend, items)
 
 
-def _check_key(validator, operator, key: str, start: int, end: int, items: list[Node]) -> None:
+def _check_key(
+    validator: Validator, operator: OperatorName, key: str, start: int, end: int, items: list[Node]
+) -> None:
 
     report = validator.report
     lower = key.lower()
@@ -183,6 +196,7 @@ def _check_key(validator, operator, key: str, start: int, end: int, items: list[
                 )
         return
     family = operator.family
+    assert family is not None  # every operator but Null compares values of a family
     if info is not None:
         allowed = _COMPATIBLE.get(info.type, {info.type})
         if lower == "aws:epochtime":
@@ -222,7 +236,7 @@ def _check_key(validator, operator, key: str, start: int, end: int, items: list[
         _check_value(validator, operator, lower, item)
 
 
-def _check_value(validator, operator, key_lower: str, item: Node) -> None:
+def _check_value(validator: Validator, operator: OperatorName, key_lower: str, item: Node) -> None:
     report = validator.report
     text = _text(item)
     literal = text
@@ -238,6 +252,7 @@ def _check_value(validator, operator, key_lower: str, item: Node) -> None:
         else:
             literal = "".join(p[1] for p in variables.split(text) if p[0] == variables.LITERAL)
     base = operator.base
+    assert operator.family is not None  # Null's values were checked by _check_key
     kind = operator.family.value_kind
     if base in _EQUALS_OPERATORS and ("*" in literal or "?" in literal):
         like = operator.canonical.replace("Equals", "Like").replace("IgnoreCase", "")

@@ -93,15 +93,16 @@ class Decision:
         )
 
     def to_json(self) -> dict:
-        explanation: dict[str, list[dict] | str] = {
+        explanation: dict[str, list[dict] | list[str] | str] = {
             "matched": self.matched,
             "not_matched": self.not_matched,
         }
         if self.reason is not None:
             explanation["reason"] = self.reason
-        if self.ignored:
+        note = self.note  # None when no key was left out
+        if note is not None:
             explanation["ignored"] = self.ignored
-            explanation["note"] = self.note
+            explanation["note"] = note
         return {"decision": self.effect, "explanation": explanation}
 
 

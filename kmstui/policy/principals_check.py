@@ -5,12 +5,16 @@ engine can tell) principals that do not exist, as KMS refuses them."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from .findings import ERROR, WARNING
 from .jsonpos import OBJECT, STRING, Node
 from .principals import is_account_id
 from .report import did_you_mean, string_items, type_name
 from .wildcard import has_wildcard
+
+if TYPE_CHECKING:
+    from .validate import Validator
 
 PRINCIPAL_KEYS = ("AWS", "Service", "Federated", "CanonicalUser")
 
@@ -22,7 +26,7 @@ _AWS_PRINCIPAL = re.compile(
 _SERVICE_PRINCIPAL = re.compile(r"[a-z0-9][a-z0-9.-]*\.(?:amazonaws\.com(?:\.cn)?|amazon\.com)\Z")
 
 
-def check_principals(validator, st: Node) -> None:
+def check_principals(validator: Validator, st: Node) -> None:
     """The Principal or NotPrincipal of a statement (an identity policy has neither)."""
     report = validator.report
     members = st.value
@@ -63,7 +67,7 @@ def check_principals(validator, st: Node) -> None:
     _principal_value(validator, members[element], element)
 
 
-def _principal_value(validator, node: Node, element: str) -> None:
+def _principal_value(validator: Validator, node: Node, element: str) -> None:
     report = validator.report
     if node.kind == STRING:
         if node.value != "*":
@@ -111,7 +115,7 @@ def _principal_value(validator, node: Node, element: str) -> None:
                 )
 
 
-def _aws_principal(validator, node: Node) -> None:
+def _aws_principal(validator: Validator, node: Node) -> None:
     report = validator.report
     value = node.value
     if value == "*" or is_account_id(value):

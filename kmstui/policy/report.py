@@ -4,13 +4,16 @@ element that may be a string or a list of strings."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from difflib import get_close_matches
 
 from .findings import ERROR, Finding, LineIndex
 from .jsonpos import ARRAY, STRING, Node
 
 
-def did_you_mean(word: str, choices, *, fold=str.lower) -> str:
+def did_you_mean(
+    word: str, choices: Iterable[str], *, fold: Callable[[str], str] = str.lower
+) -> str:
     """`` Did you mean X?`` for the closest of ``choices``, or ``""``."""
     folded = {fold(c): c for c in choices}
     close = get_close_matches(fold(word), list(folded), n=1, cutoff=0.6)

@@ -16,7 +16,7 @@ conditions (:mod:`.conditions_check`) and the advice that needs a whole statemen
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from . import jsonpos
 from .actions_check import check_actions
@@ -49,8 +49,10 @@ LOCKOUT_MESSAGE = "The new key policy will not allow you to update the key polic
 _IDENTITY_SID = re.compile(r"[A-Za-z0-9]*\Z")
 
 
-class _Validator:
-    def __init__(self, text: str, policy_type: str, principal_exists):
+class Validator:
+    def __init__(
+        self, text: str, policy_type: str, principal_exists: Callable[[str], bool | None] | None
+    ):
         self.text = text
         self.report = Report(text)
         self.key_policy = policy_type != IDENTITY_POLICY
@@ -82,7 +84,7 @@ class _Validator:
                 dup.start,
                 dup.end,
             )
-        if not parsed.ok:
+        if parsed.root is None:  # not JSON
             offset = parsed.error_offset
             report.add(
                 ERROR,
@@ -251,7 +253,9 @@ class _Validator:
                 node,
             )
 
-    def pair(self, st: Node, positive: str, negative: str, missing_code: str, missing: str):
+    def pair(
+        self, st: Node, positive: str, negative: str, missing_code: str, missing: str
+    ) -> tuple[str, Node] | None:
         members = st.value
         if positive in members and negative in members:
             self.report.at_key(
@@ -281,11 +285,11 @@ def validate_policy(
     """Findings for ``text``, sorted by position. Never raises."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    validator = _Validator(text, policy_type, principal_exists)
+    validator = Validator(text, policy_type, principal_exists)
     try:
         parsed = validator.run()
         if (
-            parsed.ok
+            parsed.root is not None
             and caller
             and not bypass_policy_lockout_safety_check
             and validator.key_policy
@@ -323,7 +327,7 @@ def _lockout(report: Report, root: Node, caller: str) -> None:
             report.add(ERROR, "POLICY_LOCKOUT", LOCKOUT_MESSAGE, root.start, root.start + 1)
 
 
-def kms_rejection(findings) -> Finding | None:
+def kms_rejection(findings: Iterable[Finding]) -> Finding | None:
     """The first ERROR: what KMS rejects with MalformedPolicyDocumentException."""
     for finding in findings:
         if finding.severity == ERROR:

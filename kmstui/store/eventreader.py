@@ -228,11 +228,11 @@ class EventReader:
         self._refresh()
         with self._lock:
             if self._starts is None:
-                starts, at = [], 0
+                firsts, at = [], 0
                 for segment in self._sealed:
-                    starts.append(at)
+                    firsts.append(at)
                     at += segment.count
-                self._starts = (tuple(starts), at)
+                self._starts = (tuple(firsts), at)
             starts, sealed_total = self._starts
             segments = tuple(self._sealed)
             if self._current is not None:

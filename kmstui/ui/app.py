@@ -11,6 +11,7 @@ from typing import Any
 
 from textual import work
 from textual.app import App
+from textual.command import Provider
 from textual.reactive import reactive
 
 from kmstui import paths
@@ -36,6 +37,13 @@ def _mode(module: str, name: str) -> Callable[[], Any]:
     return make
 
 
+def _console_commands() -> type[Provider]:
+    """The command palette's provider, imported when the palette first opens."""
+    from kmstui.ui.commands import ConsoleCommands
+
+    return ConsoleCommands
+
+
 SECTION_SCREENS = {
     "keys": "kmstui.ui.screens.keys",
     "principals": "kmstui.ui.screens.principals",
@@ -51,6 +59,7 @@ class KmsConsole(AppActionsMixin, RequestsMixin, ServingMixin, App):
     MODES = {mode: _mode(SECTION_SCREENS[mode], f"{title}Screen") for mode, title in SECTIONS}
     DEFAULT_MODE = "keys"  # built as the first screen; the other sections when first shown
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = {_console_commands}  # the console's own, in place of Textual's
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (140, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
@@ -74,11 +83,9 @@ class KmsConsole(AppActionsMixin, RequestsMixin, ServingMixin, App):
         on a worker after the first frame so the console appears at once.
         ``serve``: also serve the AWS JSON endpoint once the engine is open.
         ``exports``: ``(volume id, port or None)`` of volumes to serve over NBD."""
-        from kmstui.ui.commands import ConsoleCommands
         from kmstui.ui.config import ConsoleConfig
         from kmstui.ui.themes import DEFAULT_THEME, load_themes
 
-        self.COMMANDS = {ConsoleCommands}
         super().__init__()
         self.backend: Backend | None = None
         self._open_engine = open_engine
@@ -136,7 +143,7 @@ class KmsConsole(AppActionsMixin, RequestsMixin, ServingMixin, App):
         self.set_interval(1.0, self.refresh_clock, name="engine clock")
         if self.backend is None and self._open_engine is not None:
             # Opening imports the engine; do it once the first frame is on screen.
-            self.call_after_refresh(self._open)
+            self.call_after_refresh(self._open, self._open_engine)
         elif self.backend is not None:
             self._start_serving()
         self._on_hangup(self._hung_up)
@@ -161,9 +168,9 @@ class KmsConsole(AppActionsMixin, RequestsMixin, ServingMixin, App):
         self.exit(return_code=129)
 
     @work(thread=True, exit_on_error=False, group="open")
-    def _open(self) -> None:
+    def _open(self, open_engine: Callable[[], Any]) -> None:
         try:
-            backend = open_embedded(self._open_engine)
+            backend = open_embedded(open_engine)
         except CannotConnect as exc:
             self.call_from_thread(self._cannot_open, str(exc))
             return

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from kmstui.ui.actions import Action
+from kmstui.ui.host import AppHost
 from kmstui.ui.messages import DataChanged
 from kmstui.ui.region import REGION_ACTION, choose_region
 
@@ -95,7 +96,7 @@ APP_ACTIONS = [
 ]
 
 
-class AppActionsMixin:
+class AppActionsMixin(AppHost):
     """The actions of :data:`APP_ACTIONS`, for :class:`kmstui.ui.app.KmsConsole`."""
 
     async def action_quit(self) -> None:
@@ -146,7 +147,8 @@ class AppActionsMixin:
         from kmstui.ui.dialogs.acting_as import ActingAsScreen
         from kmstui.ui.principals import principal_choices
 
-        act_as_any = self.backend.capabilities.act_as_any
+        backend = self.open_backend()
+        act_as_any = backend.capabilities.act_as_any
         if not act_as_any:
             self.notify(f"Act as: {act_as_any.why_not}", severity="warning", markup=False)
             return
@@ -156,7 +158,7 @@ class AppActionsMixin:
                 self.act_as(arn)
 
         self.push_screen(
-            ActingAsScreen(principal_choices(self.backend), self.acting_as.principal), chosen
+            ActingAsScreen(principal_choices(backend), self.acting_as.principal), chosen
         )
 
     def action_switch_region(self) -> None:
@@ -165,7 +167,7 @@ class AppActionsMixin:
     def act_as(self, arn: str) -> None:
         if arn == self.acting_as.principal:
             return
-        self.acting_as = self.backend.caller_for(arn).in_region(self.acting_as.region)
+        self.acting_as = self.open_backend().caller_for(arn).in_region(self.acting_as.region)
         from kmstui.ui.format import short_arn
 
         self.notify(f"Acting as {short_arn(arn)}", markup=False)
@@ -175,9 +177,10 @@ class AppActionsMixin:
         from kmstui.clock import parse_duration
         from kmstui.ui.dialogs.prompt import PromptScreen
 
-        clock = self.backend.clock
+        backend = self.open_backend()
+        clock = backend.clock
         if clock is None:
-            why = self.backend.capabilities.clock.why_not
+            why = backend.capabilities.clock.why_not
             self.notify(f"Engine clock: {why}", severity="warning", markup=False)
             return
 

@@ -15,6 +15,7 @@ from textual import work
 
 from kmstui.caller import Caller
 from kmstui.errors import AwsError
+from kmstui.ui.host import AppHost
 from kmstui.ui.messages import DataChanged, EngineReply
 
 if TYPE_CHECKING:
@@ -38,20 +39,22 @@ def backend_if_open(node: DOMNode) -> Backend | None:
     return getattr(node.app, "backend", None)
 
 
-class RequestsMixin:
+class RequestsMixin(AppHost):
     """Requests as the acting-as principal, on workers, for
     :class:`kmstui.ui.app.KmsConsole`; errors come back as a dialog."""
-
-    backend: Backend | None
-    acting_as: Caller
 
     def call(self, operation: str, params: dict | None = None) -> dict:
         """Every request the console makes, as the acting-as principal, marked with the
         console's user agent (its events say the console made them). Blocks: call it
         from a worker (``submit`` and ``perform`` do)."""
+        return self.open_backend().call(operation, params or {}, caller=self.console_caller())
+
+    def open_backend(self) -> Backend:
+        """The backend; LookupError before it is open (until then the console offers
+        nothing that needs it)."""
         if self.backend is None:
             raise LookupError("the console's data directory is not open yet")
-        return self.backend.call(operation, params or {}, caller=self.console_caller())
+        return self.backend
 
     def console_caller(self) -> Caller:
         """The acting-as principal with the console's user agent: the caller every

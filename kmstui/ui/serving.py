@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kmstui.backends import Unavailable
+from kmstui.ui.host import AppHost
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class ServeOptions:
     allow_any_credentials: bool = False
 
 
-class ServingMixin:
+class ServingMixin(AppHost):
     """The endpoint and the NBD exports of :class:`kmstui.ui.app.KmsConsole`."""
 
     serve_options: ServeOptions | None
@@ -58,7 +59,7 @@ class ServingMixin:
         if (address := self.exported_at(volume_id)) is not None:
             self.notify(f"{volume_id} is exported at {address}", markup=False)
             return
-        backend = self.backend
+        backend = self.open_backend()
         if not (nbd := backend.capabilities.nbd_export):
             self._cannot("Cannot export", f"{volume_id}: {nbd.why_not}", origin)
             return
@@ -80,11 +81,12 @@ class ServingMixin:
     async def _serve(self, options: ServeOptions) -> None:
         # The endpoint logs to stderr, which the console's screen owns: keep it quiet.
         logging.getLogger("kmstui.api").setLevel(logging.ERROR)
-        endpoint = self.backend.capabilities.endpoint
+        backend = self.open_backend()
+        endpoint = backend.capabilities.endpoint
         if not endpoint:
             self._cannot("Cannot serve", f"The endpoint is {endpoint.why_not}.", "--serve")
             return
-        server = self.backend.endpoint_server(
+        server = backend.endpoint_server(
             options.host, options.port, allow_any_credentials=options.allow_any_credentials
         )
         try:

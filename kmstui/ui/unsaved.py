@@ -36,13 +36,13 @@ def all_screens(app: App) -> list[Screen]:
     return [*reversed(current), *others]
 
 
-def leave_after_asking(app: App, screens: Iterable[Screen], then: Callable[[], None]) -> None:
+def leave_after_asking(app: App, screens: Iterable[Screen], then: Callable[[], object]) -> None:
     """Run ``then`` once no editor on ``screens`` holds unsaved edits, asking about
     each that does; staying in an editor cancels ``then``."""
     _ask(app, modified_editors(screens), then)
 
 
-def _ask(app: App, pending: list[PolicyEditorPane], then: Callable[[], None]) -> None:
+def _ask(app: App, pending: list[PolicyEditorPane], then: Callable[[], object]) -> None:
     from kmstui.ui.dialogs.unsaved import DISCARD, SAVE, UnsavedScreen
 
     pending = [pane for pane in pending if pane.is_attached and pane.modified]
