@@ -11,6 +11,7 @@ from consoletest import SIZE, key_id_by_alias, new_key, open_key, settle
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding
 from textual.widgets import Button, Input, Select, Static, TextArea
+from textual.widgets.select import InvalidSelectValueError
 
 from kmstui.errors import AwsError
 from kmstui.ui.tryit import TryItPane
@@ -113,6 +114,34 @@ async def test_ecc_sign_verifies_and_a_changed_message_is_an_invalid_signature(a
         await pilot.press("tab", "tab", "enter")  # Verify again
         await settle(pilot)
         assert result(pane) == "✕ KMSInvalidSignatureException"
+
+
+async def test_ed25519_offers_digest_only_with_the_prehash_algorithm(app, engine):
+    key_id = new_key(engine, "alias/ed", KeySpec="ECC_NIST_EDWARDS25519", KeyUsage="SIGN_VERIFY")
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_try_it(pilot, key_id)
+        algorithm = pane.query_one("#algorithm", Select)
+        kinds = pane.query_one("#message-type", Select)
+        for name, digest_offered in (
+            ("ED25519_SHA_512", False),
+            ("ED25519_PH_SHA_512", True),
+            ("ED25519_SHA_512", False),
+        ):
+            algorithm.value = name
+            await settle(pilot)
+            assert kinds.value == "RAW"
+            if digest_offered:
+                kinds.value = "DIGEST"
+                kinds.value = "RAW"
+            else:
+                with pytest.raises(InvalidSelectValueError):
+                    kinds.value = "DIGEST"
+        # what is offered signs: RAW with ED25519_SHA_512
+        await pilot.press("tab", "tab", "tab")
+        await type_text(pilot, "hello")
+        await pilot.press("enter")  # Sign
+        await settle(pilot)
+        assert result(pane).startswith("✓ Sign: Signature"), result(pane)
 
 
 async def test_hmac_generates_a_mac_that_verifies_and_a_changed_one_does_not(app, engine):

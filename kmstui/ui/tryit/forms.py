@@ -108,6 +108,14 @@ def form_for(metadata: dict) -> Form | None:
     )
 
 
+def message_types_for(form: Form, algorithm: str) -> tuple[str, ...]:
+    """The message types a signing algorithm takes: ED25519_SHA_512 signs the message
+    itself (RAW only), as KMS requires."""
+    if algorithm == "ED25519_SHA_512":
+        return tuple(t for t in form.message_types if t == "RAW")
+    return form.message_types
+
+
 class InputProblem(ValueError):
     """What the person typed cannot be sent; the message says why, in AWS's words
     where AWS has them."""

@@ -27,6 +27,7 @@ from kmstui.ui.tryit.forms import (
     encryption_context,
     form_for,
     masked,
+    message_types_for,
     public_key_der,
     run,
     shown_secret,
@@ -113,7 +114,7 @@ class TryItPane(InConsole, VerticalScroll):
             )
         ]
         if form.message_types:
-            types = [(name, name) for name in form.message_types]
+            types = [(name, name) for name in message_types_for(form, form.algorithms[0])]
             rows.append(
                 _row(
                     "Message type",
@@ -182,6 +183,16 @@ class TryItPane(InConsole, VerticalScroll):
         event.stop()
         if self.form is not None:
             self._try(self.form.make)
+
+    @on(Select.Changed, "#algorithm")
+    def _algorithm_changed(self, event: Select.Changed) -> None:
+        """Offer only the message types the chosen algorithm takes."""
+        form = self.form
+        if form is None or not form.message_types:
+            return
+        kinds = self.query_one("#message-type", Select)
+        kinds.set_options([(name, name) for name in message_types_for(form, str(event.value))])
+        kinds.value = "RAW"
 
     @on(Input.Submitted, "#field")
     def _field_submitted(self, event: Input.Submitted) -> None:
