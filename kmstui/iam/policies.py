@@ -35,16 +35,16 @@ ROLE = _Holder("RoleName", "role", 10240, 64)
 
 
 def _holder_record(
-    svc: IamService, holder: _Holder, params: dict, caller: Caller, ctx: CallContext, action: str
+    svc: IamService, holder: _Holder, params: dict, caller: Caller, ctx: CallContext
 ) -> dict:
     """The user or role the request names, once the caller is authorized on it."""
     name = names.entity_name(params, holder.member, max_len=holder.max_name)
     assert name is not None
     account = caller.account
     if holder is USER:
-        svc.authorize(ctx, caller, action, user_resource(svc, account, name))
+        svc.authorize(ctx, caller, ctx.operation, user_resource(svc, account, name))
         return require_user(svc, account, name)
-    svc.authorize(ctx, caller, action, role_resource(svc, account, name))
+    svc.authorize(ctx, caller, ctx.operation, role_resource(svc, account, name))
     return require_role(svc, account, name)
 
 
@@ -59,12 +59,10 @@ def _policy_name(params: dict) -> str:
     return policy_name
 
 
-def _put(
-    svc: IamService, holder: _Holder, params: dict, caller: Caller, ctx: CallContext, action: str
-) -> dict:
+def _put(svc: IamService, holder: _Holder, params: dict, caller: Caller, ctx: CallContext) -> dict:
     policy_name = _policy_name(params)
     document = policy_document(params)
-    record = _holder_record(svc, holder, params, caller, ctx, action)
+    record = _holder_record(svc, holder, params, caller, ctx)
     check_policy(document)
     policies = {**record["Policies"], policy_name: document}
     if sum(policy_size(text) for text in policies.values()) > holder.quota:
@@ -78,11 +76,9 @@ def _put(
     return {}
 
 
-def _get(
-    svc: IamService, holder: _Holder, params: dict, caller: Caller, ctx: CallContext, action: str
-) -> dict:
+def _get(svc: IamService, holder: _Holder, params: dict, caller: Caller, ctx: CallContext) -> dict:
     policy_name = _policy_name(params)
-    record = _holder_record(svc, holder, params, caller, ctx, action)
+    record = _holder_record(svc, holder, params, caller, ctx)
     document = record["Policies"].get(policy_name)
     if document is None:
         raise _no_such_policy(holder, policy_name)
@@ -94,10 +90,10 @@ def _get(
 
 
 def _delete(
-    svc: IamService, holder: _Holder, params: dict, caller: Caller, ctx: CallContext, action: str
+    svc: IamService, holder: _Holder, params: dict, caller: Caller, ctx: CallContext
 ) -> dict:
     policy_name = _policy_name(params)
-    record = _holder_record(svc, holder, params, caller, ctx, action)
+    record = _holder_record(svc, holder, params, caller, ctx)
     if policy_name not in record["Policies"]:
         raise _no_such_policy(holder, policy_name)
     policies = {k: v for k, v in record["Policies"].items() if k != policy_name}
@@ -105,10 +101,8 @@ def _delete(
     return {}
 
 
-def _list(
-    svc: IamService, holder: _Holder, params: dict, caller: Caller, ctx: CallContext, action: str
-) -> dict:
-    record = _holder_record(svc, holder, params, caller, ctx, action)
+def _list(svc: IamService, holder: _Holder, params: dict, caller: Caller, ctx: CallContext) -> dict:
+    record = _holder_record(svc, holder, params, caller, ctx)
     chunk, tail = paging.iam_page(params, sorted(record["Policies"]), lambda n: n)
     return {"PolicyNames": chunk, **tail}
 
@@ -122,40 +116,40 @@ def _no_such_policy(holder: _Holder, policy_name: str):
 # -- users ---------------------------------------------------------------------------------
 @operation("PutUserPolicy")
 def put_user_policy(svc: IamService, params: dict, caller: Caller, ctx: CallContext) -> dict:
-    return _put(svc, USER, params, caller, ctx, "PutUserPolicy")
+    return _put(svc, USER, params, caller, ctx)
 
 
 @operation("GetUserPolicy")
 def get_user_policy(svc: IamService, params: dict, caller: Caller, ctx: CallContext) -> dict:
-    return _get(svc, USER, params, caller, ctx, "GetUserPolicy")
+    return _get(svc, USER, params, caller, ctx)
 
 
 @operation("DeleteUserPolicy")
 def delete_user_policy(svc: IamService, params: dict, caller: Caller, ctx: CallContext) -> dict:
-    return _delete(svc, USER, params, caller, ctx, "DeleteUserPolicy")
+    return _delete(svc, USER, params, caller, ctx)
 
 
 @operation("ListUserPolicies")
 def list_user_policies(svc: IamService, params: dict, caller: Caller, ctx: CallContext) -> dict:
-    return _list(svc, USER, params, caller, ctx, "ListUserPolicies")
+    return _list(svc, USER, params, caller, ctx)
 
 
 # -- roles ---------------------------------------------------------------------------------
 @operation("PutRolePolicy")
 def put_role_policy(svc: IamService, params: dict, caller: Caller, ctx: CallContext) -> dict:
-    return _put(svc, ROLE, params, caller, ctx, "PutRolePolicy")
+    return _put(svc, ROLE, params, caller, ctx)
 
 
 @operation("GetRolePolicy")
 def get_role_policy(svc: IamService, params: dict, caller: Caller, ctx: CallContext) -> dict:
-    return _get(svc, ROLE, params, caller, ctx, "GetRolePolicy")
+    return _get(svc, ROLE, params, caller, ctx)
 
 
 @operation("DeleteRolePolicy")
 def delete_role_policy(svc: IamService, params: dict, caller: Caller, ctx: CallContext) -> dict:
-    return _delete(svc, ROLE, params, caller, ctx, "DeleteRolePolicy")
+    return _delete(svc, ROLE, params, caller, ctx)
 
 
 @operation("ListRolePolicies")
 def list_role_policies(svc: IamService, params: dict, caller: Caller, ctx: CallContext) -> dict:
-    return _list(svc, ROLE, params, caller, ctx, "ListRolePolicies")
+    return _list(svc, ROLE, params, caller, ctx)
