@@ -4,48 +4,22 @@ between tests; against a real server process, through boto3."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 
 import boto3
 import pytest
 from botocore.config import Config
 
+from tests.served import serve, stop
+
 FIRST, SECOND = "123456789012", "000000000002"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def server(tmp_path):
-    port = free_port()
-    env = {**os.environ, "KMSTUI_CONFIG": str(tmp_path / "config")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kmstui", "serve", "--data-dir", str(tmp_path / "data"),
-         "--allow-any-credentials", "--account-id", FIRST, "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("kmstui serve did not start")
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(30)
+    process, url = serve(tmp_path, FIRST)
+    yield url
+    stop(process)
 
 
 def kms(url: str, access_key_id: str, region: str):

@@ -6,11 +6,8 @@ and SARIF, the exit code per --fail-on, paging, and the errors that stop an audi
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import boto3
@@ -18,6 +15,8 @@ import pytest
 from botocore.config import Config
 
 from kmstui.cli import main
+from tests import served
+from tests.served import free_port, stop
 
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
@@ -66,35 +65,8 @@ PUBLIC_POLICY = json.dumps(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def serve(base: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "KMSTUI_CONFIG": str(base / "config")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kmstui", "serve", "--data-dir", str(base / "data"),
-         "--allow-any-credentials", "--account-id", ACCOUNT, "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return process, f"http://127.0.0.1:{port}"
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("kmstui serve did not start")
-            time.sleep(0.1)
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    process.wait(30)
+    return served.serve(base, ACCOUNT)
 
 
 def client(service: str, url: str, access_key: str = "AKIAIOSFODNN7EXAMPLE"):
