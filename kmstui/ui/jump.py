@@ -3,10 +3,14 @@ lives (the section, the selected key's tab) and runs it there."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Set
 from dataclasses import dataclass
 
 from kmstui.ui.actions import palette_title
+
+# How long a palette command waits for its place to show before it says it cannot run.
+WAIT_SECONDS = 15.0
 
 # owner class -> (section, key-detail tab or "" for the section's own screen)
 PLACES = {
@@ -70,11 +74,18 @@ def go_and_run(app, command: Elsewhere) -> None:
     """Show the command's section (asking first about unsaved edits, as any switch
     does), open the selected key's tab if it lives there, then run it."""
     section, tab = place(command.owner, command.action)
-    tries = iter(range(100))  # up to 5 s for a section, a key list or a tab to show
+    # a section, a key list or a tab can take a while to show on a busy machine
+    deadline = time.monotonic() + WAIT_SECONDS
 
     def again() -> None:
-        if next(tries, None) is not None:
+        if time.monotonic() < deadline:
             app.set_timer(0.05, run_there)
+        else:
+            app.notify(
+                f"{command.title}: not available here now",
+                severity="warning",
+                markup=False,
+            )
 
     def run_there() -> None:
         if not app.is_running or not app.screen_stack:

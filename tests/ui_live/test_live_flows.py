@@ -258,14 +258,14 @@ async def test_the_palette_offers_other_screens_actions_and_goes_there(console, 
         titles = {c.title: c for c in elsewhere(set())}
         assert {"rotation: rotate now", "volume: attach", "key: disable"} <= set(titles)
         go_and_run(pilot.app, titles["rotation: rotate now"])
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), 10)
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), 30)
         assert "Rotate now" in pilot.app.screen.title_text
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(pilot.app.screen, KeyDetailScreen)
         assert pilot.app.screen.query_one("TabbedContent").active == "rotation"
         go_and_run(pilot.app, titles["volume: create"])
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, CreateVolumeScreen), 10)
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen, CreateVolumeScreen), 30)
         assert pilot.app.current_mode == "volumes"
 
 
