@@ -10,13 +10,16 @@ from kmstui.backends.base import (
     CannotConnect,
     Capabilities,
     Capability,
+    Confirm,
     EngineClock,
     EventSource,
     History,
     ListHistory,
+    Location,
     Unavailable,
     VolumeMetrics,
     Workloads,
+    WriteRequest,
 )
 from kmstui.backends.embedded import EmbeddedBackend, open_embedded
 
@@ -25,13 +28,16 @@ __all__ = [
     "CannotConnect",
     "Capabilities",
     "Capability",
+    "Confirm",
     "EmbeddedBackend",
     "EngineClock",
     "EventSource",
     "History",
     "ListHistory",
+    "Location",
     "Unavailable",
     "VolumeMetrics",
     "Workloads",
+    "WriteRequest",
     "open_embedded",
 ]

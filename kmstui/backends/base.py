@@ -54,9 +54,62 @@ class Capabilities:
     caller_model: Capability  # choosing how EC2 calls KMS for a volume's data key
     nbd_export: Capability  # serving an attached volume over NBD
     endpoint: Capability  # serving the AWS endpoint for SDKs and the aws CLI
+    writes: Capability = YES  # any request that changes something (read-only: why)
 
     def names(self) -> list[str]:
         return [f.name for f in fields(self)]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where the console is: its own engine, AWS, or another AWS-compatible endpoint.
+    The title bar shows :attr:`label` (in a colour of its own when not embedded)."""
+
+    kind: str  # "embedded", "aws" or "endpoint"
+    account: str
+    region: str
+    profile: str | None = None
+    endpoint_url: str | None = None
+
+    @property
+    def remote(self) -> bool:
+        return self.kind != "embedded"
+
+    def label(self, region: str | None = None) -> str:
+        """``AWS 123456789012 eu-west-1 (profile prod)``; ``region``: the Region shown
+        now, when the console switched from the one it opened in."""
+        region = region or self.region
+        if self.kind == "embedded":
+            return f"embedded {self.account} {region}"
+        if self.kind == "aws":
+            via = f" (profile {self.profile})" if self.profile else ""
+            return f"AWS {self.account} {region}{via}"
+        return f"{self.endpoint_url} {self.account} {region}"
+
+
+@dataclass(frozen=True)
+class WriteRequest:
+    """A request that changes something, or uses a key, put to the user before it is
+    sent: the exact call and its parameters (secrets masked), and for a destructive
+    call the value to type (an alias, key id or volume id)."""
+
+    service: str  # "kms", "ec2", "iam"
+    operation: str
+    params: dict
+    kind: str  # "write", "destructive" or "use" (a cryptographic operation on a key)
+    type_to_confirm: str | None = None
+
+    @property
+    def cli(self) -> str:
+        """The call as the aws CLI would spell it (``aws kms schedule-key-deletion``)."""
+        import re
+
+        words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", self.operation).lower()
+        return f"aws {self.service} {words}"
+
+
+# Asked on a worker thread before a write is sent; True: send it.
+Confirm = Callable[[WriteRequest], bool]
 
 
 class History(Protocol):
@@ -190,6 +243,17 @@ class Backend(Protocol):
     @property
     def data_dir(self) -> Path | None:
         """Where the console may keep unsaved edits, if anywhere."""
+        ...
+
+    @property
+    def location(self) -> Location:
+        """Where requests go, for the title bar."""
+        ...
+
+    def set_confirm(self, confirm: Confirm | None) -> None:
+        """Who is asked before a write is sent (the console's dialog). A backend that
+        confirms writes refuses every write while no one can be asked; the embedded
+        engine asks no one."""
         ...
 
     def call(self, operation: str, params: dict | None = None, *, caller: Caller) -> dict:

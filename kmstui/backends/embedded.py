@@ -13,8 +13,10 @@ from kmstui.backends.base import (
     CannotConnect,
     Capabilities,
     Capability,
+    Confirm,
     History,
     ListHistory,
+    Location,
     Unavailable,
 )
 from kmstui.caller import Caller
@@ -47,6 +49,10 @@ class EmbeddedBackend:
         self.events = EmbeddedEvents(engine)
         self.volumes = EmbeddedVolumes(engine)
         self.clock = EmbeddedClock(engine)
+        self.location = Location("embedded", engine.account, engine.region)
+
+    def set_confirm(self, confirm: Confirm | None) -> None:
+        """The embedded engine is the user's own: nothing is asked before a write."""
 
     # -- what it can do ---------------------------------------------------------------
     @property
