@@ -80,6 +80,6 @@ async def test_a_narrow_top_bar_keeps_the_account_and_the_region(moto_url, alias
         await settle(pilot)
         short = app.screen.query_one("#where-short", Static)
         assert short.region.width > 0 and str(short.render()) == "123456789012"
-        assert "as arn:aws:iam::123456789012:" in str(short.tooltip)
+        assert str(short.tooltip).endswith("\nas arn:aws:sts::123456789012:user/moto")
         assert app.screen.query_one("#where", Static).region.width == 0
         assert app.screen.query_one("#region", Static).region.width > 0
