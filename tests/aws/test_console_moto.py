@@ -25,7 +25,7 @@ def moto_url():
     server.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def aliases(moto_url):
     kms = boto3.client(
         "kms",
@@ -68,3 +68,18 @@ async def test_the_first_screen_lists_the_keys_by_their_aliases(moto_url, aliase
         assert where.display and where.has_class("-endpoint")
         assert str(where.render()).startswith(f"{moto_url.split('://')[1]} 123456789012")
         assert str(app.screen.query_one("#region", Static).render()) == "eu-west-1"
+
+
+async def test_a_narrow_top_bar_keeps_the_account_and_the_region(moto_url, aliases, tmp_path):
+    app = console(moto_url, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(
+            pilot, lambda: app.screen.query_one("#where-short", Static).has_class("-on"),
+            what="the account shown",
+        )  # fmt: skip
+        await settle(pilot)
+        short = app.screen.query_one("#where-short", Static)
+        assert short.region.width > 0 and str(short.render()) == "123456789012"
+        assert str(short.tooltip).endswith("\nas arn:aws:sts::123456789012:user/moto")
+        assert app.screen.query_one("#where", Static).region.width == 0
+        assert app.screen.query_one("#region", Static).region.width > 0

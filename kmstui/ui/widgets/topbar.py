@@ -52,7 +52,12 @@ class RegionShown(Static):
 class Where(Static):
     """Where the console is, when it is not its own engine: ``AWS 123456789012 (profile
     prod)`` or the endpoint's URL, in a colour the embedded engine never shows, so a
-    real account is never mistaken for the emulator. Hidden on the embedded engine."""
+    real account is never mistaken for the emulator. Hidden on the embedded engine.
+    The short form (narrow terminals) is the account alone, in the same colour."""
+
+    def __init__(self, *, short: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.short = short
 
     def on_mount(self) -> None:
         self.watch(self.app, "acting_as", self._show)
@@ -66,7 +71,9 @@ class Where(Static):
             return
         self.set_class(location.kind == "aws", "-aws")
         self.set_class(location.kind == "endpoint", "-endpoint")
-        if location.kind == "aws":
+        if self.short:
+            text = location.account
+        elif location.kind == "aws":
             text = f"AWS {location.account}"
             if location.profile:
                 text += f" ({location.profile})"
@@ -74,7 +81,7 @@ class Where(Static):
             url = location.endpoint_url or ""
             text = f"{url.split('://', 1)[-1]} {location.account}"
         self.update(text)
-        self.tooltip = location.label(caller.region)
+        self.tooltip = f"{location.label(caller.region)}\nas {caller.principal}"
 
 
 class Serving(Static):
@@ -106,6 +113,13 @@ class TopBar(InConsole, Horizontal):
         super().__init__()
         self.current = current
 
+    def on_mount(self) -> None:
+        self.watch(self.app, "acting_as", self._where)
+
+    def _where(self, caller: Caller) -> None:
+        backend = backend_if_open(self)
+        self.set_class(backend is not None and backend.location.remote, "-remote")
+
     def compose(self) -> ComposeResult:
         from kmstui.ui.app import SECTIONS
 
@@ -119,6 +133,7 @@ class TopBar(InConsole, Horizontal):
         yield Serving(id="serving")
         yield Serving(id="serving-short", short=True)
         yield Where(id="where")
+        yield Where(id="where-short", short=True)
         yield ActingAs(id="acting-as")
         yield RegionShown(id="region")
         yield EngineDate(id="engine-date")
