@@ -313,10 +313,12 @@ class AwsPolicy:
         *,
         ttl: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        principals: AccountPrincipals | None = None,
     ):
         self.call = call
         self.account = account
-        self.principals = AccountPrincipals(call, account)
+        # IAM is global: one backend's Regions may share one reading of it.
+        self.principals = principals or AccountPrincipals(call, account)
         self.analyzer = AccessAnalyzer(call)
         self.ttl = ttl
         self._clock = clock

@@ -480,3 +480,36 @@ def test_a_key_that_does_not_exist_is_the_error_kms_gives(connection, account):
             key_id=missing,
         )
     assert raised.value.code == "NotFoundException"
+
+
+# -- the AWS backend ---------------------------------------------------------------------
+def test_the_backend_checks_a_key_policy_before_put_key_policy_is_put_to_the_user(
+    endpoint, account
+):
+    from kmstui.backends.aws import open_aws
+
+    where = Where(region="us-east-1", endpoint_url=endpoint, fallback_credentials=KEYS)
+    aws = open_aws(where, allow_writes=True)
+    asked = []
+    aws.set_confirm(lambda request: asked.append(request.operation) or True)
+    caller = aws.root_caller()
+    key_id = aws.call("CreateKey", {}, caller=caller)["KeyMetadata"]["KeyId"]
+    only_alice = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": ALICE}, "Action": "kms:*", "Resource": "*"}]})  # fmt: skip
+    put = {"KeyId": key_id, "PolicyName": "default", "Policy": only_alice}
+    with pytest.raises(MalformedPolicyDocumentException, match="before sending PutKeyPolicy"):
+        aws.call("PutKeyPolicy", put, caller=caller)
+    assert asked == ["CreateKey"]  # refused before anyone was asked
+    aws.call("PutKeyPolicy", {**put, "Policy": key_policy()}, caller=caller)
+    assert asked == ["CreateKey", "PutKeyPolicy"]
+    stored = aws.call("GetKeyPolicy", {"KeyId": key_id, "PolicyName": "default"}, caller=caller)
+    assert stored["Policy"] == key_policy()
+    # The editor's findings and simulator are the account's.
+    findings = aws.validate_key_policy(only_alice, caller)
+    assert "POLICY_LOCKOUT" in [f.code for f in findings]
+    assert any(f.source == ACCESS_ANALYZER for f in findings)
+    decision = aws.simulate(
+        policy_text=key_policy(), principal=ALICE, action="Decrypt", key_id=key_id
+    )
+    assert decision.effect == "Allow" and "AliceDecrypts" in decision.decided_by
+    assert decision.unseen[: len(UNSEEN_ALWAYS)] == list(UNSEEN_ALWAYS)
