@@ -221,9 +221,12 @@ class AwsBackend:
         key_id: str,
         encryption_context: dict | None = None,
         via_service: str | None = None,
+        region: str | None = None,
     ) -> Any:
-        """In the key ARN's Region, or the backend's for a key id or alias."""
-        region = key_id.split(":")[3] if key_id.startswith("arn:") else self.region
+        """In the key ARN's Region, else ``region`` (default: the backend's)."""
+        if key_id.startswith("arn:"):
+            region = key_id.split(":")[3]
+        region = region or self.region
         return self._policy(region).simulate(
             policy_text=policy_text,
             principal=principal,

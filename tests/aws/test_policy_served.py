@@ -513,3 +513,16 @@ def test_the_backend_checks_a_key_policy_before_put_key_policy_is_put_to_the_use
     )
     assert decision.effect == "Allow" and "AliceDecrypts" in decision.decided_by
     assert decision.unseen[: len(UNSEEN_ALWAYS)] == list(UNSEEN_ALWAYS)
+
+
+def test_the_backend_simulates_in_the_keys_region(endpoint, account):
+    from kmstui.backends.aws import open_aws
+
+    aws = open_aws(Where(region="us-east-1", endpoint_url=endpoint, fallback_credentials=KEYS))
+    away = aws.connection.client("kms", "eu-west-1").create_key()["KeyMetadata"]
+    ask = {"policy_text": key_policy(), "principal": ALICE, "action": "Decrypt"}
+    assert aws.simulate(key_id=away["Arn"], **ask).effect == "Allow"
+    assert aws.simulate(key_id=away["KeyId"], region="eu-west-1", **ask).effect == "Allow"
+    with pytest.raises(AwsError) as raised:  # a key id alone: the backend's Region
+        aws.simulate(key_id=away["KeyId"], **ask)
+    assert raised.value.code == "NotFoundException"
