@@ -98,18 +98,29 @@ class ThroughputPanel(Widget):
         super().__init__(**kwargs)
         self.lines: list[VolumeLine] = []
         self.kms: list[float] = []
+        self.resolution: str | None = None
 
-    def show(self, lines: list[VolumeLine], kms: list[float]) -> None:
-        self.lines, self.kms = lines, kms
+    def show(
+        self, lines: list[VolumeLine], kms: list[float], resolution: str | None = None
+    ) -> None:
+        """``resolution``: what the figures are when they are not live (CloudWatch's
+        1-minute points), said in the heading."""
+        self.lines, self.kms, self.resolution = lines, kms, resolution
         self.refresh(layout=True)
 
     def render(self) -> Text:
         width = max(20, self.content_region.width or self.size.width - 2)
         text = Text(no_wrap=True, overflow="ellipsis")
-        heading = "Throughput (last minute)"
-        text.append(heading, style="bold")
-        text.append("  read and write MiB/s, IOPS, latency p50/p99/p99.9", style="dim")
-        if not self.lines:
+        if self.resolution:
+            text.append("Throughput (last hour)", style="bold")
+            text.append("  read and write MiB/s, IOPS (per-minute averages)", style="dim")
+            text.append(f"\n{self.resolution}", style="bold yellow")
+        else:
+            text.append("Throughput (last minute)", style="bold")
+            text.append("  read and write MiB/s, IOPS, latency p50/p99/p99.9", style="dim")
+        if not self.lines and self.resolution:
+            text.append("\nNo volume is attached in this Region.", style="dim")
+        elif not self.lines:
             text.append(
                 "\nNo volume has its data key in memory in this process: attach one in "
                 "Volumes (an in-use volume from an earlier run needs detaching and "
