@@ -5,7 +5,8 @@ A poller thread (started by the first subscriber, stopped by the last one leavin
 :meth:`CloudTrailEvents.close`) looks up the events of ``kms.amazonaws.com`` and those of
 ``ec2.amazonaws.com`` that change EBS volumes, snapshots or EBS encryption settings, a
 page of up to 50 at a time. LookupEvents answers at most 2 requests a second per account
-and Region: a token bucket keeps every request of this feed under that, and a
+and Region: a token bucket keeps every request of this feed under that (a boto3
+client's retries too: it takes a token before each request is sent), and a
 ThrottlingException is shown (see :meth:`CloudTrailEvents.freshness`) and doubles the
 wait before the next read.
 
@@ -245,7 +246,9 @@ class CloudTrailEvents:
         self.problem: str | None = None  # the last read's failure, shown until one works
         self.retry_at: float | None = None
         self.wait = poll_every
-        self.requests = 0
+        self.requests = 0  # LookupEvents calls
+        self.sent = 0  # requests a boto3 client sent for them, retries included
+        self._gated: dict[int, Any] = {}  # boto3 clients that take a token per request
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -358,6 +361,26 @@ class CloudTrailEvents:
         self.as_of, self.problem, self.retry_at, self.wait = started, None, None, self.poll_every
         return self._add(found)
 
+    def _gate(self, client: Any, region: str) -> bool:
+        """Take a token before each LookupEvents request a boto3 client sends, its
+        retries included (botocore's ``before-send``); False for a client without
+        botocore's events, whose calls are gated one by one instead."""
+        events = getattr(getattr(client, "meta", None), "events", None)
+        if events is None or not hasattr(events, "register_first"):
+            return False
+        if id(client) not in self._gated:
+            bucket = self.bucket(region)
+
+            def take(**_kwargs: Any) -> None:
+                bucket.take()
+                self.sent += 1
+
+            events.register_first(
+                "before-send.cloudtrail.LookupEvents", take, unique_id=f"kmstui-rate-{id(self)}"
+            )
+            self._gated[id(client)] = client
+        return True
+
     def _lookup(self, region: str, source: str, start: float) -> Iterator[dict]:
         client = self._client_for(region)
         params: dict[str, Any] = {
@@ -365,8 +388,10 @@ class CloudTrailEvents:
             "StartTime": datetime.fromtimestamp(start, UTC),
             "MaxResults": PAGE_SIZE,
         }
+        gated = self._gate(client, region)
         for _page in range(MAX_PAGES):
-            self.bucket(region).take()
+            if not gated:
+                self.bucket(region).take()
             self.requests += 1
             answer = client.lookup_events(**params)
             for event in answer.get("Events") or ():

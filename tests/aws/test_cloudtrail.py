@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import UTC, datetime
 
 import boto3
@@ -343,6 +344,46 @@ def test_requests_never_go_above_two_a_second_per_region():
     eu = [t for r, t in sent if r == "eu-west-1"]
     assert eu[1] - eu[0] == pytest.approx(0.5)
     assert sum(clock.slept) > 0
+
+
+class Body:
+    """A response body as botocore reads it."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def stream(self, **_kwargs):
+        yield self.data
+
+
+def test_a_boto3_clients_retries_take_a_token_each():
+    from botocore.awsrequest import AWSResponse
+    from botocore.config import Config
+
+    client = boto3.client(
+        "cloudtrail",
+        region_name="eu-west-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"mode": "standard", "max_attempts": 3}),
+    )
+    throttled = (400, b'{"__type":"ThrottlingException","message":"Rate exceeded"}')
+    answers = [throttled, throttled]
+    sent_at: list[float] = []
+
+    def answer(request, **_kwargs):
+        sent_at.append(time.monotonic())
+        status, body = answers.pop(0) if answers else (200, b'{"Events":[]}')
+        headers = {"x-amzn-RequestId": "r-1", "Content-Type": "application/x-amz-json-1.1"}
+        return AWSResponse(request.url, status, headers, Body(body))
+
+    client.meta.events.register("before-send.cloudtrail.LookupEvents", answer)
+    events = CloudTrailEvents(lambda region: client, "eu-west-1")
+    assert events.poll() == 0
+    assert events.problem is None  # botocore's retries got through
+    assert (events.requests, events.sent, len(sent_at)) == (2, 4, 4)
+    gaps = [b - a for a, b in zip(sent_at, sent_at[1:], strict=False)]
+    assert min(gaps) >= 0.5 - 0.01, gaps
 
 
 def test_the_token_bucket_spaces_takes_by_half_a_second():
