@@ -110,6 +110,8 @@ async def test_the_monitor_says_how_fresh_cloudtrails_events_are():
             assert "CloudWatch AWS/EBS, 1-minute points, minutes behind · as of 08:03:04 UTC" in (
                 drawn
             )
+            # CloudTrail's events come in as read, minutes late: no calls a second
+            assert "events read in the last minute" in drawn and "calls/s" not in drawn
             assert panel.lines[0].sample.read_mibps == 1.0
             assert len(panel.lines[0].series.read_mibps) == 3
             assert pane.feed is not None
@@ -129,4 +131,5 @@ async def test_a_live_feed_shows_no_freshness_line():
         await pilot.pause()
         line = app.query_one("#monitor-freshness", Static)
         assert not line.display or line.region.height == 0
-        assert "Throughput (last minute)" in str(app.query_one(ThroughputPanel).render())
+        drawn = str(app.query_one(ThroughputPanel).render())
+        assert "Throughput (last minute)" in drawn and "calls/s" in drawn

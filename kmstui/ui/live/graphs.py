@@ -99,13 +99,22 @@ class ThroughputPanel(Widget):
         self.lines: list[VolumeLine] = []
         self.kms: list[float] = []
         self.resolution: str | None = None
+        self.kms_read = False
 
     def show(
-        self, lines: list[VolumeLine], kms: list[float], resolution: str | None = None
+        self,
+        lines: list[VolumeLine],
+        kms: list[float],
+        resolution: str | None = None,
+        *,
+        kms_read: bool = False,
     ) -> None:
         """``resolution``: what the figures are when they are not live (CloudWatch's
-        1-minute points), said in the heading."""
+        1-minute points), said in the heading. ``kms_read``: the KMS events come as
+        they are read (CloudTrail's, minutes after the calls), so the KMS line counts
+        the events read in the last minute, not calls a second."""
         self.lines, self.kms, self.resolution = lines, kms, resolution
+        self.kms_read = kms_read
         self.refresh(layout=True)
 
     def render(self) -> Text:
@@ -150,6 +159,8 @@ class ThroughputPanel(Widget):
         text.append("\n")
         kms_rate = self.kms[-1] if self.kms else 0.0
         kms_figures = f"{kms_rate:,.0f} calls/s"
+        if self.kms_read:
+            kms_figures = f"{sum(self.kms):,.0f} events read in the last minute"
         text.append(f"{'KMS':<21} ", style="bold")
         text.append(kms_figures)
         room = width - 22 - len(kms_figures) - 1

@@ -238,6 +238,7 @@ class MonitorPane(Vertical):
         events.sync(paused=self.paused)
         panel = self.query_one(ThroughputPanel)
         panel.compact = self.app.size.height < 34
+        freshness = optional_text(feed, "freshness")
         if not self.has_class("-no-graphs"):
             lines = [
                 VolumeLine(
@@ -245,8 +246,13 @@ class MonitorPane(Vertical):
                 )
                 for volume_id, instance_id in feed.attached().items()
             ]
-            panel.show(lines, feed.kms_rate(), optional_text(feed, "resolution"))
-        self._show_freshness(optional_text(feed, "freshness"))
+            panel.show(
+                lines,
+                feed.kms_rate(),
+                optional_text(feed, "resolution"),
+                kms_read=freshness is not None,
+            )
+        self._show_freshness(freshness)
         self._show_status(events)
 
     def _show_freshness(self, text: str | None) -> None:
