@@ -286,7 +286,7 @@ class CloudTrailEvents:
                 self._subscribers = [s for s in self._subscribers if s is not subscriber]
                 last = not self._subscribers
             if last:
-                self._halt()
+                self._halt(wait=0)  # the UI thread: the poller ends after its read
 
         return unsubscribe
 
@@ -322,13 +322,14 @@ class CloudTrailEvents:
             )
             self._thread.start()
 
-    def _halt(self) -> None:
+    def _halt(self, wait: float = 2.0) -> None:
+        """Stop the poller, waiting up to ``wait`` seconds for its read to end."""
         with self._lock:
             thread, self._thread = self._thread, None
         self._stop.set()
         self._wake.set()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5)
+        if wait and thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=wait)
 
     def _run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -406,14 +407,15 @@ class CloudTrailEvents:
             params["NextToken"] = token
 
     def _add(self, found: list[dict]) -> int:
-        """Publish the records not seen before, oldest first."""
-        fresh: dict[str, dict] = {}
-        for record in found:
-            event_id = str(record.get("eventID") or "")
-            if event_id and event_id not in self._seen and event_id not in fresh:
-                fresh[event_id] = record
-        ordered = sorted(fresh.values(), key=lambda r: r.get("epoch") or 0.0)
+        """Publish the records not seen before, oldest first (under the lock: a poller
+        that was stopped may finish its read while the next one starts)."""
         with self._lock:
+            fresh: dict[str, dict] = {}
+            for record in found:
+                event_id = str(record.get("eventID") or "")
+                if event_id and event_id not in self._seen and event_id not in fresh:
+                    fresh[event_id] = record
+            ordered = sorted(fresh.values(), key=lambda r: r.get("epoch") or 0.0)
             for event_id in fresh:
                 self._seen[event_id] = None
             while len(self._seen) > self._seen_size:

@@ -6,7 +6,9 @@ nothing here makes a request when asked: a refresher thread (started by the firs
 stopped by :meth:`CloudWatchVolumes.close`) calls DescribeVolumes (the attached ones)
 and GetMetricData (VolumeReadBytes, VolumeWriteBytes, VolumeReadOps and VolumeWriteOps,
 the Sum over each 60-second period) every :data:`REFRESH_EVERY` seconds, and the reads
-answer from what it last found.
+answer from what it last found. When nothing has read the figures for
+:data:`REST_AFTER` seconds (the Monitor is closed) it rests, sending nothing, until the
+next read.
 
 EBS sends these metrics to CloudWatch in 1-minute periods, only while a volume is
 attached, and a minute's point appears some minutes after it: the rates are
@@ -28,6 +30,7 @@ PERIOD = 60  # seconds: EBS's 1-minute points
 METRICS = ("VolumeReadBytes", "VolumeWriteBytes", "VolumeReadOps", "VolumeWriteOps")
 WINDOW = 60 * 60  # seconds of points kept for the graphs: the last hour
 REFRESH_EVERY = 60.0
+REST_AFTER = 180.0  # seconds without a read after which the refresher rests
 MAX_BACKOFF = 600.0
 MIB = 1024 * 1024
 MAX_QUERIES = 500  # GetMetricData's limit of metric queries per request
@@ -72,6 +75,8 @@ class CloudWatchVolumes:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._last_read = time.monotonic()
+        self._resting = False
 
     # -- where it reads ---------------------------------------------------------------
     @property
@@ -89,13 +94,13 @@ class CloudWatchVolumes:
 
     # -- VolumeMetrics ----------------------------------------------------------------
     def attached(self) -> dict[str, str]:
-        self._start()
+        self._touch()
         with self._lock:
             return dict(self._attached)
 
     def snapshot(self, volume_id: str) -> dict:
         """The newest minute's rates (no latency: AWS/EBS has none per operation)."""
-        self._start()
+        self._touch()
         with self._lock:
             points = self._points.get(volume_id) or []
             return dict(points[-1][1]) if points else {}
@@ -103,7 +108,7 @@ class CloudWatchVolumes:
     def series(self, volume_id: str, seconds: int) -> list[dict]:
         """The 1-minute points of the last ``seconds`` (by the newest point's time),
         oldest first; a minute without I/O is a zero."""
-        self._start()
+        self._touch()
         with self._lock:
             points = list(self._points.get(volume_id) or [])
         if not points:
@@ -134,9 +139,17 @@ class CloudWatchVolumes:
         self._stop.set()
         self._wake.set()
         if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5)
+            thread.join(timeout=2)
 
     # -- the refresher ----------------------------------------------------------------
+    def _touch(self) -> None:
+        """A read: the refresher runs (again, if it rested), the read answers at once."""
+        self._last_read = time.monotonic()
+        if self._resting:
+            self._resting = False
+            self._wake.set()
+        self._start()
+
     def _start(self) -> None:
         if self._thread is not None or self._stop.is_set():
             return
@@ -149,6 +162,13 @@ class CloudWatchVolumes:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            if time.monotonic() - self._last_read > REST_AFTER:
+                # Nothing shows the figures (the Monitor is closed): no requests, and
+                # no GetMetricData charges, until something reads them again.
+                self._resting = True
+                self._wake.clear()
+                self._wake.wait()
+                continue
             self.refresh()
             self._wake.clear()
             self._wake.wait(self.wait)

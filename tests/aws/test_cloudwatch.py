@@ -198,3 +198,36 @@ def test_switching_region_forgets_the_other_regions_volumes(aws):
     reader.refresh()
     assert reader._attached == {}
     assert reader.region == "us-east-1"
+
+
+def test_the_refresher_rests_while_nothing_reads_the_figures(monkeypatch):
+    import kmstui.aws.cloudwatch as cloudwatch_module
+
+    monkeypatch.setattr(cloudwatch_module, "REST_AFTER", 0.3)
+    described: list[float] = []
+
+    class Ec2:
+        def describe_volumes(self, **params):
+            described.append(time.monotonic())
+            return {"Volumes": []}
+
+    reader = CloudWatchVolumes(
+        lambda region: Ec2(), lambda region: None, REGION, refresh_every=0.05
+    )
+    try:
+        reader.attached()
+        deadline = time.monotonic() + 5
+        while len(described) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(described) >= 3  # refreshed while read
+        time.sleep(0.6)  # no reads: it rests
+        rested = len(described)
+        time.sleep(0.3)
+        assert len(described) == rested
+        reader.attached()  # read again: it wakes
+        deadline = time.monotonic() + 5
+        while len(described) == rested and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(described) > rested
+    finally:
+        reader.close()
