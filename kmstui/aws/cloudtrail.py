@@ -241,7 +241,7 @@ class CloudTrailEvents:
         self.published = 0
         self._dropped = 0
         self.history = TrailHistory(self._lines, self._lock, lambda: self._dropped)
-        self.as_of: float | None = None  # when the last read finished (epoch seconds)
+        self.as_of: float | None = None  # when the last read that worked began (epoch s)
         self._read_from: dict[str, float] = {}  # Region -> start of the last read's window
         self.problem: str | None = None  # the last read's failure, shown until one works
         self.retry_at: float | None = None
