@@ -165,6 +165,11 @@ class EventSource(Protocol):
         object, so a reader finds where it left off by identity)."""
         ...
 
+    def freshness(self) -> str | None:
+        """How fresh the feed is, for the Monitor to show (a feed read from CloudTrail:
+        when it last read, and how late CloudTrail delivers); None for a live feed."""
+        ...
+
 
 class VolumeMetrics(Protocol):
     """Attached volumes and their throughput, read without a request."""
@@ -179,6 +184,11 @@ class VolumeMetrics(Protocol):
 
     def series(self, volume_id: str, seconds: int) -> list[dict]:
         """The last ``seconds``, oldest first: ReadMiBps, WriteMiBps, Iops."""
+        ...
+
+    def resolution(self) -> str | None:
+        """What the figures are when they are not live (``CloudWatch AWS/EBS, 1-minute
+        points, minutes behind``), shown beside the graphs; None for live figures."""
         ...
 
 
