@@ -187,7 +187,7 @@ class EbsDefaultsScreen(_Form):
         yield Label("Default KMS key for new volumes", classes="caption")
         yield Select(self.options(), value=self.defaults.name, allow_blank=False, id="key")
         yield Static(
-            plain("A volume created without a key is encrypted under this key."),
+            plain("Encrypted volumes created without a key chosen get this key."),
             classes="hint",
         )
 
