@@ -258,3 +258,50 @@ def test_dialog_snapshot(snap_compare, dialog_console, size):
         await open_dialog(pilot)
 
     assert snap_compare(dialog_console, terminal_size=size, run_before=run_before)
+
+
+def answers(defaults: dict, aliases: dict[str, list[str]]):
+    """A ``call`` answering as AWS does: GetEbsDefaultKmsKeyId gives an ARN."""
+
+    def call(operation: str, params: dict) -> dict:
+        if operation == "ListAliases":
+            names = aliases.get(params["KeyId"], [])
+            return {"Aliases": [{"AliasName": n, "TargetKeyId": params["KeyId"]} for n in names]}
+        return defaults[operation]
+
+    return call
+
+
+@pytest.mark.parametrize(
+    ("key", "aliases", "shown"),
+    [
+        (
+            "arn:aws:kms:eu-west-1:111122223333:alias/aws/ebs",
+            {},
+            "alias/aws/ebs (AWS managed)",
+        ),
+        (
+            "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            {"1234abcd-12ab-34cd-56ef-1234567890ab": ["alias/volumes", "alias/b-side"]},
+            "alias/b-side (customer managed)",
+        ),
+        (
+            "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            {},
+            "1234abcd-12ab-34cd-56ef-1234567890ab (customer managed)",
+        ),
+    ],
+    ids=["aws-managed-arn", "cmk-with-aliases", "cmk-without-alias"],
+)
+def test_the_default_key_is_named_by_its_alias_in_every_form_aws_gives(key, aliases, shown):
+    from kmstui.ui.live.ebs_defaults import read_defaults
+
+    call = answers(
+        {
+            "GetEbsEncryptionByDefault": {"EbsEncryptionByDefault": True, "SseType": "sse-ebs"},
+            "GetEbsDefaultKmsKeyId": {"KmsKeyId": key},
+        },
+        aliases,
+    )
+    defaults = read_defaults(call)
+    assert defaults.line == f"EBS encryption by default: on · default key: {shown}"
