@@ -242,6 +242,29 @@ async def test_an_instances_volumes_offer_no_account_setting(console, ec2_engine
         assert instance_pane.check_action("encryption_default", ()) is False
 
 
+async def test_b_is_in_help_on_volumes_and_the_palette_opens_it_from_anywhere(console, ec2_engine):
+    from kmstui.ui.jump import elsewhere, go_and_run
+    from kmstui.ui.screens.help import HelpScreen
+
+    async with console.run_test(size=SIZE) as pilot:
+        await volumes(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HelpScreen)
+        row = next(r for r in pilot.app.screen.rows if r[3] == "volume.encryption-default")
+        assert row[:2] == ("B", "volume: encryption by default")
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("4")  # the Monitor
+        await settle(pilot)
+        titles = {c.title: c for c in elsewhere(set())}
+        go_and_run(pilot.app, titles["volume: encryption by default"])
+        await wait_until(
+            pilot, lambda: isinstance(pilot.app.screen, EbsDefaultsScreen), 30, "the dialog"
+        )
+        assert pilot.app.current_mode == "volumes"
+
+
 @pytest.fixture
 def dialog_console(ec2_engine, tmp_path):
     from kmstui.ui.live.console import LiveConsole
