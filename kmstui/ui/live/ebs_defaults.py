@@ -23,7 +23,7 @@ from kmstui.backends import Unavailable
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action
 from kmstui.ui.format import plain
-from kmstui.ui.live.dialogs import _Form
+from kmstui.ui.live.dialogs import CreateVolumeScreen, _Form
 
 if TYPE_CHECKING:
     from kmstui.ui.host import InConsole
@@ -132,7 +132,10 @@ def _fits(meta: dict) -> bool:
     )
 
 
-def create_volume_choices(call: Call) -> tuple[list[tuple[str, str]], EbsDefaults | None]:
+VolumeChoices = tuple[list[tuple[str, str]], EbsDefaults | None]
+
+
+def create_volume_choices(call: Call) -> VolumeChoices:
     """What the create-volume dialog offers: the keys by alias, and the Region's EBS
     defaults (None when they cannot be read: the dialog then names no default)."""
     from kmstui.ui.live.volume_actions import key_choices
@@ -143,6 +146,15 @@ def create_volume_choices(call: Call) -> tuple[list[tuple[str, str]], EbsDefault
     except (AwsError, Unavailable):
         defaults = None
     return keys, defaults
+
+
+def create_volume_screen(found: VolumeChoices, zone: str) -> CreateVolumeScreen:
+    """The create-volume dialog with the default key preselected, and saying so when
+    encryption by default is on."""
+    keys, defaults = found
+    if defaults is None:
+        return CreateVolumeScreen(keys, zone)
+    return CreateVolumeScreen(keys, zone, defaults.name, defaults.enabled)
 
 
 def changes(before: EbsDefaults, enabled: bool, key: str) -> list[tuple[str, dict]]:

@@ -24,12 +24,13 @@ from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.dialogs.confirm import ConfirmScreen
 from kmstui.ui.format import plain
-from kmstui.ui.live.dialogs import CreateVolumeScreen
 from kmstui.ui.live.ebs_defaults import (
     ENCRYPTION_DEFAULT,
     EbsDefaultsLine,
+    VolumeChoices,
     change_defaults,
     create_volume_choices,
+    create_volume_screen,
 )
 from kmstui.ui.live.feed import BackendFeed, EventWatch, LiveFeed
 from kmstui.ui.live.graphs import rate
@@ -156,12 +157,9 @@ class VolumesPane(VolumeActions, Vertical):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # An instance's volumes: what is made or switched for the account is not here.
-        if self.instance_id is not None and action in (
-            "create",
-            "instances",
-            "caller_model",
-            "encryption_default",
-        ):
+        if self.instance_id is not None and action in ("create", "instances", "caller_model"):
+            return False
+        if self.instance_id is not None and action == "encryption_default":
             return False
         return True
 
@@ -345,17 +343,8 @@ class VolumesPane(VolumeActions, Vertical):
 
     # -- the list's own actions -------------------------------------------------------
     def action_create(self) -> None:
-        def ask(found) -> None:
-            keys, defaults = found
-            self.app.push_screen(
-                CreateVolumeScreen(
-                    keys,
-                    f"{self.aws_region}a",
-                    defaults and defaults.name,
-                    bool(defaults and defaults.enabled),
-                ),
-                create,
-            )
+        def ask(found: VolumeChoices) -> None:
+            self.app.push_screen(create_volume_screen(found, f"{self.aws_region}a"), create)
 
         def create(params: dict | None) -> None:
             if params:
