@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from kmstui.aws.account import AccountError, Connection, Where
+from kmstui.aws.cloudtrail import CloudTrailEvents
+from kmstui.aws.cloudwatch import CloudWatchVolumes
 from kmstui.backends.aws_policy import AwsPolicy
 from kmstui.backends.base import (
     YES,
@@ -27,7 +29,6 @@ from kmstui.backends.base import (
     Capabilities,
     Capability,
     Confirm,
-    ListHistory,
     Location,
     Unavailable,
 )
@@ -101,12 +102,18 @@ class AwsBackend:
             endpoint_url=connection.where.endpoint_url,
         )
         self.data_dir = data_dir / kind / self.account if data_dir is not None else None
-        self.events = _NoEvents()
-        self.volumes = _NoVolumes()
+        client = connection.client
+        self.events = CloudTrailEvents(lambda region: client("cloudtrail", region), self.region)
+        self.volumes = CloudWatchVolumes(
+            lambda region: client("ec2", region),
+            lambda region: client("cloudwatch", region),
+            self.region,
+        )
         self._confirm: Confirm | None = None
         self._lock = threading.Lock()
         self._aliases: dict[str, dict[str, list[str]]] = {}  # Region -> key id -> names
         self._policies: dict[str, AwsPolicy] = {}  # Region -> the policy editor's checks
+        self._working_region = self.region  # where a key id alone is simulated
 
     # -- what it can do ---------------------------------------------------------------
     @property
@@ -223,10 +230,11 @@ class AwsBackend:
         via_service: str | None = None,
         region: str | None = None,
     ) -> Any:
-        """In the key ARN's Region, else ``region`` (default: the backend's)."""
+        """In the key ARN's Region, else ``region`` (default: the one the console works
+        in)."""
         if key_id.startswith("arn:"):
             region = key_id.split(":")[3]
-        region = region or self.region
+        region = region or self._working_region
         return self._policy(region).simulate(
             policy_text=policy_text,
             principal=principal,
@@ -244,36 +252,17 @@ class AwsBackend:
     ) -> Any:
         raise Unavailable(NOT_ON_AWS["nbd_export"])
 
+    def follow_region(self, region: str) -> None:
+        """The Monitor's events and the volumes' figures are read in ``region`` now."""
+        self._working_region = region
+        self.events.set_region(region)
+        self.volumes.set_region(region)
+
     def close(self) -> None:
-        close = getattr(self.events, "close", None)
-        if close is not None:
-            close()
+        self.events.close()
+        self.volumes.close()
 
 
 def _key_id(key: str) -> str:
     """A key id from a key id or key ARN."""
     return key.rsplit("/", 1)[-1] if key.startswith("arn:") else key
-
-
-class _NoEvents:
-    """No feed yet."""
-
-    history = ListHistory([])
-    published = 0
-
-    def subscribe(self, subscriber: Any) -> Any:
-        return lambda: None
-
-    def recent_lines(self) -> list[bytes]:
-        return []
-
-
-class _NoVolumes:
-    def attached(self) -> dict[str, str]:
-        return {}
-
-    def snapshot(self, volume_id: str) -> dict:
-        return {}
-
-    def series(self, volume_id: str, seconds: int) -> list[dict]:
-        return []

@@ -260,6 +260,11 @@ class Backend(Protocol):
         """Where requests go, for the title bar."""
         ...
 
+    def follow_region(self, region: str) -> None:
+        """The console works in ``region`` now (its requests already name it): feeds
+        that read one Region at a time (events, metrics) read that one."""
+        ...
+
     def set_confirm(self, confirm: Confirm | None) -> None:
         """Who is asked before a write is sent (the console's dialog). A backend that
         confirms writes refuses every write while no one can be asked; the embedded

@@ -51,6 +51,9 @@ class EmbeddedBackend:
         self.clock = EmbeddedClock(engine)
         self.location = Location("embedded", engine.account, engine.region)
 
+    def follow_region(self, region: str) -> None:
+        """The engine's events and metrics are of every Region already."""
+
     def set_confirm(self, confirm: Confirm | None) -> None:
         """The embedded engine is the user's own: nothing is asked before a write."""
 

@@ -486,3 +486,15 @@ def test_the_first_subscriber_starts_the_poller_and_the_last_one_stops_it():
     assert not thread.is_alive()
     assert [r["eventID"] for r in received] == ["e-1"]
     assert events.as_of is not None
+
+
+def test_the_consoles_own_reads_on_aws_are_known_by_the_mark_in_boto3s_user_agent():
+    from kmstui.ui.own_calls import console_read
+
+    boto = "Boto3/1.44.18 md/Botocore#1.44.18 ua/2.1 os/linux#6.8 lang/python#3.12 kmstui-console"
+    assert console_read({"userAgent": boto, "readOnly": True})
+    assert not console_read({"userAgent": boto, "readOnly": False})  # changes stay in view
+    assert not console_read(
+        {"userAgent": boto.replace("kmstui-console", "aws-cli"), "readOnly": True}
+    )
+    assert not console_read({"userAgent": "kmstui-console-like", "readOnly": True})

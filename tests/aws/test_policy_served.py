@@ -513,6 +513,7 @@ def test_the_backend_checks_a_key_policy_before_put_key_policy_is_put_to_the_use
     )
     assert decision.effect == "Allow" and "AliceDecrypts" in decision.decided_by
     assert decision.unseen[: len(UNSEEN_ALWAYS)] == list(UNSEEN_ALWAYS)
+    aws.close()
 
 
 def test_the_backend_simulates_in_the_keys_region(endpoint, account):
@@ -523,6 +524,9 @@ def test_the_backend_simulates_in_the_keys_region(endpoint, account):
     ask = {"policy_text": key_policy(), "principal": ALICE, "action": "Decrypt"}
     assert aws.simulate(key_id=away["Arn"], **ask).effect == "Allow"
     assert aws.simulate(key_id=away["KeyId"], region="eu-west-1", **ask).effect == "Allow"
-    with pytest.raises(AwsError) as raised:  # a key id alone: the backend's Region
+    with pytest.raises(AwsError) as raised:  # a key id alone: the Region worked in
         aws.simulate(key_id=away["KeyId"], **ask)
     assert raised.value.code == "NotFoundException"
+    aws.follow_region("eu-west-1")  # the console switched Region
+    assert aws.simulate(key_id=away["KeyId"], **ask).effect == "Allow"
+    aws.close()
