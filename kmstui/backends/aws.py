@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from kmstui.aws.account import AccountError, Connection, Where
 from kmstui.aws.cloudtrail import CloudTrailEvents
 from kmstui.aws.cloudwatch import CloudWatchVolumes
+from kmstui.backends.aws_policy import AwsPolicy
 from kmstui.backends.base import (
     YES,
     CannotConnect,
@@ -43,6 +45,9 @@ NOT_ON_AWS = {
     "nbd_export": "an AWS volume is read through its instance, not over NBD",
     "endpoint": "the console serves its endpoint for the embedded engine only",
 }
+# Requests whose key policy KMS checks (grammar, principals, the lockout check): run
+# here first, with the account's real principals, before the write is put to the user.
+KEY_POLICY_CHECKED = frozenset({"PutKeyPolicy", "CreateKey"})
 READ_ONLY = (
     "read-only: kmstui was started without --allow-writes, so nothing that changes the "
     "account is sent; start it with --allow-writes to change keys, policies and volumes"
@@ -107,6 +112,8 @@ class AwsBackend:
         self._confirm: Confirm | None = None
         self._lock = threading.Lock()
         self._aliases: dict[str, dict[str, list[str]]] = {}  # Region -> key id -> names
+        self._policies: dict[str, AwsPolicy] = {}  # Region -> the policy editor's checks
+        self._working_region = self.region  # where a key id alone is simulated
 
     # -- what it can do ---------------------------------------------------------------
     @property
@@ -128,6 +135,11 @@ class AwsBackend:
             service = self.connection.service_of(operation)
         except KeyError:
             raise Unavailable(f"{operation} is not an operation the console sends") from None
+        if self.allow_writes and operation in KEY_POLICY_CHECKED:
+            policy = params.get("Policy")
+            if isinstance(policy, str):  # KMS's checks first, with the account's principals
+                bypass = bool(params.get("BypassPolicyLockoutSafetyCheck"))
+                self._policy(caller.region).check_key_policy(policy, caller, bypass=bypass)
         self._check(service, operation, params, caller.region)
         answer = self.connection.call(service, operation, params, caller.region)
         if operation == "ListAliases":
@@ -186,18 +198,51 @@ class AwsBackend:
     def set_caller_model(self, model: str) -> str:
         raise Unavailable(NOT_ON_AWS["caller_model"])
 
+    # -- key policies (aws_policy.py) -------------------------------------------------
+    def _policy(self, region: str) -> AwsPolicy:
+        """The policy checks in ``region``; the account's principals are read once for
+        every Region (IAM is global)."""
+        with self._lock:
+            made = self._policies.get(region)
+            if made is None:
+                shared = next(iter(self._policies.values()), None)
+                made = self._policies[region] = AwsPolicy(
+                    partial(self._policy_call, region),
+                    self.account,
+                    principals=shared.principals if shared is not None else None,
+                )
+            return made
+
+    def _policy_call(self, region: str, service: str, operation: str, params: dict) -> dict:
+        return self.connection.call(service, operation, params, region)
+
     def validate_key_policy(self, text: str, caller: Caller, *, bypass: bool = False) -> list:
-        from kmstui.policy import validate_policy
+        return self._policy(caller.region).validate_key_policy(text, caller, bypass=bypass)
 
-        return validate_policy(
-            text,
-            policy_type="KEY_POLICY",
-            caller=None if caller.is_service else caller.principal,
-            bypass_policy_lockout_safety_check=bypass,
+    def simulate(
+        self,
+        *,
+        policy_text: str | None,
+        principal: str,
+        action: str,
+        key_id: str,
+        encryption_context: dict | None = None,
+        via_service: str | None = None,
+        region: str | None = None,
+    ) -> Any:
+        """In the key ARN's Region, else ``region`` (default: the one the console works
+        in)."""
+        if key_id.startswith("arn:"):
+            region = key_id.split(":")[3]
+        region = region or self._working_region
+        return self._policy(region).simulate(
+            policy_text=policy_text,
+            principal=principal,
+            action=action,
+            key_id=key_id,
+            encryption_context=encryption_context,
+            via_service=via_service,
         )
-
-    def simulate(self, **question: Any) -> Any:
-        raise Unavailable("the simulator reads the account's IAM policies: not yet here")
 
     def endpoint_server(self, host: str, port: int, *, allow_any_credentials: bool) -> Any:
         raise Unavailable(NOT_ON_AWS["endpoint"])
@@ -209,6 +254,7 @@ class AwsBackend:
 
     def follow_region(self, region: str) -> None:
         """The Monitor's events and the volumes' figures are read in ``region`` now."""
+        self._working_region = region
         self.events.set_region(region)
         self.volumes.set_region(region)
 

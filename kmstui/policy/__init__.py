@@ -15,7 +15,17 @@ from .evaluate import (
     Request,
     evaluate,
 )
-from .findings import ERROR, SECURITY_WARNING, SUGGESTION, WARNING, Finding, Position, Span
+from .findings import (
+    ACCESS_ANALYZER,
+    ERROR,
+    LOCAL,
+    SECURITY_WARNING,
+    SUGGESTION,
+    WARNING,
+    Finding,
+    Position,
+    Span,
+)
 from .jsonpos import Node, ParseResult
 from .jsonpos import parse as parse_policy
 from .lockout import lockout_safety_check
@@ -23,6 +33,7 @@ from .simulate import carried_context, simulate_case
 from .validate import IDENTITY_POLICY, KEY_POLICY, kms_rejection, validate_policy
 
 __all__ = [
+    "ACCESS_ANALYZER",
     "ALLOW",
     "ERROR",
     "EXPLICIT_DENY",
@@ -30,6 +41,7 @@ __all__ = [
     "IMPLICIT_DENY",
     "KEY_POLICY",
     "KMS_ACTIONS",
+    "LOCAL",
     "SECURITY_WARNING",
     "SUGGESTION",
     "WARNING",

@@ -17,6 +17,10 @@ SUGGESTION = "SUGGESTION"
 
 SEVERITIES = (ERROR, SECURITY_WARNING, WARNING, SUGGESTION)
 
+# Who reported a finding: this validator, or a service that validated the text too.
+LOCAL = "local"
+ACCESS_ANALYZER = "Access Analyzer"
+
 
 @dataclass(frozen=True, order=True)
 class Position:
@@ -42,18 +46,27 @@ class Finding:
     code: str
     message: str
     span: Span
+    source: str = LOCAL  # LOCAL, or the service that reported it (ACCESS_ANALYZER)
+
+    @property
+    def local(self) -> bool:
+        return self.source == LOCAL
 
     def to_json(self) -> dict:
-        return {
+        shown = {
             "severity": self.severity,
             "code": self.code,
             "message": self.message,
             "span": self.span.to_json(),
         }
+        if not self.local:
+            shown["source"] = self.source
+        return shown
 
     def __str__(self) -> str:
         start = self.span.start
-        return f"{start.line}:{start.column} {self.severity} {self.code} {self.message}"
+        by = "" if self.local else f" ({self.source})"
+        return f"{start.line}:{start.column} {self.severity} {self.code}{by} {self.message}"
 
 
 class LineIndex:

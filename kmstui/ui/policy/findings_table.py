@@ -39,9 +39,20 @@ def position(finding: Finding) -> str:
     return f"{finding.span.start.line}:{finding.span.start.column}"
 
 
+def message_text(finding: Finding) -> Text:
+    """The finding's message, led by who reported it when that is not the console's
+    own validator (``Access Analyzer: ...``)."""
+    text = Text()
+    if not finding.local:
+        text.append(f"{finding.source}: ", style="italic #87afd7")
+    text.append(finding.message)
+    return text
+
+
 class FindingsTable(DataTable):
-    """One row per finding: severity (as a word), line:column, code, message.
-    Choosing a row posts :class:`FindingsTable.Chosen`."""
+    """One row per finding: severity (as a word), line:column, code, message (led by
+    its source when another service reported it). Choosing a row posts
+    :class:`FindingsTable.Chosen`."""
 
     class Chosen(Message):
         def __init__(self, finding: Finding) -> None:
@@ -81,7 +92,7 @@ class FindingsTable(DataTable):
                 Text(SEVERITY_LABELS[finding.severity], style=_LABEL_STYLES[finding.severity]),
                 Text(position(finding)),
                 Text(finding.code),
-                Text(finding.message),
+                message_text(finding),
                 key=str(index),
             )
         if self.findings:

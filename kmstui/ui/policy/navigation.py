@@ -69,9 +69,10 @@ class FindingsNavigationMixin(PaneHost):
         if finding is None:
             detail.update("")
             return
+        by = "" if finding.local else f" ({finding.source})"
         detail.update(
             Text(
                 f"{position(finding)} {SEVERITY_LABELS[finding.severity]} "
-                f"{finding.code}: {finding.message}"
+                f"{finding.code}{by}: {finding.message}"
             )
         )

@@ -76,7 +76,8 @@ def entry_label(entry: dict) -> str:
 
 
 def describe_decision(decision) -> Text:
-    """The decision as words: the effect, what decided it, and why the rest missed."""
+    """The decision as words: the effect, what decided it, why the rest missed, and
+    (on a remote account) what the simulator could not see."""
     text = Text()
     text.append(decision.effect, style=_EFFECT_STYLES.get(decision.effect, "bold"))
     decisive = list(getattr(decision, "decisive", []) or [])
@@ -101,6 +102,11 @@ def describe_decision(decision) -> Text:
         for entry in decision.not_matched:
             text.append(f"\n  {entry_label(entry)}: ", style="")
             text.append(str(entry.get("reason") or "did not apply"), style="italic")
+    unseen = list(getattr(decision, "unseen", None) or [])
+    if unseen:  # a remote account's: what the decision could not take into account
+        text.append("\nCannot see (not part of this answer):", style="bold")
+        for what in unseen:
+            text.append(f"\n  {what}", style="#ffd75f")
     return text
 
 
