@@ -186,7 +186,15 @@ class AwsBackend:
         return self.connection.operations()
 
     def principals(self) -> list[str] | None:
-        return None
+        """The account's IAM users and roles once they have been read; the first ask
+        reads them in the background (IAM is global: one reading for every Region), and
+        until then the console offers the principals it knows (the root, the acting
+        principal), never another account's sample ones."""
+        principals = self._policy(self.region).principals
+        known = principals.known()
+        if known is None:
+            threading.Thread(target=principals.arns, name="iam-principals", daemon=True).start()
+        return known or []
 
     def alias_names(self, key_id: str) -> list[str]:
         with self._lock:

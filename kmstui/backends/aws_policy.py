@@ -126,6 +126,14 @@ class AccountPrincipals:
         self._ensure()
         return self._problem
 
+    def known(self) -> list[str] | None:
+        """The users' and roles' ARNs if they have been read, without a request: None
+        until then, none if they could not be read (``problem`` says why)."""
+        with self._lock:
+            if not self._read:
+                return None
+            return sorted(self._users | self._roles)
+
     def arns(self) -> list[str] | None:
         """Every user's and role's ARN, sorted; None if they could not be read."""
         self._ensure()

@@ -214,3 +214,18 @@ def test_the_monitors_feeds_follow_the_region_the_console_works_in(endpoint):
     aws.follow_region("eu-west-1")
     assert aws.events.region == aws.volumes.region == "eu-west-1"
     aws.close()
+
+
+def test_the_accounts_principals_are_offered_once_read_never_sample_ones(endpoint):
+    import time
+
+    writer = backend(endpoint, allow_writes=True)
+    writer.set_confirm(lambda request: True)
+    arn = writer.call("CreateUser", {"UserName": "auditor"}, caller=writer.root_caller())
+    aws = backend(endpoint)
+    first = aws.principals()  # nothing read yet: the reading starts in the background
+    assert first is not None and all(":111122223333:" not in a for a in first)
+    deadline = time.monotonic() + 30
+    while arn["User"]["Arn"] not in (aws.principals() or []):
+        assert time.monotonic() < deadline, "the account's users were never read"
+        time.sleep(0.05)
