@@ -25,6 +25,16 @@ class Unavailable(Exception):
     """The backend cannot do this (now); the message says why, for people."""
 
 
+class WriteRefused(Unavailable):
+    """A request the backend did not send: the console is read-only, no one could be
+    asked, or the user declined. ``operation`` names it; the message says why and, for
+    a read-only console, how to allow writes."""
+
+    def __init__(self, operation: str, message: str):
+        super().__init__(message)
+        self.operation = operation
+
+
 @dataclass(frozen=True)
 class Capability:
     """One thing a backend may or may not do; ``reason`` says why not."""
