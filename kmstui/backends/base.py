@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kmstui.caller import Caller
+from kmstui.errors import AwsError
 
 
 class CannotConnect(Exception):
@@ -25,13 +26,15 @@ class Unavailable(Exception):
     """The backend cannot do this (now); the message says why, for people."""
 
 
-class WriteRefused(Unavailable):
-    """A request the backend did not send: the console is read-only, no one could be
-    asked, or the user declined. ``operation`` names it; the message says why and, for
-    a read-only console, how to allow writes."""
+class WriteRefused(Unavailable, AwsError):
+    """A request the backend did not send: the console is read-only (``code``
+    ``ReadOnly``), no one could be asked (``NotConfirmed``) or the user cancelled it
+    (``Cancelled``). ``operation`` names it; the message says why and, read-only, how
+    to allow writes. It is an AwsError too, so whatever shows a request's error shows
+    this one: nothing was sent, nothing came back."""
 
-    def __init__(self, operation: str, message: str):
-        super().__init__(message)
+    def __init__(self, operation: str, message: str, *, code: str = "ReadOnly"):
+        AwsError.__init__(self, message, code=code)
         self.operation = operation
 
 

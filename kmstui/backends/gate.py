@@ -63,9 +63,12 @@ class WriteGate:
                 operation,
                 f"{operation} was not sent: no one can confirm it here (the console asks "
                 "before each change and each use of a key).",
+                code="NotConfirmed",
             )
         if not confirm(request):
-            raise WriteRefused(operation, f"{operation} was not sent: you cancelled it.")
+            raise WriteRefused(
+                operation, f"{operation} was not sent: you cancelled it.", code="Cancelled"
+            )
 
     def _type_to_confirm(self, operation: str, params: dict) -> str | None:
         value = writes.target(operation, params)

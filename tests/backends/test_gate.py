@@ -7,6 +7,7 @@ import pytest
 
 from kmstui.backends import Unavailable, WriteRefused, WriteRequest
 from kmstui.backends.gate import READ_ONLY, WriteGate
+from kmstui.errors import AwsError
 
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 KEY_ARN = f"arn:aws:kms:eu-west-1:111122223333:key/{KEY_ID}"
@@ -51,9 +52,9 @@ def test_a_write_read_only_is_refused_with_how_to_allow_writes_and_nobody_is_ask
     g, asker = gate(False)
     with pytest.raises(WriteRefused) as refused:
         g.check("kms", "CreateKey", {"Description": "app"})
-    assert isinstance(refused.value, Unavailable)
-    assert refused.value.operation == "CreateKey"
-    message = str(refused.value)
+    assert isinstance(refused.value, Unavailable) and isinstance(refused.value, AwsError)
+    assert (refused.value.operation, refused.value.code) == ("CreateKey", "ReadOnly")
+    message = refused.value.message
     assert message.startswith("read-only: CreateKey was not sent")
     assert "--allow-writes" in message
     assert asker is not None and asker.asked == []
@@ -90,14 +91,16 @@ def test_a_write_is_sent_once_confirmed_and_the_user_sees_the_exact_call():
 
 def test_a_declined_write_is_not_sent_and_says_so():
     g, _ = gate(True, answer=False)
-    with pytest.raises(WriteRefused, match="CreateAlias was not sent: you cancelled it"):
+    with pytest.raises(WriteRefused, match="CreateAlias was not sent: you cancelled it") as no:
         g.check("kms", "CreateAlias", {"AliasName": "alias/x", "TargetKeyId": KEY_ID})
+    assert no.value.code == "Cancelled"
 
 
 def test_a_write_with_no_one_to_ask_is_refused():
     g, _ = gate(True, answer=None)
-    with pytest.raises(WriteRefused, match="CreateKey was not sent: no one can confirm it"):
+    with pytest.raises(WriteRefused, match="CreateKey was not sent: no one can confirm it") as no:
         g.check("kms", "CreateKey", {})
+    assert no.value.code == "NotConfirmed"
 
 
 def test_confirm_can_be_taken_away():
