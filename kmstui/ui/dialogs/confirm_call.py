@@ -36,9 +36,22 @@ def _wire(value: object) -> object:
     return str(value)
 
 
+# Members whose value is a JSON document in a string: shown as written, under the rest.
+DOCUMENTS = ("Policy", "PolicyDocument", "AssumeRolePolicyDocument")
+
+
 def shown_params(request: WriteRequest) -> str:
-    """The request's parameters as JSON, secrets masked."""
-    return json.dumps(masked(request.params), indent=2, default=_wire, ensure_ascii=False)
+    """The request's parameters as JSON, secrets masked; a policy document (a string
+    member) follows them as it is written, so it reads as the user wrote it."""
+    params = masked(request.params)
+    documents = {
+        member: params[member] for member in DOCUMENTS if isinstance(params.get(member), str)
+    }
+    shown = {m: f"<{len(v)} characters, below>" if m in documents else v for m, v in params.items()}
+    text = json.dumps(shown, indent=2, default=_wire, ensure_ascii=False)
+    for member, document in documents.items():
+        text += f"\n\n{member}:\n{document.rstrip()}"
+    return text
 
 
 class ConfirmCallScreen(Dialog[bool]):
@@ -51,7 +64,6 @@ class ConfirmCallScreen(Dialog[bool]):
     )
 
     DEFAULT_CSS = """
-    ConfirmCallScreen .box { width: 76; }
     ConfirmCallScreen #call-cli { text-style: bold; color: $accent; }
     ConfirmCallScreen #call-where { color: $text-muted; margin-bottom: 1; }
     ConfirmCallScreen #call-params {
@@ -73,7 +85,7 @@ class ConfirmCallScreen(Dialog[bool]):
 
     def compose(self) -> ComposeResult:
         request = self.request
-        with Vertical(classes="box error" if request.kind == "destructive" else "box"):
+        with Vertical(classes="box wide error" if request.kind == "destructive" else "box wide"):
             yield Label(plain(TITLES.get(request.kind, TITLES["write"])), classes="dialog-title")
             yield Static(plain(request.cli), id="call-cli")
             if self.where:
