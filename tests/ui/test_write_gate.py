@@ -252,3 +252,43 @@ def test_the_embedded_console_asks_nothing(engine, tmp_path):
 
     app = KmsConsole(engine, config_dir=tmp_path / "config")
     assert app.backend is not None and app.backend.capabilities.writes
+
+
+async def test_try_it_read_only_confirms_each_use_and_keeps_the_plaintext_masked(engine, tmp_path):
+    from consoletest import open_key
+
+    from kmstui.ui.tryit import TryItPane
+
+    app, backend = console(engine, tmp_path, allow_writes=False)
+    key_id = key_id_by_alias(engine, "alias/app-data")
+    async with app.run_test(size=SIZE) as pilot:
+        await keys_listed(pilot)
+        await open_key(pilot, key_id)
+        await pilot.press("alt+t")
+        await until(pilot, lambda: bool(app.screen.query(TryItPane)), "Try it")
+        pane = app.screen.query_one(TryItPane)
+        await pilot.press("tab", "tab", "tab", *"pay", "space", *"day", "enter")  # Encrypt
+        await until(pilot, lambda: isinstance(app.screen, ConfirmCallScreen), "the confirmation")
+        screen = app.screen
+        assert isinstance(screen, ConfirmCallScreen) and screen.request.kind == "use"
+        assert text_of(screen, "#call-cli") == "aws kms encrypt"
+        params = text_of(screen, "#call-params-text")
+        assert '"Plaintext": "<7 bytes, hidden>"' in params and "pay day" not in params
+        assert "Encrypt" not in backend.sent
+        await pilot.press("enter")
+        await until(
+            pilot,
+            lambda: str(pane.query_one("#result", Static).render()).startswith("✓ Encrypt"),
+            "the ciphertext",
+        )
+        await pilot.press("tab", "tab", "enter")  # Decrypt
+        await until(pilot, lambda: isinstance(app.screen, ConfirmCallScreen), "the confirmation")
+        assert text_of(app.screen, "#call-cli") == "aws kms decrypt"
+        await pilot.press("enter")
+        await until(
+            pilot,
+            lambda: str(pane.query_one("#result", Static).render()).startswith("✓ Decrypt"),
+            "the plaintext",
+        )
+        assert "pay day" not in str(pane.query_one("#secret", Static).render())
+    assert ["Encrypt", "Decrypt"] == [op for op in backend.sent if op in ("Encrypt", "Decrypt")]
