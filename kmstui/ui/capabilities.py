@@ -84,17 +84,17 @@ SAY_THEMSELVES = frozenset(
 def reason(backend: Backend | None, binding_id: str | None) -> str | None:
     """Why the backend cannot do the action ``binding_id`` names ("read-only: ...",
     "unavailable: ..."), or None when it can (or nothing is open yet)."""
-    if backend is None or not binding_id:
+    if backend is None or not binding_id or binding_id not in WRITES and binding_id not in NEEDS:
         return None
     capabilities = backend.capabilities
     needed = NEEDS.get(binding_id)
     if needed is not None:
         capability = getattr(capabilities, needed)
         return None if capability else capability.why_not
-    if binding_id in WRITES and not capabilities.writes:
-        why = capabilities.writes.reason or "this backend makes no changes"
-        return why if why.startswith("read-only") else f"read-only: {why}"
-    return None
+    if capabilities.writes:
+        return None
+    why = capabilities.writes.reason or "this backend makes no changes"
+    return why if why.startswith("read-only") else f"read-only: {why}"
 
 
 def binding_for(namespace: DOMNode, action: str) -> Binding | None:
