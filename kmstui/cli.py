@@ -64,6 +64,25 @@ def build_parser() -> argparse.ArgumentParser:
         "(default port 10809, the next one for each further volume); repeatable",
     )
     parser.add_argument("--readonly", action="store_true", help=argparse.SUPPRESS)
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--aws",
+        action="store_true",
+        help="open the console on your AWS account (boto3's credential chain: environment, "
+        "profiles, SSO), read-only unless --allow-writes",
+    )
+    where.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="open the console on any AWS-compatible endpoint (another host's kmstui serve, "
+        "LocalStack, moto), read-only unless --allow-writes",
+    )
+    parser.add_argument("--profile", metavar="NAME", help="with --aws: the AWS profile to use")
+    parser.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="with --aws or --endpoint-url: send changes, each after you confirm the exact call",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name, _name in COMMANDS:
         importlib.import_module(module_name).register(sub)

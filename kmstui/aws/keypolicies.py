@@ -68,7 +68,7 @@ class Account:
     skipped: list[SkippedKey]
 
 
-def _fix(where: Where) -> str:
+def renewal(where: Where) -> str:
     if where.endpoint_url:
         return "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the endpoint"
     if where.profile:
@@ -93,7 +93,8 @@ def _guarded(where: Where, call: str, action: Callable[[], T], *, absent: bool =
             ) from None
         if code in EXPIRED:
             raise AccountError(
-                f"{call}: the credentials are expired or invalid ({code}: {message}); {_fix(where)}"
+                f"{call}: the credentials are expired or invalid ({code}: {message}); "
+                f"{renewal(where)}"
             ) from None
         raise AccountError(f"{call} failed ({code}: {message})") from None
     except (
@@ -115,7 +116,7 @@ def _guarded(where: Where, call: str, action: Callable[[], T], *, absent: bool =
         botocore.exceptions.UnauthorizedSSOTokenError,
         botocore.exceptions.CredentialRetrievalError,
     ) as exc:
-        raise AccountError(f"{call}: no usable credentials ({exc}); {_fix(where)}") from None
+        raise AccountError(f"{call}: no usable credentials ({exc}); {renewal(where)}") from None
     except botocore.exceptions.BotoCoreError as exc:
         raise AccountError(f"{call} failed: {exc}") from None
 

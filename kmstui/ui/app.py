@@ -78,6 +78,7 @@ class KmsConsole(AppActionsMixin, RequestsMixin, ServingMixin, App):
         *,
         backend: Backend | None = None,
         open_engine: Callable[[], Any] | None = None,
+        open_backend: Callable[[], Backend] | None = None,
         config_dir: str | Path | None = None,
         theme_dirs: list[Path] | None = None,
         serve: ServeOptions | None = None,
@@ -86,14 +87,17 @@ class KmsConsole(AppActionsMixin, RequestsMixin, ServingMixin, App):
         """``engine``: an open embedded engine (tests pass one); ``backend``: any
         other backend, open. ``open_engine``: how to open an embedded engine; it runs
         on a worker after the first frame so the console appears at once.
-        ``serve``: also serve the AWS JSON endpoint once the engine is open.
+        ``open_backend``: how to open another backend (CannotConnect says why not),
+        on a worker likewise. ``serve``: also serve the AWS JSON endpoint once the engine is open.
         ``exports``: ``(volume id, port or None)`` of volumes to serve over NBD."""
         from kmstui.ui.config import ConsoleConfig
         from kmstui.ui.themes import DEFAULT_THEME, load_themes
 
         super().__init__()
         self.backend: Backend | None = None
-        self._open_engine = open_engine
+        self._opener: Callable[[], Backend] | None = open_backend
+        if open_engine is not None:
+            self._opener = lambda: open_embedded(open_engine)
         self.open_error: str | None = None
         self.serve_options = serve
         self.endpoint = None  # the endpoint's server while serving
@@ -148,9 +152,9 @@ class KmsConsole(AppActionsMixin, RequestsMixin, ServingMixin, App):
         # The engine clock moves without the console (the demo, requests over the
         # endpoint): read it once a second. A fixed clock reads the same every time.
         self.set_interval(1.0, self.refresh_clock, name="engine clock")
-        if self.backend is None and self._open_engine is not None:
-            # Opening imports the engine; do it once the first frame is on screen.
-            self.call_after_refresh(self._open, self._open_engine)
+        if self.backend is None and self._opener is not None:
+            # Opening imports the engine (or boto3); do it once the first frame is on screen.
+            self.call_after_refresh(self._open, self._opener)
         elif self.backend is not None:
             self._start_serving()
         self._on_hangup(self._hung_up)
@@ -175,9 +179,9 @@ class KmsConsole(AppActionsMixin, RequestsMixin, ServingMixin, App):
         self.exit(return_code=129)
 
     @work(thread=True, exit_on_error=False, group="open")
-    def _open(self, open_engine: Callable[[], Any]) -> None:
+    def _open(self, opener: Callable[[], Backend]) -> None:
         try:
-            backend = open_embedded(open_engine)
+            backend = opener()
         except CannotConnect as exc:
             self.call_from_thread(self._cannot_open, str(exc))
             return

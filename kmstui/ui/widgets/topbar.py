@@ -1,5 +1,6 @@
 """The line at the top of every section: the sections with their number keys, the
-endpoint's URL while ``--serve`` serves it, the acting-as principal and the Region
+endpoint's URL while ``--serve`` serves it, where the console is when it is not its own
+engine (an AWS account, another endpoint), the acting-as principal and the Region
 (click either to switch) and the engine date."""
 
 from __future__ import annotations
@@ -48,6 +49,41 @@ class RegionShown(Static):
         await self.app.run_action("app.switch_region")
 
 
+class Where(Static):
+    """Where the console is, when it is not its own engine: ``AWS 123456789012 (profile
+    prod)`` or the endpoint's URL, in a colour the embedded engine never shows, so a
+    real account is never mistaken for the emulator. Hidden on the embedded engine.
+    The short form (narrow terminals) is the account alone, in the same colour."""
+
+    def __init__(self, *, short: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.short = short
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "acting_as", self._show)
+
+    def _show(self, caller: Caller) -> None:
+        backend = backend_if_open(self)
+        location = backend.location if backend is not None else None
+        remote = location is not None and location.remote
+        self.set_class(remote, "-on")
+        if location is None or not remote:
+            return
+        self.set_class(location.kind == "aws", "-aws")
+        self.set_class(location.kind == "endpoint", "-endpoint")
+        if self.short:
+            text = location.account
+        elif location.kind == "aws":
+            text = f"AWS {location.account}"
+            if location.profile:
+                text += f" ({location.profile})"
+        else:
+            url = location.endpoint_url or ""
+            text = f"{url.split('://', 1)[-1]} {location.account}"
+        self.update(text)
+        self.tooltip = f"{location.label(caller.region)}\nas {caller.principal}"
+
+
 class Serving(Static):
     """The endpoint SDKs can call while the console serves it; hidden otherwise. The
     short form (narrow terminals) is the port alone."""
@@ -77,6 +113,13 @@ class TopBar(InConsole, Horizontal):
         super().__init__()
         self.current = current
 
+    def on_mount(self) -> None:
+        self.watch(self.app, "acting_as", self._where)
+
+    def _where(self, caller: Caller) -> None:
+        backend = backend_if_open(self)
+        self.set_class(backend is not None and backend.location.remote, "-remote")
+
     def compose(self) -> ComposeResult:
         from kmstui.ui.app import SECTIONS
 
@@ -89,6 +132,8 @@ class TopBar(InConsole, Horizontal):
         yield Static(id="spacer")
         yield Serving(id="serving")
         yield Serving(id="serving-short", short=True)
+        yield Where(id="where")
+        yield Where(id="where-short", short=True)
         yield ActingAs(id="acting-as")
         yield RegionShown(id="region")
         yield EngineDate(id="engine-date")

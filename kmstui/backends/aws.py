@@ -1,0 +1,236 @@
+"""A real AWS account, or any endpoint that speaks its API, as a console backend.
+
+Requests go through :class:`kmstui.aws.account.Connection` (boto3, the standard
+credential chain and retry mode) in the acting-as caller's Region, so switching the
+Region is switching that caller's Region, as on the embedded engine. Nothing that
+changes the account is sent unless writes were allowed, and then only once the user
+confirmed the exact call (:class:`WriteGate`). What only the embedded engine can do
+(its clock, block I/O, acting as any principal, the EBS caller model, the NBD export and
+the endpoint) is unavailable, each with the reason.
+
+This module imports :mod:`kmstui.aws` (boto3): only the console's ``--aws`` and
+``--endpoint-url`` path imports it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+from kmstui.aws.account import AccountError, Connection, Where
+from kmstui.backends.base import (
+    YES,
+    CannotConnect,
+    Capabilities,
+    Capability,
+    Confirm,
+    ListHistory,
+    Location,
+    Unavailable,
+)
+from kmstui.caller import Caller
+from kmstui.model import writes
+
+ENGINE_ONLY = "only the embedded engine has it"
+NOT_ON_AWS = {
+    "workloads": "block I/O runs on the embedded engine's volumes; on AWS it runs on the instance",
+    "clock": "AWS keeps its own time; deletions and rotations fall due on AWS's schedule",
+    "act_as_any": "requests are signed with your credentials: acting as another principal "
+    "needs that principal's credentials (a profile that assumes its role)",
+    "caller_model": "how EC2 calls KMS for a volume is AWS's to choose",
+    "nbd_export": "an AWS volume is read through its instance, not over NBD",
+    "endpoint": "the console serves its endpoint for the embedded engine only",
+}
+READ_ONLY = (
+    "read-only: kmstui was started without --allow-writes, so nothing that changes the "
+    "account is sent; start it with --allow-writes to change keys, policies and volumes"
+)
+
+
+def open_aws(
+    where: Where,
+    *,
+    allow_writes: bool = False,
+    data_dir: Path | None = None,
+    kind: str | None = None,
+) -> AwsBackend:
+    """The backend on ``where``, once STS says whose credentials these are;
+    CannotConnect says why not and how to fix it."""
+    from kmstui.errors import AwsError
+
+    try:
+        connection = Connection(where)
+        identity = connection.identity()
+    except AccountError as exc:
+        raise CannotConnect(str(exc)) from None
+    except AwsError as exc:
+        raise CannotConnect(f"GetCallerIdentity: {exc}") from None
+    kind = kind or ("endpoint" if where.endpoint_url else "aws")
+    return AwsBackend(connection, identity, allow_writes=allow_writes, data_dir=data_dir, kind=kind)
+
+
+class AwsBackend:
+    """``AwsBackend(connection, identity)``: ``identity`` is GetCallerIdentity's answer
+    (Account, Arn), the principal every request is made as."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        identity: dict,
+        *,
+        allow_writes: bool = False,
+        data_dir: Path | None = None,
+        kind: str = "aws",
+    ):
+        self.connection = connection
+        self.account: str = identity["Account"]
+        self.identity_arn: str = identity["Arn"]
+        self.region: str = connection.region
+        self.allow_writes = allow_writes
+        self.location = Location(
+            kind,
+            self.account,
+            self.region,
+            profile=connection.where.profile,
+            endpoint_url=connection.where.endpoint_url,
+        )
+        self.data_dir = data_dir / kind / self.account if data_dir is not None else None
+        self.events = _NoEvents()
+        self.volumes = _NoVolumes()
+        self._confirm: Confirm | None = None
+        self._lock = threading.Lock()
+        self._aliases: dict[str, dict[str, list[str]]] = {}  # Region -> key id -> names
+
+    # -- what it can do ---------------------------------------------------------------
+    @property
+    def capabilities(self) -> Capabilities:
+        missing = {name: Capability(False, why) for name, why in NOT_ON_AWS.items()}
+        writes = YES if self.allow_writes else Capability(False, READ_ONLY)
+        return Capabilities(**missing, writes=writes)
+
+    workloads = None
+    clock = None
+
+    def set_confirm(self, confirm: Confirm | None) -> None:
+        self._confirm = confirm
+
+    # -- requests ---------------------------------------------------------------------
+    def call(self, operation: str, params: dict | None = None, *, caller: Caller) -> dict:
+        params = params or {}
+        try:
+            service = self.connection.service_of(operation)
+        except KeyError:
+            raise Unavailable(f"{operation} is not an operation the console sends") from None
+        self._check(service, operation, params, caller.region)
+        answer = self.connection.call(service, operation, params, caller.region)
+        if operation == "ListAliases":
+            self._remember_aliases(caller.region, answer.get("Aliases", []), params)
+        return answer
+
+    def _check(self, service: str, operation: str, params: dict, region: str) -> None:
+        kind = writes.kind(operation)
+        if kind == writes.READ:
+            return
+        if kind != writes.USE and not self.allow_writes:
+            raise Unavailable(f"{operation} was not sent. {READ_ONLY}")
+        if self._confirm is None:
+            raise Unavailable(f"{operation} was not sent: no one can confirm it here")
+        from kmstui.backends.base import WriteRequest
+
+        typed = writes.target(operation, params) if kind == writes.DESTRUCTIVE else None
+        if typed is not None and "KeyId" in params and typed == params["KeyId"]:
+            names = self._aliases.get(region, {}).get(_key_id(typed), [])
+            typed = names[0] if names else _key_id(typed)
+        request = WriteRequest(service, operation, writes.masked(params), kind, typed)
+        if not self._confirm(request):
+            raise Unavailable(f"{operation} was not sent: you did not confirm it")
+
+    def _remember_aliases(self, region: str, aliases: list[dict], params: dict) -> None:
+        if params.get("KeyId") or params.get("Marker"):
+            return  # a page of another listing: keep the whole picture of the first
+        known: dict[str, list[str]] = {}
+        for alias in aliases:
+            if alias.get("TargetKeyId"):
+                known.setdefault(alias["TargetKeyId"], []).append(alias["AliasName"])
+        with self._lock:
+            self._aliases[region] = known
+
+    def root_caller(self) -> Caller:
+        """The principal the credentials belong to (not the account root): every
+        request is made as it."""
+        return Caller(self.identity_arn, account=self.account, region=self.region)
+
+    def caller_for(self, arn: str) -> Caller:
+        return Caller.for_arn(arn, self.region)
+
+    def operations(self) -> frozenset[str]:
+        return self.connection.operations()
+
+    def principals(self) -> list[str] | None:
+        return None
+
+    def alias_names(self, key_id: str) -> list[str]:
+        with self._lock:
+            return [n for known in self._aliases.values() for n in known.get(key_id, [])]
+
+    def caller_model(self) -> str:
+        raise Unavailable(NOT_ON_AWS["caller_model"])
+
+    def set_caller_model(self, model: str) -> str:
+        raise Unavailable(NOT_ON_AWS["caller_model"])
+
+    def validate_key_policy(self, text: str, caller: Caller, *, bypass: bool = False) -> list:
+        from kmstui.policy import validate_policy
+
+        return validate_policy(
+            text,
+            policy_type="KEY_POLICY",
+            caller=None if caller.is_service else caller.principal,
+            bypass_policy_lockout_safety_check=bypass,
+        )
+
+    def simulate(self, **question: Any) -> Any:
+        raise Unavailable("the simulator reads the account's IAM policies: not yet here")
+
+    def endpoint_server(self, host: str, port: int, *, allow_any_credentials: bool) -> Any:
+        raise Unavailable(NOT_ON_AWS["endpoint"])
+
+    def nbd_server(
+        self, volume_id: str, port: int | None = None, taken: Collection[int] = ()
+    ) -> Any:
+        raise Unavailable(NOT_ON_AWS["nbd_export"])
+
+    def close(self) -> None:
+        close = getattr(self.events, "close", None)
+        if close is not None:
+            close()
+
+
+def _key_id(key: str) -> str:
+    """A key id from a key id or key ARN."""
+    return key.rsplit("/", 1)[-1] if key.startswith("arn:") else key
+
+
+class _NoEvents:
+    """No feed yet."""
+
+    history = ListHistory([])
+    published = 0
+
+    def subscribe(self, subscriber: Any) -> Any:
+        return lambda: None
+
+    def recent_lines(self) -> list[bytes]:
+        return []
+
+
+class _NoVolumes:
+    def attached(self) -> dict[str, str]:
+        return {}
+
+    def snapshot(self, volume_id: str) -> dict:
+        return {}
+
+    def series(self, volume_id: str, seconds: int) -> list[dict]:
+        return []
