@@ -38,12 +38,13 @@ class WriteGate:
         self._confirm = confirm
 
     def request(self, service: str, operation: str, params: dict) -> WriteRequest | None:
-        """The request as the user is asked it; None for a read."""
+        """The request as the user is asked it (secrets masked: they never leave the
+        request); None for a read."""
         kind = writes.kind(operation)
         if kind == writes.READ:
             return None
         typed = self._type_to_confirm(operation, params) if kind == writes.DESTRUCTIVE else None
-        return WriteRequest(service, operation, dict(params), kind, typed)
+        return WriteRequest(service, operation, writes.masked(params), kind, typed)
 
     def check(self, service: str, operation: str, params: dict) -> None:
         """Return when ``operation`` may be sent; WriteRefused (the message says why)
@@ -67,7 +68,7 @@ class WriteGate:
             )
         if not confirm(request):
             raise WriteRefused(
-                operation, f"{operation} was not sent: you cancelled it.", code="Cancelled"
+                operation, f"{operation} was not sent: you did not confirm it.", code="Cancelled"
             )
 
     def _type_to_confirm(self, operation: str, params: dict) -> str | None:

@@ -91,7 +91,9 @@ def test_a_write_is_sent_once_confirmed_and_the_user_sees_the_exact_call():
 
 def test_a_declined_write_is_not_sent_and_says_so():
     g, _ = gate(True, answer=False)
-    with pytest.raises(WriteRefused, match="CreateAlias was not sent: you cancelled it") as no:
+    with pytest.raises(
+        WriteRefused, match="CreateAlias was not sent: you did not confirm it"
+    ) as no:
         g.check("kms", "CreateAlias", {"AliasName": "alias/x", "TargetKeyId": KEY_ID})
     assert no.value.code == "Cancelled"
 
@@ -117,11 +119,12 @@ def test_a_use_of_a_key_is_confirmed_writes_allowed_or_not(allow_writes):
     assert asker is not None
     [request] = asker.asked
     assert request.kind == "use" and request.type_to_confirm is None
+    assert request.params == {"KeyId": KEY_ID, "Plaintext": "<6 bytes, hidden>"}
 
 
 def test_a_declined_use_is_not_sent():
     g, _ = gate(False, answer=False)
-    with pytest.raises(WriteRefused, match="Sign was not sent: you cancelled it"):
+    with pytest.raises(WriteRefused, match="Sign was not sent: you did not confirm it"):
         g.check("kms", "Sign", {"KeyId": KEY_ID, "Message": b"m"})
 
 

@@ -91,6 +91,11 @@ def test_a_policy_document_follows_the_parameters_as_written():
     assert policy == POLICY
 
 
+def test_params_a_backend_masked_are_not_masked_again():
+    request = WriteRequest("kms", "Encrypt", {"Plaintext": "<18 bytes, hidden>"}, "use")
+    assert json.loads(shown_params(request)) == {"Plaintext": "<18 bytes, hidden>"}
+
+
 async def test_the_long_parameters_scroll_and_the_buttons_stay_on_screen(app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -186,7 +186,9 @@ async def test_a_cancelled_write_is_not_sent_and_says_so(engine, tmp_path):
         await _new_key_dialog(pilot, "never made")
         await pilot.press("escape")
         await until(
-            pilot, lambda: "CreateKey was not sent: you cancelled it." in notes(app), "the note"
+            pilot,
+            lambda: "CreateKey was not sent: you did not confirm it." in notes(app),
+            "the note",
         )
         assert not isinstance(app.screen, ErrorScreen | ConfirmCallScreen)
     assert key_ids(engine) == before

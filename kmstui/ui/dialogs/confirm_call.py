@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import datetime
 
 from textual import on
@@ -36,6 +37,8 @@ def _wire(value: object) -> object:
     return str(value)
 
 
+MASKED = re.compile(r"<\d+ bytes, hidden>")
+
 # Members whose value is a JSON document in a string: shown as written, under the rest.
 DOCUMENTS = ("Policy", "PolicyDocument", "AssumeRolePolicyDocument")
 
@@ -43,7 +46,10 @@ DOCUMENTS = ("Policy", "PolicyDocument", "AssumeRolePolicyDocument")
 def shown_params(request: WriteRequest) -> str:
     """The request's parameters as JSON, secrets masked; a policy document (a string
     member) follows them as it is written, so it reads as the user wrote it."""
-    params = masked(request.params)
+    params = {
+        member: value if MASKED.fullmatch(str(value)) else masked({member: value})[member]
+        for member, value in request.params.items()
+    }  # a backend masks them first (the gate does): not twice, or the size would be wrong
     documents = {
         member: params[member] for member in DOCUMENTS if isinstance(params.get(member), str)
     }
