@@ -16,6 +16,13 @@ from tests.aws.served_engine import console_on, seeded_endpoint
 SIZE = (120, 40)
 
 
+def shown(app, screen_type, selector: str) -> bool:
+    """``app`` shows a ``screen_type`` whose ``selector`` is mounted and whose focus is
+    set (not only pushed: its keys would go nowhere yet)."""
+    screen = app.screen
+    return isinstance(screen, screen_type) and bool(screen.query(selector)) and bool(screen.focused)
+
+
 async def until(pilot, predicate, what: str, timeout: float = 15.0) -> None:
     """Let the console run until ``predicate`` holds (not waiting for its workers: one
     waiting for a confirmation ends only once the dialog is answered)."""
@@ -51,7 +58,7 @@ async def test_read_only_a_change_is_refused_on_screen_and_nothing_is_sent(tmp_p
             said = [n.message for n in app._notifications]
             assert any(m.startswith("New: read-only: ") for m in said), said
             app.submit("CreateKey", {"Description": "not sent"})
-            await until(pilot, lambda: isinstance(app.screen, ErrorScreen), "the refusal")
+            await until(pilot, lambda: shown(app, ErrorScreen, "#error-message"), "the refusal")
             message = str(app.screen.query_one("#error-message", Static).render())
             assert message.startswith("read-only: CreateKey was not sent")
             assert "--allow-writes" in message
@@ -70,12 +77,10 @@ async def test_a_destructive_change_is_sent_once_the_alias_is_typed(tmp_path):
             table = app.screen.query_one("#keys", DataTable)
             table.move_cursor(row=table.get_row_index(key_id))
             await pilot.press("x")
-            await until(pilot, lambda: isinstance(app.screen, ScheduleDeletionScreen), "the prompt")
+            await until(pilot, lambda: shown(app, ScheduleDeletionScreen, "Input"), "the prompt")
             app.screen.query_one(Input).value = "7"
             await pilot.press("enter")
-            await until(
-                pilot, lambda: isinstance(app.screen, ConfirmCallScreen), "the confirmation"
-            )
+            await until(pilot, lambda: shown(app, ConfirmCallScreen, "#send"), "the confirmation")
             screen = app.screen
             assert isinstance(screen, ConfirmCallScreen)
             assert str(screen.query_one("#call-cli", Static).render()) == (

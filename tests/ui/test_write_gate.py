@@ -27,6 +27,13 @@ def console(engine, tmp_path, *, allow_writes: bool):
     return KmsConsole(backend=backend, config_dir=tmp_path / "config"), backend
 
 
+def shown(app, screen_type, selector: str) -> bool:
+    """``app`` shows a ``screen_type`` whose ``selector`` is mounted and whose focus is
+    set (not only pushed: its keys would go nowhere yet)."""
+    screen = app.screen
+    return isinstance(screen, screen_type) and bool(screen.query(selector)) and bool(screen.focused)
+
+
 async def until(pilot, predicate, what: str, timeout: float = 10.0) -> None:
     """Let the console run until ``predicate`` holds. Not ``settle``: a worker waiting
     for a confirmation ends only once the dialog is answered."""
@@ -64,7 +71,7 @@ async def test_a_write_read_only_is_refused_with_the_reason_on_screen(engine, tm
     async with app.run_test(size=SIZE) as pilot:
         await keys_listed(pilot)
         app.submit("CreateKey", {"Description": "not on a read-only console"})
-        await until(pilot, lambda: isinstance(app.screen, ErrorScreen), "the refusal")
+        await until(pilot, lambda: shown(app, ErrorScreen, "#error-message"), "the refusal")
         screen = app.screen
         assert "ReadOnly" in text_of(screen, "#error-code")
         assert "CreateKey" in text_of(screen, "#error-code")
@@ -143,10 +150,10 @@ async def _new_key_dialog(pilot, description: str) -> None:
     app = pilot.app
     await keys_listed(pilot)
     await pilot.press("n")
-    await until(pilot, lambda: isinstance(app.screen, CreateKeyScreen), "the new-key form")
+    await until(pilot, lambda: shown(app, CreateKeyScreen, "#create"), "the new-key form")
     app.screen.query_one("#description", Input).value = description
     await pilot.click("#create")
-    await until(pilot, lambda: isinstance(app.screen, ConfirmCallScreen), "the confirmation")
+    await until(pilot, lambda: shown(app, ConfirmCallScreen, "#send"), "the confirmation")
 
 
 async def test_a_confirmed_write_is_sent_and_the_dialog_shows_the_exact_call(engine, tmp_path):
@@ -202,10 +209,10 @@ async def test_a_destructive_call_is_sent_only_once_the_alias_is_typed(engine, t
         await keys_listed(pilot)
         await select_key(pilot, key_id)
         await pilot.press("x")
-        await until(pilot, lambda: isinstance(app.screen, ScheduleDeletionScreen), "the prompt")
+        await until(pilot, lambda: shown(app, ScheduleDeletionScreen, "Input"), "the prompt")
         app.screen.query_one(Input).value = "7"
         await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmCallScreen), "the confirmation")
+        await until(pilot, lambda: shown(app, ConfirmCallScreen, "#send"), "the confirmation")
         screen = app.screen
         assert isinstance(screen, ConfirmCallScreen)
         assert text_of(screen, "#call-cli") == "aws kms schedule-key-deletion"
@@ -270,7 +277,7 @@ async def test_try_it_read_only_confirms_each_use_and_keeps_the_plaintext_masked
         await until(pilot, lambda: bool(app.screen.query(TryItPane)), "Try it")
         pane = app.screen.query_one(TryItPane)
         await pilot.press("tab", "tab", "tab", *"pay", "space", *"day", "enter")  # Encrypt
-        await until(pilot, lambda: isinstance(app.screen, ConfirmCallScreen), "the confirmation")
+        await until(pilot, lambda: shown(app, ConfirmCallScreen, "#send"), "the confirmation")
         screen = app.screen
         assert isinstance(screen, ConfirmCallScreen) and screen.request.kind == "use"
         assert text_of(screen, "#call-cli") == "aws kms encrypt"
@@ -284,7 +291,7 @@ async def test_try_it_read_only_confirms_each_use_and_keeps_the_plaintext_masked
             "the ciphertext",
         )
         await pilot.press("tab", "tab", "enter")  # Decrypt
-        await until(pilot, lambda: isinstance(app.screen, ConfirmCallScreen), "the confirmation")
+        await until(pilot, lambda: shown(app, ConfirmCallScreen, "#send"), "the confirmation")
         assert text_of(app.screen, "#call-cli") == "aws kms decrypt"
         await pilot.press("enter")
         await until(
