@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from kmstui.aws.account import AccountError, Connection, Where
+from kmstui.aws.cloudtrail import CloudTrailEvents
+from kmstui.aws.cloudwatch import CloudWatchVolumes
 from kmstui.backends.base import (
     YES,
     CannotConnect,
     Capabilities,
     Capability,
     Confirm,
-    ListHistory,
     Location,
     Unavailable,
 )
@@ -96,8 +97,13 @@ class AwsBackend:
             endpoint_url=connection.where.endpoint_url,
         )
         self.data_dir = data_dir / kind / self.account if data_dir is not None else None
-        self.events = _NoEvents()
-        self.volumes = _NoVolumes()
+        client = connection.client
+        self.events = CloudTrailEvents(lambda region: client("cloudtrail", region), self.region)
+        self.volumes = CloudWatchVolumes(
+            lambda region: client("ec2", region),
+            lambda region: client("cloudwatch", region),
+            self.region,
+        )
         self._gate = WriteGate(allow_writes, self.alias_names)
         self._lock = threading.Lock()
         self._aliases: dict[str, dict[str, list[str]]] = {}  # Region -> key id -> names
@@ -188,31 +194,11 @@ class AwsBackend:
     ) -> Any:
         raise Unavailable(NOT_ON_AWS["nbd_export"])
 
+    def follow_region(self, region: str) -> None:
+        """The Monitor's events and the volumes' figures are read in ``region`` now."""
+        self.events.set_region(region)
+        self.volumes.set_region(region)
+
     def close(self) -> None:
-        close = getattr(self.events, "close", None)
-        if close is not None:
-            close()
-
-
-class _NoEvents:
-    """No feed yet."""
-
-    history = ListHistory([])
-    published = 0
-
-    def subscribe(self, subscriber: Any) -> Any:
-        return lambda: None
-
-    def recent_lines(self) -> list[bytes]:
-        return []
-
-
-class _NoVolumes:
-    def attached(self) -> dict[str, str]:
-        return {}
-
-    def snapshot(self, volume_id: str) -> dict:
-        return {}
-
-    def series(self, volume_id: str, seconds: int) -> list[dict]:
-        return []
+        self.events.close()
+        self.volumes.close()

@@ -178,6 +178,11 @@ class EventSource(Protocol):
         object, so a reader finds where it left off by identity)."""
         ...
 
+    def freshness(self) -> str | None:
+        """How fresh the feed is, for the Monitor to show (a feed read from CloudTrail:
+        when it last read, and how late CloudTrail delivers); None for a live feed."""
+        ...
+
 
 class VolumeMetrics(Protocol):
     """Attached volumes and their throughput, read without a request."""
@@ -192,6 +197,11 @@ class VolumeMetrics(Protocol):
 
     def series(self, volume_id: str, seconds: int) -> list[dict]:
         """The last ``seconds``, oldest first: ReadMiBps, WriteMiBps, Iops."""
+        ...
+
+    def resolution(self) -> str | None:
+        """What the figures are when they are not live (``CloudWatch AWS/EBS, 1-minute
+        points, minutes behind``), shown beside the graphs; None for live figures."""
         ...
 
 
@@ -261,6 +271,11 @@ class Backend(Protocol):
     @property
     def location(self) -> Location:
         """Where requests go, for the title bar."""
+        ...
+
+    def follow_region(self, region: str) -> None:
+        """The console works in ``region`` now (its requests already name it): feeds
+        that read one Region at a time (events, metrics) read that one."""
         ...
 
     def set_confirm(self, confirm: Confirm | None) -> None:

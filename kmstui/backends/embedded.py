@@ -51,6 +51,9 @@ class EmbeddedBackend:
         self.clock = EmbeddedClock(engine)
         self.location = Location("embedded", engine.account, engine.region)
 
+    def follow_region(self, region: str) -> None:
+        """The engine's events and metrics are of every Region already."""
+
     def set_confirm(self, confirm: Confirm | None) -> None:
         """The embedded engine is the user's own: nothing is asked before a write."""
 
@@ -156,6 +159,10 @@ class EmbeddedEvents:
     def recent_lines(self) -> list[bytes]:
         return self._engine.events.recent.lines()
 
+    def freshness(self) -> str | None:
+        """None: the engine publishes each record as the call is made."""
+        return None
+
 
 class EmbeddedVolumes:
     """Attachments and throughput from the EC2 service's memory (none without it)."""
@@ -181,6 +188,10 @@ class EmbeddedVolumes:
     def series(self, volume_id: str, seconds: int) -> list[dict]:
         ec2 = getattr(self._engine, "ec2", None)
         return ec2.metrics.series(volume_id, seconds) if ec2 is not None else []
+
+    def resolution(self) -> str | None:
+        """None: the figures are the engine's own, live."""
+        return None
 
 
 class EmbeddedWorkloads:

@@ -65,6 +65,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "start": ("b", "start (boot) the selected instance"),
     "instances": ("i", "manage instances"),
     "caller-model": ("m", "switch the EBS caller model (aws or seed)"),
+    "encryption-default": ("B", "EBS encryption by default and its default key"),
     "pause": ("p", "pause or resume"),
     "faster": ("plus,equals_sign", "more updates a second"),
     "slower": ("minus", "fewer updates a second"),

@@ -10,5 +10,11 @@ CONSOLE_USER_AGENT = "kmstui-console"
 
 
 def console_read(record: dict) -> bool:
-    """An event of a read the console made for its own screens."""
-    return record.get("userAgent") == CONSOLE_USER_AGENT and bool(record.get("readOnly"))
+    """An event of a read the console made for its own screens (on AWS, the user agent
+    is boto3's with the console's mark among its words)."""
+    agent = record.get("userAgent")
+    return (
+        bool(record.get("readOnly"))
+        and isinstance(agent, str)
+        and (agent == CONSOLE_USER_AGENT or CONSOLE_USER_AGENT in agent.split())
+    )

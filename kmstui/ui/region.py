@@ -165,6 +165,8 @@ def switch_region(app, region: str, then: Callable[[], None] | None = None) -> N
     def switch() -> None:
         if region != app.acting_as.region:
             app.acting_as = app.acting_as.in_region(region)
+            if app.backend is not None:
+                app.backend.follow_region(region)  # the Monitor's feeds read it too
             app.notify(f"Region {region}", markup=False)
             app.screen.post_message(DataChanged())
         if then is not None:

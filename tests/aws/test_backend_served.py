@@ -206,3 +206,11 @@ def test_the_console_refuses_options_that_do_not_go_together(argv, says, capsys)
 
     assert main(argv) == 2  # a usage error
     assert says in capsys.readouterr().err
+
+
+def test_the_monitors_feeds_follow_the_region_the_console_works_in(endpoint):
+    aws = backend(endpoint)
+    assert aws.events.region == aws.volumes.region == "us-east-1"
+    aws.follow_region("eu-west-1")
+    assert aws.events.region == aws.volumes.region == "eu-west-1"
+    aws.close()

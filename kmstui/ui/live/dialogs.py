@@ -86,14 +86,24 @@ def _int(text: str, name: str, low: int | None = None) -> int:
 
 
 class CreateVolumeScreen(_Form):
-    """Size, type, encrypted, and the CMK: one of the account's keys or the default."""
+    """Size, type, encrypted, and the CMK: one of the account's keys or the default.
+    ``default_key``: the Region's default EBS key (alias/aws/ebs unless changed),
+    preselected; ``by_default``: encryption by default is on (the volume is encrypted
+    even without a key chosen, as in AWS)."""
 
     TITLE_TEXT = "Create volume"
     CONFIRM = "Create"
 
-    def __init__(self, keys: list[tuple[str, str]], zone: str):
+    def __init__(
+        self,
+        keys: list[tuple[str, str]],
+        zone: str,
+        default_key: str | None = None,
+        by_default: bool = False,
+    ):
         super().__init__()
         self.keys, self.zone = keys, zone
+        self.default_key, self.by_default = default_key or "alias/aws/ebs", by_default
 
     def fields(self) -> ComposeResult:
         yield Label("Size (GiB)", classes="caption")
@@ -101,10 +111,20 @@ class CreateVolumeScreen(_Form):
         yield Label("Volume type", classes="caption")
         yield Select([(t, t) for t in VOLUME_TYPES], value="gp3", allow_blank=False, id="type")
         yield Checkbox("Encrypted", True, id="encrypted")
+        if self.by_default:
+            yield Static(
+                plain(
+                    "Encryption by default is on in this Region: the volume is encrypted "
+                    f"even if no key is chosen, under {self.default_key}"
+                ),
+                classes="hint",
+                id="by-default",
+            )
         yield Label("KMS key", classes="caption")
+        chosen = {value for _, value in self.keys}
         yield Select(
-            [("default EBS key (alias/aws/ebs)", DEFAULT_KEY), *self.keys],
-            value=DEFAULT_KEY,
+            [(f"default EBS key ({self.default_key})", DEFAULT_KEY), *self.keys],
+            value=self.default_key if self.default_key in chosen else DEFAULT_KEY,
             allow_blank=False,
             id="key",
         )

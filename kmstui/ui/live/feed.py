@@ -38,6 +38,20 @@ __all__ = [
 ]
 
 MINUTE = 60
+HOUR = 60 * MINUTE
+
+
+def optional_text(source: Any, name: str) -> str | None:
+    """``source.name()`` (a freshness or resolution line), or None when the source has
+    no such method or it fails: a label must not stop a redraw."""
+    method = getattr(source, name, None)
+    if method is None:
+        return None
+    try:
+        text = method()
+    except Exception:  # noqa: BLE001 - a label is only a nicety
+        return None
+    return str(text) if text else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +198,14 @@ class LiveFeed(Protocol):
 
     def watch(self) -> EventWatch: ...
 
+    def freshness(self) -> str | None:
+        """How fresh the events are (None: live)."""
+        ...
+
+    def resolution(self) -> str | None:
+        """What the throughput figures are (None: live)."""
+        ...
+
 
 class BackendFeed:
     """The console's backend. ``subscribe()`` starts buffering events; call the function
@@ -224,6 +246,12 @@ class BackendFeed:
     def watch(self) -> EventWatch:
         return backend_watch(self.backend)
 
+    def freshness(self) -> str | None:
+        return optional_text(self.backend.events, "freshness")
+
+    def resolution(self) -> str | None:
+        return optional_text(self.backend.volumes, "resolution")
+
     # -- names ------------------------------------------------------------------------
     def key_alias(self, key: str) -> str:
         """The first alias of a key (ARN or id), else a short key id. The backend knows
@@ -252,7 +280,11 @@ class BackendFeed:
         return ThroughputSample.from_metrics(self.backend.volumes.snapshot(volume_id))
 
     def series(self, volume_id: str) -> VolumeSeries:
-        points = self.backend.volumes.series(volume_id, MINUTE)
+        """The last minute of live figures; the last hour of points kept at a coarser
+        resolution (CloudWatch's 1-minute points)."""
+        volumes = self.backend.volumes
+        window = HOUR if optional_text(volumes, "resolution") else MINUTE
+        points = volumes.series(volume_id, window)
         return VolumeSeries(
             [p["ReadMiBps"] for p in points],
             [p["WriteMiBps"] for p in points],
@@ -276,6 +308,8 @@ class FixedFeed:
     kms_series: list[float] = field(default_factory=list)
     running_jobs: dict[str, list[Any]] = field(default_factory=dict)
     pending: list[dict] = field(default_factory=list)  # handed out by the next drain
+    fresh_as: str | None = None  # what freshness() says (None: live)
+    resolution_as: str | None = None  # what resolution() says (None: live)
 
     def subscribe(self) -> Callable[[], None]:
         return lambda: None
@@ -316,3 +350,9 @@ class FixedFeed:
 
     def jobs(self, volume_id: str) -> list[Any]:
         return list(self.running_jobs.get(volume_id, ()))
+
+    def freshness(self) -> str | None:
+        return self.fresh_as
+
+    def resolution(self) -> str | None:
+        return self.resolution_as

@@ -98,18 +98,38 @@ class ThroughputPanel(Widget):
         super().__init__(**kwargs)
         self.lines: list[VolumeLine] = []
         self.kms: list[float] = []
+        self.resolution: str | None = None
+        self.kms_read = False
 
-    def show(self, lines: list[VolumeLine], kms: list[float]) -> None:
-        self.lines, self.kms = lines, kms
+    def show(
+        self,
+        lines: list[VolumeLine],
+        kms: list[float],
+        resolution: str | None = None,
+        *,
+        kms_read: bool = False,
+    ) -> None:
+        """``resolution``: what the figures are when they are not live (CloudWatch's
+        1-minute points), said in the heading. ``kms_read``: the KMS events come as
+        they are read (CloudTrail's, minutes after the calls), so the KMS line counts
+        the events read in the last minute, not calls a second."""
+        self.lines, self.kms, self.resolution = lines, kms, resolution
+        self.kms_read = kms_read
         self.refresh(layout=True)
 
     def render(self) -> Text:
         width = max(20, self.content_region.width or self.size.width - 2)
         text = Text(no_wrap=True, overflow="ellipsis")
-        heading = "Throughput (last minute)"
-        text.append(heading, style="bold")
-        text.append("  read and write MiB/s, IOPS, latency p50/p99/p99.9", style="dim")
-        if not self.lines:
+        if self.resolution:
+            text.append("Throughput (last hour)", style="bold")
+            text.append("  read and write MiB/s, IOPS (per-minute averages)", style="dim")
+            text.append(f"\n{self.resolution}", style="bold yellow")
+        else:
+            text.append("Throughput (last minute)", style="bold")
+            text.append("  read and write MiB/s, IOPS, latency p50/p99/p99.9", style="dim")
+        if not self.lines and self.resolution:
+            text.append("\nNo volume is attached in this Region.", style="dim")
+        elif not self.lines:
             text.append(
                 "\nNo volume has its data key in memory in this process: attach one in "
                 "Volumes (an in-use volume from an earlier run needs detaching and "
@@ -139,6 +159,8 @@ class ThroughputPanel(Widget):
         text.append("\n")
         kms_rate = self.kms[-1] if self.kms else 0.0
         kms_figures = f"{kms_rate:,.0f} calls/s"
+        if self.kms_read:
+            kms_figures = f"{sum(self.kms):,.0f} events read in the last minute"
         text.append(f"{'KMS':<21} ", style="bold")
         text.append(kms_figures)
         room = width - 22 - len(kms_figures) - 1

@@ -1,5 +1,7 @@
 """Monitor: every KMS call (and EC2's data-key events) as it happens, the whole
-history behind it, and the throughput of every attached volume.
+history behind it, and the throughput of every attached volume. A feed that is not
+live (CloudTrail on an AWS account) says under the status line when it was read and
+how late its events come, and the graphs say what their figures are.
 
 One timer on the UI thread does all the work at the chosen rate (4–10 Hz): it drains
 the event buffer the engine's subscriber fills, tells the event list the history's
@@ -23,7 +25,7 @@ from kmstui.ui.actions import Action, bindings
 from kmstui.ui.dialogs.base import Dialog
 from kmstui.ui.format import plain
 from kmstui.ui.live.event_list import EventList, header_text
-from kmstui.ui.live.feed import BackendFeed, LiveFeed
+from kmstui.ui.live.feed import BackendFeed, LiveFeed, optional_text
 from kmstui.ui.live.graphs import ThroughputPanel, VolumeLine
 from kmstui.ui.live.records import EventFilter
 from kmstui.ui.live.rows import Matches
@@ -139,6 +141,9 @@ class MonitorPane(Vertical):
     MonitorPane { height: 1fr; }
     MonitorPane #monitor-status { height: 1; padding: 0 1; color: $text-muted; }
     MonitorPane #monitor-status.-paused { color: $warning; text-style: bold; }
+    MonitorPane #monitor-freshness { display: none; height: auto; padding: 0 1;
+                                     color: $text-warning; }
+    MonitorPane #monitor-freshness.-shown { display: block; }
     MonitorPane #monitor-header { height: 1; padding: 0 1; text-style: bold;
                                   background: $panel; }
     MonitorPane EventList { padding: 0 1; }
@@ -165,6 +170,7 @@ class MonitorPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="monitor-status")
+        yield Static("", id="monitor-freshness")
         yield Input(
             placeholder="filter: op:Decrypt key:ebs by:ec2-infrastructure "
             "denied (Enter to apply, empty to clear)",
@@ -232,6 +238,7 @@ class MonitorPane(Vertical):
         events.sync(paused=self.paused)
         panel = self.query_one(ThroughputPanel)
         panel.compact = self.app.size.height < 34
+        freshness = optional_text(feed, "freshness")
         if not self.has_class("-no-graphs"):
             lines = [
                 VolumeLine(
@@ -239,8 +246,22 @@ class MonitorPane(Vertical):
                 )
                 for volume_id, instance_id in feed.attached().items()
             ]
-            panel.show(lines, feed.kms_rate())
+            panel.show(
+                lines,
+                feed.kms_rate(),
+                optional_text(feed, "resolution"),
+                kms_read=freshness is not None,
+            )
+        self._show_freshness(freshness)
         self._show_status(events)
+
+    def _show_freshness(self, text: str | None) -> None:
+        """A feed that is not live (CloudTrail's) says when it was read and how late its
+        events come; a live one shows nothing here."""
+        line = self.query_one("#monitor-freshness", Static)
+        if text:
+            line.update(plain(text))
+        line.set_class(bool(text), "-shown")
 
     def _show_status(self, events: EventList) -> None:
         status = self.query_one("#monitor-status", Static)

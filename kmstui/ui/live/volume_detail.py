@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Label, Static
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import plain
-from kmstui.ui.live.feed import LiveFeed
+from kmstui.ui.live.feed import LiveFeed, optional_text
 from kmstui.ui.live.graphs import ThroughputPanel, VolumeLine
 from kmstui.ui.live.records import changed_elsewhere, volume_lifecycle
 from kmstui.ui.live.volume_actions import VolumeActions, snapshots_of
@@ -184,7 +184,12 @@ class VolumeDetailScreen(VolumeActions, Screen):
                     self.feed.series(volume_id),
                 )
             ]
-        self.query_one(ThroughputPanel).show(lines, self.feed.kms_rate())
+        self.query_one(ThroughputPanel).show(
+            lines,
+            self.feed.kms_rate(),
+            optional_text(self.feed, "resolution"),
+            kms_read=optional_text(self.feed, "freshness") is not None,
+        )
         if any(changed_elsewhere(r) for r in self._watch.new()):
             self.action_reload()
         if self.is_attached:

@@ -24,7 +24,14 @@ from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.dialogs.confirm import ConfirmScreen
 from kmstui.ui.format import plain
-from kmstui.ui.live.dialogs import CreateVolumeScreen
+from kmstui.ui.live.ebs_defaults import (
+    ENCRYPTION_DEFAULT,
+    EbsDefaultsLine,
+    VolumeChoices,
+    change_defaults,
+    create_volume_choices,
+    create_volume_screen,
+)
 from kmstui.ui.live.feed import BackendFeed, EventWatch, LiveFeed
 from kmstui.ui.live.graphs import rate
 from kmstui.ui.live.records import EC2_SOURCE, changed_elsewhere
@@ -37,7 +44,6 @@ from kmstui.ui.live.volume_actions import (
     STOP_WORKLOAD,
     WORKLOAD,
     VolumeActions,
-    key_choices,
 )
 from kmstui.ui.live.volume_table import volume_columns, volume_rows, volume_text
 
@@ -125,7 +131,7 @@ class VolumesPane(VolumeActions, Vertical):
     VolumesPane #volumes-filter { display: none; height: 1; border: none; padding: 0 1; }
     VolumesPane #volumes-filter.-shown { display: block; }
     """
-    BINDINGS = bindings(*VOLUME_ACTIONS)
+    BINDINGS = bindings(*VOLUME_ACTIONS, ENCRYPTION_DEFAULT)
 
     def __init__(
         self,
@@ -152,6 +158,8 @@ class VolumesPane(VolumeActions, Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # An instance's volumes: what is made or switched for the account is not here.
         if self.instance_id is not None and action in ("create", "instances", "caller_model"):
+            return False
+        if self.instance_id is not None and action == "encryption_default":
             return False
         return True
 
@@ -189,6 +197,7 @@ class VolumesPane(VolumeActions, Vertical):
         yield Static("", id="volumes-note")
         if self.instance_id is None:
             yield Static("", id="caller-model")
+            yield EbsDefaultsLine()
         yield Input(placeholder="filter: volume id, state, key, instance…", id="volumes-filter")
         yield DataTable(id="volumes", cursor_type="row", zebra_stripes=True)
 
@@ -213,6 +222,9 @@ class VolumesPane(VolumeActions, Vertical):
             self.query_one("#volumes-note", Static).update("Opening the data directory…")
             return
         self._read()
+        if self.call is not None:  # encryption by default, read with the volumes
+            for line in self.query(EbsDefaultsLine):
+                line.read(self.call)
 
     def action_reload(self) -> None:
         self.reload()
@@ -331,14 +343,14 @@ class VolumesPane(VolumeActions, Vertical):
 
     # -- the list's own actions -------------------------------------------------------
     def action_create(self) -> None:
-        def ask(keys: list[tuple[str, str]]) -> None:
-            self.app.push_screen(CreateVolumeScreen(keys, f"{self.aws_region}a"), create)
+        def ask(found: VolumeChoices) -> None:
+            self.app.push_screen(create_volume_screen(found, f"{self.aws_region}a"), create)
 
         def create(params: dict | None) -> None:
             if params:
                 self.app.submit("CreateVolume", params, success="Volume created")
 
-        self.app.perform("ListAliases", key_choices, then=ask)
+        self.app.perform("ListAliases", create_volume_choices, then=ask)
 
     def action_delete(self) -> None:
         volume = self._need(attached=False)
@@ -408,3 +420,6 @@ class VolumesPane(VolumeActions, Vertical):
             ),
             switch,
         )
+
+    def action_encryption_default(self) -> None:
+        change_defaults(self, self.aws_region)
