@@ -120,10 +120,11 @@ class RequestsMixin(AppHost):
 
     def on_engine_reply(self, reply: EngineReply) -> None:
         self.clock_text = self._engine_date()
-        if isinstance(reply.error, WriteRefused) and reply.error.code == "Cancelled":
-            self.notify(reply.error.message, markup=False)  # the user said no: no dialog
-        elif reply.error is not None:
-            self.show_error(reply.error, reply.label)
+        if reply.error is not None:
+            if isinstance(reply.error, WriteRefused) and reply.error.code == "Cancelled":
+                self.notify(reply.error.message, markup=False)  # the user said no: no dialog
+            else:
+                self.show_error(reply.error, reply.label)
             self.screen.post_message(DataChanged())
             return
         if reply.success:
