@@ -19,6 +19,7 @@ from kmstui.backends.base import (
     Unavailable,
     VolumeMetrics,
     Workloads,
+    WriteRefused,
     WriteRequest,
 )
 from kmstui.backends.embedded import EmbeddedBackend, open_embedded
@@ -38,6 +39,7 @@ __all__ = [
     "Unavailable",
     "VolumeMetrics",
     "Workloads",
+    "WriteRefused",
     "WriteRequest",
     "open_embedded",
 ]

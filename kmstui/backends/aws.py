@@ -32,8 +32,8 @@ from kmstui.backends.base import (
     Location,
     Unavailable,
 )
+from kmstui.backends.gate import WriteGate
 from kmstui.caller import Caller
-from kmstui.model import writes
 
 ENGINE_ONLY = "only the embedded engine has it"
 NOT_ON_AWS = {
@@ -109,7 +109,7 @@ class AwsBackend:
             lambda region: client("cloudwatch", region),
             self.region,
         )
-        self._confirm: Confirm | None = None
+        self._gate = WriteGate(allow_writes, self.alias_names)
         self._lock = threading.Lock()
         self._aliases: dict[str, dict[str, list[str]]] = {}  # Region -> key id -> names
         self._policies: dict[str, AwsPolicy] = {}  # Region -> the policy editor's checks
@@ -126,7 +126,7 @@ class AwsBackend:
     clock = None
 
     def set_confirm(self, confirm: Confirm | None) -> None:
-        self._confirm = confirm
+        self._gate.set_confirm(confirm)
 
     # -- requests ---------------------------------------------------------------------
     def call(self, operation: str, params: dict | None = None, *, caller: Caller) -> dict:
@@ -147,22 +147,9 @@ class AwsBackend:
         return answer
 
     def _check(self, service: str, operation: str, params: dict, region: str) -> None:
-        kind = writes.kind(operation)
-        if kind == writes.READ:
-            return
-        if kind != writes.USE and not self.allow_writes:
-            raise Unavailable(f"{operation} was not sent. {READ_ONLY}")
-        if self._confirm is None:
-            raise Unavailable(f"{operation} was not sent: no one can confirm it here")
-        from kmstui.backends.base import WriteRequest
-
-        typed = writes.target(operation, params) if kind == writes.DESTRUCTIVE else None
-        if typed is not None and "KeyId" in params and typed == params["KeyId"]:
-            names = self._aliases.get(region, {}).get(_key_id(typed), [])
-            typed = names[0] if names else _key_id(typed)
-        request = WriteRequest(service, operation, writes.masked(params), kind, typed)
-        if not self._confirm(request):
-            raise Unavailable(f"{operation} was not sent: you did not confirm it")
+        """The write gate: WriteRefused (an AwsError, so every pane shows it) unless
+        ``operation`` may be sent now; asks the user first where it must."""
+        self._gate.check(service, operation, params)
 
     def _remember_aliases(self, region: str, aliases: list[dict], params: dict) -> None:
         if params.get("KeyId") or params.get("Marker"):
@@ -269,8 +256,3 @@ class AwsBackend:
     def close(self) -> None:
         self.events.close()
         self.volumes.close()
-
-
-def _key_id(key: str) -> str:
-    """A key id from a key id or key ARN."""
-    return key.rsplit("/", 1)[-1] if key.startswith("arn:") else key

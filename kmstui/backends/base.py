@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kmstui.caller import Caller
+from kmstui.errors import AwsError
 
 
 class CannotConnect(Exception):
@@ -23,6 +24,18 @@ class CannotConnect(Exception):
 
 class Unavailable(Exception):
     """The backend cannot do this (now); the message says why, for people."""
+
+
+class WriteRefused(Unavailable, AwsError):
+    """A request the backend did not send: the console is read-only (``code``
+    ``ReadOnly``), no one could be asked (``NotConfirmed``) or the user cancelled it
+    (``Cancelled``). ``operation`` names it; the message says why and, read-only, how
+    to allow writes. It is an AwsError too, so whatever shows a request's error shows
+    this one: nothing was sent, nothing came back."""
+
+    def __init__(self, operation: str, message: str, *, code: str = "ReadOnly"):
+        AwsError.__init__(self, message, code=code)
+        self.operation = operation
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ actions are :mod:`kmstui.ui.app_actions`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
@@ -19,9 +19,14 @@ from kmstui.backends import Backend, CannotConnect, EmbeddedBackend, open_embedd
 from kmstui.caller import Caller
 from kmstui.ui.actions import bindings
 from kmstui.ui.app_actions import APP_ACTIONS, SECTIONS, AppActionsMixin
+from kmstui.ui.capabilities import SAY_THEMSELVES, action_reason, binding_for, reason
 from kmstui.ui.messages import DataChanged
-from kmstui.ui.seam import RequestsMixin
+from kmstui.ui.seam import Answer, RequestsMixin
 from kmstui.ui.serving import ServeOptions, ServingMixin
+
+if TYPE_CHECKING:
+    from textual.actions import ActionParseResult
+    from textual.dom import DOMNode
 
 __all__ = ["SECTIONS", "KmsConsole", "ServeOptions"]
 
@@ -98,6 +103,7 @@ class KmsConsole(AppActionsMixin, RequestsMixin, ServingMixin, App):
         self.endpoint = None  # the endpoint's server while serving
         self.exports = exports
         self.nbd_servers: list = []  # an NbdServer per exported volume
+        self.unanswered: set[Answer] = set()  # confirmations on screen
         self.config_dir = paths.config_dir(config_dir)
         self.config = ConsoleConfig.load(self.config_dir)
         dirs = theme_dirs or [paths.resource_dir("themes"), self.config_dir / "themes"]
@@ -132,6 +138,7 @@ class KmsConsole(AppActionsMixin, RequestsMixin, ServingMixin, App):
 
     def _backend_ready(self, backend: Backend) -> None:
         self.backend = backend
+        backend.set_confirm(self.confirm_call)  # the embedded engine asks no one
         self.set_reactive(KmsConsole.acting_as, backend.root_caller())
         self.set_reactive(KmsConsole.clock_text, self._engine_date())
 
@@ -192,6 +199,7 @@ class KmsConsole(AppActionsMixin, RequestsMixin, ServingMixin, App):
         self.exit(return_code=2)
 
     async def on_unmount(self) -> None:
+        self.answer_unanswered()  # a request waiting for an answer is not sent
         await self.stop_serving()  # before run() closes the engine
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -203,6 +211,32 @@ class KmsConsole(AppActionsMixin, RequestsMixin, ServingMixin, App):
         ):
             return False  # nothing to show until the data directory is open
         return True
+
+    # -- what the backend cannot do, said before it is tried -----------------------------
+    def _check_action_state(self, action: str, default_namespace: DOMNode) -> bool | None:
+        # Textual (pinned) asks this for the footer, help and the palette: an action
+        # the backend cannot do shows dimmed, and help and the palette say why.
+        state = super()._check_action_state(action, default_namespace)
+        if state and action_reason(self.backend, default_namespace, action):
+            return None
+        return state
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """An action the backend cannot do says why (``read-only: ...``) instead of
+        opening a form whose request would be refused."""
+        if isinstance(action, str) and self.backend is not None:
+            binding = binding_for(default_namespace or self, action)
+            if binding is not None and binding.id not in SAY_THEMSELVES:
+                why = reason(self.backend, binding.id)
+                if why:
+                    self.notify(f"{binding.description}: {why}", severity="warning", markup=False)
+                    return True
+        return await super().run_action(action, default_namespace, namespaces)
 
     def watch_theme(self, theme: str) -> None:
         if self.is_running and theme != self.config.theme:

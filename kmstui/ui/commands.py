@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from kmstui.ui.actions import palette_title
+from kmstui.ui.capabilities import reason
 from kmstui.ui.seam import backend_if_open
 
 if TYPE_CHECKING:
@@ -28,6 +29,17 @@ class PaletteCommand:
     run: Callable[[], object]
 
 
+def binding_ids() -> dict[str, str]:
+    """Every console command's palette title -> its binding id."""
+    from kmstui.ui.keys import registry
+
+    return {
+        title: entry.binding.id
+        for entry in registry()
+        if entry.binding.id and (title := palette_title(entry.binding))
+    }
+
+
 class ConsoleCommands(Provider):
     # ``self.app`` is the console's (a Provider is no MessagePump: InConsole does not fit)
     if TYPE_CHECKING:
@@ -39,30 +51,42 @@ class ConsoleCommands(Provider):
         app, screen = self.app, self.screen
         out: list[PaletteCommand] = []
         seen: set[str] = set()
+        backend = backend_if_open(screen)
         for active in screen.active_bindings.values():
             binding = active.binding
             title = palette_title(binding)
-            if not title or not active.enabled or title in seen or binding.id == "palette.open":
+            if not title or title in seen or binding.id == "palette.open":
+                continue
+            why = reason(backend, binding.id)
+            if not active.enabled and not why:
                 continue
             seen.add(title)
             out.append(
                 PaletteCommand(
-                    title, binding.tooltip, partial(app.run_action, binding.action, active.node)
+                    f"{title} ({why})" if why else title,
+                    why or binding.tooltip,
+                    partial(app.run_action, binding.action, active.node),
                 )
             )
         from kmstui.ui.jump import elsewhere, go_and_run
 
         # Not the actions this screen has but cannot do now (enable on an enabled key).
         owners = {type(node).__name__ for node in [screen, *screen.query("*")]}
+        ids = binding_ids()
         for command in elsewhere(seen, owners):
+            why = reason(backend, ids.get(command.title))
             out.append(
-                PaletteCommand(command.title, command.help, partial(go_and_run, app, command))
+                PaletteCommand(
+                    f"{command.title} ({why})" if why else command.title,
+                    why or command.help,
+                    partial(go_and_run, app, command),
+                )
             )
         from kmstui.ui.principals import principal_choices
 
         current = app.acting_as.principal
-        backend = backend_if_open(screen)
-        for principal in principal_choices(backend) if backend is not None else []:
+        act_as_any = backend is not None and bool(backend.capabilities.act_as_any)
+        for principal in principal_choices(backend) if backend is not None and act_as_any else []:
             if principal.arn != current:
                 out.append(
                     PaletteCommand(

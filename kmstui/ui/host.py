@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from kmstui.backends import Backend
     from kmstui.caller import Caller
     from kmstui.ui.app import KmsConsole
+    from kmstui.ui.seam import Answer
 
     _Node = MessagePump
 else:
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
         acting_as: Caller
         clock_text: str
         serve_url: str
+        unanswered: set[Answer]  # confirmations on screen
 
         def open_backend(self) -> Backend: ...
 

@@ -8,11 +8,13 @@ Screens never know which backend they have (the embedded engine today): they ask
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual import work
 
+from kmstui.backends import Unavailable, WriteRefused, WriteRequest
 from kmstui.caller import Caller
 from kmstui.errors import AwsError
 from kmstui.ui.host import AppHost
@@ -37,6 +39,19 @@ def backend_if_open(node: DOMNode) -> Backend | None:
     """The backend of the console ``node`` is mounted in; None until it is open (or in
     an app that has none)."""
     return getattr(node.app, "backend", None)
+
+
+class Answer:
+    """The user's answer to one confirmation, waited for on a worker thread."""
+
+    def __init__(self) -> None:
+        self.given = threading.Event()
+        self.send = False
+
+    def give(self, send: bool) -> None:
+        if not self.given.is_set():
+            self.send = send
+            self.given.set()
 
 
 class RequestsMixin(AppHost):
@@ -98,12 +113,18 @@ class RequestsMixin(AppHost):
                 EngineReply(label, error=AwsError(str(exc), code="ValidationException"))
             )
             return
+        except Unavailable as exc:  # what the backend cannot do, with its reason
+            self.post_message(EngineReply(label, error=AwsError(str(exc), code="Unavailable")))
+            return
         self.post_message(EngineReply(label, result=result, then=then, success=success))
 
     def on_engine_reply(self, reply: EngineReply) -> None:
         self.clock_text = self._engine_date()
         if reply.error is not None:
-            self.show_error(reply.error, reply.label)
+            if isinstance(reply.error, WriteRefused) and reply.error.code == "Cancelled":
+                self.notify(reply.error.message, markup=False)  # the user said no: no dialog
+            else:
+                self.show_error(reply.error, reply.label)
             self.screen.post_message(DataChanged())
             return
         if reply.success:
@@ -111,6 +132,49 @@ class RequestsMixin(AppHost):
         if reply.then is not None:
             reply.then(reply.result)
         self.screen.post_message(DataChanged())
+
+    # -- asking before a write --------------------------------------------------------
+    def confirm_call(self, request: WriteRequest) -> bool:
+        """The backend's ``Confirm``: asks the user, on a worker thread, whether to send
+        ``request`` (the dialog shows on the UI loop; this waits for the answer). Never
+        asks from the UI loop itself (it would wait on itself): that is a no."""
+        if not self.is_running or threading.get_ident() == self._thread_id:
+            return False
+        answer = Answer()
+        try:
+            self.call_from_thread(self._ask_to_send, request, answer)
+        except RuntimeError:  # the console closed meanwhile
+            return False
+        while not answer.given.wait(0.5):
+            if not self.is_running:
+                return False
+        return answer.send
+
+    def _ask_to_send(self, request: WriteRequest, answer: Answer) -> None:
+        from kmstui.ui.dialogs.confirm_call import ConfirmCallScreen
+
+        self.unanswered.add(answer)
+
+        def answered(send: bool | None) -> None:
+            self.unanswered.discard(answer)
+            answer.give(bool(send))
+
+        self.push_screen(ConfirmCallScreen(request, self._where()), answered)
+
+    def _where(self) -> str:
+        """Where a request goes and as whom, for the confirmation."""
+        from kmstui.ui.format import short_arn
+
+        backend = self.backend
+        region = self.acting_as.region
+        place = backend.location.label(region) if backend is not None else region
+        return f"To {place}, as {short_arn(self.acting_as.principal)}"
+
+    def answer_unanswered(self) -> None:
+        """The console closes: every confirmation still open is a no."""
+        for answer in list(self.unanswered):
+            answer.give(False)
+        self.unanswered.clear()
 
     def show_error(self, error: AwsError, operation: str = "") -> None:
         from kmstui.ui.dialogs.error import ErrorScreen

@@ -13,7 +13,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
 from kmstui.ui.actions import Action, bindings, palette_title
+from kmstui.ui.capabilities import reason
 from kmstui.ui.format import plain
+from kmstui.ui.seam import backend_if_open
 
 NARROW_BELOW = 100  # terminal columns under which the id goes under the command
 
@@ -32,7 +34,8 @@ def help_rows(screen: Screen) -> list[tuple[str, str, str, str]]:
             if shown not in rows[name][0].split():
                 rows[name] = (f"{rows[name][0]} {shown}", *rows[name][1:])
             continue
-        marker = "" if active.enabled else " (n/a here)"
+        why = reason(backend_if_open(screen), binding.id)
+        marker = f" ({why})" if why else "" if active.enabled else " (n/a here)"
         rows[name] = (shown, name + marker, binding.tooltip, binding.id or "")
     # By noun; within a noun, in the order the code declares them (tabs left to right).
     return sorted(rows.values(), key=lambda r: r[1].split(":")[0])
