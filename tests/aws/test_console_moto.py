@@ -83,3 +83,29 @@ async def test_a_narrow_top_bar_keeps_the_account_and_the_region(moto_url, alias
         assert str(short.tooltip).endswith("\nas arn:aws:sts::123456789012:user/moto")
         assert app.screen.query_one("#where", Static).region.width == 0
         assert app.screen.query_one("#region", Static).region.width > 0
+
+
+async def test_a_write_without_allow_writes_is_refused_with_the_reason_on_screen(
+    moto_url, aliases, tmp_path
+):
+    from kmstui.ui.dialogs.error import ErrorScreen
+
+    kms = boto3.client(
+        "kms", region_name="eu-west-1", endpoint_url=moto_url,
+        aws_access_key_id=KEYS[0], aws_secret_access_key=KEYS[1],
+    )  # fmt: skip
+    before = kms.list_keys()["Keys"]
+    app = console(moto_url, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = app.screen.query_one("#keys", DataTable)
+        await wait_until(pilot, lambda: table.row_count >= len(aliases), what="the key list")
+        await pilot.press("n")  # New says why before a form is filled in for nothing
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert any(m.startswith("New: read-only: ") for m in said), said
+        app.submit("CreateKey", {"Description": "not sent"})
+        await wait_until(pilot, lambda: isinstance(app.screen, ErrorScreen), what="the refusal")
+        message = str(app.screen.query_one("#error-message", Static).render())
+        assert message.startswith("read-only: CreateKey was not sent")
+        assert "--allow-writes" in message
+    assert kms.list_keys()["Keys"] == before
