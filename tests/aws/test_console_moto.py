@@ -56,7 +56,7 @@ def console(moto_url, tmp_path, **options):
 
 async def test_the_first_screen_lists_the_keys_by_their_aliases(moto_url, aliases, tmp_path):
     app = console(moto_url, tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(150, 40)) as pilot:  # wide: the endpoint's URL shown
         table = app.screen.query_one("#keys", DataTable)
 
         def shown() -> set[str]:
@@ -70,9 +70,12 @@ async def test_the_first_screen_lists_the_keys_by_their_aliases(moto_url, aliase
         assert str(app.screen.query_one("#region", Static).render()) == "eu-west-1"
 
 
-async def test_a_narrow_top_bar_keeps_the_account_and_the_region(moto_url, aliases, tmp_path):
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+async def test_a_narrower_top_bar_keeps_the_account_and_the_region(
+    moto_url, aliases, tmp_path, size
+):
     app = console(moto_url, tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await wait_until(
             pilot, lambda: app.screen.query_one("#where-short", Static).has_class("-on"),
             what="the account shown",

@@ -53,7 +53,8 @@ class Where(Static):
     """Where the console is, when it is not its own engine: ``AWS 123456789012 (profile
     prod)`` or the endpoint's URL, in a colour the embedded engine never shows, so a
     real account is never mistaken for the emulator. Hidden on the embedded engine.
-    The short form (narrow terminals) is the account alone, in the same colour."""
+    The short form (below 140 columns) is the account alone, in the same colour; the
+    tooltip has the rest."""
 
     def __init__(self, *, short: bool = False, **kwargs):
         super().__init__(**kwargs)
