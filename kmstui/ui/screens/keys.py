@@ -1,6 +1,11 @@
 """Keys: every KMS key of the account in the console's Region with its aliases, state,
 spec and usage, and rotation; filter, sort, create, enable, disable, schedule and cancel
-deletion; Enter opens a key."""
+deletion; Enter opens a key.
+
+The list arrives a page at a time (:mod:`kmstui.ui.key_listing`): rows show as each
+ListKeys page does, with their aliases as ListAliases pages do, and say "…" until
+DescribeKey has answered for them, the rows in view first. Meanwhile the table scrolls,
+filters and sorts, and the cursor stays on its key."""
 
 from __future__ import annotations
 
@@ -8,15 +13,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.coordinate import Coordinate
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from kmstui.errors import AwsError
 from kmstui.ui import key_state
 from kmstui.ui.actions import Action, bindings
 from kmstui.ui.format import date, plain, state_text
+from kmstui.ui.key_listing import Batch, KeyListing
 from kmstui.ui.key_state import KEY_STATE_ACTIONS, allowed, key_state_actions
 from kmstui.ui.keytypes import MARKS
-from kmstui.ui.models import KeyRow, list_key_rows
+from kmstui.ui.models import DESCRIBED_COLUMNS, KeyRow
 from kmstui.ui.screens.base import ConsoleScreen
 from kmstui.ui.seam import backend_if_open
 
@@ -34,10 +41,16 @@ MEDIUM = ("alias", "id", "state", "spec", "rotation", "description")
 MEDIUM_FROM, WIDE_FROM, FULL_ID_FROM = 100, 140, 150
 
 
-class KeysLoaded(Message):
-    def __init__(self, rows: list[KeyRow] | None, error: AwsError | None = None):
+PENDING = "…"  # a cell DescribeKey has not answered for yet
+TICK = 0.1  # seconds between redraws while the list arrives
+
+
+class KeysArrived(Message):
+    """A batch of load number ``load`` (batches of an older load are dropped)."""
+
+    def __init__(self, load: int, batch: Batch):
         super().__init__()
-        self.rows, self.error = rows, error
+        self.load, self.batch = load, batch
 
 
 class KeysScreen(ConsoleScreen):
@@ -62,6 +75,18 @@ class KeysScreen(ConsoleScreen):
         self.sort_column, self.sort_reverse = "created", False
         self.filter_text = ""
         self._layout: tuple[str, ...] = ()
+        self.loaded = False  # the last load has finished (every row described)
+        self._load_number = 0
+        self._listing: KeyListing | None = None
+        self._listed: dict[str, KeyRow] = {}  # this load's rows, in ListKeys order
+        self._known: dict[str, KeyRow] = {}  # every row shown, by key id
+        self._aliases: dict[str, list[str]] = {}  # this load's aliases so far
+        self._for: object = None  # who the rows were read as (a new caller: new rows)
+        self._progress: dict = {}
+        self._shown: list[str] = []  # the table's key ids, in its order
+        self._cells: dict[str, tuple[str, ...]] = {}  # what each shown row's cells say
+        self._dirty = False
+        self._ticker: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="filter: alias, key id, state, description…", id="filter")
@@ -73,25 +98,127 @@ class KeysScreen(ConsoleScreen):
         if backend_if_open(self) is None:
             self.query_one("#status", Static).update("Opening the data directory…")
             return
-        self._load()
+        caller = self.app.console_caller()
+        if caller != self._for:  # another Region or principal: none of the old rows
+            self.rows, self._known, self._for = [], {}, caller
+        self._load_number += 1
+        self._listed, self._aliases, self.loaded = {}, {}, False
+        self._progress = {"keys": 0, "aliases": 0, "described": 0, "throttled": 0}
+        number = self._load_number
+        self._listing = KeyListing(
+            self.app.call,
+            lambda batch: self.post_message(KeysArrived(number, batch)),
+            stopped=lambda: number != self._load_number or not self.is_attached,
+        )
+        if self._ticker is None:
+            self._ticker = self.set_interval(TICK, self._tick)
+        self._load(self._listing)
+
+    @property
+    def loading_keys(self) -> bool:
+        """The list is not whole yet: a load is under way (from the moment it is asked
+        for, before its worker starts, until its last batch is drawn), or none has
+        been made since the backend opened."""
+        if self._listing is not None:
+            return True
+        return not self.loaded and self.is_attached and backend_if_open(self) is not None
 
     def action_refresh(self) -> None:
         self.reload()
 
     @work(thread=True, exclusive=True, group="keys", exit_on_error=False)
-    def _load(self) -> None:
-        try:
-            self.post_message(KeysLoaded(list_key_rows(self.app.call)))
-        except AwsError as exc:
-            self.post_message(KeysLoaded(None, exc))
+    def _load(self, listing: KeyListing) -> None:
+        listing.run()
 
-    def on_keys_loaded(self, message: KeysLoaded) -> None:
-        if message.error is not None:
-            self.rows = []
-            self._show(f"✕ {message.error.code}: {message.error.message}")
+    def on_keys_arrived(self, message: KeysArrived) -> None:
+        if message.load != self._load_number:
+            return  # a page of a load that a newer one replaced
+        batch, progress = message.batch, self._progress
+        progress["throttled"] += batch.throttled
+        for row in batch.keys:
+            known = self._known.get(row.key_id)
+            if known is None:
+                row.aliases = list(self._aliases.get(row.key_id, []))
+                known = self._known[row.key_id] = row
+            self._listed[row.key_id] = known
+        progress["keys"] = len(self._listed)
+        for key_id, names in batch.aliases.items():
+            self._aliases.setdefault(key_id, []).extend(names)
+            if key_id in self._known:
+                self._known[key_id].aliases = list(self._aliases[key_id])
+        progress["aliases"] += batch.alias_count
+        for described in batch.described:
+            if described.key_id in self._known:
+                self._known[described.key_id].take_description(described)
+        progress["described"] += len(batch.described)
+        if batch.alias_problem:
+            progress["alias_problem"] = batch.alias_problem
+        if batch.keys_done:
+            progress["keys_done"] = True
+        if batch.aliases_done:
+            progress["aliases_done"] = True
+            for key_id, row in self._listed.items():
+                row.aliases = list(self._aliases.get(key_id, []))
+        self._arrange(final=progress.get("keys_done", False) or batch.finished)
+        if batch.finished:
+            self._finish(batch.error)
+        elif not self._shown and self.rows:
+            self._show()  # the first rows: at once
+        else:
+            self._dirty = True
+
+    def _arrange(self, final: bool) -> None:
+        """The rows in the order listed; until every key is listed again, the rows of
+        the last load that this one has not listed yet follow."""
+        rows = list(self._listed.values())
+        if not final:
+            rows += [r for r in self.rows if r.key_id not in self._listed]
+        else:
+            self._known = dict(self._listed)
+        self.rows = rows
+
+    def _finish(self, error: AwsError | None) -> None:
+        self.loaded, self._listing, self._dirty = True, None, False
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+        if error is not None:
+            self.rows, self._known = [], {}
+            self._show(f"✕ {error.code}: {error.message}")
             return
-        self.rows = message.rows or []
         self._show()
+
+    def _tick(self) -> None:
+        """While the list arrives: draw what came, and say which rows are in view."""
+        if self._dirty:
+            self._dirty = False
+            self._draw_arrivals()
+        if self._listing is not None:
+            table = self.query_one("#keys", DataTable)
+            top = int(table.scroll_offset.y)
+            self._listing.prefer(self._shown[top : top + table.size.height + 1])
+
+    def progress_text(self) -> str:
+        """How far the load is, for the status line ("" once it is done)."""
+        progress, parts = self._progress, []
+        if self.loaded:
+            if progress.get("throttled"):
+                parts.append(f"{progress['throttled']:,} requests throttled (ThrottlingException)")
+        else:
+            keys = progress.get("keys", 0)
+            if not progress.get("keys_done"):
+                parts.append(f"{keys:,} keys read …")
+            if not progress.get("aliases_done"):
+                parts.append(f"{progress.get('aliases', 0):,} aliases read …")
+            if progress.get("keys_done"):
+                parts.append(f"described {progress.get('described', 0):,} of {keys:,} …")
+            if progress.get("throttled"):
+                parts.append(
+                    f"throttled {progress['throttled']:,}× (ThrottlingException), carrying on"
+                )
+        if progress.get("alias_problem"):
+            parts.append(f"ListAliases: {progress['alias_problem']}, aliases not shown")
+        return " · ".join(parts)
 
     # -- drawing ----------------------------------------------------------------------
     def _columns_for(self, width: int) -> tuple[str, ...]:
@@ -107,12 +234,48 @@ class KeysScreen(ConsoleScreen):
             if not needle
             or needle in " ".join([r.alias, r.key_id, r.state, r.description, r.spec_usage]).lower()
         ]
-        return sorted(rows, key=lambda r: r.sort_value(self.sort_column), reverse=self.sort_reverse)
+        if self.sort_column in DESCRIBED_COLUMNS:  # not described yet: after, as listed
+            pending = [r for r in rows if not r.described]
+            rows = [r for r in rows if r.described]
+        else:
+            pending = []
+        ordered = sorted(
+            rows, key=lambda r: r.sort_value(self.sort_column), reverse=self.sort_reverse
+        )
+        return ordered + pending
+
+    def _cells_of(
+        self, row: KeyRow, columns: tuple[str, ...], full_id: bool, room: int
+    ) -> tuple[str, ...]:
+        described = row.described
+        cells = {
+            "alias": row.alias or "—",
+            "id": row.key_id if full_id else row.key_id[:8] + "…",
+            "state": row.state if described else PENDING,
+            "spec": row.spec_usage if described else PENDING,
+            "rotation": row.rotation if described else PENDING,
+            "description": (
+                row.description
+                if len(row.description) <= room
+                else row.description[: room - 1] + "…"
+            )
+            if described
+            else PENDING,
+            "created": date(row.created) if described else PENDING,
+        }
+        return tuple(cells[c] for c in columns)
+
+    def _renderables(self, cells: tuple[str, ...], columns: tuple[str, ...]) -> list:
+        return [
+            state_text(cell) if column == "state" and cell != PENDING else plain(cell)
+            for column, cell in zip(columns, cells, strict=True)
+        ]
 
     def _show(self, problem: str | None = None) -> None:
         table = self.query_one("#keys", DataTable)
         columns = self._columns_for(self.size.width or self.app.size.width)
         selected = self.selected_row()
+        from_top = table.cursor_row - int(table.scroll_offset.y)
         full_id = (self.size.width or self.app.size.width) >= FULL_ID_FROM
         if columns != self._layout:
             table.clear(columns=True)
@@ -124,25 +287,56 @@ class KeysScreen(ConsoleScreen):
             self.call_after_refresh(self._show, problem)
         table.clear()
         rows = self._visible_rows()
-        shown_marks = {m for r in rows if "spec" in columns for m in r.spec_usage.split()}
         room = self._description_room(rows, columns, full_id)
+        self._shown, self._cells, self._dirty = [], {}, False
         for row in rows:
-            cells = {
-                "alias": plain(row.alias or "—"),
-                "id": plain(row.key_id if full_id else row.key_id[:8] + "…"),
-                "state": state_text(row.state),
-                "spec": plain(row.spec_usage),
-                "rotation": plain(row.rotation),
-                "description": plain(
-                    row.description
-                    if len(row.description) <= room
-                    else row.description[: room - 1] + "…"
-                ),
-                "created": plain(date(row.created)),
-            }
-            table.add_row(*(cells[c] for c in columns), key=row.key_id)
-        if selected is not None and any(r.key_id == selected.key_id for r in rows):
-            table.move_cursor(row=table.get_row_index(selected.key_id), animate=False)
+            cells = self._cells_of(row, columns, full_id, room)
+            table.add_row(*self._renderables(cells, columns), key=row.key_id)
+            self._shown.append(row.key_id)
+            self._cells[row.key_id] = cells
+        if selected is not None and selected.key_id in self._cells:
+            index = table.get_row_index(selected.key_id)
+            table.move_cursor(row=index, animate=False)
+            if index - from_top > 0:  # the cursor's row stays where it was on screen
+                self.call_after_refresh(table.scroll_to, y=index - from_top, animate=False)
+        self._status(rows, columns, problem)
+
+    def _draw_arrivals(self) -> None:
+        """Draw what arrived since the last drawing: rows added at the end and cells
+        changed in place when the order holds, else the whole table again."""
+        table = self.query_one("#keys", DataTable)
+        columns = self._layout
+        rows = self._visible_rows()
+        shown = self._shown
+        if (
+            columns != self._columns_for(self.size.width or self.app.size.width)
+            or len(rows) < len(shown)
+            or any(row.key_id != key for row, key in zip(rows, shown, strict=False))
+        ):
+            self._show()
+            return
+        full_id = (self.size.width or self.app.size.width) >= FULL_ID_FROM
+        room = self._description_room(rows, columns, full_id)
+        for row in rows[: len(shown)]:
+            cells = self._cells_of(row, columns, full_id, room)
+            before = self._cells[row.key_id]
+            if cells != before:
+                renderables = self._renderables(cells, columns)
+                for column, old, new, shown_cell in zip(
+                    columns, before, cells, renderables, strict=True
+                ):
+                    if old != new:
+                        table.update_cell(row.key_id, column, shown_cell, update_width=True)
+                self._cells[row.key_id] = cells
+        for row in rows[len(shown) :]:
+            cells = self._cells_of(row, columns, full_id, room)
+            table.add_row(*self._renderables(cells, columns), key=row.key_id)
+            shown.append(row.key_id)
+            self._cells[row.key_id] = cells
+        self._status(rows, columns, None)
+
+    def _status(self, rows: list[KeyRow], columns: tuple[str, ...], problem: str | None) -> None:
+        shown_marks = {m for r in rows if "spec" in columns for m in r.spec_usage.split()}
         direction = "▼" if self.sort_reverse else "▲"
         sort_title = dict(COLUMNS)[self.sort_column]
         status = problem or (
@@ -153,6 +347,9 @@ class KeysScreen(ConsoleScreen):
         marks = [f"{mark} {meaning}" for mark, meaning in MARKS.items() if mark in shown_marks]
         if marks and problem is None:
             status += " · " + " · ".join(marks)
+        progress = self.progress_text()
+        if progress and problem is None:
+            status += " · " + progress
         self.query_one("#status", Static).update(plain(status))
         self.refresh_bindings()
 
