@@ -2,8 +2,8 @@
 
 One :class:`KeyListing` is one load of the Keys screen: ListKeys page by page (a short
 first page, so the first rows show at once), ListAliases page by page beside it, then
-DescribeKey and GetKeyRotationStatus for every key on a few threads, the keys the
-screen has in view first (while the keys are still being listed, only those). Each
+DescribeKey and GetKeyRotationStatus for every key on a few threads once both are
+listed, the keys the screen has in view first. Each
 step reaches the screen as a :class:`Batch`, through ``deliver``, from whichever thread
 read it. Throttling that is left after the SDK's own retries is counted in the batches
 and the request is made again later; nothing here touches a widget.
@@ -69,7 +69,7 @@ class KeyListing:
         self._waiting: dict[str, str] = {}  # key id -> ARN, listed and not yet described
         self._busy = 0  # keys being described now
         self._preferred: list[str] = []
-        self._keys_done = False
+        self._keys_done = self._aliases_done = False
         self._tries: dict[str, int] = {}
         self._described: list[KeyRow] = []
         self._throttled = 0
@@ -155,18 +155,24 @@ class KeyListing:
                 self._deliver(self._batch(aliases=names, alias_count=len(entries)))
         except AwsError as exc:
             self._deliver(self._batch(aliases_done=True, alias_problem=exc.code))
-            return
-        if not self._stopped():
-            self._deliver(self._batch(aliases_done=True))
+        else:
+            if not self._stopped():
+                self._deliver(self._batch(aliases_done=True))
+        finally:
+            with self._lock:
+                self._aliases_done = True
+                self._lock.notify_all()
 
     # -- describing -------------------------------------------------------------------
     def _next_key(self) -> tuple[str, str] | None:
         """The next key to describe (under the lock): one in view first; the others
         only once every key is listed. None: nothing to do now."""
+        if not (self._keys_done and self._aliases_done):
+            return None  # the listing first: it is what the screen waits for
         for key_id in self._preferred:
             if key_id in self._waiting:
                 return key_id, self._waiting.pop(key_id)
-        if self._keys_done and self._waiting:
+        if self._waiting:
             key_id = next(iter(self._waiting))
             return key_id, self._waiting.pop(key_id)
         return None

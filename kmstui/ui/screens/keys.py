@@ -123,6 +123,14 @@ class KeysScreen(ConsoleScreen):
             return True
         return not self.loaded and self.is_attached and backend_if_open(self) is not None
 
+    @property
+    def listed_whole(self) -> bool:
+        """Every key and alias of the last load is listed and drawn (DescribeKey may
+        still be filling the rows in)."""
+        progress = self._progress
+        drawn = not self._dirty and len(self._shown) == len(self.rows)
+        return bool(progress.get("keys_done") and progress.get("aliases_done") and drawn)
+
     def action_refresh(self) -> None:
         self.reload()
 
@@ -162,8 +170,9 @@ class KeysScreen(ConsoleScreen):
         self._arrange(final=progress.get("keys_done", False) or batch.finished)
         if batch.finished:
             self._finish(batch.error)
-        elif not self._shown and self.rows:
-            self._show()  # the first rows: at once
+        elif (not self._shown and self.rows) or batch.keys_done or batch.aliases_done:
+            self._dirty = False
+            self._draw_arrivals()  # the first rows, the last of the listing: at once
         else:
             self._dirty = True
 
