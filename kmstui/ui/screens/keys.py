@@ -191,6 +191,9 @@ class KeysScreen(ConsoleScreen):
         if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
+        # Columns afresh: a column keeps the widest cell it ever held, and cells that
+        # were drawn while the list arrived are no longer there.
+        self._layout = ()
         if error is not None:
             self.rows, self._known = [], {}
             self._show(f"✕ {error.code}: {error.message}")
