@@ -9,12 +9,14 @@ filters and sorts, and the cursor stays on its key."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
+from textual.widgets.data_table import ColumnKey
 
 from kmstui.errors import AwsError
 from kmstui.ui import key_state
@@ -86,6 +88,10 @@ class KeysScreen(ConsoleScreen):
         self._shown: list[str] = []  # the table's key ids, in its order
         self._cells: dict[str, tuple[str, ...]] = {}  # what each shown row's cells say
         self._dirty = False
+        self._changed: set[str] = set()  # rows whose cells may differ since drawn
+        self._reordered = False  # a row was described since drawn: it may move
+        self._room = 12  # the description's room when last computed
+        self._listed_drawn = False  # drawn since every key and alias was listed
         self._ticker: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -103,6 +109,7 @@ class KeysScreen(ConsoleScreen):
             self.rows, self._known, self._for = [], {}, caller
         self._load_number += 1
         self._listed, self._aliases, self.loaded = {}, {}, False
+        self._listed_drawn = False
         self._progress = {"keys": 0, "aliases": 0, "described": 0, "throttled": 0}
         number = self._load_number
         self._listing = KeyListing(
@@ -127,9 +134,7 @@ class KeysScreen(ConsoleScreen):
     def listed_whole(self) -> bool:
         """Every key and alias of the last load is listed and drawn (DescribeKey may
         still be filling the rows in)."""
-        progress = self._progress
-        drawn = not self._dirty and len(self._shown) == len(self.rows)
-        return bool(progress.get("keys_done") and progress.get("aliases_done") and drawn)
+        return self._listed_drawn
 
     def action_refresh(self) -> None:
         self.reload()
@@ -154,10 +159,13 @@ class KeysScreen(ConsoleScreen):
             self._aliases.setdefault(key_id, []).extend(names)
             if key_id in self._known:
                 self._known[key_id].aliases = list(self._aliases[key_id])
+                self._changed.add(key_id)
         progress["aliases"] += batch.alias_count
         for described in batch.described:
             if described.key_id in self._known:
                 self._known[described.key_id].take_description(described)
+                self._changed.add(described.key_id)
+                self._reordered = True
         progress["described"] += len(batch.described)
         if batch.alias_problem:
             progress["alias_problem"] = batch.alias_problem
@@ -166,7 +174,10 @@ class KeysScreen(ConsoleScreen):
         if batch.aliases_done:
             progress["aliases_done"] = True
             for key_id, row in self._listed.items():
-                row.aliases = list(self._aliases.get(key_id, []))
+                names = self._aliases.get(key_id, [])
+                if row.aliases != names:
+                    row.aliases = list(names)
+                    self._changed.add(key_id)
         self._arrange(final=progress.get("keys_done", False) or batch.finished)
         if batch.finished:
             self._finish(batch.error)
@@ -301,6 +312,7 @@ class KeysScreen(ConsoleScreen):
         rows = self._visible_rows()
         room = self._description_room(rows, columns, full_id)
         self._shown, self._cells, self._dirty = [], {}, False
+        self._changed, self._reordered, self._room = set(), False, room
         for row in rows:
             cells = self._cells_of(row, columns, full_id, room)
             table.add_row(*self._renderables(cells, columns), key=row.key_id)
@@ -318,18 +330,26 @@ class KeysScreen(ConsoleScreen):
         changed in place when the order holds, else the whole table again."""
         table = self.query_one("#keys", DataTable)
         columns = self._layout
-        rows = self._visible_rows()
         shown = self._shown
-        if (
-            columns != self._columns_for(self.size.width or self.app.size.width)
-            or len(rows) < len(shown)
-            or any(row.key_id != key for row, key in zip(rows, shown, strict=False))
-        ):
+        full_id = (self.size.width or self.app.size.width) >= FULL_ID_FROM
+        if columns != self._columns_for(self.size.width or self.app.size.width):
             self._show()
             return
-        full_id = (self.size.width or self.app.size.width) >= FULL_ID_FROM
-        room = self._description_room(rows, columns, full_id)
-        for row in rows[: len(shown)]:
+        if self._in_listed_order():  # only rows not described yet since drawn
+            rows, room = self.rows, self._room
+            known = self._known
+            changed = [known[k] for k in self._changed if k in self._cells and k in known]
+        else:
+            rows = self._visible_rows()
+            if len(rows) < len(shown) or any(
+                row.key_id != key for row, key in zip(rows, shown, strict=False)
+            ):
+                self._show()
+                return
+            room = self._room = self._description_room(rows, columns, full_id)
+            changed = rows[: len(shown)]
+        self._changed, self._reordered = set(), False
+        for row in changed:
             cells = self._cells_of(row, columns, full_id, room)
             before = self._cells[row.key_id]
             if cells != before:
@@ -337,8 +357,10 @@ class KeysScreen(ConsoleScreen):
                 for column, old, new, shown_cell in zip(
                     columns, before, cells, renderables, strict=True
                 ):
-                    if old != new:
-                        table.update_cell(row.key_id, column, shown_cell, update_width=True)
+                    if old != new:  # a column is widened, never narrowed, meanwhile:
+                        # narrowing measures every cell of the column again
+                        wider = cell_len(new) > table.columns[ColumnKey(column)].content_width
+                        table.update_cell(row.key_id, column, shown_cell, update_width=wider)
                 self._cells[row.key_id] = cells
         for row in rows[len(shown) :]:
             cells = self._cells_of(row, columns, full_id, room)
@@ -346,6 +368,17 @@ class KeysScreen(ConsoleScreen):
             shown.append(row.key_id)
             self._cells[row.key_id] = cells
         self._status(rows, columns, None)
+
+    def _in_listed_order(self) -> bool:
+        """Whether the table shows every row in the order listed, and will with the
+        rows that arrived: no filter, a sort by what DescribeKey says and no row
+        described since the last drawing (rows not described keep the listed order)."""
+        if self.filter_text or self._reordered or self.sort_column not in DESCRIBED_COLUMNS:
+            return False
+        rows, shown = self.rows, self._shown
+        if len(rows) < len(shown) or any(r.described for r in rows[len(shown) :]):
+            return False
+        return all(row.key_id == key for row, key in zip(rows, shown, strict=False))
 
     def _status(self, rows: list[KeyRow], columns: tuple[str, ...], problem: str | None) -> None:
         shown_marks = {m for r in rows if "spec" in columns for m in r.spec_usage.split()}
@@ -359,6 +392,8 @@ class KeysScreen(ConsoleScreen):
         marks = [f"{mark} {meaning}" for mark, meaning in MARKS.items() if mark in shown_marks]
         if marks and problem is None:
             status += " · " + " · ".join(marks)
+        if self._progress.get("keys_done") and self._progress.get("aliases_done"):
+            self._listed_drawn = True
         progress = self.progress_text()
         if progress and problem is None:
             status += " · " + progress
