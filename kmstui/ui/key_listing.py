@@ -1,12 +1,13 @@
 """Reading the key list a page at a time, for an account of thousands of keys.
 
 One :class:`KeyListing` is one load of the Keys screen: ListKeys page by page (a short
-first page, so the first rows show at once), ListAliases page by page beside it, then
-DescribeKey and GetKeyRotationStatus for every key on a few threads once both are
-listed, the keys the screen has in view first. Each
-step reaches the screen as a :class:`Batch`, through ``deliver``, from whichever thread
-read it. Throttling that is left after the SDK's own retries is counted in the batches
-and the request is made again later; nothing here touches a widget.
+first page, so the first rows show at once), ListAliases page by page beside the pages
+that follow (after it, when it is the only one), then DescribeKey and
+GetKeyRotationStatus for every key once both are listed, on a thread for each hundred
+keys up to a few, the keys the screen has in view first. Each step reaches the screen
+as a :class:`Batch`, through ``deliver``, from whichever thread read it. Throttling
+that is left after the SDK's own retries is counted in the batches and the request is
+made again later; nothing here touches a widget.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from kmstui.errors import AwsError
@@ -23,7 +24,8 @@ from kmstui.ui.models import THROTTLED, Call, KeyRow, describe_key_row
 FIRST_PAGE = 100  # ListKeys' first page: the first rows, soon
 KEYS_PAGE = 1000  # ListKeys' largest Limit
 ALIASES_PAGE = 100  # ListAliases' largest Limit
-DESCRIBERS = 6  # threads describing keys
+DESCRIBERS = 6  # threads describing keys, at most
+PER_DESCRIBER = 100  # keys to describe for each of them
 FLUSH_SECONDS = 0.1  # described rows reach the screen at most this late
 LIST_TRIES = 8  # a throttled page is asked again, this many times in all
 DESCRIBE_TRIES = 4  # a throttled key is described again, this many times in all
@@ -74,6 +76,8 @@ class KeyListing:
         self._described: list[KeyRow] = []
         self._throttled = 0
         self._flushed = time.monotonic()
+        self._pool: ThreadPoolExecutor | None = None
+        self._aliases: Future | None = None  # ListAliases beside ListKeys' pages
 
     # -- the screen's side ------------------------------------------------------------
     def prefer(self, key_ids: list[str]) -> None:
@@ -85,9 +89,8 @@ class KeyListing:
     # -- the load ---------------------------------------------------------------------
     def run(self) -> None:
         """The whole load; returns once the last batch is delivered (or it stopped)."""
-        with ThreadPoolExecutor(self._describers + 1, thread_name_prefix="keylist") as pool:
-            aliases = pool.submit(self._list_aliases)
-            describing = [pool.submit(self._describe) for _ in range(self._describers)]
+        with ThreadPoolExecutor(self._describers, thread_name_prefix="keylist") as pool:
+            self._pool, self._aliases = pool, None
             error = None
             try:
                 self._list_keys()
@@ -99,7 +102,16 @@ class KeyListing:
                     if error is not None:
                         self._waiting.clear()
                     self._lock.notify_all()
-            for future in (aliases, *describing):
+            if self._aliases is None:  # one page of keys: the aliases after it
+                self._list_aliases()
+            else:
+                self._aliases.result()
+            # a thread for each PER_DESCRIBER keys, up to the most: a short list is
+            # described here, without threads to hand the work between
+            threads = min(self._describers, -(-len(self._waiting) // PER_DESCRIBER))
+            describing = [pool.submit(self._describe) for _ in range(threads - 1)]
+            self._describe()
+            for future in describing:
                 future.result()
         if not self._stopped():
             self._deliver(self._batch(described=True, error=error, finished=True))
@@ -113,8 +125,11 @@ class KeyListing:
                 self._flushed = time.monotonic()
         return batch
 
-    def _pages(self, operation: str, member: str, first: int, limit: int) -> Iterator[list]:
-        """Each page's items; a throttled page is asked again after a pause."""
+    def _pages(
+        self, operation: str, member: str, first: int, limit: int
+    ) -> Iterator[tuple[list, bool]]:
+        """Each page's items, and whether more follow; a throttled page is asked again
+        after a pause."""
         params: dict = {"Limit": first}
         tries = 0
         while not self._stopped():
@@ -129,15 +144,19 @@ class KeyListing:
                 self._sleep(backoff(tries))
                 continue
             tries = 0
-            yield page.get(member, [])
-            if not page.get("Truncated") or not page.get("NextMarker"):
+            more = bool(page.get("Truncated") and page.get("NextMarker"))
+            yield page.get(member, []), more
+            if not more:
                 return
             params = {"Limit": limit, "Marker": page["NextMarker"]}
 
     def _list_keys(self) -> None:
-        for entries in self._pages("ListKeys", "Keys", FIRST_PAGE, KEYS_PAGE):
+        for entries, more in self._pages("ListKeys", "Keys", FIRST_PAGE, KEYS_PAGE):
             rows = [KeyRow(key_id=e["KeyId"], arn=e.get("KeyArn", "")) for e in entries]
             self._deliver(self._batch(keys=rows))
+            if more and self._aliases is None and self._pool is not None:
+                # more pages to come: the aliases beside them
+                self._aliases = self._pool.submit(self._list_aliases)
             with self._lock:  # listed on the screen first, then described
                 for row in rows:
                     self._waiting.setdefault(row.key_id, row.arn)
@@ -147,7 +166,7 @@ class KeyListing:
 
     def _list_aliases(self) -> None:
         try:
-            for entries in self._pages("ListAliases", "Aliases", ALIASES_PAGE, ALIASES_PAGE):
+            for entries, _more in self._pages("ListAliases", "Aliases", ALIASES_PAGE, ALIASES_PAGE):
                 names: dict[str, list[str]] = {}
                 for alias in entries:
                     if alias.get("TargetKeyId"):

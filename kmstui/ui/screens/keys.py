@@ -91,6 +91,7 @@ class KeysScreen(ConsoleScreen):
         self._changed: set[str] = set()  # rows whose cells may differ since drawn
         self._reordered = False  # a row was described since drawn: it may move
         self._room = 12  # the description's room when last computed
+        self._widest: dict[str, int] = {}  # each column's widest cell in a whole list
         self._listed_drawn = False  # drawn since every key and alias was listed
         self._ticker: Timer | None = None
 
@@ -202,9 +203,11 @@ class KeysScreen(ConsoleScreen):
         if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
-        # Columns afresh: a column keeps the widest cell it ever held, and cells that
-        # were drawn while the list arrived are no longer there.
-        self._layout = ()
+        # A column keeps the widest cell it held in a whole list, not those drawn
+        # while the list arrived.
+        for key, column in self.query_one("#keys", DataTable).columns.items():
+            widest = self._widest.get(str(key.value), 0)
+            column.content_width = max(cell_len(column.label.plain), widest)
         if error is not None:
             self.rows, self._known = [], {}
             self._show(f"✕ {error.code}: {error.message}")
@@ -305,7 +308,7 @@ class KeysScreen(ConsoleScreen):
             for key, title in COLUMNS:
                 if key in columns:
                     table.add_column(title, key=key)
-            self._layout = columns
+            self._layout, self._widest = columns, {}
             # A table whose columns were just rebuilt sizes them on its next refresh.
             self.call_after_refresh(self._show, problem)
         table.clear()
@@ -318,6 +321,10 @@ class KeysScreen(ConsoleScreen):
             table.add_row(*self._renderables(cells, columns), key=row.key_id)
             self._shown.append(row.key_id)
             self._cells[row.key_id] = cells
+        if self.loaded:  # what the columns hold at their widest, in whole lists
+            for index, column in enumerate(columns):
+                widths = [cell_len(cells[index]) for cells in self._cells.values()]
+                self._widest[column] = max([self._widest.get(column, 0), *widths])
         if selected is not None and selected.key_id in self._cells:
             index = table.get_row_index(selected.key_id)
             table.move_cursor(row=index, animate=False)
