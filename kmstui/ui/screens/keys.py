@@ -21,29 +21,26 @@ from textual.widgets.data_table import ColumnKey
 from kmstui.errors import AwsError
 from kmstui.ui import key_state
 from kmstui.ui.actions import Action, bindings
-from kmstui.ui.format import date, plain, state_text
+from kmstui.ui.format import plain
 from kmstui.ui.key_listing import Batch, KeyListing
 from kmstui.ui.key_state import KEY_STATE_ACTIONS, allowed, key_state_actions
+from kmstui.ui.keylist_cells import (
+    COLUMNS,
+    cells_of,
+    description_room,
+    progress_text,
+    renderables,
+)
 from kmstui.ui.keytypes import MARKS
 from kmstui.ui.models import DESCRIBED_COLUMNS, KeyRow
 from kmstui.ui.screens.base import ConsoleScreen
 from kmstui.ui.seam import backend_if_open
 
-COLUMNS = [
-    ("alias", "Alias"),
-    ("id", "Key ID"),
-    ("state", "State"),
-    ("spec", "Spec / usage"),
-    ("rotation", "Rotation"),
-    ("description", "Description"),
-    ("created", "Created"),
-]
 NARROW = ("alias", "id", "state", "spec", "description")
 MEDIUM = ("alias", "id", "state", "spec", "rotation", "description")
 MEDIUM_FROM, WIDE_FROM, FULL_ID_FROM = 100, 140, 150
 
 
-PENDING = "…"  # a cell DescribeKey has not answered for yet
 TICK = 0.1  # seconds between redraws while the list arrives
 
 
@@ -226,25 +223,7 @@ class KeysScreen(ConsoleScreen):
 
     def progress_text(self) -> str:
         """How far the load is, for the status line ("" once it is done)."""
-        progress, parts = self._progress, []
-        if self.loaded:
-            if progress.get("throttled"):
-                parts.append(f"{progress['throttled']:,} requests throttled (ThrottlingException)")
-        else:
-            keys = progress.get("keys", 0)
-            if not progress.get("keys_done"):
-                parts.append(f"{keys:,} keys read …")
-            if not progress.get("aliases_done"):
-                parts.append(f"{progress.get('aliases', 0):,} aliases read …")
-            if progress.get("keys_done"):
-                parts.append(f"described {progress.get('described', 0):,} of {keys:,} …")
-            if progress.get("throttled"):
-                parts.append(
-                    f"throttled {progress['throttled']:,}× (ThrottlingException), carrying on"
-                )
-        if progress.get("alias_problem"):
-            parts.append(f"ListAliases: {progress['alias_problem']}, aliases not shown")
-        return " · ".join(parts)
+        return progress_text(self._progress, self.loaded)
 
     # -- drawing ----------------------------------------------------------------------
     def _columns_for(self, width: int) -> tuple[str, ...]:
@@ -270,33 +249,6 @@ class KeysScreen(ConsoleScreen):
         )
         return ordered + pending
 
-    def _cells_of(
-        self, row: KeyRow, columns: tuple[str, ...], full_id: bool, room: int
-    ) -> tuple[str, ...]:
-        described = row.described
-        cells = {
-            "alias": row.alias or "—",
-            "id": row.key_id if full_id else row.key_id[:8] + "…",
-            "state": row.state if described else PENDING,
-            "spec": row.spec_usage if described else PENDING,
-            "rotation": row.rotation if described else PENDING,
-            "description": (
-                row.description
-                if len(row.description) <= room
-                else row.description[: room - 1] + "…"
-            )
-            if described
-            else PENDING,
-            "created": date(row.created) if described else PENDING,
-        }
-        return tuple(cells[c] for c in columns)
-
-    def _renderables(self, cells: tuple[str, ...], columns: tuple[str, ...]) -> list:
-        return [
-            state_text(cell) if column == "state" and cell != PENDING else plain(cell)
-            for column, cell in zip(columns, cells, strict=True)
-        ]
-
     def _show(self, problem: str | None = None) -> None:
         table = self.query_one("#keys", DataTable)
         columns = self._columns_for(self.size.width or self.app.size.width)
@@ -313,12 +265,12 @@ class KeysScreen(ConsoleScreen):
             self.call_after_refresh(self._show, problem)
         table.clear()
         rows = self._visible_rows()
-        room = self._description_room(rows, columns, full_id)
+        room = description_room(rows, columns, full_id, self.size.width or self.app.size.width)
         self._shown, self._cells, self._dirty = [], {}, False
         self._changed, self._reordered, self._room = set(), False, room
         for row in rows:
-            cells = self._cells_of(row, columns, full_id, room)
-            table.add_row(*self._renderables(cells, columns), key=row.key_id)
+            cells = cells_of(row, columns, full_id, room)
+            table.add_row(*renderables(cells, columns), key=row.key_id)
             self._shown.append(row.key_id)
             self._cells[row.key_id] = cells
         if self.loaded:  # what the columns hold at their widest, in whole lists
@@ -353,25 +305,25 @@ class KeysScreen(ConsoleScreen):
             ):
                 self._show()
                 return
-            room = self._room = self._description_room(rows, columns, full_id)
+            room = self._room = description_room(
+                rows, columns, full_id, self.size.width or self.app.size.width
+            )
             changed = rows[: len(shown)]
         self._changed, self._reordered = set(), False
         for row in changed:
-            cells = self._cells_of(row, columns, full_id, room)
+            cells = cells_of(row, columns, full_id, room)
             before = self._cells[row.key_id]
             if cells != before:
-                renderables = self._renderables(cells, columns)
-                for column, old, new, shown_cell in zip(
-                    columns, before, cells, renderables, strict=True
-                ):
+                drawn = renderables(cells, columns)
+                for column, old, new, shown_cell in zip(columns, before, cells, drawn, strict=True):
                     if old != new:  # a column is widened, never narrowed, meanwhile:
                         # narrowing measures every cell of the column again
                         wider = cell_len(new) > table.columns[ColumnKey(column)].content_width
                         table.update_cell(row.key_id, column, shown_cell, update_width=wider)
                 self._cells[row.key_id] = cells
         for row in rows[len(shown) :]:
-            cells = self._cells_of(row, columns, full_id, room)
-            table.add_row(*self._renderables(cells, columns), key=row.key_id)
+            cells = cells_of(row, columns, full_id, room)
+            table.add_row(*renderables(cells, columns), key=row.key_id)
             shown.append(row.key_id)
             self._cells[row.key_id] = cells
         self._status(rows, columns, None)
@@ -406,26 +358,6 @@ class KeysScreen(ConsoleScreen):
             status += " · " + progress
         self.query_one("#status", Static).update(plain(status))
         self.refresh_bindings()
-
-    def _description_room(self, rows: list[KeyRow], columns: tuple[str, ...], full_id: bool) -> int:
-        """How many cells the description may take so the table needs no sideways
-        scrolling."""
-        width = self.size.width or self.app.size.width
-        used = 2  # the vertical scrollbar
-        for column in columns:
-            if column == "description":
-                continue
-            cells = {
-                "alias": [r.alias or "—" for r in rows],
-                "id": [r.key_id if full_id else r.key_id[:9] for r in rows],
-                "state": [r.state for r in rows],
-                "spec": [r.spec_usage for r in rows],
-                "rotation": [r.rotation for r in rows],
-                "created": ["2000-01-01 00:00"],
-            }[column]
-            title = dict(COLUMNS)[column]
-            used += max([len(title), *map(len, cells)]) + 2
-        return max(12, width - used - 2)
 
     def on_resize(self) -> None:
         if self.rows:
