@@ -21,10 +21,20 @@ async def wait_for_workers(app) -> None:
             raise result
 
 
-async def settle(pilot) -> None:
-    """Let workers finish and their messages be handled."""
+def lists_loading(app) -> bool:
+    """A screen's list is still arriving a page at a time (the key list): asked for,
+    though its worker may not have started yet, which ``wait_for_workers`` misses."""
+    return any(getattr(screen, "loading_keys", False) for screen in app.screen_stack)
+
+
+async def settle(pilot, timeout: float = 30.0) -> None:
+    """Let workers finish, lists arrive whole and their messages be handled."""
     for _ in range(3):
         await pilot.pause()
+        await wait_for_workers(pilot.app)
+    deadline = time.monotonic() + timeout
+    while lists_loading(pilot.app) and time.monotonic() < deadline:
+        await pilot.pause(0.01)
         await wait_for_workers(pilot.app)
     await pilot.pause()
 

@@ -30,6 +30,12 @@ def _pages(call: Call, operation: str, params: dict, member: str) -> list[dict]:
         marker = page.get("NextMarker")
 
 
+# The columns DescribeKey and GetKeyRotationStatus fill in: a row not yet described
+# sorts after the described ones by these, in the order it was listed.
+DESCRIBED_COLUMNS = frozenset({"state", "spec", "rotation", "description", "created"})
+THROTTLED = "ThrottlingException"
+
+
 @dataclass
 class KeyRow:
     key_id: str
@@ -45,6 +51,7 @@ class KeyRow:
     description: str = ""
     created: float | None = None
     problem: str | None = None
+    described: bool = False  # DescribeKey has answered (or refused) for this row
 
     @property
     def alias(self) -> str:
@@ -65,6 +72,14 @@ class KeyRow:
             "created": self.created or 0.0,
         }[column]
 
+    def take_description(self, other: KeyRow) -> None:
+        """What ``other`` (the same key, described elsewhere) says of the key; this
+        row keeps its own aliases."""
+        for name in ("state", "spec", "usage", "origin", "multi_region", "manager"):
+            setattr(self, name, getattr(other, name))
+        for name in ("rotation", "description", "created", "problem", "described"):
+            setattr(self, name, getattr(other, name))
+
 
 def rotation_label(status: dict) -> str:
     if status.get("KeyRotationEnabled"):
@@ -72,40 +87,30 @@ def rotation_label(status: dict) -> str:
     return "off"
 
 
-def list_key_rows(call: Call) -> list[KeyRow]:
-    """ListKeys + DescribeKey + ListAliases + GetKeyRotationStatus."""
-    keys = _pages(call, "ListKeys", {}, "Keys")
-    aliases: dict[str, list[str]] = {}
+def describe_key_row(call: Call, row: KeyRow) -> None:
+    """Fill ``row`` from DescribeKey and GetKeyRotationStatus. A refusal stays with
+    the row (``problem``); throttling after the SDK's retries is raised, for the
+    caller to try the key again later."""
     try:
-        for alias in _pages(call, "ListAliases", {}, "Aliases"):
-            if alias.get("TargetKeyId"):
-                aliases.setdefault(alias["TargetKeyId"], []).append(alias["AliasName"])
-    except AwsError:
-        pass
-    rows = []
-    for entry in keys:
-        row = KeyRow(
-            key_id=entry["KeyId"],
-            arn=entry.get("KeyArn", ""),
-            aliases=aliases.get(entry["KeyId"], []),
-        )
-        try:
-            meta = call("DescribeKey", {"KeyId": entry["KeyId"]})["KeyMetadata"]
-        except AwsError as exc:
-            row.problem = exc.code
-            rows.append(row)
-            continue
-        row.state, row.spec = meta["KeyState"], meta.get("KeySpec", "")
-        row.usage, row.origin = meta.get("KeyUsage", ""), meta.get("Origin", "")
-        row.multi_region = bool(meta.get("MultiRegion"))
-        row.manager, row.description = meta.get("KeyManager", ""), meta.get("Description", "")
-        row.created = meta.get("CreationDate")
-        try:
-            row.rotation = rotation_label(call("GetKeyRotationStatus", {"KeyId": row.key_id}))
-        except AwsError as exc:
-            row.rotation = "?" if exc.code == "AccessDeniedException" else "—"
-        rows.append(row)
-    return rows
+        meta = call("DescribeKey", {"KeyId": row.key_id})["KeyMetadata"]
+    except AwsError as exc:
+        if exc.code == THROTTLED:
+            raise
+        row.problem, row.described = exc.code, True
+        return
+    try:
+        rotation = rotation_label(call("GetKeyRotationStatus", {"KeyId": row.key_id}))
+    except AwsError as exc:
+        if exc.code == THROTTLED:
+            raise
+        rotation = "?" if exc.code == "AccessDeniedException" else "—"
+    row.state, row.spec = meta["KeyState"], meta.get("KeySpec", "")
+    row.usage, row.origin = meta.get("KeyUsage", ""), meta.get("Origin", "")
+    row.multi_region = bool(meta.get("MultiRegion"))
+    row.manager, row.description = meta.get("KeyManager", ""), meta.get("Description", "")
+    row.created, row.rotation = meta.get("CreationDate"), rotation
+    row.arn = row.arn or meta.get("Arn", "")
+    row.described = True
 
 
 @dataclass

@@ -1,43 +1,55 @@
 """Keys: every KMS key of the account in the console's Region with its aliases, state,
 spec and usage, and rotation; filter, sort, create, enable, disable, schedule and cancel
-deletion; Enter opens a key."""
+deletion; Enter opens a key.
+
+The list arrives a page at a time (:mod:`kmstui.ui.key_listing`): rows show as each
+ListKeys page does, with their aliases as ListAliases pages do, and say "…" until
+DescribeKey has answered for them, the rows in view first. Meanwhile the table scrolls,
+filters and sorts, and the cursor stays on its key."""
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
 from textual.coordinate import Coordinate
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
+from textual.widgets.data_table import ColumnKey
 
 from kmstui.errors import AwsError
 from kmstui.ui import key_state
 from kmstui.ui.actions import Action, bindings
-from kmstui.ui.format import date, plain, state_text
+from kmstui.ui.format import plain
+from kmstui.ui.key_listing import Batch, KeyListing
 from kmstui.ui.key_state import KEY_STATE_ACTIONS, allowed, key_state_actions
+from kmstui.ui.keylist_cells import (
+    COLUMNS,
+    cells_of,
+    description_room,
+    progress_text,
+    renderables,
+)
 from kmstui.ui.keytypes import MARKS
-from kmstui.ui.models import KeyRow, list_key_rows
+from kmstui.ui.models import DESCRIBED_COLUMNS, KeyRow
 from kmstui.ui.screens.base import ConsoleScreen
 from kmstui.ui.seam import backend_if_open
 
-COLUMNS = [
-    ("alias", "Alias"),
-    ("id", "Key ID"),
-    ("state", "State"),
-    ("spec", "Spec / usage"),
-    ("rotation", "Rotation"),
-    ("description", "Description"),
-    ("created", "Created"),
-]
 NARROW = ("alias", "id", "state", "spec", "description")
 MEDIUM = ("alias", "id", "state", "spec", "rotation", "description")
 MEDIUM_FROM, WIDE_FROM, FULL_ID_FROM = 100, 140, 150
 
 
-class KeysLoaded(Message):
-    def __init__(self, rows: list[KeyRow] | None, error: AwsError | None = None):
+TICK = 0.1  # seconds between redraws while the list arrives
+
+
+class KeysArrived(Message):
+    """A batch of load number ``load`` (batches of an older load are dropped)."""
+
+    def __init__(self, load: int, batch: Batch):
         super().__init__()
-        self.rows, self.error = rows, error
+        self.load, self.batch = load, batch
 
 
 class KeysScreen(ConsoleScreen):
@@ -62,6 +74,23 @@ class KeysScreen(ConsoleScreen):
         self.sort_column, self.sort_reverse = "created", False
         self.filter_text = ""
         self._layout: tuple[str, ...] = ()
+        self.loaded = False  # the last load has finished (every row described)
+        self._load_number = 0
+        self._listing: KeyListing | None = None
+        self._listed: dict[str, KeyRow] = {}  # this load's rows, in ListKeys order
+        self._known: dict[str, KeyRow] = {}  # every row shown, by key id
+        self._aliases: dict[str, list[str]] = {}  # this load's aliases so far
+        self._for: object = None  # who the rows were read as (a new caller: new rows)
+        self._progress: dict = {}
+        self._shown: list[str] = []  # the table's key ids, in its order
+        self._cells: dict[str, tuple[str, ...]] = {}  # what each shown row's cells say
+        self._dirty = False
+        self._changed: set[str] = set()  # rows whose cells may differ since drawn
+        self._reordered = False  # a row was described since drawn: it may move
+        self._room = 12  # the description's room when last computed
+        self._widest: dict[str, int] = {}  # each column's widest cell in a whole list
+        self._listed_drawn = False  # drawn since every key and alias was listed
+        self._ticker: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="filter: alias, key id, state, description…", id="filter")
@@ -73,25 +102,128 @@ class KeysScreen(ConsoleScreen):
         if backend_if_open(self) is None:
             self.query_one("#status", Static).update("Opening the data directory…")
             return
-        self._load()
+        caller = self.app.console_caller()
+        if caller != self._for:  # another Region or principal: none of the old rows
+            self.rows, self._known, self._for = [], {}, caller
+        self._load_number += 1
+        self._listed, self._aliases, self.loaded = {}, {}, False
+        self._listed_drawn = False
+        self._progress = {"keys": 0, "aliases": 0, "described": 0, "throttled": 0}
+        number = self._load_number
+        self._listing = KeyListing(
+            self.app.call,
+            lambda batch: self.post_message(KeysArrived(number, batch)),
+            stopped=lambda: number != self._load_number or not self.is_attached,
+        )
+        if self._ticker is None:
+            self._ticker = self.set_interval(TICK, self._tick)
+        self._load(self._listing)
+
+    @property
+    def loading_keys(self) -> bool:
+        """The list is not whole yet: a load is under way (from the moment it is asked
+        for, before its worker starts, until its last batch is drawn), or none has
+        been made since the backend opened."""
+        if self._listing is not None:
+            return True
+        return not self.loaded and self.is_attached and backend_if_open(self) is not None
+
+    @property
+    def listed_whole(self) -> bool:
+        """Every key and alias of the last load is listed and drawn (DescribeKey may
+        still be filling the rows in)."""
+        return self._listed_drawn
 
     def action_refresh(self) -> None:
         self.reload()
 
     @work(thread=True, exclusive=True, group="keys", exit_on_error=False)
-    def _load(self) -> None:
-        try:
-            self.post_message(KeysLoaded(list_key_rows(self.app.call)))
-        except AwsError as exc:
-            self.post_message(KeysLoaded(None, exc))
+    def _load(self, listing: KeyListing) -> None:
+        listing.run()
 
-    def on_keys_loaded(self, message: KeysLoaded) -> None:
-        if message.error is not None:
-            self.rows = []
-            self._show(f"✕ {message.error.code}: {message.error.message}")
+    def on_keys_arrived(self, message: KeysArrived) -> None:
+        if message.load != self._load_number:
+            return  # a page of a load that a newer one replaced
+        batch, progress = message.batch, self._progress
+        progress["throttled"] += batch.throttled
+        for row in batch.keys:
+            known = self._known.get(row.key_id)
+            if known is None:
+                row.aliases = list(self._aliases.get(row.key_id, []))
+                known = self._known[row.key_id] = row
+            self._listed[row.key_id] = known
+        progress["keys"] = len(self._listed)
+        for key_id, names in batch.aliases.items():
+            self._aliases.setdefault(key_id, []).extend(names)
+            if key_id in self._known:
+                self._known[key_id].aliases = list(self._aliases[key_id])
+                self._changed.add(key_id)
+        progress["aliases"] += batch.alias_count
+        for described in batch.described:
+            if described.key_id in self._known:
+                self._known[described.key_id].take_description(described)
+                self._changed.add(described.key_id)
+                self._reordered = True
+        progress["described"] += len(batch.described)
+        if batch.alias_problem:
+            progress["alias_problem"] = batch.alias_problem
+        if batch.keys_done:
+            progress["keys_done"] = True
+        if batch.aliases_done:
+            progress["aliases_done"] = True
+            for key_id, row in self._listed.items():
+                names = self._aliases.get(key_id, [])
+                if row.aliases != names:
+                    row.aliases = list(names)
+                    self._changed.add(key_id)
+        self._arrange(final=progress.get("keys_done", False) or batch.finished)
+        if batch.finished:
+            self._finish(batch.error)
+        elif (not self._shown and self.rows) or batch.keys_done or batch.aliases_done:
+            self._dirty = False
+            self._draw_arrivals()  # the first rows, the last of the listing: at once
+        else:
+            self._dirty = True
+
+    def _arrange(self, final: bool) -> None:
+        """The rows in the order listed; until every key is listed again, the rows of
+        the last load that this one has not listed yet follow."""
+        rows = list(self._listed.values())
+        if not final:
+            rows += [r for r in self.rows if r.key_id not in self._listed]
+        else:
+            self._known = dict(self._listed)
+        self.rows = rows
+
+    def _finish(self, error: AwsError | None) -> None:
+        self.loaded, self._listing, self._dirty = True, None, False
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+        # A column keeps the widest cell it held in a whole list, not those drawn
+        # while the list arrived.
+        for key, column in self.query_one("#keys", DataTable).columns.items():
+            widest = self._widest.get(str(key.value), 0)
+            column.content_width = max(cell_len(column.label.plain), widest)
+        if error is not None:
+            self.rows, self._known = [], {}
+            self._show(f"✕ {error.code}: {error.message}")
             return
-        self.rows = message.rows or []
         self._show()
+
+    def _tick(self) -> None:
+        """While the list arrives: draw what came, and say which rows are in view."""
+        if self._dirty:
+            self._dirty = False
+            self._draw_arrivals()
+        if self._listing is not None:
+            table = self.query_one("#keys", DataTable)
+            top = int(table.scroll_offset.y)
+            self._listing.prefer(self._shown[top : top + table.size.height + 1])
+
+    def progress_text(self) -> str:
+        """How far the load is, for the status line ("" once it is done)."""
+        return progress_text(self._progress, self.loaded)
 
     # -- drawing ----------------------------------------------------------------------
     def _columns_for(self, width: int) -> tuple[str, ...]:
@@ -107,42 +239,108 @@ class KeysScreen(ConsoleScreen):
             if not needle
             or needle in " ".join([r.alias, r.key_id, r.state, r.description, r.spec_usage]).lower()
         ]
-        return sorted(rows, key=lambda r: r.sort_value(self.sort_column), reverse=self.sort_reverse)
+        if self.sort_column in DESCRIBED_COLUMNS:  # not described yet: after, as listed
+            pending = [r for r in rows if not r.described]
+            rows = [r for r in rows if r.described]
+        else:
+            pending = []
+        ordered = sorted(
+            rows, key=lambda r: r.sort_value(self.sort_column), reverse=self.sort_reverse
+        )
+        return ordered + pending
 
     def _show(self, problem: str | None = None) -> None:
         table = self.query_one("#keys", DataTable)
         columns = self._columns_for(self.size.width or self.app.size.width)
         selected = self.selected_row()
+        from_top = table.cursor_row - int(table.scroll_offset.y)
         full_id = (self.size.width or self.app.size.width) >= FULL_ID_FROM
         if columns != self._layout:
             table.clear(columns=True)
             for key, title in COLUMNS:
                 if key in columns:
                     table.add_column(title, key=key)
-            self._layout = columns
+            self._layout, self._widest = columns, {}
             # A table whose columns were just rebuilt sizes them on its next refresh.
             self.call_after_refresh(self._show, problem)
         table.clear()
         rows = self._visible_rows()
-        shown_marks = {m for r in rows if "spec" in columns for m in r.spec_usage.split()}
-        room = self._description_room(rows, columns, full_id)
+        room = description_room(rows, columns, full_id, self.size.width or self.app.size.width)
+        self._shown, self._cells, self._dirty = [], {}, False
+        self._changed, self._reordered, self._room = set(), False, room
         for row in rows:
-            cells = {
-                "alias": plain(row.alias or "—"),
-                "id": plain(row.key_id if full_id else row.key_id[:8] + "…"),
-                "state": state_text(row.state),
-                "spec": plain(row.spec_usage),
-                "rotation": plain(row.rotation),
-                "description": plain(
-                    row.description
-                    if len(row.description) <= room
-                    else row.description[: room - 1] + "…"
-                ),
-                "created": plain(date(row.created)),
-            }
-            table.add_row(*(cells[c] for c in columns), key=row.key_id)
-        if selected is not None and any(r.key_id == selected.key_id for r in rows):
-            table.move_cursor(row=table.get_row_index(selected.key_id), animate=False)
+            cells = cells_of(row, columns, full_id, room)
+            table.add_row(*renderables(cells, columns), key=row.key_id)
+            self._shown.append(row.key_id)
+            self._cells[row.key_id] = cells
+        if self.loaded:  # what the columns hold at their widest, in whole lists
+            for index, column in enumerate(columns):
+                widths = [cell_len(cells[index]) for cells in self._cells.values()]
+                self._widest[column] = max([self._widest.get(column, 0), *widths])
+        if selected is not None and selected.key_id in self._cells:
+            index = table.get_row_index(selected.key_id)
+            table.move_cursor(row=index, animate=False)
+            if index - from_top > 0:  # the cursor's row stays where it was on screen
+                self.call_after_refresh(table.scroll_to, y=index - from_top, animate=False)
+        self._status(rows, columns, problem)
+
+    def _draw_arrivals(self) -> None:
+        """Draw what arrived since the last drawing: rows added at the end and cells
+        changed in place when the order holds, else the whole table again."""
+        table = self.query_one("#keys", DataTable)
+        columns = self._layout
+        shown = self._shown
+        full_id = (self.size.width or self.app.size.width) >= FULL_ID_FROM
+        if columns != self._columns_for(self.size.width or self.app.size.width):
+            self._show()
+            return
+        if self._in_listed_order():  # only rows not described yet since drawn
+            rows, room = self.rows, self._room
+            known = self._known
+            changed = [known[k] for k in self._changed if k in self._cells and k in known]
+        else:
+            rows = self._visible_rows()
+            if len(rows) < len(shown) or any(
+                row.key_id != key for row, key in zip(rows, shown, strict=False)
+            ):
+                self._show()
+                return
+            room = self._room = description_room(
+                rows, columns, full_id, self.size.width or self.app.size.width
+            )
+            changed = rows[: len(shown)]
+        self._changed, self._reordered = set(), False
+        for row in changed:
+            cells = cells_of(row, columns, full_id, room)
+            before = self._cells[row.key_id]
+            if cells != before:
+                drawn = renderables(cells, columns)
+                for column, old, new, shown_cell in zip(columns, before, cells, drawn, strict=True):
+                    if old != new:  # a column is widened, never narrowed, meanwhile:
+                        # narrowing measures every cell of the column again
+                        wider = cell_len(new) > table.columns[ColumnKey(column)].content_width
+                        table.update_cell(row.key_id, column, shown_cell, update_width=wider)
+                self._cells[row.key_id] = cells
+        for row in rows[len(shown) :]:
+            cells = cells_of(row, columns, full_id, room)
+            table.add_row(*renderables(cells, columns), key=row.key_id)
+            shown.append(row.key_id)
+            self._cells[row.key_id] = cells
+        self._status(rows, columns, None)
+
+    def _in_listed_order(self) -> bool:
+        """Whether the table shows every row in the order listed, and will with the
+        rows that arrived: no filter, a sort by what DescribeKey says and no row
+        described since the last drawing (rows not described keep the listed order)."""
+        if self.filter_text or self._reordered or self.sort_column not in DESCRIBED_COLUMNS:
+            return False
+        rows, shown = self.rows, self._shown
+        if len(rows) < len(shown) or any(r.described for r in rows[len(shown) :]):
+            return False
+        return all(row.key_id == key for row, key in zip(rows, shown, strict=False))
+
+    def _status(self, rows: list[KeyRow], columns: tuple[str, ...], problem: str | None) -> None:
+        shown_marks = {m for r in rows if "spec" in columns for m in r.spec_usage.split()}
         direction = "▼" if self.sort_reverse else "▲"
         sort_title = dict(COLUMNS)[self.sort_column]
         status = problem or (
@@ -153,28 +351,13 @@ class KeysScreen(ConsoleScreen):
         marks = [f"{mark} {meaning}" for mark, meaning in MARKS.items() if mark in shown_marks]
         if marks and problem is None:
             status += " · " + " · ".join(marks)
+        if self._progress.get("keys_done") and self._progress.get("aliases_done"):
+            self._listed_drawn = True
+        progress = self.progress_text()
+        if progress and problem is None:
+            status += " · " + progress
         self.query_one("#status", Static).update(plain(status))
         self.refresh_bindings()
-
-    def _description_room(self, rows: list[KeyRow], columns: tuple[str, ...], full_id: bool) -> int:
-        """How many cells the description may take so the table needs no sideways
-        scrolling."""
-        width = self.size.width or self.app.size.width
-        used = 2  # the vertical scrollbar
-        for column in columns:
-            if column == "description":
-                continue
-            cells = {
-                "alias": [r.alias or "—" for r in rows],
-                "id": [r.key_id if full_id else r.key_id[:9] for r in rows],
-                "state": [r.state for r in rows],
-                "spec": [r.spec_usage for r in rows],
-                "rotation": [r.rotation for r in rows],
-                "created": ["2000-01-01 00:00"],
-            }[column]
-            title = dict(COLUMNS)[column]
-            used += max([len(title), *map(len, cells)]) + 2
-        return max(12, width - used - 2)
 
     def on_resize(self) -> None:
         if self.rows:
