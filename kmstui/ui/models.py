@@ -87,6 +87,17 @@ def rotation_label(status: dict) -> str:
     return "off"
 
 
+def on_demand_rotations(status: dict, rotations: list[dict]) -> str:
+    """How many on-demand rotations the key has used, and of how many when the status
+    says so. AWS's GetKeyRotationStatus reports neither (only the embedded engine adds
+    them): the key's ListKeyRotations history then gives the count."""
+    count = status.get("OnDemandRotationCount")
+    if count is None:
+        count = sum(1 for r in rotations if r.get("RotationType") == "ON_DEMAND")
+    limit = status.get("OnDemandRotationLimit")
+    return f"{count} of {limit}" if limit is not None else str(count)
+
+
 def describe_key_row(call: Call, row: KeyRow) -> None:
     """Fill ``row`` from DescribeKey and GetKeyRotationStatus. A refusal stays with
     the row (``problem``); throttling after the SDK's retries is raised, for the

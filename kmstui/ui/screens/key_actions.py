@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from textual.widgets import Static
 
 from kmstui.ui import key_state
-from kmstui.ui.models import parse_tags, test_encrypt
+from kmstui.ui.models import on_demand_rotations, parse_tags, test_encrypt
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -157,8 +157,8 @@ class KeyActionsMixin(_KeyScreen):
         from kmstui.ui.dialogs.confirm import ConfirmScreen
 
         key = self._key()
-        status = self.detail.rotation if self.detail else {}
-        count, limit = status.get("OnDemandRotationCount", 0), status.get("OnDemandRotationLimit")
+        detail = self.detail
+        used = on_demand_rotations(detail.rotation, detail.rotations) if detail else "0"
 
         def confirmed(yes: bool | None) -> None:
             if yes:
@@ -170,7 +170,7 @@ class KeyActionsMixin(_KeyScreen):
             ConfirmScreen(
                 "Rotate now?",
                 f"New key material becomes current; older material keeps decrypting. "
-                f"This uses one of the key's on-demand rotations ({count} of {limit} used).",
+                f"This uses one of the key's on-demand rotations ({used} used).",
                 confirm="Rotate",
                 destructive=False,
             ),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from textual.widgets import DataTable, Static
 
 from kmstui.ui.format import date, day, markup, plain
-from kmstui.ui.models import KeyDetail
+from kmstui.ui.models import KeyDetail, on_demand_rotations
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -33,10 +33,7 @@ class KeyTabsMixin(_KeyScreen):
             if status.get("KeyRotationEnabled"):
                 lines[0] += f", every {status.get('RotationPeriodInDays')} days"
                 lines.append(f"Next rotation: {day(status.get('NextRotationDate'))}")
-            lines.append(
-                f"On-demand rotations: {status.get('OnDemandRotationCount', 0)} of "
-                f"{status.get('OnDemandRotationLimit', '?')}"
-            )
+            lines.append(f"On-demand rotations: {on_demand_rotations(status, detail.rotations)}")
             lines.append(f"Current key material: {meta.get('CurrentKeyMaterialId') or '—'}")
             summary = markup("\n".join(lines))
         self.query_one("#rotation-summary", Static).update(summary)
