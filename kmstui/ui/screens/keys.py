@@ -35,6 +35,7 @@ from kmstui.ui.keytypes import MARKS
 from kmstui.ui.models import DESCRIBED_COLUMNS, KeyRow
 from kmstui.ui.screens.base import ConsoleScreen
 from kmstui.ui.seam import backend_if_open
+from kmstui.ui.widgets.bulk_table import BulkDataTable
 
 NARROW = ("alias", "id", "state", "spec", "description")
 MEDIUM = ("alias", "id", "state", "spec", "rotation", "description")
@@ -94,7 +95,7 @@ class KeysScreen(ConsoleScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="filter: alias, key id, state, description…", id="filter")
-        yield DataTable(id="keys", cursor_type="row", zebra_stripes=True)
+        yield BulkDataTable(id="keys", cursor_type="row", zebra_stripes=True)
         yield Static("", id="status", classes="status")
 
     # -- reading ----------------------------------------------------------------------
@@ -202,7 +203,7 @@ class KeysScreen(ConsoleScreen):
             self._ticker = None
         # A column keeps the widest cell it held in a whole list, not those drawn
         # while the list arrived.
-        for key, column in self.query_one("#keys", DataTable).columns.items():
+        for key, column in self.query_one("#keys", BulkDataTable).columns.items():
             widest = self._widest.get(str(key.value), 0)
             column.content_width = max(cell_len(column.label.plain), widest)
         if error is not None:
@@ -217,7 +218,7 @@ class KeysScreen(ConsoleScreen):
             self._dirty = False
             self._draw_arrivals()
         if self._listing is not None:
-            table = self.query_one("#keys", DataTable)
+            table = self.query_one("#keys", BulkDataTable)
             top = int(table.scroll_offset.y)
             self._listing.prefer(self._shown[top : top + table.size.height + 1])
 
@@ -250,7 +251,7 @@ class KeysScreen(ConsoleScreen):
         return ordered + pending
 
     def _show(self, problem: str | None = None) -> None:
-        table = self.query_one("#keys", DataTable)
+        table = self.query_one("#keys", BulkDataTable)
         columns = self._columns_for(self.size.width or self.app.size.width)
         selected = self.selected_row()
         from_top = table.cursor_row - int(table.scroll_offset.y)
@@ -268,11 +269,13 @@ class KeysScreen(ConsoleScreen):
         room = description_room(rows, columns, full_id, self.size.width or self.app.size.width)
         self._shown, self._cells, self._dirty = [], {}, False
         self._changed, self._reordered, self._room = set(), False, room
+        adding = []
         for row in rows:
             cells = cells_of(row, columns, full_id, room)
-            table.add_row(*renderables(cells, columns), key=row.key_id)
+            adding.append((row.key_id, renderables(cells, columns)))
             self._shown.append(row.key_id)
             self._cells[row.key_id] = cells
+        table.add_rows_at_once(adding)
         if self.loaded:  # what the columns hold at their widest, in whole lists
             for index, column in enumerate(columns):
                 widths = [cell_len(cells[index]) for cells in self._cells.values()]
@@ -287,7 +290,7 @@ class KeysScreen(ConsoleScreen):
     def _draw_arrivals(self) -> None:
         """Draw what arrived since the last drawing: rows added at the end and cells
         changed in place when the order holds, else the whole table again."""
-        table = self.query_one("#keys", DataTable)
+        table = self.query_one("#keys", BulkDataTable)
         columns = self._layout
         shown = self._shown
         full_id = (self.size.width or self.app.size.width) >= FULL_ID_FROM
@@ -321,11 +324,13 @@ class KeysScreen(ConsoleScreen):
                         wider = cell_len(new) > table.columns[ColumnKey(column)].content_width
                         table.update_cell(row.key_id, column, shown_cell, update_width=wider)
                 self._cells[row.key_id] = cells
+        adding = []
         for row in rows[len(shown) :]:
             cells = cells_of(row, columns, full_id, room)
-            table.add_row(*renderables(cells, columns), key=row.key_id)
+            adding.append((row.key_id, renderables(cells, columns)))
             shown.append(row.key_id)
             self._cells[row.key_id] = cells
+        table.add_rows_at_once(adding)
         self._status(rows, columns, None)
 
     def _in_listed_order(self) -> bool:
@@ -365,7 +370,7 @@ class KeysScreen(ConsoleScreen):
 
     # -- selection --------------------------------------------------------------------
     def selected_row(self) -> KeyRow | None:
-        table = self.query_one("#keys", DataTable)
+        table = self.query_one("#keys", BulkDataTable)
         if not table.row_count:
             return None
         try:
@@ -416,14 +421,14 @@ class KeysScreen(ConsoleScreen):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
-        self.query_one("#keys", DataTable).focus()
+        self.query_one("#keys", BulkDataTable).focus()
 
     def on_key(self, event) -> None:
         box = self.query_one("#filter", Input)
         if event.key == "escape" and box.has_focus:
             box.value = ""
             box.remove_class("-shown")
-            self.query_one("#keys", DataTable).focus()
+            self.query_one("#keys", BulkDataTable).focus()
             event.stop()
 
     def action_sort(self) -> None:
