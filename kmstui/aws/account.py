@@ -53,7 +53,7 @@ class Connection:
         self._user_agent = user_agent
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
-        self._routes: dict[str, str] | None = None
+        self._routes: dict[str, frozenset[str]] = {}  # service -> its operations
         try:
             self._session = boto3.Session(profile_name=where.profile)
         except botocore.exceptions.ProfileNotFound:
@@ -88,19 +88,24 @@ class Connection:
         return self._session.client(service, region_name=region, config=config, **options)
 
     def service_of(self, operation: str) -> str:
-        """The service that answers ``operation`` (KeyError if none the console routes)."""
-        if self._routes is None:
-            routes: dict[str, str] = {}
-            for service in reversed(ROUTED):
-                model = self._session._session.get_service_model(service)
-                routes.update(dict.fromkeys(model.operation_names, service))
-            self._routes = routes
-        return self._routes[operation]
+        """The service that answers ``operation`` (KeyError if none the console routes).
+        A service's model is loaded only when the name is not in the ones before it
+        (EC2's is large: listing keys never loads it)."""
+        for service in ROUTED:
+            if operation in self._operations_of(service):
+                return service
+        raise KeyError(operation)
 
     def operations(self) -> frozenset[str]:
-        self.service_of("ListKeys")
-        assert self._routes is not None
-        return frozenset(self._routes)
+        return frozenset().union(*(self._operations_of(service) for service in ROUTED))
+
+    def _operations_of(self, service: str) -> frozenset[str]:
+        with self._lock:
+            names = self._routes.get(service)
+            if names is None:
+                model = self._session._session.get_service_model(service)
+                names = self._routes[service] = frozenset(model.operation_names)
+            return names
 
     # -- requests ---------------------------------------------------------------------
     def call(self, service: str, operation: str, params: dict, region: str | None = None) -> dict:
