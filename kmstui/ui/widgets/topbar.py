@@ -53,8 +53,8 @@ class Where(Static):
     """Where the console is, when it is not its own engine: ``AWS 123456789012 (profile
     prod)`` or the endpoint's URL, in a colour the embedded engine never shows, so a
     real account is never mistaken for the emulator. Hidden on the embedded engine.
-    The short form (below 140 columns) is the account alone, in the same colour; the
-    tooltip has the rest."""
+    The short form (below 140 columns) is ``AWS`` and the account, or another
+    endpoint's account alone, in the same colour; the tooltip has the rest."""
 
     def __init__(self, *, short: bool = False, **kwargs):
         super().__init__(**kwargs)
@@ -72,8 +72,8 @@ class Where(Static):
             return
         self.set_class(location.kind == "aws", "-aws")
         self.set_class(location.kind == "endpoint", "-endpoint")
-        if self.short:
-            text = location.account
+        if self.short:  # AWS says so; another endpoint's colour does
+            text = f"AWS {location.account}" if location.kind == "aws" else location.account
         elif location.kind == "aws":
             text = f"AWS {location.account}"
             if location.profile:
