@@ -13,6 +13,12 @@ from kmstui.ui.widgets.bulk_table import BulkDataTable
 
 ROWS = [(f"key-{n}", [Text(f"alias/app-{n}"), f"{n:08x}", "Enabled" if n % 3 else "Disabled"])
         for n in range(300)]  # fmt: skip
+# cells whose widths are not their lengths: wide characters, an empty cell, markup
+ROWS[7] = ("key-7", [Text("alias/データ鍵"), "", "[b]Enabled[/b]"])
+ROWS[250] = ("key-250", [Text(""), Text("🔑 key"), "PendingDeletion (7 days)"])
+# rows of Text alone (as the key list draws them) are measured as they are added
+TEXT_ROWS = [(key, [cell if isinstance(cell, Text) else Text(cell) for cell in cells])
+             for key, cells in ROWS]  # fmt: skip
 
 
 class Tables(App):
@@ -39,17 +45,18 @@ def state(table: DataTable) -> dict:
     }
 
 
+@pytest.mark.parametrize("rows", [ROWS, TEXT_ROWS], ids=["mixed", "text"])
 @pytest.mark.parametrize("batches", [[300], [1, 99, 200], [120, 0, 180]])
-async def test_rows_added_at_once_are_the_rows_add_row_adds(batches):
+async def test_rows_added_at_once_are_the_rows_add_row_adds(batches, rows):
     app = Tables()
     async with app.run_test(size=(80, 30)) as pilot:
         one = app.query_one("#one-by-one", DataTable)
         bulk = app.query_one("#at-once", BulkDataTable)
         start = 0
         for size in batches:
-            for key, cells in ROWS[start : start + size]:
+            for key, cells in rows[start : start + size]:
                 one.add_row(*cells, key=key)
-            bulk.add_rows_at_once(ROWS[start : start + size])
+            bulk.add_rows_at_once(rows[start : start + size])
             start += size
             await pilot.pause()
             assert state(bulk) == state(one)
