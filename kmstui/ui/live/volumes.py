@@ -256,10 +256,12 @@ class VolumesPane(VolumeActions, Vertical):
         selected = self.selected_id
         self.volumes = message.volumes
         self._fill(selected)
+        # "m caller model" only where the backend has one (the engine; not AWS)
+        model_hint = " · m caller model" if message.caller_model else ""
         hints = (
             f" attached to {self.instance_id}"
             if self.instance_id
-            else " · n create · i instances · m caller model"
+            else f" · n create · i instances{model_hint}"
         )
         note.update(plain(f"{len(message.volumes)} volume(s){hints} · Enter details"))
         if message.caller_model:
