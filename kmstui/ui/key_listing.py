@@ -29,7 +29,6 @@ PER_DESCRIBER = 100  # keys to describe for each of them
 FLUSH_SECONDS = 0.1  # described rows reach the screen at most this late
 LIST_TRIES = 8  # a throttled page is asked again, this many times in all
 DESCRIBE_TRIES = 4  # a throttled key is described again, this many times in all
-DRAWN_WAIT = 2.0  # seconds the describing waits for the screen to draw the listing
 
 
 def backoff(tries: int) -> float:
@@ -65,7 +64,6 @@ class KeyListing:
         stopped: Callable[[], bool] = lambda: False,
         describers: int = DESCRIBERS,
         sleep: Callable[[float], None] = time.sleep,
-        drawn_first: bool = False,
     ):
         self._call, self._deliver, self._stopped = call, deliver, stopped
         self._describers, self._sleep = describers, sleep
@@ -80,10 +78,6 @@ class KeyListing:
         self._flushed = time.monotonic()
         self._pool: ThreadPoolExecutor | None = None
         self._aliases: Future | None = None  # ListAliases beside ListKeys' pages
-        # With drawn_first, describing waits (DRAWN_WAIT at most) for listing_drawn().
-        self._drawn = threading.Event()
-        if not drawn_first:
-            self._drawn.set()
 
     # -- the screen's side ------------------------------------------------------------
     def prefer(self, key_ids: list[str]) -> None:
@@ -91,11 +85,6 @@ class KeyListing:
         with self._lock:
             self._preferred = list(key_ids)
             self._lock.notify_all()
-
-    def listing_drawn(self) -> None:
-        """The screen shows every key and alias listed: describing may start (its
-        threads would otherwise hold the interpreter while that drawing is made)."""
-        self._drawn.set()
 
     # -- the load ---------------------------------------------------------------------
     def run(self) -> None:
@@ -117,7 +106,6 @@ class KeyListing:
                 self._list_aliases()
             else:
                 self._aliases.result()
-            self._drawn.wait(DRAWN_WAIT)  # the list on screen first, then its details
             # a thread for each PER_DESCRIBER keys, up to the most: a short list is
             # described here, without threads to hand the work between
             threads = min(self._describers, -(-len(self._waiting) // PER_DESCRIBER))

@@ -115,7 +115,6 @@ class KeysScreen(ConsoleScreen):
             self.app.call,
             lambda batch: self.post_message(KeysArrived(number, batch)),
             stopped=lambda: number != self._load_number or not self.is_attached,
-            drawn_first=True,
         )
         if self._ticker is None:
             self._ticker = self.set_interval(TICK, self._tick)
@@ -359,8 +358,6 @@ class KeysScreen(ConsoleScreen):
             status += " · " + " · ".join(marks)
         if self._progress.get("keys_done") and self._progress.get("aliases_done"):
             self._listed_drawn = True
-            if self._listing is not None:
-                self._listing.listing_drawn()
         progress = self.progress_text()
         if progress and problem is None:
             status += " · " + progress
