@@ -49,6 +49,7 @@ def _detail(tab: str):
 
 async def _asymmetric_overview(pilot) -> None:
     """An ECC_NIST_P256 signing key's Overview: its algorithms and public key."""
+    await settle(pilot)  # the first key list read (its requests draw on the entropy too)
     engine = pilot.app.backend.engine
     key_id = new_key(engine, "alias/signer", KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")
     await settle(pilot)
