@@ -34,8 +34,10 @@ async def until(pilot, predicate, what: str, timeout: float = 15.0) -> None:
 
 
 def aliases_shown(app) -> set[str]:
+    """The aliases in the key list, once it is whole and described (before that a key's
+    actions wait for its state)."""
     tables = app.screen.query("#keys")
-    if not tables:
+    if not tables or not getattr(app.screen, "loaded", False):
         return set()
     table = tables.first(DataTable)
     return {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
