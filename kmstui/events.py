@@ -30,6 +30,7 @@ from kmstui.caller import Caller
 from kmstui.clock import iso8601
 from kmstui.jsonlines import dumps_line, loads_line
 from kmstui.memo import Memo
+from kmstui.model.writes import USES as KEY_USES
 
 EVENT_SOURCES = {"kms": "kms.amazonaws.com", "ec2": "ec2.amazonaws.com", "iam": "iam.amazonaws.com"}
 
@@ -63,25 +64,7 @@ MAX_ERROR_MESSAGE = 2048
 READ_ONLY_PREFIXES = ("Describe", "List", "Get")
 # KMS's cryptographic operations are read-only to CloudTrail too: their records carry
 # no responseElements (the key material used goes in additionalEventData instead).
-READ_ONLY_KMS_OPERATIONS = frozenset(
-    {
-        "Encrypt",
-        "Decrypt",
-        "ReEncrypt",
-        "GenerateDataKey",
-        "GenerateDataKeyWithoutPlaintext",
-        "GenerateDataKeyPair",
-        "GenerateDataKeyPairWithoutPlaintext",
-        "GenerateRandom",
-        "GenerateMac",
-        "VerifyMac",
-        "Sign",
-        "Verify",
-        "DeriveSharedSecret",
-        "Encapsulate",
-        "Decapsulate",
-    }
-)
+READ_ONLY_KMS_OPERATIONS = KEY_USES
 
 
 # Map-valued members: their keys are data (an encryption context), not member names,

@@ -14,7 +14,8 @@ USE = "use"  # a cryptographic operation on a key: confirmed, allowed read-only
 WRITE = "write"
 DESTRUCTIVE = "destructive"
 
-# Operations that use a key's material and change nothing.
+# Operations that use a key's material and change nothing (CloudTrail records them as
+# read-only: kmstui.events keeps no responseElements of theirs).
 USES = frozenset(
     {
         "Encrypt",
