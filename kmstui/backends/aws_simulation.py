@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass, field, fields
 
 from kmstui.backends.aws_identity import Call, IdentityPolicies, key_grants, key_record, key_tags
-from kmstui.caller import Caller
 from kmstui.policy import Decision, Request, carried_context, compile_policy, evaluate
 
 # What a simulation on a real account never sees, whatever the caller may read.
@@ -81,17 +80,11 @@ def decide(
     """The decision from ``facts`` as KMS makes it (see the engine's authorizer). An
     identity policy that does not parse is left out and named in ``unseen``."""
     from kmstui.kms.authorization import request_context
+    from kmstui.kms.simulation import question
 
     key = facts.key
     region = key["Arn"].split(":")[3]
-    try:
-        caller = Caller.for_arn(principal, region)
-    except ValueError:
-        caller = Caller(principal=principal, account=key["AWSAccountId"], region=region)
-    if via_service:
-        caller = caller.via(via_service)
-    if not action.startswith("kms:"):
-        action = f"kms:{action}"
+    caller, action = question(principal, action, key["AWSAccountId"], region, via_service)
     context = request_context(caller, time.time() if now is None else now, key, encryption_context)
     ignored: list[str] = []
     if encryption_context is not None:

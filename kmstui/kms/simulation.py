@@ -31,14 +31,21 @@ def simulate(
     will be. NotFoundException for a key that does not exist."""
     region = region or kms.region
     with kms.lock:
-        try:
-            caller = Caller.for_arn(principal, region)
-        except ValueError:
-            caller = Caller(principal=principal, account=kms.account, region=region)
-        if via_service:
-            caller = caller.via(via_service)
+        caller, action = question(principal, action, kms.account, region, via_service)
         key = kms.resolve(key_id, Caller.root(kms.account, region), create_managed=False)
-        if not action.startswith("kms:"):
-            action = f"kms:{action}"
         context = request_context(caller, kms.clock.now(), key, encryption_context)
         return kms.authorizer.decide(caller, action, key, context, key_policy_text=policy_text)
+
+
+def question(
+    principal: str, action: str, account: str, region: str, via_service: str | None = None
+) -> tuple[Caller, str]:
+    """The caller a simulation asks about (a principal that is not an ARN, in
+    ``account``; through ``via_service`` if given) and its action as ``kms:Action``."""
+    try:
+        caller = Caller.for_arn(principal, region)
+    except ValueError:
+        caller = Caller(principal=principal, account=account, region=region)
+    if via_service:
+        caller = caller.via(via_service)
+    return caller, action if action.startswith("kms:") else f"kms:{action}"
