@@ -24,7 +24,6 @@ from kmstui.aws.cloudtrail import CloudTrailEvents
 from kmstui.aws.cloudwatch import CloudWatchVolumes
 from kmstui.backends.aws_policy import AwsPolicy
 from kmstui.backends.base import (
-    YES,
     CannotConnect,
     Capabilities,
     Capability,
@@ -35,7 +34,6 @@ from kmstui.backends.base import (
 from kmstui.backends.gate import WriteGate
 from kmstui.caller import Caller
 
-ENGINE_ONLY = "only the embedded engine has it"
 NOT_ON_AWS = {
     "workloads": "block I/O runs on the embedded engine's volumes; on AWS it runs on the instance",
     "clock": "AWS keeps its own time; deletions and rotations fall due on AWS's schedule",
@@ -48,10 +46,6 @@ NOT_ON_AWS = {
 # Requests whose key policy KMS checks (grammar, principals, the lockout check): run
 # here first, with the account's real principals, before the write is put to the user.
 KEY_POLICY_CHECKED = frozenset({"PutKeyPolicy", "CreateKey"})
-READ_ONLY = (
-    "read-only: kmstui was started without --allow-writes, so nothing that changes the "
-    "account is sent; start it with --allow-writes to change keys, policies and volumes"
-)
 
 
 def open_aws(
@@ -119,8 +113,7 @@ class AwsBackend:
     @property
     def capabilities(self) -> Capabilities:
         missing = {name: Capability(False, why) for name, why in NOT_ON_AWS.items()}
-        writes = YES if self.allow_writes else Capability(False, READ_ONLY)
-        return Capabilities(**missing, writes=writes)
+        return Capabilities(**missing, writes=self._gate.capability)
 
     workloads = None
     clock = None
@@ -140,16 +133,11 @@ class AwsBackend:
             if isinstance(policy, str):  # KMS's checks first, with the account's principals
                 bypass = bool(params.get("BypassPolicyLockoutSafetyCheck"))
                 self._policy(caller.region).check_key_policy(policy, caller, bypass=bypass)
-        self._check(service, operation, params, caller.region)
+        self._gate.check(service, operation, params)  # WriteRefused unless it may be sent
         answer = self.connection.call(service, operation, params, caller.region)
         if operation == "ListAliases":
             self._remember_aliases(caller.region, answer.get("Aliases", []), params)
         return answer
-
-    def _check(self, service: str, operation: str, params: dict, region: str) -> None:
-        """The write gate: WriteRefused (an AwsError, so every pane shows it) unless
-        ``operation`` may be sent now; asks the user first where it must."""
-        self._gate.check(service, operation, params)
 
     def _remember_aliases(self, region: str, aliases: list[dict], params: dict) -> None:
         if params.get("KeyId") or params.get("Marker"):
