@@ -140,14 +140,23 @@ class AwsBackend:
         return answer
 
     def _remember_aliases(self, region: str, aliases: list[dict], params: dict) -> None:
-        if params.get("KeyId") or params.get("Marker"):
-            return  # a page of another listing: keep the whole picture of the first
-        known: dict[str, list[str]] = {}
+        """Keep what ListAliases said: a first page starts the Region's picture afresh,
+        a later page (Marker) adds to it, a listing for one key (KeyId) replaces that
+        key's names."""
+        found: dict[str, list[str]] = {}
         for alias in aliases:
             if alias.get("TargetKeyId"):
-                known.setdefault(alias["TargetKeyId"], []).append(alias["AliasName"])
+                found.setdefault(alias["TargetKeyId"], []).append(alias["AliasName"])
         with self._lock:
-            self._aliases[region] = known
+            if params.get("KeyId"):
+                key_id = str(params["KeyId"]).rsplit("/", 1)[-1]  # an id or a key ARN
+                self._aliases.setdefault(region, {})[key_id] = found.get(key_id, [])
+            elif params.get("Marker"):
+                known = self._aliases.setdefault(region, {})
+                for key_id, names in found.items():
+                    known.setdefault(key_id, []).extend(names)
+            else:
+                self._aliases[region] = found
 
     def root_caller(self) -> Caller:
         """The principal the credentials belong to (not the account root): every

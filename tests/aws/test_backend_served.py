@@ -229,3 +229,22 @@ def test_the_accounts_principals_are_offered_once_read_never_sample_ones(endpoin
     while arn["User"]["Arn"] not in (aws.principals() or []):
         assert time.monotonic() < deadline, "the account's users were never read"
         time.sleep(0.05)
+
+
+def test_a_keys_alias_is_known_from_any_page_of_the_alias_listing(endpoint):
+    aws = backend(endpoint, allow_writes=True)
+    aws.set_confirm(lambda request: True)
+    caller = aws.root_caller()
+    made = []
+    for n in range(3):
+        key_id = aws.call("CreateKey", {}, caller=caller)["KeyMetadata"]["KeyId"]
+        aws.call("CreateAlias", {"AliasName": f"alias/paged-{n}", "TargetKeyId": key_id},
+                 caller=caller)  # fmt: skip
+        made.append(key_id)
+    params: dict = {"Limit": 1}
+    while True:  # a page at a time, as the key list reads them
+        page = aws.call("ListAliases", params, caller=caller)
+        if not page.get("Truncated"):
+            break
+        params = {"Limit": 1, "Marker": page["NextMarker"]}
+    assert [aws.alias_names(k) for k in made] == [[f"alias/paged-{n}"] for n in range(3)]
