@@ -264,6 +264,8 @@ class VolumesPane(VolumeActions, Vertical):
             else f" · n create · i instances{model_hint}"
         )
         note.update(plain(f"{len(message.volumes)} volume(s){hints} · Enter details"))
+        for model_line in self.query("#caller-model").results(Static):
+            model_line.display = bool(message.caller_model)  # no empty line for none
         if message.caller_model:
             self.caller_model = message.caller_model
             self.query_one("#caller-model", Static).update(
