@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from botocore.stub import Stubber
 
-from kmstui.aws.account import Connection, Where
+from kmstui.aws.account import Connection, Where, epoch_seconds
 from kmstui.backends import Unavailable, WriteRequest
 from kmstui.backends.aws import AwsBackend, open_aws
 from kmstui.caller import Caller
@@ -144,6 +144,34 @@ def test_answers_have_awss_members_with_timestamps_in_epoch_seconds(endpoint):
     made = aws.call("CreateKey", {}, caller=aws.root_caller())["KeyMetadata"]
     assert isinstance(made["CreationDate"], float) and made["CreationDate"] > 1.6e9
     assert "ResponseMetadata" not in made
+
+
+def test_timestamps_are_read_from_the_wire_as_epoch_seconds_in_every_protocol(endpoint):
+    """JSON (KMS) sends epoch numbers, the query protocol (EC2) ISO 8601 strings: both
+    come back as epoch seconds, and the client itself never makes a datetime."""
+    connection = Connection(where(endpoint))
+    made = connection.client("kms").create_key()["KeyMetadata"]
+    assert isinstance(made["CreationDate"], float)
+    volume = connection.call("ec2", "CreateVolume", {"AvailabilityZone": "us-east-1a", "Size": 1})
+    assert isinstance(volume["CreateTime"], float)
+    assert abs(volume["CreateTime"] - made["CreationDate"]) < 3600
+
+
+@pytest.mark.parametrize(
+    ("wire", "epoch"),
+    [
+        (1_800_000_000, 1_800_000_000.0),
+        (1_800_000_000.25, 1_800_000_000.25),
+        ("1800000000.5", 1_800_000_000.5),
+        ("2027-01-15T08:00:00Z", 1_800_000_000.0),
+        ("2027-01-15T08:00:00.000Z", 1_800_000_000.0),
+        ("2027-01-15T09:00:00+01:00", 1_800_000_000.0),
+        ("2027-01-15T08:00:00", 1_800_000_000.0),  # no zone: UTC, as AWS means it
+        ("Fri, 15 Jan 2027 08:00:00 GMT", 1_800_000_000.0),  # an HTTP date header
+    ],
+)
+def test_each_form_a_timestamp_takes_on_the_wire_is_epoch_seconds(wire, epoch):
+    assert epoch_seconds(wire) == epoch
 
 
 def test_a_refusal_is_awss_error_with_its_code(endpoint):
