@@ -262,8 +262,6 @@ class KeysScreen(ConsoleScreen):
                 if key in columns:
                     table.add_column(title, key=key)
             self._layout, self._widest = columns, {}
-            # A table whose columns were just rebuilt sizes them on its next refresh.
-            self.call_after_refresh(self._show, problem)
         table.clear()
         rows = self._visible_rows()
         room = description_room(rows, columns, full_id, self.size.width or self.app.size.width)
