@@ -4,8 +4,9 @@ how far a load is."""
 
 from __future__ import annotations
 
-from kmstui.ui.format import date, plain, state_text
+from kmstui.ui.format import date, state_text
 from kmstui.ui.models import KeyRow
+from kmstui.ui.widgets.bulk_table import Plain
 
 COLUMNS = [
     ("alias", "Alias"),
@@ -39,8 +40,9 @@ def cells_of(row: KeyRow, columns: tuple[str, ...], full_id: bool, room: int) ->
 
 
 def renderables(cells: tuple[str, ...], columns: tuple[str, ...]) -> list:
+    """The table's cells: the state in its colour, the others as their text."""
     return [
-        state_text(cell) if column == "state" and cell != PENDING else plain(cell)
+        state_text(cell) if column == "state" and cell != PENDING else Plain(cell)
         for column, cell in zip(columns, cells, strict=True)
     ]
 

@@ -1,5 +1,6 @@
-"""BulkDataTable.add_rows_at_once leaves a table as add_row, one row at a time, does:
-the same rows, keys, cells, order, cursor, sizes and drawing."""
+"""BulkDataTable.add_rows_at_once leaves a table as add_row, one row at a time, does,
+and update_cells_at_once as update_cell, one cell at a time: the same rows, keys,
+cells, order, cursor, sizes and drawing."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
-from textual.widgets._data_table import DuplicateKey
+from textual.widgets._data_table import CellDoesNotExist, DuplicateKey
 
-from kmstui.ui.widgets.bulk_table import BulkDataTable
+from kmstui.ui.widgets.bulk_table import BulkDataTable, Plain
 
 ROWS = [(f"key-{n}", [Text(f"alias/app-{n}"), f"{n:08x}", "Enabled" if n % 3 else "Disabled"])
         for n in range(300)]  # fmt: skip
@@ -19,6 +20,9 @@ ROWS[250] = ("key-250", [Text(""), Text("🔑 key"), "PendingDeletion (7 days)"]
 # rows of Text alone (as the key list draws them) are measured as they are added
 TEXT_ROWS = [(key, [cell if isinstance(cell, Text) else Text(cell) for cell in cells])
              for key, cells in ROWS]  # fmt: skip
+# and so are Plain cells, drawn as their text (markup too) once in view
+PLAIN_ROWS = [(key, [Plain(cell.plain if isinstance(cell, Text) else cell) for cell in cells])
+              for key, cells in ROWS]  # fmt: skip
 
 
 class Tables(App):
@@ -28,7 +32,8 @@ class Tables(App):
 
     def on_mount(self) -> None:
         for table in self.query(DataTable):
-            table.add_columns("Alias", "Key ID", "State")
+            for title in ("Alias", "Key ID", "State"):
+                table.add_column(title, key=title)
             table.styles.height = 12
 
 
@@ -45,7 +50,7 @@ def state(table: DataTable) -> dict:
     }
 
 
-@pytest.mark.parametrize("rows", [ROWS, TEXT_ROWS], ids=["mixed", "text"])
+@pytest.mark.parametrize("rows", [ROWS, TEXT_ROWS, PLAIN_ROWS], ids=["mixed", "text", "plain"])
 @pytest.mark.parametrize("batches", [[300], [1, 99, 200], [120, 0, 180]])
 async def test_rows_added_at_once_are_the_rows_add_row_adds(batches, rows):
     app = Tables()
@@ -73,3 +78,52 @@ async def test_a_key_already_there_is_refused_as_add_row_refuses_it():
         bulk.add_rows_at_once(ROWS[:2])
         with pytest.raises(DuplicateKey):
             bulk.add_rows_at_once(ROWS[1:3])
+
+
+def test_plain_cells_are_drawn_as_their_text_never_as_markup():
+    assert Plain("[b]x[/b]") == Plain("[b]x[/b]") and str(Plain("[b]x[/b]")) == "[b]x[/b]"
+
+
+# wider, narrower and as wide; Text, Plain and markup; a wide character
+UPDATES = [("key-3", 0, Text("alias/a-much-longer-alias-than-any")), ("key-3", 2, "Disabled"),
+           ("key-40", 1, Plain("x")), ("key-41", 1, Plain("データ鍵データ鍵データ鍵")),
+           ("key-200", 2, "[i]PendingImport[/i]"), ("key-5", 0, Plain("alias/app-5")),
+           ("key-6", 0, Text(""))]  # fmt: skip
+
+
+@pytest.mark.parametrize("rows", [ROWS, PLAIN_ROWS], ids=["mixed", "plain"])
+async def test_cells_updated_at_once_are_the_cells_update_cell_updates(rows):
+    app = Tables()
+    async with app.run_test(size=(80, 30)) as pilot:
+        one = app.query_one("#one-by-one", DataTable)
+        bulk = app.query_one("#at-once", BulkDataTable)
+        for key, cells in rows:
+            one.add_row(*cells, key=key)
+        bulk.add_rows_at_once(rows)
+        await pilot.pause()
+        columns = [column.key for column in one.ordered_columns]
+        for key, index, value in UPDATES:
+            widens = isinstance(value, Text | Plain) and len(str(value)) > len(
+                str(one.get_cell(key, columns[index]))
+            )
+            one.update_cell(
+                key,
+                columns[index],
+                value,
+                update_width=widens or not isinstance(value, Text | Plain),
+            )
+        bulk.update_cells_at_once([(key, columns[i].value, value) for key, i, value in UPDATES])
+        await pilot.pause()
+        assert state(bulk) == state(one)
+        assert "a-much-longer-alias-than-any" in "".join(state(bulk)["lines"])
+
+
+async def test_a_cell_that_is_not_there_is_refused_as_update_cell_refuses_it():
+    app = Tables()
+    async with app.run_test(size=(80, 30)):
+        bulk = app.query_one("#at-once", BulkDataTable)
+        bulk.add_rows_at_once(ROWS[:2])
+        with pytest.raises(CellDoesNotExist):
+            bulk.update_cells_at_once([("key-0", "nope", Plain("x"))])
+        with pytest.raises(CellDoesNotExist):
+            bulk.update_cells_at_once([("key-9", bulk.ordered_columns[0].key.value, Plain("x"))])

@@ -9,6 +9,8 @@ filters and sorts, and the cursor stays on its key."""
 
 from __future__ import annotations
 
+import time
+
 from rich.cells import cell_len
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,7 +18,6 @@ from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
-from textual.widgets.data_table import ColumnKey
 
 from kmstui.errors import AwsError
 from kmstui.ui import key_state
@@ -42,7 +43,11 @@ MEDIUM = ("alias", "id", "state", "spec", "rotation", "description")
 MEDIUM_FROM, WIDE_FROM, FULL_ID_FROM = 100, 140, 150
 
 
-TICK = 0.1  # seconds between redraws while the list arrives
+TICK = 0.1  # seconds between looks at what arrived while the list arrives
+# After drawing what arrived, the next drawing waits RELAX times as long as that one
+# took with its render: a table of thousands of rows takes a tenth of a second to draw
+# again, and the pages still being read (and the keys pressed) need the time between.
+RELAX = 3
 
 
 class KeysArrived(Message):
@@ -92,6 +97,7 @@ class KeysScreen(ConsoleScreen):
         self._widest: dict[str, int] = {}  # each column's widest cell in a whole list
         self._listed_drawn = False  # drawn since every key and alias was listed
         self._ticker: Timer | None = None
+        self._drawn_at = self._drawing = 0.0  # when the last drawing ended, how long it took
 
     def compose_body(self) -> ComposeResult:
         yield Input(placeholder="filter: alias, key id, state, description…", id="filter")
@@ -180,9 +186,12 @@ class KeysScreen(ConsoleScreen):
         self._arrange(final=progress.get("keys_done", False) or batch.finished)
         if batch.finished:
             self._finish(batch.error)
-        elif (not self._shown and self.rows) or batch.keys_done or batch.aliases_done:
-            self._dirty = False
-            self._draw_arrivals()  # the first rows, the last of the listing: at once
+        elif (not self._shown and self.rows) or (
+            (batch.keys_done or batch.aliases_done)
+            and progress.get("keys_done")
+            and progress.get("aliases_done")
+        ):
+            self._draw_now()  # the first rows, and the whole listing: at once
         else:
             self._dirty = True
 
@@ -214,11 +223,11 @@ class KeysScreen(ConsoleScreen):
 
     def _tick(self) -> None:
         """While the list arrives: draw what came, and say which rows are in view."""
-        if self._dirty:
-            self._dirty = False
-            self._draw_arrivals()
+        table = self.query_one("#keys", BulkDataTable)
+        took = self._drawing + table.render_seconds
+        if self._dirty and time.monotonic() >= self._drawn_at + RELAX * took:
+            self._draw_now()
         if self._listing is not None:
-            table = self.query_one("#keys", BulkDataTable)
             top = int(table.scroll_offset.y)
             self._listing.prefer(self._shown[top : top + table.size.height + 1])
 
@@ -285,6 +294,15 @@ class KeysScreen(ConsoleScreen):
                 self.call_after_refresh(table.scroll_to, y=index - from_top, animate=False)
         self._status(rows, columns, problem)
 
+    def _draw_now(self) -> None:
+        """Draw what arrived, timed for the next drawing to wait on (with the table's
+        render that follows)."""
+        began = time.monotonic()
+        self._dirty = False
+        self._draw_arrivals()
+        self._drawn_at = time.monotonic()
+        self._drawing = self._drawn_at - began
+
     def _draw_arrivals(self) -> None:
         """Draw what arrived since the last drawing: rows added at the end and cells
         changed in place when the order holds, else the whole table again."""
@@ -311,17 +329,17 @@ class KeysScreen(ConsoleScreen):
             )
             changed = rows[: len(shown)]
         self._changed, self._reordered = set(), False
+        updates = []
         for row in changed:
             cells = cells_of(row, columns, full_id, room)
             before = self._cells[row.key_id]
             if cells != before:
                 drawn = renderables(cells, columns)
                 for column, old, new, shown_cell in zip(columns, before, cells, drawn, strict=True):
-                    if old != new:  # a column is widened, never narrowed, meanwhile:
-                        # narrowing measures every cell of the column again
-                        wider = cell_len(new) > table.columns[ColumnKey(column)].content_width
-                        table.update_cell(row.key_id, column, shown_cell, update_width=wider)
+                    if old != new:
+                        updates.append((row.key_id, column, shown_cell))
                 self._cells[row.key_id] = cells
+        table.update_cells_at_once(updates)
         adding = []
         for row in rows[len(shown) :]:
             cells = cells_of(row, columns, full_id, room)
