@@ -100,3 +100,43 @@ async def test_a_refresh_drops_the_pages_of_the_load_it_replaced(engine, tmp_pat
         listed = [k["KeyId"] for k in engine.call("ListKeys", {"Limit": 1000})["Keys"]]
         assert len(keys) == len(set(keys)) and set(keys) == set(listed)
         assert str(table.get_row(gone)[2]) == "PendingDeletion"
+
+
+async def test_rows_arriving_wait_for_the_table_to_have_drawn_the_last_ones(
+    engine, tmp_path, monkeypatch
+):
+    """A drawing holds the next one back for RELAX times as long as it took with its
+    render; the whole listing (every key and alias) is drawn at once all the same."""
+    from kmstui.ui.screens import keys
+
+    for n in range(150):
+        new_key(engine, f"alias/more-{n:03d}")
+    total = len(engine.call("ListKeys", {"Limit": 1000})["Keys"])
+    pages, aliases = threading.Event(), threading.Event()
+    app = held_console(engine, tmp_path, pages)
+    call = app.backend.call
+
+    def held(operation, params=None, *, caller):
+        if operation == "ListAliases":
+            aliases.wait(30)
+        return call(operation, params, caller=caller)
+
+    app.backend.call = held  # type: ignore[method-assign]
+    monkeypatch.setattr(keys, "RELAX", 100_000)  # each drawing holds the next for hours
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        table = screen.query_one("#keys", DataTable)
+        await poll(pilot, lambda: table.row_count > 0, "the first page")
+        pages.set()  # every key listed; the aliases not yet
+        await poll(pilot, lambda: screen.progress_text().startswith("0 aliases"), "the keys")
+        await pilot.pause(0.5)  # five ticks
+        assert table.row_count == 100
+
+        monkeypatch.setattr(keys, "RELAX", 0)
+        await poll(pilot, lambda: table.row_count == total, "the keys, drawn on a tick")
+        assert not screen.listed_whole
+
+        monkeypatch.setattr(keys, "RELAX", 100_000)
+        aliases.set()
+        await poll(pilot, lambda: screen.listed_whole, "the whole listing, at once")
+        assert "more-149" in " ".join(str(table.get_row_at(i)[0]) for i in range(total))
