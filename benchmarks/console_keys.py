@@ -6,7 +6,8 @@ and aliases, the two alternating in the same run.
 Prints, as medians over the runs:
 
 - the paginators: a new client, then ListKeys (PageSize 1000) and ListAliases (PageSize
-  100) to the end, one after the other;
+  100) to the end, one after the other, alone: in a Python of their own, which shares
+  neither its interpreter nor its heap with a console;
 - the console, from the moment the Keys screen asks for the list: its first rows on
   screen (bound: 1 s), and every key on screen with its aliases (bound: 1.5x the
   paginators), while DescribeKey and GetKeyRotationStatus may still be filling the rows
@@ -20,9 +21,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -53,6 +56,18 @@ def paginators(url: str, credentials: tuple[str, str]) -> tuple[float, int, int]
     for page in kms.get_paginator("list_aliases").paginate(PaginationConfig={"PageSize": 100}):
         aliases += len(page["Aliases"])
     return time.perf_counter() - began, keys, aliases
+
+
+def paginators_alone(url: str, credentials: tuple[str, str]) -> tuple[float, int, int]:
+    """:func:`paginators` in a Python of their own."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--paginators", url, *credentials],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds, keys, aliases = json.loads(done.stdout)
+    return seconds, keys, aliases
 
 
 async def console(url: str, credentials: tuple[str, str], base: Path, count: int) -> dict:
@@ -108,7 +123,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keys", type=int, default=2500)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--paginators", nargs=3, metavar=("URL", "KEY", "SECRET"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
+    if args.paginators:  # the reference, in the Python this started
+        url, *credentials = args.paginators
+        print(json.dumps(paginators(url, (credentials[0], credentials[1]))))
+        return 0
 
     from tests import served
     from tests.aws.many_keys import CREDENTIALS, serve_keys
@@ -120,11 +142,11 @@ def main() -> int:
         process, url, made = serve_keys(base / "account", args.keys)
         print(f"{args.keys:,} keys with aliases made in {time.perf_counter() - began:.1f} s")
         try:
-            paginators(url, CREDENTIALS)  # warm both sides once
+            paginators_alone(url, CREDENTIALS)  # warm both sides once
             asyncio.run(console(url, CREDENTIALS, base / "warm", args.keys))
             reference, runs = [], []
             for n in range(args.runs):
-                seconds, keys, aliases = paginators(url, CREDENTIALS)
+                seconds, keys, aliases = paginators_alone(url, CREDENTIALS)
                 assert keys == len(made) and aliases >= len(made), (keys, aliases)
                 reference.append(seconds)
                 runs.append(asyncio.run(console(url, CREDENTIALS, base / f"run{n}", args.keys)))
