@@ -37,6 +37,11 @@ class WriteRefused(Unavailable, AwsError):
         AwsError.__init__(self, message, code=code)
         self.operation = operation
 
+    @property
+    def declined(self) -> bool:
+        """The user said no: nothing to report as a failure."""
+        return self.code == "Cancelled"
+
 
 @dataclass(frozen=True)
 class Capability:

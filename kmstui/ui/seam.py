@@ -121,7 +121,7 @@ class RequestsMixin(AppHost):
     def on_engine_reply(self, reply: EngineReply) -> None:
         self.clock_text = self._engine_date()
         if reply.error is not None:
-            if isinstance(reply.error, WriteRefused) and reply.error.code == "Cancelled":
+            if isinstance(reply.error, WriteRefused) and reply.error.declined:
                 self.notify(reply.error.message, markup=False)  # the user said no: no dialog
             else:
                 self.show_error(reply.error, reply.label)

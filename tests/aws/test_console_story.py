@@ -306,3 +306,29 @@ async def test_a_declined_confirmation_sends_nothing_and_the_form_stays_to_send_
                 g for g in engine.call("ListGrants", {"KeyId": key_id})["Grants"] if g not in before
             ]
             assert (made["Name"], made["GranteePrincipal"]) == ("reports", APP_ROLE)
+
+
+async def test_a_revoke_the_user_declines_is_a_note_not_a_failure_and_the_grant_stays(tmp_path):
+    with seeded_endpoint(tmp_path) as (engine, url):
+        key_id = key_id_by_alias(engine, "alias/app-data")
+        engine.call(
+            "CreateGrant",
+            {"KeyId": key_id, "GranteePrincipal": APP_ROLE, "Operations": ["Decrypt"]},
+        )
+        grants_before = engine.call("ListGrants", {"KeyId": key_id})["Grants"]
+        app = console_on(url, tmp_path, allow_writes=True)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_key(pilot, key_id, "grants")
+            grants = screen.query_one("#grants-table", DataTable)
+            await until(pilot, lambda: app.focused is grants, "the grants table focused")
+            await until(pilot, lambda: grants.row_count > 0, "the grants listed")
+            await pilot.press("x")
+            await until(pilot, lambda: shown(app, ConfirmDialog, "Button"), "Revoke grant?")
+            await pilot.press("y")
+            await until(pilot, lambda: shown(app, ConfirmCallScreen, "#send"), "the call")
+            await pilot.press("escape")
+            said = "RevokeGrant was not sent: you did not confirm it."
+            await until(pilot, lambda: said in notes(app), "the note")
+            await pilot.pause()
+            assert app.screen is screen  # no dialog of a failure over it
+            assert engine.call("ListGrants", {"KeyId": key_id})["Grants"] == grants_before

@@ -150,3 +150,25 @@ async def test_the_simulator_uses_the_accounts_iam_and_says_what_it_cannot_see(a
         for unseen in ("permission boundaries", "session policies", "service control policies"):
             assert unseen in answer
         assert "ListAttachedUserPolicies failed (InvalidAction" in answer
+
+
+async def test_a_save_the_user_declines_is_a_note_and_the_edits_stay_unsaved(aws, tmp_path):
+    key_id = aws.connection.client("kms").create_key()["KeyMetadata"]["KeyId"]
+    before = stored(aws, key_id)
+    app = host(aws, key_id, [])
+    aws.set_confirm(lambda request: False)  # the person at the console answers no
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.query_one(PolicyEditorPane)
+        await wait_until(pilot, lambda: bool(pane.text.strip()), what="the stored policy")
+        edited = policy(ADMIN, ALICE_DECRYPTS)
+        await edit(pilot, pane, edited)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, DiffDialog), what="the diff")
+        await pilot.click("#dialog-confirm")
+        said = "PutKeyPolicy was not sent: you did not confirm it. The edits are kept, not saved."
+        notes = lambda: [n.message for n in app._notifications]  # noqa: E731
+        await wait_until(pilot, lambda: said in notes(), what="the note")
+        await pilot.pause()
+        assert not isinstance(app.screen, MessageDialog)  # not a failure
+        assert pane.modified and pane.text == edited
+        assert stored(aws, key_id) == before

@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
+from kmstui.backends import WriteRefused
 from kmstui.caller import Caller
 from kmstui.errors import AwsError
 from kmstui.ui.actions import Action, bindings
@@ -385,6 +386,9 @@ class GrantsPane(Widget):
     def _grant_ended(self, message: GrantEnded) -> None:
         message.stop()
         operation, verb, grant, exc = message.operation, message.verb, message.grant, message.error
+        if isinstance(exc, WriteRefused) and exc.declined:
+            self.notify(exc.message, markup=False)  # the user said no: not a failure
+            return
         if exc is not None:
             self.app.push_screen(
                 MessageDialog(f"{operation} failed", f"{exc.code}: {exc.message}", severity="error")

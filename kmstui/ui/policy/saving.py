@@ -9,6 +9,7 @@ from collections.abc import Callable
 from textual import work
 from textual.message import Message
 
+from kmstui.backends import WriteRefused
 from kmstui.errors import AwsError
 from kmstui.policy import ERROR
 
@@ -19,12 +20,17 @@ from .host import PaneHost
 
 
 class SaveDone(Message):
-    """The save answered: ``problem`` is (title, text) when it did not go through."""
+    """The save answered: ``problem`` is (title, text) when it did not go through,
+    ``declined`` what to say when the user chose not to send it."""
 
     def __init__(
-        self, text: str, then: Callable[[], None] | None, problem: tuple[str, str] | None
+        self,
+        text: str,
+        then: Callable[[], None] | None,
+        problem: tuple[str, str] | None,
+        declined: str | None = None,
     ) -> None:
-        self.text, self.then, self.problem = text, then, problem
+        self.text, self.then, self.problem, self.declined = text, then, problem, declined
         super().__init__()
 
 
@@ -97,6 +103,7 @@ class SavingMixin(PaneHost):
         it went through."""
         operation = "PutKeyPolicy" if self._on_save is None else "Save"
         problem: tuple[str, str] | None
+        declined = None
         try:
             if self._on_save is not None:
                 self._on_save(text)
@@ -111,16 +118,22 @@ class SavingMixin(PaneHost):
                     },
                     caller=self.acting_as(),
                 )
+        except WriteRefused as exc:
+            problem = None if exc.declined else (f"{operation} was not sent", exc.message)
+            declined = exc.message if exc.declined else None
         except AwsError as exc:
             problem = (f"{operation} was rejected", f"{exc.code}: {exc.message}")
         except Exception as exc:
             problem = (f"{operation} failed", f"{type(exc).__name__}: {exc}")
         else:
             problem = None
-        self.post_message(SaveDone(text, then, problem))
+        self.post_message(SaveDone(text, then, problem, declined))
 
     def on_save_done(self, message: SaveDone) -> None:  # by name: @on needs a widget class
         message.stop()
+        if message.declined is not None:  # the edits stay, unsaved
+            self.notify(f"{message.declined} The edits are kept, not saved.", markup=False)
+            return
         if message.problem is not None:
             title, text = message.problem
             self.app.push_screen(MessageDialog(title, text, severity="error"))
