@@ -32,7 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kmstui",
         description="A terminal console for an embedded emulation of AWS KMS and EBS "
-        "volume encryption. Without a command, opens the console.",
+        "volume encryption. Without a command, opens the console: on the embedded engine, "
+        "or with --aws or --endpoint-url on an AWS account or an AWS-compatible endpoint "
+        "(read-only unless --allow-writes).",
     )
     parser.add_argument("--version", action="version", version=f"kmstui {__version__}")
     add_data_dir(parser)
