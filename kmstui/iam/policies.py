@@ -1,5 +1,9 @@
 """Inline (identity) policies of users and roles: PutUserPolicy, GetUserPolicy,
-DeleteUserPolicy, ListUserPolicies, and the same four for roles (PutRolePolicy ...).
+DeleteUserPolicy, ListUserPolicies, and the same four for roles (PutRolePolicy ...);
+and their attached managed policies (ListAttachedUserPolicies,
+ListAttachedRolePolicies), of which the account has none: no operation that makes or
+attaches one is served, so each answers an empty list, once the user or role is found
+and the caller may ask.
 
 A user's and a role's inline policies follow the same rules with their own member
 (``UserName``, ``RoleName``), words in IAM's messages and size quota: each operation
@@ -153,3 +157,27 @@ def delete_role_policy(svc: IamService, params: dict, caller: Caller, ctx: CallC
 @operation("ListRolePolicies")
 def list_role_policies(svc: IamService, params: dict, caller: Caller, ctx: CallContext) -> dict:
     return _list(svc, ROLE, params, caller, ctx)
+
+
+# -- attached managed policies ------------------------------------------------------------
+def _attached(
+    svc: IamService, holder: _Holder, params: dict, caller: Caller, ctx: CallContext
+) -> dict:
+    _holder_record(svc, holder, params, caller, ctx)
+    names.string(params, "PathPrefix", optional=True, max_len=512)
+    chunk, tail = paging.iam_page(params, list[dict](), lambda attached: attached["PolicyArn"])
+    return {"AttachedPolicies": chunk, **tail}
+
+
+@operation("ListAttachedUserPolicies")
+def list_attached_user_policies(
+    svc: IamService, params: dict, caller: Caller, ctx: CallContext
+) -> dict:
+    return _attached(svc, USER, params, caller, ctx)
+
+
+@operation("ListAttachedRolePolicies")
+def list_attached_role_policies(
+    svc: IamService, params: dict, caller: Caller, ctx: CallContext
+) -> dict:
+    return _attached(svc, ROLE, params, caller, ctx)

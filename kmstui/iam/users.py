@@ -1,5 +1,7 @@
-"""IAM users: CreateUser, GetUser, DeleteUser, ListUsers, and how the other
-operations name a user (``UserName``, or the calling user when it is left out).
+"""IAM users: CreateUser, GetUser, DeleteUser, ListUsers, ListGroupsForUser (the
+account has no groups: no operation that makes one is served, so a user's are none),
+and how the other operations name a user (``UserName``, or the calling user when it
+is left out).
 
 Each handler checks its members, authorizes the caller for ``iam:<Operation>`` on the
 user's ARN, then acts; writes happen inside a store transaction so a failure leaves
@@ -107,3 +109,13 @@ def list_users(svc: IamService, params: dict, caller: Caller, ctx: CallContext) 
     users = sorted_users(svc, account, prefix)
     chunk, tail = paging.iam_page(params, users, lambda u: u["UserName"].lower())
     return {"Users": [user_shape(u) for u in chunk], **tail}
+
+
+@operation("ListGroupsForUser")
+def list_groups_for_user(svc: IamService, params: dict, caller: Caller, ctx: CallContext) -> dict:
+    name = names.entity_name(params, "UserName", max_len=128)
+    assert name is not None
+    svc.authorize(ctx, caller, ctx.operation, user_resource(svc, caller.account, name))
+    require_user(svc, caller.account, name)
+    chunk, tail = paging.iam_page(params, list[dict](), lambda group: group["GroupName"])
+    return {"Groups": chunk, **tail}

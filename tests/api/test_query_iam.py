@@ -69,6 +69,10 @@ def test_users_access_keys_and_policies_with_boto3(api):
         client(api, "sts", keys).get_caller_identity()
     assert excinfo.value.response["Error"]["Code"] == "InvalidClientTokenId"
 
+    # no managed policies and no groups in the account: none attached, none joined
+    assert iam.list_attached_user_policies(UserName=name)["AttachedPolicies"] == []
+    assert iam.list_groups_for_user(UserName=name)["Groups"] == []
+
     iam.delete_user_policy(UserName=name, PolicyName="kms")
     iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
     iam.delete_user(UserName=name)
@@ -89,6 +93,7 @@ def test_roles_and_their_policies_with_boto3(api):
     assert name in [r["RoleName"] for r in iam.list_roles()["Roles"]]
     iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=ALLOW_KMS)
     assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["p"]
+    assert iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"] == []
     assert iam.get_role_policy(RoleName=name, PolicyName="p")["PolicyName"] == "p"
     iam.delete_role_policy(RoleName=name, PolicyName="p")
     iam.delete_role(RoleName=name)

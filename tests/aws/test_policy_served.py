@@ -334,11 +334,9 @@ def test_a_users_inline_iam_policy_allows_where_the_key_policy_delegates(connect
     assert decision.decided_by == ["Admin", "AliceDecrypts"]
     assert any(e.get("policy") == "decrypt-only" for e in decision.decisive)
     assert {"ListUserPolicies", "GetUserPolicy", "ListGrants"} <= set(call.sent)
-    # What the endpoint cannot answer, and what no read shows, is said.
-    assert list(UNSEEN_ALWAYS) == decision.unseen[: len(UNSEEN_ALWAYS)]
-    attached = [u for u in decision.unseen if "ListAttachedUserPolicies failed" in u]
-    assert len(attached) == 1 and "InvalidAction" in attached[0]
-    assert any("ListGroupsForUser failed" in u for u in decision.unseen)
+    assert {"ListAttachedUserPolicies", "ListGroupsForUser"} <= set(call.sent)
+    # What no read shows is said; every read answered.
+    assert decision.unseen == list(UNSEEN_ALWAYS)
     assert decision.to_json()["explanation"]["unseen"] == decision.unseen
 
     encrypt = simulate(
@@ -385,7 +383,24 @@ def test_a_grant_allows_its_grantee_and_its_sessions_within_its_constraint(conne
     assert wrong.effect == "ImplicitDeny"
     missed = [e for e in wrong.not_matched if e.get("grant_id") == account["grant"]]
     assert "EncryptionContextSubset" in missed[0]["reason"]
-    assert any("ListAttachedRolePolicies failed" in u for u in wrong.unseen)
+    assert "ListAttachedRolePolicies" in call.sent and wrong.unseen == list(UNSEEN_ALWAYS)
+
+
+def test_an_identity_read_that_is_refused_is_said_with_its_error(connection, account):
+    refused = ("AccessDenied", "not authorized to perform: iam:ListGroupsForUser")
+    attached = ("AccessDenied", "not authorized to perform: iam:ListAttachedUserPolicies")
+    call = Recorder(
+        connection, fail={"ListGroupsForUser": refused, "ListAttachedUserPolicies": attached}
+    )
+    decision = simulate(
+        call, policy_text=key_policy(), principal=ALICE, action="Decrypt", key_id=account["key"]
+    )
+    assert decision.effect == "Allow"  # the inline policy was read all the same
+    assert list(UNSEEN_ALWAYS) == decision.unseen[: len(UNSEEN_ALWAYS)]
+    said = decision.unseen[len(UNSEEN_ALWAYS) :]
+    assert len(said) == 2
+    assert any("ListAttachedUserPolicies failed" in u and "AccessDenied" in u for u in said)
+    assert any("ListGroupsForUser failed" in u and "AccessDenied" in u for u in said)
 
 
 def test_without_policy_text_the_stored_key_policy_is_read(connection, account):

@@ -169,3 +169,57 @@ def test_a_malformed_role_policy_is_rejected(engine, app):
     with pytest.raises(AwsError) as err:
         engine.call("PutRolePolicy", {"RoleName": "app", "PolicyName": "p", "PolicyDocument": "[]"})
     assert err.value.code == "MalformedPolicyDocument"
+
+
+# -- attached managed policies and groups: the account has none -----------------------------
+def test_a_users_and_a_roles_attached_policies_and_a_users_groups_are_none(engine, alice, app):
+    empty = {"IsTruncated": False}
+    assert engine.call("ListAttachedUserPolicies", {"UserName": alice}) == {
+        "AttachedPolicies": [],
+        **empty,
+    }
+    assert engine.call("ListAttachedRolePolicies", {"RoleName": app, "PathPrefix": "/"}) == {
+        "AttachedPolicies": [],
+        **empty,
+    }
+    assert engine.call("ListGroupsForUser", {"UserName": alice, "MaxItems": 10}) == {
+        "Groups": [],
+        **empty,
+    }
+
+
+@pytest.mark.parametrize(
+    ("operation", "params", "message"),
+    [
+        (
+            "ListAttachedUserPolicies",
+            {"UserName": "bob"},
+            "The user with name bob cannot be found.",
+        ),
+        ("ListGroupsForUser", {"UserName": "bob"}, "The user with name bob cannot be found."),
+        (
+            "ListAttachedRolePolicies",
+            {"RoleName": "nope"},
+            "The role with name nope cannot be found.",
+        ),
+    ],
+)
+def test_listing_what_is_attached_to_no_one_is_no_such_entity(engine, operation, params, message):
+    with pytest.raises(AwsError) as err:
+        engine.call(operation, params)
+    assert (err.value.code, err.value.status) == ("NoSuchEntity", 404)
+    assert message in err.value.message
+
+
+def test_a_user_may_list_another_users_groups_only_when_a_policy_allows_it(engine, alice):
+    from iam_helpers import user_caller
+
+    engine.call("CreateUser", {"UserName": "bob"})
+    with pytest.raises(AwsError) as err:
+        engine.call("ListGroupsForUser", {"UserName": "bob"}, caller=user_caller("alice"))
+    assert err.value.code == "AccessDenied"
+    assert "iam:ListGroupsForUser on resource: arn:aws:iam::" in err.value.message
+    allow = DOC.replace('"kms:Decrypt"', '"iam:ListGroupsForUser"')
+    put(engine, doc=allow)
+    listing = engine.call("ListGroupsForUser", {"UserName": "bob"}, caller=user_caller("alice"))
+    assert listing["Groups"] == []
