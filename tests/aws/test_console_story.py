@@ -99,15 +99,21 @@ async def open_key(pilot, key_id: str, tab: str) -> KeyDetailScreen:
     return screen
 
 
+async def open_grants(pilot, key_id: str) -> tuple[KeyDetailScreen, DataTable]:
+    """The key's detail on its grants tab, the grants table focused."""
+    screen = await open_key(pilot, key_id, "grants")
+    grants = screen.query_one("#grants-table", DataTable)
+    await until(pilot, lambda: pilot.app.focused is grants, "the grants table focused")
+    return screen, grants
+
+
 async def test_a_grant_is_created_and_then_revoked_once_the_alias_is_typed(tmp_path):
     with seeded_endpoint(tmp_path) as (engine, url):
         key_id = key_id_by_alias(engine, "alias/app-data")
         before = engine.call("ListGrants", {"KeyId": key_id})["Grants"]
         app = console_on(url, tmp_path, allow_writes=True)
         async with app.run_test(size=SIZE) as pilot:
-            screen = await open_key(pilot, key_id, "grants")
-            grants = screen.query_one("#grants-table", DataTable)
-            await until(pilot, lambda: app.focused is grants, "the grants table focused")
+            _, grants = await open_grants(pilot, key_id)
             await pilot.press("n")
             await until(pilot, lambda: shown(app, CreateGrantDialog, "#grant-grantee"), "form")
             await pilot.press(*APP_ROLE)
@@ -270,9 +276,7 @@ async def test_a_declined_confirmation_sends_nothing_and_the_form_stays_to_send_
         before = engine.call("ListGrants", {"KeyId": key_id})["Grants"]
         app = console_on(url, tmp_path, allow_writes=True)
         async with app.run_test(size=SIZE) as pilot:
-            screen = await open_key(pilot, key_id, "grants")
-            grants = screen.query_one("#grants-table", DataTable)
-            await until(pilot, lambda: app.focused is grants, "the grants table focused")
+            _, grants = await open_grants(pilot, key_id)
             await pilot.press("n")
             await until(pilot, lambda: shown(app, CreateGrantDialog, "#grant-grantee"), "form")
             form = app.screen
@@ -318,9 +322,7 @@ async def test_a_revoke_the_user_declines_is_a_note_not_a_failure_and_the_grant_
         grants_before = engine.call("ListGrants", {"KeyId": key_id})["Grants"]
         app = console_on(url, tmp_path, allow_writes=True)
         async with app.run_test(size=SIZE) as pilot:
-            screen = await open_key(pilot, key_id, "grants")
-            grants = screen.query_one("#grants-table", DataTable)
-            await until(pilot, lambda: app.focused is grants, "the grants table focused")
+            screen, grants = await open_grants(pilot, key_id)
             await until(pilot, lambda: grants.row_count > 0, "the grants listed")
             await pilot.press("x")
             await until(pilot, lambda: shown(app, ConfirmDialog, "Button"), "Revoke grant?")

@@ -71,13 +71,17 @@ async def test_rows_added_at_once_are_the_rows_add_row_adds(batches, rows):
         assert state(bulk) == state(one)
 
 
-async def test_a_key_already_there_is_refused_as_add_row_refuses_it():
+async def test_what_add_row_and_update_cell_refuse_is_refused_as_they_refuse_it():
     app = Tables()
     async with app.run_test(size=(80, 30)):
         bulk = app.query_one("#at-once", BulkDataTable)
         bulk.add_rows_at_once(ROWS[:2])
-        with pytest.raises(DuplicateKey):
+        with pytest.raises(DuplicateKey):  # a key already there
             bulk.add_rows_at_once(ROWS[1:3])
+        with pytest.raises(CellDoesNotExist):  # no such column
+            bulk.update_cells_at_once([("key-0", "nope", Plain("x"))])
+        with pytest.raises(CellDoesNotExist):  # no such row
+            bulk.update_cells_at_once([("key-9", bulk.ordered_columns[0].key.value, Plain("x"))])
 
 
 def test_plain_cells_are_drawn_as_their_text_never_as_markup():
@@ -116,14 +120,3 @@ async def test_cells_updated_at_once_are_the_cells_update_cell_updates(rows):
         await pilot.pause()
         assert state(bulk) == state(one)
         assert "a-much-longer-alias-than-any" in "".join(state(bulk)["lines"])
-
-
-async def test_a_cell_that_is_not_there_is_refused_as_update_cell_refuses_it():
-    app = Tables()
-    async with app.run_test(size=(80, 30)):
-        bulk = app.query_one("#at-once", BulkDataTable)
-        bulk.add_rows_at_once(ROWS[:2])
-        with pytest.raises(CellDoesNotExist):
-            bulk.update_cells_at_once([("key-0", "nope", Plain("x"))])
-        with pytest.raises(CellDoesNotExist):
-            bulk.update_cells_at_once([("key-9", bulk.ordered_columns[0].key.value, Plain("x"))])
