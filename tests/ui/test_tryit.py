@@ -264,6 +264,26 @@ async def test_only_the_operations_of_the_keys_usage_are_offered(app, engine):
         assert not app.screen.check_action("test_encrypt", ())
 
 
+@pytest.mark.parametrize(
+    ("params", "then", "offered"),
+    [
+        ({}, None, True),
+        ({}, "DisableKey", False),
+        ({"Origin": "EXTERNAL"}, None, False),  # PendingImport: no material yet
+    ],
+    ids=["enabled", "disabled", "pending-import"],
+)
+async def test_test_encrypt_is_offered_only_while_kms_would_answer_it(
+    app, engine, params, then, offered
+):
+    key_id = new_key(engine, "alias/round-trip", **params)
+    if then:
+        engine.call(then, {"KeyId": key_id})
+    async with app.run_test(size=SIZE) as pilot:
+        await open_try_it(pilot, key_id)
+        assert app.screen.check_action("test_encrypt", ()) is offered
+
+
 async def encrypt_hello(pilot, key_id: str) -> TryItPane:
     pane = await open_try_it(pilot, key_id)
     await pilot.press("tab", "tab", "tab")

@@ -415,9 +415,13 @@ class KeyDetailScreen(KeyTabsMixin, KeyActionsMixin, KeyFlowsMixin, Screen):
                     return False  # y copies the newest output there
                 on_policy = self._on_tab("policy")
                 return self.detail is not None and on_policy == (action == "copy_policy")
-            if action == "test_encrypt":  # a symmetric encryption key's round trip
+            if action == "test_encrypt":  # a symmetric encryption key's round trip,
+                # which KMS answers only while the key is enabled (not disabled, pending
+                # deletion or waiting for its imported material)
                 meta = self.detail.metadata if self.detail else {}
-                return meta.get("KeySpec") == "SYMMETRIC_DEFAULT"
+                return meta.get("KeySpec") == "SYMMETRIC_DEFAULT" and meta.get("KeyState") == (
+                    "Enabled"
+                )
             return True
         if not self.is_mounted or self.query_one(TabbedContent).active != tab:
             return False
