@@ -1,4 +1,5 @@
-"""A connection to an AWS account, or to anything that speaks its API, for the console.
+"""A connection to an AWS account, or to anything that speaks its API, for the console
+and the policy audit.
 
 One boto3 session (the standard credential chain: environment, profiles, SSO, roles a
 profile assumes) and one client per service and Region, each retrying throttled calls
@@ -23,7 +24,7 @@ import botocore.utils  # type: ignore[import-untyped]
 from botocore import xform_name
 from botocore.config import Config  # type: ignore[import-untyped]
 
-from kmstui.aws.keypolicies import EXPIRED, AccountError, Where, renewal
+from kmstui.aws.where import EXPIRED, AccountError, Where, renewal
 from kmstui.errors import AwsError
 
 USER_AGENT = "kmstui-console"

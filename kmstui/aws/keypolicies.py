@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-import boto3  # type: ignore[import-untyped]
 import botocore.exceptions  # type: ignore[import-untyped]
-from botocore.config import Config  # type: ignore[import-untyped]
+
+from kmstui.aws.account import Connection
+from kmstui.aws.where import EXPIRED, AccountError, Where, renewal
+
+__all__ = ["Account", "AccountError", "KeyPolicy", "SkippedKey", "Where", "client", "read"]
 
 USER_AGENT = "kmstui-policy-audit"
-EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "InvalidClientTokenId"}
 DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
 SKIPPED_STATES = {
     "PendingDeletion": "pending deletion",
@@ -27,22 +29,6 @@ SKIPPED_STATES = {
 }
 
 T = TypeVar("T")
-
-
-class AccountError(Exception):
-    """Why the account could not be read, with what to do about it."""
-
-
-@dataclass(frozen=True)
-class Where:
-    """Which account to read: AWS itself (``endpoint_url`` None) or an endpoint."""
-
-    region: str | None = None
-    profile: str | None = None
-    endpoint_url: str | None = None
-    # Signs requests to an endpoint when boto3 finds no credentials of its own.
-    fallback_credentials: tuple[str, str] | None = None
-    page_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -66,14 +52,6 @@ class Account:
     region: str
     keys: list[KeyPolicy]
     skipped: list[SkippedKey]
-
-
-def renewal(where: Where) -> str:
-    if where.endpoint_url:
-        return "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY for the endpoint"
-    if where.profile:
-        return f"run `aws sso login --profile {where.profile}` or renew the profile's keys"
-    return "run `aws sso login` (or `aws configure`) and try again"
 
 
 def _guarded(where: Where, call: str, action: Callable[[], T], *, absent: bool = False) -> T | None:
@@ -104,11 +82,6 @@ def _guarded(where: Where, call: str, action: Callable[[], T], *, absent: bool =
     ) as exc:
         target = where.endpoint_url or (f"KMS in {where.region}" if where.region else "KMS")
         raise AccountError(f"{call}: cannot reach {target}: {exc}") from None
-    except botocore.exceptions.ProfileNotFound:
-        raise AccountError(
-            f"the profile {where.profile!r} is not in the AWS config files; "
-            "`aws configure list-profiles` lists them"
-        ) from None
     except (
         botocore.exceptions.NoCredentialsError,
         botocore.exceptions.TokenRetrievalError,
@@ -122,23 +95,10 @@ def _guarded(where: Where, call: str, action: Callable[[], T], *, absent: bool =
 
 
 def client(where: Where) -> Any:
-    """A KMS client for ``where``, retrying throttled calls in the standard mode."""
-
-    def make() -> Any:
-        session = boto3.Session(profile_name=where.profile)
-        region = where.region or session.region_name
-        if not region:
-            raise AccountError("no Region: give --region or set one in the AWS profile")
-        options: dict[str, Any] = {}
-        if where.endpoint_url:
-            options["endpoint_url"] = where.endpoint_url
-            if session.get_credentials() is None and where.fallback_credentials:
-                access, secret = where.fallback_credentials
-                options.update(aws_access_key_id=access, aws_secret_access_key=secret)
-        config = Config(retries={"mode": "standard"}, user_agent_extra=USER_AGENT)
-        return session.client("kms", region_name=region, config=config, **options)
-
-    return _guarded(where, "opening the KMS client", make)
+    """A KMS client for ``where``, made as the console makes its own (retrying
+    throttled calls in the standard mode)."""
+    connection = Connection(where, user_agent=USER_AGENT)
+    return _guarded(where, "opening the KMS client", lambda: connection.client("kms"))
 
 
 def _pages(kms: Any, where: Where, operation: str, key: str) -> Iterator[dict]:

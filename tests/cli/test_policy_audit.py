@@ -314,7 +314,8 @@ def test_a_profile_without_saying_which_account_is_a_usage_error(capsys):
 
 def test_without_boto3_the_command_says_how_to_install_it(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "boto3", None)
-    monkeypatch.delitem(sys.modules, "kmstui.aws.keypolicies", raising=False)
+    for module in ("kmstui.aws.keypolicies", "kmstui.aws.account"):  # imported as if anew
+        monkeypatch.delitem(sys.modules, module, raising=False)
     code = main(["policy", "audit", "--endpoint-url", "http://127.0.0.1:1"])
     err = capsys.readouterr().err
     assert code == 2 and "pip install 'kmstui[aws]'" in err
