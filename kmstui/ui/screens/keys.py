@@ -2,10 +2,11 @@
 spec and usage, and rotation; filter, sort, create, enable, disable, schedule and cancel
 deletion; Enter opens a key.
 
-The list arrives a page at a time (:mod:`kmstui.ui.key_listing`): rows show as each
-ListKeys page does, with their aliases as ListAliases pages do, and say "…" until
-DescribeKey has answered for them, the rows in view first. Meanwhile the table scrolls,
-filters and sorts, and the cursor stays on its key."""
+The list arrives a page at a time (:mod:`kmstui.ui.key_listing`): rows show as ListKeys
+pages come, with their aliases as ListAliases pages do, and say "…" until DescribeKey has
+answered for them, the rows in view first. The first rows and the whole listing are
+drawn at once, what comes between no more often than the table can take (RELAX).
+Meanwhile the table scrolls, filters and sorts, and the cursor stays on its key."""
 
 from __future__ import annotations
 
