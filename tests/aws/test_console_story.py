@@ -107,20 +107,29 @@ async def open_grants(pilot, key_id: str) -> tuple[KeyDetailScreen, DataTable]:
     return screen, grants
 
 
+async def grant_asked_for(pilot, key_id: str) -> tuple[DataTable, CreateGrantDialog]:
+    """The key's grants, the new-grant form filled in (app-role may Decrypt) and sent:
+    the grants table and the form."""
+    app = pilot.app
+    _, grants = await open_grants(pilot, key_id)
+    await pilot.press("n")
+    await until(pilot, lambda: shown(app, CreateGrantDialog, "#grant-grantee"), "form")
+    form = app.screen
+    await pilot.press(*APP_ROLE)
+    await tab_to(pilot, "#grant-operations")
+    await pilot.press("space")  # the first: Decrypt
+    await tab_to(pilot, "#dialog-confirm")
+    await pilot.press("enter")
+    return grants, form
+
+
 async def test_a_grant_is_created_and_then_revoked_once_the_alias_is_typed(tmp_path):
     with seeded_endpoint(tmp_path) as (engine, url):
         key_id = key_id_by_alias(engine, "alias/app-data")
         before = engine.call("ListGrants", {"KeyId": key_id})["Grants"]
         app = console_on(url, tmp_path, allow_writes=True)
         async with app.run_test(size=SIZE) as pilot:
-            _, grants = await open_grants(pilot, key_id)
-            await pilot.press("n")
-            await until(pilot, lambda: shown(app, CreateGrantDialog, "#grant-grantee"), "form")
-            await pilot.press(*APP_ROLE)
-            await tab_to(pilot, "#grant-operations")
-            await pilot.press("space")  # the first: Decrypt
-            await tab_to(pilot, "#dialog-confirm")
-            await pilot.press("enter")
+            grants, _ = await grant_asked_for(pilot, key_id)
             await confirm_call(pilot, url, "aws kms create-grant")
             await until(pilot, lambda: shown(app, GrantTokenDialog, "#dialog-ok"), "the token")
             made = [
@@ -276,15 +285,7 @@ async def test_a_declined_confirmation_sends_nothing_and_the_form_stays_to_send_
         before = engine.call("ListGrants", {"KeyId": key_id})["Grants"]
         app = console_on(url, tmp_path, allow_writes=True)
         async with app.run_test(size=SIZE) as pilot:
-            _, grants = await open_grants(pilot, key_id)
-            await pilot.press("n")
-            await until(pilot, lambda: shown(app, CreateGrantDialog, "#grant-grantee"), "form")
-            form = app.screen
-            await pilot.press(*APP_ROLE)
-            await tab_to(pilot, "#grant-operations")
-            await pilot.press("space")
-            await tab_to(pilot, "#dialog-confirm")
-            await pilot.press("enter")
+            _, form = await grant_asked_for(pilot, key_id)
             await until(pilot, lambda: shown(app, ConfirmCallScreen, "#send"), "the call")
             published = engine.events.published
             await pilot.press("escape")
