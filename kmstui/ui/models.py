@@ -34,6 +34,9 @@ def _pages(call: Call, operation: str, params: dict, member: str) -> list[dict]:
 # sorts after the described ones by these, in the order it was listed.
 DESCRIBED_COLUMNS = frozenset({"state", "spec", "rotation", "description", "created"})
 THROTTLED = "ThrottlingException"
+# What DescribeKey and GetKeyRotationStatus tell of a row (all but its id, ARN and aliases)
+DESCRIBED_FIELDS = ("state", "spec", "usage", "origin", "multi_region", "manager", "rotation",
+                    "description", "created", "problem", "described")  # fmt: skip
 
 
 @dataclass
@@ -75,9 +78,7 @@ class KeyRow:
     def take_description(self, other: KeyRow) -> None:
         """What ``other`` (the same key, described elsewhere) says of the key; this
         row keeps its own aliases."""
-        for name in ("state", "spec", "usage", "origin", "multi_region", "manager"):
-            setattr(self, name, getattr(other, name))
-        for name in ("rotation", "description", "created", "problem", "described"):
+        for name in DESCRIBED_FIELDS:
             setattr(self, name, getattr(other, name))
 
 
